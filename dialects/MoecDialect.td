@@ -1,0 +1,37 @@
+//===- MoecDialect.td - the moec dialect -------------------*- tablegen -*-===//
+//
+// The `moec` dialect describes whole GEMM, fused-MoE and sparse-attention
+// problems on buffers, each carrying an explicit tuning configuration. Passes
+// lower them to tiled GPU IR and on to AMDGPU, NVIDIA or host code.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOEC_DIALECT_TD
+#define MOEC_DIALECT_TD
+
+include "mlir/IR/OpBase.td"
+
+def Moec_Dialect : Dialect {
+  let name = "moec";
+  let cppNamespace = "::moec";
+  let summary = "Tiled GEMM, fused-MoE and sparse-attention problems with tuning configs";
+  let description = [{
+    Ops of this dialect describe a whole problem at the level a kernel author
+    thinks (`C = epilogue(A x B)`, a fused-MoE grouped GEMM, a sparse MLA
+    decode). Each op carries a `#moec.config` with the tuning parameters that
+    users know from Triton on ROCm. A module may carry a `moec.target`
+    attribute (`#moec.target<"gfx942">`); ops inside it are then also checked
+    against that target's limits (LDS size, MFMA shapes, supported dtypes).
+  }];
+  let useDefaultAttributePrinterParser = 1;
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+  let extraClassDeclaration = [{
+    /// Name of the module attribute holding the `#moec.target`.
+    static constexpr ::llvm::StringLiteral kTargetAttrName = "moec.target";
+  }];
+}
+
+class Moec_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Moec_Dialect, mnemonic, traits>;
+
+#endif // MOEC_DIALECT_TD

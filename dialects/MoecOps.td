@@ -1,0 +1,230 @@
+//===- MoecOps.td - moec operations ------------------------*- tablegen -*-===//
+
+#ifndef MOEC_OPS_TD
+#define MOEC_OPS_TD
+
+include "MoecDialect.td"
+include "MoecAttrs.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Operand types
+//===----------------------------------------------------------------------===//
+
+// Element types a matrix operand may hold: 16-bit floats, the fp8 flavours of
+// gfx942 (fnuz) and gfx950/sm_90 (OCP), int8 weights, f32 for outputs.
+def Moec_AnyFp8 : AnyTypeOf<[F8E4M3FNUZ, F8E5M2FNUZ, F8E4M3FN, F8E5M2]>;
+def Moec_MatrixElt : AnyTypeOf<[F16, BF16, F32, Moec_AnyFp8, I8]>;
+def Moec_Matrix : MemRefRankOf<[Moec_MatrixElt], [2]>;
+def Moec_Tensor3 : MemRefRankOf<[Moec_MatrixElt], [3]>;
+def Moec_OutputBuffer : MemRefRankOf<[F16, BF16, F32], [2, 3]>;
+def Moec_BiasBuffer : MemRefRankOf<[F16, BF16, F32], [1]>;
+def Moec_ScaleBuffer : MemRefRankOf<[F32], [0, 1, 2, 3]>;
+def Moec_IndexVector : MemRefRankOf<[I32], [1]>;
+def Moec_IndexMatrix : MemRefRankOf<[I32], [2]>;
+
+//===----------------------------------------------------------------------===//
+// moec.gemm
+//===----------------------------------------------------------------------===//
+
+def Moec_GemmOp : Moec_Op<"gemm", [AttrSizedOperandSegments]> {
+  let summary = "C = epilogue(A x B) with a tuning config";
+  let description = [{
+    A dense GEMM: `C[m, n] = act(alpha(m, n) * sum_k A[m, k] * B[k, n] + bias[n])`,
+    accumulated in f32. `A` is `M x K` (`K x M` with `transpose_a`), `B` is
+    `K x N` (`N x K` with `transpose_b`, the layout of a linear layer's
+    weight), `C` is `M x N`. Inputs are f16, bf16 (both the same type) or fp8
+    (e4m3/e5m2, the fnuz flavour on gfx942, OCP on gfx950 and sm_90).
+
+    fp8 inputs may carry f32 scales: `scale_a` per tensor (rank 0 or `[1]`) or
+    per row (`[M]`), `scale_b` per tensor or per column (`[N]`);
+    `alpha(m, n) = scale_a[m] * scale_b[n]`. `bias` is `[N]`. `activation` is
+    applied last. Any of M, N, K may be dynamic (`?`).
+
+    Example:
+    ```mlir
+    moec.gemm %a, %w, %c {transpose_b, config = #moec.config<block_m = 128>}
+      : memref<?x4096xbf16>, memref<14336x4096xbf16> -> memref<?x14336xbf16>
+    ```
+  }];
+  let arguments = (ins
+    Arg<Moec_Matrix, "A", [MemRead]>:$a,
+    Arg<Moec_Matrix, "B", [MemRead]>:$b,
+    Arg<Moec_Matrix, "C", [MemWrite]>:$c,
+    Arg<Optional<Moec_BiasBuffer>, "bias", [MemRead]>:$bias,
+    Arg<Optional<Moec_ScaleBuffer>, "scale of A", [MemRead]>:$scale_a,
+    Arg<Optional<Moec_ScaleBuffer>, "scale of B", [MemRead]>:$scale_b,
+    UnitAttr:$transpose_a,
+    UnitAttr:$transpose_b,
+    DefaultValuedAttr<Moec_ActivationAttr, "::moec::Activation::none">:$activation,
+    Moec_ConfigAttr:$config
+  );
+  let assemblyFormat = [{
+    $a `,` $b `->` $c
+    (`bias` `(` $bias^ `:` type($bias) `)`)?
+    (`scale_a` `(` $scale_a^ `:` type($scale_a) `)`)?
+    (`scale_b` `(` $scale_b^ `:` type($scale_b) `)`)?
+    attr-dict `:` type($a) `,` type($b) `->` type($c)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Problem sizes; ShapedType::kDynamic where not known statically.
+    int64_t getM();
+    int64_t getN();
+    int64_t getK();
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// moec.moe_align
+//===----------------------------------------------------------------------===//
+
+def Moec_MoeAlignOp : Moec_Op<"moe_align"> {
+  let summary = "sort routed tokens by expert, padded to block_m per expert";
+  let description = [{
+    vLLM's `moe_align_block_size`. `topk_ids` (`[tokens, top_k]`) names the
+    expert of every routed copy of every token. The op writes:
+
+    - `sorted_token_ids`: copy indices `t * top_k + k` grouped by expert, each
+      expert's group padded up to a multiple of `config.block_m` with the
+      sentinel `tokens * top_k`; size at least
+      `tokens * top_k + num_experts * (block_m - 1)`;
+    - `expert_ids`: the expert of each `block_m`-row block of
+      `sorted_token_ids`, `-1` for a block of an expert this rank skips;
+    - `num_tokens_post_padded` (`[1]`): the used length of `sorted_token_ids`.
+
+    Entries of `topk_ids` outside `[0, num_experts)` (e.g. `-1`) are dropped.
+
+    Example:
+    ```mlir
+    moec.moe_align %ids -> %sorted, %experts, %npad
+      {num_experts = 8 : i64, config = #moec.config<block_m = 64>}
+      : memref<?x2xi32> -> memref<?xi32>, memref<?xi32>, memref<1xi32>
+    ```
+  }];
+  let arguments = (ins
+    Arg<Moec_IndexMatrix, "topk_ids", [MemRead]>:$topk_ids,
+    Arg<Moec_IndexVector, "sorted_token_ids", [MemWrite]>:$sorted_token_ids,
+    Arg<Moec_IndexVector, "expert_ids", [MemWrite]>:$expert_ids,
+    Arg<Moec_IndexVector, "num_tokens_post_padded", [MemWrite]>:$num_tokens_post_padded,
+    ConfinedAttr<I64Attr, [IntPositive]>:$num_experts,
+    Moec_ConfigAttr:$config
+  );
+  let assemblyFormat = [{
+    $topk_ids `->` $sorted_token_ids `,` $expert_ids `,` $num_tokens_post_padded
+    attr-dict `:` type($topk_ids) `->` type($sorted_token_ids) `,`
+    type($expert_ids) `,` type($num_tokens_post_padded)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// moec.moe_gemm
+//===----------------------------------------------------------------------===//
+
+def Moec_MoeGemmOp : Moec_Op<"moe_gemm", [AttrSizedOperandSegments]> {
+  let summary = "fused-MoE grouped GEMM (vLLM/SGLang fused_moe_kernel)";
+  let description = [{
+    For every `block_m`-row block `b` of `sorted_token_ids` below
+    `num_tokens_post_padded[0]` with `e = expert_ids[b] >= 0`, and every row
+    id `s` of that block with `s < tokens * top_k`:
+
+    `out(s)[n] = w(s) * sum_k A[row(s), k] * W[e, n, k]`
+
+    where `row(s) = s / top_k`, or `row(s) = s` with `a_per_copy` (the down
+    projection, whose A has one row per routed copy), and `w(s) =
+    topk_weights[s / top_k, s % top_k]` when `topk_weights` is given (else 1).
+    Without `reduce`, `C` is `[tokens, top_k, N]` and `out(s)` is
+    `C[s / top_k, s % top_k]`; with `reduce`, `C` is `[tokens, N]` and the
+    `top_k` copies of a token are summed into `C[s / top_k]` (the down
+    projection straight into the output).
+
+    `W` is `[E, N, K]` (vLLM's layout). Quantization follows the dtypes:
+    f16/bf16 A and W of the same type take no scales; fp8 A and W
+    (`fp8_w8a8`) need `a_scale` (per tensor `[]`/`[1]`, per token `[M]`, or
+    block-wise `[M, ceil(K / group_k)]`) and `b_scale` (per expert `[E]`, per
+    channel `[E, N]`, or block-wise `[E, ceil(N / group_n), ceil(K / group_k)]`);
+    f16/bf16 A with i8 W (`int8_w8a16`) needs a per-channel `b_scale [E, N]`.
+    Block-wise scales are selected by the `group_n`/`group_k` attributes.
+  }];
+  let arguments = (ins
+    Arg<Moec_Matrix, "A (hidden states)", [MemRead]>:$a,
+    Arg<Moec_Tensor3, "W [E, N, K]", [MemRead]>:$w,
+    Arg<Moec_OutputBuffer, "C", [MemWrite, MemRead]>:$c,
+    Arg<Moec_IndexVector, "sorted_token_ids", [MemRead]>:$sorted_token_ids,
+    Arg<Moec_IndexVector, "expert_ids", [MemRead]>:$expert_ids,
+    Arg<Moec_IndexVector, "num_tokens_post_padded", [MemRead]>:$num_tokens_post_padded,
+    Arg<Optional<MemRefRankOf<[F16, BF16, F32], [2]>>, "topk_weights", [MemRead]>:$topk_weights,
+    Arg<Optional<Moec_ScaleBuffer>, "a_scale", [MemRead]>:$a_scale,
+    Arg<Optional<Moec_ScaleBuffer>, "b_scale", [MemRead]>:$b_scale,
+    ConfinedAttr<I64Attr, [IntPositive]>:$top_k,
+    UnitAttr:$a_per_copy,
+    UnitAttr:$reduce,
+    OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$group_n,
+    OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$group_k,
+    Moec_ConfigAttr:$config
+  );
+  let assemblyFormat = [{
+    $a `,` $w `->` $c
+    `routing` `(` $sorted_token_ids `,` $expert_ids `,` $num_tokens_post_padded `:`
+      type($sorted_token_ids) `,` type($expert_ids) `,` type($num_tokens_post_padded) `)`
+    (`topk_weights` `(` $topk_weights^ `:` type($topk_weights) `)`)?
+    (`a_scale` `(` $a_scale^ `:` type($a_scale) `)`)?
+    (`b_scale` `(` $b_scale^ `:` type($b_scale) `)`)?
+    attr-dict `:` type($a) `,` type($w) `->` type($c)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The quantization scheme implied by the operand dtypes.
+    enum class Quant { None, Fp8W8A8, Int8W8A16 };
+    Quant getQuant();
+    bool isBlockQuantized() { return getGroupN().has_value(); }
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// moec.sparse_attention
+//===----------------------------------------------------------------------===//
+
+def Moec_SparseAttentionOp : Moec_Op<"sparse_attention"> {
+  let summary = "sparse MLA decode over a paged latent KV cache";
+  let description = [{
+    DeepSeek V3.2-style sparse MLA decode. For each query token `t` and
+    query head `h`, attend over the `topk` latent KV rows named by
+    `indices[t, :]` (flat row numbers `block * page_size + offset` into
+    `kv_cache [num_blocks, page_size, d_qk]`; entries `-1` are skipped):
+
+    `s_j = scale * dot(q[t, h, :], kv[idx_j, :])`,
+    `out[t, h, :] = sum_j softmax(s)_j * kv[idx_j, 0:d_v]`,
+    computed with an online softmax. One latent KV head is shared by all
+    `h_q` query heads; `d_v` (out's last dimension) is at most `d_qk`
+    (e.g. 512 of 576: the rope part is not part of V). `lse[t, h]`, when
+    given, receives the natural log-sum-exp of the scaled scores; a row
+    whose indices are all `-1` produces zeros and `lse = -inf`.
+
+    Example:
+    ```mlir
+    moec.sparse_attention %q, %kv, %idx -> %out
+      {scale = 0.0417 : f32, config = #moec.config<block_h = 16, block_kv = 32>}
+      : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32>
+        -> memref<?x128x512xbf16>
+    ```
+  }];
+  let arguments = (ins
+    Arg<MemRefRankOf<[F16, BF16], [3]>, "q [tokens, h_q, d_qk]", [MemRead]>:$q,
+    Arg<MemRefRankOf<[F16, BF16], [3]>, "kv_cache [num_blocks, page_size, d_qk]", [MemRead]>:$kv_cache,
+    Arg<Moec_IndexMatrix, "indices [tokens, topk]", [MemRead]>:$indices,
+    Arg<MemRefRankOf<[F16, BF16, F32], [3]>, "out [tokens, h_q, d_v]", [MemWrite]>:$out,
+    Arg<Optional<MemRefRankOf<[F32], [2]>>, "lse [tokens, h_q]", [MemWrite]>:$lse,
+    F32Attr:$scale,
+    Moec_ConfigAttr:$config
+  );
+  let assemblyFormat = [{
+    $q `,` $kv_cache `,` $indices `->` $out
+    (`lse` `(` $lse^ `:` type($lse) `)`)?
+    attr-dict `:` type($q) `,` type($kv_cache) `,` type($indices) `->` type($out)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // MOEC_OPS_TD

@@ -1,0 +1,89 @@
+//===- MoecDialect.cpp - moec dialect and attributes ----------------------===//
+
+#include "moec/Dialect/MoecDialect.h"
+#include "moec/Target/TargetInfo.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace moec;
+
+#include "moec/Dialect/MoecDialect.cpp.inc"
+#include "moec/Dialect/MoecEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "moec/Dialect/MoecAttrs.cpp.inc"
+
+void MoecDialect::initialize() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "moec/Dialect/MoecAttrs.cpp.inc"
+      >();
+  addOperations<
+#define GET_OP_LIST
+#include "moec/Dialect/MoecOps.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// ConfigAttr
+//===----------------------------------------------------------------------===//
+
+static LogicalResult checkPow2InRange(function_ref<InFlightDiagnostic()> emitError,
+                                      StringRef name, int64_t value,
+                                      int64_t lo, int64_t hi) {
+  if (value < lo || value > hi || !llvm::isPowerOf2_64(value))
+    return emitError() << name << " = " << value
+                       << " must be a power of two between " << lo << " and "
+                       << hi;
+  return success();
+}
+
+static LogicalResult checkInRange(function_ref<InFlightDiagnostic()> emitError,
+                                  StringRef name, int64_t value, int64_t lo,
+                                  int64_t hi) {
+  if (value < lo || value > hi)
+    return emitError() << name << " = " << value << " must be between " << lo
+                       << " and " << hi;
+  return success();
+}
+
+LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 int64_t blockM, int64_t blockN, int64_t blockK,
+                                 int64_t groupM, int64_t numWarps,
+                                 int64_t numStages, int64_t wavesPerEU,
+                                 int64_t nonKDim, int64_t kpack,
+                                 EpilogueKind epilogue, int64_t blockH,
+                                 int64_t blockKV) {
+  if (failed(checkPow2InRange(emitError, "block_m", blockM, 16, 256)) ||
+      failed(checkPow2InRange(emitError, "block_n", blockN, 16, 256)) ||
+      failed(checkPow2InRange(emitError, "block_k", blockK, 16, 256)) ||
+      failed(checkInRange(emitError, "group_m", groupM, 1, 256)) ||
+      failed(checkPow2InRange(emitError, "num_warps", numWarps, 1, 16)) ||
+      failed(checkInRange(emitError, "num_stages", numStages, 0, 8)) ||
+      failed(checkInRange(emitError, "waves_per_eu", wavesPerEU, 0, 16)) ||
+      failed(checkPow2InRange(emitError, "block_h", blockH, 16, 128)) ||
+      failed(checkPow2InRange(emitError, "block_kv", blockKV, 16, 256)))
+    return failure();
+  if (nonKDim != 16 && nonKDim != 32)
+    return emitError() << "matrix_instr_nonkdim = " << nonKDim
+                       << " must be 16 or 32";
+  if (kpack != 1 && kpack != 2)
+    return emitError() << "kpack = " << kpack << " must be 1 or 2";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// TargetAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult TargetAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 StringRef chip) {
+  if (!lookupTarget(chip))
+    return emitError() << "unknown target '" << chip
+                       << "'; known targets: " << knownTargetNames();
+  return success();
+}

@@ -1,0 +1,442 @@
+//===- MoecOps.cpp - moec op verifiers ------------------------------------===//
+//
+// Each verifier first checks what holds on every target (shapes agree,
+// dtypes combine), then, inside a module with a `moec.target`, the config
+// against that target's limits (TargetChecks.cpp).
+//
+//===----------------------------------------------------------------------===//
+
+#include "moec/Dialect/MoecDialect.h"
+#include "moec/Dialect/TargetChecks.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace moec;
+
+#define GET_OP_CLASSES
+#include "moec/Dialect/MoecOps.cpp.inc"
+
+namespace {
+
+bool isDyn(int64_t d) { return ShapedType::isDynamic(d); }
+
+/// Emits "<what>: <lhsName> (<lhs>) does not match <rhsName> (<rhs>)" when two
+/// static sizes that must agree differ.
+LogicalResult checkSameDim(Operation *op, StringRef what, StringRef lhsName,
+                           int64_t lhs, StringRef rhsName, int64_t rhs) {
+  if (isDyn(lhs) || isDyn(rhs) || lhs == rhs)
+    return success();
+  return op->emitOpError() << what << ": " << lhsName << " (" << lhs
+                           << ") does not match " << rhsName << " (" << rhs
+                           << ")";
+}
+
+bool is16BitFloat(Type t) { return t.isF16() || t.isBF16(); }
+
+Type eltOf(Value v) { return cast<MemRefType>(v.getType()).getElementType(); }
+MemRefType memrefOf(Value v) { return cast<MemRefType>(v.getType()); }
+
+/// A scale operand is per tensor when it holds one element (rank 0 or [1]).
+bool isPerTensorScale(MemRefType t) {
+  return t.getRank() == 0 || (t.getRank() == 1 && t.getDimSize(0) == 1);
+}
+
+/// Checks that the output element type can receive an f32 accumulator.
+LogicalResult checkOutputType(Operation *op, StringRef name, Type t) {
+  if (t.isF16() || t.isBF16() || t.isF32())
+    return success();
+  return op->emitOpError() << name << " element type " << t
+                           << " must be f16, bf16 or f32";
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// GemmOp
+//===----------------------------------------------------------------------===//
+
+int64_t GemmOp::getM() {
+  return memrefOf(getA()).getDimSize(getTransposeA() ? 1 : 0);
+}
+int64_t GemmOp::getK() {
+  return memrefOf(getA()).getDimSize(getTransposeA() ? 0 : 1);
+}
+int64_t GemmOp::getN() {
+  return memrefOf(getB()).getDimSize(getTransposeB() ? 0 : 1);
+}
+
+LogicalResult GemmOp::verify() {
+  Operation *op = getOperation();
+  MemRefType bT = memrefOf(getB()), cT = memrefOf(getC());
+  int64_t kB = bT.getDimSize(getTransposeB() ? 1 : 0);
+  if (failed(checkSameDim(op, "K mismatch", "K of A", getK(), "K of B", kB)) ||
+      failed(checkSameDim(op, "M mismatch", "M of A", getM(), "rows of C",
+                          cT.getDimSize(0))) ||
+      failed(checkSameDim(op, "N mismatch", "N of B", getN(), "columns of C",
+                          cT.getDimSize(1))))
+    return failure();
+
+  Type aElt = eltOf(getA()), bElt = eltOf(getB()), cElt = eltOf(getC());
+  bool fp8 = isFp8(aElt) || isFp8(bElt);
+  if (fp8) {
+    if (!isFp8(aElt) || !isFp8(bElt))
+      return emitOpError() << "A (" << aElt << ") and B (" << bElt
+                           << ") must both be fp8 when either is";
+    bool aFnuz = isa<Float8E4M3FNUZType, Float8E5M2FNUZType>(aElt);
+    bool bFnuz = isa<Float8E4M3FNUZType, Float8E5M2FNUZType>(bElt);
+    if (aFnuz != bFnuz)
+      return emitOpError() << "A (" << aElt << ") and B (" << bElt
+                           << ") mix the fnuz and OCP fp8 encodings";
+  } else {
+    if (!is16BitFloat(aElt))
+      return emitOpError() << "A element type " << aElt
+                           << " must be f16, bf16 or an fp8 type";
+    if (aElt != bElt)
+      return emitOpError() << "A (" << aElt << ") and B (" << bElt
+                           << ") must have the same element type";
+  }
+  if (failed(checkOutputType(op, "C", cElt)))
+    return failure();
+
+  if (Value bias = getBias())
+    if (failed(checkSameDim(op, "bias size", "bias length",
+                            memrefOf(bias).getDimSize(0), "N", getN())))
+      return failure();
+
+  auto checkScale = [&](Value scale, StringRef name, StringRef dimName,
+                        int64_t dim) -> LogicalResult {
+    if (!scale)
+      return success();
+    if (!fp8)
+      return emitOpError() << name << " is only allowed with fp8 inputs, not "
+                           << aElt;
+    MemRefType t = memrefOf(scale);
+    if (isPerTensorScale(t))
+      return success();
+    if (t.getRank() != 1)
+      return emitOpError() << name << " must be per tensor ([] or [1]) or per "
+                           << dimName << " ([" << dimName << "]), not rank "
+                           << t.getRank();
+    return checkSameDim(op, Twine(name).concat(" size").str(), name,
+                        t.getDimSize(0), dimName, dim);
+  };
+  if (failed(checkScale(getScaleA(), "scale_a", "M", getM())) ||
+      failed(checkScale(getScaleB(), "scale_b", "N", getN())))
+    return failure();
+
+  const TargetInfo *target = getEnclosingTarget(op);
+  if (!target)
+    return success();
+  if (failed(verifyElementTypeForTarget(op, "A", aElt, *target)) ||
+      failed(verifyElementTypeForTarget(op, "B", bElt, *target)))
+    return failure();
+  ConfigAttr cfg = getConfig();
+  MatmulTile tile{cfg.getBlockM(), cfg.getBlockN(), cfg.getBlockK(),
+                  "block_m", "block_n", "block_k", aElt,
+                  cfg.getBlockM() * cfg.getBlockK() * elementBytes(aElt),
+                  cfg.getBlockK() * cfg.getBlockN() * elementBytes(bElt),
+                  cfg.getEpilogue() == EpilogueKind::lds
+                      ? cfg.getBlockM() * cfg.getBlockN() * elementBytes(cElt)
+                      : 0,
+                  0};
+  return verifyTileForTarget(op, cfg, *target, tile);
+}
+
+//===----------------------------------------------------------------------===//
+// MoeAlignOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MoeAlignOp::verify() {
+  MemRefType ids = memrefOf(getTopkIds());
+  int64_t blockM = getConfig().getBlockM();
+  int64_t numExperts = getNumExperts();
+  int64_t sortedSize = memrefOf(getSortedTokenIds()).getDimSize(0);
+  int64_t expertSize = memrefOf(getExpertIds()).getDimSize(0);
+  int64_t npadSize = memrefOf(getNumTokensPostPadded()).getDimSize(0);
+
+  if (!isDyn(npadSize) && npadSize != 1)
+    return emitOpError() << "num_tokens_post_padded must hold 1 element, not "
+                         << npadSize;
+  int64_t tokens = ids.getDimSize(0), topK = ids.getDimSize(1);
+  if (!isDyn(tokens) && !isDyn(topK) && !isDyn(sortedSize)) {
+    int64_t need = tokens * topK + numExperts * (blockM - 1);
+    if (sortedSize < need)
+      return emitOpError()
+             << "sorted_token_ids holds " << sortedSize << " entries but "
+             << tokens << " tokens x top_k " << topK << " padded to block_m = "
+             << blockM << " over " << numExperts << " experts need up to "
+             << need;
+  }
+  if (!isDyn(sortedSize) && !isDyn(expertSize)) {
+    int64_t need = llvm::divideCeil(sortedSize, blockM);
+    static_assert(std::is_same_v<decltype(need), int64_t>);
+    if (expertSize < need)
+      return emitOpError() << "expert_ids holds " << expertSize
+                           << " entries but " << sortedSize
+                           << " sorted ids in blocks of block_m = " << blockM
+                           << " need " << need;
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// MoeGemmOp
+//===----------------------------------------------------------------------===//
+
+MoeGemmOp::Quant MoeGemmOp::getQuant() {
+  Type aElt = eltOf(getA()), wElt = eltOf(getW());
+  if (isFp8(aElt) && isFp8(wElt))
+    return Quant::Fp8W8A8;
+  if (wElt.isInteger(8))
+    return Quant::Int8W8A16;
+  return Quant::None;
+}
+
+LogicalResult MoeGemmOp::verify() {
+  Operation *op = getOperation();
+  MemRefType aT = memrefOf(getA()), wT = memrefOf(getW()), cT = memrefOf(getC());
+  int64_t topK = getTopK();
+  int64_t kA = aT.getDimSize(1), numExperts = wT.getDimSize(0),
+          n = wT.getDimSize(1), kW = wT.getDimSize(2);
+  if (failed(checkSameDim(op, "K mismatch", "K of A", kA, "K of W", kW)))
+    return failure();
+
+  // C: [tokens, top_k, N], or [tokens, N] when the copies reduce into it.
+  int64_t tokens = cT.getDimSize(0);
+  if (getReduce()) {
+    if (cT.getRank() != 2)
+      return emitOpError() << "with reduce, C must be [tokens, N], not rank "
+                           << cT.getRank();
+  } else {
+    if (cT.getRank() != 3)
+      return emitOpError() << "without reduce, C must be [tokens, top_k, N], "
+                              "not rank "
+                           << cT.getRank();
+    if (failed(checkSameDim(op, "top_k mismatch", "dim 1 of C",
+                            cT.getDimSize(1), "top_k", topK)))
+      return failure();
+  }
+  if (failed(checkSameDim(op, "N mismatch", "N of W", n, "last dim of C",
+                          cT.getDimSize(cT.getRank() - 1))))
+    return failure();
+
+  int64_t aRows = aT.getDimSize(0);
+  if (getAPerCopy()) {
+    if (!isDyn(aRows) && !isDyn(tokens) &&
+        failed(checkSameDim(op, "A rows", "rows of A (a_per_copy)", aRows,
+                            "tokens x top_k", tokens * topK)))
+      return failure();
+  } else if (failed(checkSameDim(op, "A rows", "rows of A", aRows,
+                                 "tokens of C", tokens))) {
+    return failure();
+  }
+
+  if (Value tw = getTopkWeights()) {
+    MemRefType twT = memrefOf(tw);
+    if (failed(checkSameDim(op, "topk_weights shape", "dim 0 of topk_weights",
+                            twT.getDimSize(0), "tokens", tokens)) ||
+        failed(checkSameDim(op, "topk_weights shape", "dim 1 of topk_weights",
+                            twT.getDimSize(1), "top_k", topK)))
+      return failure();
+  }
+  int64_t npad = memrefOf(getNumTokensPostPadded()).getDimSize(0);
+  if (!isDyn(npad) && npad != 1)
+    return emitOpError() << "num_tokens_post_padded must hold 1 element, not "
+                         << npad;
+  ConfigAttr cfg = getConfig();
+  int64_t sorted = memrefOf(getSortedTokenIds()).getDimSize(0);
+  int64_t experts = memrefOf(getExpertIds()).getDimSize(0);
+  if (!isDyn(sorted) && !isDyn(experts) &&
+      experts < static_cast<int64_t>(llvm::divideCeil(sorted, cfg.getBlockM())))
+    return emitOpError() << "expert_ids holds " << experts << " entries but "
+                         << sorted << " sorted ids in blocks of block_m = "
+                         << cfg.getBlockM() << " need "
+                         << llvm::divideCeil(sorted, cfg.getBlockM());
+
+  // Dtypes decide the quantization scheme, which decides the scales.
+  Type aElt = eltOf(getA()), wElt = eltOf(getW()), cElt = eltOf(getC());
+  if (failed(checkOutputType(op, "C", cElt)))
+    return failure();
+  Quant quant = getQuant();
+  switch (quant) {
+  case Quant::None:
+    if (!is16BitFloat(aElt) || aElt != wElt)
+      return emitOpError()
+             << "A (" << aElt << ") and W (" << wElt
+             << ") must be the same f16/bf16 type, fp8 and fp8 (fp8_w8a8), "
+                "or f16/bf16 and i8 (int8_w8a16)";
+    if (getAScale() || getBScale())
+      return emitOpError() << "scales are only allowed with fp8_w8a8 or "
+                              "int8_w8a16 weights, not "
+                           << wElt;
+    break;
+  case Quant::Fp8W8A8:
+    if (!getAScale() || !getBScale())
+      return emitOpError() << "fp8_w8a8 needs both a_scale and b_scale";
+    break;
+  case Quant::Int8W8A16:
+    if (!is16BitFloat(aElt))
+      return emitOpError() << "int8_w8a16 needs f16 or bf16 activations, not "
+                           << aElt;
+    if (!getBScale() || getAScale())
+      return emitOpError()
+             << "int8_w8a16 needs b_scale (per channel [E, N]) and no a_scale";
+    break;
+  }
+
+  bool blockWise = getGroupN().has_value() || getGroupK().has_value();
+  if (getGroupN().has_value() != getGroupK().has_value())
+    return emitOpError() << "group_n and group_k (the block_shape of "
+                            "block-wise scales) must be given together";
+  if (blockWise && quant != Quant::Fp8W8A8)
+    return emitOpError() << "block-wise scales (group_n, group_k) need "
+                            "fp8_w8a8 inputs";
+  if (blockWise && *getGroupK() % cfg.getBlockK() != 0)
+    return emitOpError() << "block_k = " << cfg.getBlockK()
+                         << " must divide group_k = " << *getGroupK()
+                         << " so that each K tile has one scale";
+
+  if (Value as = getAScale()) {
+    MemRefType t = memrefOf(as);
+    if (blockWise) {
+      if (t.getRank() != 2)
+        return emitOpError() << "block-wise a_scale must be [M, ceil(K / "
+                                "group_k)], not rank "
+                             << t.getRank();
+      int64_t kGroups = isDyn(kA) ? kA : llvm::divideCeil(kA, *getGroupK());
+      if (failed(checkSameDim(op, "a_scale shape", "dim 0 of a_scale",
+                              t.getDimSize(0), "rows of A", aRows)) ||
+          failed(checkSameDim(op, "a_scale shape", "dim 1 of a_scale",
+                              t.getDimSize(1), "ceil(K / group_k)", kGroups)))
+        return failure();
+    } else if (!isPerTensorScale(t)) {
+      bool perToken = (t.getRank() == 1) ||
+                      (t.getRank() == 2 && t.getDimSize(1) == 1);
+      if (!perToken)
+        return emitOpError()
+               << "a_scale must be per tensor ([] or [1]) or per token ([M] "
+                  "or [M, 1])";
+      if (failed(checkSameDim(op, "a_scale shape", "dim 0 of a_scale",
+                              t.getDimSize(0), "rows of A", aRows)))
+        return failure();
+    }
+  }
+  if (Value bs = getBScale()) {
+    MemRefType t = memrefOf(bs);
+    if (blockWise) {
+      if (t.getRank() != 3)
+        return emitOpError() << "block-wise b_scale must be [E, ceil(N / "
+                                "group_n), ceil(K / group_k)], not rank "
+                             << t.getRank();
+      int64_t nGroups = isDyn(n) ? n : llvm::divideCeil(n, *getGroupN());
+      int64_t kGroups = isDyn(kW) ? kW : llvm::divideCeil(kW, *getGroupK());
+      if (failed(checkSameDim(op, "b_scale shape", "dim 0 of b_scale",
+                              t.getDimSize(0), "experts", numExperts)) ||
+          failed(checkSameDim(op, "b_scale shape", "dim 1 of b_scale",
+                              t.getDimSize(1), "ceil(N / group_n)", nGroups)) ||
+          failed(checkSameDim(op, "b_scale shape", "dim 2 of b_scale",
+                              t.getDimSize(2), "ceil(K / group_k)", kGroups)))
+        return failure();
+    } else if (quant == Quant::Int8W8A16 || t.getRank() == 2) {
+      if (t.getRank() != 2)
+        return emitOpError() << "b_scale must be per channel [E, N] for "
+                                "int8_w8a16, not rank "
+                             << t.getRank();
+      if (failed(checkSameDim(op, "b_scale shape", "dim 0 of b_scale",
+                              t.getDimSize(0), "experts", numExperts)) ||
+          failed(checkSameDim(op, "b_scale shape", "dim 1 of b_scale",
+                              t.getDimSize(1), "N", n)))
+        return failure();
+    } else {
+      if (t.getRank() != 1)
+        return emitOpError() << "b_scale must be per expert [E], per channel "
+                                "[E, N] or block-wise, not rank "
+                             << t.getRank();
+      if (failed(checkSameDim(op, "b_scale shape", "dim 0 of b_scale",
+                              t.getDimSize(0), "experts", numExperts)))
+        return failure();
+    }
+  }
+
+  const TargetInfo *target = getEnclosingTarget(op);
+  if (!target)
+    return success();
+  if (failed(verifyElementTypeForTarget(op, "A", aElt, *target)) ||
+      failed(verifyElementTypeForTarget(op, "W", wElt, *target)))
+    return failure();
+  // int8_w8a16 dequantizes W to A's type before the matrix unit.
+  MatmulTile tile{cfg.getBlockM(), cfg.getBlockN(), cfg.getBlockK(),
+                  "block_m", "block_n", "block_k", aElt,
+                  cfg.getBlockM() * cfg.getBlockK() * elementBytes(aElt),
+                  cfg.getBlockK() * cfg.getBlockN() * elementBytes(wElt),
+                  cfg.getEpilogue() == EpilogueKind::lds
+                      ? cfg.getBlockM() * cfg.getBlockN() * elementBytes(cElt)
+                      : 0,
+                  0};
+  return verifyTileForTarget(op, cfg, *target, tile);
+}
+
+//===----------------------------------------------------------------------===//
+// SparseAttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SparseAttentionOp::verify() {
+  Operation *op = getOperation();
+  MemRefType qT = memrefOf(getQ()), kvT = memrefOf(getKvCache()),
+             idxT = memrefOf(getIndices()), oT = memrefOf(getOut());
+  int64_t dQK = qT.getDimSize(2), dV = oT.getDimSize(2);
+  if (isDyn(dQK) || isDyn(kvT.getDimSize(2)) || isDyn(dV))
+    return emitOpError() << "head dimensions d_qk (q, kv_cache) and d_v (out) "
+                            "must be static";
+  if (failed(checkSameDim(op, "d_qk mismatch", "d_qk of q", dQK,
+                          "d_qk of kv_cache", kvT.getDimSize(2))) ||
+      failed(checkSameDim(op, "tokens mismatch", "tokens of q",
+                          qT.getDimSize(0), "tokens of indices",
+                          idxT.getDimSize(0))) ||
+      failed(checkSameDim(op, "tokens mismatch", "tokens of q",
+                          qT.getDimSize(0), "tokens of out", oT.getDimSize(0))) ||
+      failed(checkSameDim(op, "heads mismatch", "h_q of q", qT.getDimSize(1),
+                          "heads of out", oT.getDimSize(1))))
+    return failure();
+  if (dV > dQK)
+    return emitOpError() << "d_v (" << dV << ") must not exceed d_qk (" << dQK
+                         << "): V is the first d_v columns of the latent cache";
+  if (eltOf(getQ()) != eltOf(getKvCache()))
+    return emitOpError() << "q (" << eltOf(getQ()) << ") and kv_cache ("
+                         << eltOf(getKvCache())
+                         << ") must have the same element type";
+  if (Value lse = getLse()) {
+    MemRefType lT = memrefOf(lse);
+    if (failed(checkSameDim(op, "lse shape", "dim 0 of lse", lT.getDimSize(0),
+                            "tokens", qT.getDimSize(0))) ||
+        failed(checkSameDim(op, "lse shape", "dim 1 of lse", lT.getDimSize(1),
+                            "h_q", qT.getDimSize(1))))
+      return failure();
+  }
+  float scale = getScale().convertToFloat();
+  if (!(scale > 0.0f) || std::isinf(scale))
+    return emitOpError() << "scale = " << scale
+                         << " must be a finite positive number";
+
+  const TargetInfo *target = getEnclosingTarget(op);
+  if (!target)
+    return success();
+  ConfigAttr cfg = getConfig();
+  Type elt = eltOf(getQ());
+  int64_t eb = elementBytes(elt);
+  // Q stays in registers; each stage stages a block_kv x d_qk KV tile, and the
+  // probabilities P (block_h x block_kv) go through LDS for the P x V product.
+  MatmulTile tile{cfg.getBlockH(), cfg.getBlockKv(), dQK,
+                  "block_h", "block_kv", "d_qk", elt,
+                  0,
+                  cfg.getBlockKv() * dQK * eb,
+                  cfg.getEpilogue() == EpilogueKind::lds
+                      ? cfg.getBlockH() * dV * elementBytes(eltOf(getOut()))
+                      : 0,
+                  cfg.getBlockH() * cfg.getBlockKv() * eb,
+                  cfg.getBlockH() * dV};
+  return verifyTileForTarget(op, cfg, *target, tile);
+}
