@@ -2,19 +2,27 @@
 
 #include "moec/Tools/Registration.h"
 #include "moec/Dialect/MoecDialect.h"
+#include "moec/Target/LLVMIR.h"
+#include "moec/Transforms/Passes.h"
 
 #include "mlir/Dialect/AMDGPU/IR/AMDGPUDialect.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/LLVMIR/ROCDLDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Transforms/Passes.h"
 
 void moec::registerMoecDialects(mlir::DialectRegistry &registry) {
@@ -23,10 +31,29 @@ void moec::registerMoecDialects(mlir::DialectRegistry &registry) {
                   mlir::scf::SCFDialect, mlir::vector::VectorDialect,
                   mlir::gpu::GPUDialect, mlir::amdgpu::AMDGPUDialect,
                   mlir::ROCDL::ROCDLDialect, mlir::nvgpu::NVGPUDialect,
-                  mlir::NVVM::NVVMDialect, mlir::LLVM::LLVMDialect>();
+                  mlir::NVVM::NVVMDialect, mlir::LLVM::LLVMDialect,
+                  mlir::math::MathDialect, mlir::cf::ControlFlowDialect,
+                  mlir::affine::AffineDialect>();
+  moec::registerLLVMIRTranslations(registry);
 }
 
-void moec::registerMoecPasses() {
+void moec::registerAllMoecPasses() {
+  moec::registerMoecPassesAndPipelines();
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
+  // The upstream steps of moec's pipelines, to run them one at a time.
+  mlir::registerLowerAffinePass();
+  mlir::arith::registerArithExpandOpsPass();
+  mlir::registerSCFToControlFlowPass();
+  mlir::memref::registerExpandStridedMetadataPass();
+  mlir::registerConvertMathToLLVMPass();
+  mlir::registerConvertGpuOpsToROCDLOps();
+  mlir::registerConvertGpuOpsToNVVMOps();
+  mlir::registerConvertNVGPUToNVVMPass();
+  mlir::registerConvertVectorToLLVMPass();
+  mlir::registerArithToLLVMConversionPass();
+  mlir::registerFinalizeMemRefToLLVMConversionPass();
+  mlir::registerConvertFuncToLLVMPass();
+  mlir::registerConvertControlFlowToLLVMPass();
+  mlir::registerReconcileUnrealizedCastsPass();
 }

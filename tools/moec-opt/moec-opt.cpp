@@ -12,7 +12,7 @@
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   moec::registerMoecDialects(registry);
-  moec::registerMoecPasses();
+  moec::registerAllMoecPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "moec optimizer driver\n", registry));
 }

@@ -10,7 +10,9 @@
 
 #include "moec/Dialect/MoecDialect.h"
 #include "moec/Support/Version.h"
+#include "moec/Target/LLVMIR.h"
 #include "moec/Target/TargetInfo.h"
+#include "moec/Transforms/Passes.h"
 #include "moec/Tools/Registration.h"
 
 #include "mlir/IR/AsmState.h"
@@ -18,6 +20,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -58,8 +61,8 @@ cl::opt<std::string> arch("arch",
                                    "moec.target)"),
                           cl::sub(compileCmd));
 cl::opt<std::string> emit("emit",
-                          cl::desc("What to write: mlir (more kinds arrive "
-                                   "with the lowerings)"),
+                          cl::desc("What to write: mlir (verified input), "
+                                   "kernels (lowered MLIR), llvm (LLVM IR)"),
                           cl::init("mlir"), cl::sub(compileCmd));
 
 /// One integer field of #moec.config, settable from the command line.
@@ -177,14 +180,14 @@ LogicalResult attachTarget(ModuleOp module) {
 }
 
 int runCompile() {
-  if (emit != "mlir") {
-    static const char *later[] = {"llvm", "asm", "obj", "hsaco", "ptx"};
+  if (emit != "mlir" && emit != "kernels" && emit != "llvm") {
+    static const char *later[] = {"asm", "obj", "hsaco", "ptx"};
     bool known = llvm::is_contained(later, emit.getValue());
     llvm::errs() << fmt::format(
         known ? "moec compile: error: --emit {} is not available yet: this "
-                "build only emits verified moec IR (--emit mlir)\n"
+                "build emits mlir, kernels (the lowered MLIR) and llvm\n"
               : "moec compile: error: --emit '{}' is not valid; expected "
-                "mlir, llvm, asm, obj, hsaco or ptx\n",
+                "mlir, kernels, llvm, asm, obj, hsaco or ptx\n",
         emit.getValue());
     return 1;
   }
@@ -235,8 +238,33 @@ int runCompile() {
     llvm::errs() << "moec compile: error: " << err << "\n";
     return 1;
   }
-  module->print(output->os());
-  output->os() << "\n";
+  if (emit == "mlir") {
+    module->print(output->os());
+    output->os() << "\n";
+    output->keep();
+    return 0;
+  }
+
+  // Lower: moec ops -> kernels -> the target's LLVM dialect.
+  auto targetAttr = module->getOperation()->getAttrOfType<moec::TargetAttr>(
+      moec::MoecDialect::kTargetAttrName);
+  const moec::TargetInfo &target = *moec::lookupTarget(targetAttr.getChip());
+  PassManager pm(&context);
+  moec::buildLoweringPipeline(pm, target);
+  if (failed(pm.run(*module)))
+    return 1;
+  if (emit == "kernels") {
+    module->print(output->os());
+    output->os() << "\n";
+    output->keep();
+    return 0;
+  }
+  llvm::LLVMContext llvmContext;
+  auto llvmModule =
+      moec::translateKernelsToLLVMIR(*module, target, llvmContext);
+  if (failed(llvmModule))
+    return 1;
+  (*llvmModule)->print(output->os(), nullptr);
   output->keep();
   return 0;
 }

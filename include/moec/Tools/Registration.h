@@ -15,7 +15,7 @@ namespace moec {
 void registerMoecDialects(mlir::DialectRegistry &registry);
 
 /// Registers moec's passes and the upstream passes its pipelines use.
-void registerMoecPasses();
+void registerAllMoecPasses();
 
 } // namespace moec
 

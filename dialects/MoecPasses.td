@@ -1,0 +1,57 @@
+//===- MoecPasses.td - moec pass declarations --------------*- tablegen -*-===//
+
+#ifndef MOEC_PASSES_TD
+#define MOEC_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def MoecLowerToKernels : Pass<"moec-lower-to-kernels", "::mlir::ModuleOp"> {
+  let summary = "Outline each moec op into a gpu.func kernel for the module's target";
+  let description = [{
+    Builds, for every `moec.gemm`, one workgroup's program as a `gpu.func` in
+    the `gpu.module @moec_kernels` (workgroup swizzle, software-pipelined K
+    loop through LDS, masked edge tiles, epilogue) and replaces the op with a
+    `gpu.launch_func` over `ceil(M / block_m) * ceil(N / block_n)`
+    workgroups. The tile product comes from the target's matrix core: MFMA
+    on gfx90a/gfx942/gfx950, scalar loops on the host (one lane per
+    workgroup). The target is the module's `moec.target`.
+  }];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect", "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect", "::mlir::math::MathDialect",
+    "::mlir::amdgpu::AMDGPUDialect", "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::ROCDL::ROCDLDialect"
+  ];
+}
+
+def MoecKernelsToHost : Pass<"moec-kernels-to-host", "::mlir::ModuleOp"> {
+  let summary = "Turn the one-lane host kernels into CPU functions";
+  let description = [{
+    For the `host` target: every `gpu.func` of `gpu.module @moec_kernels`
+    becomes a `func.func` of the top-level module with three trailing `index`
+    arguments, the workgroup id (x, y, z). Thread ids become 0, barriers
+    vanish (one lane), workgroup memory becomes a stack allocation. The
+    `gpu.module` and the host-side launches are removed: the runtime's host
+    device runs every workgroup as a CPU task.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def MoecConvertKernelsToLLVM
+    : Pass<"moec-convert-kernels-to-llvm", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Lower the kernels of a gpu.module to LLVM + ROCDL or NVVM";
+  let description = [{
+    One full dialect conversion of everything the kernel builder emits
+    (arith, math, cf, memref, vector, gpu, amdgpu or nvgpu) into the LLVM
+    dialect plus ROCDL (AMD, chipset from the module's `moec.target`) or
+    NVVM. A full conversion names any op it cannot lower instead of leaving
+    half-converted IR behind. Dynamic vector masks are materialized first.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::ROCDL::ROCDLDialect",
+                           "::mlir::NVVM::NVVMDialect"];
+}
+
+#endif // MOEC_PASSES_TD

@@ -1,0 +1,64 @@
+//===- MatrixCore.h - the target-specific tile product ----------*- C++ -*-===//
+//
+// A MatrixCore says how one workgroup computes acc += A_tile x B_tile^T from
+// LDS, and where each accumulator element lives. The GEMM skeleton
+// (GemmKernelBuilder.cpp) is the same for every target; only this differs:
+//   MFMA (gfx90a/gfx942/gfx950), mma.sync (sm_80/sm_90), scalar loops (host).
+//
+// LDS tiles are K-contiguous for both operands: A as [BM][BK + pad] and B as
+// [BN][BK + pad], so every matrix unit reads K runs per lane.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MOEC_CONVERSION_MATRIXCORE_H
+#define MOEC_CONVERSION_MATRIXCORE_H
+
+#include "moec/Transforms/GemmKernel.h"
+
+#include "mlir/IR/Builders.h"
+
+#include <memory>
+
+namespace moec {
+
+class MatrixCore {
+public:
+  virtual ~MatrixCore() = default;
+
+  /// Lanes per workgroup (num_warps x wave size; 1 on the host).
+  virtual int64_t lanes() const = 0;
+  /// Whether per-lane work is unrolled (GPU) or looped (host, one lane).
+  virtual bool unrollsLanes() const { return true; }
+
+  /// Accumulators live across the K loop as these SSA values (empty when the
+  /// core keeps them in memory, as the host does).
+  virtual llvm::SmallVector<mlir::Value>
+  initAccumulators(mlir::OpBuilder &b, mlir::Location loc) = 0;
+
+  /// acc += ldsA[buf] (BM x BK) * ldsB[buf] (BN x BK)^T. `ldsA`/`ldsB` are
+  /// [buffers][rows][BK + pad] views of LDS; `tid` is the lane id.
+  virtual llvm::SmallVector<mlir::Value>
+  multiply(mlir::OpBuilder &b, mlir::Location loc, mlir::Value ldsA,
+           mlir::Value ldsB, mlir::Value buf, mlir::Value tid,
+           mlir::ValueRange acc) = 0;
+
+  /// Calls `fn(row, col, value)` for every accumulator element this lane
+  /// holds, with row/col within the workgroup tile and value an f32.
+  using ElementFn = llvm::function_ref<void(mlir::OpBuilder &, mlir::Location,
+                                            mlir::Value row, mlir::Value col,
+                                            mlir::Value value)>;
+  virtual void forEachElement(mlir::OpBuilder &b, mlir::Location loc,
+                              mlir::Value tid, mlir::ValueRange acc,
+                              ElementFn fn) = 0;
+};
+
+/// The core for `spec.target`, or failure with a message on `loc`.
+mlir::FailureOr<std::unique_ptr<MatrixCore>>
+createMatrixCore(const GemmKernelSpec &spec, mlir::Location loc);
+
+std::unique_ptr<MatrixCore> createMfmaCore(const GemmKernelSpec &spec);
+std::unique_ptr<MatrixCore> createHostCore(const GemmKernelSpec &spec);
+std::unique_ptr<MatrixCore> createMmaSyncCore(const GemmKernelSpec &spec);
+
+} // namespace moec
+
+#endif // MOEC_CONVERSION_MATRIXCORE_H

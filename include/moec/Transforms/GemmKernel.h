@@ -1,0 +1,58 @@
+//===- GemmKernel.h - one workgroup's GEMM program --------------*- C++ -*-===//
+//
+// The target-independent part of a GEMM kernel: workgroup swizzle, K loop,
+// software pipeline through LDS, masked tile loads, epilogue. The tile product
+// itself and the accumulator layout come from a MatrixCore (MFMA, mma.sync or
+// the host's scalar loops), the only target-specific piece.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MOEC_TRANSFORMS_GEMMKERNEL_H
+#define MOEC_TRANSFORMS_GEMMKERNEL_H
+
+#include "moec/Dialect/MoecDialect.h"
+#include "moec/Target/TargetInfo.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+
+namespace moec {
+
+/// Everything that shapes the generated code for one `moec.gemm`.
+struct GemmKernelSpec {
+  int64_t blockM, blockN, blockK, groupM, numWarps, numStages, wavesPerEU,
+      nonKDim, kpack;
+  EpilogueKind epilogue;
+  bool transposeA, transposeB;
+  mlir::Type aType, bType, cType, biasType; ///< element types; bias may be null
+  bool hasScaleA = false, hasScaleB = false;
+  bool scaleAPerTensor = true, scaleBPerTensor = true;
+  Activation activation = Activation::none;
+  const TargetInfo *target = nullptr;
+
+  static GemmKernelSpec get(GemmOp op, const TargetInfo &target);
+  /// Workgroup size in lanes (1 on the host: one CPU task per workgroup).
+  int64_t lanes() const;
+  /// Number of LDS buffers the K loop cycles through.
+  int64_t numLdsBuffers() const;
+  /// A stable, readable name suffix: "128x128x64_w4_s2_...".
+  std::string mangle() const;
+};
+
+/// Result of building a kernel: the function and its launch shape.
+struct GemmKernel {
+  mlir::gpu::GPUFuncOp func;
+  int64_t workgroupSize;
+  int64_t ldsBytes;
+};
+
+/// Builds the kernel for `spec` as a `gpu.func` at the end of `module`.
+/// Arguments: A, B, C, then bias, scale_a, scale_b when present, each a
+/// memref of the op's operand rank with dynamic sizes.
+mlir::FailureOr<GemmKernel> buildGemmKernel(mlir::OpBuilder &b,
+                                            mlir::gpu::GPUModuleOp module,
+                                            llvm::StringRef name,
+                                            const GemmKernelSpec &spec,
+                                            mlir::Location loc);
+
+} // namespace moec
+
+#endif // MOEC_TRANSFORMS_GEMMKERNEL_H

@@ -1,0 +1,46 @@
+//===- Passes.h - moec passes -----------------------------------*- C++ -*-===//
+#ifndef MOEC_TRANSFORMS_PASSES_H
+#define MOEC_TRANSFORMS_PASSES_H
+
+#include "mlir/Dialect/AMDGPU/IR/AMDGPUDialect.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/LLVMIR/ROCDLDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace moec {
+
+struct TargetInfo;
+
+#define GEN_PASS_DECL
+#include "moec/Dialect/MoecPasses.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "moec/Dialect/MoecPasses.h.inc"
+
+/// Name of the gpu.module that holds every kernel moec builds.
+inline constexpr llvm::StringLiteral kKernelModuleName = "moec_kernels";
+
+/// moec ops -> kernels -> target dialects, up to (not including) LLVM IR
+/// translation: for GPUs the gpu.module holds llvm.func kernels in the
+/// ROCDL/NVVM dialects; for the host the top-level module holds llvm.func
+/// workgroup functions.
+void buildLoweringPipeline(mlir::OpPassManager &pm, const TargetInfo &target);
+
+/// Registers `moec-lower-to-kernels`, `moec-kernels-to-host` and the
+/// `moec-lower-{gfx90a,gfx942,gfx950,host,...}` pipelines for moec-opt.
+void registerMoecPassesAndPipelines();
+
+} // namespace moec
+
+#endif // MOEC_TRANSFORMS_PASSES_H

@@ -1,0 +1,183 @@
+//===- MfmaCore.cpp - the tile product on CDNA matrix cores ---------------===//
+//
+// Waves tile the workgroup tile as a wm x wn grid; each wave owns
+// repM x repN MFMA output tiles of nonkdim x nonkdim. Per K step of
+// instrK * kpack, lane l reads perLane * kpack contiguous K elements of row
+// (l % nonkdim) of A and of B^T from LDS (one ds_read_b64 at kpack 1 for
+// 16-bit types, one ds_read_b128 at kpack 2) and issues kpack MFMAs.
+// Since A and B see the same K permutation, the dot product is unchanged.
+//
+// Accumulator layout (CDNA ISA guide, "dependent MFMA layouts"):
+//   16x16: lane l, register r -> row 4 (l / 16) + r, column l % 16
+//   32x32: lane l, register r -> row 8 (r / 4) + 4 (l / 32) + r % 4, col l % 32
+//
+//===----------------------------------------------------------------------===//
+
+#include "moec/Conversion/MatrixCore.h"
+#include "moec/Dialect/TargetChecks.h"
+
+#include "mlir/Dialect/AMDGPU/IR/AMDGPUDialect.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace moec;
+
+namespace {
+
+MatrixInputKind inputKind(Type t) {
+  if (t.isF16())
+    return MatrixInputKind::F16;
+  if (t.isBF16())
+    return MatrixInputKind::BF16;
+  if (t.isInteger(8))
+    return MatrixInputKind::I8;
+  return MatrixInputKind::FP8;
+}
+
+/// Picks a wm x wn arrangement of waves over tilesM x tilesN MFMA tiles,
+/// as square in per-wave work as divisibility allows.
+std::pair<int64_t, int64_t> arrangeWaves(int64_t waves, int64_t tilesM,
+                                         int64_t tilesN) {
+  std::pair<int64_t, int64_t> best = {0, 0};
+  double bestScore = 1e30;
+  for (int64_t wm = 1; wm <= waves; wm *= 2) {
+    int64_t wn = waves / wm;
+    if (tilesM % wm || tilesN % wn)
+      continue;
+    double score = std::abs(std::log2(double(tilesM / wm)) -
+                            std::log2(double(tilesN / wn)));
+    if (score < bestScore) {
+      bestScore = score;
+      best = {wm, wn};
+    }
+  }
+  return best;
+}
+
+class MfmaCore final : public MatrixCore {
+public:
+  explicit MfmaCore(const GemmKernelSpec &spec) : spec(spec) {
+    nk = spec.nonKDim;
+    kpack = spec.kpack;
+    // The largest K this family offers that the tile still divides.
+    for (const MatrixInstr &mi :
+         spec.target->findMatrixInstrs(inputKind(spec.aType), nk))
+      if (spec.blockK % (mi.k * kpack) == 0)
+        instrK = mi.k;
+    int64_t laneGroups = 64 / nk;
+    perLane = instrK / laneGroups;
+    accLen = nk * nk / 64;
+    std::tie(wm, wn) =
+        arrangeWaves(spec.numWarps, spec.blockM / nk, spec.blockN / nk);
+    repM = spec.blockM / nk / wm;
+    repN = spec.blockN / nk / wn;
+  }
+
+  bool valid() const { return instrK > 0 && wm > 0; }
+  int64_t lanes() const override { return spec.numWarps * 64; }
+
+  SmallVector<Value> initAccumulators(OpBuilder &b, Location loc) override {
+    auto t = VectorType::get({accLen}, b.getF32Type());
+    Value zero = arith::ConstantOp::create(b, loc, t, b.getZeroAttr(t));
+    return SmallVector<Value>(repM * repN, zero);
+  }
+
+  SmallVector<Value> multiply(OpBuilder &b, Location loc, Value ldsA,
+                              Value ldsB, Value buf, Value tid,
+                              ValueRange accIn) override {
+    SmallVector<Value> acc(accIn);
+    auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+    auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); };
+    auto mul = [&](Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); };
+    Value wave = arith::DivUIOp::create(b, loc, tid, c(64));
+    Value lane = arith::RemUIOp::create(b, loc, tid, c(64));
+    Value waveM = arith::DivUIOp::create(b, loc, wave, c(wn));
+    Value waveN = arith::RemUIOp::create(b, loc, wave, c(wn));
+    Value laneRow = arith::RemUIOp::create(b, loc, lane, c(nk));
+    Value laneGrp = arith::DivUIOp::create(b, loc, lane, c(nk));
+    Value rowBaseA = add(mul(waveM, c(spec.blockM / wm)), laneRow);
+    Value rowBaseB = add(mul(waveN, c(spec.blockN / wn)), laneRow);
+    int64_t fragLen = perLane * kpack;
+    int64_t kStep = instrK * kpack;
+    Value laneK = mul(laneGrp, c(fragLen));
+
+    auto loadFrags = [&](Value lds, Type elt, Value rowBase, int64_t reps) {
+      auto t = VectorType::get({fragLen}, elt);
+      int64_t align = fragLen * elementBytes(elt);
+      return [=, &b](Value kOff) {
+        SmallVector<SmallVector<Value>> out;
+        for (int64_t i = 0; i < reps; ++i) {
+          Value row = add(rowBase, c(i * nk));
+          Value whole = vector::LoadOp::create(
+              b, loc, t, lds, ValueRange{buf, row, add(kOff, laneK)}, false,
+              llvm::MaybeAlign(std::min<int64_t>(align, 16)));
+          SmallVector<Value> parts;
+          for (int64_t p = 0; p < kpack; ++p)
+            parts.push_back(kpack == 1 ? whole
+                                       : vector::ExtractStridedSliceOp::create(
+                                             b, loc, whole, {p * perLane},
+                                             {perLane}, {1})
+                                             .getResult());
+          out.push_back(parts);
+        }
+        return out;
+      };
+    };
+    auto fragsA = loadFrags(ldsA, spec.aType, rowBaseA, repM);
+    auto fragsB = loadFrags(ldsB, spec.bType, rowBaseB, repN);
+    for (int64_t ks = 0; ks < spec.blockK / kStep; ++ks) {
+      Value kOff = c(ks * kStep);
+      auto a = fragsA(kOff);
+      auto bf = fragsB(kOff);
+      for (int64_t i = 0; i < repM; ++i)
+        for (int64_t j = 0; j < repN; ++j)
+          for (int64_t p = 0; p < kpack; ++p) {
+            Value &d = acc[i * repN + j];
+            d = amdgpu::MFMAOp::create(b, loc, d.getType(), nk, nk, instrK,
+                                       /*blocks=*/1, a[i][p], bf[j][p], d);
+          }
+    }
+    return acc;
+  }
+
+  void forEachElement(OpBuilder &b, Location loc, Value tid, ValueRange acc,
+                      ElementFn fn) override {
+    auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+    auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); };
+    auto mul = [&](Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); };
+    Value wave = arith::DivUIOp::create(b, loc, tid, c(64));
+    Value lane = arith::RemUIOp::create(b, loc, tid, c(64));
+    Value waveM = arith::DivUIOp::create(b, loc, wave, c(wn));
+    Value waveN = arith::RemUIOp::create(b, loc, wave, c(wn));
+    Value col0 = add(mul(waveN, c(spec.blockN / wn)),
+                     arith::RemUIOp::create(b, loc, lane, c(nk)));
+    Value row0 = mul(waveM, c(spec.blockM / wm));
+    // Row offset of register r within an MFMA tile, for this lane.
+    Value grp = arith::DivUIOp::create(b, loc, lane, c(nk));
+    Value grpRows = mul(grp, c(4));
+    for (int64_t i = 0; i < repM; ++i)
+      for (int64_t j = 0; j < repN; ++j)
+        for (int64_t r = 0; r < accLen; ++r) {
+          int64_t fixed = nk == 16 ? r : (r / 4) * 8 + r % 4;
+          Value row = add(add(row0, c(i * nk + fixed)), grpRows);
+          Value col = add(col0, c(j * nk));
+          Value v = vector::ExtractOp::create(b, loc, acc[i * repN + j], r);
+          fn(b, loc, row, col, v);
+        }
+  }
+
+private:
+  const GemmKernelSpec &spec;
+  int64_t nk = 16, kpack = 1, instrK = 0, perLane = 0, accLen = 0;
+  int64_t wm = 0, wn = 0, repM = 0, repN = 0;
+};
+
+} // namespace
+
+std::unique_ptr<MatrixCore> moec::createMfmaCore(const GemmKernelSpec &spec) {
+  auto core = std::make_unique<MfmaCore>(spec);
+  if (!core->valid())
+    return nullptr;
+  return core;
+}

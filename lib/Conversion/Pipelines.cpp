@@ -1,0 +1,68 @@
+//===- Pipelines.cpp - moec ops down to the target's LLVM dialect ---------===//
+
+#include "moec/Target/TargetInfo.h"
+#include "moec/Transforms/Passes.h"
+
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
+#include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
+#include "mlir/Conversion/GPUToROCDL/GPUToROCDLPass.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/NVGPUToNVVM/NVGPUToNVVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void moec::buildLoweringPipeline(OpPassManager &pm, const TargetInfo &target) {
+  pm.addPass(createMoecLowerToKernels());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+
+  if (target.isHost()) {
+    pm.addPass(createMoecKernelsToHost());
+    pm.addPass(arith::createArithExpandOpsPass());
+    pm.addPass(createLowerAffinePass());
+    pm.addPass(createSCFToControlFlowPass());
+    pm.addPass(memref::createExpandStridedMetadataPass());
+    pm.addPass(createLowerAffinePass());
+    pm.addPass(createConvertVectorToLLVMPass());
+    pm.addPass(createConvertMathToLLVMPass());
+    pm.addPass(createArithToLLVMConversionPass());
+    pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+    pm.addPass(createConvertFuncToLLVMPass());
+    pm.addPass(createConvertControlFlowToLLVMPass());
+    pm.addPass(createReconcileUnrealizedCastsPass());
+    return;
+  }
+
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(arith::createArithExpandOpsPass());
+  kernels.addPass(createLowerAffinePass());
+  kernels.addPass(createSCFToControlFlowPass());
+  kernels.addPass(memref::createExpandStridedMetadataPass());
+  kernels.addPass(createLowerAffinePass());
+  kernels.addPass(createMoecConvertKernelsToLLVM());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void moec::registerMoecPassesAndPipelines() {
+  registerMoecPasses();
+  for (const TargetInfo &t : allTargets()) {
+    std::string name = ("moec-lower-" + t.chip).str();
+    std::string desc =
+        ("moec ops -> kernels -> LLVM dialect for " + t.chip).str();
+    const TargetInfo *target = &t;
+    PassPipelineRegistration<>(name, desc, [target](OpPassManager &pm) {
+      buildLoweringPipeline(pm, *target);
+    });
+  }
+}

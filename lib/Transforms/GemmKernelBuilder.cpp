@@ -1,0 +1,725 @@
+//===- GemmKernelBuilder.cpp - the target-independent GEMM skeleton -------===//
+//
+// Builds one workgroup's program for `moec.gemm`:
+//
+//   pid -> (pid_m, pid_n) with the group_m swizzle
+//   K loop over block_k tiles, software-pipelined through LDS:
+//     num_stages 1: load, store to LDS, barrier, multiply, barrier
+//     num_stages 2: the next tile's global loads are issued before the
+//                   current tile's multiply (one LDS buffer, prefetch in
+//                   registers: Triton-on-ROCm semantics)
+//     num_stages s > 2: a ring of s - 1 LDS buffers, loads s - 2 tiles ahead
+//   epilogue: scale, bias, activation, convert, then either store straight
+//   from the accumulator layout (`direct`) or through LDS for wide stores.
+//
+// Tiles that lie wholly inside the matrices take unmasked 16-byte vector
+// loads; edge tiles take masked loads that read zeros outside. The decision
+// is per tile and uniform across the workgroup, so interior tiles pay nothing.
+//
+//===----------------------------------------------------------------------===//
+
+#include "moec/Conversion/MatrixCore.h"
+#include "moec/Dialect/TargetChecks.h"
+#include "moec/Transforms/GemmKernel.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/ROCDLDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace moec;
+
+//===----------------------------------------------------------------------===//
+// GemmKernelSpec
+//===----------------------------------------------------------------------===//
+
+static Type elementTypeOf(Value v) {
+  return cast<MemRefType>(v.getType()).getElementType();
+}
+
+static bool isPerTensor(Value scale) {
+  auto t = cast<MemRefType>(scale.getType());
+  return t.getRank() == 0 || (t.getRank() == 1 && t.getDimSize(0) == 1);
+}
+
+GemmKernelSpec GemmKernelSpec::get(GemmOp op, const TargetInfo &target) {
+  ConfigAttr c = op.getConfig();
+  GemmKernelSpec s;
+  s.blockM = c.getBlockM();
+  s.blockN = c.getBlockN();
+  s.blockK = c.getBlockK();
+  s.groupM = c.getGroupM();
+  s.numWarps = c.getNumWarps();
+  s.numStages = c.getEffectiveNumStages();
+  s.wavesPerEU = c.getWavesPerEu();
+  s.nonKDim = c.getMatrixInstrNonkdim();
+  s.kpack = c.getKpack();
+  s.epilogue = c.getEpilogue();
+  s.transposeA = op.getTransposeA();
+  s.transposeB = op.getTransposeB();
+  s.aType = elementTypeOf(op.getA());
+  s.bType = elementTypeOf(op.getB());
+  s.cType = elementTypeOf(op.getC());
+  s.biasType = op.getBias() ? elementTypeOf(op.getBias()) : Type();
+  s.hasScaleA = static_cast<bool>(op.getScaleA());
+  s.hasScaleB = static_cast<bool>(op.getScaleB());
+  s.scaleAPerTensor = !s.hasScaleA || isPerTensor(op.getScaleA());
+  s.scaleBPerTensor = !s.hasScaleB || isPerTensor(op.getScaleB());
+  s.activation = op.getActivation();
+  s.target = &target;
+  return s;
+}
+
+int64_t GemmKernelSpec::lanes() const {
+  return target->isHost() ? 1 : numWarps * target->waveSize;
+}
+
+int64_t GemmKernelSpec::numLdsBuffers() const {
+  if (target->isHost() || numStages <= 2)
+    return 1;
+  return numStages - 1;
+}
+
+std::string GemmKernelSpec::mangle() const {
+  return llvm::formatv("{0}x{1}x{2}_g{3}_w{4}_s{5}_wpe{6}_nk{7}_kp{8}_{9}",
+                       blockM, blockN, blockK, groupM, numWarps, numStages,
+                       wavesPerEU, nonKDim, kpack,
+                       stringifyEpilogueKind(epilogue))
+      .str();
+}
+
+//===----------------------------------------------------------------------===//
+// Builder
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Bytes of LDS row padding: breaks the power-of-two row stride that would
+/// put every lane of a column read on the same bank.
+constexpr int64_t kLdsPadBytes = 16;
+/// Width of one global memory transaction per lane.
+constexpr int64_t kVectorBytes = 16;
+
+/// One operand's journey from global memory to its LDS tile.
+struct OperandTile {
+  Value global;      ///< 2-D memref in global memory
+  Value lds;         ///< [buffers][rows][BK + pad] view of LDS
+  Type elt;
+  int64_t rows;      ///< BM for A, BN for B
+  int64_t paddedK;   ///< BK + pad
+  bool kContiguous;  ///< global layout is rows x K (else K x rows)
+  Value rowBase;     ///< m0 or n0
+  Value rowLimit;    ///< M or N
+  int64_t vec;       ///< elements per vector load
+};
+
+class GemmBuilder {
+public:
+  GemmBuilder(OpBuilder &b, Location loc, const GemmKernelSpec &spec,
+              MatrixCore &core)
+      : b(b), loc(loc), spec(spec), core(core) {}
+
+  LogicalResult build(gpu::GPUFuncOp func, int64_t &ldsBytes);
+
+private:
+  Value cst(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
+  Value cmp(arith::CmpIPredicate p, Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, p, x, y);
+  }
+  Value minS(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
+  Value maxS(Value x, Value y) { return arith::MaxSIOp::create(b, loc, x, y); }
+  Value andI(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
+  Value f32(double v) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  }
+
+  /// Number of valid elements of a vector starting at `start` below `limit`,
+  /// clamped to [0, vec], and 0 where `rowValid` is false.
+  Value validCount(Value start, Value limit, int64_t vec, Value rowValid) {
+    Value n = minS(maxS(sub(limit, start), cst(0)), cst(vec));
+    return arith::SelectOp::create(b, loc, rowValid, n, cst(0));
+  }
+
+  /// Global -> registers for one K tile: the vectors this lane loads.
+  SmallVector<Value> loadTile(OperandTile &t, Value k0);
+  /// Registers -> LDS buffer `buf`.
+  void storeTile(OperandTile &t, Value buf, ValueRange vecs);
+  /// Host: global -> LDS with loops (one lane does the whole tile).
+  void copyTileLooped(OperandTile &t, Value k0, Value buf);
+  /// Vector slot `i` of this lane: (row, k) of its first element in the tile.
+  std::pair<Value, Value> slotCoords(OperandTile &t, Value slot);
+  int64_t slotsPerTile(const OperandTile &t) const {
+    return t.rows * spec.blockK / t.vec;
+  }
+  int64_t slotsPerLane(const OperandTile &t) const {
+    return llvm::divideCeil(slotsPerTile(t), core.lanes());
+  }
+
+  SmallVector<Value> kLoop(OperandTile &a, OperandTile &b2, Value numK);
+  Value applyActivation(Value x);
+  void epilogue(ValueRange acc, Value ldsRaw);
+
+  OpBuilder &b;
+  Location loc;
+  const GemmKernelSpec &spec;
+  MatrixCore &core;
+
+  Value tid, M, N, K, m0, n0;
+  Value biasArg, scaleAArg, scaleBArg, cArg;
+  Value scaleAValue, scaleBValue; // hoisted per-tensor scales
+};
+
+} // namespace
+
+std::pair<Value, Value> GemmBuilder::slotCoords(OperandTile &t, Value slot) {
+  // kContiguous: a row holds BK / vec slots. Otherwise a K row of the global
+  // layout holds rows / vec slots.
+  if (t.kContiguous) {
+    int64_t perRow = spec.blockK / t.vec;
+    Value r = arith::DivUIOp::create(b, loc, slot, cst(perRow));
+    Value c = mul(arith::RemUIOp::create(b, loc, slot, cst(perRow)),
+                  cst(t.vec));
+    return {r, c};
+  }
+  int64_t perK = t.rows / t.vec;
+  Value k = arith::DivUIOp::create(b, loc, slot, cst(perK));
+  Value r = mul(arith::RemUIOp::create(b, loc, slot, cst(perK)), cst(t.vec));
+  return {r, k};
+}
+
+SmallVector<Value> GemmBuilder::loadTile(OperandTile &t, Value k0) {
+  auto vecType = VectorType::get({t.vec}, t.elt);
+  int64_t perLane = slotsPerLane(t);
+  int64_t total = slotsPerTile(t);
+  // Interior: the whole tile is inside the matrix and rows are 16-byte
+  // aligned, so plain wide loads are safe.
+  Value ld = memref::DimOp::create(b, loc, t.global, 1);
+  Value rowsIn = cmp(arith::CmpIPredicate::sle, add(t.rowBase, cst(t.rows)),
+                     t.rowLimit);
+  Value kIn = cmp(arith::CmpIPredicate::sle, add(k0, cst(spec.blockK)), K);
+  Value aligned = cmp(arith::CmpIPredicate::eq,
+                      arith::RemUIOp::create(b, loc, ld, cst(t.vec)), cst(0));
+  Value interior = andI(andI(rowsIn, kIn), aligned);
+
+  SmallVector<Type> types(perLane, vecType);
+  auto ifOp = scf::IfOp::create(b, loc, types, interior, /*withElse=*/true);
+  auto emitLoads = [&](bool masked) {
+    SmallVector<Value> vecs;
+    for (int64_t i = 0; i < perLane; ++i) {
+      Value slot = add(cst(i * core.lanes()), tid);
+      if ((i + 1) * core.lanes() > total) // the last round may be partial
+        slot = minS(slot, cst(total - 1));
+      auto [r, c] = slotCoords(t, slot);
+      Value gRow = add(t.rowBase, r);
+      Value gK = add(k0, c);
+      SmallVector<Value> idx = t.kContiguous ? SmallVector<Value>{gRow, gK}
+                                             : SmallVector<Value>{gK, gRow};
+      if (!masked) {
+        vecs.push_back(vector::LoadOp::create(b, loc, vecType, t.global, idx,
+                                              /*nontemporal=*/false,
+                                              llvm::MaybeAlign(kVectorBytes)));
+        continue;
+      }
+      Value count = t.kContiguous
+                        ? validCount(gK, K, t.vec,
+                                     cmp(arith::CmpIPredicate::slt, gRow,
+                                         t.rowLimit))
+                        : validCount(gRow, t.rowLimit, t.vec,
+                                     cmp(arith::CmpIPredicate::slt, gK, K));
+      auto maskType = VectorType::get({t.vec}, b.getI1Type());
+      Value mask = vector::CreateMaskOp::create(b, loc, maskType,
+                                                ValueRange{count});
+      Value zero = arith::ConstantOp::create(
+          b, loc, vecType, b.getZeroAttr(vecType));
+      vecs.push_back(vector::MaskedLoadOp::create(b, loc, vecType, t.global,
+                                                  idx, mask, zero));
+    }
+    scf::YieldOp::create(b, loc, vecs);
+  };
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    emitLoads(false);
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    emitLoads(true);
+  }
+  return SmallVector<Value>(ifOp.getResults());
+}
+
+void GemmBuilder::storeTile(OperandTile &t, Value buf, ValueRange vecs) {
+  int64_t total = slotsPerTile(t);
+  for (auto [i, v] : llvm::enumerate(vecs)) {
+    Value slot = add(cst(i * core.lanes()), tid);
+    auto emitStore = [&] {
+      auto [r, c] = slotCoords(t, slot);
+      if (t.kContiguous) {
+        vector::StoreOp::create(b, loc, v, t.lds, ValueRange{buf, r, c},
+                                /*nontemporal=*/false,
+                                llvm::MaybeAlign(kVectorBytes));
+        return;
+      }
+      // The global layout runs along rows: transpose into K-contiguous LDS.
+      for (int64_t e = 0; e < t.vec; ++e) {
+        Value x = vector::ExtractOp::create(b, loc, v, e);
+        memref::StoreOp::create(b, loc, x, t.lds,
+                                ValueRange{buf, add(r, cst(e)), c});
+      }
+    };
+    if ((static_cast<int64_t>(i) + 1) * core.lanes() <= total) {
+      emitStore();
+      continue;
+    }
+    auto guard = scf::IfOp::create(
+        b, loc, cmp(arith::CmpIPredicate::slt, slot, cst(total)), false);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(guard.thenBlock());
+    emitStore();
+  }
+}
+
+void GemmBuilder::copyTileLooped(OperandTile &t, Value k0, Value buf) {
+  // One CPU lane copies the tile element by element, zero outside.
+  auto rows = scf::ForOp::create(b, loc, cst(0), cst(t.rows), cst(1));
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(rows.getBody());
+  Value r = rows.getInductionVar();
+  auto ks = scf::ForOp::create(b, loc, cst(0), cst(spec.blockK), cst(1));
+  b.setInsertionPointToStart(ks.getBody());
+  Value c = ks.getInductionVar();
+  Value gRow = add(t.rowBase, r), gK = add(k0, c);
+  Value inside = andI(cmp(arith::CmpIPredicate::slt, gRow, t.rowLimit),
+                      cmp(arith::CmpIPredicate::slt, gK, K));
+  auto ifOp = scf::IfOp::create(b, loc, TypeRange{t.elt}, inside, true);
+  {
+    OpBuilder::InsertionGuard g2(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    SmallVector<Value> idx = t.kContiguous ? SmallVector<Value>{gRow, gK}
+                                           : SmallVector<Value>{gK, gRow};
+    scf::YieldOp::create(
+        b, loc, ValueRange{memref::LoadOp::create(b, loc, t.global, idx)});
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    scf::YieldOp::create(b, loc,
+                         ValueRange{arith::ConstantOp::create(
+                             b, loc, t.elt, b.getZeroAttr(t.elt))});
+  }
+  memref::StoreOp::create(b, loc, ifOp.getResult(0), t.lds,
+                          ValueRange{buf, r, c});
+}
+
+SmallVector<Value> GemmBuilder::kLoop(OperandTile &a, OperandTile &bt,
+                                      Value numK) {
+  SmallVector<Value> acc = core.initAccumulators(b, loc);
+  auto tileK = [&](Value kt) { return mul(kt, cst(spec.blockK)); };
+  auto barrier = [&] { gpu::BarrierOp::create(b, loc); };
+
+  if (!core.unrollsLanes()) {
+    // Host: one lane, no overlap to win; the stages are a GPU matter.
+    auto loop = scf::ForOp::create(b, loc, cst(0), numK, cst(1), acc);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value k0 = tileK(loop.getInductionVar());
+    copyTileLooped(a, k0, cst(0));
+    copyTileLooped(bt, k0, cst(0));
+    SmallVector<Value> next = core.multiply(b, loc, a.lds, bt.lds, cst(0), tid,
+                                            loop.getRegionIterArgs());
+    scf::YieldOp::create(b, loc, next);
+    return SmallVector<Value>(loop.getResults());
+  }
+
+  int64_t nA = slotsPerLane(a), nB = slotsPerLane(bt);
+  auto loadBoth = [&](Value k0) {
+    SmallVector<Value> regs = loadTile(a, k0);
+    llvm::append_range(regs, loadTile(bt, k0));
+    return regs;
+  };
+  auto storeBoth = [&](ValueRange regs, Value buf) {
+    storeTile(a, buf, regs.take_front(nA));
+    storeTile(bt, buf, regs.drop_front(nA).take_front(nB));
+  };
+  int64_t nAcc = acc.size();
+
+  if (spec.numStages == 1) {
+    auto loop = scf::ForOp::create(b, loc, cst(0), numK, cst(1), acc);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(loop.getBody());
+    SmallVector<Value> regs = loadBoth(tileK(loop.getInductionVar()));
+    storeBoth(regs, cst(0));
+    barrier();
+    SmallVector<Value> next = core.multiply(b, loc, a.lds, bt.lds, cst(0), tid,
+                                            loop.getRegionIterArgs());
+    barrier();
+    scf::YieldOp::create(b, loc, next);
+    return SmallVector<Value>(loop.getResults());
+  }
+
+  int64_t nbuf = spec.numLdsBuffers();
+  if (nbuf == 1) {
+    // num_stages = 2: registers hold tile kt + 1 while tile kt multiplies.
+    SmallVector<Value> init = acc;
+    llvm::append_range(init, loadBoth(cst(0)));
+    auto loop = scf::ForOp::create(b, loc, cst(0), numK, cst(1), init);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(loop.getBody());
+    ValueRange args = loop.getRegionIterArgs();
+    storeBoth(args.drop_front(nAcc), cst(0));
+    barrier();
+    Value kt = loop.getInductionVar();
+    SmallVector<Value> prefetch = loadBoth(tileK(add(kt, cst(1))));
+    SmallVector<Value> next =
+        core.multiply(b, loc, a.lds, bt.lds, cst(0), tid, args.take_front(nAcc));
+    barrier();
+    llvm::append_range(next, prefetch);
+    scf::YieldOp::create(b, loc, next);
+    return SmallVector<Value>(loop.getResults().take_front(nAcc));
+  }
+
+  // num_stages = s > 2: a ring of s - 1 LDS buffers. Tiles 0 .. s - 3 go to
+  // LDS up front and tile s - 2 waits in registers. Iteration kt: barrier
+  // (tile kt is in LDS, everyone is done with iteration kt - 1), store the
+  // waiting tile kt + s - 2 into the buffer iteration kt - 1 read, issue the
+  // loads of tile kt + s - 1, multiply tile kt.
+  for (int64_t i = 0; i + 1 < nbuf; ++i)
+    storeBoth(loadBoth(tileK(cst(i))), cst(i));
+  SmallVector<Value> init = acc;
+  llvm::append_range(init, loadBoth(tileK(cst(nbuf - 1))));
+  auto loop = scf::ForOp::create(b, loc, cst(0), numK, cst(1), init);
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(loop.getBody());
+  ValueRange args = loop.getRegionIterArgs();
+  Value kt = loop.getInductionVar();
+  barrier();
+  Value writeBuf =
+      arith::RemUIOp::create(b, loc, add(kt, cst(nbuf - 1)), cst(nbuf));
+  storeBoth(args.drop_front(nAcc), writeBuf);
+  SmallVector<Value> prefetch = loadBoth(tileK(add(kt, cst(nbuf))));
+  Value readBuf = arith::RemUIOp::create(b, loc, kt, cst(nbuf));
+  SmallVector<Value> next =
+      core.multiply(b, loc, a.lds, bt.lds, readBuf, tid, args.take_front(nAcc));
+  llvm::append_range(next, prefetch);
+  scf::YieldOp::create(b, loc, next);
+  b.setInsertionPointAfter(loop);
+  return SmallVector<Value>(loop.getResults().take_front(nAcc));
+}
+
+Value GemmBuilder::applyActivation(Value x) {
+  constexpr double kLog2e = 1.4426950408889634;
+  auto exp = [&](Value v) {
+    return math::Exp2Op::create(b, loc, arith::MulFOp::create(b, loc, v,
+                                                             f32(kLog2e)));
+  };
+  auto mulf = [&](Value p, Value q) { return arith::MulFOp::create(b, loc, p, q); };
+  auto addf = [&](Value p, Value q) { return arith::AddFOp::create(b, loc, p, q); };
+  auto divf = [&](Value p, Value q) { return arith::DivFOp::create(b, loc, p, q); };
+  switch (spec.activation) {
+  case Activation::none:
+    return x;
+  case Activation::relu:
+    return arith::MaximumFOp::create(b, loc, x, f32(0.0));
+  case Activation::silu: // x / (1 + e^-x)
+    return divf(x, addf(f32(1.0), exp(arith::NegFOp::create(b, loc, x))));
+  case Activation::gelu_tanh: {
+    // 0.5 x (1 + tanh(y)), y = sqrt(2/pi) (x + 0.044715 x^3);
+    // tanh(y) = 1 - 2 / (e^{2y} + 1) saturates correctly at +-inf.
+    Value x3 = mulf(mulf(x, x), x);
+    Value y = mulf(f32(0.7978845608028654), addf(x, mulf(f32(0.044715), x3)));
+    Value t = arith::SubFOp::create(
+        b, loc, f32(1.0), divf(f32(2.0), addf(exp(mulf(f32(2.0), y)), f32(1.0))));
+    return mulf(mulf(f32(0.5), x), addf(f32(1.0), t));
+  }
+  case Activation::gelu: {
+    // 0.5 x (1 + erf(x / sqrt 2)), erf by Abramowitz & Stegun 7.1.26
+    // (absolute error below 1.5e-7, under f32 rounding of the result).
+    Value z = mulf(x, f32(0.7071067811865476));
+    Value az = math::AbsFOp::create(b, loc, z);
+    Value t = divf(f32(1.0), addf(f32(1.0), mulf(f32(0.3275911), az)));
+    Value poly = f32(1.061405429);
+    for (double c : {-1.453152027, 1.421413741, -0.284496736, 0.254829592})
+      poly = addf(mulf(poly, t), f32(c));
+    poly = mulf(poly, t);
+    Value e = exp(arith::NegFOp::create(b, loc, mulf(az, az)));
+    Value erfAbs = arith::SubFOp::create(b, loc, f32(1.0), mulf(poly, e));
+    Value erf = math::CopySignOp::create(b, loc, erfAbs, z);
+    return mulf(mulf(f32(0.5), x), addf(f32(1.0), erf));
+  }
+  }
+  return x;
+}
+
+void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
+  Type cElt = spec.cType;
+  auto convert = [&](Value v) -> Value {
+    if (cElt.isF32())
+      return v;
+    return arith::TruncFOp::create(b, loc, cElt, v);
+  };
+  auto toF32 = [&](Value v) -> Value {
+    if (v.getType().isF32())
+      return v;
+    return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+  };
+  // Everything but the store: f32 in, the output element out. Reads of the
+  // row/column operands use indices clamped into range.
+  auto finish = [&](Value gRow, Value gCol, Value v) {
+    if (spec.hasScaleA)
+      v = arith::MulFOp::create(
+          b, loc, v,
+          spec.scaleAPerTensor
+              ? scaleAValue
+              : memref::LoadOp::create(b, loc, scaleAArg, ValueRange{gRow})
+                    .getResult());
+    if (spec.hasScaleB)
+      v = arith::MulFOp::create(
+          b, loc, v,
+          spec.scaleBPerTensor
+              ? scaleBValue
+              : memref::LoadOp::create(b, loc, scaleBArg, ValueRange{gCol})
+                    .getResult());
+    if (biasArg)
+      v = arith::AddFOp::create(
+          b, loc, v,
+          toF32(memref::LoadOp::create(b, loc, biasArg, ValueRange{gCol})));
+    return convert(applyActivation(v));
+  };
+
+  if (spec.epilogue == EpilogueKind::direct || !core.unrollsLanes()) {
+    // Straight from the accumulator layout: each lane stores what it holds.
+    core.forEachElement(b, loc, tid, acc,
+                        [&](OpBuilder &, Location, Value row, Value col,
+                            Value v) {
+                          Value gRow = add(m0, row), gCol = add(n0, col);
+                          Value inside =
+                              andI(cmp(arith::CmpIPredicate::slt, gRow, M),
+                                   cmp(arith::CmpIPredicate::slt, gCol, N));
+                          auto guard = scf::IfOp::create(b, loc, inside, false);
+                          OpBuilder::InsertionGuard g(b);
+                          b.setInsertionPointToStart(guard.thenBlock());
+                          memref::StoreOp::create(b, loc, finish(gRow, gCol, v),
+                                                  cArg,
+                                                  ValueRange{gRow, gCol});
+                        });
+    return;
+  }
+
+  // Through LDS: park the finished tile in LDS (aliasing the K loop's
+  // buffers, hence the barrier first), then store 16-byte row vectors.
+  int64_t vec = std::min<int64_t>(kVectorBytes / elementBytes(cElt),
+                                  spec.blockN);
+  int64_t padded = spec.blockN + kLdsPadBytes / elementBytes(cElt);
+  auto tileType = MemRefType::get(
+      {spec.blockM, padded}, cElt, MemRefLayoutAttrInterface(),
+      gpu::AddressSpaceAttr::get(b.getContext(),
+                                 gpu::AddressSpace::Workgroup));
+  gpu::BarrierOp::create(b, loc);
+  Value tile = memref::ViewOp::create(b, loc, tileType, ldsRaw, cst(0),
+                                      ValueRange{});
+  core.forEachElement(
+      b, loc, tid, acc,
+      [&](OpBuilder &, Location, Value row, Value col, Value v) {
+        Value gRow = minS(add(m0, row), sub(M, cst(1)));
+        Value gCol = minS(add(n0, col), sub(N, cst(1)));
+        memref::StoreOp::create(b, loc, finish(gRow, gCol, v), tile,
+                                ValueRange{row, col});
+      });
+  gpu::BarrierOp::create(b, loc);
+
+  auto vecType = VectorType::get({vec}, cElt);
+  int64_t perRow = spec.blockN / vec;
+  int64_t total = spec.blockM * perRow;
+  int64_t perLane = llvm::divideCeil(total, core.lanes());
+  Value ldc = memref::DimOp::create(b, loc, cArg, 1);
+  Value interior = andI(
+      andI(cmp(arith::CmpIPredicate::sle, add(m0, cst(spec.blockM)), M),
+           cmp(arith::CmpIPredicate::sle, add(n0, cst(spec.blockN)), N)),
+      cmp(arith::CmpIPredicate::eq, arith::RemUIOp::create(b, loc, ldc, cst(vec)),
+          cst(0)));
+  auto ifOp = scf::IfOp::create(b, loc, interior, /*withElse=*/true);
+  auto emitStores = [&](bool masked) {
+    for (int64_t i = 0; i < perLane; ++i) {
+      Value slot = add(cst(i * core.lanes()), tid);
+      auto body = [&] {
+        Value row = arith::DivUIOp::create(b, loc, slot, cst(perRow));
+        Value col =
+            mul(arith::RemUIOp::create(b, loc, slot, cst(perRow)), cst(vec));
+        Value v = vector::LoadOp::create(b, loc, vecType, tile,
+                                         ValueRange{row, col});
+        Value gRow = add(m0, row), gCol = add(n0, col);
+        if (!masked) {
+          vector::StoreOp::create(b, loc, v, cArg, ValueRange{gRow, gCol},
+                                  false, llvm::MaybeAlign(kVectorBytes));
+          return;
+        }
+        Value count = validCount(gCol, N, vec,
+                                 cmp(arith::CmpIPredicate::slt, gRow, M));
+        Value mask = vector::CreateMaskOp::create(
+            b, loc, VectorType::get({vec}, b.getI1Type()), ValueRange{count});
+        vector::MaskedStoreOp::create(b, loc, cArg, ValueRange{gRow, gCol},
+                                      mask, v);
+      };
+      if ((i + 1) * core.lanes() <= total) {
+        body();
+        continue;
+      }
+      auto guard = scf::IfOp::create(
+          b, loc, cmp(arith::CmpIPredicate::slt, slot, cst(total)), false);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(guard.thenBlock());
+      body();
+    }
+  };
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    emitStores(false);
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    emitStores(true);
+  }
+}
+
+LogicalResult GemmBuilder::build(gpu::GPUFuncOp func, int64_t &ldsBytes) {
+  Block &entry = func.getBody().front();
+  b.setInsertionPointToStart(&entry);
+  ValueRange args = func.getArguments();
+  Value aArg = args[0], bArg = args[1];
+  cArg = args[2];
+  unsigned next = 3;
+  if (spec.biasType)
+    biasArg = args[next++];
+  if (spec.hasScaleA)
+    scaleAArg = args[next++];
+  if (spec.hasScaleB)
+    scaleBArg = args[next++];
+
+  M = memref::DimOp::create(b, loc, aArg, spec.transposeA ? 1 : 0);
+  K = memref::DimOp::create(b, loc, aArg, spec.transposeA ? 0 : 1);
+  N = memref::DimOp::create(b, loc, bArg, spec.transposeB ? 0 : 1);
+  tid = core.unrollsLanes()
+            ? gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x).getResult()
+            : cst(0);
+
+  // Workgroup swizzle (Triton's grouped ordering): group_m row-tiles share
+  // the same B columns while they are hot in L2.
+  Value pid = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+  auto ceilDiv = [&](Value x, int64_t d) {
+    return arith::CeilDivUIOp::create(b, loc, x, cst(d));
+  };
+  Value numPidM = ceilDiv(M, spec.blockM);
+  Value numPidN = ceilDiv(N, spec.blockN);
+  Value inGroup = mul(cst(spec.groupM), numPidN);
+  Value groupId = arith::DivUIOp::create(b, loc, pid, inGroup);
+  Value firstPidM = mul(groupId, cst(spec.groupM));
+  Value groupSize = minS(sub(numPidM, firstPidM), cst(spec.groupM));
+  Value local = arith::RemUIOp::create(b, loc, pid, inGroup);
+  Value pidM = add(firstPidM, arith::RemUIOp::create(b, loc, local, groupSize));
+  Value pidN = arith::DivUIOp::create(b, loc, local, groupSize);
+  m0 = mul(pidM, cst(spec.blockM));
+  n0 = mul(pidN, cst(spec.blockN));
+
+  if (spec.hasScaleA && spec.scaleAPerTensor)
+    scaleAValue = memref::LoadOp::create(
+        b, loc, scaleAArg,
+        cast<MemRefType>(scaleAArg.getType()).getRank() ? ValueRange{cst(0)}
+                                                         : ValueRange{});
+  if (spec.hasScaleB && spec.scaleBPerTensor)
+    scaleBValue = memref::LoadOp::create(
+        b, loc, scaleBArg,
+        cast<MemRefType>(scaleBArg.getType()).getRank() ? ValueRange{cst(0)}
+                                                         : ValueRange{});
+
+  // LDS: one raw buffer, viewed as the A and B rings and, after the loop, as
+  // the epilogue tile.
+  int64_t nbuf = spec.numLdsBuffers();
+  int64_t eA = elementBytes(spec.aType), eB = elementBytes(spec.bType);
+  int64_t padA = spec.blockK + kLdsPadBytes / eA;
+  int64_t padB = spec.blockK + kLdsPadBytes / eB;
+  int64_t bytesA = llvm::alignTo(nbuf * spec.blockM * padA * eA, 16);
+  int64_t bytesB = llvm::alignTo(nbuf * spec.blockN * padB * eB, 16);
+  int64_t epiBytes = 0;
+  if (spec.epilogue == EpilogueKind::lds && core.unrollsLanes()) {
+    int64_t eC = elementBytes(spec.cType);
+    epiBytes = spec.blockM * (spec.blockN + kLdsPadBytes / eC) * eC;
+  }
+  ldsBytes = std::max(bytesA + bytesB, epiBytes);
+  auto wg = gpu::AddressSpaceAttr::get(b.getContext(),
+                                       gpu::AddressSpace::Workgroup);
+  Value raw = func.addWorkgroupAttribution(
+      MemRefType::get({ldsBytes}, b.getI8Type(), MemRefLayoutAttrInterface(),
+                      wg),
+      loc);
+  auto ringType = [&](int64_t rows, int64_t padded, Type elt) {
+    return MemRefType::get({nbuf, rows, padded}, elt,
+                           MemRefLayoutAttrInterface(), wg);
+  };
+  Value ldsA = memref::ViewOp::create(b, loc, ringType(spec.blockM, padA, spec.aType),
+                                      raw, cst(0), ValueRange{});
+  Value ldsB = memref::ViewOp::create(b, loc, ringType(spec.blockN, padB, spec.bType),
+                                      raw, cst(bytesA), ValueRange{});
+
+  auto vecFor = [&](Type elt, int64_t contiguousExtent) {
+    return std::min<int64_t>(kVectorBytes / elementBytes(elt), contiguousExtent);
+  };
+  OperandTile a{aArg, ldsA, spec.aType, spec.blockM, padA, !spec.transposeA,
+                m0, M,
+                vecFor(spec.aType, spec.transposeA ? spec.blockM : spec.blockK)};
+  OperandTile bt{bArg, ldsB, spec.bType, spec.blockN, padB, spec.transposeB,
+                 n0, N,
+                 vecFor(spec.bType, spec.transposeB ? spec.blockK : spec.blockN)};
+
+  SmallVector<Value> acc = kLoop(a, bt, ceilDiv(K, spec.blockK));
+  epilogue(acc, raw);
+  gpu::ReturnOp::create(b, loc);
+  return success();
+}
+
+FailureOr<GemmKernel> moec::buildGemmKernel(OpBuilder &b,
+                                            gpu::GPUModuleOp module,
+                                            StringRef name,
+                                            const GemmKernelSpec &spec,
+                                            Location loc) {
+  FailureOr<std::unique_ptr<MatrixCore>> core = createMatrixCore(spec, loc);
+  if (failed(core))
+    return failure();
+
+  MLIRContext *ctx = b.getContext();
+  auto dyn2 = [&](Type elt) {
+    return MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic}, elt);
+  };
+  auto dyn1 = [&](Type elt) {
+    return MemRefType::get({ShapedType::kDynamic}, elt);
+  };
+  SmallVector<Type> argTypes = {dyn2(spec.aType), dyn2(spec.bType),
+                                dyn2(spec.cType)};
+  if (spec.biasType)
+    argTypes.push_back(dyn1(spec.biasType));
+  if (spec.hasScaleA)
+    argTypes.push_back(dyn1(b.getF32Type()));
+  if (spec.hasScaleB)
+    argTypes.push_back(dyn1(b.getF32Type()));
+
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToEnd(module.getBody());
+  auto func = gpu::GPUFuncOp::create(b, loc, name,
+                                     FunctionType::get(ctx, argTypes, {}));
+  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  int64_t lanes = (*core)->lanes();
+  func.setKnownBlockSizeAttr(
+      b.getDenseI32ArrayAttr({static_cast<int32_t>(lanes), 1, 1}));
+  if (spec.target->isAMDGPU() && spec.wavesPerEU > 0)
+    func->setAttr(ROCDL::ROCDLDialect::WavesPerEuAttrHelper::getNameStr(),
+                  b.getI32IntegerAttr(spec.wavesPerEU));
+
+  GemmBuilder builder(b, loc, spec, **core);
+  int64_t ldsBytes = 0;
+  if (failed(builder.build(func, ldsBytes)))
+    return failure();
+  return GemmKernel{func, lanes, ldsBytes};
+}

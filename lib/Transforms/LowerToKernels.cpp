@@ -1,0 +1,130 @@
+//===- LowerToKernels.cpp - moec ops -> gpu.func kernels + launches -------===//
+
+#include "moec/Dialect/MoecDialect.h"
+#include "moec/Transforms/GemmKernel.h"
+#include "moec/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace moec {
+#define GEN_PASS_DEF_MOECLOWERTOKERNELS
+#include "moec/Dialect/MoecPasses.h.inc"
+} // namespace moec
+
+using namespace mlir;
+using namespace moec;
+
+namespace {
+
+/// Casts a buffer operand to the fully dynamic type the kernel takes:
+/// static sizes are forgotten, a rank-0 scale becomes [1].
+Value castToKernelArg(OpBuilder &b, Location loc, Value v, Type kernelType) {
+  auto src = cast<MemRefType>(v.getType());
+  auto dst = cast<MemRefType>(kernelType);
+  if (src.getRank() == 0 && dst.getRank() == 1) {
+    auto one = MemRefType::get({1}, src.getElementType());
+    v = memref::ExpandShapeOp::create(b, loc, one, v,
+                                      ArrayRef<ReassociationIndices>{},
+                                      ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+  }
+  if (v.getType() != kernelType)
+    v = memref::CastOp::create(b, loc, kernelType, v);
+  return v;
+}
+
+gpu::GPUModuleOp getOrCreateKernelModule(ModuleOp module) {
+  if (auto existing = module.lookupSymbol<gpu::GPUModuleOp>(kKernelModuleName))
+    return existing;
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                  b.getUnitAttr());
+  return gpu::GPUModuleOp::create(b, module.getLoc(), kKernelModuleName);
+}
+
+LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
+                        gpu::GPUModuleOp kernels, StringRef name) {
+  for (Value v : op->getOperands())
+    if (!cast<MemRefType>(v.getType()).getLayout().isIdentity())
+      return op.emitOpError()
+             << "operands with a non-identity layout are not supported by the "
+                "kernel lowering yet: " << v.getType();
+  GemmKernelSpec spec = GemmKernelSpec::get(op, target);
+  OpBuilder b(op);
+  FailureOr<GemmKernel> kernel =
+      buildGemmKernel(b, kernels, name, spec, op.getLoc());
+  if (failed(kernel))
+    return failure();
+  kernel->func->setAttr("moec.lds_bytes", b.getI64IntegerAttr(kernel->ldsBytes));
+  kernel->func->setAttr("moec.config", op.getConfig());
+
+  Location loc = op.getLoc();
+  b.setInsertionPoint(op);
+  SmallVector<Value> args;
+  for (auto [v, t] : llvm::zip(op->getOperands(),
+                               kernel->func.getFunctionType().getInputs()))
+    args.push_back(castToKernelArg(b, loc, v, t));
+  Value m = memref::DimOp::create(b, loc, op.getA(), op.getTransposeA() ? 1 : 0);
+  Value n = memref::DimOp::create(b, loc, op.getB(), op.getTransposeB() ? 0 : 1);
+  auto cdiv = [&](Value x, int64_t d) {
+    return arith::CeilDivUIOp::create(
+        b, loc, x, arith::ConstantIndexOp::create(b, loc, d));
+  };
+  Value grid = arith::MulIOp::create(b, loc, cdiv(m, spec.blockM),
+                                     cdiv(n, spec.blockN));
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value lanes = arith::ConstantIndexOp::create(b, loc, kernel->workgroupSize);
+  gpu::LaunchFuncOp::create(b, loc, kernel->func,
+                            gpu::KernelDim3{grid, one, one},
+                            gpu::KernelDim3{lanes, one, one},
+                            /*dynamicSharedMemorySize=*/Value(), args);
+  op.erase();
+  return success();
+}
+
+struct LowerToKernelsPass
+    : public moec::impl::MoecLowerToKernelsBase<LowerToKernelsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto targetAttr =
+        module->getAttrOfType<TargetAttr>(MoecDialect::kTargetAttrName);
+    if (!targetAttr) {
+      module.emitError() << "moec-lower-to-kernels needs a `moec.target` on "
+                            "the module (moec compile sets it from --arch)";
+      return signalPassFailure();
+    }
+    const TargetInfo *target = lookupTarget(targetAttr.getChip());
+    SmallVector<Operation *> ops;
+    module.walk([&](Operation *op) {
+      if (isa<MoecDialect>(op->getDialect()))
+        ops.push_back(op);
+    });
+    if (ops.empty())
+      return;
+    gpu::GPUModuleOp kernels = getOrCreateKernelModule(module);
+    SymbolTable symbols(kernels);
+    for (Operation *op : ops) {
+      auto parent = op->getParentOfType<FunctionOpInterface>();
+      std::string base =
+          (parent ? parent.getName().str() + "_" : std::string()) +
+          op->getName().stripDialect().str();
+      // Unique within the kernel module: a second gemm in @f is @f_gemm_1.
+      std::string name = base;
+      for (int i = 1; symbols.lookup(name); ++i)
+        name = base + "_" + std::to_string(i);
+      if (auto gemm = dyn_cast<GemmOp>(op)) {
+        if (failed(lowerGemm(gemm, *target, kernels, name)))
+          return signalPassFailure();
+        continue;
+      }
+      op->emitOpError() << "has no kernel lowering yet (only moec.gemm "
+                           "lowers today)";
+      return signalPassFailure();
+    }
+  }
+};
+
+} // namespace
