@@ -183,8 +183,10 @@ class Timer:
                 run = g.replay
                 method = "graph"
             except Exception as ex:  # fall back to a plain loop
-                log("    (graph capture failed, timing a loop: %s: %s)" % (type(ex).__name__, str(ex)[:200]))
+                log("    (graph capture failed, timing loops from now on: %s: %s)" % (type(ex).__name__, str(ex)[:200]))
+                self.use_graphs = False
                 run = None
+                torch.cuda.synchronize()
         if run is None:
             def run():
                 for i in range(inner):
