@@ -11,7 +11,7 @@ set(MOEC_LLVM_COMPONENTS
   AMDGPUCodeGen AMDGPUAsmParser AMDGPUDesc AMDGPUInfo AMDGPUDisassembler
   NVPTXCodeGen NVPTXDesc NVPTXInfo
   X86CodeGen X86AsmParser X86Desc X86Info
-  OrcJIT ExecutionEngine)
+  OrcJIT ExecutionEngine PerfJITEvents)
 llvm_map_components_to_libnames(MOEC_LLVM_STATIC_LIBS ${MOEC_LLVM_COMPONENTS})
 
 get_property(_moec_imported DIRECTORY ${CMAKE_SOURCE_DIR} PROPERTY IMPORTED_TARGETS)

@@ -23,10 +23,18 @@
 using namespace mlir;
 
 void moec::buildLoweringPipeline(OpPassManager &pm, const TargetInfo &target) {
+  buildKernelOutliningPipeline(pm);
+  buildKernelToLLVMPipeline(pm, target);
+}
+
+void moec::buildKernelOutliningPipeline(OpPassManager &pm) {
   pm.addPass(createMoecLowerToKernels());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+}
 
+void moec::buildKernelToLLVMPipeline(OpPassManager &pm,
+                                     const TargetInfo &target) {
   if (target.isHost()) {
     pm.addPass(createMoecKernelsToHost());
     pm.addPass(arith::createArithExpandOpsPass());

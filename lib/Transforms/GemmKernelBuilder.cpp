@@ -332,7 +332,9 @@ SmallVector<Value> GemmBuilder::kLoop(OperandTile &a, OperandTile &bt,
     copyTileLooped(bt, k0, cst(0));
     SmallVector<Value> next = core.multiply(b, loc, a.lds, bt.lds, cst(0), tid,
                                             loop.getRegionIterArgs());
-    scf::YieldOp::create(b, loc, next);
+    // Without loop-carried accumulators the loop already has its yield.
+    if (!next.empty())
+      scf::YieldOp::create(b, loc, next);
     return SmallVector<Value>(loop.getResults());
   }
 

@@ -8,6 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Run.h"
+
 #include "moec/Dialect/MoecDialect.h"
 #include "moec/Support/Version.h"
 #include "moec/Target/LLVMIR.h"
@@ -51,7 +53,8 @@ cl::OptionCategory configCat("Tuning config overrides (each replaces the "
                              "value in the file's #moec.config)");
 
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input .mlir>"),
-                               cl::Required, cl::sub(compileCmd));
+                               cl::Required, cl::sub(compileCmd),
+                               cl::sub(runCmd), cl::sub(benchCmd));
 cl::opt<std::string> outputFile("o", cl::desc("Output file (default: stdout)"),
                                 cl::value_desc("file"), cl::init("-"),
                                 cl::sub(compileCmd));
@@ -59,7 +62,8 @@ cl::opt<std::string> arch("arch",
                           cl::desc("Target: gfx90a, gfx942, gfx950, sm_80, "
                                    "sm_90 or host (default: the file's "
                                    "moec.target)"),
-                          cl::sub(compileCmd));
+                          cl::sub(compileCmd), cl::sub(runCmd),
+                          cl::sub(benchCmd));
 cl::opt<std::string> emit("emit",
                           cl::desc("What to write: mlir (verified input), "
                                    "kernels (lowered MLIR), llvm (LLVM IR)"),
@@ -72,7 +76,8 @@ struct IntOverride {
   cl::opt<int64_t> opt;
   IntOverride(const char *flag, const char *param, const char *desc)
       : flag(flag), param(param),
-        opt(llvm::StringRef(flag), cl::desc(desc), cl::cat(configCat), cl::sub(compileCmd)) {}
+        opt(llvm::StringRef(flag), cl::desc(desc), cl::cat(configCat),
+            cl::sub(compileCmd), cl::sub(runCmd), cl::sub(benchCmd)) {}
 };
 
 IntOverride blockM("block-m", "block_m", "Rows of the workgroup tile");
@@ -89,14 +94,32 @@ IntOverride kpack("kpack", "kpack", "K elements per lane per LDS read");
 IntOverride blockH("block-h", "block_h", "Attention: query heads per workgroup");
 IntOverride blockKV("block-kv", "block_kv", "Attention: KV rows per step");
 cl::opt<std::string> epilogue("epilogue", cl::desc("direct | lds"),
-                              cl::cat(configCat), cl::sub(compileCmd));
+                              cl::cat(configCat), cl::sub(compileCmd),
+                              cl::sub(runCmd), cl::sub(benchCmd));
+
+cl::OptionCategory runCat("run / bench");
+cl::list<std::string> sizes("sizes",
+                            cl::desc("Values of dynamic dimensions, e.g. "
+                                     "M=300,N=200,K=100"),
+                            cl::CommaSeparated, cl::cat(runCat),
+                            cl::sub(runCmd), cl::sub(benchCmd));
+cl::opt<uint64_t> seed("seed", cl::desc("Random seed (default: fresh)"),
+                       cl::cat(runCat), cl::sub(runCmd), cl::sub(benchCmd));
+cl::opt<int> deviceIndex("device", cl::desc("Device index"), cl::init(0),
+                         cl::cat(runCat), cl::sub(runCmd), cl::sub(benchCmd));
+cl::opt<bool> verbose("verbose", cl::desc("Say what was compiled and how long it took"),
+                      cl::sub(compileCmd), cl::sub(runCmd), cl::sub(benchCmd));
+cl::opt<int> warmup("warmup", cl::desc("bench: warm-up launches"), cl::init(10),
+                    cl::cat(runCat), cl::sub(benchCmd));
+cl::opt<int> repeat("repeat", cl::desc("bench: timed launches"), cl::init(50),
+                    cl::cat(runCat), cl::sub(benchCmd));
+cl::opt<std::string> jsonOut("json", cl::desc("bench: append a JSON line here"),
+                             cl::cat(runCat), cl::sub(benchCmd));
 
 // The subcommands of later issues take anything and say they are not there
 // yet, rather than failing with an unhelpful parse error or succeeding.
 cl::list<std::string> tuneArgs(cl::Sink, cl::sub(tuneCmd));
-cl::list<std::string> benchArgs(cl::Sink, cl::sub(benchCmd));
 cl::list<std::string> inspectArgs(cl::Sink, cl::sub(inspectCmd));
-cl::list<std::string> runArgs(cl::Sink, cl::sub(runCmd));
 
 //===----------------------------------------------------------------------===//
 // compile
@@ -179,6 +202,93 @@ LogicalResult attachTarget(ModuleOp module) {
   return success();
 }
 
+/// Parses the input, attaches the target, applies the flag overrides and
+/// verifies. Null (after a diagnostic) on any error.
+OwningOpRef<ModuleOp> loadVerifiedModule(MLIRContext &context,
+                                         llvm::SourceMgr &sourceMgr,
+                                         const char *cmd) {
+  std::string err;
+  std::unique_ptr<llvm::MemoryBuffer> input = openInputFile(inputFile, &err);
+  if (!input) {
+    llvm::errs() << "moec " << cmd << ": error: " << err << "\n";
+    return nullptr;
+  }
+  sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return nullptr;
+  bool hasKernel = false;
+  module->walk([&](Operation *op) {
+    if (isa<moec::MoecDialect>(op->getDialect()))
+      hasKernel = true;
+  });
+  if (!hasKernel) {
+    llvm::errs() << fmt::format(
+        "moec {}: error: {}: no moec op (gemm, moe_align, moe_gemm, "
+        "sparse_attention) to compile\n",
+        cmd, inputFile.getValue());
+    return nullptr;
+  }
+  if (failed(attachTarget(*module)) || failed(applyConfigOverrides(*module)) ||
+      failed(verify(*module)))
+    return nullptr;
+  return module;
+}
+
+void initContext(MLIRContext &context) {
+  context.loadAllAvailableDialects();
+  // The source line printed with each diagnostic says enough; the generic
+  // form of the op would only bury the message.
+  context.printOpOnDiagnostic(false);
+}
+
+mlir::DialectRegistry makeRegistry() {
+  DialectRegistry registry;
+  moec::registerMoecDialects(registry);
+  return registry;
+}
+
+int runRunOrBench(bool bench) {
+  const char *cmd = bench ? "bench" : "run";
+  MLIRContext context(makeRegistry());
+  initContext(context);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = loadVerifiedModule(context, sourceMgr, cmd);
+  if (!module)
+    return 1;
+  moec::tool::RunOptions opts;
+  for (const std::string &kv : sizes) {
+    size_t eq = kv.find('=');
+    int64_t value = 0;
+    if (eq == std::string::npos ||
+        llvm::StringRef(kv).substr(eq + 1).getAsInteger(10, value)) {
+      llvm::errs() << fmt::format("moec {}: error: --sizes entry '{}' is not "
+                                  "NAME=<integer>\n",
+                                  cmd, kv);
+      return 1;
+    }
+    opts.sizes[kv.substr(0, eq)] = value;
+  }
+  if (seed.getNumOccurrences())
+    opts.seed = seed;
+  opts.deviceIndex = deviceIndex;
+  opts.verbose = verbose;
+  opts.bench = bench;
+  opts.warmup = warmup;
+  opts.repeat = std::max(1, repeat.getValue());
+  opts.jsonOut = jsonOut;
+  module->walk([&](Operation *op) {
+    if (auto cfg = op->getAttrOfType<moec::ConfigAttr>("config")) {
+      std::string s;
+      llvm::raw_string_ostream os(s);
+      mlir::Attribute(cfg).print(os);
+      opts.configLabel = s;
+    }
+  });
+  return moec::tool::runGemm(*module, opts);
+}
+
 int runCompile() {
   if (emit != "mlir" && emit != "kernels" && emit != "llvm") {
     static const char *later[] = {"asm", "obj", "hsaco", "ptx"};
@@ -192,46 +302,16 @@ int runCompile() {
     return 1;
   }
 
-  DialectRegistry registry;
-  moec::registerMoecDialects(registry);
-  MLIRContext context(registry);
-  context.loadAllAvailableDialects();
-  // The source line printed with each diagnostic says enough; the generic
-  // form of the op would only bury the message.
-  context.printOpOnDiagnostic(false);
-
-  std::string err;
-  std::unique_ptr<llvm::MemoryBuffer> input = openInputFile(inputFile, &err);
-  if (!input) {
-    llvm::errs() << "moec compile: error: " << err << "\n";
-    return 1;
-  }
+  MLIRContext context(makeRegistry());
+  initContext(context);
   llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
-  // Diagnostics print as FILE:LINE:COL: error: ...
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
-
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module =
+      loadVerifiedModule(context, sourceMgr, "compile");
   if (!module)
     return 1;
 
-  bool hasKernel = false;
-  module->walk([&](Operation *op) {
-    if (isa<moec::MoecDialect>(op->getDialect()))
-      hasKernel = true;
-  });
-  if (!hasKernel) {
-    llvm::errs() << fmt::format(
-        "moec compile: error: {}: no moec op (gemm, moe_align, moe_gemm, "
-        "sparse_attention) to compile\n",
-        inputFile.getValue());
-    return 1;
-  }
-
-  if (failed(attachTarget(*module)) || failed(applyConfigOverrides(*module)) ||
-      failed(verify(*module)))
-    return 1;
-
+  std::string err;
   std::unique_ptr<llvm::ToolOutputFile> output =
       openOutputFile(outputFile, &err);
   if (!output) {
@@ -271,8 +351,8 @@ int runCompile() {
 
 int notYet(cl::SubCommand &cmd) {
   llvm::errs() << fmt::format(
-      "moec {}: error: not available yet in this build; today only "
-      "`moec compile --emit mlir` is\n",
+      "moec {}: error: not available yet in this build (compile, run and "
+      "bench are)\n",
       cmd.getName().str());
   return 1;
 }
@@ -292,7 +372,11 @@ int main(int argc, char **argv) {
 
   if (compileCmd)
     return runCompile();
-  for (cl::SubCommand *cmd : {&tuneCmd, &benchCmd, &inspectCmd, &runCmd})
+  if (runCmd)
+    return runRunOrBench(/*bench=*/false);
+  if (benchCmd)
+    return runRunOrBench(/*bench=*/true);
+  for (cl::SubCommand *cmd : {&tuneCmd, &inspectCmd})
     if (*cmd)
       return notYet(*cmd);
   llvm::errs() << "moec: error: expected a subcommand: compile, tune, bench, "

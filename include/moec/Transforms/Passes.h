@@ -36,6 +36,11 @@ inline constexpr llvm::StringLiteral kKernelModuleName = "moec_kernels";
 /// ROCDL/NVVM dialects; for the host the top-level module holds llvm.func
 /// workgroup functions.
 void buildLoweringPipeline(mlir::OpPassManager &pm, const TargetInfo &target);
+/// The first half: moec ops -> gpu.func kernels and launches.
+void buildKernelOutliningPipeline(mlir::OpPassManager &pm);
+/// The second half: kernels -> the target's LLVM dialect.
+void buildKernelToLLVMPipeline(mlir::OpPassManager &pm,
+                               const TargetInfo &target);
 
 /// Registers `moec-lower-to-kernels`, `moec-kernels-to-host` and the
 /// `moec-lower-{gfx90a,gfx942,gfx950,host,...}` pipelines for moec-opt.

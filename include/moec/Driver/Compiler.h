@@ -1,0 +1,49 @@
+//===- Compiler.h - a verified moec module -> loadable kernels --*- C++ -*-===//
+//
+// The whole compile path behind `moec compile`, `moec run` and the tuner:
+// outline kernels, lower them for the module's target, and produce what the
+// runtime loads: PTX, an AMDGPU code object, or JIT-compiled host functions.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MOEC_DRIVER_COMPILER_H
+#define MOEC_DRIVER_COMPILER_H
+
+#include "moec/Runtime/HostKernel.h"
+#include "moec/Target/TargetInfo.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace moec {
+
+/// What the outlining step decided about one kernel.
+struct KernelInfo {
+  std::string name;
+  int64_t workgroupSize = 1; ///< lanes per workgroup
+  int64_t ldsBytes = 0;
+};
+
+/// The loadable result of compiling one module.
+struct CompiledModule {
+  const TargetInfo *target = nullptr;
+  std::vector<KernelInfo> kernels;
+  /// GPU targets: the image for Device::loadModule (PTX text or hsaco).
+  std::string image;
+  /// Host target: entry points of the documented host-kernel ABI.
+  rt::HostKernelTable hostKernels;
+  /// Keeps the host JIT (and so hostKernels) alive.
+  std::shared_ptr<void> hostEngine;
+  /// Milliseconds spent in each phase, for compile-latency reports.
+  double outlineMs = 0, lowerMs = 0, codegenMs = 0;
+};
+
+/// Compiles `module` (verified, carrying a `moec.target`) for that target.
+/// `module` is lowered in place. Diagnostics go to the module's context.
+mlir::FailureOr<CompiledModule> compileModule(mlir::ModuleOp module);
+
+} // namespace moec
+
+#endif // MOEC_DRIVER_COMPILER_H

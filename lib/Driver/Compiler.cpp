@@ -1,0 +1,110 @@
+//===- Compiler.cpp - a verified moec module -> loadable kernels ----------===//
+
+#include "moec/Driver/Compiler.h"
+#include "moec/Dialect/MoecDialect.h"
+#include "moec/Target/LLVMIR.h"
+#include "moec/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/TargetSelect.h"
+
+#include <chrono>
+#include <mutex>
+
+using namespace mlir;
+using namespace moec;
+
+namespace {
+
+double msSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+/// Reads what the outlining step recorded on each kernel.
+std::vector<KernelInfo> collectKernels(ModuleOp module) {
+  std::vector<KernelInfo> kernels;
+  auto record = [&](Operation *op, StringRef name, int64_t lanes) {
+    KernelInfo info;
+    info.name = name.str();
+    info.workgroupSize = lanes;
+    if (auto lds = op->getAttrOfType<IntegerAttr>("moec.lds_bytes"))
+      info.ldsBytes = lds.getInt();
+    kernels.push_back(std::move(info));
+  };
+  module.walk([&](gpu::GPUFuncOp f) {
+    int64_t lanes = 1;
+    if (auto known = f.getKnownBlockSizeAttr())
+      lanes = known[0];
+    record(f, f.getName(), lanes);
+  });
+  return kernels;
+}
+
+LogicalResult jitHostKernels(ModuleOp module, CompiledModule &out) {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+  ExecutionEngineOptions options;
+  options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Default;
+  // The JIT optimizes the LLVM IR too: the host kernels are plain loops.
+  auto engine = ExecutionEngine::create(module, options);
+  if (!engine)
+    return module.emitError() << "host JIT failed: "
+                              << llvm::toString(engine.takeError());
+  for (const KernelInfo &k : out.kernels) {
+    auto fn = (*engine)->lookupPacked(k.name);
+    if (!fn)
+      return module.emitError() << "host JIT has no entry for kernel '"
+                                << k.name
+                                << "': " << llvm::toString(fn.takeError());
+    out.hostKernels[k.name] = *fn;
+  }
+  out.hostEngine = std::shared_ptr<ExecutionEngine>(std::move(*engine));
+  return success();
+}
+
+} // namespace
+
+FailureOr<CompiledModule> moec::compileModule(ModuleOp module) {
+  auto targetAttr =
+      module->getAttrOfType<TargetAttr>(MoecDialect::kTargetAttrName);
+  if (!targetAttr)
+    return module.emitError() << "no moec.target on the module";
+  CompiledModule out;
+  out.target = lookupTarget(targetAttr.getChip());
+  const TargetInfo &target = *out.target;
+
+  auto t0 = std::chrono::steady_clock::now();
+  PassManager outline(module.getContext());
+  buildKernelOutliningPipeline(outline);
+  if (failed(outline.run(module)))
+    return failure();
+  out.kernels = collectKernels(module);
+  out.outlineMs = msSince(t0);
+
+  auto t1 = std::chrono::steady_clock::now();
+  PassManager lower(module.getContext());
+  buildKernelToLLVMPipeline(lower, target);
+  if (failed(lower.run(module)))
+    return failure();
+  out.lowerMs = msSince(t1);
+
+  auto t2 = std::chrono::steady_clock::now();
+  if (target.isHost()) {
+    if (failed(jitHostKernels(module, out)))
+      return failure();
+  } else {
+    return module.emitError()
+           << "loading kernels for " << target.chip
+           << " needs PTX/code-object emission, which is not available yet";
+  }
+  out.codegenMs = msSince(t2);
+  return out;
+}

@@ -1,0 +1,31 @@
+//===- Run.h - moec run / moec bench ----------------------------*- C++ -*-===//
+#ifndef MOEC_TOOLS_MOEC_RUN_H
+#define MOEC_TOOLS_MOEC_RUN_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <map>
+#include <optional>
+#include <string>
+
+namespace moec::tool {
+
+struct RunOptions {
+  std::map<std::string, int64_t> sizes; ///< values for dynamic M, N, K
+  std::optional<uint64_t> seed;         ///< fresh random inputs when unset
+  int deviceIndex = 0;
+  bool verbose = false;
+  bool bench = false;
+  int warmup = 10;
+  int repeat = 50;
+  std::string jsonOut;     ///< bench: append one JSON line per run here
+  std::string configLabel; ///< bench: how to name the config in the JSON
+};
+
+/// Compiles and launches the file's one moec.gemm, checks it against a
+/// float64 reference, and (bench) times it. Returns the process exit code.
+int runGemm(mlir::ModuleOp module, const RunOptions &opts);
+
+} // namespace moec::tool
+
+#endif // MOEC_TOOLS_MOEC_RUN_H
