@@ -28,6 +28,20 @@ void MoecDialect::initialize() {
       >();
 }
 
+LogicalResult MoecDialect::verifyOperationAttribute(Operation *op,
+                                                  NamedAttribute attr) {
+  if (attr.getName() != kTargetAttrName)
+    return op->emitError()
+           << "unknown moec attribute '" << attr.getName().getValue()
+           << "'; the only one is '" << kTargetAttrName
+           << "' (#moec.target<\"chip\">)";
+  if (!isa<TargetAttr>(attr.getValue()))
+    return op->emitError() << "'" << kTargetAttrName
+                           << "' must be a #moec.target<\"chip\">, not "
+                           << attr.getValue();
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // ConfigAttr
 //===----------------------------------------------------------------------===//
