@@ -76,7 +76,7 @@ LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       failed(checkPow2InRange(emitError, "block_n", blockN, 16, 256)) ||
       failed(checkPow2InRange(emitError, "block_k", blockK, 16, 256)) ||
       failed(checkInRange(emitError, "group_m", groupM, 1, 256)) ||
-      failed(checkPow2InRange(emitError, "num_warps", numWarps, 1, 16)) ||
+      failed(checkPow2InRange(emitError, "num_warps", numWarps, 1, 32)) ||
       failed(checkInRange(emitError, "num_stages", numStages, 0, 8)) ||
       failed(checkInRange(emitError, "waves_per_eu", wavesPerEU, 0, 16)) ||
       failed(checkPow2InRange(emitError, "block_h", blockH, 16, 128)) ||
