@@ -155,8 +155,8 @@ LogicalResult applyConfigOverrides(ModuleOp module) {
 LogicalResult attachTarget(ModuleOp module) {
   MLIRContext *ctx = module.getContext();
   if (arch.empty()) {
-    if (module->hasAttrOfType<moec::TargetAttr>(
-            moec::MoecDialect::kTargetAttrName))
+    // One that is not a #moec.target is reported by the verifier.
+    if (module->hasAttr(moec::MoecDialect::kTargetAttrName))
       return success();
     llvm::errs() << fmt::format(
         "moec compile: error: no target: pass --arch ({}) or set "
@@ -208,7 +208,12 @@ int runCompile() {
   // Diagnostics print as FILE:LINE:COL: error: ...
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
 
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  // Verify only once --arch and the flag overrides are applied: the file's
+  // own moec.target and config are what the flags replace, so checking them
+  // first would reject e.g. a gfx950 file with kpack = 2 that is compiled
+  // with --kpack 1 or --arch gfx942.
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(
+      sourceMgr, ParserConfig(&context, /*verifyAfterParse=*/false));
   if (!module)
     return 1;
 
