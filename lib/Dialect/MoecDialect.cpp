@@ -14,6 +14,21 @@ using namespace moec;
 #include "moec/Dialect/MoecDialect.cpp.inc"
 #include "moec/Dialect/MoecEnums.cpp.inc"
 
+namespace moec {
+/// Parses an integer config parameter, rejecting the `true`/`false` that
+/// AsmParser::parseInteger would accept as -1/0.
+static FailureOr<int64_t> parseConfigInteger(AsmParser &parser) {
+  SMLoc loc = parser.getCurrentLocation();
+  if (succeeded(parser.parseOptionalKeyword("true")) ||
+      succeeded(parser.parseOptionalKeyword("false")))
+    return parser.emitError(loc, "expected an integer, not a boolean");
+  int64_t value = 0;
+  if (parser.parseInteger(value))
+    return failure();
+  return value;
+}
+} // namespace moec
+
 #define GET_ATTRDEF_CLASSES
 #include "moec/Dialect/MoecAttrs.cpp.inc"
 
