@@ -46,6 +46,13 @@ class Moec_Attr<string name, string attrMnemonic, list<Trait> traits = []>
 // #moec.config
 //===----------------------------------------------------------------------===//
 
+// An integer parameter of the config. The generic int64_t parser takes
+// `true`/`false` as the integers -1/0, so `num_stages = true` would read as
+// -1; this one rejects them.
+class Moec_ConfigInt<string value> : DefaultValuedParameter<"int64_t", value> {
+  let parser = "::moec::parseConfigInteger($_parser)";
+}
+
 def Moec_ConfigAttr : Moec_Attr<"Config", "config"> {
   let summary = "tuning configuration of one kernel";
   let description = [{
@@ -72,18 +79,18 @@ def Moec_ConfigAttr : Moec_Attr<"Config", "config"> {
     ```
   }];
   let parameters = (ins
-    DefaultValuedParameter<"int64_t", "64">:$block_m,
-    DefaultValuedParameter<"int64_t", "64">:$block_n,
-    DefaultValuedParameter<"int64_t", "32">:$block_k,
-    DefaultValuedParameter<"int64_t", "8">:$group_m,
-    DefaultValuedParameter<"int64_t", "4">:$num_warps,
-    DefaultValuedParameter<"int64_t", "2">:$num_stages,
-    DefaultValuedParameter<"int64_t", "0">:$waves_per_eu,
-    DefaultValuedParameter<"int64_t", "16">:$matrix_instr_nonkdim,
-    DefaultValuedParameter<"int64_t", "1">:$kpack,
+    Moec_ConfigInt<"64">:$block_m,
+    Moec_ConfigInt<"64">:$block_n,
+    Moec_ConfigInt<"32">:$block_k,
+    Moec_ConfigInt<"8">:$group_m,
+    Moec_ConfigInt<"4">:$num_warps,
+    Moec_ConfigInt<"2">:$num_stages,
+    Moec_ConfigInt<"0">:$waves_per_eu,
+    Moec_ConfigInt<"16">:$matrix_instr_nonkdim,
+    Moec_ConfigInt<"1">:$kpack,
     DefaultValuedParameter<"::moec::EpilogueKind", "::moec::EpilogueKind::direct">:$epilogue,
-    DefaultValuedParameter<"int64_t", "16">:$block_h,
-    DefaultValuedParameter<"int64_t", "32">:$block_kv
+    Moec_ConfigInt<"16">:$block_h,
+    Moec_ConfigInt<"32">:$block_kv
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

@@ -24,6 +24,9 @@ def Moec_Dialect : Dialect {
     against that target's limits (LDS size, MFMA shapes, supported dtypes).
   }];
   let useDefaultAttributePrinterParser = 1;
+  // `moec.target` must hold a #moec.target: a string or a misspelled name
+  // would otherwise turn the target checks off without a word.
+  let hasOperationAttrVerify = 1;
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
   let extraClassDeclaration = [{
     /// Name of the module attribute holding the `#moec.target`.

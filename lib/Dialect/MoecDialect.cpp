@@ -14,6 +14,21 @@ using namespace moec;
 #include "moec/Dialect/MoecDialect.cpp.inc"
 #include "moec/Dialect/MoecEnums.cpp.inc"
 
+namespace moec {
+/// Parses an integer config parameter, rejecting the `true`/`false` that
+/// AsmParser::parseInteger would accept as -1/0.
+static FailureOr<int64_t> parseConfigInteger(AsmParser &parser) {
+  SMLoc loc = parser.getCurrentLocation();
+  if (succeeded(parser.parseOptionalKeyword("true")) ||
+      succeeded(parser.parseOptionalKeyword("false")))
+    return parser.emitError(loc, "expected an integer, not a boolean");
+  int64_t value = 0;
+  if (parser.parseInteger(value))
+    return failure();
+  return value;
+}
+} // namespace moec
+
 #define GET_ATTRDEF_CLASSES
 #include "moec/Dialect/MoecAttrs.cpp.inc"
 
@@ -26,6 +41,20 @@ void MoecDialect::initialize() {
 #define GET_OP_LIST
 #include "moec/Dialect/MoecOps.cpp.inc"
       >();
+}
+
+LogicalResult MoecDialect::verifyOperationAttribute(Operation *op,
+                                                  NamedAttribute attr) {
+  if (attr.getName() != kTargetAttrName)
+    return op->emitError()
+           << "unknown moec attribute '" << attr.getName().getValue()
+           << "'; the only one is '" << kTargetAttrName
+           << "' (#moec.target<\"chip\">)";
+  if (!isa<TargetAttr>(attr.getValue()))
+    return op->emitError() << "'" << kTargetAttrName
+                           << "' must be a #moec.target<\"chip\">, not "
+                           << attr.getValue();
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -62,7 +91,7 @@ LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       failed(checkPow2InRange(emitError, "block_n", blockN, 16, 256)) ||
       failed(checkPow2InRange(emitError, "block_k", blockK, 16, 256)) ||
       failed(checkInRange(emitError, "group_m", groupM, 1, 256)) ||
-      failed(checkPow2InRange(emitError, "num_warps", numWarps, 1, 16)) ||
+      failed(checkPow2InRange(emitError, "num_warps", numWarps, 1, 32)) ||
       failed(checkInRange(emitError, "num_stages", numStages, 0, 8)) ||
       failed(checkInRange(emitError, "waves_per_eu", wavesPerEU, 0, 16)) ||
       failed(checkPow2InRange(emitError, "block_h", blockH, 16, 128)) ||

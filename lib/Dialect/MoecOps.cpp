@@ -11,6 +11,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
+#include "llvm/Support/CheckedArithmetic.h"
 #include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
@@ -34,7 +35,21 @@ LogicalResult checkSameDim(Operation *op, StringRef what, StringRef lhsName,
                            << ")";
 }
 
+/// a * b + c * d, or nullopt when it does not fit in 64 bits. Sizes
+/// multiply attributes and static dims that nothing bounds.
+std::optional<int64_t> checkedMulAdd(int64_t a, int64_t b, int64_t c,
+                                     int64_t d) {
+  std::optional<int64_t> ab = llvm::checkedMul(a, b);
+  std::optional<int64_t> cd = llvm::checkedMul(c, d);
+  if (!ab || !cd)
+    return std::nullopt;
+  return llvm::checkedAdd(*ab, *cd);
+}
+
 bool is16BitFloat(Type t) { return t.isF16() || t.isBF16(); }
+bool isFnuzFp8(Type t) {
+  return isa<Float8E4M3FNUZType, Float8E5M2FNUZType>(t);
+}
 
 Type eltOf(Value v) { return cast<MemRefType>(v.getType()).getElementType(); }
 MemRefType memrefOf(Value v) { return cast<MemRefType>(v.getType()); }
@@ -85,9 +100,7 @@ LogicalResult GemmOp::verify() {
     if (!isFp8(aElt) || !isFp8(bElt))
       return emitOpError() << "A (" << aElt << ") and B (" << bElt
                            << ") must both be fp8 when either is";
-    bool aFnuz = isa<Float8E4M3FNUZType, Float8E5M2FNUZType>(aElt);
-    bool bFnuz = isa<Float8E4M3FNUZType, Float8E5M2FNUZType>(bElt);
-    if (aFnuz != bFnuz)
+    if (isFnuzFp8(aElt) != isFnuzFp8(bElt))
       return emitOpError() << "A (" << aElt << ") and B (" << bElt
                            << ") mix the fnuz and OCP fp8 encodings";
   } else {
@@ -162,13 +175,22 @@ LogicalResult MoeAlignOp::verify() {
                          << npadSize;
   int64_t tokens = ids.getDimSize(0), topK = ids.getDimSize(1);
   if (!isDyn(tokens) && !isDyn(topK) && !isDyn(sortedSize)) {
-    int64_t need = tokens * topK + numExperts * (blockM - 1);
-    if (sortedSize < need)
-      return emitOpError()
-             << "sorted_token_ids holds " << sortedSize << " entries but "
-             << tokens << " tokens x top_k " << topK << " padded to block_m = "
-             << blockM << " over " << numExperts << " experts need up to "
-             << need;
+    // num_experts is an unbounded attribute: a product that wraps around
+    // would look satisfiable.
+    std::optional<int64_t> need =
+        checkedMulAdd(tokens, topK, numExperts, blockM - 1);
+    if (!need || sortedSize < *need) {
+      InFlightDiagnostic diag =
+          emitOpError() << "sorted_token_ids holds " << sortedSize
+                        << " entries but " << tokens << " tokens x top_k "
+                        << topK << " padded to block_m = " << blockM
+                        << " over " << numExperts << " experts need ";
+      if (need)
+        diag << "up to " << *need;
+      else
+        diag << "more than 64-bit sizes can hold";
+      return diag;
+    }
   }
   if (!isDyn(sortedSize) && !isDyn(expertSize)) {
     int64_t need = llvm::divideCeil(sortedSize, blockM);
@@ -225,10 +247,16 @@ LogicalResult MoeGemmOp::verify() {
 
   int64_t aRows = aT.getDimSize(0);
   if (getAPerCopy()) {
-    if (!isDyn(aRows) && !isDyn(tokens) &&
-        failed(checkSameDim(op, "A rows", "rows of A (a_per_copy)", aRows,
-                            "tokens x top_k", tokens * topK)))
-      return failure();
+    if (!isDyn(aRows) && !isDyn(tokens)) {
+      std::optional<int64_t> copies = llvm::checkedMul(tokens, topK);
+      if (!copies)
+        return emitOpError() << "A rows: tokens of C (" << tokens
+                             << ") x top_k (" << topK
+                             << ") does not fit in 64 bits";
+      if (failed(checkSameDim(op, "A rows", "rows of A (a_per_copy)", aRows,
+                              "tokens x top_k", *copies)))
+        return failure();
+    }
   } else if (failed(checkSameDim(op, "A rows", "rows of A", aRows,
                                  "tokens of C", tokens))) {
     return failure();
@@ -257,9 +285,8 @@ LogicalResult MoeGemmOp::verify() {
                          << llvm::divideCeil(sorted, cfg.getBlockM());
 
   // Dtypes decide the quantization scheme, which decides the scales.
+  // C's element type (f16, bf16 or f32) is an ODS constraint.
   Type aElt = eltOf(getA()), wElt = eltOf(getW()), cElt = eltOf(getC());
-  if (failed(checkOutputType(op, "C", cElt)))
-    return failure();
   Quant quant = getQuant();
   switch (quant) {
   case Quant::None:
@@ -274,6 +301,10 @@ LogicalResult MoeGemmOp::verify() {
                            << wElt;
     break;
   case Quant::Fp8W8A8:
+    // As for moec.gemm: no matrix unit takes one fnuz and one OCP operand.
+    if (isFnuzFp8(aElt) != isFnuzFp8(wElt))
+      return emitOpError() << "A (" << aElt << ") and W (" << wElt
+                           << ") mix the fnuz and OCP fp8 encodings";
     if (!getAScale() || !getBScale())
       return emitOpError() << "fp8_w8a8 needs both a_scale and b_scale";
     break;

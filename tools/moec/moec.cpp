@@ -181,8 +181,8 @@ LogicalResult applyConfigOverrides(ModuleOp module) {
 LogicalResult attachTarget(ModuleOp module) {
   MLIRContext *ctx = module.getContext();
   if (arch.empty()) {
-    if (module->hasAttrOfType<moec::TargetAttr>(
-            moec::MoecDialect::kTargetAttrName))
+    // One that is not a #moec.target is reported by the verifier.
+    if (module->hasAttr(moec::MoecDialect::kTargetAttrName))
       return success();
     llvm::errs() << fmt::format(
         "moec compile: error: no target: pass --arch ({}) or set "
@@ -214,7 +214,12 @@ OwningOpRef<ModuleOp> loadVerifiedModule(MLIRContext &context,
     return nullptr;
   }
   sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  // Verify only once --arch and the flag overrides are applied: the file's
+  // own moec.target and config are what the flags replace, so checking them
+  // first would reject e.g. a gfx950 file with kpack = 2 that is compiled
+  // with --kpack 1 or --arch gfx942.
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(
+      sourceMgr, ParserConfig(&context, /*verifyAfterParse=*/false));
   if (!module)
     return nullptr;
   bool hasKernel = false;

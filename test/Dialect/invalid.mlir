@@ -1,0 +1,1320 @@
+// RUN: moec-opt %s -split-input-file -verify-diagnostics
+
+// Target-independent rules: one case per rule of ConfigAttr::verify,
+// TargetAttr::verify, the ODS constraints and each op verifier in
+// lib/Dialect/MoecOps.cpp, plus malformed syntax. Rules that need a
+// `moec.target` are in target-invalid.mlir.
+
+//===----------------------------------------------------------------------===//
+// #moec.config: ConfigAttr::verify
+//===----------------------------------------------------------------------===//
+
+func.func @block_m_not_pow2(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{block_m = 48 must be a power of two between 16 and 256}}
+  moec.gemm %a, %b -> %c {config = #moec.config<block_m = 48>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @block_m_too_small(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{block_m = 8 must be a power of two between 16 and 256}}
+  moec.gemm %a, %b -> %c {config = #moec.config<block_m = 8>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @block_m_too_large(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{block_m = 512 must be a power of two between 16 and 256}}
+  moec.gemm %a, %b -> %c {config = #moec.config<block_m = 512>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @block_m_negative(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{block_m = -16 must be a power of two between 16 and 256}}
+  moec.gemm %a, %b -> %c {config = #moec.config<block_m = -16>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @block_n(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{block_n = 96 must be a power of two between 16 and 256}}
+  moec.gemm %a, %b -> %c {config = #moec.config<block_n = 96>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @block_k(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{block_k = 0 must be a power of two between 16 and 256}}
+  moec.gemm %a, %b -> %c {config = #moec.config<block_k = 0>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @group_m_zero(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{group_m = 0 must be between 1 and 256}}
+  moec.gemm %a, %b -> %c {config = #moec.config<group_m = 0>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @group_m_too_large(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{group_m = 257 must be between 1 and 256}}
+  moec.gemm %a, %b -> %c {config = #moec.config<group_m = 257>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @num_warps_not_pow2(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{num_warps = 6 must be a power of two between 1 and 32}}
+  moec.gemm %a, %b -> %c {config = #moec.config<num_warps = 6>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @num_warps_too_large(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{num_warps = 64 must be a power of two between 1 and 32}}
+  moec.gemm %a, %b -> %c {config = #moec.config<num_warps = 64>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @num_stages_too_large(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{num_stages = 9 must be between 0 and 8}}
+  moec.gemm %a, %b -> %c {config = #moec.config<num_stages = 9>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @num_stages_negative(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{num_stages = -1 must be between 0 and 8}}
+  moec.gemm %a, %b -> %c {config = #moec.config<num_stages = -1>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @waves_per_eu_too_large(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{waves_per_eu = 17 must be between 0 and 16}}
+  moec.gemm %a, %b -> %c {config = #moec.config<waves_per_eu = 17>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @waves_per_eu_negative(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{waves_per_eu = -2 must be between 0 and 16}}
+  moec.gemm %a, %b -> %c {config = #moec.config<waves_per_eu = -2>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @block_h(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<?x2048xi32>, %out: memref<?x128x512xbf16>) {
+  // block_h tops out at 128, below the other block sizes.
+  // expected-error @below {{block_h = 256 must be a power of two between 16 and 128}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, config = #moec.config<block_h = 256>} : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32> -> memref<?x128x512xbf16>
+  return
+}
+
+// -----
+
+func.func @block_kv(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<?x2048xi32>, %out: memref<?x128x512xbf16>) {
+  // expected-error @below {{block_kv = 24 must be a power of two between 16 and 256}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, config = #moec.config<block_kv = 24>} : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32> -> memref<?x128x512xbf16>
+  return
+}
+
+// -----
+
+func.func @nonkdim(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // 4x4 MFMA (Triton's matrix_instr_nonkdim = 4) is not supported.
+  // expected-error @below {{matrix_instr_nonkdim = 4 must be 16 or 32}}
+  moec.gemm %a, %b -> %c {config = #moec.config<matrix_instr_nonkdim = 4>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @kpack(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{kpack = 4 must be 1 or 2}}
+  moec.gemm %a, %b -> %c {config = #moec.config<kpack = 4>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @kpack_zero(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{kpack = 0 must be 1 or 2}}
+  moec.gemm %a, %b -> %c {config = #moec.config<kpack = 0>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// #moec.config: malformed syntax
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @config_unknown_key(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{duplicate or unknown struct parameter name: block_q}}
+  moec.gemm %a, %b -> %c {config = #moec.config<block_q = 64>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @config_duplicate_key(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{duplicate or unknown struct parameter name: block_m}}
+  moec.gemm %a, %b -> %c {config = #moec.config<block_m = 64, block_m = 128>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @config_missing_close(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{unbalanced '<' character in pretty dialect name}}
+  moec.gemm %a, %b -> %c {config = #moec.config<block_m = 64} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @config_missing_open(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{expected '<'}}
+  moec.gemm %a, %b -> %c {config = #moec.config} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @config_missing_equals(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{expected '='}}
+  moec.gemm %a, %b -> %c {config = #moec.config<block_m 64>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @config_string_value(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{expected integer value}}
+  // expected-error @below {{failed to parse Moec_ConfigAttr parameter 'block_m' which is to be a `int64_t`}}
+  moec.gemm %a, %b -> %c {config = #moec.config<block_m = "64">}
+   : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @config_float_value(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{expected integer value}}
+  // expected-error @below {{failed to parse Moec_ConfigAttr parameter 'num_stages' which is to be a `int64_t`}}
+  moec.gemm %a, %b -> %c {config = #moec.config<num_stages = 1.5>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+// `true` is no integer (the generic parser would read it as -1).
+func.func @config_bool_true(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{expected an integer, not a boolean}}
+  // expected-error @below {{failed to parse Moec_ConfigAttr parameter 'num_stages' which is to be a `int64_t`}}
+  moec.gemm %a, %b -> %c {config = #moec.config<num_stages = true>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+// ... nor is `false` (which would read as 0, a valid waves_per_eu).
+func.func @config_bool_false(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{expected an integer, not a boolean}}
+  // expected-error @below {{failed to parse Moec_ConfigAttr parameter 'waves_per_eu' which is to be a `int64_t`}}
+  moec.gemm %a, %b -> %c {config = #moec.config<waves_per_eu = false>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @config_value_overflows(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{integer value too large}}
+  // expected-error @below {{failed to parse Moec_ConfigAttr parameter 'block_m' which is to be a `int64_t`}}
+  moec.gemm %a, %b -> %c {config = #moec.config<block_m = 99999999999999999999>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @config_bad_epilogue(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{expected one of [direct, lds] for how the accumulator reaches memory, got: fancy}}
+  // expected-error @below {{failed to parse Moec_ConfigAttr parameter 'epilogue' which is to be a `::moec::EpilogueKind`}}
+  moec.gemm %a, %b -> %c {config = #moec.config<epilogue = fancy>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @config_epilogue_integer(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{expected keyword for how the accumulator reaches memory}}
+  // expected-error @below {{failed to parse Moec_ConfigAttr parameter 'epilogue' which is to be a `::moec::EpilogueKind`}}
+  moec.gemm %a, %b -> %c {config = #moec.config<epilogue = 1>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @config_trailing_comma(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{expected valid keyword}}
+  // expected-error @below {{expected a parameter name in struct}}
+  moec.gemm %a, %b -> %c {config = #moec.config<block_m = 64,>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @config_wrong_attr_kind(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{attribute 'config' failed to satisfy constraint}}
+  moec.gemm %a, %b -> %c {config = {block_m = 64 : i64}} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @config_missing(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{requires attribute 'config'}}
+  moec.gemm %a, %b -> %c : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @unknown_moec_attr() attributes {
+  // expected-error @below {{unknown attribute `tuning` in dialect `moec`}}
+  x = #moec.tuning<1>
+} {
+  return
+}
+
+// -----
+
+func.func @bad_activation(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{expected ::moec::Activation to be one of: none, relu, silu, gelu, gelu_tanh}}
+  // expected-error @below {{failed to parse Moec_ActivationAttr parameter 'value' which is to be a `::moec::Activation`}}
+  moec.gemm %a, %b -> %c {activation = #moec.activation<swish>, config = #moec.config<>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// #moec.target: TargetAttr::verify and syntax
+//===----------------------------------------------------------------------===//
+
+// -----
+
+// expected-error @below {{unknown target 'gfx1100'; known targets: gfx90a, gfx942, gfx950, sm_80, sm_90, host}}
+module attributes {moec.target = #moec.target<"gfx1100">} {}
+
+// -----
+
+// expected-error @below {{unknown target ''; known targets: gfx90a, gfx942, gfx950, sm_80, sm_90, host}}
+module attributes {moec.target = #moec.target<"">} {}
+
+// -----
+
+// expected-error @below {{expected string}}
+// expected-error @below {{failed to parse Moec_TargetAttr parameter 'chip' which is to be a `::llvm::StringRef`}}
+module attributes {moec.target = #moec.target<gfx942>} {}
+
+// -----
+
+// A moec.target that is not a #moec.target would silently turn the target
+// checks off.
+// expected-error @below {{'moec.target' must be a #moec.target<"chip">, not "gfx942"}}
+module attributes {moec.target = "gfx942"} {}
+
+// -----
+
+// expected-error @below {{unknown moec attribute 'moec.targets'; the only one is 'moec.target' (#moec.target<"chip">)}}
+module attributes {moec.targets = #moec.target<"gfx942">} {}
+
+//===----------------------------------------------------------------------===//
+// moec.gemm
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @gemm_k_mismatch(%a: memref<64x32xf16>, %b: memref<16x64xf16>, %c: memref<64x64xf16>) {
+  // expected-error @below {{'moec.gemm' op K mismatch: K of A (32) does not match K of B (16)}}
+  moec.gemm %a, %b -> %c {config = #moec.config<>} : memref<64x32xf16>, memref<16x64xf16> -> memref<64x64xf16>
+  return
+}
+
+// -----
+
+func.func @gemm_k_mismatch_transposed(%a: memref<32x64xf16>, %b: memref<32x64xf16>, %c: memref<64x64xf16>) {
+  // With transpose_a, A is K x M: K of A is 32, and B is N x K with transpose_b.
+  // expected-error @below {{'moec.gemm' op K mismatch: K of A (32) does not match K of B (64)}}
+  moec.gemm %a, %b -> %c {transpose_a, transpose_b, config = #moec.config<>} : memref<32x64xf16>, memref<32x64xf16> -> memref<64x64xf16>
+  return
+}
+
+// -----
+
+func.func @gemm_m_mismatch(%a: memref<64x32xf16>, %b: memref<32x16xf16>, %c: memref<128x16xf16>) {
+  // expected-error @below {{'moec.gemm' op M mismatch: M of A (64) does not match rows of C (128)}}
+  moec.gemm %a, %b -> %c {config = #moec.config<>} : memref<64x32xf16>, memref<32x16xf16> -> memref<128x16xf16>
+  return
+}
+
+// -----
+
+func.func @gemm_n_mismatch(%a: memref<?x32xf16>, %b: memref<32x16xf16>, %c: memref<?x32xf16>) {
+  // expected-error @below {{'moec.gemm' op N mismatch: N of B (16) does not match columns of C (32)}}
+  moec.gemm %a, %b -> %c {config = #moec.config<>} : memref<?x32xf16>, memref<32x16xf16> -> memref<?x32xf16>
+  return
+}
+
+// -----
+
+func.func @gemm_fp8_with_f16(%a: memref<?x32xf8E4M3FNUZ>, %b: memref<32x16xf16>, %c: memref<?x16xf16>) {
+  // expected-error @below {{'moec.gemm' op A ('f8E4M3FNUZ') and B ('f16') must both be fp8 when either is}}
+  moec.gemm %a, %b -> %c {config = #moec.config<>} : memref<?x32xf8E4M3FNUZ>, memref<32x16xf16> -> memref<?x16xf16>
+  return
+}
+
+// -----
+
+func.func @gemm_f16_with_fp8(%a: memref<?x32xbf16>, %b: memref<32x16xf8E4M3FN>, %c: memref<?x16xf16>) {
+  // expected-error @below {{'moec.gemm' op A ('bf16') and B ('f8E4M3FN') must both be fp8 when either is}}
+  moec.gemm %a, %b -> %c {config = #moec.config<>} : memref<?x32xbf16>, memref<32x16xf8E4M3FN> -> memref<?x16xf16>
+  return
+}
+
+// -----
+
+func.func @gemm_fnuz_with_ocp(%a: memref<?x32xf8E4M3FNUZ>, %b: memref<32x16xf8E4M3FN>, %c: memref<?x16xf16>) {
+  // expected-error @below {{'moec.gemm' op A ('f8E4M3FNUZ') and B ('f8E4M3FN') mix the fnuz and OCP fp8 encodings}}
+  moec.gemm %a, %b -> %c {config = #moec.config<>} : memref<?x32xf8E4M3FNUZ>, memref<32x16xf8E4M3FN> -> memref<?x16xf16>
+  return
+}
+
+// -----
+
+func.func @gemm_f32_inputs(%a: memref<?x32xf32>, %b: memref<32x16xf32>, %c: memref<?x16xf32>) {
+  // expected-error @below {{'moec.gemm' op A element type 'f32' must be f16, bf16 or an fp8 type}}
+  moec.gemm %a, %b -> %c {config = #moec.config<>} : memref<?x32xf32>, memref<32x16xf32> -> memref<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @gemm_i8_inputs(%a: memref<?x32xi8>, %b: memref<32x16xi8>, %c: memref<?x16xf32>) {
+  // expected-error @below {{'moec.gemm' op A element type 'i8' must be f16, bf16 or an fp8 type}}
+  moec.gemm %a, %b -> %c {config = #moec.config<>} : memref<?x32xi8>, memref<32x16xi8> -> memref<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @gemm_f16_with_bf16(%a: memref<?x32xf16>, %b: memref<32x16xbf16>, %c: memref<?x16xf16>) {
+  // expected-error @below {{'moec.gemm' op A ('f16') and B ('bf16') must have the same element type}}
+  moec.gemm %a, %b -> %c {config = #moec.config<>} : memref<?x32xf16>, memref<32x16xbf16> -> memref<?x16xf16>
+  return
+}
+
+// -----
+
+func.func @gemm_fp8_output(%a: memref<?x32xf8E4M3FN>, %b: memref<32x16xf8E4M3FN>, %c: memref<?x16xf8E4M3FN>) {
+  // expected-error @below {{'moec.gemm' op C element type 'f8E4M3FN' must be f16, bf16 or f32}}
+  moec.gemm %a, %b -> %c {config = #moec.config<>} : memref<?x32xf8E4M3FN>, memref<32x16xf8E4M3FN> -> memref<?x16xf8E4M3FN>
+  return
+}
+
+// -----
+
+func.func @gemm_i8_output(%a: memref<?x32xf16>, %b: memref<32x16xf16>, %c: memref<?x16xi8>) {
+  // expected-error @below {{'moec.gemm' op C element type 'i8' must be f16, bf16 or f32}}
+  moec.gemm %a, %b -> %c {config = #moec.config<>} : memref<?x32xf16>, memref<32x16xf16> -> memref<?x16xi8>
+  return
+}
+
+// -----
+
+func.func @gemm_bias_size(%a: memref<?x32xf16>, %b: memref<32x16xf16>, %c: memref<?x16xf16>, %bias: memref<32xf16>) {
+  // expected-error @below {{'moec.gemm' op bias size: bias length (32) does not match N (16)}}
+  moec.gemm %a, %b -> %c bias(%bias : memref<32xf16>) {config = #moec.config<>} : memref<?x32xf16>, memref<32x16xf16> -> memref<?x16xf16>
+  return
+}
+
+// -----
+
+func.func @gemm_scale_without_fp8(%a: memref<?x32xbf16>, %b: memref<32x16xbf16>, %c: memref<?x16xbf16>, %s: memref<f32>) {
+  // expected-error @below {{'moec.gemm' op scale_a is only allowed with fp8 inputs, not 'bf16'}}
+  moec.gemm %a, %b -> %c scale_a(%s : memref<f32>) {config = #moec.config<>} : memref<?x32xbf16>, memref<32x16xbf16> -> memref<?x16xbf16>
+  return
+}
+
+// -----
+
+func.func @gemm_scale_b_without_fp8(%a: memref<?x32xf16>, %b: memref<32x16xf16>, %c: memref<?x16xf16>, %s: memref<16xf32>) {
+  // expected-error @below {{'moec.gemm' op scale_b is only allowed with fp8 inputs, not 'f16'}}
+  moec.gemm %a, %b -> %c scale_b(%s : memref<16xf32>) {config = #moec.config<>} : memref<?x32xf16>, memref<32x16xf16> -> memref<?x16xf16>
+  return
+}
+
+// -----
+
+func.func @gemm_scale_a_rank(%a: memref<?x32xf8E4M3FNUZ>, %b: memref<32x16xf8E4M3FNUZ>, %c: memref<?x16xf16>, %s: memref<?x1xf32>) {
+  // expected-error @below {{'moec.gemm' op scale_a must be per tensor ([] or [1]) or per M ([M]), not rank 2}}
+  moec.gemm %a, %b -> %c scale_a(%s : memref<?x1xf32>) {config = #moec.config<>} : memref<?x32xf8E4M3FNUZ>, memref<32x16xf8E4M3FNUZ> -> memref<?x16xf16>
+  return
+}
+
+// -----
+
+func.func @gemm_scale_b_rank(%a: memref<?x32xf8E4M3FNUZ>, %b: memref<32x16xf8E4M3FNUZ>, %c: memref<?x16xf16>, %s: memref<1x16xf32>) {
+  // expected-error @below {{'moec.gemm' op scale_b must be per tensor ([] or [1]) or per N ([N]), not rank 2}}
+  moec.gemm %a, %b -> %c scale_b(%s : memref<1x16xf32>) {config = #moec.config<>} : memref<?x32xf8E4M3FNUZ>, memref<32x16xf8E4M3FNUZ> -> memref<?x16xf16>
+  return
+}
+
+// -----
+
+func.func @gemm_scale_a_size(%a: memref<64x32xf8E5M2>, %b: memref<32x16xf8E5M2>, %c: memref<64x16xf16>, %s: memref<32xf32>) {
+  // expected-error @below {{'moec.gemm' op scale_a size: scale_a (32) does not match M (64)}}
+  moec.gemm %a, %b -> %c scale_a(%s : memref<32xf32>) {config = #moec.config<>} : memref<64x32xf8E5M2>, memref<32x16xf8E5M2> -> memref<64x16xf16>
+  return
+}
+
+// -----
+
+func.func @gemm_scale_b_size(%a: memref<?x32xf8E5M2>, %b: memref<16x32xf8E5M2>, %c: memref<?x16xf16>, %s: memref<32xf32>) {
+  // With transpose_b, N is dim 0 of B.
+  // expected-error @below {{'moec.gemm' op scale_b size: scale_b (32) does not match N (16)}}
+  moec.gemm %a, %b -> %c scale_b(%s : memref<32xf32>) {transpose_b, config = #moec.config<>} : memref<?x32xf8E5M2>, memref<16x32xf8E5M2> -> memref<?x16xf16>
+  return
+}
+
+// -----
+
+// ODS: A must be a 2-D memref.
+func.func @gemm_a_rank(%a: memref<2x64x32xf16>, %b: memref<32x16xf16>, %c: memref<64x16xf16>) {
+  // expected-error @below {{'moec.gemm' op operand #0 must be 2D memref of}}
+  "moec.gemm"(%a, %b, %c) <{config = #moec.config<>, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0>}> : (memref<2x64x32xf16>, memref<32x16xf16>, memref<64x16xf16>) -> ()
+  return
+}
+
+// -----
+
+// ODS: matrix operands hold f16, bf16, f32, fp8 or i8 (f64 is none of them).
+func.func @gemm_f64(%a: memref<64x32xf64>, %b: memref<32x16xf16>, %c: memref<64x16xf16>) {
+  // expected-error @below {{'moec.gemm' op operand #0 must be 2D memref of}}
+  moec.gemm %a, %b -> %c {config = #moec.config<>} : memref<64x32xf64>, memref<32x16xf16> -> memref<64x16xf16>
+  return
+}
+
+// -----
+
+// ODS: the operands must be memrefs, not tensors.
+func.func @gemm_tensor(%a: tensor<64x32xf16>, %b: memref<32x16xf16>, %c: memref<64x16xf16>) {
+  // expected-error @below {{'moec.gemm' op operand #0 must be 2D memref of}}
+  "moec.gemm"(%a, %b, %c) <{config = #moec.config<>, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0>}> : (tensor<64x32xf16>, memref<32x16xf16>, memref<64x16xf16>) -> ()
+  return
+}
+
+// -----
+
+// ODS: bias is 1-D.
+func.func @gemm_bias_rank(%a: memref<?x32xf16>, %b: memref<32x16xf16>, %c: memref<?x16xf16>, %bias: memref<1x16xf16>) {
+  // expected-error @below {{'moec.gemm' op operand #3 must be 1D memref of}}
+  moec.gemm %a, %b -> %c bias(%bias : memref<1x16xf16>) {config = #moec.config<>} : memref<?x32xf16>, memref<32x16xf16> -> memref<?x16xf16>
+  return
+}
+
+// -----
+
+// ODS: scales are f32.
+func.func @gemm_scale_f16(%a: memref<?x32xf8E4M3FN>, %b: memref<32x16xf8E4M3FN>, %c: memref<?x16xf16>, %s: memref<f16>) {
+  // expected-error @below {{'moec.gemm' op operand #3 must be 0D/1D/2D/3D memref of 32-bit float values, but got 'memref<f16>'}}
+  moec.gemm %a, %b -> %c scale_a(%s : memref<f16>) {config = #moec.config<>} : memref<?x32xf8E4M3FN>, memref<32x16xf8E4M3FN> -> memref<?x16xf16>
+  return
+}
+
+// -----
+
+func.func @gemm_operand_type_mismatch(%a: memref<?x32xf16>, %b: memref<32x16xf16>, %c: memref<?x16xf16>) {
+  // expected-note @above {{prior use here}}
+  // expected-error @below {{use of value '%a' expects different type than prior uses: 'memref<?x64xf16>' vs 'memref<?x32xf16>'}}
+  moec.gemm %a, %b -> %c {config = #moec.config<>} : memref<?x64xf16>, memref<32x16xf16> -> memref<?x16xf16>
+  return
+}
+
+// -----
+
+func.func @gemm_activation_wrong_kind(%a: memref<?x32xf16>, %b: memref<32x16xf16>, %c: memref<?x16xf16>) {
+  // expected-error @below {{attribute 'activation' failed to satisfy constraint}}
+  moec.gemm %a, %b -> %c {activation = "relu", config = #moec.config<>} : memref<?x32xf16>, memref<32x16xf16> -> memref<?x16xf16>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// moec.moe_align
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @moe_align_npad_size(%ids: memref<?x2xi32>, %sorted: memref<?xi32>, %experts: memref<?xi32>, %npad: memref<2xi32>) {
+  // expected-error @below {{'moec.moe_align' op num_tokens_post_padded must hold 1 element, not 2}}
+  moec.moe_align %ids -> %sorted, %experts, %npad {num_experts = 8 : i64, config = #moec.config<>} : memref<?x2xi32> -> memref<?xi32>, memref<?xi32>, memref<2xi32>
+  return
+}
+
+// -----
+
+func.func @moe_align_sorted_too_small(%ids: memref<16x2xi32>, %sorted: memref<151xi32>, %experts: memref<?xi32>, %npad: memref<1xi32>) {
+  // 16 x 2 + 8 x (16 - 1) = 152.
+  // expected-error @below {{'moec.moe_align' op sorted_token_ids holds 151 entries but 16 tokens x top_k 2 padded to block_m = 16 over 8 experts need up to 152}}
+  moec.moe_align %ids -> %sorted, %experts, %npad {num_experts = 8 : i64, config = #moec.config<block_m = 16>} : memref<16x2xi32> -> memref<151xi32>, memref<?xi32>, memref<1xi32>
+  return
+}
+
+// -----
+
+func.func @moe_align_experts_too_small(%ids: memref<?x2xi32>, %sorted: memref<152xi32>, %experts: memref<9xi32>, %npad: memref<1xi32>) {
+  // ceil(152 / 16) = 10 blocks.
+  // expected-error @below {{'moec.moe_align' op expert_ids holds 9 entries but 152 sorted ids in blocks of block_m = 16 need 10}}
+  moec.moe_align %ids -> %sorted, %experts, %npad {num_experts = 8 : i64, config = #moec.config<block_m = 16>} : memref<?x2xi32> -> memref<152xi32>, memref<9xi32>, memref<1xi32>
+  return
+}
+
+// -----
+
+func.func @moe_align_huge_num_experts(%ids: memref<16x2xi32>, %sorted: memref<152xi32>, %experts: memref<?xi32>, %npad: memref<1xi32>) {
+  // The size needed does not fit in 64 bits; it must not wrap around to a
+  // small number that the buffer seems to satisfy.
+  // expected-error @below {{'moec.moe_align' op sorted_token_ids holds 152 entries but 16 tokens x top_k 2 padded to block_m = 16 over 9223372036854775807 experts need more than 64-bit sizes can hold}}
+  moec.moe_align %ids -> %sorted, %experts, %npad {num_experts = 9223372036854775807 : i64, config = #moec.config<block_m = 16>} : memref<16x2xi32> -> memref<152xi32>, memref<?xi32>, memref<1xi32>
+  return
+}
+
+// -----
+
+func.func @moe_align_num_experts_zero(%ids: memref<?x2xi32>, %sorted: memref<?xi32>, %experts: memref<?xi32>, %npad: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_align' op attribute 'num_experts' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
+  moec.moe_align %ids -> %sorted, %experts, %npad {num_experts = 0 : i64, config = #moec.config<>} : memref<?x2xi32> -> memref<?xi32>, memref<?xi32>, memref<1xi32>
+  return
+}
+
+// -----
+
+func.func @moe_align_num_experts_missing(%ids: memref<?x2xi32>, %sorted: memref<?xi32>, %experts: memref<?xi32>, %npad: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_align' op requires attribute 'num_experts'}}
+  moec.moe_align %ids -> %sorted, %experts, %npad {config = #moec.config<>} : memref<?x2xi32> -> memref<?xi32>, memref<?xi32>, memref<1xi32>
+  return
+}
+
+// -----
+
+// ODS: topk_ids is a 2-D i32 memref.
+func.func @moe_align_ids_i64(%ids: memref<?x2xi64>, %sorted: memref<?xi32>, %experts: memref<?xi32>, %npad: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_align' op operand #0 must be 2D memref of 32-bit signless integer values}}
+  moec.moe_align %ids -> %sorted, %experts, %npad {num_experts = 8 : i64, config = #moec.config<>} : memref<?x2xi64> -> memref<?xi32>, memref<?xi32>, memref<1xi32>
+  return
+}
+
+// -----
+
+func.func @moe_align_ids_rank(%ids: memref<?xi32>, %sorted: memref<?xi32>, %experts: memref<?xi32>, %npad: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_align' op operand #0 must be 2D memref of 32-bit signless integer values}}
+  moec.moe_align %ids -> %sorted, %experts, %npad {num_experts = 8 : i64, config = #moec.config<>} : memref<?xi32> -> memref<?xi32>, memref<?xi32>, memref<1xi32>
+  return
+}
+
+// -----
+
+func.func @moe_align_sorted_rank(%ids: memref<?x2xi32>, %sorted: memref<?x1xi32>, %experts: memref<?xi32>, %npad: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_align' op operand #1 must be 1D memref of 32-bit signless integer values}}
+  moec.moe_align %ids -> %sorted, %experts, %npad {num_experts = 8 : i64, config = #moec.config<>} : memref<?x2xi32> -> memref<?x1xi32>, memref<?xi32>, memref<1xi32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// moec.moe_gemm
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @moe_gemm_k_mismatch(%a: memref<?x4096xbf16>, %w: memref<8x1024x2048xbf16>, %c: memref<?x2x1024xbf16>,
+                               %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op K mismatch: K of A (4096) does not match K of W (2048)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x1024x2048xbf16> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_reduce_rank(%a: memref<?x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<?x2x1024xbf16>,
+                                %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op with reduce, C must be [tokens, N], not rank 3}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 2 : i64, reduce, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x1024x4096xbf16> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_no_reduce_rank(%a: memref<?x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<?x1024xbf16>,
+                                   %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op without reduce, C must be [tokens, top_k, N], not rank 2}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x1024x4096xbf16> -> memref<?x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_top_k_mismatch(%a: memref<?x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<?x2x1024xbf16>,
+                                   %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op top_k mismatch: dim 1 of C (2) does not match top_k (4)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 4 : i64, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x1024x4096xbf16> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_n_mismatch(%a: memref<?x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<?x2x512xbf16>,
+                               %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op N mismatch: N of W (1024) does not match last dim of C (512)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x1024x4096xbf16> -> memref<?x2x512xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_n_mismatch_reduce(%a: memref<?x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<?x2048xbf16>,
+                                      %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op N mismatch: N of W (1024) does not match last dim of C (2048)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 2 : i64, reduce, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x1024x4096xbf16> -> memref<?x2048xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_a_rows(%a: memref<32x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<16x2x1024xbf16>,
+                           %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op A rows: rows of A (32) does not match tokens of C (16)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 2 : i64, config = #moec.config<>} : memref<32x4096xbf16>, memref<8x1024x4096xbf16> -> memref<16x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_a_rows_per_copy(%a: memref<16x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<16x1024xbf16>,
+                                    %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op A rows: rows of A (a_per_copy) (16) does not match tokens x top_k (32)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 2 : i64, a_per_copy, reduce, config = #moec.config<>} : memref<16x4096xbf16>, memref<8x1024x4096xbf16> -> memref<16x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_a_rows_per_copy_overflow(%a: memref<16x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<4611686018427387904x1024xbf16>,
+                                             %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // 2^62 tokens x 4 copies wraps to 0 in 64 bits; the check must not compare against that.
+  // expected-error @below {{'moec.moe_gemm' op A rows: tokens of C (4611686018427387904) x top_k (4) does not fit in 64 bits}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 4 : i64, a_per_copy, reduce, config = #moec.config<>} : memref<16x4096xbf16>, memref<8x1024x4096xbf16> -> memref<4611686018427387904x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_topk_weights_tokens(%a: memref<16x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<16x2x1024xbf16>,
+                                        %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %tw: memref<8x2xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op topk_weights shape: dim 0 of topk_weights (8) does not match tokens (16)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) topk_weights(%tw : memref<8x2xf32>) {top_k = 2 : i64, config = #moec.config<>} : memref<16x4096xbf16>, memref<8x1024x4096xbf16> -> memref<16x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_topk_weights_top_k(%a: memref<?x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<?x2x1024xbf16>,
+                                       %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %tw: memref<?x4xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op topk_weights shape: dim 1 of topk_weights (4) does not match top_k (2)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) topk_weights(%tw : memref<?x4xf32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x1024x4096xbf16> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_npad_size(%a: memref<?x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<?x2x1024xbf16>,
+                              %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<4xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op num_tokens_post_padded must hold 1 element, not 4}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<4xi32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x1024x4096xbf16> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_expert_ids_too_small(%a: memref<?x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<?x2x1024xbf16>,
+                                         %s: memref<256xi32>, %e: memref<3xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op expert_ids holds 3 entries but 256 sorted ids in blocks of block_m = 64 need 4}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<256xi32>, memref<3xi32>, memref<1xi32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x1024x4096xbf16> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_f16_with_bf16(%a: memref<?x4096xf16>, %w: memref<8x1024x4096xbf16>, %c: memref<?x2x1024xbf16>,
+                                  %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op A ('f16') and W ('bf16') must be the same f16/bf16 type, fp8 and fp8 (fp8_w8a8), or f16/bf16 and i8 (int8_w8a16)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xf16>, memref<8x1024x4096xbf16> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_fp8_with_bf16(%a: memref<?x4096xf8E4M3FNUZ>, %w: memref<8x1024x4096xbf16>, %c: memref<?x2x1024xbf16>,
+                                  %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op A ('f8E4M3FNUZ') and W ('bf16') must be the same f16/bf16 type}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xf8E4M3FNUZ>, memref<8x1024x4096xbf16> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_f32(%a: memref<?x4096xf32>, %w: memref<8x1024x4096xf32>, %c: memref<?x2x1024xf32>,
+                        %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op A ('f32') and W ('f32') must be the same f16/bf16 type}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xf32>, memref<8x1024x4096xf32> -> memref<?x2x1024xf32>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_scales_unquantized(%a: memref<?x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<?x2x1024xbf16>,
+                                       %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %bs: memref<8xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op scales are only allowed with fp8_w8a8 or int8_w8a16 weights, not 'bf16'}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%bs : memref<8xf32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x1024x4096xbf16> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_fp8_no_a_scale(%a: memref<?x4096xf8E4M3FNUZ>, %w: memref<8x1024x4096xf8E4M3FNUZ>, %c: memref<?x2x1024xbf16>,
+                                   %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %bs: memref<8xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op fp8_w8a8 needs both a_scale and b_scale}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%bs : memref<8xf32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xf8E4M3FNUZ>, memref<8x1024x4096xf8E4M3FNUZ> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_fp8_no_b_scale(%a: memref<?x4096xf8E4M3FN>, %w: memref<8x1024x4096xf8E4M3FN>, %c: memref<?x2x1024xbf16>,
+                                   %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<f32>) {
+  // expected-error @below {{'moec.moe_gemm' op fp8_w8a8 needs both a_scale and b_scale}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<f32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xf8E4M3FN>, memref<8x1024x4096xf8E4M3FN> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_fp8_fnuz_with_ocp(%a: memref<?x4096xf8E4M3FNUZ>, %w: memref<8x1024x4096xf8E4M3FN>, %c: memref<?x2x1024xbf16>,
+                                      %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<f32>, %bs: memref<8xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op A ('f8E4M3FNUZ') and W ('f8E4M3FN') mix the fnuz and OCP fp8 encodings}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<f32>) b_scale(%bs : memref<8xf32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xf8E4M3FNUZ>, memref<8x1024x4096xf8E4M3FN> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_int8_fp8_activations(%a: memref<?x4096xf8E4M3FNUZ>, %w: memref<8x1024x4096xi8>, %c: memref<?x2x1024xbf16>,
+                                         %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %bs: memref<8x1024xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op int8_w8a16 needs f16 or bf16 activations, not 'f8E4M3FNUZ'}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%bs : memref<8x1024xf32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xf8E4M3FNUZ>, memref<8x1024x4096xi8> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_int8_i8_activations(%a: memref<?x4096xi8>, %w: memref<8x1024x4096xi8>, %c: memref<?x2x1024xbf16>,
+                                        %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %bs: memref<8x1024xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op int8_w8a16 needs f16 or bf16 activations, not 'i8'}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%bs : memref<8x1024xf32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xi8>, memref<8x1024x4096xi8> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_int8_no_b_scale(%a: memref<?x4096xbf16>, %w: memref<8x1024x4096xi8>, %c: memref<?x2x1024xbf16>,
+                                    %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op int8_w8a16 needs b_scale (per channel [E, N]) and no a_scale}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x1024x4096xi8> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_int8_with_a_scale(%a: memref<?x4096xbf16>, %w: memref<8x1024x4096xi8>, %c: memref<?x2x1024xbf16>,
+                                      %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<f32>, %bs: memref<8x1024xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op int8_w8a16 needs b_scale (per channel [E, N]) and no a_scale}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<f32>) b_scale(%bs : memref<8x1024xf32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x1024x4096xi8> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_group_n_alone(%a: memref<?x4096xf8E4M3FNUZ>, %w: memref<8x1024x4096xf8E4M3FNUZ>, %c: memref<?x2x1024xbf16>,
+                                  %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<?x32xf32>, %bs: memref<8x8x32xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op group_n and group_k (the block_shape of block-wise scales) must be given together}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<?x32xf32>) b_scale(%bs : memref<8x8x32xf32>) {top_k = 2 : i64, group_n = 128 : i64, config = #moec.config<>} : memref<?x4096xf8E4M3FNUZ>, memref<8x1024x4096xf8E4M3FNUZ> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_group_k_alone(%a: memref<?x4096xf8E4M3FNUZ>, %w: memref<8x1024x4096xf8E4M3FNUZ>, %c: memref<?x2x1024xbf16>,
+                                  %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<?x32xf32>, %bs: memref<8x8x32xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op group_n and group_k (the block_shape of block-wise scales) must be given together}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<?x32xf32>) b_scale(%bs : memref<8x8x32xf32>) {top_k = 2 : i64, group_k = 128 : i64, config = #moec.config<>} : memref<?x4096xf8E4M3FNUZ>, memref<8x1024x4096xf8E4M3FNUZ> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_blockwise_unquantized(%a: memref<?x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<?x2x1024xbf16>,
+                                          %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op block-wise scales (group_n, group_k) need fp8_w8a8 inputs}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 2 : i64, group_n = 128 : i64, group_k = 128 : i64, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x1024x4096xbf16> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_blockwise_int8(%a: memref<?x4096xbf16>, %w: memref<8x1024x4096xi8>, %c: memref<?x2x1024xbf16>,
+                                   %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %bs: memref<8x1024xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op block-wise scales (group_n, group_k) need fp8_w8a8 inputs}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%bs : memref<8x1024xf32>) {top_k = 2 : i64, group_n = 128 : i64, group_k = 128 : i64, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x1024x4096xi8> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_block_k_vs_group_k(%a: memref<?x4096xf8E4M3FNUZ>, %w: memref<8x1024x4096xf8E4M3FNUZ>, %c: memref<?x2x1024xbf16>,
+                                       %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<?x32xf32>, %bs: memref<8x8x32xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op block_k = 256 must divide group_k = 128 so that each K tile has one scale}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<?x32xf32>) b_scale(%bs : memref<8x8x32xf32>) {top_k = 2 : i64, group_n = 128 : i64, group_k = 128 : i64, config = #moec.config<block_k = 256>} : memref<?x4096xf8E4M3FNUZ>, memref<8x1024x4096xf8E4M3FNUZ> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_blockwise_a_scale_rank(%a: memref<?x4096xf8E4M3FNUZ>, %w: memref<8x1024x4096xf8E4M3FNUZ>, %c: memref<?x2x1024xbf16>,
+                                           %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<f32>, %bs: memref<8x8x32xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op block-wise a_scale must be [M, ceil(K / group_k)], not rank 0}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<f32>) b_scale(%bs : memref<8x8x32xf32>) {top_k = 2 : i64, group_n = 128 : i64, group_k = 128 : i64, config = #moec.config<>} : memref<?x4096xf8E4M3FNUZ>, memref<8x1024x4096xf8E4M3FNUZ> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_blockwise_a_scale_rows(%a: memref<16x4096xf8E4M3FNUZ>, %w: memref<8x1024x4096xf8E4M3FNUZ>, %c: memref<16x2x1024xbf16>,
+                                           %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<32x32xf32>, %bs: memref<8x8x32xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op a_scale shape: dim 0 of a_scale (32) does not match rows of A (16)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<32x32xf32>) b_scale(%bs : memref<8x8x32xf32>) {top_k = 2 : i64, group_n = 128 : i64, group_k = 128 : i64, config = #moec.config<>} : memref<16x4096xf8E4M3FNUZ>, memref<8x1024x4096xf8E4M3FNUZ> -> memref<16x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_blockwise_a_scale_k_groups(%a: memref<?x4000xf8E4M3FNUZ>, %w: memref<8x1024x4000xf8E4M3FNUZ>, %c: memref<?x2x1024xbf16>,
+                                               %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<?x31xf32>, %bs: memref<8x8x32xf32>) {
+  // ceil(4000 / 128) = 32: the last group is partial but still has a scale.
+  // expected-error @below {{'moec.moe_gemm' op a_scale shape: dim 1 of a_scale (31) does not match ceil(K / group_k) (32)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<?x31xf32>) b_scale(%bs : memref<8x8x32xf32>) {top_k = 2 : i64, group_n = 128 : i64, group_k = 128 : i64, config = #moec.config<>} : memref<?x4000xf8E4M3FNUZ>, memref<8x1024x4000xf8E4M3FNUZ> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_a_scale_per_token_rank(%a: memref<?x4096xf8E4M3FNUZ>, %w: memref<8x1024x4096xf8E4M3FNUZ>, %c: memref<?x2x1024xbf16>,
+                                           %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<?x2xf32>, %bs: memref<8xf32>) {
+  // Without group_n/group_k, a 2-D a_scale must be [M, 1].
+  // expected-error @below {{'moec.moe_gemm' op a_scale must be per tensor ([] or [1]) or per token ([M] or [M, 1])}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<?x2xf32>) b_scale(%bs : memref<8xf32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xf8E4M3FNUZ>, memref<8x1024x4096xf8E4M3FNUZ> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_a_scale_rank3(%a: memref<?x4096xf8E4M3FNUZ>, %w: memref<8x1024x4096xf8E4M3FNUZ>, %c: memref<?x2x1024xbf16>,
+                                  %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<1x1x1xf32>, %bs: memref<8xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op a_scale must be per tensor ([] or [1]) or per token ([M] or [M, 1])}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<1x1x1xf32>) b_scale(%bs : memref<8xf32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xf8E4M3FNUZ>, memref<8x1024x4096xf8E4M3FNUZ> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_a_scale_per_token_rows(%a: memref<16x4096xf8E4M3FNUZ>, %w: memref<8x1024x4096xf8E4M3FNUZ>, %c: memref<16x2x1024xbf16>,
+                                           %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<32xf32>, %bs: memref<8xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op a_scale shape: dim 0 of a_scale (32) does not match rows of A (16)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<32xf32>) b_scale(%bs : memref<8xf32>) {top_k = 2 : i64, config = #moec.config<>} : memref<16x4096xf8E4M3FNUZ>, memref<8x1024x4096xf8E4M3FNUZ> -> memref<16x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_blockwise_b_scale_rank(%a: memref<?x4096xf8E4M3FNUZ>, %w: memref<8x1024x4096xf8E4M3FNUZ>, %c: memref<?x2x1024xbf16>,
+                                           %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<?x32xf32>, %bs: memref<8x1024xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op block-wise b_scale must be [E, ceil(N / group_n), ceil(K / group_k)], not rank 2}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<?x32xf32>) b_scale(%bs : memref<8x1024xf32>) {top_k = 2 : i64, group_n = 128 : i64, group_k = 128 : i64, config = #moec.config<>} : memref<?x4096xf8E4M3FNUZ>, memref<8x1024x4096xf8E4M3FNUZ> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_blockwise_b_scale_experts(%a: memref<?x4096xf8E4M3FNUZ>, %w: memref<8x1024x4096xf8E4M3FNUZ>, %c: memref<?x2x1024xbf16>,
+                                              %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<?x32xf32>, %bs: memref<4x8x32xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op b_scale shape: dim 0 of b_scale (4) does not match experts (8)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<?x32xf32>) b_scale(%bs : memref<4x8x32xf32>) {top_k = 2 : i64, group_n = 128 : i64, group_k = 128 : i64, config = #moec.config<>} : memref<?x4096xf8E4M3FNUZ>, memref<8x1024x4096xf8E4M3FNUZ> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_blockwise_b_scale_n_groups(%a: memref<?x4096xf8E4M3FNUZ>, %w: memref<8x1024x4096xf8E4M3FNUZ>, %c: memref<?x2x1024xbf16>,
+                                               %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<?x32xf32>, %bs: memref<8x16x32xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op b_scale shape: dim 1 of b_scale (16) does not match ceil(N / group_n) (8)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<?x32xf32>) b_scale(%bs : memref<8x16x32xf32>) {top_k = 2 : i64, group_n = 128 : i64, group_k = 128 : i64, config = #moec.config<>} : memref<?x4096xf8E4M3FNUZ>, memref<8x1024x4096xf8E4M3FNUZ> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_blockwise_b_scale_k_groups(%a: memref<?x4096xf8E4M3FNUZ>, %w: memref<8x1024x4096xf8E4M3FNUZ>, %c: memref<?x2x1024xbf16>,
+                                               %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<?x32xf32>, %bs: memref<8x8x64xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op b_scale shape: dim 2 of b_scale (64) does not match ceil(K / group_k) (32)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<?x32xf32>) b_scale(%bs : memref<8x8x64xf32>) {top_k = 2 : i64, group_n = 128 : i64, group_k = 128 : i64, config = #moec.config<>} : memref<?x4096xf8E4M3FNUZ>, memref<8x1024x4096xf8E4M3FNUZ> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_int8_b_scale_rank(%a: memref<?x4096xbf16>, %w: memref<8x1024x4096xi8>, %c: memref<?x2x1024xbf16>,
+                                      %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %bs: memref<8xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op b_scale must be per channel [E, N] for int8_w8a16, not rank 1}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%bs : memref<8xf32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x1024x4096xi8> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_per_channel_experts(%a: memref<?x4096xbf16>, %w: memref<8x1024x4096xi8>, %c: memref<?x2x1024xbf16>,
+                                        %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %bs: memref<16x1024xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op b_scale shape: dim 0 of b_scale (16) does not match experts (8)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%bs : memref<16x1024xf32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x1024x4096xi8> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_per_channel_n(%a: memref<?x4096xf8E4M3FN>, %w: memref<8x1024x4096xf8E4M3FN>, %c: memref<?x2x1024xbf16>,
+                                  %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<f32>, %bs: memref<8x512xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op b_scale shape: dim 1 of b_scale (512) does not match N (1024)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<f32>) b_scale(%bs : memref<8x512xf32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xf8E4M3FN>, memref<8x1024x4096xf8E4M3FN> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_fp8_b_scale_rank3(%a: memref<?x4096xf8E4M3FN>, %w: memref<8x1024x4096xf8E4M3FN>, %c: memref<?x2x1024xbf16>,
+                                      %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<f32>, %bs: memref<8x8x32xf32>) {
+  // A 3-D b_scale is block-wise, which needs group_n/group_k.
+  // expected-error @below {{'moec.moe_gemm' op b_scale must be per expert [E], per channel [E, N] or block-wise, not rank 3}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<f32>) b_scale(%bs : memref<8x8x32xf32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xf8E4M3FN>, memref<8x1024x4096xf8E4M3FN> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_per_expert_size(%a: memref<?x4096xf8E4M3FN>, %w: memref<8x1024x4096xf8E4M3FN>, %c: memref<?x2x1024xbf16>,
+                                    %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<f32>, %bs: memref<1xf32>) {
+  // b_scale is per expert: a single scale is not enough for 8 experts.
+  // expected-error @below {{'moec.moe_gemm' op b_scale shape: dim 0 of b_scale (1) does not match experts (8)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<f32>) b_scale(%bs : memref<1xf32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xf8E4M3FN>, memref<8x1024x4096xf8E4M3FN> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_top_k_zero(%a: memref<?x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<?x2x1024xbf16>,
+                               %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op attribute 'top_k' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 0 : i64, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x1024x4096xbf16> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_group_n_zero(%a: memref<?x4096xf8E4M3FNUZ>, %w: memref<8x1024x4096xf8E4M3FNUZ>, %c: memref<?x2x1024xbf16>,
+                                 %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<?x32xf32>, %bs: memref<8x8x32xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op attribute 'group_n' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<?x32xf32>) b_scale(%bs : memref<8x8x32xf32>) {top_k = 2 : i64, group_n = 0 : i64, group_k = 128 : i64, config = #moec.config<>} : memref<?x4096xf8E4M3FNUZ>, memref<8x1024x4096xf8E4M3FNUZ> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_group_k_negative(%a: memref<?x4096xf8E4M3FNUZ>, %w: memref<8x1024x4096xf8E4M3FNUZ>, %c: memref<?x2x1024xbf16>,
+                                     %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<?x32xf32>, %bs: memref<8x8x32xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op attribute 'group_k' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<?x32xf32>) b_scale(%bs : memref<8x8x32xf32>) {top_k = 2 : i64, group_n = 128 : i64, group_k = -128 : i64, config = #moec.config<>} : memref<?x4096xf8E4M3FNUZ>, memref<8x1024x4096xf8E4M3FNUZ> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+// ODS: W is [E, N, K].
+func.func @moe_gemm_w_rank(%a: memref<?x4096xbf16>, %w: memref<1024x4096xbf16>, %c: memref<?x2x1024xbf16>,
+                           %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op operand #1 must be 3D memref of}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xbf16>, memref<1024x4096xbf16> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+// ODS: C holds f16, bf16 or f32.
+func.func @moe_gemm_c_i8(%a: memref<?x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<?x2x1024xi8>,
+                         %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op operand #2 must be 2D/3D memref of 16-bit float or bfloat16 type or 32-bit float values}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x1024x4096xbf16> -> memref<?x2x1024xi8>
+  return
+}
+
+// -----
+
+// ODS: C is 2-D or 3-D.
+func.func @moe_gemm_c_rank4(%a: memref<?x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<?x2x1x1024xbf16>,
+                            %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op operand #2 must be 2D/3D memref of}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x1024x4096xbf16> -> memref<?x2x1x1024xbf16>
+  return
+}
+
+// -----
+
+// ODS: routing buffers are 1-D i32.
+func.func @moe_gemm_sorted_i64(%a: memref<?x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<?x2x1024xbf16>,
+                               %s: memref<?xi64>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op operand #3 must be 1D memref of 32-bit signless integer values}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi64>, memref<?xi32>, memref<1xi32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x1024x4096xbf16> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+// ODS: topk_weights is a 2-D float memref.
+func.func @moe_gemm_topk_weights_rank(%a: memref<?x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<?x2x1024xbf16>,
+                                      %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %tw: memref<?xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op operand #6 must be 2D memref of}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) topk_weights(%tw : memref<?xf32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x1024x4096xbf16> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_top_k_missing(%a: memref<?x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<?x2x1024xbf16>,
+                                  %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op requires attribute 'top_k'}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {config = #moec.config<>} : memref<?x4096xbf16>, memref<8x1024x4096xbf16> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_missing_routing(%a: memref<?x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<?x2x1024xbf16>) {
+  // expected-error @below {{expected 'routing'}}
+  moec.moe_gemm %a, %w -> %c {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x1024x4096xbf16> -> memref<?x2x1024xbf16>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// moec.sparse_attention
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @attn_dynamic_head_dim(%q: memref<?x128x?xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<?x2048xi32>, %out: memref<?x128x512xbf16>) {
+  // expected-error @below {{'moec.sparse_attention' op head dimensions d_qk (q, kv_cache) and d_v (out) must be static}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, config = #moec.config<>} : memref<?x128x?xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32> -> memref<?x128x512xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_dynamic_d_v(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<?x2048xi32>, %out: memref<?x128x?xbf16>) {
+  // expected-error @below {{'moec.sparse_attention' op head dimensions d_qk (q, kv_cache) and d_v (out) must be static}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, config = #moec.config<>} : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32> -> memref<?x128x?xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_d_qk_mismatch(%q: memref<?x128x576xbf16>, %kv: memref<?x64x512xbf16>, %idx: memref<?x2048xi32>, %out: memref<?x128x512xbf16>) {
+  // expected-error @below {{'moec.sparse_attention' op d_qk mismatch: d_qk of q (576) does not match d_qk of kv_cache (512)}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, config = #moec.config<>} : memref<?x128x576xbf16>, memref<?x64x512xbf16>, memref<?x2048xi32> -> memref<?x128x512xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_tokens_indices(%q: memref<4x128x576xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<8x2048xi32>, %out: memref<4x128x512xbf16>) {
+  // expected-error @below {{'moec.sparse_attention' op tokens mismatch: tokens of q (4) does not match tokens of indices (8)}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, config = #moec.config<>} : memref<4x128x576xbf16>, memref<?x64x576xbf16>, memref<8x2048xi32> -> memref<4x128x512xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_tokens_out(%q: memref<4x128x576xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<?x2048xi32>, %out: memref<2x128x512xbf16>) {
+  // expected-error @below {{'moec.sparse_attention' op tokens mismatch: tokens of q (4) does not match tokens of out (2)}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, config = #moec.config<>} : memref<4x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32> -> memref<2x128x512xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_heads(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<?x2048xi32>, %out: memref<?x64x512xbf16>) {
+  // expected-error @below {{'moec.sparse_attention' op heads mismatch: h_q of q (128) does not match heads of out (64)}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, config = #moec.config<>} : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32> -> memref<?x64x512xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_d_v_too_large(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<?x2048xi32>, %out: memref<?x128x640xbf16>) {
+  // expected-error @below {{'moec.sparse_attention' op d_v (640) must not exceed d_qk (576): V is the first d_v columns of the latent cache}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, config = #moec.config<>} : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32> -> memref<?x128x640xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_elt_mismatch(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xf16>, %idx: memref<?x2048xi32>, %out: memref<?x128x512xbf16>) {
+  // expected-error @below {{'moec.sparse_attention' op q ('bf16') and kv_cache ('f16') must have the same element type}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, config = #moec.config<>} : memref<?x128x576xbf16>, memref<?x64x576xf16>, memref<?x2048xi32> -> memref<?x128x512xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_lse_tokens(%q: memref<4x128x576xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<4x2048xi32>, %out: memref<4x128x512xbf16>, %lse: memref<8x128xf32>) {
+  // expected-error @below {{'moec.sparse_attention' op lse shape: dim 0 of lse (8) does not match tokens (4)}}
+  moec.sparse_attention %q, %kv, %idx -> %out lse(%lse : memref<8x128xf32>) {scale = 0.04 : f32, config = #moec.config<>} : memref<4x128x576xbf16>, memref<?x64x576xbf16>, memref<4x2048xi32> -> memref<4x128x512xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_lse_heads(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<?x2048xi32>, %out: memref<?x128x512xbf16>, %lse: memref<?x16xf32>) {
+  // expected-error @below {{'moec.sparse_attention' op lse shape: dim 1 of lse (16) does not match h_q (128)}}
+  moec.sparse_attention %q, %kv, %idx -> %out lse(%lse : memref<?x16xf32>) {scale = 0.04 : f32, config = #moec.config<>} : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32> -> memref<?x128x512xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_scale_zero(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<?x2048xi32>, %out: memref<?x128x512xbf16>) {
+  // expected-error @below {{'moec.sparse_attention' op scale = 0.000000e+00 must be a finite positive number}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.0 : f32, config = #moec.config<>} : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32> -> memref<?x128x512xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_scale_negative(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<?x2048xi32>, %out: memref<?x128x512xbf16>) {
+  // expected-error @below {{'moec.sparse_attention' op scale = -5.000000e-01 must be a finite positive number}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = -0.5 : f32, config = #moec.config<>} : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32> -> memref<?x128x512xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_scale_inf(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<?x2048xi32>, %out: memref<?x128x512xbf16>) {
+  // expected-error @below {{'moec.sparse_attention' op scale = INF must be a finite positive number}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0x7F800000 : f32, config = #moec.config<>} : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32> -> memref<?x128x512xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_scale_nan(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<?x2048xi32>, %out: memref<?x128x512xbf16>) {
+  // expected-error @below {{'moec.sparse_attention' op scale = nan must be a finite positive number}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0x7FC00000 : f32, config = #moec.config<>} : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32> -> memref<?x128x512xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_scale_f64(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<?x2048xi32>, %out: memref<?x128x512xbf16>) {
+  // expected-error @below {{'moec.sparse_attention' op attribute 'scale' failed to satisfy constraint: 32-bit float attribute}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f64, config = #moec.config<>} : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32> -> memref<?x128x512xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_scale_missing(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<?x2048xi32>, %out: memref<?x128x512xbf16>) {
+  // expected-error @below {{'moec.sparse_attention' op requires attribute 'scale'}}
+  moec.sparse_attention %q, %kv, %idx -> %out {config = #moec.config<>} : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32> -> memref<?x128x512xbf16>
+  return
+}
+
+// -----
+
+// ODS: q and kv_cache are f16 or bf16 (fp8 KV caches are not supported yet).
+func.func @attn_fp8_kv(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xf8E4M3FN>, %idx: memref<?x2048xi32>, %out: memref<?x128x512xbf16>) {
+  // expected-error @below {{'moec.sparse_attention' op operand #1 must be 3D memref of 16-bit float or bfloat16 type values}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, config = #moec.config<>} : memref<?x128x576xbf16>, memref<?x64x576xf8E4M3FN>, memref<?x2048xi32> -> memref<?x128x512xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_q_rank(%q: memref<?x576xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<?x2048xi32>, %out: memref<?x128x512xbf16>) {
+  // expected-error @below {{'moec.sparse_attention' op operand #0 must be 3D memref of 16-bit float or bfloat16 type values}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, config = #moec.config<>} : memref<?x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32> -> memref<?x128x512xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_indices_i64(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<?x2048xi64>, %out: memref<?x128x512xbf16>) {
+  // expected-error @below {{'moec.sparse_attention' op operand #2 must be 2D memref of 32-bit signless integer values}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, config = #moec.config<>} : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi64> -> memref<?x128x512xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_lse_f16(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<?x2048xi32>, %out: memref<?x128x512xbf16>, %lse: memref<?x128xf16>) {
+  // expected-error @below {{'moec.sparse_attention' op operand #4 must be 2D memref of 32-bit float values}}
+  moec.sparse_attention %q, %kv, %idx -> %out lse(%lse : memref<?x128xf16>) {scale = 0.04 : f32, config = #moec.config<>} : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32> -> memref<?x128x512xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_out_i8(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<?x2048xi32>, %out: memref<?x128x512xi8>) {
+  // expected-error @below {{'moec.sparse_attention' op operand #3 must be 3D memref of 16-bit float or bfloat16 type or 32-bit float values}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, config = #moec.config<>} : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32> -> memref<?x128x512xi8>
+  return
+}
