@@ -32,6 +32,8 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
+int runInspect(llvm::ArrayRef<std::string> args); // Inspect.cpp
+
 namespace {
 
 //===----------------------------------------------------------------------===//
@@ -264,7 +266,9 @@ int main(int argc, char **argv) {
 
   if (compileCmd)
     return runCompile();
-  for (cl::SubCommand *cmd : {&tuneCmd, &benchCmd, &inspectCmd, &runCmd})
+  if (inspectCmd)
+    return runInspect(inspectArgs);
+  for (cl::SubCommand *cmd : {&tuneCmd, &benchCmd, &runCmd})
     if (*cmd)
       return notYet(*cmd);
   llvm::errs() << "moec: error: expected a subcommand: compile, tune, bench, "
