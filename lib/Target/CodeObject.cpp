@@ -17,6 +17,7 @@
 #include "llvm/ADT/Twine.h"
 #include "llvm/BinaryFormat/ELF.h"
 #include "llvm/BinaryFormat/MsgPackDocument.h"
+#include "llvm/BinaryFormat/MsgPackReader.h"
 #include "llvm/Object/ELFObjectFile.h"
 #include "llvm/Support/AMDHSAKernelDescriptor.h"
 #include "llvm/Support/Endian.h"
@@ -56,6 +57,57 @@ llvm::StringRef chipFromFlags(unsigned flags) {
   default:
     return {};
   }
+}
+
+/// Checks that `blob` is one complete msgpack object whose map keys are all
+/// scalars, before llvm::msgpack::Document reads it: Document::readFromBlob
+/// orders map keys with a comparison that is unreachable() for map and array
+/// keys, and a damaged note crashed it there (found by the fuzz test).
+bool checkMsgPack(llvm::StringRef blob, std::string &why) {
+  msgpack::Reader reader(blob);
+  struct Level {
+    uint64_t remaining; // elements, or key-value pairs of a map
+    bool isMap;
+    bool atKey;
+  };
+  llvm::SmallVector<Level, 8> stack;
+  do {
+    msgpack::Object object;
+    Expected<bool> read = reader.read(object);
+    if (!read) {
+      why = llvm::toString(read.takeError());
+      return false;
+    }
+    if (!*read) {
+      why = "it ends in the middle of an object";
+      return false;
+    }
+    bool container = object.Kind == msgpack::Type::Map ||
+                     object.Kind == msgpack::Type::Array;
+    if (!stack.empty()) {
+      Level &parent = stack.back();
+      if (parent.isMap && parent.atKey) {
+        if (container) {
+          why = "a map key is itself a map or list";
+          return false;
+        }
+        parent.atKey = false;
+      } else {
+        parent.atKey = true;
+        --parent.remaining;
+      }
+    }
+    if (container) {
+      if (stack.size() == 64) {
+        why = "it nests deeper than 64 levels";
+        return false;
+      }
+      stack.push_back({object.Length, object.Kind == msgpack::Type::Map, true});
+    }
+    while (!stack.empty() && stack.back().remaining == 0 && stack.back().atKey)
+      stack.pop_back();
+  } while (!stack.empty());
+  return true;
 }
 
 /// Reads one kernel's fields from its metadata map, reporting a field of the
@@ -356,7 +408,7 @@ Expected<CodeObjectInfo> moec::readCodeObject(llvm::ArrayRef<char> bytes,
       llvm::object::ELF64LEObjectFile::create(
           llvm::MemoryBufferRef(data, name));
   if (!object)
-    return failWith("invalid ELF", object.takeError());
+    return failWith("invalid or truncated ELF", object.takeError());
   const llvm::object::ELFFile<ELFT> &elf = object->getELFFile();
   const ELFT::Ehdr &header = elf.getHeader();
   if (header.e_machine != llvm::ELF::EM_AMDGPU)
@@ -414,6 +466,9 @@ Expected<CodeObjectInfo> moec::readCodeObject(llvm::ArrayRef<char> bytes,
     return fail("no AMDGPU metadata note (owner AMDGPU, type "
                 "NT_AMDGPU_METADATA = 32)");
 
+  std::string why;
+  if (!checkMsgPack(*blob, why))
+    return fail("the AMDGPU metadata note is not valid msgpack: " + why);
   msgpack::Document doc;
   if (!doc.readFromBlob(*blob, /*Multi=*/false))
     return fail("the AMDGPU metadata note is not valid msgpack");
