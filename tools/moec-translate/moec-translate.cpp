@@ -3,6 +3,7 @@
 //   moec-translate IN.ll --arch gfx942 --emit asm|obj|hsaco|ptx
 //                  [--link-via auto|lld|comgr] [-O N] [--code-object-version N]
 //                  [--features FEATURES] [--no-opt] [-o OUT] [-v] [--time N]
+//   moec-translate --print-comgr
 //
 // A developer tool for lit: it runs moec's own emission and linking API
 // (include/moec/Target/Backend.h) on an .ll file, the same code the compiler
@@ -34,14 +35,11 @@ using namespace moec;
 
 namespace {
 
-cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input .ll/.bc>"),
-                               cl::Required);
+cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input .ll/.bc>"));
 cl::opt<std::string> outputFile("o", cl::desc("Output file (default: stdout)"),
                                 cl::value_desc("file"), cl::init("-"));
-cl::opt<std::string> arch("arch",
-                          cl::desc("gfx90a, gfx942, gfx950, sm_80, "
-                                   "sm_90"),
-                          cl::Required);
+cl::opt<std::string> arch("arch", cl::desc("gfx90a, gfx942, gfx950, sm_80, "
+                                           "sm_90"));
 cl::opt<std::string> emit("emit", cl::desc("asm | obj | hsaco | ptx"),
                           cl::init("asm"));
 cl::opt<std::string> linkVia("link-via", cl::desc("auto | lld | comgr"),
@@ -58,6 +56,9 @@ cl::opt<std::string> features("features",
 cl::opt<bool> noOpt("no-opt", cl::desc("Skip the IR optimization pipeline"));
 cl::opt<bool> verbose("v", cl::desc("Say which linker made the code object "
                                     "and why"));
+cl::opt<bool> printComgr("print-comgr",
+                         cl::desc("Print the comgr library found and the "
+                                  "ISAs it knows, one per line, then exit"));
 cl::opt<unsigned> timeRuns("time",
                            cl::desc("Compile N times; print each phase's "
                                     "median to stderr"),
@@ -84,6 +85,18 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "moec-translate: LLVM IR to ISA, object, code "
                               "object or PTX through moec's backend API\n");
+
+  if (printComgr) {
+    llvm::Expected<ComgrInfo> comgr = queryComgr();
+    if (!comgr)
+      return fail(llvm::toString(comgr.takeError()));
+    llvm::outs() << comgr->describe() << "\n";
+    for (const std::string &isa : comgr->isas)
+      llvm::outs() << isa << "\n";
+    return 0;
+  }
+  if (inputFile.empty() || arch.empty())
+    return fail("expected an input file and --arch (see --help)");
 
   static const char *kinds[] = {"asm", "obj", "hsaco", "ptx"};
   if (!llvm::is_contained(kinds, emit.getValue()))
