@@ -31,6 +31,10 @@ def Moec_Dialect : Dialect {
   let extraClassDeclaration = [{
     /// Name of the module attribute holding the `#moec.target`.
     static constexpr ::llvm::StringLiteral kTargetAttrName = "moec.target";
+    /// Set by moec-lower-to-kernels on every kernel it builds: the config it
+    /// was built with and the LDS bytes it allocates.
+    static constexpr ::llvm::StringLiteral kKernelConfigAttrName = "moec.config";
+    static constexpr ::llvm::StringLiteral kKernelLdsBytesAttrName = "moec.lds_bytes";
   }];
 }
 

@@ -14,3 +14,19 @@ config.environment["PATH"] = os.pathsep.join(
     [config.moec_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
 config.substitutions.append(("%moec_src", config.moec_src_root))
 config.substitutions.append(("%examples", os.path.join(config.moec_src_root, "examples")))
+
+# Which chips the comgr found at run time links (lib/Target): "comgr" when one
+# loads, "comgr-gfx90a" etc. for each ISA it knows (Debian's 2.4 stops at
+# gfx90a; ROCm 6's knows gfx942 and gfx950).
+import subprocess
+try:
+    _comgr = subprocess.run(
+        [os.path.join(config.moec_tools_dir, "moec-translate"), "--print-comgr"],
+        capture_output=True, text=True, timeout=60)
+    if _comgr.returncode == 0:
+        config.available_features.add("comgr")
+        for _isa in _comgr.stdout.splitlines()[1:]:
+            config.available_features.add(
+                "comgr-" + _isa.split("--")[-1].split(":")[0])
+except (OSError, subprocess.TimeoutExpired):
+    pass

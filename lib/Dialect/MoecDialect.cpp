@@ -45,11 +45,26 @@ void MoecDialect::initialize() {
 
 LogicalResult MoecDialect::verifyOperationAttribute(Operation *op,
                                                   NamedAttribute attr) {
+  // What the kernel outlining records on each kernel it builds.
+  if (attr.getName() == kKernelConfigAttrName) {
+    if (!isa<ConfigAttr>(attr.getValue()))
+      return op->emitError() << "'" << kKernelConfigAttrName
+                             << "' must be a #moec.config, not "
+                             << attr.getValue();
+    return success();
+  }
+  if (attr.getName() == kKernelLdsBytesAttrName) {
+    if (!isa<IntegerAttr>(attr.getValue()))
+      return op->emitError() << "'" << kKernelLdsBytesAttrName
+                             << "' must be an integer, not " << attr.getValue();
+    return success();
+  }
   if (attr.getName() != kTargetAttrName)
     return op->emitError()
            << "unknown moec attribute '" << attr.getName().getValue()
-           << "'; the only one is '" << kTargetAttrName
-           << "' (#moec.target<\"chip\">)";
+           << "'; known: '" << kTargetAttrName
+           << "' (#moec.target<\"chip\">), '" << kKernelConfigAttrName
+           << "' and '" << kKernelLdsBytesAttrName << "' (set on kernels)";
   if (!isa<TargetAttr>(attr.getValue()))
     return op->emitError() << "'" << kTargetAttrName
                            << "' must be a #moec.target<\"chip\">, not "

@@ -2,6 +2,7 @@
 
 #include "moec/Driver/Compiler.h"
 #include "moec/Dialect/MoecDialect.h"
+#include "moec/Target/Backend.h"
 #include "moec/Target/LLVMIR.h"
 #include "moec/Transforms/Passes.h"
 
@@ -72,6 +73,48 @@ LogicalResult jitHostKernels(ModuleOp module, CompiledModule &out) {
 
 } // namespace
 
+FailureOr<std::string> moec::emitDeviceImage(ModuleOp module,
+                                             const TargetInfo &target,
+                                             DeviceImageKind kind) {
+  llvm::LLVMContext llvmContext;
+  auto llvmModule = translateKernelsToLLVMIR(module, target, llvmContext);
+  if (failed(llvmModule))
+    return failure();
+  auto fail = [&](llvm::Error e) -> FailureOr<std::string> {
+    return module.emitError() << "code generation for " << target.chip
+                              << " failed: " << llvm::toString(std::move(e));
+  };
+  if (target.isNVPTX()) {
+    EmitOptions opts;
+    opts.features = "+ptx80"; // PTX 8.0 loads on CUDA 12+ drivers
+    auto ptx = emitPTX(**llvmModule, target.chip, opts);
+    if (!ptx)
+      return fail(ptx.takeError());
+    return std::move(*ptx);
+  }
+  switch (kind) {
+  case DeviceImageKind::Assembly: {
+    auto text = emitAssembly(**llvmModule, target.chip);
+    if (!text)
+      return fail(text.takeError());
+    return std::move(*text);
+  }
+  case DeviceImageKind::Object: {
+    auto obj = emitRelocatableObject(**llvmModule, target.chip);
+    if (!obj)
+      return fail(obj.takeError());
+    return std::string(obj->begin(), obj->end());
+  }
+  case DeviceImageKind::Loadable: {
+    auto hsaco = emitCodeObject(**llvmModule, target.chip);
+    if (!hsaco)
+      return fail(hsaco.takeError());
+    return std::string(hsaco->bytes.begin(), hsaco->bytes.end());
+  }
+  }
+  return failure();
+}
+
 FailureOr<CompiledModule> moec::compileModule(ModuleOp module) {
   auto targetAttr =
       module->getAttrOfType<TargetAttr>(MoecDialect::kTargetAttrName);
@@ -101,9 +144,10 @@ FailureOr<CompiledModule> moec::compileModule(ModuleOp module) {
     if (failed(jitHostKernels(module, out)))
       return failure();
   } else {
-    return module.emitError()
-           << "loading kernels for " << target.chip
-           << " needs PTX/code-object emission, which is not available yet";
+    FailureOr<std::string> image = emitDeviceImage(module, target);
+    if (failed(image))
+      return failure();
+    out.image = std::move(*image);
   }
   out.codegenMs = msSince(t2);
   return out;

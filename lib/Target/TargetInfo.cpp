@@ -75,19 +75,19 @@ const MatrixInstr kSm90Instrs[] = {
 
 const TargetInfo kTargets[] = {
     // chip, kind, triple, wave, LDS, max WG, waves/EU, VGPR file, max/lane,
-    // granule, fp8, kpack2, instrs
+    // granule, fp8, kpack2, instrs, SIMDs/CU, LDS/CU
     {"gfx90a", TargetKind::AMDGPU, "amdgcn-amd-amdhsa", 64, 64 * 1024, 1024, 8,
-     512, 512, 8, Fp8Flavor::None, true, kGfx90aInstrs},
+     512, 512, 8, Fp8Flavor::None, true, kGfx90aInstrs, 4, 64 * 1024},
     {"gfx942", TargetKind::AMDGPU, "amdgcn-amd-amdhsa", 64, 64 * 1024, 1024, 8,
-     512, 512, 8, Fp8Flavor::FNUZ, true, kGfx942Instrs},
+     512, 512, 8, Fp8Flavor::FNUZ, true, kGfx942Instrs, 4, 64 * 1024},
     {"gfx950", TargetKind::AMDGPU, "amdgcn-amd-amdhsa", 64, 160 * 1024, 1024, 8,
-     512, 512, 8, Fp8Flavor::OCP, false, kGfx950Instrs},
+     512, 512, 8, Fp8Flavor::OCP, false, kGfx950Instrs, 4, 160 * 1024},
     {"sm_80", TargetKind::NVPTX, "nvptx64-nvidia-cuda", 32, 163 * 1024, 1024, 0,
-     0, 255, 8, Fp8Flavor::None, true, kSm80Instrs},
+     0, 255, 8, Fp8Flavor::None, true, kSm80Instrs, 0, 0},
     {"sm_90", TargetKind::NVPTX, "nvptx64-nvidia-cuda", 32, 227 * 1024, 1024, 0,
-     0, 255, 8, Fp8Flavor::OCP, true, kSm90Instrs},
+     0, 255, 8, Fp8Flavor::OCP, true, kSm90Instrs, 0, 0},
     {"host", TargetKind::Host, "", 1, 0, 1 << 20, 0, 0, 0, 1, Fp8Flavor::Any,
-     true, {}},
+     true, {}, 0, 0},
 };
 
 } // namespace
@@ -118,6 +118,29 @@ int64_t TargetInfo::occupancyForVgprs(int64_t vgprs) const {
   int64_t rounded = (vgprs + vgprAllocGranule - 1) / vgprAllocGranule *
                     vgprAllocGranule;
   return std::min<int64_t>(maxWavesPerEU, vgprsPerSimd / rounded);
+}
+
+int64_t TargetInfo::occupancyForSgprs(int64_t sgprs) const {
+  if (!isAMDGPU())
+    return maxWavesPerEU;
+  // GFX9 (gfx90a, gfx942, gfx950): 800 SGPRs per SIMD; LLVM's
+  // AMDGPUSubtarget::getOccupancyWithNumSGPRs uses this table. A wave holds
+  // at most 102, so SGPRs limit only below 8 waves.
+  int64_t waves = sgprs <= 80 ? 10 : sgprs <= 88 ? 9 : sgprs <= 100 ? 8 : 7;
+  return std::min(waves, maxWavesPerEU);
+}
+
+int64_t TargetInfo::occupancyForLds(int64_t ldsBytes,
+                                    int64_t workgroupSize) const {
+  if (ldsBytes <= 0 || ldsBytesPerCU == 0 || simdsPerCU == 0)
+    return maxWavesPerEU;
+  int64_t workgroupsPerCU = ldsBytesPerCU / ldsBytes;
+  if (workgroupsPerCU == 0)
+    return 0; // does not fit at all
+  int64_t wavesPerWorkgroup =
+      std::max<int64_t>(1, (workgroupSize + waveSize - 1) / waveSize);
+  int64_t waves = workgroupsPerCU * wavesPerWorkgroup / simdsPerCU;
+  return std::clamp<int64_t>(waves, 1, maxWavesPerEU);
 }
 
 const TargetInfo *moec::lookupTarget(llvm::StringRef chip) {

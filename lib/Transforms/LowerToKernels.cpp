@@ -58,8 +58,9 @@ LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
       buildGemmKernel(b, kernels, name, spec, op.getLoc());
   if (failed(kernel))
     return failure();
-  kernel->func->setAttr("moec.lds_bytes", b.getI64IntegerAttr(kernel->ldsBytes));
-  kernel->func->setAttr("moec.config", op.getConfig());
+  kernel->func->setAttr(MoecDialect::kKernelLdsBytesAttrName,
+                        b.getI64IntegerAttr(kernel->ldsBytes));
+  kernel->func->setAttr(MoecDialect::kKernelConfigAttrName, op.getConfig());
 
   Location loc = op.getLoc();
   b.setInsertionPoint(op);

@@ -343,7 +343,7 @@ module attributes {moec.target = "gfx942"} {}
 
 // -----
 
-// expected-error @below {{unknown moec attribute 'moec.targets'; the only one is 'moec.target' (#moec.target<"chip">)}}
+// expected-error @below {{unknown moec attribute 'moec.targets'; known: 'moec.target'}}
 module attributes {moec.targets = #moec.target<"gfx942">} {}
 
 //===----------------------------------------------------------------------===//

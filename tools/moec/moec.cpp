@@ -11,6 +11,7 @@
 #include "Run.h"
 
 #include "moec/Dialect/MoecDialect.h"
+#include "moec/Driver/Compiler.h"
 #include "moec/Support/Version.h"
 #include "moec/Target/LLVMIR.h"
 #include "moec/Target/TargetInfo.h"
@@ -36,6 +37,8 @@
 
 using namespace mlir;
 namespace cl = llvm::cl;
+
+int runInspect(llvm::ArrayRef<std::string> args); // Inspect.cpp
 
 namespace {
 
@@ -66,7 +69,8 @@ cl::opt<std::string> arch("arch",
                           cl::sub(benchCmd));
 cl::opt<std::string> emit("emit",
                           cl::desc("What to write: mlir (verified input), "
-                                   "kernels (lowered MLIR), llvm (LLVM IR)"),
+                                   "kernels (lowered MLIR), llvm (LLVM IR), "
+                                   "asm/obj/hsaco (AMD), ptx (NVIDIA)"),
                           cl::init("mlir"), cl::sub(compileCmd));
 
 /// One integer field of #moec.config, settable from the command line.
@@ -295,14 +299,12 @@ int runRunOrBench(bool bench) {
 }
 
 int runCompile() {
-  if (emit != "mlir" && emit != "kernels" && emit != "llvm") {
-    static const char *later[] = {"asm", "obj", "hsaco", "ptx"};
-    bool known = llvm::is_contained(later, emit.getValue());
+  static const char *kinds[] = {"mlir", "kernels", "llvm", "asm",
+                                 "obj",  "hsaco",   "ptx"};
+  if (!llvm::is_contained(kinds, emit.getValue())) {
     llvm::errs() << fmt::format(
-        known ? "moec compile: error: --emit {} is not available yet: this "
-                "build emits mlir, kernels (the lowered MLIR) and llvm\n"
-              : "moec compile: error: --emit '{}' is not valid; expected "
-                "mlir, kernels, llvm, asm, obj, hsaco or ptx\n",
+        "moec compile: error: --emit '{}' is not valid; expected mlir, "
+        "kernels, llvm, asm, obj, hsaco or ptx\n",
         emit.getValue());
     return 1;
   }
@@ -334,6 +336,18 @@ int runCompile() {
   auto targetAttr = module->getOperation()->getAttrOfType<moec::TargetAttr>(
       moec::MoecDialect::kTargetAttrName);
   const moec::TargetInfo &target = *moec::lookupTarget(targetAttr.getChip());
+  bool binary = emit == "asm" || emit == "obj" || emit == "hsaco" ||
+                emit == "ptx";
+  if (binary && ((emit == "ptx") != target.isNVPTX() || target.isHost())) {
+    llvm::errs() << fmt::format(
+        "moec compile: error: --emit {} does not apply to --arch {} ({})\n",
+        emit.getValue(), target.chip.str(),
+        target.isNVPTX() ? "NVIDIA targets emit ptx"
+        : target.isHost() ? "the host target is JIT-compiled: use mlir, "
+                            "kernels or llvm"
+                          : "AMD targets emit asm, obj or hsaco");
+    return 1;
+  }
   PassManager pm(&context);
   moec::buildLoweringPipeline(pm, target);
   if (failed(pm.run(*module)))
@@ -344,12 +358,23 @@ int runCompile() {
     output->keep();
     return 0;
   }
-  llvm::LLVMContext llvmContext;
-  auto llvmModule =
-      moec::translateKernelsToLLVMIR(*module, target, llvmContext);
-  if (failed(llvmModule))
+  if (emit == "llvm") {
+    llvm::LLVMContext llvmContext;
+    auto llvmModule =
+        moec::translateKernelsToLLVMIR(*module, target, llvmContext);
+    if (failed(llvmModule))
+      return 1;
+    (*llvmModule)->print(output->os(), nullptr);
+    output->keep();
+    return 0;
+  }
+  moec::DeviceImageKind kind = emit == "asm"   ? moec::DeviceImageKind::Assembly
+                               : emit == "obj" ? moec::DeviceImageKind::Object
+                                               : moec::DeviceImageKind::Loadable;
+  FailureOr<std::string> image = moec::emitDeviceImage(*module, target, kind);
+  if (failed(image))
     return 1;
-  (*llvmModule)->print(output->os(), nullptr);
+  output->os() << *image;
   output->keep();
   return 0;
 }
@@ -381,7 +406,9 @@ int main(int argc, char **argv) {
     return runRunOrBench(/*bench=*/false);
   if (benchCmd)
     return runRunOrBench(/*bench=*/true);
-  for (cl::SubCommand *cmd : {&tuneCmd, &inspectCmd})
+  if (inspectCmd)
+    return runInspect(inspectArgs);
+  for (cl::SubCommand *cmd : {&tuneCmd})
     if (*cmd)
       return notYet(*cmd);
   llvm::errs() << "moec: error: expected a subcommand: compile, tune, bench, "

@@ -40,6 +40,18 @@ struct CompiledModule {
   double outlineMs = 0, lowerMs = 0, codegenMs = 0;
 };
 
+/// What to produce from a module lowered to the target's LLVM dialect.
+enum class DeviceImageKind {
+  Assembly, ///< AMDGPU ISA text (NVIDIA: PTX)
+  Object,   ///< AMDGPU relocatable object (NVIDIA: PTX)
+  Loadable  ///< what Device::loadModule takes: hsaco or PTX
+};
+
+/// Translates and code-generates the kernels of a lowered module.
+mlir::FailureOr<std::string>
+emitDeviceImage(mlir::ModuleOp module, const TargetInfo &target,
+                DeviceImageKind kind = DeviceImageKind::Loadable);
+
 /// Compiles `module` (verified, carrying a `moec.target`) for that target.
 /// `module` is lowered in place. Diagnostics go to the module's context.
 mlir::FailureOr<CompiledModule> compileModule(mlir::ModuleOp module);

@@ -50,6 +50,10 @@ struct TargetInfo {
   Fp8Flavor fp8;
   bool supportsKpack2;         ///< gfx950's MFMA reads make kpack = 2 meaningless
   llvm::ArrayRef<MatrixInstr> matrixInstrs;
+  // Occupancy model (AMD; 0 elsewhere): what one compute unit shares among
+  // the waves and workgroups resident on it.
+  int64_t simdsPerCU;          ///< SIMDs (execution units) per CU: 4 on CDNA
+  int64_t ldsBytesPerCU;       ///< LDS of one CU, shared by its workgroups
 
   bool isAMDGPU() const { return kind == TargetKind::AMDGPU; }
   bool isNVPTX() const { return kind == TargetKind::NVPTX; }
@@ -65,6 +69,13 @@ struct TargetInfo {
   int64_t vgprBudget(int64_t wavesPerEU) const;
   /// Waves per SIMD that `vgprs` registers per lane allow.
   int64_t occupancyForVgprs(int64_t vgprs) const;
+  /// Waves per SIMD that `sgprs` scalar registers per wave allow (the count
+  /// the code object reports, VCC and friends included).
+  int64_t occupancyForSgprs(int64_t sgprs) const;
+  /// Waves per SIMD that the LDS allows when each workgroup of
+  /// `workgroupSize` lanes takes `ldsBytes`: as many workgroups as fit in the
+  /// CU's LDS, their waves spread over its SIMDs (rounded down, at least 1).
+  int64_t occupancyForLds(int64_t ldsBytes, int64_t workgroupSize) const;
 };
 
 /// The target named `chip`, or nullptr.

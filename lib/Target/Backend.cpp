@@ -1,0 +1,334 @@
+//===- Backend.cpp - LLVM IR to ISA, relocatable objects and PTX ----------===//
+//
+// A TargetMachine per thread and target, reused; LLVM's per-module default
+// pipeline; then the legacy code-generation pass manager, which is what LLVM
+// 22's backends still use. Only the AMDGPU and NVPTX backends are registered:
+// registering every backend would drag all of them into every binary.
+//
+//===----------------------------------------------------------------------===//
+
+#include "moec/Target/Backend.h"
+#include "moec/Target/TargetInfo.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Analysis/CGSCCPassManager.h"
+#include "llvm/Analysis/LoopAnalysisManager.h"
+#include "llvm/IR/CallingConv.h"
+#include "llvm/IR/DiagnosticHandler.h"
+#include "llvm/IR/DiagnosticInfo.h"
+#include "llvm/IR/DiagnosticPrinter.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/IR/PassManager.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/OptimizationLevel.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/CodeGen.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Triple.h"
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <mutex>
+
+using namespace moec;
+using llvm::Expected;
+
+namespace {
+
+llvm::Error makeError(std::string message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+/// Registers the AMDGPU and NVPTX backends, once per process.
+void initializeBackends() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    LLVMInitializeAMDGPUTargetInfo();
+    LLVMInitializeAMDGPUTarget();
+    LLVMInitializeAMDGPUTargetMC();
+    LLVMInitializeAMDGPUAsmPrinter();
+    // Inline assembly in a kernel is parsed when an object is emitted.
+    LLVMInitializeAMDGPUAsmParser();
+    LLVMInitializeNVPTXTargetInfo();
+    LLVMInitializeNVPTXTarget();
+    LLVMInitializeNVPTXTargetMC();
+    LLVMInitializeNVPTXAsmPrinter();
+  });
+}
+
+/// Collects the errors LLVM reports through the context while the backend
+/// runs: without a handler LLVMContext prints them and exits the process.
+/// Warnings and remarks keep LLVM's default printing.
+class ErrorCollector : public llvm::DiagnosticHandler {
+public:
+  explicit ErrorCollector(std::string &errors) : errors(errors) {}
+  bool handleDiagnostics(const llvm::DiagnosticInfo &info) override {
+    if (info.getSeverity() != llvm::DS_Error)
+      return false;
+    llvm::raw_string_ostream os(errors);
+    if (!errors.empty())
+      os << "\n";
+    llvm::DiagnosticPrinterRawOStream printer(os);
+    info.print(printer);
+    return true;
+  }
+
+private:
+  std::string &errors;
+};
+
+/// Installs an ErrorCollector on a context for its lifetime, then puts the
+/// previous handler back.
+class ScopedErrorCollector {
+public:
+  explicit ScopedErrorCollector(llvm::LLVMContext &context)
+      : context(context), previous(context.getDiagnosticHandler()) {
+    context.setDiagnosticHandler(std::make_unique<ErrorCollector>(errors));
+  }
+  ~ScopedErrorCollector() { context.setDiagnosticHandler(std::move(previous)); }
+  const std::string &text() const { return errors; }
+
+private:
+  llvm::LLVMContext &context;
+  std::unique_ptr<llvm::DiagnosticHandler> previous;
+  std::string errors;
+};
+
+/// A moec target LLVM generates code for (not the host).
+const TargetInfo *lookupCodegenTarget(llvm::StringRef chip) {
+  const TargetInfo *target = lookupTarget(chip);
+  return target && !target->isHost() ? target : nullptr;
+}
+
+Expected<std::unique_ptr<llvm::TargetMachine>>
+createTargetMachine(const TargetInfo &target, const EmitOptions &opts) {
+  initializeBackends();
+  std::optional<llvm::CodeGenOptLevel> level =
+      llvm::CodeGenOpt::getLevel(static_cast<int>(opts.optLevel));
+  if (!level)
+    return makeError(fmt::format("optimization level {} is not valid; "
+                                 "expected 0, 1, 2 or 3",
+                                 opts.optLevel));
+  llvm::Triple triple(target.triple);
+  std::string error;
+  const llvm::Target *llvmTarget =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!llvmTarget)
+    return makeError(
+        fmt::format("no LLVM backend for {}: {}", target.triple.str(), error));
+  llvm::TargetOptions options;
+  std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
+      triple, target.chip, opts.features, options, llvm::Reloc::PIC_,
+      std::nullopt, *level));
+  if (!machine)
+    return makeError(fmt::format("LLVM could not create a target machine for "
+                                 "{} ({})",
+                                 target.chip.str(), target.triple.str()));
+  if (!machine->getMCSubtargetInfo()->isCPUStringValid(target.chip))
+    return makeError(fmt::format("LLVM's {} backend does not know the "
+                                 "processor {}",
+                                 llvmTarget->getName(), target.chip.str()));
+  return machine;
+}
+
+/// The calling thread's target machine for (chip, features, level), made on
+/// first use. A TargetMachine is not safe to share between threads (its
+/// register info fills caches lazily) but is meant to be reused: building
+/// AMDGPU's register alias tables again cost ~7 ms of a ~25 ms kernel.
+Expected<llvm::TargetMachine *> getTargetMachine(const TargetInfo &target,
+                                                 const EmitOptions &opts) {
+  thread_local llvm::StringMap<std::unique_ptr<llvm::TargetMachine>> cache;
+  std::string key =
+      fmt::format("{}|{}|{}", target.chip.str(), opts.features, opts.optLevel);
+  auto it = cache.find(key);
+  if (it != cache.end())
+    return it->second.get();
+  Expected<std::unique_ptr<llvm::TargetMachine>> machine =
+      createTargetMachine(target, opts);
+  if (!machine)
+    return machine.takeError();
+  llvm::TargetMachine *result = machine->get();
+  cache[key] = std::move(*machine);
+  return result;
+}
+
+/// Points `module` at the target (triple, data layout, code object version)
+/// after checking that nothing in it names another target, and verifies it.
+llvm::Error prepareModule(llvm::Module &module, llvm::TargetMachine &machine,
+                          const TargetInfo &target, const EmitOptions &opts) {
+  const llvm::Triple &want = machine.getTargetTriple();
+  const llvm::Triple &have = module.getTargetTriple();
+  if (!have.str().empty() &&
+      (have.getArch() != want.getArch() || have.getOS() != want.getOS()))
+    return makeError(
+        fmt::format("module '{}' is for {} but the target {} needs {}",
+                    module.getModuleIdentifier(), have.str(), target.chip.str(),
+                    want.str()));
+  for (const llvm::Function &fn : module) {
+    // IR for one GPU family crashes the other's backend (LLVM aborts in
+    // instruction selection), so catch it here: a module without a triple
+    // still shows its family in kernel calling conventions and intrinsics.
+    llvm::StringRef family;
+    if (fn.getCallingConv() == llvm::CallingConv::AMDGPU_KERNEL ||
+        fn.getName().starts_with("llvm.amdgcn."))
+      family = "AMDGPU";
+    else if (fn.getCallingConv() == llvm::CallingConv::PTX_Kernel ||
+             fn.getName().starts_with("llvm.nvvm."))
+      family = "NVPTX";
+    if (!family.empty() && (family == "AMDGPU") != target.isAMDGPU())
+      return makeError(fmt::format(
+          "module '{}' holds {} code (@{}) but the target {} is {}",
+          module.getModuleIdentifier(), family.str(), fn.getName().str(),
+          target.chip.str(), target.isAMDGPU() ? "AMDGPU" : "NVPTX"));
+    llvm::Attribute cpu = fn.getFnAttribute("target-cpu");
+    if (cpu.isValid() && cpu.getValueAsString() != target.chip)
+      return makeError(fmt::format(
+          "function @{} asks for target-cpu {} but the target is {}",
+          fn.getName().str(), cpu.getValueAsString().str(), target.chip.str()));
+  }
+  module.setTargetTriple(want);
+  module.setDataLayout(machine.createDataLayout());
+
+  if (target.isAMDGPU()) {
+    unsigned version = opts.codeObjectVersion;
+    if (version != 400 && version != 500 && version != 600)
+      return makeError(fmt::format("code object version {} is not valid; "
+                                   "expected 400, 500 or 600",
+                                   version));
+    module.setModuleFlag(llvm::Module::Error, "amdhsa_code_object_version",
+                         version);
+  }
+
+  std::string problems;
+  llvm::raw_string_ostream os(problems);
+  if (llvm::verifyModule(module, &os))
+    return makeError(fmt::format("module '{}' does not verify: {}",
+                                 module.getModuleIdentifier(), problems));
+  return llvm::Error::success();
+}
+
+/// LLVM's per-module default pipeline at the requested level.
+void optimize(llvm::Module &module, llvm::TargetMachine &machine,
+              unsigned optLevel) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder builder(&machine);
+  builder.registerModuleAnalyses(mam);
+  builder.registerCGSCCAnalyses(cgam);
+  builder.registerFunctionAnalyses(fam);
+  builder.registerLoopAnalyses(lam);
+  builder.crossRegisterProxies(lam, fam, cgam, mam);
+
+  const llvm::OptimizationLevel levels[] = {
+      llvm::OptimizationLevel::O0, llvm::OptimizationLevel::O1,
+      llvm::OptimizationLevel::O2, llvm::OptimizationLevel::O3};
+  llvm::OptimizationLevel level = levels[optLevel];
+  llvm::ModulePassManager passes =
+      level == llvm::OptimizationLevel::O0
+          ? builder.buildO0DefaultPipeline(level)
+          : builder.buildPerModuleDefaultPipeline(level);
+  passes.run(module, mam);
+}
+
+/// Runs the whole backend on `module` for `chip`, writing `fileType`.
+Expected<llvm::SmallString<0>> emit(llvm::Module &module, llvm::StringRef chip,
+                                    const EmitOptions &opts,
+                                    llvm::CodeGenFileType fileType,
+                                    llvm::StringRef what) {
+  const TargetInfo *target = lookupCodegenTarget(chip);
+  if (!target) {
+    std::string known;
+    for (const TargetInfo &t : allTargets())
+      if (!t.isHost())
+        known += (known.empty() ? "" : ", ") + t.chip.str();
+    return makeError(fmt::format("{}: '{}' is not a target moec emits code "
+                                 "for; known: {}",
+                                 what.str(), chip.str(), known));
+  }
+  Expected<llvm::TargetMachine *> machine = getTargetMachine(*target, opts);
+  if (!machine)
+    return machine.takeError();
+  if (llvm::Error err = prepareModule(module, **machine, *target, opts))
+    return err;
+
+  ScopedErrorCollector errors(module.getContext());
+  if (opts.optimizeIR)
+    optimize(module, **machine, opts.optLevel);
+
+  llvm::SmallString<0> out;
+  llvm::raw_svector_ostream os(out);
+  llvm::legacy::PassManager codegen;
+  if ((*machine)->addPassesToEmitFile(codegen, os, nullptr, fileType))
+    return makeError(fmt::format("{}: the {} backend cannot emit this kind "
+                                 "of file",
+                                 what.str(), target->chip.str()));
+  codegen.run(module);
+  if (!errors.text().empty())
+    return makeError(fmt::format("{} for {}: {}", what.str(),
+                                 target->chip.str(), errors.text()));
+  return out;
+}
+
+} // namespace
+
+Expected<std::string> moec::emitAssembly(llvm::Module &module,
+                                         llvm::StringRef chip,
+                                         const EmitOptions &opts) {
+  Expected<llvm::SmallString<0>> text = emit(
+      module, chip, opts, llvm::CodeGenFileType::AssemblyFile, "emitAssembly");
+  if (!text)
+    return text.takeError();
+  return text->str().str();
+}
+
+Expected<std::vector<char>>
+moec::emitRelocatableObject(llvm::Module &module, llvm::StringRef chip,
+                            const EmitOptions &opts) {
+  const TargetInfo *target = lookupTarget(chip);
+  if (target && !target->isAMDGPU())
+    return makeError(fmt::format("emitRelocatableObject: {} is not an AMDGPU "
+                                 "target; NVIDIA targets take PTX (emitPTX)",
+                                 chip.str()));
+  Expected<llvm::SmallString<0>> object =
+      emit(module, chip, opts, llvm::CodeGenFileType::ObjectFile,
+           "emitRelocatableObject");
+  if (!object)
+    return object.takeError();
+  return std::vector<char>(object->begin(), object->end());
+}
+
+Expected<std::string> moec::emitPTX(llvm::Module &module, llvm::StringRef chip,
+                                    const EmitOptions &opts) {
+  const TargetInfo *target = lookupTarget(chip);
+  if (target && !target->isNVPTX())
+    return makeError(fmt::format("emitPTX: {} is not an NVIDIA target; PTX "
+                                 "is for sm_80 and sm_90",
+                                 chip.str()));
+  Expected<llvm::SmallString<0>> text =
+      emit(module, chip, opts, llvm::CodeGenFileType::AssemblyFile, "emitPTX");
+  if (!text)
+    return text.takeError();
+  return text->str().str();
+}
+
+Expected<CodeObjectBinary> moec::emitCodeObject(llvm::Module &module,
+                                                llvm::StringRef chip,
+                                                const EmitOptions &opts,
+                                                LinkVia via) {
+  Expected<std::vector<char>> object =
+      emitRelocatableObject(module, chip, opts);
+  if (!object)
+    return object.takeError();
+  return linkCodeObject(*object, chip, via);
+}

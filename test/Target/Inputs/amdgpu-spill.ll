@@ -1,0 +1,105 @@
+; 32 values live at once under a budget of 16 VGPRs ("amdgpu-num-vgpr"):
+; the register allocator must spill (to AGPRs, then scratch).
+
+define amdgpu_kernel void @spilly(ptr addrspace(1) %in, ptr addrspace(1) %out) #0 {
+  %p0 = getelementptr float, ptr addrspace(1) %in, i32 0
+  %v0 = load volatile float, ptr addrspace(1) %p0, align 4
+  %p1 = getelementptr float, ptr addrspace(1) %in, i32 64
+  %v1 = load volatile float, ptr addrspace(1) %p1, align 4
+  %p2 = getelementptr float, ptr addrspace(1) %in, i32 128
+  %v2 = load volatile float, ptr addrspace(1) %p2, align 4
+  %p3 = getelementptr float, ptr addrspace(1) %in, i32 192
+  %v3 = load volatile float, ptr addrspace(1) %p3, align 4
+  %p4 = getelementptr float, ptr addrspace(1) %in, i32 256
+  %v4 = load volatile float, ptr addrspace(1) %p4, align 4
+  %p5 = getelementptr float, ptr addrspace(1) %in, i32 320
+  %v5 = load volatile float, ptr addrspace(1) %p5, align 4
+  %p6 = getelementptr float, ptr addrspace(1) %in, i32 384
+  %v6 = load volatile float, ptr addrspace(1) %p6, align 4
+  %p7 = getelementptr float, ptr addrspace(1) %in, i32 448
+  %v7 = load volatile float, ptr addrspace(1) %p7, align 4
+  %p8 = getelementptr float, ptr addrspace(1) %in, i32 512
+  %v8 = load volatile float, ptr addrspace(1) %p8, align 4
+  %p9 = getelementptr float, ptr addrspace(1) %in, i32 576
+  %v9 = load volatile float, ptr addrspace(1) %p9, align 4
+  %p10 = getelementptr float, ptr addrspace(1) %in, i32 640
+  %v10 = load volatile float, ptr addrspace(1) %p10, align 4
+  %p11 = getelementptr float, ptr addrspace(1) %in, i32 704
+  %v11 = load volatile float, ptr addrspace(1) %p11, align 4
+  %p12 = getelementptr float, ptr addrspace(1) %in, i32 768
+  %v12 = load volatile float, ptr addrspace(1) %p12, align 4
+  %p13 = getelementptr float, ptr addrspace(1) %in, i32 832
+  %v13 = load volatile float, ptr addrspace(1) %p13, align 4
+  %p14 = getelementptr float, ptr addrspace(1) %in, i32 896
+  %v14 = load volatile float, ptr addrspace(1) %p14, align 4
+  %p15 = getelementptr float, ptr addrspace(1) %in, i32 960
+  %v15 = load volatile float, ptr addrspace(1) %p15, align 4
+  %p16 = getelementptr float, ptr addrspace(1) %in, i32 1024
+  %v16 = load volatile float, ptr addrspace(1) %p16, align 4
+  %p17 = getelementptr float, ptr addrspace(1) %in, i32 1088
+  %v17 = load volatile float, ptr addrspace(1) %p17, align 4
+  %p18 = getelementptr float, ptr addrspace(1) %in, i32 1152
+  %v18 = load volatile float, ptr addrspace(1) %p18, align 4
+  %p19 = getelementptr float, ptr addrspace(1) %in, i32 1216
+  %v19 = load volatile float, ptr addrspace(1) %p19, align 4
+  %p20 = getelementptr float, ptr addrspace(1) %in, i32 1280
+  %v20 = load volatile float, ptr addrspace(1) %p20, align 4
+  %p21 = getelementptr float, ptr addrspace(1) %in, i32 1344
+  %v21 = load volatile float, ptr addrspace(1) %p21, align 4
+  %p22 = getelementptr float, ptr addrspace(1) %in, i32 1408
+  %v22 = load volatile float, ptr addrspace(1) %p22, align 4
+  %p23 = getelementptr float, ptr addrspace(1) %in, i32 1472
+  %v23 = load volatile float, ptr addrspace(1) %p23, align 4
+  %p24 = getelementptr float, ptr addrspace(1) %in, i32 1536
+  %v24 = load volatile float, ptr addrspace(1) %p24, align 4
+  %p25 = getelementptr float, ptr addrspace(1) %in, i32 1600
+  %v25 = load volatile float, ptr addrspace(1) %p25, align 4
+  %p26 = getelementptr float, ptr addrspace(1) %in, i32 1664
+  %v26 = load volatile float, ptr addrspace(1) %p26, align 4
+  %p27 = getelementptr float, ptr addrspace(1) %in, i32 1728
+  %v27 = load volatile float, ptr addrspace(1) %p27, align 4
+  %p28 = getelementptr float, ptr addrspace(1) %in, i32 1792
+  %v28 = load volatile float, ptr addrspace(1) %p28, align 4
+  %p29 = getelementptr float, ptr addrspace(1) %in, i32 1856
+  %v29 = load volatile float, ptr addrspace(1) %p29, align 4
+  %p30 = getelementptr float, ptr addrspace(1) %in, i32 1920
+  %v30 = load volatile float, ptr addrspace(1) %p30, align 4
+  %p31 = getelementptr float, ptr addrspace(1) %in, i32 1984
+  %v31 = load volatile float, ptr addrspace(1) %p31, align 4
+  %s32 = fadd float %v31, 0.0
+  %s30 = fmul float %s32, %v30
+  %s29 = fmul float %s30, %v29
+  %s28 = fmul float %s29, %v28
+  %s27 = fmul float %s28, %v27
+  %s26 = fmul float %s27, %v26
+  %s25 = fmul float %s26, %v25
+  %s24 = fmul float %s25, %v24
+  %s23 = fmul float %s24, %v23
+  %s22 = fmul float %s23, %v22
+  %s21 = fmul float %s22, %v21
+  %s20 = fmul float %s21, %v20
+  %s19 = fmul float %s20, %v19
+  %s18 = fmul float %s19, %v18
+  %s17 = fmul float %s18, %v17
+  %s16 = fmul float %s17, %v16
+  %s15 = fmul float %s16, %v15
+  %s14 = fmul float %s15, %v14
+  %s13 = fmul float %s14, %v13
+  %s12 = fmul float %s13, %v12
+  %s11 = fmul float %s12, %v11
+  %s10 = fmul float %s11, %v10
+  %s9 = fmul float %s10, %v9
+  %s8 = fmul float %s9, %v8
+  %s7 = fmul float %s8, %v7
+  %s6 = fmul float %s7, %v6
+  %s5 = fmul float %s6, %v5
+  %s4 = fmul float %s5, %v4
+  %s3 = fmul float %s4, %v3
+  %s2 = fmul float %s3, %v2
+  %s1 = fmul float %s2, %v1
+  %s0 = fmul float %s1, %v0
+  store float %s0, ptr addrspace(1) %out, align 4
+  ret void
+}
+
+attributes #0 = { "amdgpu-num-vgpr"="16" "amdgpu-flat-work-group-size"="64,64" }
