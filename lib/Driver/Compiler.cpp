@@ -27,10 +27,10 @@ double msSince(std::chrono::steady_clock::time_point start) {
 }
 
 /// Reads what the outlining step recorded on each kernel.
-std::vector<KernelInfo> collectKernels(ModuleOp module) {
-  std::vector<KernelInfo> kernels;
+std::vector<OutlinedKernel> collectKernels(ModuleOp module) {
+  std::vector<OutlinedKernel> kernels;
   auto record = [&](Operation *op, StringRef name, int64_t lanes) {
-    KernelInfo info;
+    OutlinedKernel info;
     info.name = name.str();
     info.workgroupSize = lanes;
     if (auto lds = op->getAttrOfType<IntegerAttr>("moec.lds_bytes"))
@@ -59,7 +59,7 @@ LogicalResult jitHostKernels(ModuleOp module, CompiledModule &out) {
   if (!engine)
     return module.emitError() << "host JIT failed: "
                               << llvm::toString(engine.takeError());
-  for (const KernelInfo &k : out.kernels) {
+  for (const OutlinedKernel &k : out.kernels) {
     auto fn = (*engine)->lookupPacked(k.name);
     if (!fn)
       return module.emitError() << "host JIT has no entry for kernel '"

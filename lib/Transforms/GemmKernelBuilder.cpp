@@ -692,11 +692,16 @@ FailureOr<GemmKernel> moec::buildGemmKernel(OpBuilder &b,
     return failure();
 
   MLIRContext *ctx = b.getContext();
+  // Buffers live in the global address space: AMD then uses global_load
+  // instead of flat_load (no aperture check), NVIDIA ld.global.
+  auto global = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Global);
   auto dyn2 = [&](Type elt) {
-    return MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic}, elt);
+    return MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic}, elt,
+                           MemRefLayoutAttrInterface(), global);
   };
   auto dyn1 = [&](Type elt) {
-    return MemRefType::get({ShapedType::kDynamic}, elt);
+    return MemRefType::get({ShapedType::kDynamic}, elt,
+                           MemRefLayoutAttrInterface(), global);
   };
   SmallVector<Type> argTypes = {dyn2(spec.aType), dyn2(spec.bType),
                                 dyn2(spec.cType)};

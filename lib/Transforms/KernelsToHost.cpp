@@ -30,7 +30,9 @@ Type toHostType(Type t) {
 LogicalResult convertKernel(gpu::GPUFuncOp kernel, ModuleOp module) {
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
   Location loc = kernel.getLoc();
-  SmallVector<Type> argTypes(kernel.getArgumentTypes());
+  SmallVector<Type> argTypes;
+  for (Type t : kernel.getArgumentTypes())
+    argTypes.push_back(toHostType(t));
   argTypes.append(3, b.getIndexType()); // workgroup id x, y, z
   auto func = func::FuncOp::create(b, loc, kernel.getName(),
                                    b.getFunctionType(argTypes, {}));

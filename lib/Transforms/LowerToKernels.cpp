@@ -31,8 +31,14 @@ Value castToKernelArg(OpBuilder &b, Location loc, Value v, Type kernelType) {
                                       ArrayRef<ReassociationIndices>{},
                                       ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
   }
+  // Forget static sizes, then move into the kernel's (global) memory space.
+  auto dynamic = MemRefType::get(dst.getShape(), dst.getElementType(),
+                                 dst.getLayout(),
+                                 cast<MemRefType>(v.getType()).getMemorySpace());
+  if (v.getType() != dynamic)
+    v = memref::CastOp::create(b, loc, dynamic, v);
   if (v.getType() != kernelType)
-    v = memref::CastOp::create(b, loc, kernelType, v);
+    v = memref::MemorySpaceCastOp::create(b, loc, kernelType, v);
   return v;
 }
 

@@ -274,7 +274,7 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
     return 1;
   if (compiled->kernels.size() != 1)
     return fail("expected one kernel after lowering");
-  const KernelInfo &kinfo = compiled->kernels.front();
+  const OutlinedKernel &kinfo = compiled->kernels.front();
   if (opts.verbose)
     llvm::errs() << fmt::format(
         "moec run: compiled {} for {} in {:.1f} ms (outline {:.1f}, lower "

@@ -20,7 +20,7 @@
 namespace moec {
 
 /// What the outlining step decided about one kernel.
-struct KernelInfo {
+struct OutlinedKernel {
   std::string name;
   int64_t workgroupSize = 1; ///< lanes per workgroup
   int64_t ldsBytes = 0;
@@ -29,7 +29,7 @@ struct KernelInfo {
 /// The loadable result of compiling one module.
 struct CompiledModule {
   const TargetInfo *target = nullptr;
-  std::vector<KernelInfo> kernels;
+  std::vector<OutlinedKernel> kernels;
   /// GPU targets: the image for Device::loadModule (PTX text or hsaco).
   std::string image;
   /// Host target: entry points of the documented host-kernel ABI.
