@@ -193,7 +193,8 @@ fi
 if want peers; then
   extra=()
   [ -s "$MOEC_RESULTS" ] && extra=(--moec-results "$MOEC_RESULTS")
-  run_step peers bench 240 python3 "$BENCH/gemm_peers_h100.py" --out "$WORK/peers" "${extra[@]}"
+  # Weights as a linear layer stores them (N x K), as moec.gemm transpose_b.
+  run_step peers bench 240 python3 "$BENCH/gemm_peers_h100.py" --b-layout nk --out "$WORK/peers" "${extra[@]}"
 fi
 
 # --- triton-isa: Triton's gfx942 code, compiled here without an AMD GPU -----

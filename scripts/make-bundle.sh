@@ -56,9 +56,16 @@ mkdir -p "$STAGE/bin" "$STAGE/lib" "$STAGE/scripts"
 
 echo "== binaries"
 bins=()
+# What the GPU machine runs: the CLI (run/bench/compile) and the runtime's
+# GPU tests. Every tool links its own static LLVM, so shipping all of them
+# would not fit the 64 MiB a run may carry; MOEC_BUNDLE_BINS=all takes all.
+WANT=${MOEC_BUNDLE_BINS:-"moec moec-runtime-tests"}
 for f in "$BUILD"/bin/*; do
   [ -f "$f" ] && [ -x "$f" ] || continue
   head -c 4 "$f" | grep -q 'ELF' || continue   # executables only, not scripts
+  if [ "$WANT" != all ]; then
+    case " $WANT " in *" $(basename "$f") "*) ;; *) continue ;; esac
+  fi
   bins+=("$f")
 done
 [ ${#bins[@]} -gt 0 ] || { echo "make-bundle: no executables in $BUILD/bin" >&2; exit 1; }
