@@ -24,6 +24,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/ROCDLDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -655,6 +656,11 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func, int64_t &ldsBytes) {
       MemRefType::get({ldsBytes}, b.getI8Type(), MemRefLayoutAttrInterface(),
                       wg),
       loc);
+  // 16-byte vector stores and ldmatrix rows need an aligned base; without
+  // this the lowering leaves the LDS global at alignment 1.
+  func.setWorkgroupAttributionAttr(
+      func.getNumWorkgroupAttributions() - 1,
+      LLVM::LLVMDialect::getAlignAttrName(), b.getI64IntegerAttr(kVectorBytes));
   auto ringType = [&](int64_t rows, int64_t padded, Type elt) {
     return MemRefType::get({nbuf, rows, padded}, elt,
                            MemRefLayoutAttrInterface(), wg);
