@@ -11,6 +11,7 @@
 #include "moec/Dialect/MoecDialect.h"
 #include "moec/Support/Version.h"
 #include "moec/Target/LLVMIR.h"
+#include "moec/Target/PTX.h"
 #include "moec/Target/TargetInfo.h"
 #include "moec/Transforms/Passes.h"
 #include "moec/Tools/Registration.h"
@@ -62,8 +63,11 @@ cl::opt<std::string> arch("arch",
                           cl::sub(compileCmd));
 cl::opt<std::string> emit("emit",
                           cl::desc("What to write: mlir (verified input), "
-                                   "kernels (lowered MLIR), llvm (LLVM IR)"),
+                                   "kernels (lowered MLIR), llvm (LLVM IR), "
+                                   "ptx (NVIDIA targets)"),
                           cl::init("mlir"), cl::sub(compileCmd));
+cl::opt<bool> verbose("verbose", cl::desc("Say what the target ignores"),
+                      cl::sub(compileCmd));
 
 /// One integer field of #moec.config, settable from the command line.
 struct IntOverride {
@@ -180,12 +184,12 @@ LogicalResult attachTarget(ModuleOp module) {
 }
 
 int runCompile() {
-  if (emit != "mlir" && emit != "kernels" && emit != "llvm") {
-    static const char *later[] = {"asm", "obj", "hsaco", "ptx"};
+  if (emit != "mlir" && emit != "kernels" && emit != "llvm" && emit != "ptx") {
+    static const char *later[] = {"asm", "obj", "hsaco"};
     bool known = llvm::is_contained(later, emit.getValue());
     llvm::errs() << fmt::format(
         known ? "moec compile: error: --emit {} is not available yet: this "
-                "build emits mlir, kernels (the lowered MLIR) and llvm\n"
+                "build emits mlir, kernels (the lowered MLIR), llvm and ptx\n"
               : "moec compile: error: --emit '{}' is not valid; expected "
                 "mlir, kernels, llvm, asm, obj, hsaco or ptx\n",
         emit.getValue());
@@ -249,6 +253,16 @@ int runCompile() {
   auto targetAttr = module->getOperation()->getAttrOfType<moec::TargetAttr>(
       moec::MoecDialect::kTargetAttrName);
   const moec::TargetInfo &target = *moec::lookupTarget(targetAttr.getChip());
+  if (emit == "ptx" && !target.isNVPTX()) {
+    llvm::errs() << fmt::format("moec compile: error: --emit ptx needs an "
+                                "NVIDIA target (sm_80, sm_90), not {}\n",
+                                target.chip.str());
+    return 1;
+  }
+  if (verbose && target.isNVPTX())
+    llvm::errs() << fmt::format("moec compile: note: waves_per_eu, "
+                                "matrix_instr_nonkdim and kpack are AMD-only "
+                                "and ignored on {}\n", target.chip.str());
   PassManager pm(&context);
   moec::buildLoweringPipeline(pm, target);
   if (failed(pm.run(*module)))
@@ -264,6 +278,17 @@ int runCompile() {
       moec::translateKernelsToLLVMIR(*module, target, llvmContext);
   if (failed(llvmModule))
     return 1;
+  if (emit == "ptx") {
+    std::string why;
+    llvm::FailureOr<std::string> ptx = moec::emitPTX(**llvmModule, target, &why);
+    if (failed(ptx)) {
+      llvm::errs() << "moec compile: error: " << why << "\n";
+      return 1;
+    }
+    output->os() << *ptx;
+    output->keep();
+    return 0;
+  }
   (*llvmModule)->print(output->os(), nullptr);
   output->keep();
   return 0;
