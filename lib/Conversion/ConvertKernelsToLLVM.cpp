@@ -177,6 +177,19 @@ struct ConvertKernelsToLLVMPass
     if (failed(applyFullConversion(kernels, conversionTarget,
                                    std::move(patterns))))
       return signalPassFailure();
+    if (target->isNVPTX()) {
+      // gpu.dynamic_shared_memory lowers to an *internal* zero-length shared
+      // global, which NVPTX prints as a 1-byte static `.shared` variable.
+      // Dynamic shared memory is an `.extern .shared ... []` declaration:
+      // give it external linkage.
+      kernels.walk([](LLVM::GlobalOp global) {
+        auto array = dyn_cast<LLVM::LLVMArrayType>(global.getGlobalType());
+        bool shared = global.getAddrSpace() ==
+                      static_cast<unsigned>(NVVM::NVVMMemorySpace::Shared);
+        if (shared && array && array.getNumElements() == 0)
+          global.setLinkage(LLVM::Linkage::External);
+      });
+    }
   }
 };
 

@@ -96,6 +96,10 @@ std::string GemmKernelSpec::mangle() const {
       .str();
 }
 
+bool moec::usesDynamicLds(const GemmKernelSpec &spec, int64_t ldsBytes) {
+  return spec.target->isNVPTX() && ldsBytes > kMaxStaticSharedBytes;
+}
+
 //===----------------------------------------------------------------------===//
 // Builder
 //===----------------------------------------------------------------------===//
@@ -652,15 +656,27 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func, int64_t &ldsBytes) {
   ldsBytes = std::max(bytesA + bytesB, epiBytes);
   auto wg = gpu::AddressSpaceAttr::get(b.getContext(),
                                        gpu::AddressSpace::Workgroup);
-  Value raw = func.addWorkgroupAttribution(
-      MemRefType::get({ldsBytes}, b.getI8Type(), MemRefLayoutAttrInterface(),
-                      wg),
-      loc);
-  // 16-byte vector stores and ldmatrix rows need an aligned base; without
-  // this the lowering leaves the LDS global at alignment 1.
-  func.setWorkgroupAttributionAttr(
-      func.getNumWorkgroupAttributions() - 1,
-      LLVM::LLVMDialect::getAlignAttrName(), b.getI64IntegerAttr(kVectorBytes));
+  Value raw;
+  if (usesDynamicLds(spec, ldsBytes)) {
+    // CUDA takes static shared memory up to 48 KiB only; past that it must
+    // be dynamic (aligned to 16 bytes by the NVVM lowering) and sized at
+    // launch.
+    raw = gpu::DynamicSharedMemoryOp::create(
+        b, loc,
+        MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                        MemRefLayoutAttrInterface(), wg));
+  } else {
+    raw = func.addWorkgroupAttribution(
+        MemRefType::get({ldsBytes}, b.getI8Type(), MemRefLayoutAttrInterface(),
+                        wg),
+        loc);
+    // 16-byte vector stores and ldmatrix rows need an aligned base; without
+    // this the lowering leaves the LDS global at alignment 1.
+    func.setWorkgroupAttributionAttr(
+        func.getNumWorkgroupAttributions() - 1,
+        LLVM::LLVMDialect::getAlignAttrName(),
+        b.getI64IntegerAttr(kVectorBytes));
+  }
   auto ringType = [&](int64_t rows, int64_t padded, Type elt) {
     return MemRefType::get({nbuf, rows, padded}, elt,
                            MemRefLayoutAttrInterface(), wg);
@@ -727,5 +743,5 @@ FailureOr<GemmKernel> moec::buildGemmKernel(OpBuilder &b,
   int64_t ldsBytes = 0;
   if (failed(builder.build(func, ldsBytes)))
     return failure();
-  return GemmKernel{func, lanes, ldsBytes};
+  return GemmKernel{func, lanes, ldsBytes, usesDynamicLds(spec, ldsBytes)};
 }

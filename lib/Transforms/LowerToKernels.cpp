@@ -59,6 +59,8 @@ LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
   if (failed(kernel))
     return failure();
   kernel->func->setAttr("moec.lds_bytes", b.getI64IntegerAttr(kernel->ldsBytes));
+  if (kernel->dynamicLds)
+    kernel->func->setAttr("moec.dynamic_lds", b.getUnitAttr());
   kernel->func->setAttr("moec.config", op.getConfig());
 
   Location loc = op.getLoc();
@@ -77,10 +79,13 @@ LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
                                      cdiv(n, spec.blockN));
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   Value lanes = arith::ConstantIndexOp::create(b, loc, kernel->workgroupSize);
+  Value dynamicLds;
+  if (kernel->dynamicLds)
+    dynamicLds = arith::ConstantOp::create(
+        b, loc, b.getI32IntegerAttr(static_cast<int32_t>(kernel->ldsBytes)));
   gpu::LaunchFuncOp::create(b, loc, kernel->func,
                             gpu::KernelDim3{grid, one, one},
-                            gpu::KernelDim3{lanes, one, one},
-                            /*dynamicSharedMemorySize=*/Value(), args);
+                            gpu::KernelDim3{lanes, one, one}, dynamicLds, args);
   op.erase();
   return success();
 }
