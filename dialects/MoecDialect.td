@@ -35,6 +35,9 @@ def Moec_Dialect : Dialect {
     /// was built with and the LDS bytes it allocates.
     static constexpr ::llvm::StringLiteral kKernelConfigAttrName = "moec.config";
     static constexpr ::llvm::StringLiteral kKernelLdsBytesAttrName = "moec.lds_bytes";
+    /// Set when the kernel's LDS is dynamic shared memory (NVIDIA, > 48 KiB):
+    /// the launch must pass moec.lds_bytes as the dynamic size.
+    static constexpr ::llvm::StringLiteral kKernelDynamicLdsAttrName = "moec.dynamic_lds";
   }];
 }
 

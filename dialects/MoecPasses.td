@@ -13,8 +13,9 @@ def MoecLowerToKernels : Pass<"moec-lower-to-kernels", "::mlir::ModuleOp"> {
     loop through LDS, masked edge tiles, epilogue) and replaces the op with a
     `gpu.launch_func` over `ceil(M / block_m) * ceil(N / block_n)`
     workgroups. The tile product comes from the target's matrix core: MFMA
-    on gfx90a/gfx942/gfx950, scalar loops on the host (one lane per
-    workgroup). The target is the module's `moec.target`.
+    on gfx90a/gfx942/gfx950, mma.sync with ldmatrix fragments on sm_80/sm_90,
+    scalar loops on the host (one lane per workgroup). The target is the
+    module's `moec.target`.
   }];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::arith::ArithDialect",

@@ -12,12 +12,15 @@
 #include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
 #include "mlir/Conversion/GPUToROCDL/GPUToROCDLPass.h"
 #include "mlir/Conversion/LLVMCommon/ConversionTarget.h"
+#include "mlir/Conversion/LLVMCommon/Pattern.h"
 #include "mlir/Conversion/LLVMCommon/TypeConverter.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/NVGPUToNVVM/NVGPUToNVVM.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVM.h"
 #include "mlir/Dialect/AMDGPU/Utils/Chipset.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -32,6 +35,76 @@ using namespace mlir;
 using namespace moec;
 
 namespace {
+
+/// nvgpu.mma.sync with bf16 operands -> nvvm.mma.sync. Upstream's lowering
+/// (LLVM 22) deduces PTX types for f16, tf32, f64 and the integers only and
+/// fails on bf16, although nvvm.mma.sync takes it: m16n8k16 with A as four
+/// and B as two i32 (each a bf16 pair) and a four-f32 accumulator.
+struct MmaSyncBF16ToNVVM : public ConvertOpToLLVMPattern<nvgpu::MmaSyncOp> {
+  MmaSyncBF16ToNVVM(const LLVMTypeConverter &converter)
+      : ConvertOpToLLVMPattern(converter, /*benefit=*/2) {}
+
+  LogicalResult
+  matchAndRewrite(nvgpu::MmaSyncOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    VectorType aType = op.getMatrixA().getType();
+    VectorType cType = op.getMatrixC().getType();
+    if (!aType.getElementType().isBF16() ||
+        !op.getMatrixB().getType().getElementType().isBF16() ||
+        !cType.getElementType().isF32() ||
+        op.getMmaShapeAsArray() != std::array<int64_t, 3>{16, 8, 16})
+      return rewriter.notifyMatchFailure(op, "not a bf16 m16n8k16 f32 mma");
+    Location loc = op.getLoc();
+    Type i32 = rewriter.getI32Type(), f32 = rewriter.getF32Type();
+    // Operands arrive as !llvm.array<R x vector<2 x T>>.
+    auto rows = [&](Value v) {
+      auto t = cast<LLVM::LLVMArrayType>(v.getType());
+      SmallVector<Value> out;
+      for (unsigned i = 0; i < t.getNumElements(); ++i)
+        out.push_back(LLVM::ExtractValueOp::create(rewriter, loc, v, i));
+      return out;
+    };
+    auto packed = [&](Value v) {
+      SmallVector<Value> out;
+      for (Value row : rows(v))
+        out.push_back(LLVM::BitcastOp::create(rewriter, loc, i32, row));
+      return out;
+    };
+    SmallVector<Value> c;
+    for (Value row : rows(adaptor.getMatrixC()))
+      for (int64_t e = 0; e < 2; ++e)
+        c.push_back(LLVM::ExtractElementOp::create(
+            rewriter, loc, row,
+            LLVM::ConstantOp::create(rewriter, loc, i32,
+                                     rewriter.getI32IntegerAttr(e))));
+    auto resultType =
+        LLVM::LLVMStructType::getLiteral(getContext(), {f32, f32, f32, f32});
+    Value mma = NVVM::MmaOp::create(
+        rewriter, loc, resultType, packed(adaptor.getMatrixA()),
+        packed(adaptor.getMatrixB()), c, ArrayRef<int64_t>{16, 8, 16},
+        std::nullopt, std::nullopt,
+        std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16,
+                                      NVVM::MMATypes::bf16},
+        std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                       NVVM::MMALayout::col});
+    // Back to !llvm.array<2 x vector<2xf32>>.
+    Type rowType = VectorType::get({2}, f32);
+    Type arrayType = getTypeConverter()->convertType(cType);
+    Value result = LLVM::PoisonOp::create(rewriter, loc, arrayType);
+    for (int64_t r = 0; r < 2; ++r) {
+      Value row = LLVM::PoisonOp::create(rewriter, loc, rowType);
+      for (int64_t e = 0; e < 2; ++e)
+        row = LLVM::InsertElementOp::create(
+            rewriter, loc, row,
+            LLVM::ExtractValueOp::create(rewriter, loc, mma, 2 * r + e),
+            LLVM::ConstantOp::create(rewriter, loc, i32,
+                                     rewriter.getI32IntegerAttr(e)));
+      result = LLVM::InsertValueOp::create(rewriter, loc, result, row, r);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
 
 struct ConvertKernelsToLLVMPass
     : public moec::impl::MoecConvertKernelsToLLVMBase<ConvertKernelsToLLVMPass> {
@@ -90,6 +163,7 @@ struct ConvertKernelsToLLVMPass
     } else {
       configureGpuToNVVMTypeConverter(converter);
       populateNVGPUToNVVMConversionPatterns(converter, patterns);
+      patterns.add<MmaSyncBF16ToNVVM>(converter);
       populateGpuToNVVMConversionPatterns(converter, patterns);
       configureGpuToNVVMConversionLegality(conversionTarget);
     }
@@ -103,6 +177,19 @@ struct ConvertKernelsToLLVMPass
     if (failed(applyFullConversion(kernels, conversionTarget,
                                    std::move(patterns))))
       return signalPassFailure();
+    if (target->isNVPTX()) {
+      // gpu.dynamic_shared_memory lowers to an *internal* zero-length shared
+      // global, which NVPTX prints as a 1-byte static `.shared` variable.
+      // Dynamic shared memory is an `.extern .shared ... []` declaration:
+      // give it external linkage.
+      kernels.walk([](LLVM::GlobalOp global) {
+        auto array = dyn_cast<LLVM::LLVMArrayType>(global.getGlobalType());
+        bool shared = global.getAddrSpace() ==
+                      static_cast<unsigned>(NVVM::NVVMMemorySpace::Shared);
+        if (shared && array && array.getNumElements() == 0)
+          global.setLinkage(LLVM::Linkage::External);
+      });
+    }
   }
 };
 

@@ -22,11 +22,12 @@ moec::createMatrixCore(const GemmKernelSpec &spec, Location loc) {
     core = createHostCore(spec);
     break;
   case TargetKind::NVPTX:
-    core = createMmaSyncCore(spec);
-    if (!core)
-      return emitError(loc) << "the NVIDIA (mma.sync) lowering of moec.gemm "
-                               "is not available yet",
+    if (isFp8(spec.aType) || isFp8(spec.bType))
+      return emitError(loc) << "fp8 GEMM on " << t.chip
+                            << " is not supported yet: the mma.sync lowering "
+                               "takes f16 and bf16 inputs",
              failure();
+    core = createMmaSyncCore(spec);
     break;
   }
   if (!core)

@@ -1,13 +1,206 @@
 //===- MmaSyncCore.cpp - the tile product on NVIDIA tensor cores ----------===//
 //
-// Not written yet: the dispatcher reports that the NVIDIA lowering is not
-// available rather than producing anything.
+// sm_80 / sm_90, f16 and bf16 inputs, f32 accumulate, through the warp-level
+// `mma.sync.aligned.m16n8k16.row.col` (nvgpu.mma.sync, shape [16, 8, 16]).
+//
+// Warps tile the workgroup tile as a wm x wn grid (warp w at row w / wn,
+// column w % wn), each warp owning repM x repN instruction tiles of 16 x 8.
+// Per K step of 16, each warp reads its A and B fragments from LDS with
+// `ldmatrix` and issues repM x repN mma.sync.
+//
+// Fragment layouts (PTX ISA, "Matrix Fragments for mma.m16n8k16 with
+// floating point type"), g = lane / 4, t = lane % 4:
+//   A 16x16 (row): reg 0 = (g, 2t..2t+1), reg 1 = (g+8, 2t..), reg 2 =
+//     (g, 2t+8..), reg 3 = (g+8, 2t+8..). Those are four 8x8 b16 matrices
+//     [rows 0-7 | 8-15] x [k 0-7 | 8-15] in the order ldmatrix.x4 returns
+//     them when lane l points at row l % 16, k 8 (l / 16): ldmatrix gives
+//     lane l of matrix i the pair at (l / 4, 2 (l % 4)), exactly reg i.
+//   B 16x8 (col): reg 0 = (k 2t..2t+1, n g), reg 1 = (k 2t+8.., n g). LDS
+//     keeps B^T as [n][k], so these are two 8x8 matrices with rows = n and
+//     k runs inside a row: ldmatrix (non-transposed) with lane l pointing at
+//     n = l % 8, k = 8 ((l / 8) % 2). The x4 form loads two neighbouring n8
+//     tiles at once (lanes 16-31 point at n + 8).
+//   C/D 16x8 f32: reg (r, c) = (row g + 8 r, col 2t + c), r, c in {0, 1}.
+//
+// ldmatrix needs each 8-element row (16 bytes) 16-byte aligned: the LDS row
+// stride is (block_k + 8) x 2 bytes with block_k a multiple of 16, and the
+// k offsets are multiples of 8 elements, so every row start is. The 16-byte
+// pad also puts the eight rows of one 8x8 matrix in eight different 16-byte
+// bank groups, so ldmatrix is conflict-free.
 //
 //===----------------------------------------------------------------------===//
 
 #include "moec/Conversion/MatrixCore.h"
+#include "moec/Dialect/TargetChecks.h"
 
-std::unique_ptr<moec::MatrixCore>
-moec::createMmaSyncCore(const GemmKernelSpec &) {
-  return nullptr;
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace moec;
+
+namespace {
+
+constexpr int64_t kWarp = 32;
+constexpr int64_t kInstrM = 16, kInstrN = 8, kInstrK = 16;
+
+/// Picks a wm x wn grid of warps over the block_m x block_n tile, each warp
+/// covering whole 16 x 8 instruction tiles, with the warp tile as square as
+/// divisibility allows (fewest fragment loads per mma). Ties go to an even
+/// repN, which lets B fragments load two n8 tiles per ldmatrix.x4.
+std::pair<int64_t, int64_t> arrangeWarps(int64_t warps, int64_t blockM,
+                                         int64_t blockN) {
+  int64_t tilesM = blockM / kInstrM, tilesN = blockN / kInstrN;
+  std::pair<int64_t, int64_t> best = {0, 0};
+  double bestScore = 1e30;
+  for (int64_t wm = 1; wm <= warps; wm *= 2) {
+    int64_t wn = warps / wm;
+    if (wm * wn != warps || tilesM % wm || tilesN % wn)
+      continue;
+    double score = std::abs(std::log2(double(blockM / wm)) -
+                            std::log2(double(blockN / wn)));
+    if ((tilesN / wn) % 2)
+      score += 0.5;
+    if (score < bestScore) {
+      bestScore = score;
+      best = {wm, wn};
+    }
+  }
+  return best;
+}
+
+class MmaSyncCore final : public MatrixCore {
+public:
+  explicit MmaSyncCore(const GemmKernelSpec &spec) : spec(spec) {
+    std::tie(wm, wn) = arrangeWarps(spec.numWarps, spec.blockM, spec.blockN);
+    if (wm) {
+      repM = spec.blockM / wm / kInstrM;
+      repN = spec.blockN / wn / kInstrN;
+    }
+  }
+
+  bool valid() const {
+    auto is16Bit = [](Type t) { return t.isF16() || t.isBF16(); };
+    return wm > 0 && is16Bit(spec.aType) && spec.aType == spec.bType &&
+           spec.blockK % kInstrK == 0;
+  }
+
+  int64_t lanes() const override { return spec.numWarps * kWarp; }
+
+  SmallVector<Value> initAccumulators(OpBuilder &b, Location loc) override {
+    auto t = VectorType::get({2, 2}, b.getF32Type());
+    Value zero = arith::ConstantOp::create(b, loc, t, b.getZeroAttr(t));
+    return SmallVector<Value>(repM * repN, zero);
+  }
+
+  SmallVector<Value> multiply(OpBuilder &b, Location loc, Value ldsA,
+                              Value ldsB, Value buf, Value tid,
+                              ValueRange accIn) override {
+    SmallVector<Value> acc(accIn);
+    auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+    auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); };
+    auto mul = [&](Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); };
+    auto divU = [&](Value x, int64_t d) {
+      return arith::DivUIOp::create(b, loc, x, c(d));
+    };
+    auto remU = [&](Value x, int64_t d) {
+      return arith::RemUIOp::create(b, loc, x, c(d));
+    };
+    Value warp = divU(tid, kWarp);
+    Value lane = remU(tid, kWarp);
+    Value rowA0 = mul(divU(warp, wn), c(spec.blockM / wm));
+    Value rowB0 = mul(remU(warp, wn), c(spec.blockN / wn));
+
+    // Where this lane points ldmatrix (see the file comment).
+    Value laneRowA = add(rowA0, remU(lane, 16));
+    Value laneKA = mul(divU(lane, 16), c(8));
+    // x4 over two n8 tiles: matrices (n0-7,k0-7), (n0-7,k8-15),
+    // (n8-15,k0-7), (n8-15,k8-15); x2 uses the first two.
+    Value laneRowB = add(rowB0, add(remU(lane, 8), mul(divU(lane, 16), c(8))));
+    Value laneKB = mul(remU(divU(lane, 8), 2), c(8));
+    // x2 reads the addresses of lanes 0-15 only; keep the others in the tile.
+    Value laneRowB2 = add(rowB0, remU(lane, 8));
+
+    Type elt = spec.aType;
+    auto ldmatrix = [&](Value lds, Value row, Value k, int64_t tiles) {
+      auto t = VectorType::get({tiles, 2}, elt);
+      return nvgpu::LdMatrixOp::create(b, loc, t, lds,
+                                       ValueRange{buf, row, k},
+                                       /*transpose=*/false,
+                                       static_cast<uint32_t>(tiles))
+          .getResult();
+    };
+
+    for (int64_t ks = 0; ks < spec.blockK / kInstrK; ++ks) {
+      Value kA = add(laneKA, c(ks * kInstrK));
+      Value kB = add(laneKB, c(ks * kInstrK));
+      SmallVector<Value> a, bf;
+      for (int64_t i = 0; i < repM; ++i)
+        a.push_back(ldmatrix(ldsA, add(laneRowA, c(i * kInstrM)), kA, 4));
+      for (int64_t j = 0; j < repN; j += 2) {
+        if (j + 1 == repN) {
+          bf.push_back(
+              ldmatrix(ldsB, add(laneRowB2, c(j * kInstrN)), kB, 2));
+          break;
+        }
+        Value pair = ldmatrix(ldsB, add(laneRowB, c(j * kInstrN)), kB, 4);
+        for (int64_t h = 0; h < 2; ++h)
+          bf.push_back(vector::ExtractStridedSliceOp::create(
+              b, loc, pair, ArrayRef<int64_t>{2 * h, 0},
+              ArrayRef<int64_t>{2, 2}, ArrayRef<int64_t>{1, 1}));
+      }
+      for (int64_t i = 0; i < repM; ++i)
+        for (int64_t j = 0; j < repN; ++j) {
+          Value &d = acc[i * repN + j];
+          d = nvgpu::MmaSyncOp::create(
+              b, loc, a[i], bf[j], d,
+              ArrayRef<int64_t>{kInstrM, kInstrN, kInstrK});
+        }
+    }
+    return acc;
+  }
+
+  void forEachElement(OpBuilder &b, Location loc, Value tid, ValueRange acc,
+                      ElementFn fn) override {
+    auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+    auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); };
+    auto mul = [&](Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); };
+    Value warp = arith::DivUIOp::create(b, loc, tid, c(kWarp));
+    Value lane = arith::RemUIOp::create(b, loc, tid, c(kWarp));
+    Value g = arith::DivUIOp::create(b, loc, lane, c(4));
+    Value t = arith::RemUIOp::create(b, loc, lane, c(4));
+    Value row0 = add(mul(arith::DivUIOp::create(b, loc, warp, c(wn)),
+                         c(spec.blockM / wm)),
+                     g);
+    Value col0 = add(mul(arith::RemUIOp::create(b, loc, warp, c(wn)),
+                         c(spec.blockN / wn)),
+                     mul(t, c(2)));
+    for (int64_t i = 0; i < repM; ++i)
+      for (int64_t j = 0; j < repN; ++j)
+        for (int64_t r = 0; r < 2; ++r)
+          for (int64_t cc = 0; cc < 2; ++cc) {
+            Value row = add(row0, c(i * kInstrM + r * 8));
+            Value col = add(col0, c(j * kInstrN + cc));
+            Value v = vector::ExtractOp::create(b, loc, acc[i * repN + j],
+                                                ArrayRef<int64_t>{r, cc});
+            fn(b, loc, row, col, v);
+          }
+  }
+
+private:
+  const GemmKernelSpec &spec;
+  int64_t wm = 0, wn = 0, repM = 0, repN = 0;
+};
+
+} // namespace
+
+std::unique_ptr<MatrixCore>
+moec::createMmaSyncCore(const GemmKernelSpec &spec) {
+  auto core = std::make_unique<MmaSyncCore>(spec);
+  if (!core->valid())
+    return nullptr;
+  return core;
 }

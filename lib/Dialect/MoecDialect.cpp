@@ -59,12 +59,19 @@ LogicalResult MoecDialect::verifyOperationAttribute(Operation *op,
                              << "' must be an integer, not " << attr.getValue();
     return success();
   }
+  if (attr.getName() == kKernelDynamicLdsAttrName) {
+    if (!isa<UnitAttr>(attr.getValue()))
+      return op->emitError() << "'" << kKernelDynamicLdsAttrName
+                             << "' must be a unit attribute";
+    return success();
+  }
   if (attr.getName() != kTargetAttrName)
     return op->emitError()
            << "unknown moec attribute '" << attr.getName().getValue()
            << "'; known: '" << kTargetAttrName
            << "' (#moec.target<\"chip\">), '" << kKernelConfigAttrName
-           << "' and '" << kKernelLdsBytesAttrName << "' (set on kernels)";
+           << "', '" << kKernelLdsBytesAttrName << "' and '"
+           << kKernelDynamicLdsAttrName << "' (set on kernels)";
   if (!isa<TargetAttr>(attr.getValue()))
     return op->emitError() << "'" << kTargetAttrName
                            << "' must be a #moec.target<\"chip\">, not "

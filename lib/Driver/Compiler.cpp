@@ -33,8 +33,10 @@ std::vector<OutlinedKernel> collectKernels(ModuleOp module) {
     OutlinedKernel info;
     info.name = name.str();
     info.workgroupSize = lanes;
-    if (auto lds = op->getAttrOfType<IntegerAttr>("moec.lds_bytes"))
+    if (auto lds = op->getAttrOfType<IntegerAttr>(
+            MoecDialect::kKernelLdsBytesAttrName))
       info.ldsBytes = lds.getInt();
+    info.dynamicLds = op->hasAttr(MoecDialect::kKernelDynamicLdsAttrName);
     kernels.push_back(std::move(info));
   };
   module.walk([&](gpu::GPUFuncOp f) {

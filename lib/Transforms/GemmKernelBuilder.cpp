@@ -24,6 +24,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/ROCDLDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -93,6 +94,10 @@ std::string GemmKernelSpec::mangle() const {
                        wavesPerEU, nonKDim, kpack,
                        stringifyEpilogueKind(epilogue))
       .str();
+}
+
+bool moec::usesDynamicLds(const GemmKernelSpec &spec, int64_t ldsBytes) {
+  return spec.target->isNVPTX() && ldsBytes > kMaxStaticSharedBytes;
 }
 
 //===----------------------------------------------------------------------===//
@@ -653,10 +658,27 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func, int64_t &ldsBytes) {
   ldsBytes = std::max(bytesA + bytesB, epiBytes);
   auto wg = gpu::AddressSpaceAttr::get(b.getContext(),
                                        gpu::AddressSpace::Workgroup);
-  Value raw = func.addWorkgroupAttribution(
-      MemRefType::get({ldsBytes}, b.getI8Type(), MemRefLayoutAttrInterface(),
-                      wg),
-      loc);
+  Value raw;
+  if (usesDynamicLds(spec, ldsBytes)) {
+    // CUDA takes static shared memory up to 48 KiB only; past that it must
+    // be dynamic (aligned to 16 bytes by the NVVM lowering) and sized at
+    // launch.
+    raw = gpu::DynamicSharedMemoryOp::create(
+        b, loc,
+        MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                        MemRefLayoutAttrInterface(), wg));
+  } else {
+    raw = func.addWorkgroupAttribution(
+        MemRefType::get({ldsBytes}, b.getI8Type(), MemRefLayoutAttrInterface(),
+                        wg),
+        loc);
+    // 16-byte vector stores and ldmatrix rows need an aligned base; without
+    // this the lowering leaves the LDS global at alignment 1.
+    func.setWorkgroupAttributionAttr(
+        func.getNumWorkgroupAttributions() - 1,
+        LLVM::LLVMDialect::getAlignAttrName(),
+        b.getI64IntegerAttr(kVectorBytes));
+  }
   auto ringType = [&](int64_t rows, int64_t padded, Type elt) {
     return MemRefType::get({nbuf, rows, padded}, elt,
                            MemRefLayoutAttrInterface(), wg);
@@ -728,5 +750,5 @@ FailureOr<GemmKernel> moec::buildGemmKernel(OpBuilder &b,
   int64_t ldsBytes = 0;
   if (failed(builder.build(func, ldsBytes)))
     return failure();
-  return GemmKernel{func, lanes, ldsBytes};
+  return GemmKernel{func, lanes, ldsBytes, usesDynamicLds(spec, ldsBytes)};
 }

@@ -67,6 +67,9 @@ LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
   kernel->func->setAttr(MoecDialect::kKernelLdsBytesAttrName,
                         b.getI64IntegerAttr(kernel->ldsBytes));
   kernel->func->setAttr(MoecDialect::kKernelConfigAttrName, op.getConfig());
+  if (kernel->dynamicLds)
+    kernel->func->setAttr(MoecDialect::kKernelDynamicLdsAttrName,
+                          b.getUnitAttr());
 
   Location loc = op.getLoc();
   b.setInsertionPoint(op);
@@ -84,10 +87,13 @@ LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
                                      cdiv(n, spec.blockN));
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   Value lanes = arith::ConstantIndexOp::create(b, loc, kernel->workgroupSize);
+  Value dynamicLds;
+  if (kernel->dynamicLds)
+    dynamicLds = arith::ConstantOp::create(
+        b, loc, b.getI32IntegerAttr(static_cast<int32_t>(kernel->ldsBytes)));
   gpu::LaunchFuncOp::create(b, loc, kernel->func,
                             gpu::KernelDim3{grid, one, one},
-                            gpu::KernelDim3{lanes, one, one},
-                            /*dynamicSharedMemorySize=*/Value(), args);
+                            gpu::KernelDim3{lanes, one, one}, dynamicLds, args);
   op.erase();
   return success();
 }

@@ -388,9 +388,10 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
   rt::Dim3 gridDim{std::max<int64_t>(grid, 1)};
   rt::Dim3 blockDim{kinfo.workgroupSize};
   bool empty = p.m == 0 || p.n == 0;
+  size_t sharedBytes = kinfo.dynamicLds ? kinfo.ldsBytes : 0;
   if (!empty) {
     rt::KernelArgs args = argsFor(*inputs);
-    if (rt::Status s = kernel->launch(gridDim, blockDim, 0, args); !s.ok())
+    if (rt::Status s = kernel->launch(gridDim, blockDim, sharedBytes, args); !s.ok())
       return fail(s.message());
     if (rt::Status s = dev->synchronize(); !s.ok())
       return fail(s.message());
@@ -474,7 +475,7 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
   for (DeviceInputs &in : sets)
     argSets.push_back(argsFor(in));
   for (int i = 0; i < opts.warmup; ++i)
-    if (rt::Status s = kernel->launch(gridDim, blockDim, 0,
+    if (rt::Status s = kernel->launch(gridDim, blockDim, sharedBytes,
                                       argSets[i % argSets.size()]);
         !s.ok())
       return fail(s.message());
@@ -484,7 +485,7 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
     if (!timer.ok())
       return fail(timer.message());
     (void)timer->start();
-    if (rt::Status s = kernel->launch(gridDim, blockDim, 0,
+    if (rt::Status s = kernel->launch(gridDim, blockDim, sharedBytes,
                                       argSets[i % argSets.size()]);
         !s.ok())
       return fail(s.message());

@@ -348,6 +348,11 @@ int runCompile() {
                           : "AMD targets emit asm, obj or hsaco");
     return 1;
   }
+  if (verbose && target.isNVPTX())
+    llvm::errs() << fmt::format("moec compile: note: waves_per_eu, "
+                                "matrix_instr_nonkdim and kpack are AMD-only "
+                                "and ignored on {}\n",
+                                target.chip.str());
   PassManager pm(&context);
   moec::buildLoweringPipeline(pm, target);
   if (failed(pm.run(*module)))

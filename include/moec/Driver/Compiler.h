@@ -24,6 +24,8 @@ struct OutlinedKernel {
   std::string name;
   int64_t workgroupSize = 1; ///< lanes per workgroup
   int64_t ldsBytes = 0;
+  /// The LDS is dynamic shared memory: launch with ldsBytes as its size.
+  bool dynamicLds = false;
 };
 
 /// The loadable result of compiling one module.

@@ -42,7 +42,17 @@ struct GemmKernel {
   mlir::gpu::GPUFuncOp func;
   int64_t workgroupSize;
   int64_t ldsBytes;
+  /// The LDS is dynamic shared memory: launch with ldsBytes of it.
+  bool dynamicLds = false;
 };
+
+/// Most static shared memory a CUDA kernel may declare; more must be dynamic
+/// (and opted into at launch past 48 KiB).
+inline constexpr int64_t kMaxStaticSharedBytes = 48 * 1024;
+
+/// Whether a kernel of `spec` needing `ldsBytes` of LDS takes it as dynamic
+/// shared memory: on NVIDIA past kMaxStaticSharedBytes, never on AMD.
+bool usesDynamicLds(const GemmKernelSpec &spec, int64_t ldsBytes);
 
 /// Builds the kernel for `spec` as a `gpu.func` at the end of `module`.
 /// Arguments: A, B, C, then bias, scale_a, scale_b when present, each a
