@@ -13,6 +13,7 @@
 #include "moec/Target/LLVMIR.h"
 #include "moec/Target/PTX.h"
 #include "moec/Target/TargetInfo.h"
+#include "moec/Transforms/GemmKernel.h"
 #include "moec/Transforms/Passes.h"
 #include "moec/Tools/Registration.h"
 
@@ -68,6 +69,11 @@ cl::opt<std::string> emit("emit",
                           cl::init("mlir"), cl::sub(compileCmd));
 cl::opt<bool> verbose("verbose", cl::desc("Say what the target ignores"),
                       cl::sub(compileCmd));
+cl::opt<bool> asyncCopy("async-copy",
+                        cl::desc("NVIDIA: stage K tiles with cp.async into "
+                                 "num_stages LDS buffers (sets "
+                                 "moec.async_copy on the module)"),
+                        cl::sub(compileCmd));
 
 /// One integer field of #moec.config, settable from the command line.
 struct IntOverride {
@@ -235,6 +241,9 @@ int runCompile() {
   if (failed(attachTarget(*module)) || failed(applyConfigOverrides(*module)) ||
       failed(verify(*module)))
     return 1;
+  if (asyncCopy)
+    (*module)->setAttr(moec::GemmKernelSpec::kAsyncCopyAttrName,
+                       UnitAttr::get(&context));
 
   std::unique_ptr<llvm::ToolOutputFile> output =
       openOutputFile(outputFile, &err);
