@@ -34,6 +34,7 @@
 #include "moec/Dialect/TargetChecks.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
@@ -188,6 +189,28 @@ public:
                                                 ArrayRef<int64_t>{r, cc});
             fn(b, loc, row, col, v);
           }
+  }
+
+  // cp.async (sm_80+): 16-byte copies that bypass L1 (.cg), committed and
+  // waited on in groups.
+  bool copiesAsync() const override { return spec.asyncCopy; }
+
+  void asyncCopy(OpBuilder &b, Location loc, Value src, ValueRange srcIdx,
+                 Value dst, ValueRange dstIdx, int64_t elems) override {
+    auto eltType = cast<MemRefType>(dst.getType()).getElementType();
+    bool sixteenBytes = elems * elementBytes(eltType) == 16;
+    nvgpu::DeviceAsyncCopyOp::create(
+        b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), dst, dstIdx,
+        src, srcIdx, b.getIndexAttr(elems), /*srcElements=*/Value(),
+        sixteenBytes ? b.getUnitAttr() : UnitAttr());
+  }
+
+  void commitAsyncCopies(OpBuilder &b, Location loc) override {
+    NVVM::CpAsyncCommitGroupOp::create(b, loc);
+  }
+
+  void waitAsyncCopies(OpBuilder &b, Location loc, int64_t pending) override {
+    NVVM::CpAsyncWaitGroupOp::create(b, loc, b.getI32IntegerAttr(pending));
   }
 
 private:

@@ -59,6 +59,12 @@ LogicalResult MoecDialect::verifyOperationAttribute(Operation *op,
                              << "' must be an integer, not " << attr.getValue();
     return success();
   }
+  // `moec compile --async-copy`: stage K tiles with cp.async (NVIDIA).
+  if (attr.getName() == "moec.async_copy") {
+    if (!isa<UnitAttr>(attr.getValue()))
+      return op->emitError() << "'moec.async_copy' must be a unit attribute";
+    return success();
+  }
   if (attr.getName() == kKernelDynamicLdsAttrName) {
     if (!isa<UnitAttr>(attr.getValue()))
       return op->emitError() << "'" << kKernelDynamicLdsAttrName

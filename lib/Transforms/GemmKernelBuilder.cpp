@@ -9,6 +9,8 @@
 //                   current tile's multiply (one LDS buffer, prefetch in
 //                   registers: Triton-on-ROCm semantics)
 //     num_stages s > 2: a ring of s - 1 LDS buffers, loads s - 2 tiles ahead
+//     with `moec.async_copy` on NVIDIA (num_stages >= 2): a ring of s LDS
+//     buffers filled by cp.async s - 1 tiles ahead, no register staging
 //   epilogue: scale, bias, activation, convert, then either store straight
 //   from the accumulator layout (`direct`) or through LDS for wide stores.
 //
@@ -75,6 +77,9 @@ GemmKernelSpec GemmKernelSpec::get(GemmOp op, const TargetInfo &target) {
   s.scaleBPerTensor = !s.hasScaleB || isPerTensor(op.getScaleB());
   s.activation = op.getActivation();
   s.target = &target;
+  if (auto module = op->getParentOfType<ModuleOp>())
+    s.asyncCopy = target.isNVPTX() && s.numStages >= 2 &&
+                  module->hasAttr(kAsyncCopyAttrName);
   return s;
 }
 
@@ -83,6 +88,8 @@ int64_t GemmKernelSpec::lanes() const {
 }
 
 int64_t GemmKernelSpec::numLdsBuffers() const {
+  if (asyncCopy)
+    return numStages;
   if (target->isHost() || numStages <= 2)
     return 1;
   return numStages - 1;
@@ -93,7 +100,8 @@ std::string GemmKernelSpec::mangle() const {
                        blockM, blockN, blockK, groupM, numWarps, numStages,
                        wavesPerEU, nonKDim, kpack,
                        stringifyEpilogueKind(epilogue))
-      .str();
+             .str() +
+         (asyncCopy ? "_async" : "");
 }
 
 bool moec::usesDynamicLds(const GemmKernelSpec &spec, int64_t ldsBytes) {
@@ -161,6 +169,10 @@ private:
   void storeTile(OperandTile &t, Value buf, ValueRange vecs);
   /// Host: global -> LDS with loops (one lane does the whole tile).
   void copyTileLooped(OperandTile &t, Value k0, Value buf);
+  /// Global -> LDS buffer `buf` for one K tile through the core's async
+  /// copies where the tile is interior and K-contiguous; otherwise with
+  /// plain (masked) loads and stores.
+  void copyTileAsync(OperandTile &t, Value k0, Value buf);
   /// Vector slot `i` of this lane: (row, k) of its first element in the tile.
   std::pair<Value, Value> slotCoords(OperandTile &t, Value slot);
   int64_t slotsPerTile(const OperandTile &t) const {
@@ -171,6 +183,9 @@ private:
   }
 
   SmallVector<Value> kLoop(OperandTile &a, OperandTile &b2, Value numK);
+  SmallVector<Value> kLoopAsync(OperandTile &a, OperandTile &b2, Value numK);
+  /// Whether tile k0 of `t` lies wholly inside the matrix with 16-byte rows.
+  Value isInterior(OperandTile &t, Value k0);
   Value applyActivation(Value x);
   void epilogue(ValueRange acc, Value ldsRaw);
 
@@ -202,10 +217,7 @@ std::pair<Value, Value> GemmBuilder::slotCoords(OperandTile &t, Value slot) {
   return {r, k};
 }
 
-SmallVector<Value> GemmBuilder::loadTile(OperandTile &t, Value k0) {
-  auto vecType = VectorType::get({t.vec}, t.elt);
-  int64_t perLane = slotsPerLane(t);
-  int64_t total = slotsPerTile(t);
+Value GemmBuilder::isInterior(OperandTile &t, Value k0) {
   // Interior: the whole tile is inside the matrix and rows are 16-byte
   // aligned, so plain wide loads are safe.
   Value ld = memref::DimOp::create(b, loc, t.global, 1);
@@ -214,7 +226,14 @@ SmallVector<Value> GemmBuilder::loadTile(OperandTile &t, Value k0) {
   Value kIn = cmp(arith::CmpIPredicate::sle, add(k0, cst(spec.blockK)), K);
   Value aligned = cmp(arith::CmpIPredicate::eq,
                       arith::RemUIOp::create(b, loc, ld, cst(t.vec)), cst(0));
-  Value interior = andI(andI(rowsIn, kIn), aligned);
+  return andI(andI(rowsIn, kIn), aligned);
+}
+
+SmallVector<Value> GemmBuilder::loadTile(OperandTile &t, Value k0) {
+  auto vecType = VectorType::get({t.vec}, t.elt);
+  int64_t perLane = slotsPerLane(t);
+  int64_t total = slotsPerTile(t);
+  Value interior = isInterior(t, k0);
 
   SmallVector<Type> types(perLane, vecType);
   auto ifOp = scf::IfOp::create(b, loc, types, interior, /*withElse=*/true);
@@ -321,8 +340,87 @@ void GemmBuilder::copyTileLooped(OperandTile &t, Value k0, Value buf) {
                           ValueRange{buf, r, c});
 }
 
+void GemmBuilder::copyTileAsync(OperandTile &t, Value k0, Value buf) {
+  if (!t.kContiguous) {
+    // A copy cannot transpose: the K x rows layout goes through registers.
+    storeTile(t, buf, loadTile(t, k0));
+    return;
+  }
+  auto ifOp = scf::IfOp::create(b, loc, isInterior(t, k0), /*withElse=*/true);
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  int64_t total = slotsPerTile(t);
+  for (int64_t i = 0; i < slotsPerLane(t); ++i) {
+    Value slot = add(cst(i * core.lanes()), tid);
+    auto emitCopy = [&] {
+      auto [r, c] = slotCoords(t, slot);
+      core.asyncCopy(b, loc, t.global, ValueRange{add(t.rowBase, r), add(k0, c)},
+                     t.lds, ValueRange{buf, r, c}, t.vec);
+    };
+    if ((i + 1) * core.lanes() <= total) {
+      emitCopy();
+      continue;
+    }
+    auto guard = scf::IfOp::create(
+        b, loc, cmp(arith::CmpIPredicate::slt, slot, cst(total)), false);
+    OpBuilder::InsertionGuard g2(b);
+    b.setInsertionPointToStart(guard.thenBlock());
+    emitCopy();
+  }
+  // Edge tiles: masked loads (zeros outside), stored now.
+  b.setInsertionPointToStart(ifOp.elseBlock());
+  storeTile(t, buf, loadTile(t, k0));
+}
+
+SmallVector<Value> GemmBuilder::kLoopAsync(OperandTile &a, OperandTile &bt,
+                                           Value numK) {
+  // A ring of s = num_stages LDS buffers filled by async copies, s - 1 tiles
+  // ahead. Tiles 0 .. s - 2 are issued up front, one commit group per tile.
+  // Iteration kt: wait until tile kt's group has landed (at most s - 2 newer
+  // groups pending), barrier (tile kt is visible to all, and everyone is done
+  // reading buffer (kt - 1) % s), issue tile kt + s - 1 into that buffer,
+  // commit, multiply tile kt. The commit is unconditional so every iteration
+  // adds exactly one group, even past the last tile.
+  SmallVector<Value> acc = core.initAccumulators(b, loc);
+  int64_t s = spec.numLdsBuffers();
+  auto issue = [&](Value kt, Value buf) {
+    auto inRange = scf::IfOp::create(
+        b, loc, cmp(arith::CmpIPredicate::slt, kt, numK), false);
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(inRange.thenBlock());
+      Value k0 = mul(kt, cst(spec.blockK));
+      copyTileAsync(a, k0, buf);
+      copyTileAsync(bt, k0, buf);
+    }
+    core.commitAsyncCopies(b, loc);
+  };
+  for (int64_t i = 0; i + 1 < s; ++i)
+    issue(cst(i), cst(i));
+  auto loop = scf::ForOp::create(b, loc, cst(0), numK, cst(1), acc);
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value kt = loop.getInductionVar();
+    core.waitAsyncCopies(b, loc, s - 2);
+    gpu::BarrierOp::create(b, loc);
+    Value ahead = add(kt, cst(s - 1));
+    issue(ahead, arith::RemUIOp::create(b, loc, ahead, cst(s)));
+    SmallVector<Value> next =
+        core.multiply(b, loc, a.lds, bt.lds,
+                      arith::RemUIOp::create(b, loc, kt, cst(s)), tid,
+                      loop.getRegionIterArgs());
+    scf::YieldOp::create(b, loc, next);
+  }
+  // Nothing may still be landing in LDS when the epilogue reuses it.
+  core.waitAsyncCopies(b, loc, 0);
+  return SmallVector<Value>(loop.getResults());
+}
+
 SmallVector<Value> GemmBuilder::kLoop(OperandTile &a, OperandTile &bt,
                                       Value numK) {
+  if (spec.asyncCopy && core.copiesAsync())
+    return kLoopAsync(a, bt, numK);
   SmallVector<Value> acc = core.initAccumulators(b, loc);
   auto tileK = [&](Value kt) { return mul(kt, cst(spec.blockK)); };
   auto barrier = [&] { gpu::BarrierOp::create(b, loc); };
@@ -750,5 +848,16 @@ FailureOr<GemmKernel> moec::buildGemmKernel(OpBuilder &b,
   int64_t ldsBytes = 0;
   if (failed(builder.build(func, ldsBytes)))
     return failure();
+  // The verifier's estimate leaves out the row padding; a config that fits
+  // only without it is refused here rather than at launch.
+  if (spec.target->ldsBytes && ldsBytes > spec.target->ldsBytes) {
+    func.erase();
+    return emitError(loc) << "LDS use of " << ldsBytes
+                          << " bytes with the 16-byte row padding ("
+                          << spec.mangle() << ") is over "
+                          << spec.target->chip << "'s limit of "
+                          << spec.target->ldsBytes << " bytes",
+           failure();
+  }
   return GemmKernel{func, lanes, ldsBytes, usesDynamicLds(spec, ldsBytes)};
 }

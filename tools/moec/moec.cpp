@@ -15,6 +15,7 @@
 #include "moec/Support/Version.h"
 #include "moec/Target/LLVMIR.h"
 #include "moec/Target/TargetInfo.h"
+#include "moec/Transforms/GemmKernel.h"
 #include "moec/Transforms/Passes.h"
 #include "moec/Tools/Registration.h"
 
@@ -72,6 +73,12 @@ cl::opt<std::string> emit("emit",
                                    "kernels (lowered MLIR), llvm (LLVM IR), "
                                    "asm/obj/hsaco (AMD), ptx (NVIDIA)"),
                           cl::init("mlir"), cl::sub(compileCmd));
+cl::opt<bool> asyncCopy("async-copy",
+                        cl::desc("NVIDIA: stage K tiles with cp.async into "
+                                 "num_stages LDS buffers (sets "
+                                 "moec.async_copy on the module)"),
+                        cl::sub(compileCmd), cl::sub(runCmd),
+                        cl::sub(benchCmd));
 
 /// One integer field of #moec.config, settable from the command line.
 struct IntOverride {
@@ -238,6 +245,9 @@ OwningOpRef<ModuleOp> loadVerifiedModule(MLIRContext &context,
         cmd, inputFile.getValue());
     return nullptr;
   }
+  if (asyncCopy)
+    (*module)->setAttr(moec::GemmKernelSpec::kAsyncCopyAttrName,
+                       UnitAttr::get(&context));
   if (failed(attachTarget(*module)) || failed(applyConfigOverrides(*module)) ||
       failed(verify(*module)))
     return nullptr;

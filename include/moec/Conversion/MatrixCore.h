@@ -49,6 +49,23 @@ public:
   virtual void forEachElement(mlir::OpBuilder &b, mlir::Location loc,
                               mlir::Value tid, mlir::ValueRange acc,
                               ElementFn fn) = 0;
+
+  /// Asynchronous global -> LDS copies, for the K loop of a spec with
+  /// `asyncCopy` (NVIDIA cp.async). A core that returns true here implements
+  /// the three hooks below; the others are never called.
+  virtual bool copiesAsync() const { return false; }
+  /// Starts copying `elems` contiguous elements (16 bytes) from global
+  /// `src[srcIdx]` to LDS `dst[dstIdx]`; both addresses are 16-byte aligned.
+  virtual void asyncCopy(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value src, mlir::ValueRange srcIdx,
+                         mlir::Value dst, mlir::ValueRange dstIdx,
+                         int64_t elems) {}
+  /// Closes the group of copies this lane started since the last commit
+  /// (possibly none).
+  virtual void commitAsyncCopies(mlir::OpBuilder &b, mlir::Location loc) {}
+  /// Waits until at most `pending` of this lane's groups are in flight.
+  virtual void waitAsyncCopies(mlir::OpBuilder &b, mlir::Location loc,
+                               int64_t pending) {}
 };
 
 /// The core for `spec.target`, or failure with a message on `loc`.

@@ -27,6 +27,13 @@ struct GemmKernelSpec {
   bool scaleAPerTensor = true, scaleBPerTensor = true;
   Activation activation = Activation::none;
   const TargetInfo *target = nullptr;
+  /// Stage K tiles with asynchronous copies (cp.async) into a ring of
+  /// num_stages LDS buffers instead of prefetching through registers. Off
+  /// unless the module says `moec.async_copy`; NVIDIA only, num_stages >= 2.
+  bool asyncCopy = false;
+
+  /// The module attribute that turns `asyncCopy` on.
+  static constexpr llvm::StringLiteral kAsyncCopyAttrName = "moec.async_copy";
 
   static GemmKernelSpec get(GemmOp op, const TargetInfo &target);
   /// Workgroup size in lanes (1 on the host: one CPU task per workgroup).
