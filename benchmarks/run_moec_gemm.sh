@@ -14,22 +14,28 @@ LINES=$(mktemp)
 
 SHAPES="4096,4096,4096 8192,8192,8192 256,14336,4096 16,4096,4096"
 # block_m block_n block_k num_warps num_stages
+# block_m block_n block_k num_warps num_stages [async: cp.async ring]
 CONFIGS=(
-  "128 128 32 4 2" "128 128 64 4 2" "128 256 32 8 2" "256 128 32 8 2"
-  "128 128 32 4 3" "64 128 64 4 2" "64 64 64 4 2" "128 64 64 4 2"
-  "16 64 128 4 2" "16 128 64 4 2" "32 64 64 4 2" "16 32 256 2 2"
+  "128 128 32 4 2" "256 128 32 8 2" "128 128 32 4 3"
+  "128 128 32 4 3 async" "128 128 64 4 3 async" "128 256 32 8 3 async"
+  "256 128 64 8 3 async" "128 128 32 4 4 async"
+  "16 64 128 4 2" "16 32 256 2 2" "16 64 128 4 4 async" "16 64 256 4 3 async"
+  "16 32 256 2 4 async" "32 64 128 4 3 async"
 )
 for shape in $SHAPES; do
   IFS=, read -r M N K <<< "$shape"
   for cfg in "${CONFIGS[@]}"; do
-    read -r bm bn bk w s <<< "$cfg"
+    read -r bm bn bk w s async <<< "$cfg"
+    extra=()
+    [ "${async:-}" = async ] && extra=(--async-copy)
     # Small-M configs for the decode shape only, big tiles for the rest.
     if [ "$M" -le 64 ] && [ "$bm" -gt 64 ]; then continue; fi
     if [ "$M" -gt 64 ] && [ "$bm" -lt 64 ]; then continue; fi
+    if [ "$M" -le 64 ] && [ "$bm" -gt 32 ]; then continue; fi
     echo "== $shape $cfg"
     timeout 60 "$MOEC" bench "$HERE/gemm_bf16_nk.mlir" --arch "$ARCH" \
       --sizes "M=$M,N=$N,K=$K" --block-m "$bm" --block-n "$bn" --block-k "$bk" \
-      --num-warps "$w" --num-stages "$s" --warmup 5 --repeat 20 --json "$LINES" \
+      --num-warps "$w" --num-stages "$s" "${extra[@]}" --warmup 5 --repeat 20 --json "$LINES" \
       || echo "   (config failed or did not verify)"
   done
 done

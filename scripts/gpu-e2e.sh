@@ -42,20 +42,26 @@ CONFIGS=(
   "--block-m 128 --block-n 64 --block-k 32 --num-warps 4 --num-stages 4 --epilogue lds"
 )
 SHAPES=("M=1,N=1,K=1" "M=1,N=257,K=129" "M=65,N=33,K=17" "M=300,N=200,K=150" "M=256,N=512,K=1024" "M=0,N=64,K=64" "M=17,N=64,K=0")
-pass=0; fail=0; failed=()
+# One line per case: the cases run JOBS at a time (they share the GPU).
+JOBS=${JOBS:-8}
+CASES=$W/cases.txt
 for f in "$W"/*.mlir; do
   for cfg in "${CONFIGS[@]}"; do
-    for sz in "${SHAPES[@]}"; do
-      if out=$(timeout 60 "$MOEC" run "$f" --arch "$ARCH" --sizes "$sz" $cfg 2>&1); then
-        pass=$((pass + 1))
-      else
-        fail=$((fail + 1)); failed+=("$(basename "$f") $cfg $sz")
-      fi
-      echo "$(basename "$f" .mlir) [$cfg] $sz: $(echo "$out" | tail -n 1)" >> "$LOG"
-    done
+    for sz in "${SHAPES[@]}"; do echo "$f|$cfg|$sz"; done
   done
-done
-echo "gpu-e2e on $ARCH: $pass passed, $fail failed" | tee -a "$LOG"
-for x in "${failed[@]}"; do echo "  FAILED: $x" | tee -a "$LOG"; done
+done > "$CASES"
+export MOEC ARCH
+runcase() {
+  IFS='|' read -r f cfg sz <<< "$1"
+  if out=$(timeout 60 "$MOEC" run "$f" --arch "$ARCH" --sizes "$sz" $cfg 2>&1); then r=PASS; else r=FAIL; fi
+  echo "$r $(basename "$f" .mlir) [$cfg] $sz: $(echo "$out" | tail -n 1)"
+}
+export -f runcase
+xargs -d '\n' -P "$JOBS" -I{} bash -c 'runcase "$@"' _ {} < "$CASES" > "$W/results.txt"
+cat "$W/results.txt" >> "$LOG"
+pass=$(grep -c '^PASS' "$W/results.txt"); fail=$(grep -c '^FAIL' "$W/results.txt")
+echo "gpu-e2e on $ARCH: $pass passed, $fail failed of $(wc -l < "$CASES") cases" | tee -a "$LOG"
+grep '^FAIL' "$W/results.txt" | head -40 | sed 's/^/  /'
+total=$(wc -l < "$CASES")
 rm -rf "$W"
-[ "$fail" -eq 0 ]
+[ "$fail" -eq 0 ] && [ "$pass" -eq "$total" ]

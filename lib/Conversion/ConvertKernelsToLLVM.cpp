@@ -168,12 +168,21 @@ struct ConvertKernelsToLLVMPass
       configureGpuToNVVMConversionLegality(conversionTarget);
     }
     arith::populateArithToLLVMConversionPatterns(converter, patterns);
-    populateMathToLLVMConversionPatterns(converter, patterns);
+    // Math becomes LLVM intrinsics the backends lower natively (ex2.approx,
+    // v_exp_f32, abs): outrank the GPU patterns that would call libdevice or
+    // ocml, which moec does not link.
+    populateMathToLLVMConversionPatterns(converter, patterns,
+                                         /*approximateLog1p=*/true,
+                                         /*benefit=*/10);
     cf::populateControlFlowToLLVMConversionPatterns(converter, patterns);
     populateFuncToLLVMConversionPatterns(converter, patterns);
     populateFinalizeMemRefToLLVMConversionPatterns(converter, patterns);
     populateVectorToLLVMConversionPatterns(converter, patterns);
     conversionTarget.addLegalOp<gpu::GPUModuleOp>();
+    // Upstream marks these intrinsics illegal to route them to libdevice /
+    // ocml calls; both backends lower them natively (ex2.approx, v_exp_f32,
+    // abs, bit ops), and moec links no device library.
+    conversionTarget.addLegalOp<LLVM::Exp2Op, LLVM::FAbsOp, LLVM::CopySignOp>();
     if (failed(applyFullConversion(kernels, conversionTarget,
                                    std::move(patterns))))
       return signalPassFailure();

@@ -305,6 +305,8 @@ int runRunOrBench(bool bench) {
       opts.configLabel = s;
     }
   });
+  if (asyncCopy)
+    opts.configLabel += " +async-copy";
   return moec::tool::runGemm(*module, opts);
 }
 
