@@ -1,5 +1,6 @@
 # lit configuration for moec: FileCheck tests of the dialect, passes and CLI.
 import os
+import sys
 import lit.formats
 
 config.name = "moec"
@@ -14,6 +15,8 @@ config.environment["PATH"] = os.pathsep.join(
     [config.moec_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
 config.substitutions.append(("%moec_src", config.moec_src_root))
 config.substitutions.append(("%examples", os.path.join(config.moec_src_root, "examples")))
+# The Python running lit, for test drivers such as test/e2e/gemm_sweep.py.
+config.substitutions.append(("%python", sys.executable))
 
 # Which chips the comgr found at run time links (lib/Target): "comgr" when one
 # loads, "comgr-gfx90a" etc. for each ISA it knows (Debian's 2.4 stops at

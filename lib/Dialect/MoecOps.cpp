@@ -147,12 +147,17 @@ LogicalResult GemmOp::verify() {
       failed(verifyElementTypeForTarget(op, "B", bElt, *target)))
     return failure();
   ConfigAttr cfg = getConfig();
+  // The bytes GemmKernelBuilder.cpp allocates: K-contiguous A [BM][BK] and
+  // B [BN][BK] tiles and the epilogue's [BM][BN] tile, each row padded.
+  // Counting without the padding let configs through that LLVM then
+  // rejected ("local memory (73728) exceeds limit (65536)").
   MatmulTile tile{cfg.getBlockM(), cfg.getBlockN(), cfg.getBlockK(),
                   "block_m", "block_n", "block_k", aElt,
-                  cfg.getBlockM() * cfg.getBlockK() * elementBytes(aElt),
-                  cfg.getBlockK() * cfg.getBlockN() * elementBytes(bElt),
+                  paddedLdsTileBytes(cfg.getBlockM(), cfg.getBlockK(), aElt),
+                  paddedLdsTileBytes(cfg.getBlockN(), cfg.getBlockK(), bElt),
                   cfg.getEpilogue() == EpilogueKind::lds
-                      ? cfg.getBlockM() * cfg.getBlockN() * elementBytes(cElt)
+                      ? paddedLdsTileBytes(cfg.getBlockM(), cfg.getBlockN(),
+                                           cElt)
                       : 0,
                   0};
   return verifyTileForTarget(op, cfg, *target, tile);

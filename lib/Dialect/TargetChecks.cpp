@@ -11,6 +11,11 @@ int64_t moec::elementBytes(Type type) {
   return std::max<int64_t>(1, type.getIntOrFloatBitWidth() / 8);
 }
 
+int64_t moec::paddedLdsTileBytes(int64_t rows, int64_t cols, Type type) {
+  int64_t bytes = elementBytes(type);
+  return rows * (cols + kLdsRowPadBytes / bytes) * bytes;
+}
+
 bool moec::isFp8(Type type) {
   return isa<Float8E4M3FNUZType, Float8E5M2FNUZType, Float8E4M3FNType,
              Float8E5M2Type>(type);

@@ -114,9 +114,8 @@ bool moec::usesDynamicLds(const GemmKernelSpec &spec, int64_t ldsBytes) {
 
 namespace {
 
-/// Bytes of LDS row padding: breaks the power-of-two row stride that would
-/// put every lane of a column read on the same bank.
-constexpr int64_t kLdsPadBytes = 16;
+/// Bytes of LDS row padding (shared with the verifier's LDS count).
+constexpr int64_t kLdsPadBytes = kLdsRowPadBytes;
 /// Width of one global memory transaction per lane.
 constexpr int64_t kVectorBytes = 16;
 

@@ -82,7 +82,7 @@ module attributes {moec.target = #moec.target<"sm_90">, moec.async_copy} {
 // OFF-NOT: cp.async
 
 
-// The ring's row padding can push a config the verifier admits (it budgets
-// rows x block_k) over the limit; the kernel builder says so.
+// The ring's row padding counts against the limit: the verifier budgets the
+// padded rows, so such a config is refused before any kernel is built.
 // RUN: not moec compile %s --emit ptx --block-m 256 --block-n 256 --num-warps 8 --num-stages 6 2>&1 | FileCheck %s --check-prefix=TOOBIG
-// TOOBIG: error: LDS use of 245760 bytes with the 16-byte row padding (256x256x32_g8_w8_s6_wpe0_nk16_kp1_direct_async) is over sm_90's limit of 232448 bytes
+// TOOBIG: error: 'moec.gemm' op LDS use of 245760 bytes (block_m = 256, block_n = 256, block_k = 32, num_stages = 6, epilogue = direct) is over sm_90's limit of 232448 bytes
