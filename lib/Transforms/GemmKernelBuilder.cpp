@@ -720,9 +720,18 @@ FailureOr<GemmKernel> moec::buildGemmKernel(OpBuilder &b,
   int64_t lanes = (*core)->lanes();
   func.setKnownBlockSizeAttr(
       b.getDenseI32ArrayAttr({static_cast<int32_t>(lanes), 1, 1}));
-  if (spec.target->isAMDGPU() && spec.wavesPerEU > 0)
-    func->setAttr(ROCDL::ROCDLDialect::WavesPerEuAttrHelper::getNameStr(),
-                  b.getI32IntegerAttr(spec.wavesPerEU));
+  if (spec.target->isAMDGPU()) {
+    // Exactly `lanes` lanes launch. Without this the ROCDL translation
+    // declares "1,256": the backend then budgets registers for at most 256
+    // lanes (wrong for 8 or 16 waves), and the metadata's
+    // max_flat_workgroup_size ignores num_warps.
+    func->setAttr(
+        ROCDL::ROCDLDialect::FlatWorkGroupSizeAttrHelper::getNameStr(),
+        b.getStringAttr(llvm::formatv("{0},{0}", lanes).str()));
+    if (spec.wavesPerEU > 0)
+      func->setAttr(ROCDL::ROCDLDialect::WavesPerEuAttrHelper::getNameStr(),
+                    b.getI32IntegerAttr(spec.wavesPerEU));
+  }
 
   GemmBuilder builder(b, loc, spec, **core);
   int64_t ldsBytes = 0;
