@@ -173,6 +173,7 @@ private:
   Location loc;
   const GemmKernelSpec &spec;
   MatrixCore &core;
+  int64_t epiPadBytes = kLdsPadBytes; ///< row padding of the epilogue tile
 
   Value tid, M, N, K, m0, n0;
   Value biasArg, scaleAArg, scaleBArg, cArg;
@@ -516,7 +517,7 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
   // buffers, hence the barrier first), then store 16-byte row vectors.
   int64_t vec = std::min<int64_t>(kVectorBytes / elementBytes(cElt),
                                   spec.blockN);
-  int64_t padded = spec.blockN + kLdsPadBytes / elementBytes(cElt);
+  int64_t padded = spec.blockN + epiPadBytes / elementBytes(cElt);
   auto tileType = MemRefType::get(
       {spec.blockM, padded}, cElt, MemRefLayoutAttrInterface(),
       gpu::AddressSpaceAttr::get(b.getContext(),
@@ -639,16 +640,33 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func, int64_t &ldsBytes) {
 
   // LDS: one raw buffer, viewed as the A and B rings and, after the loop, as
   // the epilogue tile.
+  // The verifier limits the unpadded tiles; where the padding would push a
+  // tile that fits over the chip's LDS, the rows go unpadded (bank conflicts
+  // rather than a kernel that cannot be built).
   int64_t nbuf = spec.numLdsBuffers();
   int64_t eA = elementBytes(spec.aType), eB = elementBytes(spec.bType);
-  int64_t padA = spec.blockK + kLdsPadBytes / eA;
-  int64_t padB = spec.blockK + kLdsPadBytes / eB;
-  int64_t bytesA = llvm::alignTo(nbuf * spec.blockM * padA * eA, 16);
-  int64_t bytesB = llvm::alignTo(nbuf * spec.blockN * padB * eB, 16);
+  auto fits = [&](int64_t bytes) {
+    return spec.target->ldsBytes == 0 || bytes <= spec.target->ldsBytes;
+  };
+  int64_t padA, padB, bytesA, bytesB;
+  auto layOut = [&](int64_t padBytes) {
+    padA = spec.blockK + padBytes / eA;
+    padB = spec.blockK + padBytes / eB;
+    bytesA = llvm::alignTo(nbuf * spec.blockM * padA * eA, 16);
+    bytesB = llvm::alignTo(nbuf * spec.blockN * padB * eB, 16);
+  };
+  layOut(kLdsPadBytes);
+  if (!fits(bytesA + bytesB))
+    layOut(0);
   int64_t epiBytes = 0;
   if (spec.epilogue == EpilogueKind::lds && core.unrollsLanes()) {
     int64_t eC = elementBytes(spec.cType);
-    epiBytes = spec.blockM * (spec.blockN + kLdsPadBytes / eC) * eC;
+    auto tileBytes = [&](int64_t padBytes) {
+      return spec.blockM * (spec.blockN + padBytes / eC) * eC;
+    };
+    if (!fits(tileBytes(epiPadBytes)))
+      epiPadBytes = 0;
+    epiBytes = tileBytes(epiPadBytes);
   }
   ldsBytes = std::max(bytesA + bytesB, epiBytes);
   auto wg = gpu::AddressSpaceAttr::get(b.getContext(),
