@@ -87,6 +87,11 @@ struct ConvertKernelsToLLVMPass
       populateGpuToROCDLConversionPatterns(converter, patterns,
                                            gpu::amd::Runtime::HIP, *chipset);
       configureGpuToROCDLConversionLegality(conversionTarget);
+      // The backend expands f32 exp2 in line (v_exp_f32 with denormal
+      // scaling); upstream's legality would send it to __ocml_exp2_f32.
+      conversionTarget.addDynamicallyLegalOp<LLVM::Exp2Op>([](Operation *op) {
+        return getElementTypeOrSelf(op->getResult(0).getType()).isF32();
+      });
     } else {
       configureGpuToNVVMTypeConverter(converter);
       populateNVGPUToNVVMConversionPatterns(converter, patterns);
@@ -94,7 +99,13 @@ struct ConvertKernelsToLLVMPass
       configureGpuToNVVMConversionLegality(conversionTarget);
     }
     arith::populateArithToLLVMConversionPatterns(converter, patterns);
-    populateMathToLLVMConversionPatterns(converter, patterns);
+    // Math ops (the activations' exp2, abs, copysign) become LLVM
+    // intrinsics where the target's legality allows: the GPU-to-ROCDL/NVVM
+    // patterns would call __ocml_*/__nv_* device-library functions, which
+    // nothing links into the code object. Outrank them.
+    populateMathToLLVMConversionPatterns(converter, patterns,
+                                         /*approximateLog1p=*/true,
+                                         /*benefit=*/2);
     cf::populateControlFlowToLLVMConversionPatterns(converter, patterns);
     populateFuncToLLVMConversionPatterns(converter, patterns);
     populateFinalizeMemRefToLLVMConversionPatterns(converter, patterns);
