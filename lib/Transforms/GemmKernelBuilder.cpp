@@ -192,6 +192,7 @@ private:
   Location loc;
   const GemmKernelSpec &spec;
   MatrixCore &core;
+  int64_t epiPadBytes = kLdsPadBytes; ///< row padding of the epilogue tile
 
   Value tid, M, N, K, m0, n0;
   Value biasArg, scaleAArg, scaleBArg, cArg;
@@ -618,7 +619,7 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
   // buffers, hence the barrier first), then store 16-byte row vectors.
   int64_t vec = std::min<int64_t>(kVectorBytes / elementBytes(cElt),
                                   spec.blockN);
-  int64_t padded = spec.blockN + kLdsPadBytes / elementBytes(cElt);
+  int64_t padded = spec.blockN + epiPadBytes / elementBytes(cElt);
   auto tileType = MemRefType::get(
       {spec.blockM, padded}, cElt, MemRefLayoutAttrInterface(),
       gpu::AddressSpaceAttr::get(b.getContext(),
@@ -741,16 +742,33 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func, int64_t &ldsBytes) {
 
   // LDS: one raw buffer, viewed as the A and B rings and, after the loop, as
   // the epilogue tile.
+  // The verifier limits the unpadded tiles; where the padding would push a
+  // tile that fits over the chip's LDS, the rows go unpadded (bank conflicts
+  // rather than a kernel that cannot be built).
   int64_t nbuf = spec.numLdsBuffers();
   int64_t eA = elementBytes(spec.aType), eB = elementBytes(spec.bType);
-  int64_t padA = spec.blockK + kLdsPadBytes / eA;
-  int64_t padB = spec.blockK + kLdsPadBytes / eB;
-  int64_t bytesA = llvm::alignTo(nbuf * spec.blockM * padA * eA, 16);
-  int64_t bytesB = llvm::alignTo(nbuf * spec.blockN * padB * eB, 16);
+  auto fits = [&](int64_t bytes) {
+    return spec.target->ldsBytes == 0 || bytes <= spec.target->ldsBytes;
+  };
+  int64_t padA, padB, bytesA, bytesB;
+  auto layOut = [&](int64_t padBytes) {
+    padA = spec.blockK + padBytes / eA;
+    padB = spec.blockK + padBytes / eB;
+    bytesA = llvm::alignTo(nbuf * spec.blockM * padA * eA, 16);
+    bytesB = llvm::alignTo(nbuf * spec.blockN * padB * eB, 16);
+  };
+  layOut(kLdsPadBytes);
+  if (!fits(bytesA + bytesB))
+    layOut(0);
   int64_t epiBytes = 0;
   if (spec.epilogue == EpilogueKind::lds && core.unrollsLanes()) {
     int64_t eC = elementBytes(spec.cType);
-    epiBytes = spec.blockM * (spec.blockN + kLdsPadBytes / eC) * eC;
+    auto tileBytes = [&](int64_t padBytes) {
+      return spec.blockM * (spec.blockN + padBytes / eC) * eC;
+    };
+    if (!fits(tileBytes(epiPadBytes)))
+      epiPadBytes = 0;
+    epiBytes = tileBytes(epiPadBytes);
   }
   ldsBytes = std::max(bytesA + bytesB, epiBytes);
   auto wg = gpu::AddressSpaceAttr::get(b.getContext(),
@@ -839,9 +857,18 @@ FailureOr<GemmKernel> moec::buildGemmKernel(OpBuilder &b,
   int64_t lanes = (*core)->lanes();
   func.setKnownBlockSizeAttr(
       b.getDenseI32ArrayAttr({static_cast<int32_t>(lanes), 1, 1}));
-  if (spec.target->isAMDGPU() && spec.wavesPerEU > 0)
-    func->setAttr(ROCDL::ROCDLDialect::WavesPerEuAttrHelper::getNameStr(),
-                  b.getI32IntegerAttr(spec.wavesPerEU));
+  if (spec.target->isAMDGPU()) {
+    // Exactly `lanes` lanes launch. Without this the ROCDL translation
+    // declares "1,256": the backend then budgets registers for at most 256
+    // lanes (wrong for 8 or 16 waves), and the metadata's
+    // max_flat_workgroup_size ignores num_warps.
+    func->setAttr(
+        ROCDL::ROCDLDialect::FlatWorkGroupSizeAttrHelper::getNameStr(),
+        b.getStringAttr(llvm::formatv("{0},{0}", lanes).str()));
+    if (spec.wavesPerEU > 0)
+      func->setAttr(ROCDL::ROCDLDialect::WavesPerEuAttrHelper::getNameStr(),
+                    b.getI32IntegerAttr(spec.wavesPerEU));
+  }
 
   GemmBuilder builder(b, loc, spec, **core);
   int64_t ldsBytes = 0;
