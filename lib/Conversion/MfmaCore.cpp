@@ -25,16 +25,6 @@ using namespace moec;
 
 namespace {
 
-MatrixInputKind inputKind(Type t) {
-  if (t.isF16())
-    return MatrixInputKind::F16;
-  if (t.isBF16())
-    return MatrixInputKind::BF16;
-  if (t.isInteger(8))
-    return MatrixInputKind::I8;
-  return MatrixInputKind::FP8;
-}
-
 /// Picks a wm x wn arrangement of waves over tilesM x tilesN MFMA tiles,
 /// as square in per-wave work as divisibility allows.
 std::pair<int64_t, int64_t> arrangeWaves(int64_t waves, int64_t tilesM,
@@ -62,7 +52,7 @@ public:
     kpack = spec.kpack;
     // The largest K this family offers that the tile still divides.
     for (const MatrixInstr &mi :
-         spec.target->findMatrixInstrs(inputKind(spec.aType), nk))
+         spec.target->findMatrixInstrs(matrixInputKind(spec.aType), nk))
       if (spec.blockK % (mi.k * kpack) == 0)
         instrK = mi.k;
     int64_t laneGroups = 64 / nk;

@@ -73,7 +73,7 @@ int64_t moec::pipelinedLdsBytes(ConfigAttr config, const TargetInfo &target,
   return bytesPerStage * buffers;
 }
 
-static MatrixInputKind matrixInputKind(Type t) {
+MatrixInputKind moec::matrixInputKind(Type t) {
   if (t.isF16())
     return MatrixInputKind::F16;
   if (t.isBF16())

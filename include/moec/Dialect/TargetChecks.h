@@ -45,6 +45,10 @@ mlir::LogicalResult verifyElementTypeForTarget(mlir::Operation *op,
 int64_t pipelinedLdsBytes(ConfigAttr config, const TargetInfo &target,
                           int64_t bytesPerStage);
 
+/// The matrix-instruction input class of an element type (f16, bf16, i8,
+/// else fp8): the key into TargetInfo::findMatrixInstrs.
+MatrixInputKind matrixInputKind(mlir::Type type);
+
 /// Bytes of one element of `type` as stored in memory.
 int64_t elementBytes(mlir::Type type);
 
