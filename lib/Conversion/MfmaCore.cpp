@@ -80,10 +80,7 @@ public:
     auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
     auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); };
     auto mul = [&](Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); };
-    Value wave = arith::DivUIOp::create(b, loc, tid, c(64));
-    Value lane = arith::RemUIOp::create(b, loc, tid, c(64));
-    Value waveM = arith::DivUIOp::create(b, loc, wave, c(wn));
-    Value waveN = arith::RemUIOp::create(b, loc, wave, c(wn));
+    auto [lane, waveM, waveN] = wavePosition(b, loc, tid);
     Value laneRow = arith::RemUIOp::create(b, loc, lane, c(nk));
     Value laneGrp = arith::DivUIOp::create(b, loc, lane, c(nk));
     Value rowBaseA = add(mul(waveM, c(spec.blockM / wm)), laneRow);
@@ -136,10 +133,7 @@ public:
     auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
     auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); };
     auto mul = [&](Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); };
-    Value wave = arith::DivUIOp::create(b, loc, tid, c(64));
-    Value lane = arith::RemUIOp::create(b, loc, tid, c(64));
-    Value waveM = arith::DivUIOp::create(b, loc, wave, c(wn));
-    Value waveN = arith::RemUIOp::create(b, loc, wave, c(wn));
+    auto [lane, waveM, waveN] = wavePosition(b, loc, tid);
     Value col0 = add(mul(waveN, c(spec.blockN / wn)),
                      arith::RemUIOp::create(b, loc, lane, c(nk)));
     Value row0 = mul(waveM, c(spec.blockM / wm));
@@ -158,6 +152,18 @@ public:
   }
 
 private:
+  /// This lane's id within its wave and its wave's (row, column) in the
+  /// wm x wn wave grid; multiply and forEachElement must agree on it.
+  std::tuple<Value, Value, Value> wavePosition(OpBuilder &b, Location loc,
+                                               Value tid) const {
+    auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+    Value wave = arith::DivUIOp::create(b, loc, tid, c(64));
+    Value lane = arith::RemUIOp::create(b, loc, tid, c(64));
+    Value waveM = arith::DivUIOp::create(b, loc, wave, c(wn));
+    Value waveN = arith::RemUIOp::create(b, loc, wave, c(wn));
+    return {lane, waveM, waveN};
+  }
+
   const GemmKernelSpec &spec;
   int64_t nk = 16, kpack = 1, instrK = 0, perLane = 0, accLen = 0;
   int64_t wm = 0, wn = 0, repM = 0, repN = 0;
