@@ -50,6 +50,15 @@ for f in "$W"/*.mlir; do
     for sz in "${SHAPES[@]}"; do echo "$f|$cfg|$sz"; done
   done
 done > "$CASES"
+# --assume-aligned kernels (no element-by-element path) on shapes whose
+# leading dimensions, M included for the transposed-A files, are multiples of
+# 16 bytes, edges still inside the tiles.
+ALIGNED_SHAPES=("M=72,N=40,K=24" "M=8,N=264,K=136" "M=256,N=512,K=1024")
+for f in "$W"/*.mlir; do
+  for cfg in "${CONFIGS[@]}"; do
+    for sz in "${ALIGNED_SHAPES[@]}"; do echo "$f|$cfg --assume-aligned|$sz"; done
+  done
+done >> "$CASES"
 export MOEC ARCH
 runcase() {
   IFS='|' read -r f cfg sz <<< "$1"

@@ -3,6 +3,11 @@
 #include "moec/Conversion/MatrixCore.h"
 #include "moec/Dialect/TargetChecks.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
 using namespace mlir;
 using namespace moec;
 
@@ -36,4 +41,73 @@ moec::createMatrixCore(const GemmKernelSpec &spec, Location loc) {
                           << spec.mangle() << ")",
            failure();
   return core;
+}
+
+//===----------------------------------------------------------------------===//
+// Global access, guarded by branches
+//===----------------------------------------------------------------------===//
+
+/// Bytes of a load or store of `type` (an element or a vector of elements).
+static int64_t accessBytes(Type type) {
+  if (auto v = dyn_cast<VectorType>(type))
+    return v.getNumElements() * elementBytes(v.getElementType());
+  return elementBytes(type);
+}
+
+Value MatrixCore::globalWindow(OpBuilder &b, Location loc, Value memref,
+                               Value row, Value col) {
+  // A 1-D view from (row, col) on; its size bounds nothing (accesses carry
+  // their own validity), so it is the whole remaining array.
+  auto meta = memref::ExtractStridedMetadataOp::create(b, loc, memref);
+  Value start = arith::AddIOp::create(
+      b, loc, meta.getOffset(),
+      arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, row, meta.getStrides()[0]),
+          arith::MulIOp::create(b, loc, col, meta.getStrides()[1])));
+  Value size = arith::MulIOp::create(b, loc, meta.getSizes()[0],
+                                     meta.getStrides()[0]);
+  auto type = cast<MemRefType>(memref.getType());
+  auto viewType = MemRefType::get(
+      {ShapedType::kDynamic}, type.getElementType(),
+      StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, {1}),
+      type.getMemorySpace());
+  OpFoldResult one = b.getIndexAttr(1);
+  return memref::ReinterpretCastOp::create(b, loc, viewType,
+                                           meta.getBaseBuffer(), start,
+                                           OpFoldResult(size), one);
+}
+
+Value MatrixCore::loadGlobal(OpBuilder &b, Location loc, Value window,
+                             Type type, Value offset, Value valid) {
+  auto ifOp = scf::IfOp::create(b, loc, TypeRange{type}, valid,
+                                /*withElse=*/true);
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  Value v;
+  if (auto vt = dyn_cast<VectorType>(type))
+    v = vector::LoadOp::create(b, loc, vt, window, ValueRange{offset},
+                               /*nontemporal=*/false,
+                               llvm::MaybeAlign(accessBytes(type)));
+  else
+    v = memref::LoadOp::create(b, loc, window, ValueRange{offset});
+  scf::YieldOp::create(b, loc, v);
+  b.setInsertionPointToStart(ifOp.elseBlock());
+  scf::YieldOp::create(
+      b, loc,
+      ValueRange{arith::ConstantOp::create(b, loc, type,
+                                           cast<TypedAttr>(b.getZeroAttr(type)))});
+  return ifOp.getResult(0);
+}
+
+void MatrixCore::storeGlobal(OpBuilder &b, Location loc, Value window,
+                             Value value, Value offset, Value valid) {
+  auto ifOp = scf::IfOp::create(b, loc, valid, /*withElse=*/false);
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  if (isa<VectorType>(value.getType()))
+    vector::StoreOp::create(b, loc, value, window, ValueRange{offset},
+                            /*nontemporal=*/false,
+                            llvm::MaybeAlign(accessBytes(value.getType())));
+  else
+    memref::StoreOp::create(b, loc, value, window, ValueRange{offset});
 }

@@ -18,6 +18,9 @@
 
 #include "mlir/Dialect/AMDGPU/IR/AMDGPUDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/ROCDLDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
@@ -151,7 +154,118 @@ public:
         }
   }
 
+  // Global access through buffer instructions (Triton's AMD idiom): a
+  // buffer resource whose base is the window's first element, a 32-bit
+  // per-lane byte offset, and out-of-range offsets for invalid accesses,
+  // which the hardware's range check turns into zeros (loads) or drops
+  // (stores). No branch, no exec-mask juggling, and the resource (base and
+  // size) lives in SGPRs.
+  Value globalWindow(OpBuilder &b, Location loc, Value memref, Value row,
+                     Value col) override {
+    auto meta = memref::ExtractStridedMetadataOp::create(b, loc, memref);
+    Value elems = arith::AddIOp::create(
+        b, loc, meta.getOffset(),
+        arith::AddIOp::create(
+            b, loc, arith::MulIOp::create(b, loc, row, meta.getStrides()[0]),
+            arith::MulIOp::create(b, loc, col, meta.getStrides()[1])));
+    Type elt = cast<MemRefType>(memref.getType()).getElementType();
+    Value bytes = arith::MulIOp::create(
+        b, loc, elems,
+        arith::ConstantIndexOp::create(b, loc, elementBytes(elt)));
+    Value base = arith::AddIOp::create(
+        b, loc,
+        memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref), bytes);
+    Type i64 = b.getI64Type();
+    Value ptr = LLVM::IntToPtrOp::create(
+        b, loc, LLVM::LLVMPointerType::get(b.getContext(), 1),
+        arith::IndexCastUIOp::create(b, loc, i64, base), nullptr);
+    auto cst = [&](Type t, int64_t v) -> Value {
+      return arith::ConstantOp::create(b, loc, t, b.getIntegerAttr(t, v));
+    };
+    // Raw buffer (stride 0), every byte below kBufferRecords in range; the
+    // word-3 flags are the gfx9 family's (CDNA 1-4): 32-bit data format,
+    // components in order.
+    return ROCDL::MakeBufferRsrcOp::create(
+        b, loc, LLVM::LLVMPointerType::get(b.getContext(), 8), ptr,
+        cst(b.getI16Type(), 0), cst(i64, kBufferRecords),
+        cst(b.getI32Type(), kGfx9BufferFlags));
+  }
+
+  Value loadGlobal(OpBuilder &b, Location loc, Value window, Type type,
+                   Value offset, Value valid) override {
+    Type raw = rawType(b, type);
+    Value v = ROCDL::RawPtrBufferLoadOp::create(
+        b, loc, raw, window, byteOffset(b, loc, type, offset, valid),
+        i32(b, loc, 0), i32(b, loc, 0), nullptr, nullptr, nullptr);
+    return fromRaw(b, loc, v, type);
+  }
+
+  void storeGlobal(OpBuilder &b, Location loc, Value window, Value value,
+                   Value offset, Value valid) override {
+    Type type = value.getType();
+    ROCDL::RawPtrBufferStoreOp::create(
+        b, loc, toRaw(b, loc, value), window, byteOffset(b, loc, type, offset, valid),
+        i32(b, loc, 0), i32(b, loc, 0), nullptr, nullptr, nullptr);
+  }
+
 private:
+  /// num_records of every window: offsets below 2^31 are in range, and the
+  /// offset of an invalid access, kOutOfRange, is not.
+  static constexpr int64_t kBufferRecords = 0x7fffffff;
+  static constexpr int64_t kOutOfRange = 0x80000000;
+  static constexpr int64_t kGfx9BufferFlags = 0x27000;
+
+  static Value i32(OpBuilder &b, Location loc, int64_t v) {
+    return arith::ConstantOp::create(b, loc, b.getI32Type(),
+                                     b.getI32IntegerAttr(v));
+  }
+  /// The integer type a buffer access of `type` moves: i8/i16/i32 or
+  /// vector<n x i32> of the same size.
+  static Type rawType(OpBuilder &b, Type type) {
+    int64_t bits = 8 * (isa<VectorType>(type)
+                            ? cast<VectorType>(type).getNumElements() *
+                                  elementBytes(cast<VectorType>(type)
+                                                   .getElementType())
+                            : elementBytes(type));
+    if (bits <= 32)
+      return b.getIntegerType(bits);
+    return VectorType::get({bits / 32}, b.getI32Type());
+  }
+  static Value toRaw(OpBuilder &b, Location loc, Value v) {
+    Type raw = rawType(b, v.getType());
+    auto vt = dyn_cast<VectorType>(v.getType());
+    if (!vt)
+      return arith::BitcastOp::create(b, loc, raw, v);
+    if (isa<VectorType>(raw))
+      return vector::BitCastOp::create(b, loc, cast<VectorType>(raw), v);
+    Value one = vector::BitCastOp::create(
+        b, loc, VectorType::get({1}, raw), v); // e.g. vector<2xbf16> -> i32
+    return vector::ExtractOp::create(b, loc, one, 0);
+  }
+  static Value fromRaw(OpBuilder &b, Location loc, Value v, Type type) {
+    if (auto vt = dyn_cast<VectorType>(type)) {
+      if (!isa<VectorType>(v.getType())) // e.g. vector<2xbf16> from an i32
+        v = vector::BroadcastOp::create(
+            b, loc, VectorType::get({1}, v.getType()), v);
+      return vector::BitCastOp::create(b, loc, vt, v);
+    }
+    return arith::BitcastOp::create(b, loc, type, v);
+  }
+  /// Byte offset `offset` x element size as an i32, or kOutOfRange.
+  static Value byteOffset(OpBuilder &b, Location loc, Type type, Value offset,
+                          Value valid) {
+    Type elt = isa<VectorType>(type) ? cast<VectorType>(type).getElementType()
+                                     : type;
+    Value bytes = arith::MulIOp::create(
+        b, loc, offset, arith::ConstantIndexOp::create(b, loc, elementBytes(elt)));
+    Value off = arith::IndexCastOp::create(b, loc, b.getI32Type(), bytes);
+    return arith::SelectOp::create(
+        b, loc, valid, off,
+        arith::ConstantOp::create(
+            b, loc, b.getI32Type(),
+            b.getI32IntegerAttr(static_cast<int32_t>(kOutOfRange))));
+  }
+
   /// This lane's id within its wave and its wave's (row, column) in the
   /// wm x wn wave grid; multiply and forEachElement must agree on it.
   std::tuple<Value, Value, Value> wavePosition(OpBuilder &b, Location loc,

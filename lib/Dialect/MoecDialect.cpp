@@ -65,6 +65,14 @@ LogicalResult MoecDialect::verifyOperationAttribute(Operation *op,
       return op->emitError() << "'moec.async_copy' must be a unit attribute";
     return success();
   }
+  // `moec compile --assume-aligned`: leading dimensions are multiples of 16
+  // bytes.
+  if (attr.getName() == "moec.assume_aligned") {
+    if (!isa<UnitAttr>(attr.getValue()))
+      return op->emitError()
+             << "'moec.assume_aligned' must be a unit attribute";
+    return success();
+  }
   if (attr.getName() == kKernelDynamicLdsAttrName) {
     if (!isa<UnitAttr>(attr.getValue()))
       return op->emitError() << "'" << kKernelDynamicLdsAttrName

@@ -14,9 +14,11 @@
 //   epilogue: scale, bias, activation, convert, then either store straight
 //   from the accumulator layout (`direct`) or through LDS for wide stores.
 //
-// Tiles that lie wholly inside the matrices take unmasked 16-byte vector
-// loads; edge tiles take masked loads that read zeros outside. The decision
-// is per tile and uniform across the workgroup, so interior tiles pay nothing.
+// Global memory goes through the core's windows (MatrixCore::globalWindow):
+// every load and store carries a validity bit, so edge tiles take the same
+// code as interior ones. Where the leading dimension is a multiple of the
+// 16-byte vector, validity is per vector; otherwise per element (a uniform
+// branch, taken the same way by every workgroup).
 //
 //===----------------------------------------------------------------------===//
 
@@ -77,9 +79,18 @@ GemmKernelSpec GemmKernelSpec::get(GemmOp op, const TargetInfo &target) {
   s.scaleBPerTensor = !s.hasScaleB || isPerTensor(op.getScaleB());
   s.activation = op.getActivation();
   s.target = &target;
-  if (auto module = op->getParentOfType<ModuleOp>())
+  if (auto module = op->getParentOfType<ModuleOp>()) {
     s.asyncCopy = target.isNVPTX() && s.numStages >= 2 &&
                   module->hasAttr(kAsyncCopyAttrName);
+    s.assumeAligned = module->hasAttr(kAssumeAlignedAttrName);
+  }
+  Value operands[3] = {op.getA(), op.getB(), op.getC()};
+  for (int i = 0; i < 3; ++i) {
+    auto t = cast<MemRefType>(operands[i].getType());
+    s.ldAligned[i] = s.assumeAligned ||
+                     (!t.isDynamicDim(1) &&
+                      t.getDimSize(1) * elementBytes(t.getElementType()) % 16 == 0);
+  }
   return s;
 }
 
@@ -101,7 +112,7 @@ std::string GemmKernelSpec::mangle() const {
                        wavesPerEU, nonKDim, kpack,
                        stringifyEpilogueKind(epilogue))
              .str() +
-         (asyncCopy ? "_async" : "");
+         (asyncCopy ? "_async" : "") + (assumeAligned ? "_aligned" : "");
 }
 
 bool moec::usesDynamicLds(const GemmKernelSpec &spec, int64_t ldsBytes) {
@@ -130,6 +141,7 @@ struct OperandTile {
   Value rowBase;     ///< m0 or n0
   Value rowLimit;    ///< M or N
   int64_t vec;       ///< elements per vector load
+  bool ldAligned;    ///< leading dimension known to be a multiple of vec
 };
 
 class GemmBuilder {
@@ -153,13 +165,6 @@ private:
   Value andI(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
   Value f32(double v) {
     return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
-  }
-
-  /// Number of valid elements of a vector starting at `start` below `limit`,
-  /// clamped to [0, vec], and 0 where `rowValid` is false.
-  Value validCount(Value start, Value limit, int64_t vec, Value rowValid) {
-    Value n = minS(maxS(sub(limit, start), cst(0)), cst(vec));
-    return arith::SelectOp::create(b, loc, rowValid, n, cst(0));
   }
 
   /// Global -> registers for one K tile: the vectors this lane loads.
@@ -230,52 +235,57 @@ Value GemmBuilder::isInterior(OperandTile &t, Value k0) {
 }
 
 SmallVector<Value> GemmBuilder::loadTile(OperandTile &t, Value k0) {
+  // One window per tile, at its first element; each vector is valid or not
+  // as a whole when the leading dimension is a multiple of the vector (then
+  // the vector's extent, K or the rows, is too). Otherwise the tile goes
+  // element by element: the same offsets, one validity bit per element.
   auto vecType = VectorType::get({t.vec}, t.elt);
   int64_t perLane = slotsPerLane(t);
   int64_t total = slotsPerTile(t);
-  Value interior = isInterior(t, k0);
-
-  SmallVector<Type> types(perLane, vecType);
-  auto ifOp = scf::IfOp::create(b, loc, types, interior, /*withElse=*/true);
-  auto emitLoads = [&](bool masked) {
+  Value window = t.kContiguous
+                     ? core.globalWindow(b, loc, t.global, t.rowBase, k0)
+                     : core.globalWindow(b, loc, t.global, k0, t.rowBase);
+  Value ld = memref::DimOp::create(b, loc, t.global, 1);
+  auto emitLoads = [&](bool wholeVectors) {
     SmallVector<Value> vecs;
     for (int64_t i = 0; i < perLane; ++i) {
       Value slot = add(cst(i * core.lanes()), tid);
       if ((i + 1) * core.lanes() > total) // the last round may be partial
         slot = minS(slot, cst(total - 1));
       auto [r, c] = slotCoords(t, slot);
-      Value gRow = add(t.rowBase, r);
-      Value gK = add(k0, c);
-      SmallVector<Value> idx = t.kContiguous ? SmallVector<Value>{gRow, gK}
-                                             : SmallVector<Value>{gK, gRow};
-      if (!masked) {
-        vecs.push_back(vector::LoadOp::create(b, loc, vecType, t.global, idx,
-                                              /*nontemporal=*/false,
-                                              llvm::MaybeAlign(kVectorBytes)));
+      Value gRow = add(t.rowBase, r), gK = add(k0, c);
+      Value offset = t.kContiguous ? add(mul(r, ld), c) : add(mul(c, ld), r);
+      auto valid = [&](int64_t e) {
+        Value row = t.kContiguous || !e ? gRow : add(gRow, cst(e));
+        Value k = !t.kContiguous || !e ? gK : add(gK, cst(e));
+        return andI(cmp(arith::CmpIPredicate::slt, row, t.rowLimit),
+                    cmp(arith::CmpIPredicate::slt, k, K));
+      };
+      if (wholeVectors) {
+        vecs.push_back(
+            core.loadGlobal(b, loc, window, vecType, offset, valid(0)));
         continue;
       }
-      Value count = t.kContiguous
-                        ? validCount(gK, K, t.vec,
-                                     cmp(arith::CmpIPredicate::slt, gRow,
-                                         t.rowLimit))
-                        : validCount(gRow, t.rowLimit, t.vec,
-                                     cmp(arith::CmpIPredicate::slt, gK, K));
-      auto maskType = VectorType::get({t.vec}, b.getI1Type());
-      Value mask = vector::CreateMaskOp::create(b, loc, maskType,
-                                                ValueRange{count});
-      Value zero = arith::ConstantOp::create(
-          b, loc, vecType, b.getZeroAttr(vecType));
-      vecs.push_back(vector::MaskedLoadOp::create(b, loc, vecType, t.global,
-                                                  idx, mask, zero));
+      SmallVector<Value> elems;
+      for (int64_t e = 0; e < t.vec; ++e)
+        elems.push_back(core.loadGlobal(b, loc, window, t.elt,
+                                        add(offset, cst(e)), valid(e)));
+      vecs.push_back(vector::FromElementsOp::create(b, loc, vecType, elems));
     }
-    scf::YieldOp::create(b, loc, vecs);
+    return vecs;
   };
+  if (t.ldAligned)
+    return emitLoads(true);
+  Value aligned = cmp(arith::CmpIPredicate::eq,
+                      arith::RemUIOp::create(b, loc, ld, cst(t.vec)), cst(0));
+  SmallVector<Type> types(perLane, vecType);
+  auto ifOp = scf::IfOp::create(b, loc, types, aligned, /*withElse=*/true);
   {
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
-    emitLoads(false);
+    scf::YieldOp::create(b, loc, emitLoads(true));
     b.setInsertionPointToStart(ifOp.elseBlock());
-    emitLoads(true);
+    scf::YieldOp::create(b, loc, emitLoads(false));
   }
   return SmallVector<Value>(ifOp.getResults());
 }
@@ -596,22 +606,23 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
     return convert(applyActivation(v));
   };
 
+  Value ldc = memref::DimOp::create(b, loc, cArg, 1);
+  Value window = core.globalWindow(b, loc, cArg, m0, n0);
   if (spec.epilogue == EpilogueKind::direct || !core.unrollsLanes()) {
     // Straight from the accumulator layout: each lane stores what it holds.
-    core.forEachElement(b, loc, tid, acc,
-                        [&](OpBuilder &, Location, Value row, Value col,
-                            Value v) {
-                          Value gRow = add(m0, row), gCol = add(n0, col);
-                          Value inside =
-                              andI(cmp(arith::CmpIPredicate::slt, gRow, M),
-                                   cmp(arith::CmpIPredicate::slt, gCol, N));
-                          auto guard = scf::IfOp::create(b, loc, inside, false);
-                          OpBuilder::InsertionGuard g(b);
-                          b.setInsertionPointToStart(guard.thenBlock());
-                          memref::StoreOp::create(b, loc, finish(gRow, gCol, v),
-                                                  cArg,
-                                                  ValueRange{gRow, gCol});
-                        });
+    // The bias and scales are read at clamped indices: lanes outside the
+    // matrix compute a value that their store then drops.
+    core.forEachElement(
+        b, loc, tid, acc,
+        [&](OpBuilder &, Location, Value row, Value col, Value v) {
+          Value gRow = add(m0, row), gCol = add(n0, col);
+          Value inside = andI(cmp(arith::CmpIPredicate::slt, gRow, M),
+                              cmp(arith::CmpIPredicate::slt, gCol, N));
+          Value out = finish(minS(gRow, sub(M, cst(1))),
+                             minS(gCol, sub(N, cst(1))), v);
+          core.storeGlobal(b, loc, window, out, add(mul(row, ldc), col),
+                           inside);
+        });
     return;
   }
 
@@ -637,18 +648,13 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
       });
   gpu::BarrierOp::create(b, loc);
 
+  // Whole 16-byte row vectors where the leading dimension allows (each is
+  // then inside or outside N as a whole), else element by element.
   auto vecType = VectorType::get({vec}, cElt);
   int64_t perRow = spec.blockN / vec;
   int64_t total = spec.blockM * perRow;
   int64_t perLane = llvm::divideCeil(total, core.lanes());
-  Value ldc = memref::DimOp::create(b, loc, cArg, 1);
-  Value interior = andI(
-      andI(cmp(arith::CmpIPredicate::sle, add(m0, cst(spec.blockM)), M),
-           cmp(arith::CmpIPredicate::sle, add(n0, cst(spec.blockN)), N)),
-      cmp(arith::CmpIPredicate::eq, arith::RemUIOp::create(b, loc, ldc, cst(vec)),
-          cst(0)));
-  auto ifOp = scf::IfOp::create(b, loc, interior, /*withElse=*/true);
-  auto emitStores = [&](bool masked) {
+  auto emitStores = [&](bool wholeVectors) {
     for (int64_t i = 0; i < perLane; ++i) {
       Value slot = add(cst(i * core.lanes()), tid);
       auto body = [&] {
@@ -658,17 +664,19 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
         Value v = vector::LoadOp::create(b, loc, vecType, tile,
                                          ValueRange{row, col});
         Value gRow = add(m0, row), gCol = add(n0, col);
-        if (!masked) {
-          vector::StoreOp::create(b, loc, v, cArg, ValueRange{gRow, gCol},
-                                  false, llvm::MaybeAlign(kVectorBytes));
+        Value rowIn = cmp(arith::CmpIPredicate::slt, gRow, M);
+        Value offset = add(mul(row, ldc), col);
+        if (wholeVectors) {
+          core.storeGlobal(b, loc, window, v, offset,
+                           andI(rowIn, cmp(arith::CmpIPredicate::slt, gCol, N)));
           return;
         }
-        Value count = validCount(gCol, N, vec,
-                                 cmp(arith::CmpIPredicate::slt, gRow, M));
-        Value mask = vector::CreateMaskOp::create(
-            b, loc, VectorType::get({vec}, b.getI1Type()), ValueRange{count});
-        vector::MaskedStoreOp::create(b, loc, cArg, ValueRange{gRow, gCol},
-                                      mask, v);
+        for (int64_t e = 0; e < vec; ++e)
+          core.storeGlobal(
+              b, loc, window, vector::ExtractOp::create(b, loc, v, e),
+              add(offset, cst(e)),
+              andI(rowIn,
+                   cmp(arith::CmpIPredicate::slt, add(gCol, cst(e)), N)));
       };
       if ((i + 1) * core.lanes() <= total) {
         body();
@@ -681,12 +689,17 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
       body();
     }
   };
+  if (spec.ldAligned[2])
+    return emitStores(true);
+  Value aligned = cmp(arith::CmpIPredicate::eq,
+                      arith::RemUIOp::create(b, loc, ldc, cst(vec)), cst(0));
+  auto ifOp = scf::IfOp::create(b, loc, aligned, /*withElse=*/true);
   {
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
-    emitStores(false);
-    b.setInsertionPointToStart(ifOp.elseBlock());
     emitStores(true);
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    emitStores(false);
   }
 }
 
@@ -808,10 +821,12 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func, int64_t &ldsBytes) {
   };
   OperandTile a{aArg, ldsA, spec.aType, spec.blockM, padA, !spec.transposeA,
                 m0, M,
-                vecFor(spec.aType, spec.transposeA ? spec.blockM : spec.blockK)};
+                vecFor(spec.aType, spec.transposeA ? spec.blockM : spec.blockK),
+                spec.ldAligned[0]};
   OperandTile bt{bArg, ldsB, spec.bType, spec.blockN, padB, spec.transposeB,
                  n0, N,
-                 vecFor(spec.bType, spec.transposeB ? spec.blockK : spec.blockN)};
+                 vecFor(spec.bType, spec.transposeB ? spec.blockK : spec.blockN),
+                 spec.ldAligned[1]};
 
   SmallVector<Value> acc = kLoop(a, bt, ceilDiv(K, spec.blockK));
   epilogue(acc, raw);

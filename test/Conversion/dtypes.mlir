@@ -3,8 +3,7 @@
 // elements per lane, direct epilogue):
 //   f16  fptrunc -> v_cvt_f16_f32, 2-byte stores
 //   bf16 fptrunc -> round-to-nearest-even in integer ops on gfx90a/gfx942
-//        (v_bfe_u32 of the rounding bit, the high half stored with
-//        global_store_short_d16_hi), v_cvt_pk_bf16_f32 on gfx950
+//        (v_bfe_u32 of the rounding bit), v_cvt_pk_bf16_f32 on gfx950
 //   f32  no conversion, 4-byte stores
 //
 // RUN: moec compile %s --arch gfx942 --emit llvm | FileCheck %s --check-prefix=LLVM
@@ -50,7 +49,7 @@ func.func @f16_bf16(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xbf1
 // LLVM-LABEL:    define amdgpu_kernel void @bf16_f32_gemm(
 // LLVM:          call <4 x float> @llvm.amdgcn.mfma.f32.16x16x16bf16.1k(<4 x i16>
 // LLVM-NOT:      fptrunc
-// LLVM-COUNT-16: store float %{{[0-9]+}}, ptr addrspace(1)
+// LLVM-COUNT-16: call void @llvm.amdgcn.raw.ptr.buffer.store.i32(i32 %{{[0-9]+}}
 // LLVM-NOT:      fptrunc
 // LLVM:          ret void
 // LLVM-LABEL:    define amdgpu_kernel void @f16_bf16_gemm(
@@ -62,26 +61,26 @@ func.func @f16_bf16(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xbf1
 // ASM-LABEL:       {{^}}f16_f16_gemm:
 // ASM:             [[F16]] {{.*}}
 // ASM-COUNT-16:    v_cvt_f16_f32
-// ASM-NOT:         {{v_cvt_pk_bf16_f32|global_store_short_d16_hi|global_store_dword}}
+// ASM-NOT:         {{v_cvt_pk_bf16_f32|buffer_store_dword}}
 // ASM:             s_endpgm
 // ASM-LABEL:       {{^}}bf16_bf16_gemm:
 // ASM:             [[BF16]] {{.*}}
-// ASM-NOT:         {{v_cvt_f16_f32|global_store_dword}}
+// ASM-NOT:         {{v_cvt_f16_f32|buffer_store_dword}}
 // GFX9-COUNT-16:   v_bfe_u32
 // GFX9-NOT:        v_cvt_pk_bf16_f32
-// GFX9:            global_store_short_d16_hi
+// GFX9:            buffer_store_short
 // GFX950-COUNT-16: v_cvt_pk_bf16_f32
-// GFX950:          global_store_short
+// GFX950:          buffer_store_short
 // ASM:             s_endpgm
 // ASM-LABEL:       {{^}}bf16_f32_gemm:
 // ASM:             [[BF16]] {{.*}}
-// ASM-NOT:         {{v_cvt_f16_f32|v_cvt_pk_bf16_f32|v_bfe_u32|global_store_short}}
-// ASM-COUNT-16:    global_store_dword v
-// ASM-NOT:         {{v_cvt_f16_f32|v_cvt_pk_bf16_f32|v_bfe_u32|global_store_short}}
+// ASM-NOT:         {{v_cvt_f16_f32|v_cvt_pk_bf16_f32|v_bfe_u32|buffer_store_short}}
+// ASM-COUNT-16:    buffer_store_dword v
+// ASM-NOT:         {{v_cvt_f16_f32|v_cvt_pk_bf16_f32|v_bfe_u32|buffer_store_short}}
 // ASM:             s_endpgm
 // ASM-LABEL:       {{^}}f16_bf16_gemm:
 // ASM:             [[F16]] {{.*}}
-// ASM-NOT:         {{v_cvt_f16_f32|global_store_dword}}
+// ASM-NOT:         {{v_cvt_f16_f32|buffer_store_dword}}
 // GFX9-COUNT-16:   v_bfe_u32
 // GFX950-COUNT-16: v_cvt_pk_bf16_f32
 // ASM:             s_endpgm

@@ -2,7 +2,7 @@
 // register layout: no LDS traffic once the K loop is done, one 4-byte (f32)
 // or 2-byte (bf16) store per element. epilogue = lds parks the finished tile
 // in LDS (barrier, stores, barrier), reads it back as 16-byte rows and
-// stores those with global_store_dwordx4. Its tile, [BM][BN + 16 bytes],
+// stores those with buffer_store_dwordx4. Its tile, [BM][BN + 16 bytes],
 // may need more LDS than the K loop:
 //   64x64x16, bf16 A/B, one buffer:  (64 + 64) (16 + 8) * 2 = 6144
 //   lds epilogue, f32 C:             64 (64 + 4) * 4        = 17408
@@ -39,17 +39,19 @@ func.func @bf16out(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf
 // DIRECT:       moec.lds_bytes = 6144
 // DIRECT:       ^[[LOOP:bb[0-9]+]](%{{[0-9]+}}: i64, %{{[0-9]+}}: vector<4xf32>,
 // DIRECT:       llvm.br ^[[LOOP]](
-// DIRECT-NOT:   {{rocdl.barrier|!llvm.ptr<3>|vector<4xf32>, !llvm.ptr<1>}}
-// DIRECT:       llvm.store {{.*}} : f32, !llvm.ptr<1>
-// DIRECT-NOT:   {{rocdl.barrier|!llvm.ptr<3>|vector<4xf32>, !llvm.ptr<1>}}
+// DIRECT-NOT:   {{rocdl.barrier|!llvm.ptr<3>|buffer.store .*: vector}}
+// DIRECT:       llvm.bitcast %{{[0-9]+}} : f32 to i32
+// DIRECT:       rocdl.raw.ptr.buffer.store {{.*}} : i32
+// DIRECT-NOT:   {{rocdl.barrier|!llvm.ptr<3>|buffer.store .*: vector}}
 // DIRECT:       llvm.return
 // DIRECT-LABEL: llvm.func @bf16out_gemm(
 // DIRECT:       moec.lds_bytes = 6144
 // DIRECT:       ^[[LOOP:bb[0-9]+]](%{{[0-9]+}}: i64, %{{[0-9]+}}: vector<4xf32>,
 // DIRECT:       llvm.br ^[[LOOP]](
-// DIRECT-NOT:   {{rocdl.barrier|!llvm.ptr<3>|vector<8xbf16>, !llvm.ptr<1>}}
-// DIRECT:       llvm.store {{.*}} : bf16, !llvm.ptr<1>
-// DIRECT-NOT:   {{rocdl.barrier|!llvm.ptr<3>|vector<8xbf16>, !llvm.ptr<1>}}
+// DIRECT-NOT:   {{rocdl.barrier|!llvm.ptr<3>|buffer.store .*: vector}}
+// DIRECT:       llvm.bitcast %{{[0-9]+}} : bf16 to i16
+// DIRECT:       rocdl.raw.ptr.buffer.store {{.*}} : i16
+// DIRECT-NOT:   {{rocdl.barrier|!llvm.ptr<3>|buffer.store .*: vector}}
 // DIRECT:       llvm.return
 
 // After the back edge: barrier, the tile into LDS, barrier, 16-byte rows
@@ -58,36 +60,36 @@ func.func @bf16out(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf
 // LDS:          moec.lds_bytes = 17408
 // LDS:          ^[[LOOP:bb[0-9]+]](%{{[0-9]+}}: i64, %{{[0-9]+}}: vector<4xf32>,
 // LDS:          llvm.br ^[[LOOP]](
-// LDS-NOT:      !llvm.ptr<1>
+// LDS-NOT:      rocdl.raw.ptr.buffer
 // LDS:          rocdl.barrier
 // LDS-COUNT-16: llvm.store {{.*}} : f32, !llvm.ptr<3>
 // LDS:          rocdl.barrier
-// LDS-NOT:      !llvm.ptr<1>
+// LDS-NOT:      rocdl.raw.ptr.buffer
 // LDS:          llvm.load {{.*}} : !llvm.ptr<3> -> vector<4xf32>
-// LDS:          llvm.store {{.*}} : vector<4xf32>, !llvm.ptr<1>
+// LDS:          rocdl.raw.ptr.buffer.store {{.*}} : vector<4xi32>
 // LDS-LABEL:    llvm.func @bf16out_gemm(
 // LDS:          moec.lds_bytes = 9216
 // LDS:          ^[[LOOP:bb[0-9]+]](%{{[0-9]+}}: i64, %{{[0-9]+}}: vector<4xf32>,
 // LDS:          llvm.br ^[[LOOP]](
-// LDS-NOT:      !llvm.ptr<1>
+// LDS-NOT:      rocdl.raw.ptr.buffer
 // LDS:          rocdl.barrier
 // LDS-COUNT-16: llvm.store {{.*}} : bf16, !llvm.ptr<3>
 // LDS:          rocdl.barrier
-// LDS-NOT:      !llvm.ptr<1>
+// LDS-NOT:      rocdl.raw.ptr.buffer
 // LDS:          llvm.load {{.*}} : !llvm.ptr<3> -> vector<8xbf16>
-// LDS:          llvm.store {{.*}} : vector<8xbf16>, !llvm.ptr<1>
+// LDS:          rocdl.raw.ptr.buffer.store {{.*}} : vector<4xi32>
 
 // In the ISA (64x64x16 over 4 waves: 4 MFMAs each). The loop's own LDS
 // stores may be laid out after its MFMAs, but no LDS read is.
 // ASM-DIRECT-LABEL:    {{^}}f32out_gemm:
 // ASM-DIRECT-COUNT-4:  v_mfma
-// ASM-DIRECT-NOT:      {{v_mfma|ds_read|ds_write2?_b32|global_store_dwordx4}}
-// ASM-DIRECT-COUNT-16: global_store_dword v
-// ASM-DIRECT-NOT:      {{v_mfma|ds_read|ds_write2?_b32|global_store_dwordx4}}
+// ASM-DIRECT-NOT:      {{v_mfma|ds_read|ds_write2?_b32|buffer_store_dwordx4}}
+// ASM-DIRECT-COUNT-16: buffer_store_dword v
+// ASM-DIRECT-NOT:      {{v_mfma|ds_read|ds_write2?_b32|buffer_store_dwordx4}}
 // ASM-DIRECT:          .amdhsa_group_segment_fixed_size 6144{{$}}
 // ASM-DIRECT-LABEL:    {{^}}bf16out_gemm:
 // ASM-DIRECT-COUNT-4:  v_mfma
-// ASM-DIRECT-NOT:      {{v_mfma|ds_read|global_store_dwordx4}}
+// ASM-DIRECT-NOT:      {{v_mfma|ds_read|buffer_store_dwordx4}}
 // ASM-DIRECT:          .amdhsa_group_segment_fixed_size 6144{{$}}
 
 // ASM-LDS-LABEL:   {{^}}f32out_gemm:
@@ -97,7 +99,7 @@ func.func @bf16out(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf
 // ASM-LDS:         ds_write2_b32
 // ASM-LDS:         s_barrier
 // ASM-LDS:         ds_read_b128
-// ASM-LDS:         global_store_dwordx4
+// ASM-LDS:         buffer_store_dwordx4
 // ASM-LDS:         .amdhsa_group_segment_fixed_size 17408{{$}}
 // ASM-LDS-LABEL:   {{^}}bf16out_gemm:
 // ASM-LDS-COUNT-4: v_mfma
@@ -106,7 +108,7 @@ func.func @bf16out(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf
 // ASM-LDS:         ds_write_b16
 // ASM-LDS:         s_barrier
 // ASM-LDS:         ds_read_b128
-// ASM-LDS:         global_store_dwordx4
+// ASM-LDS:         buffer_store_dwordx4
 // ASM-LDS:         .amdhsa_group_segment_fixed_size 9216{{$}}
 
 // INSPECT-LDS: f32out_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 17408 0 0/0 64

@@ -41,16 +41,16 @@ func.func @g(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf16>) {
 // Nothing is loaded or stored to LDS before the loop, whose only iter_args
 // are the four accumulators.
 // S1-LABEL: llvm.func @g_gemm(
-// S1-NOT:  {{llvm.intr.masked.load|!llvm.ptr<1> -> vector|llvm.store .*!llvm.ptr<3>|rocdl.barrier}}
+// S1-NOT:  {{rocdl.raw.ptr.buffer.load|llvm.store .*!llvm.ptr<3>|rocdl.barrier}}
 // S1:      ^[[LOOP:bb[0-9]+]](%{{[0-9]+}}: i64, %{{[0-9]+}}: vector<4xf32>, %{{[0-9]+}}: vector<4xf32>, %{{[0-9]+}}: vector<4xf32>, %{{[0-9]+}}: vector<4xf32>):
 // S1-NOT:  rocdl.barrier
-// S1:      llvm.intr.masked.load
+// S1:      rocdl.raw.ptr.buffer.load
 // S1-NOT:  rocdl.barrier
 // S1:      llvm.store {{.*}}!llvm.ptr<3>
 // S1:      rocdl.barrier
-// S1-NOT:  {{rocdl.barrier|llvm.intr.masked.load|!llvm.ptr<1> -> vector}}
+// S1-NOT:  {{rocdl.barrier|rocdl.raw.ptr.buffer.load}}
 // S1:      rocdl.mfma
-// S1-NOT:  {{llvm.intr.masked.load|!llvm.ptr<1> -> vector}}
+// S1-NOT:  rocdl.raw.ptr.buffer.load
 // S1:      rocdl.barrier
 // S1-NOT:  rocdl.barrier
 // S1:      llvm.br ^[[LOOP]](%{{[0-9]+}}, %{{[0-9]+}}, %{{[0-9]+}}, %{{[0-9]+}}, %{{[0-9]+}} : i64, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>)
@@ -59,14 +59,14 @@ func.func @g(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf16>) {
 
 // S2-LABEL: llvm.func @g_gemm(
 // S2-NOT:  rocdl.barrier
-// S2:      llvm.intr.masked.load
+// S2:      rocdl.raw.ptr.buffer.load
 // S2-NOT:  {{llvm.store .*!llvm.ptr<3>|rocdl.barrier}}
 // S2:      ^[[LOOP:bb[0-9]+]](%{{[0-9]+}}: i64, %{{[0-9]+}}: vector<4xf32>, %{{[0-9]+}}: vector<4xf32>, %{{[0-9]+}}: vector<4xf32>, %{{[0-9]+}}: vector<4xf32>, %{{[0-9]+}}: vector<8xbf16>, %{{[0-9]+}}: vector<8xbf16>):
 // S2-NOT:  rocdl.barrier
 // S2:      llvm.store {{.*}}!llvm.ptr<3>
 // S2:      rocdl.barrier
 // S2-NOT:  {{rocdl.barrier|rocdl.mfma}}
-// S2:      llvm.intr.masked.load
+// S2:      rocdl.raw.ptr.buffer.load
 // S2-NOT:  rocdl.barrier
 // S2:      rocdl.mfma
 // S2:      rocdl.barrier
@@ -78,17 +78,17 @@ func.func @g(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf16>) {
 // Before the loop: tile 0 loaded and stored to LDS, tile 1 loaded.
 // S3-LABEL: llvm.func @g_gemm(
 // S3-NOT:  rocdl.barrier
-// S3:      llvm.intr.masked.load
+// S3:      rocdl.raw.ptr.buffer.load
 // S3:      llvm.store {{.*}}!llvm.ptr<3>
 // S3-NOT:  rocdl.barrier
-// S3:      llvm.intr.masked.load
+// S3:      rocdl.raw.ptr.buffer.load
 // S3-NOT:  {{llvm.store .*!llvm.ptr<3>|rocdl.barrier}}
 // S3:      ^[[LOOP:bb[0-9]+]](%{{[0-9]+}}: i64, %{{[0-9]+}}: vector<4xf32>, %{{[0-9]+}}: vector<4xf32>, %{{[0-9]+}}: vector<4xf32>, %{{[0-9]+}}: vector<4xf32>, %{{[0-9]+}}: vector<8xbf16>, %{{[0-9]+}}: vector<8xbf16>):
 // S3:      rocdl.barrier
 // S3-NOT:  rocdl.barrier
 // S3:      llvm.store {{.*}}!llvm.ptr<3>
 // S3-NOT:  rocdl.barrier
-// S3:      llvm.intr.masked.load
+// S3:      rocdl.raw.ptr.buffer.load
 // S3-NOT:  rocdl.barrier
 // S3:      rocdl.mfma
 // S3-NOT:  rocdl.barrier
@@ -98,11 +98,11 @@ func.func @g(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf16>) {
 
 // Tiles 0 and 1 go to LDS before the loop, tile 2 waits in registers.
 // S4-LABEL: llvm.func @g_gemm(
-// S4:      llvm.intr.masked.load
+// S4:      rocdl.raw.ptr.buffer.load
 // S4:      llvm.store {{.*}}!llvm.ptr<3>
-// S4:      llvm.intr.masked.load
+// S4:      rocdl.raw.ptr.buffer.load
 // S4:      llvm.store {{.*}}!llvm.ptr<3>
-// S4:      llvm.intr.masked.load
+// S4:      rocdl.raw.ptr.buffer.load
 // S4-NOT:  {{llvm.store .*!llvm.ptr<3>|rocdl.barrier}}
 // S4:      ^[[LOOP:bb[0-9]+]](%{{[0-9]+}}: i64, %{{[0-9]+}}: vector<4xf32>, %{{[0-9]+}}: vector<4xf32>, %{{[0-9]+}}: vector<4xf32>, %{{[0-9]+}}: vector<4xf32>, %{{[0-9]+}}: vector<8xbf16>, %{{[0-9]+}}: vector<8xbf16>):
 // S4:      rocdl.barrier

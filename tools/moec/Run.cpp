@@ -15,6 +15,7 @@
 #include "moec/Driver/Compiler.h"
 #include "moec/Runtime/KernelArgs.h"
 #include "moec/Runtime/Runtime.h"
+#include "moec/Transforms/GemmKernel.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
@@ -268,6 +269,26 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
   if (failed(problem))
     return 1;
   const GemmProblem &p = *problem;
+
+  if (module->hasAttr(GemmKernelSpec::kAssumeAlignedAttrName)) {
+    // The specialized kernel reads whole 16-byte vectors along each leading
+    // dimension; other sizes would read or write past a row.
+    auto bytes = [](Elt e) { return e == Elt::F32 ? 4 : 2; };
+    struct Ld {
+      const char *what;
+      int64_t elems, bytes;
+    } lds[] = {{p.transA ? "M (A is K x M)" : "K (A is M x K)",
+                p.transA ? p.m : p.k, bytes(p.a)},
+               {p.transB ? "K (B is N x K)" : "N (B is K x N)",
+                p.transB ? p.k : p.n, bytes(p.b)},
+               {"N (C is M x N)", p.n, bytes(p.c)}};
+    for (const Ld &ld : lds)
+      if (ld.elems * ld.bytes % 16)
+        return fail(fmt::format(
+            "--assume-aligned: the leading dimension {} = {} is {} bytes, "
+            "not a multiple of 16",
+            ld.what, ld.elems, ld.elems * ld.bytes));
+  }
 
   FailureOr<CompiledModule> compiled = compileModule(module);
   if (failed(compiled))

@@ -79,6 +79,13 @@ cl::opt<bool> asyncCopy("async-copy",
                                  "moec.async_copy on the module)"),
                         cl::sub(compileCmd), cl::sub(runCmd),
                         cl::sub(benchCmd));
+cl::opt<bool> assumeAligned(
+    "assume-aligned",
+    cl::desc("Specialize for leading dimensions (K, or M/N when transposed, "
+             "and N of C) that are multiples of 16 bytes, as Triton "
+             "specializes on divisibility by 16: no element-by-element edge "
+             "path (sets moec.assume_aligned; `run` refuses other sizes)"),
+    cl::sub(compileCmd), cl::sub(runCmd), cl::sub(benchCmd));
 
 /// One integer field of #moec.config, settable from the command line.
 struct IntOverride {
@@ -248,6 +255,9 @@ OwningOpRef<ModuleOp> loadVerifiedModule(MLIRContext &context,
   if (asyncCopy)
     (*module)->setAttr(moec::GemmKernelSpec::kAsyncCopyAttrName,
                        UnitAttr::get(&context));
+  if (assumeAligned)
+    (*module)->setAttr(moec::GemmKernelSpec::kAssumeAlignedAttrName,
+                       UnitAttr::get(&context));
   if (failed(attachTarget(*module)) || failed(applyConfigOverrides(*module)) ||
       failed(verify(*module)))
     return nullptr;
@@ -307,6 +317,8 @@ int runRunOrBench(bool bench) {
   });
   if (asyncCopy)
     opts.configLabel += " +async-copy";
+  if (assumeAligned)
+    opts.configLabel += " +aligned";
   return moec::tool::runGemm(*module, opts);
 }
 

@@ -50,6 +50,25 @@ public:
                               mlir::Value tid, mlir::ValueRange acc,
                               ElementFn fn) = 0;
 
+  /// Global memory as the skeleton addresses it: a *window* of a 2-D global
+  /// memref (inner stride 1) starting at element (row, col), and element
+  /// offsets from that start. Every access carries a validity bit: an
+  /// invalid load yields zeros and touches no memory, an invalid store is
+  /// dropped, so edge tiles need no separate path. The defaults guard each
+  /// access with a branch (a predicated access on NVIDIA); the AMD core uses
+  /// buffer instructions instead, whose range check does the masking.
+  virtual mlir::Value globalWindow(mlir::OpBuilder &b, mlir::Location loc,
+                                   mlir::Value memref, mlir::Value row,
+                                   mlir::Value col);
+  /// Loads a `type` (an element or a vector of them) at `offset` elements
+  /// into `window`. Vectors are loaded only at offsets aligned to their size.
+  virtual mlir::Value loadGlobal(mlir::OpBuilder &b, mlir::Location loc,
+                                 mlir::Value window, mlir::Type type,
+                                 mlir::Value offset, mlir::Value valid);
+  virtual void storeGlobal(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Value window, mlir::Value value,
+                           mlir::Value offset, mlir::Value valid);
+
   /// Asynchronous global -> LDS copies, for the K loop of a spec with
   /// `asyncCopy` (NVIDIA cp.async). A core that returns true here implements
   /// the three hooks below; the others are never called.

@@ -34,6 +34,15 @@ struct GemmKernelSpec {
 
   /// The module attribute that turns `asyncCopy` on.
   static constexpr llvm::StringLiteral kAsyncCopyAttrName = "moec.async_copy";
+  /// Leading dimensions of A, B and C are multiples of 16 bytes (Triton's
+  /// divisibility-16 specialization): no element-by-element edge path.
+  bool assumeAligned = false;
+  /// Per operand (A, B, C): its leading dimension is known to be a multiple
+  /// of 16 bytes, from assumeAligned or a static size in the op's types.
+  bool ldAligned[3] = {false, false, false};
+  /// The module attribute that turns `assumeAligned` on.
+  static constexpr llvm::StringLiteral kAssumeAlignedAttrName =
+      "moec.assume_aligned";
 
   static GemmKernelSpec get(GemmOp op, const TargetInfo &target);
   /// Workgroup size in lanes (1 on the host: one CPU task per workgroup).
