@@ -179,6 +179,14 @@ private:
   void copyTileAsync(OperandTile &t, Value k0, Value buf);
   /// Vector slot `i` of this lane: (row, k) of its first element in the tile.
   std::pair<Value, Value> slotCoords(OperandTile &t, Value slot);
+  /// Whether the K x rows operand `t` pairs its vectors: a lane's vectors
+  /// 2p and 2p + 1 are K rows 2k and 2k + 1 of the same columns, so that
+  /// the transposing LDS store writes two K elements at once.
+  bool pairsKRows(const OperandTile &t) const {
+    return !t.kContiguous && slotsPerTile(t) % (2 * core.lanes()) == 0;
+  }
+  /// Tile coordinates (row, k) of this lane's vector `i`.
+  std::pair<Value, Value> vectorCoords(OperandTile &t, int64_t i);
   int64_t slotsPerTile(const OperandTile &t) const {
     return t.rows * spec.blockK / t.vec;
   }
@@ -222,6 +230,22 @@ std::pair<Value, Value> GemmBuilder::slotCoords(OperandTile &t, Value slot) {
   return {r, k};
 }
 
+std::pair<Value, Value> GemmBuilder::vectorCoords(OperandTile &t, int64_t i) {
+  if (!pairsKRows(t)) {
+    Value slot = add(cst(i * core.lanes()), tid);
+    if ((i + 1) * core.lanes() > slotsPerTile(t)) // the last round may be partial
+      slot = minS(slot, cst(slotsPerTile(t) - 1));
+    return slotCoords(t, slot);
+  }
+  // Pair p of this lane: slot p * lanes + tid of a tile with half the K rows.
+  int64_t perK = t.rows / t.vec;
+  Value pair = add(cst((i / 2) * core.lanes()), tid);
+  Value k = add(mul(arith::DivUIOp::create(b, loc, pair, cst(perK)), cst(2)),
+                cst(i % 2));
+  Value r = mul(arith::RemUIOp::create(b, loc, pair, cst(perK)), cst(t.vec));
+  return {r, k};
+}
+
 Value GemmBuilder::isInterior(OperandTile &t, Value k0) {
   // Interior: the whole tile is inside the matrix and rows are 16-byte
   // aligned, so plain wide loads are safe.
@@ -241,7 +265,6 @@ SmallVector<Value> GemmBuilder::loadTile(OperandTile &t, Value k0) {
   // element by element: the same offsets, one validity bit per element.
   auto vecType = VectorType::get({t.vec}, t.elt);
   int64_t perLane = slotsPerLane(t);
-  int64_t total = slotsPerTile(t);
   Value window = t.kContiguous
                      ? core.globalWindow(b, loc, t.global, t.rowBase, k0)
                      : core.globalWindow(b, loc, t.global, k0, t.rowBase);
@@ -249,10 +272,7 @@ SmallVector<Value> GemmBuilder::loadTile(OperandTile &t, Value k0) {
   auto emitLoads = [&](bool wholeVectors) {
     SmallVector<Value> vecs;
     for (int64_t i = 0; i < perLane; ++i) {
-      Value slot = add(cst(i * core.lanes()), tid);
-      if ((i + 1) * core.lanes() > total) // the last round may be partial
-        slot = minS(slot, cst(total - 1));
-      auto [r, c] = slotCoords(t, slot);
+      auto [r, c] = vectorCoords(t, i);
       Value gRow = add(t.rowBase, r), gK = add(k0, c);
       Value offset = t.kContiguous ? add(mul(r, ld), c) : add(mul(c, ld), r);
       auto valid = [&](int64_t e) {
@@ -291,6 +311,25 @@ SmallVector<Value> GemmBuilder::loadTile(OperandTile &t, Value k0) {
 }
 
 void GemmBuilder::storeTile(OperandTile &t, Value buf, ValueRange vecs) {
+  if (pairsKRows(t)) {
+    // Vectors 2p and 2p + 1 hold K rows k, k + 1 (k even) of the same
+    // columns: transpose them into K-contiguous LDS two K elements a store.
+    auto pairType = VectorType::get({2}, t.elt);
+    for (int64_t p = 0; 2 * p < static_cast<int64_t>(vecs.size()); ++p) {
+      auto [r, k] = vectorCoords(t, 2 * p);
+      for (int64_t e = 0; e < t.vec; ++e) {
+        Value pair = vector::FromElementsOp::create(
+            b, loc, pairType,
+            ValueRange{vector::ExtractOp::create(b, loc, vecs[2 * p], e),
+                       vector::ExtractOp::create(b, loc, vecs[2 * p + 1], e)});
+        vector::StoreOp::create(b, loc, pair, t.lds,
+                                ValueRange{buf, add(r, cst(e)), k},
+                                /*nontemporal=*/false,
+                                llvm::MaybeAlign(2 * elementBytes(t.elt)));
+      }
+    }
+    return;
+  }
   int64_t total = slotsPerTile(t);
   for (auto [i, v] : llvm::enumerate(vecs)) {
     Value slot = add(cst(i * core.lanes()), tid);

@@ -81,17 +81,17 @@ func.func @bf8_fp8(%a: memref<?x?xf8E5M2FNUZ>, %b: memref<?x?xf8E4M3FNUZ>, %c: m
 // LLVM:       call void @llvm.amdgcn.raw.ptr.buffer.store.i32(i32
 
 // A K-contiguous operand goes to LDS 16 fp8 at a time; B as K x N (in
-// @bf8_fp8) byte by byte.
+// @bf8_fp8) two K elements (2 bytes) at a time.
 // KPACK1-LABEL: {{^}}fp8_fp8_gemm:
 // KPACK1-NOT:   {{ds_read_b128|ds_write_b8}}
 // KPACK1:       ds_read{{2?}}_b64
 // KPACK1-NOT:   {{ds_read_b128|ds_write_b8}}
 // KPACK1:       s_endpgm
 // KPACK1-LABEL: {{^}}bf8_fp8_gemm:
-// KPACK1-NOT:   ds_read_b128
+// KPACK1-NOT:   {{ds_read_b128|ds_write_b8}}
 // KPACK1-DAG:   ds_read{{2?}}_b64
-// KPACK1-DAG:   ds_write_b8
-// KPACK1-NOT:   ds_read_b128
+// KPACK1-DAG:   ds_write_b16
+// KPACK1-NOT:   {{ds_read_b128|ds_write_b8}}
 // KPACK1:       s_endpgm
 
 // KPACK2-LABEL: {{^}}fp8_fp8_gemm:

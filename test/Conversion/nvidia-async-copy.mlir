@@ -57,7 +57,7 @@ module attributes {moec.target = #moec.target<"sm_90">, moec.async_copy} {
 // S2: scf.for
 // S2-COUNT-2: nvgpu.device_async_copy {{.*}} : memref<?x?xf16, #gpu.address_space<global>> to memref<2x64x40xf16
 // S2-NOT: nvgpu.device_async_copy
-// S2: memref.store {{.*}} : memref<2x64x40xf16
+// S2: vector.store {{.*}} : memref<2x64x40xf16, #gpu.address_space<workgroup>>, vector<2xf16>
 // S2: nvvm.cp.async.commit.group
 
 // S3-LABEL: gpu.func @bf16_nt_gemm

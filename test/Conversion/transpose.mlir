@@ -2,10 +2,12 @@
 // global layout is K-contiguous too (A as M x K, B transposed as N x K) goes
 // to LDS as it was loaded, 16 bytes at a time; one laid out along its rows
 // (A transposed as K x M, B as K x N) is loaded 8 rows wide and transposed
-// into LDS element by element. 128x64x32 bf16 over 256 lanes: A is 512
-// vectors of 8 (2 per lane), B 256 (1 per lane), so per K tile a lane stores
-//   A as M x K: 2 vectors        A as K x M: 16 elements
-//   B as N x K: 1 vector         B as K x N:  8 elements
+// into LDS: two K elements a store where each lane holds an even number of
+// vectors (it then loads K rows 2k and 2k + 1 of the same columns), else
+// element by element. 128x64x32 bf16 over 256 lanes: A is 512 vectors of 8
+// (2 per lane), B 256 (1 per lane), so per K tile a lane stores
+//   A as M x K: 2 vectors        A as K x M: 8 pairs of K elements
+//   B as N x K: 1 vector         B as K x N: 8 elements
 //
 // RUN: moec compile %s --arch gfx942 --emit kernels | FileCheck %s --check-prefix=KERNELS
 // RUN: moec compile %s --arch gfx90a --emit kernels | FileCheck %s --check-prefix=KERNELS
@@ -57,13 +59,14 @@ func.func @tt(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf16>) 
 
 // KERNELS-LABEL:    llvm.func @tn_gemm(
 // KERNELS-NOT:      {{bf16>?}}, !llvm.ptr<3>
-// KERNELS-COUNT-24: llvm.store {{.*}} : bf16, !llvm.ptr<3>
+// KERNELS-COUNT-8:  llvm.store {{.*}} : vector<2xbf16>, !llvm.ptr<3>
+// KERNELS-COUNT-8:  llvm.store {{.*}} : bf16, !llvm.ptr<3>
 // KERNELS-NOT:      {{bf16>?}}, !llvm.ptr<3>
 // KERNELS:          llvm.return
 
 // KERNELS-LABEL:    llvm.func @tt_gemm(
 // KERNELS-NOT:      {{bf16>?}}, !llvm.ptr<3>
-// KERNELS-COUNT-16: llvm.store {{.*}} : bf16, !llvm.ptr<3>
+// KERNELS-COUNT-8:  llvm.store {{.*}} : vector<2xbf16>, !llvm.ptr<3>
 // KERNELS-NOT:      {{bf16>?}}, !llvm.ptr<3>
 // KERNELS:          llvm.store {{.*}} : vector<8xbf16>, !llvm.ptr<3>
 // KERNELS-NOT:      {{bf16>?}}, !llvm.ptr<3>
@@ -83,9 +86,12 @@ func.func @tt(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf16>) 
 // ASM:       ds_write_b16
 // ASM-NOT:   ds_write_b128
 // ASM:       s_endpgm
+// A's K pairs are 4-byte LDS stores (LLVM may pair those into ds_write2_b32).
 // ASM-LABEL: {{^}}tt_gemm:
+// ASM-NOT:   ds_write_b16
 // ASM-DAG:   ds_write_b128
-// ASM-DAG:   ds_write_b16
+// ASM-DAG:   ds_write{{2?}}_b32
+// ASM-NOT:   ds_write_b16
 // ASM:       s_endpgm
 
 // NOSPILL: nn_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 15360 0 0/0 64
