@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "moec/Conversion/MatrixCore.h"
+#include "moec/Transforms/LdsLayout.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -48,10 +49,17 @@ public:
         OpBuilder::InsertionGuard g(b);
         b.setInsertionPointToStart(kLoop.getBody());
         Value k = kLoop.getInductionVar();
-        Value a = toF32(b, loc, memref::LoadOp::create(b, loc, ldsA,
-                                                       ValueRange{buf, i, k}));
-        Value w = toF32(b, loc, memref::LoadOp::create(b, loc, ldsB,
-                                                       ValueRange{buf, j, k}));
+        // The GPU's swizzled layout, so host runs check it.
+        Value a = toF32(
+            b, loc,
+            memref::LoadOp::create(
+                b, loc, ldsA,
+                ValueRange{buf, i, swizzledLdsCol(b, loc, ldsA, i, k)}));
+        Value w = toF32(
+            b, loc,
+            memref::LoadOp::create(
+                b, loc, ldsB,
+                ValueRange{buf, j, swizzledLdsCol(b, loc, ldsB, j, k)}));
         Value sum = arith::AddFOp::create(
             b, loc, kLoop.getRegionIterArgs()[0],
             arith::MulFOp::create(b, loc, a, w));

@@ -6,6 +6,8 @@
 // (l % nonkdim) of A and of B^T from LDS (one ds_read_b64 at kpack 1 for
 // 16-bit types, one ds_read_b128 at kpack 2) and issues kpack MFMAs.
 // Since A and B see the same K permutation, the dot product is unchanged.
+// The reads go through the LDS swizzle (LdsLayout.h) one 16-byte chunk at a
+// time; only gfx950's 32-byte f8f6f4 fragments take two.
 //
 // Accumulator layout (CDNA ISA guide, "dependent MFMA layouts"):
 //   16x16: lane l, register r -> row 4 (l / 16) + r, column l % 16
@@ -15,6 +17,7 @@
 
 #include "moec/Conversion/MatrixCore.h"
 #include "moec/Dialect/TargetChecks.h"
+#include "moec/Transforms/LdsLayout.h"
 
 #include "mlir/Dialect/AMDGPU/IR/AMDGPUDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -94,14 +97,34 @@ public:
 
     auto loadFrags = [&](Value lds, Type elt, Value rowBase, int64_t reps) {
       auto t = VectorType::get({fragLen}, elt);
-      int64_t align = fragLen * elementBytes(elt);
+      // The fragment starts fragLen-aligned: pieces of up to one chunk each
+      // stay inside their chunk.
+      LdsSwizzle swz = LdsSwizzle::get(lds);
+      int64_t piece = swz.isIdentity()
+                          ? fragLen
+                          : std::min<int64_t>(fragLen, swz.chunkElems);
+      auto pieceType = VectorType::get({piece}, elt);
+      int64_t align = std::min<int64_t>(piece * elementBytes(elt), 16);
       return [=, &b](Value kOff) {
         SmallVector<SmallVector<Value>> out;
         for (int64_t i = 0; i < reps; ++i) {
           Value row = add(rowBase, c(i * nk));
-          Value whole = vector::LoadOp::create(
-              b, loc, t, lds, ValueRange{buf, row, add(kOff, laneK)}, false,
-              llvm::MaybeAlign(std::min<int64_t>(align, 16)));
+          Value k = add(kOff, laneK);
+          auto load = [&](int64_t at) {
+            return vector::LoadOp::create(
+                b, loc, pieceType, lds,
+                ValueRange{buf, row, swz.col(b, loc, row, add(k, c(at)))},
+                false, llvm::MaybeAlign(align));
+          };
+          Value whole;
+          if (piece == fragLen) {
+            whole = load(0);
+          } else {
+            whole = arith::ConstantOp::create(b, loc, t, b.getZeroAttr(t));
+            for (int64_t at = 0; at < fragLen; at += piece)
+              whole = vector::InsertStridedSliceOp::create(b, loc, load(at),
+                                                           whole, {at}, {1});
+          }
           SmallVector<Value> parts;
           for (int64_t p = 0; p < kpack; ++p)
             parts.push_back(kpack == 1 ? whole

@@ -22,16 +22,17 @@
 //     tiles at once (lanes 16-31 point at n + 8).
 //   C/D 16x8 f32: reg (r, c) = (row g + 8 r, col 2t + c), r, c in {0, 1}.
 //
-// ldmatrix needs each 8-element row (16 bytes) 16-byte aligned: the LDS row
-// stride is (block_k + 8) x 2 bytes with block_k a multiple of 16, and the
-// k offsets are multiples of 8 elements, so every row start is. The 16-byte
-// pad also puts the eight rows of one 8x8 matrix in eight different 16-byte
-// bank groups, so ldmatrix is conflict-free.
+// ldmatrix needs each 8-element row (16 bytes) 16-byte aligned: LDS rows are
+// block_k x 2 bytes with block_k a multiple of 16 and the k offsets are
+// multiples of 8 elements, so every row is one whole swizzle chunk
+// (LdsLayout.h). The swizzle puts the eight rows of one 8x8 matrix in eight
+// different 16-byte bank groups, so ldmatrix is conflict-free.
 //
 //===----------------------------------------------------------------------===//
 
 #include "moec/Conversion/MatrixCore.h"
 #include "moec/Dialect/TargetChecks.h"
+#include "moec/Transforms/LdsLayout.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -129,7 +130,9 @@ public:
     auto ldmatrix = [&](Value lds, Value row, Value k, int64_t tiles) {
       auto t = VectorType::get({tiles, 2}, elt);
       return nvgpu::LdMatrixOp::create(b, loc, t, lds,
-                                       ValueRange{buf, row, k},
+                                       ValueRange{buf, row,
+                                                  swizzledLdsCol(b, loc, lds,
+                                                                 row, k)},
                                        /*transpose=*/false,
                                        static_cast<uint32_t>(tiles))
           .getResult();

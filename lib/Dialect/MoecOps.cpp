@@ -148,16 +148,13 @@ LogicalResult GemmOp::verify() {
     return failure();
   ConfigAttr cfg = getConfig();
   // The bytes GemmKernelBuilder.cpp allocates: K-contiguous A [BM][BK] and
-  // B [BN][BK] tiles and the epilogue's [BM][BN] tile, each row padded.
-  // Counting without the padding let configs through that LLVM then
-  // rejected ("local memory (73728) exceeds limit (65536)").
+  // B [BN][BK] tiles and the epilogue's [BM][BN] tile, unpadded (swizzled).
   MatmulTile tile{cfg.getBlockM(), cfg.getBlockN(), cfg.getBlockK(),
                   "block_m", "block_n", "block_k", aElt,
-                  paddedLdsTileBytes(cfg.getBlockM(), cfg.getBlockK(), aElt),
-                  paddedLdsTileBytes(cfg.getBlockN(), cfg.getBlockK(), bElt),
+                  ldsTileBytes(cfg.getBlockM(), cfg.getBlockK(), aElt),
+                  ldsTileBytes(cfg.getBlockN(), cfg.getBlockK(), bElt),
                   cfg.getEpilogue() == EpilogueKind::lds
-                      ? paddedLdsTileBytes(cfg.getBlockM(), cfg.getBlockN(),
-                                           cElt)
+                      ? ldsTileBytes(cfg.getBlockM(), cfg.getBlockN(), cElt)
                       : 0,
                   0};
   return verifyTileForTarget(op, cfg, *target, tile);

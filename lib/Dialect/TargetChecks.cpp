@@ -11,9 +11,8 @@ int64_t moec::elementBytes(Type type) {
   return std::max<int64_t>(1, type.getIntOrFloatBitWidth() / 8);
 }
 
-int64_t moec::paddedLdsTileBytes(int64_t rows, int64_t cols, Type type) {
-  int64_t bytes = elementBytes(type);
-  return rows * (cols + kLdsRowPadBytes / bytes) * bytes;
+int64_t moec::ldsTileBytes(int64_t rows, int64_t cols, Type type) {
+  return rows * cols * elementBytes(type);
 }
 
 bool moec::isFp8(Type type) {

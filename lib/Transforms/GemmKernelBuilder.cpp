@@ -25,6 +25,7 @@
 #include "moec/Conversion/MatrixCore.h"
 #include "moec/Dialect/TargetChecks.h"
 #include "moec/Transforms/GemmKernel.h"
+#include "moec/Transforms/LdsLayout.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -125,18 +126,15 @@ bool moec::usesDynamicLds(const GemmKernelSpec &spec, int64_t ldsBytes) {
 
 namespace {
 
-/// Bytes of LDS row padding (shared with the verifier's LDS count).
-constexpr int64_t kLdsPadBytes = kLdsRowPadBytes;
 /// Width of one global memory transaction per lane.
 constexpr int64_t kVectorBytes = 16;
 
 /// One operand's journey from global memory to its LDS tile.
 struct OperandTile {
   Value global;      ///< 2-D memref in global memory
-  Value lds;         ///< [buffers][rows][BK + pad] view of LDS
+  Value lds;         ///< [buffers][rows][BK] view of LDS (LdsLayout.h)
   Type elt;
   int64_t rows;      ///< BM for A, BN for B
-  int64_t paddedK;   ///< BK + pad
   bool kContiguous;  ///< global layout is rows x K (else K x rows)
   Value rowBase;     ///< m0 or n0
   Value rowLimit;    ///< M or N
@@ -205,7 +203,6 @@ private:
   Location loc;
   const GemmKernelSpec &spec;
   MatrixCore &core;
-  int64_t epiPadBytes = kLdsPadBytes; ///< row padding of the epilogue tile
 
   Value tid, M, N, K, m0, n0;
   Value biasArg, scaleAArg, scaleBArg, cArg;
@@ -322,10 +319,12 @@ void GemmBuilder::storeTile(OperandTile &t, Value buf, ValueRange vecs) {
             b, loc, pairType,
             ValueRange{vector::ExtractOp::create(b, loc, vecs[2 * p], e),
                        vector::ExtractOp::create(b, loc, vecs[2 * p + 1], e)});
-        vector::StoreOp::create(b, loc, pair, t.lds,
-                                ValueRange{buf, add(r, cst(e)), k},
-                                /*nontemporal=*/false,
-                                llvm::MaybeAlign(2 * elementBytes(t.elt)));
+        // k is even: the pair stays inside one swizzle chunk.
+        Value row = add(r, cst(e));
+        vector::StoreOp::create(
+            b, loc, pair, t.lds,
+            ValueRange{buf, row, swizzledLdsCol(b, loc, t.lds, row, k)},
+            /*nontemporal=*/false, llvm::MaybeAlign(2 * elementBytes(t.elt)));
       }
     }
     return;
@@ -336,16 +335,20 @@ void GemmBuilder::storeTile(OperandTile &t, Value buf, ValueRange vecs) {
     auto emitStore = [&] {
       auto [r, c] = slotCoords(t, slot);
       if (t.kContiguous) {
-        vector::StoreOp::create(b, loc, v, t.lds, ValueRange{buf, r, c},
-                                /*nontemporal=*/false,
-                                llvm::MaybeAlign(kVectorBytes));
+        // c is chunk-aligned: the vector is one swizzle chunk.
+        vector::StoreOp::create(
+            b, loc, v, t.lds,
+            ValueRange{buf, r, swizzledLdsCol(b, loc, t.lds, r, c)},
+            /*nontemporal=*/false, llvm::MaybeAlign(kVectorBytes));
         return;
       }
       // The global layout runs along rows: transpose into K-contiguous LDS.
       for (int64_t e = 0; e < t.vec; ++e) {
         Value x = vector::ExtractOp::create(b, loc, v, e);
-        memref::StoreOp::create(b, loc, x, t.lds,
-                                ValueRange{buf, add(r, cst(e)), c});
+        Value row = add(r, cst(e));
+        memref::StoreOp::create(
+            b, loc, x, t.lds,
+            ValueRange{buf, row, swizzledLdsCol(b, loc, t.lds, row, c)});
       }
     };
     if ((static_cast<int64_t>(i) + 1) * core.lanes() <= total) {
@@ -385,8 +388,9 @@ void GemmBuilder::copyTileLooped(OperandTile &t, Value k0, Value buf) {
                          ValueRange{arith::ConstantOp::create(
                              b, loc, t.elt, b.getZeroAttr(t.elt))});
   }
-  memref::StoreOp::create(b, loc, ifOp.getResult(0), t.lds,
-                          ValueRange{buf, r, c});
+  memref::StoreOp::create(
+      b, loc, ifOp.getResult(0), t.lds,
+      ValueRange{buf, r, swizzledLdsCol(b, loc, t.lds, r, c)});
 }
 
 void GemmBuilder::copyTileAsync(OperandTile &t, Value k0, Value buf) {
@@ -404,7 +408,9 @@ void GemmBuilder::copyTileAsync(OperandTile &t, Value k0, Value buf) {
     auto emitCopy = [&] {
       auto [r, c] = slotCoords(t, slot);
       core.asyncCopy(b, loc, t.global, ValueRange{add(t.rowBase, r), add(k0, c)},
-                     t.lds, ValueRange{buf, r, c}, t.vec);
+                     t.lds,
+                     ValueRange{buf, r, swizzledLdsCol(b, loc, t.lds, r, c)},
+                     t.vec);
     };
     if ((i + 1) * core.lanes() <= total) {
       emitCopy();
@@ -669,9 +675,8 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
   // buffers, hence the barrier first), then store 16-byte row vectors.
   int64_t vec = std::min<int64_t>(kVectorBytes / elementBytes(cElt),
                                   spec.blockN);
-  int64_t padded = spec.blockN + epiPadBytes / elementBytes(cElt);
   auto tileType = MemRefType::get(
-      {spec.blockM, padded}, cElt, MemRefLayoutAttrInterface(),
+      {spec.blockM, spec.blockN}, cElt, MemRefLayoutAttrInterface(),
       gpu::AddressSpaceAttr::get(b.getContext(),
                                  gpu::AddressSpace::Workgroup));
   gpu::BarrierOp::create(b, loc);
@@ -682,8 +687,9 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
       [&](OpBuilder &, Location, Value row, Value col, Value v) {
         Value gRow = minS(add(m0, row), sub(M, cst(1)));
         Value gCol = minS(add(n0, col), sub(N, cst(1)));
-        memref::StoreOp::create(b, loc, finish(gRow, gCol, v), tile,
-                                ValueRange{row, col});
+        memref::StoreOp::create(
+            b, loc, finish(gRow, gCol, v), tile,
+            ValueRange{row, swizzledLdsCol(b, loc, tile, row, col)});
       });
   gpu::BarrierOp::create(b, loc);
 
@@ -700,8 +706,10 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
         Value row = arith::DivUIOp::create(b, loc, slot, cst(perRow));
         Value col =
             mul(arith::RemUIOp::create(b, loc, slot, cst(perRow)), cst(vec));
-        Value v = vector::LoadOp::create(b, loc, vecType, tile,
-                                         ValueRange{row, col});
+        // col is chunk-aligned: the vector is one swizzle chunk.
+        Value v = vector::LoadOp::create(
+            b, loc, vecType, tile,
+            ValueRange{row, swizzledLdsCol(b, loc, tile, row, col)});
         Value gRow = add(m0, row), gCol = add(n0, col);
         Value rowIn = cmp(arith::CmpIPredicate::slt, gRow, M);
         Value offset = add(mul(row, ldc), col);
@@ -793,35 +801,15 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func, int64_t &ldsBytes) {
                                                          : ValueRange{});
 
   // LDS: one raw buffer, viewed as the A and B rings and, after the loop, as
-  // the epilogue tile.
-  // The verifier limits the unpadded tiles; where the padding would push a
-  // tile that fits over the chip's LDS, the rows go unpadded (bank conflicts
-  // rather than a kernel that cannot be built).
+  // the epilogue tile. Tiles are unpadded and swizzled (LdsLayout.h): the
+  // bytes the verifier counts.
   int64_t nbuf = spec.numLdsBuffers();
   int64_t eA = elementBytes(spec.aType), eB = elementBytes(spec.bType);
-  auto fits = [&](int64_t bytes) {
-    return spec.target->ldsBytes == 0 || bytes <= spec.target->ldsBytes;
-  };
-  int64_t padA, padB, bytesA, bytesB;
-  auto layOut = [&](int64_t padBytes) {
-    padA = spec.blockK + padBytes / eA;
-    padB = spec.blockK + padBytes / eB;
-    bytesA = llvm::alignTo(nbuf * spec.blockM * padA * eA, 16);
-    bytesB = llvm::alignTo(nbuf * spec.blockN * padB * eB, 16);
-  };
-  layOut(kLdsPadBytes);
-  if (!fits(bytesA + bytesB))
-    layOut(0);
+  int64_t bytesA = llvm::alignTo(nbuf * spec.blockM * spec.blockK * eA, 16);
+  int64_t bytesB = llvm::alignTo(nbuf * spec.blockN * spec.blockK * eB, 16);
   int64_t epiBytes = 0;
-  if (spec.epilogue == EpilogueKind::lds && core.unrollsLanes()) {
-    int64_t eC = elementBytes(spec.cType);
-    auto tileBytes = [&](int64_t padBytes) {
-      return spec.blockM * (spec.blockN + padBytes / eC) * eC;
-    };
-    if (!fits(tileBytes(epiPadBytes)))
-      epiPadBytes = 0;
-    epiBytes = tileBytes(epiPadBytes);
-  }
+  if (spec.epilogue == EpilogueKind::lds && core.unrollsLanes())
+    epiBytes = spec.blockM * spec.blockN * elementBytes(spec.cType);
   ldsBytes = std::max(bytesA + bytesB, epiBytes);
   auto wg = gpu::AddressSpaceAttr::get(b.getContext(),
                                        gpu::AddressSpace::Workgroup);
@@ -846,23 +834,23 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func, int64_t &ldsBytes) {
         LLVM::LLVMDialect::getAlignAttrName(),
         b.getI64IntegerAttr(kVectorBytes));
   }
-  auto ringType = [&](int64_t rows, int64_t padded, Type elt) {
-    return MemRefType::get({nbuf, rows, padded}, elt,
+  auto ringType = [&](int64_t rows, Type elt) {
+    return MemRefType::get({nbuf, rows, spec.blockK}, elt,
                            MemRefLayoutAttrInterface(), wg);
   };
-  Value ldsA = memref::ViewOp::create(b, loc, ringType(spec.blockM, padA, spec.aType),
+  Value ldsA = memref::ViewOp::create(b, loc, ringType(spec.blockM, spec.aType),
                                       raw, cst(0), ValueRange{});
-  Value ldsB = memref::ViewOp::create(b, loc, ringType(spec.blockN, padB, spec.bType),
+  Value ldsB = memref::ViewOp::create(b, loc, ringType(spec.blockN, spec.bType),
                                       raw, cst(bytesA), ValueRange{});
 
   auto vecFor = [&](Type elt, int64_t contiguousExtent) {
     return std::min<int64_t>(kVectorBytes / elementBytes(elt), contiguousExtent);
   };
-  OperandTile a{aArg, ldsA, spec.aType, spec.blockM, padA, !spec.transposeA,
+  OperandTile a{aArg, ldsA, spec.aType, spec.blockM, !spec.transposeA,
                 m0, M,
                 vecFor(spec.aType, spec.transposeA ? spec.blockM : spec.blockK),
                 spec.ldAligned[0]};
-  OperandTile bt{bArg, ldsB, spec.bType, spec.blockN, padB, spec.transposeB,
+  OperandTile bt{bArg, ldsB, spec.bType, spec.blockN, spec.transposeB,
                  n0, N,
                  vecFor(spec.bType, spec.transposeB ? spec.blockK : spec.blockN),
                  spec.ldAligned[1]};
@@ -928,12 +916,11 @@ FailureOr<GemmKernel> moec::buildGemmKernel(OpBuilder &b,
   int64_t ldsBytes = 0;
   if (failed(builder.build(func, ldsBytes)))
     return failure();
-  // The verifier's estimate leaves out the row padding; a config that fits
-  // only without it is refused here rather than at launch.
+  // The verifier counts the same unpadded tiles; this catches a drift
+  // between the two (alignment, a new buffer) before LLVM or the launch does.
   if (spec.target->ldsBytes && ldsBytes > spec.target->ldsBytes) {
     func.erase();
-    return emitError(loc) << "LDS use of " << ldsBytes
-                          << " bytes with the 16-byte row padding ("
+    return emitError(loc) << "LDS use of " << ldsBytes << " bytes ("
                           << spec.mangle() << ") is over "
                           << spec.target->chip << "'s limit of "
                           << spec.target->ldsBytes << " bytes",

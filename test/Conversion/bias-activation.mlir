@@ -125,9 +125,9 @@ func.func @gelu_tanh(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?x
 // ASM:          .Lfunc_end5:
 
 // Six code objects' kernels, none spilling.
-// NOSPILL: plain_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 10240 0 0/0 64
-// NOSPILL: bias_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 10240 0 0/0 64
-// NOSPILL: relu_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 10240 0 0/0 64
-// NOSPILL: silu_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 10240 0 0/0 64
-// NOSPILL: gelu_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 10240 0 0/0 64
-// NOSPILL: gelu_tanh_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 10240 0 0/0 64
+// NOSPILL: plain_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 8192 0 0/0 64
+// NOSPILL: bias_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 8192 0 0/0 64
+// NOSPILL: relu_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 8192 0 0/0 64
+// NOSPILL: silu_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 8192 0 0/0 64
+// NOSPILL: gelu_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 8192 0 0/0 64
+// NOSPILL: gelu_tanh_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 8192 0 0/0 64

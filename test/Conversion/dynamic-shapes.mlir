@@ -95,5 +95,5 @@ func.func @dyn_mnk(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf
 // ALIGNED-NOT:   buffer_load_ushort
 // ALIGNED:       .Lfunc_end1:
 
-// NOSPILL: dyn_m_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 15360 0 0/0 64
-// NOSPILL: dyn_mnk_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 15360 0 0/0 64
+// NOSPILL: dyn_m_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 12288 0 0/0 64
+// NOSPILL: dyn_mnk_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 12288 0 0/0 64

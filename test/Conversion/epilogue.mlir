@@ -2,11 +2,11 @@
 // register layout: no LDS traffic once the K loop is done, one 4-byte (f32)
 // or 2-byte (bf16) store per element. epilogue = lds parks the finished tile
 // in LDS (barrier, stores, barrier), reads it back as 16-byte rows and
-// stores those with buffer_store_dwordx4. Its tile, [BM][BN + 16 bytes],
-// may need more LDS than the K loop:
-//   64x64x16, bf16 A/B, one buffer:  (64 + 64) (16 + 8) * 2 = 6144
-//   lds epilogue, f32 C:             64 (64 + 4) * 4        = 17408
-//   lds epilogue, bf16 C:            64 (64 + 8) * 2        = 9216
+// stores those with buffer_store_dwordx4. Its tile, [BM][BN] (swizzled like
+// the K loop's, unpadded), may need more LDS than the K loop:
+//   64x64x16, bf16 A/B, one buffer:  (64 + 64) 16 * 2 = 4096
+//   lds epilogue, f32 C:             64 * 64 * 4      = 16384
+//   lds epilogue, bf16 C:            64 * 64 * 2      = 8192
 //
 // RUN: moec compile %s --arch gfx942 --epilogue direct --emit kernels | FileCheck %s --check-prefix=DIRECT
 // RUN: moec compile %s --arch gfx942 --epilogue lds --emit kernels | FileCheck %s --check-prefix=LDS
@@ -36,7 +36,7 @@ func.func @bf16out(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf
 
 // After the K loop's back edge: no barrier, no LDS access, element stores.
 // DIRECT-LABEL: llvm.func @f32out_gemm(
-// DIRECT:       moec.lds_bytes = 6144
+// DIRECT:       moec.lds_bytes = 4096
 // DIRECT:       ^[[LOOP:bb[0-9]+]](%{{[0-9]+}}: i64, %{{[0-9]+}}: vector<4xf32>,
 // DIRECT:       llvm.br ^[[LOOP]](
 // DIRECT-NOT:   {{rocdl.barrier|!llvm.ptr<3>|buffer.store .*: vector}}
@@ -45,7 +45,7 @@ func.func @bf16out(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf
 // DIRECT-NOT:   {{rocdl.barrier|!llvm.ptr<3>|buffer.store .*: vector}}
 // DIRECT:       llvm.return
 // DIRECT-LABEL: llvm.func @bf16out_gemm(
-// DIRECT:       moec.lds_bytes = 6144
+// DIRECT:       moec.lds_bytes = 4096
 // DIRECT:       ^[[LOOP:bb[0-9]+]](%{{[0-9]+}}: i64, %{{[0-9]+}}: vector<4xf32>,
 // DIRECT:       llvm.br ^[[LOOP]](
 // DIRECT-NOT:   {{rocdl.barrier|!llvm.ptr<3>|buffer.store .*: vector}}
@@ -57,7 +57,7 @@ func.func @bf16out(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf
 // After the back edge: barrier, the tile into LDS, barrier, 16-byte rows
 // out of LDS into 16-byte global stores.
 // LDS-LABEL:    llvm.func @f32out_gemm(
-// LDS:          moec.lds_bytes = 17408
+// LDS:          moec.lds_bytes = 16384
 // LDS:          ^[[LOOP:bb[0-9]+]](%{{[0-9]+}}: i64, %{{[0-9]+}}: vector<4xf32>,
 // LDS:          llvm.br ^[[LOOP]](
 // LDS-NOT:      rocdl.raw.ptr.buffer
@@ -68,7 +68,7 @@ func.func @bf16out(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf
 // LDS:          llvm.load {{.*}} : !llvm.ptr<3> -> vector<4xf32>
 // LDS:          rocdl.raw.ptr.buffer.store {{.*}} : vector<4xi32>
 // LDS-LABEL:    llvm.func @bf16out_gemm(
-// LDS:          moec.lds_bytes = 9216
+// LDS:          moec.lds_bytes = 8192
 // LDS:          ^[[LOOP:bb[0-9]+]](%{{[0-9]+}}: i64, %{{[0-9]+}}: vector<4xf32>,
 // LDS:          llvm.br ^[[LOOP]](
 // LDS-NOT:      rocdl.raw.ptr.buffer
@@ -86,21 +86,21 @@ func.func @bf16out(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf
 // ASM-DIRECT-NOT:      {{v_mfma|ds_read|ds_write2?_b32|buffer_store_dwordx4}}
 // ASM-DIRECT-COUNT-16: buffer_store_dword v
 // ASM-DIRECT-NOT:      {{v_mfma|ds_read|ds_write2?_b32|buffer_store_dwordx4}}
-// ASM-DIRECT:          .amdhsa_group_segment_fixed_size 6144{{$}}
+// ASM-DIRECT:          .amdhsa_group_segment_fixed_size 4096{{$}}
 // ASM-DIRECT-LABEL:    {{^}}bf16out_gemm:
 // ASM-DIRECT-COUNT-4:  v_mfma
 // ASM-DIRECT-NOT:      {{v_mfma|ds_read|buffer_store_dwordx4}}
-// ASM-DIRECT:          .amdhsa_group_segment_fixed_size 6144{{$}}
+// ASM-DIRECT:          .amdhsa_group_segment_fixed_size 4096{{$}}
 
 // ASM-LDS-LABEL:   {{^}}f32out_gemm:
 // ASM-LDS-COUNT-4: v_mfma
 // ASM-LDS-NOT:     v_mfma
 // ASM-LDS:         s_barrier
-// ASM-LDS:         ds_write2_b32
+// ASM-LDS:         ds_write_b32
 // ASM-LDS:         s_barrier
 // ASM-LDS:         ds_read_b128
 // ASM-LDS:         buffer_store_dwordx4
-// ASM-LDS:         .amdhsa_group_segment_fixed_size 17408{{$}}
+// ASM-LDS:         .amdhsa_group_segment_fixed_size 16384{{$}}
 // ASM-LDS-LABEL:   {{^}}bf16out_gemm:
 // ASM-LDS-COUNT-4: v_mfma
 // ASM-LDS-NOT:     v_mfma
@@ -109,9 +109,9 @@ func.func @bf16out(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf
 // ASM-LDS:         s_barrier
 // ASM-LDS:         ds_read_b128
 // ASM-LDS:         buffer_store_dwordx4
-// ASM-LDS:         .amdhsa_group_segment_fixed_size 9216{{$}}
+// ASM-LDS:         .amdhsa_group_segment_fixed_size 8192{{$}}
 
-// INSPECT-LDS: f32out_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 17408 0 0/0 64
-// INSPECT-LDS: bf16out_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 9216 0 0/0 64
-// INSPECT-DIRECT: f32out_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 6144 0 0/0 64
-// INSPECT-DIRECT: bf16out_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 6144 0 0/0 64
+// INSPECT-LDS: f32out_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 16384 0 0/0 64
+// INSPECT-LDS: bf16out_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 8192 0 0/0 64
+// INSPECT-DIRECT: f32out_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 4096 0 0/0 64
+// INSPECT-DIRECT: bf16out_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 4096 0 0/0 64

@@ -2,7 +2,7 @@
 // formats (fp8 = f8E4M3FNUZ, bf8 = f8E5M2FNUZ), K is 32 (16x16) or 16
 // (32x32), and a lane holds 8 fp8 per MFMA operand (one i64). With one wave
 // a 64x64x64 K step issues (64/16)^2 (64/32) = 32 or (64/32)^2 (64/16) = 16.
-// LDS rows are padded by 16 fp8: (64 + 64) (64 + 16) = 10240 bytes.
+// LDS rows are unpadded (swizzled): (64 + 64) 64 = 8192 bytes.
 // kpack 2 reads 16 fp8 per lane at once (ds_read_b128) instead of 8
 // (ds_read_b64, which LLVM pairs into ds_read2_b64).
 //
@@ -44,7 +44,7 @@ func.func @bf8_fp8(%a: memref<?x?xf8E5M2FNUZ>, %b: memref<?x?xf8E4M3FNUZ>, %c: m
 // NK16-LABEL:    {{^}}fp8_fp8_gemm:
 // NK16-COUNT-32: v_mfma_f32_16x16x32_fp8_fp8 {{.*}}
 // NK16-NOT:      v_mfma
-// NK16:          .amdhsa_group_segment_fixed_size 10240{{$}}
+// NK16:          .amdhsa_group_segment_fixed_size 8192{{$}}
 // NK16-LABEL:    {{^}}bf8_bf8_gemm:
 // NK16-COUNT-32: v_mfma_f32_16x16x32_bf8_bf8 {{.*}}
 // NK16-NOT:      v_mfma
@@ -84,34 +84,34 @@ func.func @bf8_fp8(%a: memref<?x?xf8E5M2FNUZ>, %b: memref<?x?xf8E4M3FNUZ>, %c: m
 // @bf8_fp8) two K elements (2 bytes) at a time.
 // KPACK1-LABEL: {{^}}fp8_fp8_gemm:
 // KPACK1-NOT:   {{ds_read_b128|ds_write_b8}}
-// KPACK1:       ds_read{{2?}}_b64
+// KPACK1:       ds_read{{(2|2st64)?}}_b64
 // KPACK1-NOT:   {{ds_read_b128|ds_write_b8}}
 // KPACK1:       s_endpgm
 // KPACK1-LABEL: {{^}}bf8_fp8_gemm:
 // KPACK1-NOT:   {{ds_read_b128|ds_write_b8}}
-// KPACK1-DAG:   ds_read{{2?}}_b64
+// KPACK1-DAG:   ds_read{{(2|2st64)?}}_b64
 // KPACK1-DAG:   ds_write_b16
 // KPACK1-NOT:   {{ds_read_b128|ds_write_b8}}
 // KPACK1:       s_endpgm
 
 // KPACK2-LABEL: {{^}}fp8_fp8_gemm:
-// KPACK2-NOT:   {{ds_read2?_b64}}
+// KPACK2-NOT:   {{ds_read(2|2st64)?_b64}}
 // KPACK2:       ds_read_b128
-// KPACK2-NOT:   {{ds_read2?_b64}}
+// KPACK2-NOT:   {{ds_read(2|2st64)?_b64}}
 // KPACK2:       s_endpgm
 
-// NOSPILL: fp8_fp8_gemm 64x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 10240 0 0/0 64
-// NOSPILL: bf8_bf8_gemm 64x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 10240 0 0/0 64
-// NOSPILL: fp8_bf8_gemm 64x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 10240 0 0/0 64
+// NOSPILL: fp8_fp8_gemm 64x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 8192 0 0/0 64
+// NOSPILL: bf8_bf8_gemm 64x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 8192 0 0/0 64
+// NOSPILL: fp8_bf8_gemm 64x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 8192 0 0/0 64
 // bf8_fp8's B is K x N with a dynamic N: its element-by-element path (taken
 // when N is not a multiple of 16) holds 128 validity masks in one wave and
 // may spill a few SGPRs (to VGPR lanes, not memory); never VGPRs.
-// NOSPILL: bf8_fp8_gemm 64x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 10240 0 0/{{[0-9]+}} 64
+// NOSPILL: bf8_fp8_gemm 64x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 8192 0 0/{{[0-9]+}} 64
 // Specialized for aligned leading dimensions, nothing spills.
-// ALIGNED: fp8_fp8_gemm 64x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 10240 0 0/0 64
-// ALIGNED: bf8_bf8_gemm 64x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 10240 0 0/0 64
-// ALIGNED: fp8_bf8_gemm 64x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 10240 0 0/0 64
-// ALIGNED: bf8_fp8_gemm 64x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 10240 0 0/0 64
+// ALIGNED: fp8_fp8_gemm 64x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 8192 0 0/0 64
+// ALIGNED: bf8_bf8_gemm 64x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 8192 0 0/0 64
+// ALIGNED: fp8_bf8_gemm 64x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 8192 0 0/0 64
+// ALIGNED: bf8_fp8_gemm 64x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 8192 0 0/0 64
 
 // GFX90A: error: 'moec.gemm' op A element type 'f8E4M3FNUZ' is not supported on gfx90a: it has no fp8 matrix instructions
 // GFX950: error: 'moec.gemm' op A element type 'f8E4M3FNUZ' is not supported on gfx950, which takes the OCP fp8 types (f8E4M3FN, f8E5M2)

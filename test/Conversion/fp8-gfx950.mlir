@@ -14,8 +14,8 @@
 // RUN: moec compile %s --arch gfx950 --block-k 64 --matrix-instr-nonkdim 32 --emit asm | FileCheck %s --check-prefix=NK32-K64
 // RUN: moec compile %s --arch gfx950 --block-k 32 --matrix-instr-nonkdim 32 --emit asm | FileCheck %s --check-prefix=NK32-K32
 // RUN: moec compile %s --arch gfx950 --block-k 128 --emit llvm | FileCheck %s --check-prefix=LLVM
-// RUN: moec compile %s --arch gfx950 --block-k 128 --emit hsaco -o %t.128 && moec inspect %t.128 | FileCheck %s --check-prefix=NOSPILL -DLDS=18432
-// RUN: moec compile %s --arch gfx950 --block-k 64 --matrix-instr-nonkdim 32 --emit hsaco -o %t.64 && moec inspect %t.64 | FileCheck %s --check-prefix=NOSPILL -DLDS=10240
+// RUN: moec compile %s --arch gfx950 --block-k 128 --emit hsaco -o %t.128 && moec inspect %t.128 | FileCheck %s --check-prefix=NOSPILL -DLDS=16384
+// RUN: moec compile %s --arch gfx950 --block-k 64 --matrix-instr-nonkdim 32 --emit hsaco -o %t.64 && moec inspect %t.64 | FileCheck %s --check-prefix=NOSPILL -DLDS=8192
 //
 // RUN: not moec compile %s --arch gfx942 --emit asm 2>&1 | FileCheck %s --check-prefix=GFX942
 // RUN: not moec compile %s --arch gfx90a --emit asm 2>&1 | FileCheck %s --check-prefix=GFX90A
@@ -104,7 +104,7 @@ func.func @bf8_fp8(%a: memref<?x?xf8E5M2>, %b: memref<?x?xf8E4M3FN>, %c: memref<
 // LLVM-LABEL: define amdgpu_kernel void @bf8_fp8_gemm(
 // LLVM:       @llvm.amdgcn.mfma.scale.f32.16x16x128.f8f6f4.v8i32.v8i32({{.*}}, i32 1, i32 0, i32 0, i32 0, i32 0, i32 0)
 
-// LDS: (64 + 64) (block_k + 16) bytes.
+// LDS: (64 + 64) block_k bytes.
 // NOSPILL: fp8_fp8_gemm 64x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} [[LDS]] 0 0/0 64
 // NOSPILL: bf8_bf8_gemm 64x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} [[LDS]] 0 0/0 64
 // NOSPILL: fp8_bf8_gemm 64x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} [[LDS]] 0 0/0 64

@@ -78,6 +78,6 @@ func.func @per_channel(%a: memref<?x?xf8E4M3FNUZ>, %b: memref<?x?xf8E4M3FNUZ>, %
 // ASM-NOT:      {{s_load_dword s|global_load_dword v}}
 // ASM:          .Lfunc_end2:
 
-// NOSPILL: unscaled_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 10240 0 0/0 64
-// NOSPILL: per_tensor_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 10240 0 0/0 64
-// NOSPILL: per_channel_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 10240 0 0/0 64
+// NOSPILL: unscaled_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 8192 0 0/0 64
+// NOSPILL: per_tensor_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 8192 0 0/0 64
+// NOSPILL: per_channel_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 8192 0 0/0 64

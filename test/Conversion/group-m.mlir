@@ -55,4 +55,4 @@ func.func @g(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf16>) {
 // G1:      %[[NPN:[0-9]+]] = llvm.select %{{[0-9]+}}, %{{[0-9]+}}, %{{[0-9]+}} : i1, i64
 // G1-NEXT: %[[PIDM:[0-9]+]] = llvm.udiv %[[PID]], %[[NPN]] : i64
 
-// NOSPILL: g_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 15360 0 0/0 64
+// NOSPILL: g_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 12288 0 0/0 64

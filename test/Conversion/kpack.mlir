@@ -2,7 +2,8 @@
 // loads perLane * kpack contiguous elements of its A row and B column and
 // issues kpack MFMAs from them. For 16-bit inputs (perLane = 4):
 //   kpack 1: 8-byte reads, vector<4xbf16>: ds_read_b64, which LLVM pairs
-//            into ds_read2_b64 where two fall at encodable offsets; never b128
+//            into ds_read2_b64 or ds_read2st64_b64 where two fall at
+//            encodable offsets; never b128
 //   kpack 2: 16-byte reads, vector<8xbf16>: ds_read_b128, half as many
 // The MFMAs stay the same. 64x64x64, 4 waves (a 2 x 2 grid of them): per
 // lane and K tile, (2 A rows + 2 B columns) x (64 / 16 / kpack) reads.
@@ -54,14 +55,14 @@ func.func @g(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf16>) {
 
 // ASM-KP1-LABEL: {{^}}g_gemm:
 // ASM-KP1-NOT:      ds_read_b128
-// ASM-KP1:          ds_read{{2?}}_b64
+// ASM-KP1:          ds_read{{(2|2st64)?}}_b64
 // ASM-KP1-NOT:      ds_read_b128
 // ASM-KP1:          .Lfunc_end0:
 
 // ASM-KP2-LABEL: {{^}}g_gemm:
-// ASM-KP2-NOT:      {{ds_read2?_b64}}
+// ASM-KP2-NOT:      {{ds_read(2|2st64)?_b64}}
 // ASM-KP2-COUNT-8:  ds_read_b128
-// ASM-KP2-NOT:      {{ds_read2?_b64|ds_read_b128}}
+// ASM-KP2-NOT:      {{ds_read(2|2st64)?_b64|ds_read_b128}}
 // ASM-KP2:          .Lfunc_end0:
 
 // The same MFMAs either way: (4 x 4 tiles / 4 waves) x (64 / 16) = 16.
@@ -70,11 +71,11 @@ func.func @g(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf16>) {
 // MFMA-NOT:      v_mfma
 
 // GFX950-LABEL: {{^}}g_gemm:
-// GFX950-NOT:     {{ds_read2?_b64}}
+// GFX950-NOT:     {{ds_read(2|2st64)?_b64}}
 // GFX950-COUNT-8: ds_read_b128
-// GFX950-NOT:     {{ds_read2?_b64|ds_read_b128}}
+// GFX950-NOT:     {{ds_read(2|2st64)?_b64|ds_read_b128}}
 // GFX950:         .Lfunc_end0:
 
 // GFX950-KP2: error: 'moec.gemm' op kpack = 2 is not supported on gfx950 (its MFMA operands are already K-packed); use kpack = 1
 
-// NOSPILL: g_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 18432 0 0/0 64
+// NOSPILL: g_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 16384 0 0/0 64

@@ -7,7 +7,7 @@
 //      loop's iter_args (two vector<8xbf16>: one for A, one for B).
 //   s > 2: a ring of s - 1 LDS buffers; tiles 0 .. s - 3 reach LDS before
 //      the loop, tile s - 2 waits in registers; one barrier per iteration.
-// LDS (64x64x32 bf16): one buffer is (64 + 64) (32 + 8) * 2 = 10240 bytes;
+// LDS (64x64x32 bf16): one buffer is (64 + 64) 32 * 2 = 8192 bytes;
 // stages 3 and 4 hold 2 and 3 of them.
 //
 // RUN: moec compile %s --arch gfx942 --num-stages 1 --emit kernels | FileCheck %s --check-prefix=S1
@@ -20,17 +20,17 @@
 // RUN: moec compile %s --arch gfx90a --num-stages 3 --emit kernels | FileCheck %s --check-prefix=S3
 //
 // In the ISA: the LDS size and the barriers (two per iteration, one from 3 stages).
-// RUN: moec compile %s --arch gfx942 --num-stages 1 --emit asm | FileCheck %s --check-prefixes=ASM,ASM-2BAR -DLDS=10240
-// RUN: moec compile %s --arch gfx942 --num-stages 2 --emit asm | FileCheck %s --check-prefixes=ASM,ASM-2BAR -DLDS=10240
-// RUN: moec compile %s --arch gfx942 --num-stages 3 --emit asm | FileCheck %s --check-prefixes=ASM,ASM-1BAR -DLDS=20480
-// RUN: moec compile %s --arch gfx942 --num-stages 4 --emit asm | FileCheck %s --check-prefixes=ASM,ASM-1BAR -DLDS=30720
-// RUN: moec compile %s --arch gfx90a --num-stages 1 --emit asm | FileCheck %s --check-prefixes=ASM,ASM-2BAR -DLDS=10240
-// RUN: moec compile %s --arch gfx90a --num-stages 2 --emit asm | FileCheck %s --check-prefixes=ASM,ASM-2BAR -DLDS=10240
-// RUN: moec compile %s --arch gfx90a --num-stages 3 --emit asm | FileCheck %s --check-prefixes=ASM,ASM-1BAR -DLDS=20480
+// RUN: moec compile %s --arch gfx942 --num-stages 1 --emit asm | FileCheck %s --check-prefixes=ASM,ASM-2BAR -DLDS=8192
+// RUN: moec compile %s --arch gfx942 --num-stages 2 --emit asm | FileCheck %s --check-prefixes=ASM,ASM-2BAR -DLDS=8192
+// RUN: moec compile %s --arch gfx942 --num-stages 3 --emit asm | FileCheck %s --check-prefixes=ASM,ASM-1BAR -DLDS=16384
+// RUN: moec compile %s --arch gfx942 --num-stages 4 --emit asm | FileCheck %s --check-prefixes=ASM,ASM-1BAR -DLDS=24576
+// RUN: moec compile %s --arch gfx90a --num-stages 1 --emit asm | FileCheck %s --check-prefixes=ASM,ASM-2BAR -DLDS=8192
+// RUN: moec compile %s --arch gfx90a --num-stages 2 --emit asm | FileCheck %s --check-prefixes=ASM,ASM-2BAR -DLDS=8192
+// RUN: moec compile %s --arch gfx90a --num-stages 3 --emit asm | FileCheck %s --check-prefixes=ASM,ASM-1BAR -DLDS=16384
 //
-// RUN: moec compile %s --arch gfx942 --num-stages 1 --emit hsaco -o %t.s1 && moec inspect %t.s1 | FileCheck %s --check-prefix=INSPECT -DLDS=10240
-// RUN: moec compile %s --arch gfx942 --num-stages 3 --emit hsaco -o %t.s3 && moec inspect %t.s3 | FileCheck %s --check-prefix=INSPECT -DLDS=20480
-// RUN: moec compile %s --arch gfx90a --num-stages 4 --emit hsaco -o %t.s4 && moec inspect %t.s4 | FileCheck %s --check-prefix=INSPECT -DLDS=30720
+// RUN: moec compile %s --arch gfx942 --num-stages 1 --emit hsaco -o %t.s1 && moec inspect %t.s1 | FileCheck %s --check-prefix=INSPECT -DLDS=8192
+// RUN: moec compile %s --arch gfx942 --num-stages 3 --emit hsaco -o %t.s3 && moec inspect %t.s3 | FileCheck %s --check-prefix=INSPECT -DLDS=16384
+// RUN: moec compile %s --arch gfx90a --num-stages 4 --emit hsaco -o %t.s4 && moec inspect %t.s4 | FileCheck %s --check-prefix=INSPECT -DLDS=24576
 
 func.func @g(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf16>) {
   moec.gemm %a, %b -> %c {config = #moec.config<block_m = 64, block_n = 64, block_k = 32, num_warps = 4>}

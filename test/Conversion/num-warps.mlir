@@ -49,4 +49,4 @@ func.func @g(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf16>) {
 // KERNELS-SAME: rocdl.reqd_work_group_size = array<i32: [[LANES]], 1, 1>
 
 // Columns: kernel workgroup vgpr agpr sgpr lds scratch spill(v/s) wave ...
-// INSPECT: g_gemm [[LANES]]x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 10240 0 0/0 64
+// INSPECT: g_gemm [[LANES]]x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 8192 0 0/0 64

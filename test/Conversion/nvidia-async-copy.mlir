@@ -37,9 +37,9 @@ module attributes {moec.target = #moec.target<"sm_90">, moec.async_copy} {
 
 // Two buffers for num_stages = 2; tile 0 issued before the loop.
 // S2-LABEL: gpu.func @bf16_nt_gemm
-// S2-SAME: memref<20480xi8
-// S2-COUNT-2: nvgpu.device_async_copy %{{.*}}, 8 {bypassL1} : memref<?x?xbf16, #gpu.address_space<global>> to memref<2x64x40xbf16, #gpu.address_space<workgroup>>
-// S2-COUNT-2: nvgpu.device_async_copy %{{.*}}, 8 {bypassL1} : memref<?x?xbf16, #gpu.address_space<global>> to memref<2x64x40xbf16, #gpu.address_space<workgroup>>
+// S2-SAME: memref<16384xi8
+// S2-COUNT-2: nvgpu.device_async_copy %{{.*}}, 8 {bypassL1} : memref<?x?xbf16, #gpu.address_space<global>> to memref<2x64x32xbf16, #gpu.address_space<workgroup>>
+// S2-COUNT-2: nvgpu.device_async_copy %{{.*}}, 8 {bypassL1} : memref<?x?xbf16, #gpu.address_space<global>> to memref<2x64x32xbf16, #gpu.address_space<workgroup>>
 // S2: nvvm.cp.async.commit.group
 // S2: scf.for %{{.*}} -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
 // S2-NEXT: nvvm.cp.async.wait.group 0
@@ -55,13 +55,13 @@ module attributes {moec.target = #moec.target<"sm_90">, moec.async_copy} {
 // B (K x N) is transposed into LDS through registers; A is still copied.
 // S2-LABEL: gpu.func @f16_nn_gemm
 // S2: scf.for
-// S2-COUNT-2: nvgpu.device_async_copy {{.*}} : memref<?x?xf16, #gpu.address_space<global>> to memref<2x64x40xf16
+// S2-COUNT-2: nvgpu.device_async_copy {{.*}} : memref<?x?xf16, #gpu.address_space<global>> to memref<2x64x32xf16
 // S2-NOT: nvgpu.device_async_copy
-// S2: vector.store {{.*}} : memref<2x64x40xf16, #gpu.address_space<workgroup>>, vector<2xf16>
+// S2: vector.store {{.*}} : memref<2x64x32xf16, #gpu.address_space<workgroup>>, vector<2xf16>
 // S2: nvvm.cp.async.commit.group
 
 // S3-LABEL: gpu.func @bf16_nt_gemm
-// S3-SAME: memref<30720xi8
+// S3-SAME: memref<24576xi8
 // S3: nvvm.cp.async.commit.group
 // S3: nvvm.cp.async.commit.group
 // S3: scf.for
@@ -69,7 +69,7 @@ module attributes {moec.target = #moec.target<"sm_90">, moec.async_copy} {
 // S3-NEXT: gpu.barrier
 
 // PTX-LABEL: .entry bf16_nt_gemm(
-// PTX: .shared .align 16 .b8 __wg_bf16_nt_gemm_0[20480];
+// PTX: .shared .align 16 .b8 __wg_bf16_nt_gemm_0[16384];
 // PTX-DAG: cp.async.cg.shared.global [{{.*}}], [{{.*}}], 16;
 // PTX-DAG: cp.async.commit_group;
 // PTX-DAG: cp.async.wait_group 0;
@@ -82,7 +82,7 @@ module attributes {moec.target = #moec.target<"sm_90">, moec.async_copy} {
 // OFF-NOT: cp.async
 
 
-// The ring's row padding counts against the limit: the verifier budgets the
-// padded rows, so such a config is refused before any kernel is built.
-// RUN: not moec compile %s --emit ptx --block-m 256 --block-n 256 --num-warps 8 --num-stages 6 2>&1 | FileCheck %s --check-prefix=TOOBIG
-// TOOBIG: error: 'moec.gemm' op LDS use of 245760 bytes (block_m = 256, block_n = 256, block_k = 32, num_stages = 6, epilogue = direct) is over sm_90's limit of 232448 bytes
+// Every buffer of the ring counts against the limit: 8 x (256 + 256) x 32 x 2
+// bytes are refused before any kernel is built.
+// RUN: not moec compile %s --emit ptx --block-m 256 --block-n 256 --num-warps 8 --num-stages 8 2>&1 | FileCheck %s --check-prefix=TOOBIG
+// TOOBIG: error: 'moec.gemm' op LDS use of 262144 bytes (block_m = 256, block_n = 256, block_k = 32, num_stages = 8, epilogue = direct) is over sm_90's limit of 232448 bytes

@@ -4,7 +4,7 @@
 //
 // 64x64x32, 4 warps: a 2 x 2 grid of warps, each 32 x 32 = 2 x 4 mma tiles;
 // per K tile 32 / 16 = 2 K steps of (2 A + 2 B) ldmatrix.x4 and 2 x 4 mma:
-// 8 ldmatrix and 16 mma per kernel. LDS: (64 + 64) rows x (32 + 8) x 2 bytes.
+// 8 ldmatrix and 16 mma per kernel. LDS: (64 + 64) rows x 32 x 2 bytes.
 //
 // RUN: moec-opt %s --moec-lower-to-kernels | FileCheck %s --check-prefix=IR
 // RUN: moec compile %s --emit kernels | FileCheck %s --check-prefix=NVVM
@@ -51,12 +51,12 @@ module attributes {moec.target = #moec.target<"sm_90">} {
 }
 
 // IR-LABEL: gpu.func @bf16_nt_gemm
-// IR-SAME: workgroup(%{{.*}} : memref<10240xi8, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// IR-SAME: workgroup(%{{.*}} : memref<8192xi8, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // IR-SAME: known_block_size = array<i32: 128, 1, 1>
-// IR-SAME: moec.lds_bytes = 10240
+// IR-SAME: moec.lds_bytes = 8192
 // IR: scf.for
-// IR-COUNT-2: nvgpu.ldmatrix %{{.*}} {numTiles = 4 : i32, transpose = false} : memref<1x64x40xbf16, #gpu.address_space<workgroup>> -> vector<4x2xbf16>
-// IR-COUNT-2: nvgpu.ldmatrix %{{.*}} {numTiles = 4 : i32, transpose = false} : memref<1x64x40xbf16, #gpu.address_space<workgroup>> -> vector<4x2xbf16>
+// IR-COUNT-2: nvgpu.ldmatrix %{{.*}} {numTiles = 4 : i32, transpose = false} : memref<1x64x32xbf16, #gpu.address_space<workgroup>> -> vector<4x2xbf16>
+// IR-COUNT-2: nvgpu.ldmatrix %{{.*}} {numTiles = 4 : i32, transpose = false} : memref<1x64x32xbf16, #gpu.address_space<workgroup>> -> vector<4x2xbf16>
 // IR: vector.extract_strided_slice %{{.*}} {offsets = [0, 0], sizes = [2, 2], strides = [1, 1]} : vector<4x2xbf16> to vector<2x2xbf16>
 // IR: vector.extract_strided_slice %{{.*}} {offsets = [2, 0], sizes = [2, 2], strides = [1, 1]} : vector<4x2xbf16> to vector<2x2xbf16>
 // IR-COUNT-8: nvgpu.mma.sync(%{{.*}}, %{{.*}}, %{{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xbf16>, vector<2x2xbf16>, vector<2x2xf32>) -> vector<2x2xf32>
@@ -87,7 +87,7 @@ module attributes {moec.target = #moec.target<"sm_90">} {
 // PTX80: .target sm_80
 // PTX-LABEL: .entry bf16_nt_gemm(
 // PTX: .maxntid 128, 1, 1
-// PTX: .shared .align 16 .b8 __wg_bf16_nt_gemm_0[10240];
+// PTX: .shared .align 16 .b8 __wg_bf16_nt_gemm_0[8192];
 // PTX-COUNT-4: ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // PTX-COUNT-8: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // PTX-COUNT-4: ldmatrix.sync.aligned.m8n8.x4.shared.b16
@@ -97,7 +97,7 @@ module attributes {moec.target = #moec.target<"sm_90">} {
 // PTX: st.global.b16
 // PTX-LABEL: .entry f16_nn_gemm(
 // PTX: .maxntid 128, 1, 1
-// PTX: .shared .align 16 .b8 __wg_f16_nn_gemm_0[10240];
+// PTX: .shared .align 16 .b8 __wg_f16_nn_gemm_0[8192];
 // PTX-COUNT-16: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 // PTX-NOT: mma.sync
 // PTX: bar.sync 0;
@@ -105,7 +105,7 @@ module attributes {moec.target = #moec.target<"sm_90">} {
 
 // BIG-LABEL: .entry bf16_nt_gemm(
 // BIG: .maxntid 128, 1, 1
-// BIG: .shared .align 16 .b8 __wg_bf16_nt_gemm_0[20480];
+// BIG: .shared .align 16 .b8 __wg_bf16_nt_gemm_0[16384];
 // BIG-COUNT-64: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // BIG-NOT: mma.sync
 // BIG-LABEL: .entry f16_nn_gemm(
@@ -114,7 +114,7 @@ module attributes {moec.target = #moec.target<"sm_90">} {
 
 // BIG8-LABEL: .entry bf16_nt_gemm(
 // BIG8: .maxntid 256, 1, 1
-// BIG8: .shared .align 16 .b8 __wg_bf16_nt_gemm_0[20480];
+// BIG8: .shared .align 16 .b8 __wg_bf16_nt_gemm_0[16384];
 // BIG8-COUNT-32: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // BIG8-NOT: mma.sync
 // BIG8-LABEL: .entry f16_nn_gemm(
@@ -127,7 +127,7 @@ module attributes {moec.target = #moec.target<"sm_90">} {
 // X2-LABEL: .entry f16_nn_gemm(
 
 // S1-LABEL: gpu.func @bf16_nt_gemm
-// S1-SAME: memref<10240xi8
+// S1-SAME: memref<8192xi8
 // S1: scf.for %{{.*}} iter_args({{[^)]*}}) -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>) {
 // S1: vector.store
 // S1: gpu.barrier
@@ -136,9 +136,9 @@ module attributes {moec.target = #moec.target<"sm_90">} {
 // S1-NEXT: scf.yield
 
 // S2-LABEL: gpu.func @bf16_nt_gemm
-// S2-SAME: memref<10240xi8
+// S2-SAME: memref<8192xi8
 // S2: scf.for %{{.*}} -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>) {
-// S2: vector.store %{{.*}} : memref<1x64x40xbf16
+// S2: vector.store %{{.*}} : memref<1x64x32xbf16
 // S2: gpu.barrier
 // S2: scf.if
 // S2: nvgpu.mma.sync
@@ -146,24 +146,24 @@ module attributes {moec.target = #moec.target<"sm_90">} {
 // S2: scf.yield
 
 // S3-LABEL: gpu.func @bf16_nt_gemm
-// S3-SAME: memref<20480xi8
-// S3: vector.store %{{.*}} : memref<2x64x40xbf16
+// S3-SAME: memref<16384xi8
+// S3: vector.store %{{.*}} : memref<2x64x32xbf16
 // S3: scf.for %{{.*}} -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>) {
 // S3-NEXT: gpu.barrier
-// S3: vector.store %{{.*}} : memref<2x64x40xbf16
-// S3: nvgpu.ldmatrix {{.*}} : memref<2x64x40xbf16
+// S3: vector.store %{{.*}} : memref<2x64x32xbf16
+// S3: nvgpu.ldmatrix {{.*}} : memref<2x64x32xbf16
 // S3: nvgpu.mma.sync
 // S3-NOT: gpu.barrier
 // S3: scf.yield
 
 // PTXS1-LABEL: .entry bf16_nt_gemm(
-// PTXS1: .shared .align 16 .b8 __wg_bf16_nt_gemm_0[10240];
+// PTXS1: .shared .align 16 .b8 __wg_bf16_nt_gemm_0[8192];
 // PTXS1-COUNT-2: bar.sync 0;
 // PTXS1-NOT: bar.sync
 // PTXS1-LABEL: .entry f16_nn_gemm(
 
 // PTXS3-LABEL: .entry bf16_nt_gemm(
-// PTXS3: .shared .align 16 .b8 __wg_bf16_nt_gemm_0[20480];
+// PTXS3: .shared .align 16 .b8 __wg_bf16_nt_gemm_0[16384];
 // PTXS3: bar.sync 0;
 // PTXS3-NOT: bar.sync
 // PTXS3-LABEL: .entry f16_nn_gemm(

@@ -94,7 +94,7 @@ func.func @tt(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf16>) 
 // ASM-NOT:   ds_write_b16
 // ASM:       s_endpgm
 
-// NOSPILL: nn_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 15360 0 0/0 64
-// NOSPILL: nt_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 15360 0 0/0 64
-// NOSPILL: tn_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 15360 0 0/0 64
-// NOSPILL: tt_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 15360 0 0/0 64
+// NOSPILL: nn_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 12288 0 0/0 64
+// NOSPILL: nt_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 12288 0 0/0 64
+// NOSPILL: tn_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 12288 0 0/0 64
+// NOSPILL: tt_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 12288 0 0/0 64

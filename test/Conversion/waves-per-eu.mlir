@@ -16,8 +16,8 @@
 // RUN: moec compile %s --arch gfx90a --waves-per-eu 3 --emit llvm | FileCheck %s --check-prefix=LLVM -DW=3
 // RUN: moec compile %s --arch gfx942 --waves-per-eu 4 --emit kernels | FileCheck %s --check-prefix=KERNELS -DW=4
 //
-// 128x64x16 over 2 waves uses 130 VGPRs unconstrained; asked for 4 waves it
-// fits 128 without spilling.
+// 128x64x16 over 2 waves, asked for 4 waves, keeps within 128 VGPRs without
+// spilling, and its 6 KiB of LDS let it run 4 waves per SIMD.
 // RUN: moec compile %s --arch gfx942 --waves-per-eu 4 --emit hsaco -o %t.w4 && moec inspect %t.w4 | FileCheck %s --check-prefix=BUDGET128
 //
 // 128x128x16 over 4 waves: 120 VGPRs hold occupancy at 4 waves per SIMD;
@@ -42,6 +42,6 @@ func.func @g(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf16>) {
 // KERNELS: llvm.func @g_gemm({{.*}}rocdl.waves_per_eu = [[W]] : i32
 
 // Columns: kernel workgroup vgpr agpr sgpr lds scratch spill(v/s) wave waves/simd limit
-// BUDGET128: g_gemm 128x1x1 {{([0-9]|[1-9][0-9]|1[01][0-9]|12[0-8])}} 0 {{[0-9]+}} 9216 0 0/0 64
-// OCC4: g_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 12288 0 0/0 64 4/8 vgpr
-// OCC5: g_gemm 256x1x1 {{([0-9]|[1-8][0-9]|9[0-6])}} 0 {{[0-9]+}} 12288 {{[0-9]+ +[0-9]+/0}} 64 5/8
+// BUDGET128: g_gemm 128x1x1 {{([0-9]|[1-9][0-9]|1[01][0-9]|12[0-8])}} 0 {{[0-9]+}} 6144 0 0/0 64 4/8
+// OCC4: g_gemm 256x1x1 {{[0-9]+ +[0-9]+ +[0-9]+}} 8192 0 0/0 64 4/8 vgpr
+// OCC5: g_gemm 256x1x1 {{([0-9]|[1-8][0-9]|9[0-6])}} 0 {{[0-9]+}} 8192 {{[0-9]+ +[0-9]+/0}} 64 5/8

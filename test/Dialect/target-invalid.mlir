@@ -573,11 +573,11 @@ module attributes {moec.target = #moec.target<"sm_90">} {
 
 // -----
 
-// Rows of LDS tiles carry 16 bytes of padding (GemmKernelBuilder.cpp), so
-// 2 x 256 x (64 + 8) bf16 = 73728 bytes per stage; 3 stages keep 2 buffers.
+// LDS tiles are unpadded (rows swizzled, GemmKernelBuilder.cpp), so
+// 2 x 256 x 64 bf16 = 65536 bytes per stage; 3 stages keep 2 buffers.
 module attributes {moec.target = #moec.target<"gfx942">} {
   func.func @lds_stages3_gfx942(%a: memref<?x4096xbf16>, %b: memref<4096x4096xbf16>, %c: memref<?x4096xbf16>) {
-    // expected-error @below {{'moec.gemm' op LDS use of 147456 bytes (block_m = 256, block_n = 256, block_k = 64, num_stages = 3, epilogue = direct) is over gfx942's limit of 65536 bytes}}
+    // expected-error @below {{'moec.gemm' op LDS use of 131072 bytes (block_m = 256, block_n = 256, block_k = 64, num_stages = 3, epilogue = direct) is over gfx942's limit of 65536 bytes}}
     moec.gemm %a, %b -> %c {config = #moec.config<block_m = 256, block_n = 256, block_k = 64, num_stages = 3>} : memref<?x4096xbf16>, memref<4096x4096xbf16> -> memref<?x4096xbf16>
     return
   }
@@ -587,7 +587,7 @@ module attributes {moec.target = #moec.target<"gfx942">} {
 
 module attributes {moec.target = #moec.target<"gfx90a">} {
   func.func @lds_stages3_gfx90a(%a: memref<?x4096xbf16>, %b: memref<4096x4096xbf16>, %c: memref<?x4096xbf16>) {
-    // expected-error @below {{'moec.gemm' op LDS use of 147456 bytes (block_m = 256, block_n = 256, block_k = 64, num_stages = 3, epilogue = direct) is over gfx90a's limit of 65536 bytes}}
+    // expected-error @below {{'moec.gemm' op LDS use of 131072 bytes (block_m = 256, block_n = 256, block_k = 64, num_stages = 3, epilogue = direct) is over gfx90a's limit of 65536 bytes}}
     moec.gemm %a, %b -> %c {config = #moec.config<block_m = 256, block_n = 256, block_k = 64, num_stages = 3>} : memref<?x4096xbf16>, memref<4096x4096xbf16> -> memref<?x4096xbf16>
     return
   }
@@ -608,7 +608,7 @@ module attributes {moec.target = #moec.target<"gfx950">} {
 // 4 stages keep 3 buffers: over gfx950's limit too.
 module attributes {moec.target = #moec.target<"gfx950">} {
   func.func @lds_stages4_gfx950(%a: memref<?x4096xbf16>, %b: memref<4096x4096xbf16>, %c: memref<?x4096xbf16>) {
-    // expected-error @below {{'moec.gemm' op LDS use of 221184 bytes (block_m = 256, block_n = 256, block_k = 64, num_stages = 4, epilogue = direct) is over gfx950's limit of 163840 bytes}}
+    // expected-error @below {{'moec.gemm' op LDS use of 196608 bytes (block_m = 256, block_n = 256, block_k = 64, num_stages = 4, epilogue = direct) is over gfx950's limit of 163840 bytes}}
     moec.gemm %a, %b -> %c {config = #moec.config<block_m = 256, block_n = 256, block_k = 64, num_stages = 4>} : memref<?x4096xbf16>, memref<4096x4096xbf16> -> memref<?x4096xbf16>
     return
   }
@@ -617,7 +617,7 @@ module attributes {moec.target = #moec.target<"gfx950">} {
 // -----
 
 // On AMD, stages 1, 2 and the legacy 0 all use one buffer:
-// (256 + 128) x (64 + 8) bf16 = 55296 bytes fit; two buffers would not.
+// (256 + 128) x 64 bf16 = 49152 bytes fit; two buffers would not.
 module attributes {moec.target = #moec.target<"gfx942">} {
   func.func @lds_one_buffer_gfx942(%a: memref<?x4096xbf16>, %b: memref<4096x4096xbf16>, %c: memref<?x4096xbf16>) {
     moec.gemm %a, %b -> %c {config = #moec.config<block_m = 256, block_n = 128, block_k = 64, num_stages = 1>} : memref<?x4096xbf16>, memref<4096x4096xbf16> -> memref<?x4096xbf16>
@@ -629,13 +629,10 @@ module attributes {moec.target = #moec.target<"gfx942">} {
 
 // -----
 
-// The padded 256 x 256 x 64 tile is 73728 bytes: over gfx942's limit with one
-// buffer, where unpadded tiles (65536) would just fit. LLVM rejected such
-// kernels ("local memory (73728) exceeds limit (65536)") before the check
-// counted the padding.
+// 256 x 256 x 64 in one buffer is exactly gfx942's 65536 bytes: it fits (the
+// 16-byte row padding the tiles had before pushed it to 73728).
 module attributes {moec.target = #moec.target<"gfx942">} {
-  func.func @lds_padding_counts_gfx942(%a: memref<?x4096xbf16>, %b: memref<4096x4096xbf16>, %c: memref<?x4096xbf16>) {
-    // expected-error @below {{'moec.gemm' op LDS use of 73728 bytes (block_m = 256, block_n = 256, block_k = 64, num_stages = 1, epilogue = direct) is over gfx942's limit of 65536 bytes}}
+  func.func @lds_exactly_full_gfx942(%a: memref<?x4096xbf16>, %b: memref<4096x4096xbf16>, %c: memref<?x4096xbf16>) {
     moec.gemm %a, %b -> %c {config = #moec.config<block_m = 256, block_n = 256, block_k = 64, num_stages = 1>} : memref<?x4096xbf16>, memref<4096x4096xbf16> -> memref<?x4096xbf16>
     return
   }
@@ -643,10 +640,10 @@ module attributes {moec.target = #moec.target<"gfx942">} {
 
 // -----
 
-// Even one stage can be too big: 2 x 256 x (128 + 8) bf16 = 139264 bytes.
+// Even one stage can be too big: 2 x 256 x 128 bf16 = 131072 bytes.
 module attributes {moec.target = #moec.target<"gfx942">} {
   func.func @lds_one_stage_too_big_gfx942(%a: memref<?x4096xbf16>, %b: memref<4096x4096xbf16>, %c: memref<?x4096xbf16>) {
-    // expected-error @below {{'moec.gemm' op LDS use of 139264 bytes (block_m = 256, block_n = 256, block_k = 128, num_stages = 1, epilogue = direct) is over gfx942's limit of 65536 bytes}}
+    // expected-error @below {{'moec.gemm' op LDS use of 131072 bytes (block_m = 256, block_n = 256, block_k = 128, num_stages = 1, epilogue = direct) is over gfx942's limit of 65536 bytes}}
     moec.gemm %a, %b -> %c {config = #moec.config<block_m = 256, block_n = 256, block_k = 128, num_stages = 1>} : memref<?x4096xbf16>, memref<4096x4096xbf16> -> memref<?x4096xbf16>
     return
   }
@@ -654,7 +651,7 @@ module attributes {moec.target = #moec.target<"gfx942">} {
 
 // -----
 
-// NVIDIA keeps num_stages buffers: 1 stage of 139264 bytes fits sm_90 ...
+// NVIDIA keeps num_stages buffers: 1 stage of 131072 bytes fits sm_90 ...
 module attributes {moec.target = #moec.target<"sm_90">} {
   func.func @lds_stages1_sm_90(%a: memref<?x4096xbf16>, %b: memref<4096x4096xbf16>, %c: memref<?x4096xbf16>) {
     moec.gemm %a, %b -> %c {config = #moec.config<block_m = 256, block_n = 256, block_k = 128, num_stages = 1>} : memref<?x4096xbf16>, memref<4096x4096xbf16> -> memref<?x4096xbf16>
@@ -664,10 +661,10 @@ module attributes {moec.target = #moec.target<"sm_90">} {
 
 // -----
 
-// ... 2 stages do not, where they would on AMD (one buffer, 139264 <= 163840 on gfx950).
+// ... 2 stages do not, where they would on AMD (one buffer, 131072 <= 163840 on gfx950).
 module attributes {moec.target = #moec.target<"sm_90">} {
   func.func @lds_stages2_sm_90(%a: memref<?x4096xbf16>, %b: memref<4096x4096xbf16>, %c: memref<?x4096xbf16>) {
-    // expected-error @below {{'moec.gemm' op LDS use of 278528 bytes (block_m = 256, block_n = 256, block_k = 128, num_stages = 2, epilogue = direct) is over sm_90's limit of 232448 bytes}}
+    // expected-error @below {{'moec.gemm' op LDS use of 262144 bytes (block_m = 256, block_n = 256, block_k = 128, num_stages = 2, epilogue = direct) is over sm_90's limit of 232448 bytes}}
     moec.gemm %a, %b -> %c {config = #moec.config<block_m = 256, block_n = 256, block_k = 128, num_stages = 2>} : memref<?x4096xbf16>, memref<4096x4096xbf16> -> memref<?x4096xbf16>
     return
   }
@@ -687,7 +684,7 @@ module attributes {moec.target = #moec.target<"gfx950">} {
 // ... and the legacy num_stages = 0 is 2 there as well.
 module attributes {moec.target = #moec.target<"sm_90">} {
   func.func @lds_stages0_sm_90(%a: memref<?x4096xbf16>, %b: memref<4096x4096xbf16>, %c: memref<?x4096xbf16>) {
-    // expected-error @below {{'moec.gemm' op LDS use of 278528 bytes (block_m = 256, block_n = 256, block_k = 128, num_stages = 0, epilogue = direct) is over sm_90's limit of 232448 bytes}}
+    // expected-error @below {{'moec.gemm' op LDS use of 262144 bytes (block_m = 256, block_n = 256, block_k = 128, num_stages = 0, epilogue = direct) is over sm_90's limit of 232448 bytes}}
     moec.gemm %a, %b -> %c {config = #moec.config<block_m = 256, block_n = 256, block_k = 128, num_stages = 0>} : memref<?x4096xbf16>, memref<4096x4096xbf16> -> memref<?x4096xbf16>
     return
   }
@@ -695,10 +692,10 @@ module attributes {moec.target = #moec.target<"sm_90">} {
 
 // -----
 
-// 73728 bytes per stage: 3 stages fit sm_90 (221184) but not sm_80 (166912).
+// 65536 bytes per stage: 3 stages fit sm_90 (196608) but not sm_80 (166912).
 module attributes {moec.target = #moec.target<"sm_80">} {
   func.func @lds_stages3_sm_80(%a: memref<?x4096xbf16>, %b: memref<4096x4096xbf16>, %c: memref<?x4096xbf16>) {
-    // expected-error @below {{'moec.gemm' op LDS use of 221184 bytes (block_m = 256, block_n = 256, block_k = 64, num_stages = 3, epilogue = direct) is over sm_80's limit of 166912 bytes}}
+    // expected-error @below {{'moec.gemm' op LDS use of 196608 bytes (block_m = 256, block_n = 256, block_k = 64, num_stages = 3, epilogue = direct) is over sm_80's limit of 166912 bytes}}
     moec.gemm %a, %b -> %c {config = #moec.config<block_m = 256, block_n = 256, block_k = 64, num_stages = 3>} : memref<?x4096xbf16>, memref<4096x4096xbf16> -> memref<?x4096xbf16>
     return
   }
@@ -717,7 +714,7 @@ module attributes {moec.target = #moec.target<"sm_90">} {
 
 module attributes {moec.target = #moec.target<"sm_90">} {
   func.func @lds_stages4_sm_90(%a: memref<?x4096xbf16>, %b: memref<4096x4096xbf16>, %c: memref<?x4096xbf16>) {
-    // expected-error @below {{'moec.gemm' op LDS use of 294912 bytes (block_m = 256, block_n = 256, block_k = 64, num_stages = 4, epilogue = direct) is over sm_90's limit of 232448 bytes}}
+    // expected-error @below {{'moec.gemm' op LDS use of 262144 bytes (block_m = 256, block_n = 256, block_k = 64, num_stages = 4, epilogue = direct) is over sm_90's limit of 232448 bytes}}
     moec.gemm %a, %b -> %c {config = #moec.config<block_m = 256, block_n = 256, block_k = 64, num_stages = 4>} : memref<?x4096xbf16>, memref<4096x4096xbf16> -> memref<?x4096xbf16>
     return
   }
@@ -726,10 +723,10 @@ module attributes {moec.target = #moec.target<"sm_90">} {
 // -----
 
 // epilogue = lds converts the 256 x 256 bf16 tile through LDS:
-// 256 x (256 + 8) x 2 = 135168 bytes.
+// 256 x 256 x 2 = 131072 bytes.
 module attributes {moec.target = #moec.target<"gfx942">} {
   func.func @lds_epilogue_gfx942(%a: memref<?x4096xbf16>, %b: memref<4096x4096xbf16>, %c: memref<?x4096xbf16>) {
-    // expected-error @below {{'moec.gemm' op LDS use of 135168 bytes (block_m = 256, block_n = 256, block_k = 16, num_stages = 2, epilogue = lds) is over gfx942's limit of 65536 bytes}}
+    // expected-error @below {{'moec.gemm' op LDS use of 131072 bytes (block_m = 256, block_n = 256, block_k = 16, num_stages = 2, epilogue = lds) is over gfx942's limit of 65536 bytes}}
     moec.gemm %a, %b -> %c {config = #moec.config<block_m = 256, block_n = 256, block_k = 16, epilogue = lds>} : memref<?x4096xbf16>, memref<4096x4096xbf16> -> memref<?x4096xbf16>
     return
   }
@@ -737,7 +734,7 @@ module attributes {moec.target = #moec.target<"gfx942">} {
 
 // -----
 
-// The same tile with a direct epilogue (24576 bytes of K-loop buffers) fits
+// The same tile with a direct epilogue (16384 bytes of K-loop buffers) fits
 // gfx942, and the lds epilogue fits gfx950.
 module attributes {moec.target = #moec.target<"gfx942">} {
   func.func @lds_epilogue_direct_gfx942(%a: memref<?x4096xbf16>, %b: memref<4096x4096xbf16>, %c: memref<?x4096xbf16>) {
@@ -757,11 +754,11 @@ module attributes {moec.target = #moec.target<"gfx950">} {
 
 // -----
 
-// An f32 output doubles the epilogue: 256 x (256 + 4) x 4 = 266240 bytes, over
+// An f32 output doubles the epilogue: 256 x 256 x 4 = 262144 bytes, over
 // gfx950 too.
 module attributes {moec.target = #moec.target<"gfx950">} {
   func.func @lds_epilogue_f32_gfx950(%a: memref<?x4096xbf16>, %b: memref<4096x4096xbf16>, %c: memref<?x4096xf32>) {
-    // expected-error @below {{'moec.gemm' op LDS use of 266240 bytes (block_m = 256, block_n = 256, block_k = 16, num_stages = 2, epilogue = lds) is over gfx950's limit of 163840 bytes}}
+    // expected-error @below {{'moec.gemm' op LDS use of 262144 bytes (block_m = 256, block_n = 256, block_k = 16, num_stages = 2, epilogue = lds) is over gfx950's limit of 163840 bytes}}
     moec.gemm %a, %b -> %c {config = #moec.config<block_m = 256, block_n = 256, block_k = 16, epilogue = lds>} : memref<?x4096xbf16>, memref<4096x4096xbf16> -> memref<?x4096xf32>
     return
   }
@@ -769,8 +766,8 @@ module attributes {moec.target = #moec.target<"gfx950">} {
 
 // -----
 
-// The epilogue reuses the K loop's buffers: max(52224, 34816), not the sum
-// (87040). K loop: (128 + 64) x (128 + 8) bf16; epilogue: 128 x (64 + 4) f32.
+// The epilogue reuses the K loop's buffers: max(49152, 32768), not the sum
+// (81920). K loop: (128 + 64) x 128 bf16; epilogue: 128 x 64 f32.
 module attributes {moec.target = #moec.target<"gfx942">} {
   func.func @lds_epilogue_reuses_loop_buffers(%a: memref<?x4096xbf16>, %b: memref<4096x4096xbf16>, %c: memref<?x4096xf32>) {
     moec.gemm %a, %b -> %c {config = #moec.config<block_m = 128, block_n = 64, block_k = 128, epilogue = lds>} : memref<?x4096xbf16>, memref<4096x4096xbf16> -> memref<?x4096xf32>
@@ -933,7 +930,7 @@ module {
 module attributes {moec.target = #moec.target<"gfx950">} {
   module attributes {moec.target = #moec.target<"gfx942">} {
     func.func @nearest_target_wins(%a: memref<?x4096xbf16>, %b: memref<4096x4096xbf16>, %c: memref<?x4096xbf16>) {
-      // expected-error @below {{'moec.gemm' op LDS use of 147456 bytes (block_m = 256, block_n = 256, block_k = 64, num_stages = 3, epilogue = direct) is over gfx942's limit of 65536 bytes}}
+      // expected-error @below {{'moec.gemm' op LDS use of 131072 bytes (block_m = 256, block_n = 256, block_k = 64, num_stages = 3, epilogue = direct) is over gfx942's limit of 65536 bytes}}
       moec.gemm %a, %b -> %c {config = #moec.config<block_m = 256, block_n = 256, block_k = 64, num_stages = 3>} : memref<?x4096xbf16>, memref<4096x4096xbf16> -> memref<?x4096xbf16>
       return
     }

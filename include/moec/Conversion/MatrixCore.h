@@ -5,8 +5,9 @@
 // (GemmKernelBuilder.cpp) is the same for every target; only this differs:
 //   MFMA (gfx90a/gfx942/gfx950), mma.sync (sm_80/sm_90), scalar loops (host).
 //
-// LDS tiles are K-contiguous for both operands: A as [BM][BK + pad] and B as
-// [BN][BK + pad], so every matrix unit reads K runs per lane.
+// LDS tiles are K-contiguous for both operands: A as [BM][BK] and B as
+// [BN][BK], so every matrix unit reads K runs per lane. Their columns are
+// swizzled (LdsLayout.h): every access maps its column through it.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MOEC_CONVERSION_MATRIXCORE_H
@@ -35,7 +36,7 @@ public:
   initAccumulators(mlir::OpBuilder &b, mlir::Location loc) = 0;
 
   /// acc += ldsA[buf] (BM x BK) * ldsB[buf] (BN x BK)^T. `ldsA`/`ldsB` are
-  /// [buffers][rows][BK + pad] views of LDS; `tid` is the lane id.
+  /// swizzled [buffers][rows][BK] views of LDS; `tid` is the lane id.
   virtual llvm::SmallVector<mlir::Value>
   multiply(mlir::OpBuilder &b, mlir::Location loc, mlir::Value ldsA,
            mlir::Value ldsB, mlir::Value buf, mlir::Value tid,

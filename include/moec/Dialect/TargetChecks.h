@@ -52,14 +52,10 @@ MatrixInputKind matrixInputKind(mlir::Type type);
 /// Bytes of one element of `type` as stored in memory.
 int64_t elementBytes(mlir::Type type);
 
-/// Padding at the end of every LDS row of the GEMM skeleton's tiles
-/// (GemmKernelBuilder.cpp): it breaks the power-of-two row stride that would
-/// put every lane of a column read on the same bank.
-inline constexpr int64_t kLdsRowPadBytes = 16;
-
-/// LDS bytes of a `rows` x `cols` tile of `type` with kLdsRowPadBytes after
-/// every row: what the GEMM skeleton allocates, so what the checks count.
-int64_t paddedLdsTileBytes(int64_t rows, int64_t cols, mlir::Type type);
+/// LDS bytes of a `rows` x `cols` tile of `type` as the GEMM skeleton
+/// allocates it: unpadded, the rows swizzled against bank conflicts instead
+/// (moec/Transforms/LdsLayout.h).
+int64_t ldsTileBytes(int64_t rows, int64_t cols, mlir::Type type);
 bool isFp8(mlir::Type type);
 
 } // namespace moec
