@@ -1,8 +1,8 @@
 //===- Backend.cpp - LLVM IR to ISA, relocatable objects and PTX ----------===//
 //
 // A TargetMachine per thread and target, reused; LLVM's per-module default
-// pipeline; then the legacy code-generation pass manager, which is what LLVM
-// 22's backends still use. Only the AMDGPU and NVPTX backends are registered:
+// IR pipeline (O1 for AMDGPU, see irPipelineFor); then the legacy
+// code-generation pass manager, which is what LLVM 22's backends still use. Only the AMDGPU and NVPTX backends are registered:
 // registering every backend would drag all of them into every binary.
 //
 //===----------------------------------------------------------------------===//
@@ -21,11 +21,12 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/IR/PassInstrumentation.h"
 #include "llvm/IR/PassManager.h"
+#include "llvm/IR/PassTimingInfo.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
-#include "llvm/Passes/OptimizationLevel.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/CodeGen.h"
 #include "llvm/Support/TargetSelect.h"
@@ -36,8 +37,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <utility>
 
 using namespace moec;
 using llvm::Expected;
@@ -216,36 +221,68 @@ llvm::Error prepareModule(llvm::Module &module, llvm::TargetMachine &machine,
   return llvm::Error::success();
 }
 
-/// LLVM's per-module default pipeline at the requested level.
-void optimize(llvm::Module &module, llvm::TargetMachine &machine,
-              unsigned optLevel) {
+/// The IR pipeline `optimize` runs: `opts.irPipeline`, else
+/// $MOEC_IR_PIPELINE, else LLVM's per-module default pipeline, at O1 for
+/// AMDGPU and at `opts.optLevel` otherwise.
+///
+/// Why O1 for AMDGPU: the IR arrives from MLIR simplified, unrolled and
+/// vectorized, and LLVM's O3 (and O2) pipeline adds nothing the AMDGPU backend
+/// keeps: on 37 gfx942 GEMM kernels (the compile-latency variants and the ISA
+/// comparison configs, with masked or with buffer loads) O1 gave the same
+/// ISA as O3, up to one register choice, for ~36% fewer instructions spent
+/// in the pipeline (benchmarks/NOTES.md, "Compile latency"). Hand-picked
+/// shorter pipelines changed registers and K-loop length both ways; O0
+/// lost LICM and loop rotation (+40% K-loop instructions). Code generation
+/// stays at `opts.optLevel`: its GVN (only at O3) keeps the K loop of the
+/// masked-load kernels short. MOEC_IR_PIPELINE='default<O3>' is the old
+/// behaviour.
+std::string irPipelineFor(const TargetInfo &target, const EmitOptions &opts) {
+  if (!opts.irPipeline.empty())
+    return opts.irPipeline;
+  if (const char *env = std::getenv("MOEC_IR_PIPELINE"); env && *env)
+    return env;
+  unsigned level = opts.optLevel;
+  if (target.isAMDGPU())
+    level = std::min(level, 1u);
+  return fmt::format("default<O{}>", level);
+}
+
+/// Runs the IR pipeline (new pass manager) with the target's own passes.
+llvm::Error optimize(llvm::Module &module, llvm::TargetMachine &machine,
+                     const TargetInfo &target, const EmitOptions &opts) {
+  // -time-passes (moec-translate, moec-compile-bench) reports these passes
+  // with the code generator's; the timers add up across calls.
+  llvm::PassInstrumentationCallbacks callbacks;
+  std::optional<llvm::TimePassesHandler> timePasses;
+  if (llvm::TimePassesIsEnabled) {
+    timePasses.emplace(/*Enabled=*/true);
+    timePasses->registerCallbacks(callbacks);
+  }
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
   llvm::ModuleAnalysisManager mam;
-  llvm::PassBuilder builder(&machine);
+  llvm::PassBuilder builder(&machine, llvm::PipelineTuningOptions(),
+                            std::nullopt, &callbacks);
   builder.registerModuleAnalyses(mam);
   builder.registerCGSCCAnalyses(cgam);
   builder.registerFunctionAnalyses(fam);
   builder.registerLoopAnalyses(lam);
   builder.crossRegisterProxies(lam, fam, cgam, mam);
 
-  const llvm::OptimizationLevel levels[] = {
-      llvm::OptimizationLevel::O0, llvm::OptimizationLevel::O1,
-      llvm::OptimizationLevel::O2, llvm::OptimizationLevel::O3};
-  llvm::OptimizationLevel level = levels[optLevel];
-  llvm::ModulePassManager passes =
-      level == llvm::OptimizationLevel::O0
-          ? builder.buildO0DefaultPipeline(level)
-          : builder.buildPerModuleDefaultPipeline(level);
+  std::string pipeline = irPipelineFor(target, opts);
+  llvm::ModulePassManager passes;
+  if (llvm::Error err = builder.parsePassPipeline(passes, pipeline))
+    return makeError(fmt::format("IR pipeline '{}': {}", pipeline,
+                                 llvm::toString(std::move(err))));
   passes.run(module, mam);
+  return llvm::Error::success();
 }
 
-/// Runs the whole backend on `module` for `chip`, writing `fileType`.
-Expected<llvm::SmallString<0>> emit(llvm::Module &module, llvm::StringRef chip,
-                                    const EmitOptions &opts,
-                                    llvm::CodeGenFileType fileType,
-                                    llvm::StringRef what) {
+/// The target for `chip`, its TargetMachine, and the module prepared for it.
+Expected<std::pair<const TargetInfo *, llvm::TargetMachine *>>
+prepare(llvm::Module &module, llvm::StringRef chip, const EmitOptions &opts,
+        llvm::StringRef what) {
   const TargetInfo *target = lookupCodegenTarget(chip);
   if (!target) {
     std::string known;
@@ -261,15 +298,28 @@ Expected<llvm::SmallString<0>> emit(llvm::Module &module, llvm::StringRef chip,
     return machine.takeError();
   if (llvm::Error err = prepareModule(module, **machine, *target, opts))
     return err;
+  return std::make_pair(target, *machine);
+}
+
+/// Runs the whole backend on `module` for `chip`, writing `fileType`.
+Expected<llvm::SmallString<0>> emit(llvm::Module &module, llvm::StringRef chip,
+                                    const EmitOptions &opts,
+                                    llvm::CodeGenFileType fileType,
+                                    llvm::StringRef what) {
+  auto prepared = prepare(module, chip, opts, what);
+  if (!prepared)
+    return prepared.takeError();
+  auto [target, machine] = *prepared;
 
   ScopedErrorCollector errors(module.getContext());
   if (opts.optimizeIR)
-    optimize(module, **machine, opts.optLevel);
+    if (llvm::Error err = optimize(module, *machine, *target, opts))
+      return err;
 
   llvm::SmallString<0> out;
   llvm::raw_svector_ostream os(out);
   llvm::legacy::PassManager codegen;
-  if ((*machine)->addPassesToEmitFile(codegen, os, nullptr, fileType))
+  if (machine->addPassesToEmitFile(codegen, os, nullptr, fileType))
     return makeError(fmt::format("{}: the {} backend cannot emit this kind "
                                  "of file",
                                  what.str(), target->chip.str()));
@@ -281,6 +331,21 @@ Expected<llvm::SmallString<0>> emit(llvm::Module &module, llvm::StringRef chip,
 }
 
 } // namespace
+
+llvm::Error moec::optimizeModule(llvm::Module &module, llvm::StringRef chip,
+                                 const EmitOptions &opts) {
+  auto prepared = prepare(module, chip, opts, "optimizeModule");
+  if (!prepared)
+    return prepared.takeError();
+  ScopedErrorCollector errors(module.getContext());
+  if (llvm::Error err =
+          optimize(module, *prepared->second, *prepared->first, opts))
+    return err;
+  if (!errors.text().empty())
+    return makeError(fmt::format("optimizeModule for {}: {}", chip.str(),
+                                 errors.text()));
+  return llvm::Error::success();
+}
 
 Expected<std::string> moec::emitAssembly(llvm::Module &module,
                                          llvm::StringRef chip,
