@@ -13,13 +13,13 @@
 //   outline   moec ops -> gpu.func kernels (buildKernelOutliningPipeline)
 //   lower     kernels -> the target's LLVM dialect (buildKernelToLLVMPipeline)
 //   translate MLIR LLVM/ROCDL dialect -> llvm::Module
-//   codegen   LLVM's O3 pipeline + the AMDGPU backend -> relocatable object
+//   codegen   LLVM's IR pipeline + the AMDGPU backend -> relocatable object
 //   link      object -> code object (hsaco), by comgr or in-process lld
 //
-// --split-codegen times codegen as two phases, llvm-opt (the O3 pipeline,
-// run here with the settings lib/Target/Backend.cpp uses) and llvm-backend
-// (emitRelocatableObject with optimizeIR off), and checks on the first
-// variant that the object is byte-identical to the one-call path.
+// --split-codegen times codegen as two phases, llvm-opt (the IR pipeline,
+// moec::optimizeModule) and llvm-backend (emitRelocatableObject with
+// optimizeIR off), and checks on the first variant that the object is
+// byte-identical to the one-call path.
 //
 // The variants are distinct configs (num_stages, waves_per_eu, kpack, group_m,
 // epilogue, num_warps, matrix_instr_nonkdim over the file's block sizes), in a
@@ -46,10 +46,6 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
-#include "llvm/MC/TargetRegistry.h"
-#include "llvm/Passes/PassBuilder.h"
-#include "llvm/Target/TargetMachine.h"
-#include "llvm/Target/TargetOptions.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -67,13 +63,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-extern "C" {
-void LLVMInitializeAMDGPUTargetInfo();
-void LLVMInitializeAMDGPUTarget();
-void LLVMInitializeAMDGPUTargetMC();
-void LLVMInitializeAMDGPUAsmPrinter();
-}
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -184,45 +173,6 @@ std::vector<Variant> allVariants() {
   return vs;
 }
 
-/// What lib/Target/Backend.cpp's optimize() does before code generation:
-/// the module pointed at the target, then LLVM's O3 per-module pipeline
-/// with the target's own passes.
-void optimizeLikeBackend(llvm::Module &module, const moec::TargetInfo &target) {
-  static std::unique_ptr<llvm::TargetMachine> machine = [&] {
-    LLVMInitializeAMDGPUTargetInfo();
-    LLVMInitializeAMDGPUTarget();
-    LLVMInitializeAMDGPUTargetMC();
-    LLVMInitializeAMDGPUAsmPrinter();
-    llvm::Triple triple(target.triple);
-    std::string error;
-    const llvm::Target *t = llvm::TargetRegistry::lookupTarget(triple, error);
-    if (!t) {
-      llvm::errs() << "moec-compile-bench: " << error << "\n";
-      std::exit(1);
-    }
-    return std::unique_ptr<llvm::TargetMachine>(t->createTargetMachine(
-        triple, target.chip, "", llvm::TargetOptions(), llvm::Reloc::PIC_,
-        std::nullopt, llvm::CodeGenOptLevel::Aggressive));
-  }();
-  module.setTargetTriple(machine->getTargetTriple());
-  module.setDataLayout(machine->createDataLayout());
-  module.setModuleFlag(llvm::Module::Error, "amdhsa_code_object_version",
-                       moec::EmitOptions().codeObjectVersion);
-  llvm::LoopAnalysisManager lam;
-  llvm::FunctionAnalysisManager fam;
-  llvm::CGSCCAnalysisManager cgam;
-  llvm::ModuleAnalysisManager mam;
-  llvm::PassBuilder builder(machine.get());
-  builder.registerModuleAnalyses(mam);
-  builder.registerCGSCCAnalyses(cgam);
-  builder.registerFunctionAnalyses(fam);
-  builder.registerLoopAnalyses(lam);
-  builder.crossRegisterProxies(lam, fam, cgam, mam);
-  builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3)
-      .run(module, mam);
-}
-
-
 /// Compiles `source` with `v`'s config. Returns false with `why` set when the
 /// variant does not verify for the target (a skip, not an error) and exits
 /// on any later failure (a bug).
@@ -303,7 +253,11 @@ bool compileVariant(llvm::StringRef source, const moec::TargetInfo &target,
   t = now();
   moec::EmitOptions emitOptions;
   if (splitCodegen) {
-    optimizeLikeBackend(**llvmModule, target);
+    if (llvm::Error err =
+            moec::optimizeModule(**llvmModule, target.chip, emitOptions)) {
+      diags += llvm::toString(std::move(err));
+      die("the IR pipeline");
+    }
     r.record(Codegen, t);
     t = now();
     emitOptions.optimizeIR = false;

@@ -54,6 +54,9 @@ cl::opt<std::string> features("features",
                               cl::desc("Extra subtarget features, e.g. "
                                        "+xnack or +ptx80"));
 cl::opt<bool> noOpt("no-opt", cl::desc("Skip the IR optimization pipeline"));
+cl::opt<std::string> irPipeline("ir-pipeline",
+                                cl::desc("IR pipeline, opt -passes= syntax "
+                                         "(default: moec's for the target)"));
 cl::opt<bool> verbose("v", cl::desc("Say which linker made the code object "
                                     "and why"));
 cl::opt<bool> printComgr("print-comgr",
@@ -111,6 +114,7 @@ int main(int argc, char **argv) {
   EmitOptions opts;
   opts.optLevel = optLevel;
   opts.optimizeIR = !noOpt;
+  opts.irPipeline = irPipeline;
   opts.codeObjectVersion = codeObjectVersion;
   opts.features = features;
 

@@ -32,11 +32,17 @@ namespace moec {
 /// Knobs of code generation. Each one changes the code, so each belongs in a
 /// cache key.
 struct EmitOptions {
-  /// Optimization level of both the IR pipeline and code generation, 0..3.
+  /// Optimization level of code generation, 0..3, and of the IR pipeline:
+  /// LLVM's per-module default pipeline at this level, but at most O1 for
+  /// AMDGPU chips (lib/Target/Backend.cpp says why).
   unsigned optLevel = 3;
-  /// Run LLVM's per-module default pipeline (new pass manager) at `optLevel`
-  /// before code generation. Off: the module is compiled as it is.
+  /// Run the IR pipeline (new pass manager) before code generation. Off: the
+  /// module is compiled as it is.
   bool optimizeIR = true;
+  /// The IR pipeline in `opt -passes=` syntax, e.g. "default<O3>" (what
+  /// moec ran for AMDGPU before). Empty: $MOEC_IR_PIPELINE when set, else
+  /// the default above.
+  std::string irPipeline;
   /// AMDGPU code object version: 400, 500 (v5, what ROCm 6 expects) or 600.
   /// Written as the module flag `amdhsa_code_object_version`, replacing one
   /// the module already has.
@@ -45,6 +51,13 @@ struct EmitOptions {
   /// "+xnack,-sramecc" on AMDGPU, "+ptx80" on NVPTX. Empty: the defaults.
   std::string features;
 };
+
+/// The first half of the emit functions below: points `module` at `chip`,
+/// verifies it and runs the IR pipeline of `opts` (whatever its
+/// `optimizeIR`). Then emitting with `optimizeIR` off gives the same result
+/// as emitting with it on; for timing the two halves apart.
+llvm::Error optimizeModule(llvm::Module &module, llvm::StringRef chip,
+                           const EmitOptions &opts = {});
 
 /// Optimizes `module` and returns the chip's assembly: AMDGPU ISA text for a
 /// gfx chip, PTX for an sm_ chip. `chip` must be a moec target
