@@ -1,8 +1,9 @@
 //===- Backend.cpp - LLVM IR to ISA, relocatable objects and PTX ----------===//
 //
-// A TargetMachine per thread and target, reused; LLVM's per-module default
-// IR pipeline (O1 for AMDGPU, see irPipelineFor); then the legacy
-// code-generation pass manager, which is what LLVM 22's backends still use. Only the AMDGPU and NVPTX backends are registered:
+// A TargetMachine per thread and target, reused; an IR pipeline (a shortened
+// O1 for AMDGPU, see kAMDGPUPipeline; LLVM's per-module default otherwise);
+// then the legacy code-generation pass manager, which is what LLVM 22's
+// backends still use. Only the AMDGPU and NVPTX backends are registered:
 // registering every backend would drag all of them into every binary.
 //
 //===----------------------------------------------------------------------===//
@@ -37,7 +38,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -221,30 +221,64 @@ llvm::Error prepareModule(llvm::Module &module, llvm::TargetMachine &machine,
   return llvm::Error::success();
 }
 
-/// The IR pipeline `optimize` runs: `opts.irPipeline`, else
-/// $MOEC_IR_PIPELINE, else LLVM's per-module default pipeline, at O1 for
-/// AMDGPU and at `opts.optLevel` otherwise.
+/// The IR pipeline for AMDGPU kernels at optLevel >= 1: LLVM's O1 pipeline
+/// (`opt -O1 -print-pipeline-passes`) less what does nothing to moec's
+/// kernels (no calls, coroutines, OpenMP or library calls, so no inliner,
+/// attribute inference or library-call passes; no vectorizer, which O1 runs
+/// forced-only) and less 5 of O1's 8 InstCombine runs.
 ///
-/// Why O1 for AMDGPU: the IR arrives from MLIR simplified, unrolled and
-/// vectorized, and LLVM's O3 (and O2) pipeline adds nothing the AMDGPU backend
-/// keeps: on 37 gfx942 GEMM kernels (the compile-latency variants and the ISA
-/// comparison configs, with masked or with buffer loads) O1 gave the same
-/// ISA as O3, up to one register choice, for ~36% fewer instructions spent
-/// in the pipeline (benchmarks/NOTES.md, "Compile latency"). Hand-picked
-/// shorter pipelines changed registers and K-loop length both ways; O0
-/// lost LICM and loop rotation (+40% K-loop instructions). Code generation
-/// stays at `opts.optLevel`: its GVN (only at O3) keeps the K loop of the
-/// masked-load kernels short. MOEC_IR_PIPELINE='default<O3>' is the old
-/// behaviour.
+/// Why not O3: MLIR hands over simplified, unrolled and vectorized kernels.
+/// On 149 gfx942/gfx90a/gfx950 modules (the lit tests' kernels, the 24
+/// compile-latency variants and 13 ISA-comparison configs, those two with
+/// masked and with buffer loads) this pipeline gives O1's ISA byte for byte
+/// up to labels, and that is O3's or better: of the 146 lit-test kernels
+/// none got worse, 16 have a K loop one instruction shorter and 8 two VGPRs
+/// fewer. It spends 58% fewer instructions than O3 (34% fewer than O1).
+/// What it cannot lose is loop rotation and LICM: without them the bf16 GEMM
+/// K loop grows ~40%; shorter hand-picked pipelines moved registers and
+/// K-loop length both ways. benchmarks/NOTES.md ("Compile latency") has the
+/// measurements. MOEC_IR_PIPELINE='default<O3>' restores the old pipeline.
+constexpr const char *kAMDGPUPipeline =
+    "function(simplifycfg,sroa,early-cse),"
+    "ipsccp,globalopt,"
+    "function(mem2reg,instcombine<max-iterations=1;no-verify-fixpoint>,"
+    "simplifycfg<switch-range-to-icmp>,"
+    "infer-address-spaces,amdgpu-lower-kernel-attributes,"
+    "amdgpu-promote-alloca-to-vector,"
+    "sroa,early-cse<memssa>,simplifycfg<switch-range-to-icmp>,reassociate,"
+    "loop-mssa(loop-instsimplify,loop-simplifycfg,licm<no-allowspeculation>,"
+    "loop-rotate,licm,simple-loop-unswitch),"
+    "simplifycfg<switch-range-to-icmp>,"
+    "instcombine<max-iterations=1;no-verify-fixpoint>,"
+    "loop(loop-idiom,indvars,loop-deletion,loop-unroll-full),"
+    "sroa,memcpyopt,sccp,bdce,infer-address-spaces,adce,"
+    "simplifycfg<switch-range-to-icmp>),"
+    "globalopt,globaldce,"
+    "function(loop(loop-rotate,loop-deletion),infer-alignment,loop-load-elim,"
+    "simplifycfg<forward-switch-cond;switch-range-to-icmp;switch-to-arithmetic;"
+    "switch-to-lookup;no-keep-loops;hoist-common-insts;sink-common-insts>,"
+    "vector-combine,loop-unroll<O1>,sroa<preserve-cfg>,infer-alignment,"
+    "instcombine<max-iterations=1;no-verify-fixpoint>,"
+    "loop-mssa(licm),alignment-from-assumptions,infer-address-spaces,"
+    "loop-sink,instsimplify,div-rem-pairs,"
+    "simplifycfg<switch-range-to-icmp;switch-to-arithmetic;"
+    "hoist-loads-stores-with-cond-faulting;speculate-unpredictables>),"
+    "amdgpu-attributor,globaldce";
+
+/// The IR pipeline `optimize` runs: `opts.irPipeline`, else
+/// $MOEC_IR_PIPELINE, else kAMDGPUPipeline for AMDGPU at optLevel >= 1,
+/// else LLVM's per-module default pipeline at `opts.optLevel`. Code
+/// generation stays at `opts.optLevel` either way: at 2 the AMDGPU backend
+/// swaps a GVN for EarlyCSE, and that GVN keeps the K loop of today's
+/// masked-load kernels ~40% shorter.
 std::string irPipelineFor(const TargetInfo &target, const EmitOptions &opts) {
   if (!opts.irPipeline.empty())
     return opts.irPipeline;
   if (const char *env = std::getenv("MOEC_IR_PIPELINE"); env && *env)
     return env;
-  unsigned level = opts.optLevel;
-  if (target.isAMDGPU())
-    level = std::min(level, 1u);
-  return fmt::format("default<O{}>", level);
+  if (target.isAMDGPU() && opts.optLevel >= 1)
+    return kAMDGPUPipeline;
+  return fmt::format("default<O{}>", opts.optLevel);
 }
 
 /// Runs the IR pipeline (new pass manager) with the target's own passes.
