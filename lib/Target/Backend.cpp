@@ -229,15 +229,16 @@ llvm::Error prepareModule(llvm::Module &module, llvm::TargetMachine &machine,
 ///
 /// Why not O3: MLIR hands over simplified, unrolled and vectorized kernels.
 /// On 149 gfx942/gfx90a/gfx950 modules (the lit tests' kernels, the 24
-/// compile-latency variants and 13 ISA-comparison configs, those two with
+/// compile-latency variants and 13 more GEMM configs, those two with
 /// masked and with buffer loads) this pipeline gives O1's ISA byte for byte
 /// up to labels, and that is O3's or better: of the 146 lit-test kernels
 /// none got worse, 16 have a K loop one instruction shorter and 8 two VGPRs
 /// fewer. It spends 58% fewer instructions than O3 (34% fewer than O1).
-/// What it cannot lose is loop rotation and LICM: without them the bf16 GEMM
-/// K loop grows ~40%; shorter hand-picked pipelines moved registers and
-/// K-loop length both ways. benchmarks/NOTES.md ("Compile latency") has the
-/// measurements. MOEC_IR_PIPELINE='default<O3>' restores the old pipeline.
+/// What it cannot lose is loop rotation: without it (or without any
+/// pipeline) the bf16 GEMM K loop grows 36-39%; shorter hand-picked
+/// pipelines moved registers and K-loop length both ways. The measurements
+/// are in benchmarks/NOTES.md ("Compile latency").
+/// MOEC_IR_PIPELINE='default<O3>' restores the old pipeline.
 constexpr const char *kAMDGPUPipeline =
     "function(simplifycfg,sroa,early-cse),"
     "ipsccp,globalopt,"
@@ -269,8 +270,8 @@ constexpr const char *kAMDGPUPipeline =
 /// $MOEC_IR_PIPELINE, else kAMDGPUPipeline for AMDGPU at optLevel >= 1,
 /// else LLVM's per-module default pipeline at `opts.optLevel`. Code
 /// generation stays at `opts.optLevel` either way: at 2 the AMDGPU backend
-/// swaps a GVN for EarlyCSE, and that GVN keeps the K loop of today's
-/// masked-load kernels ~40% shorter.
+/// runs EarlyCSE where it runs GVN at 3, and GVN keeps the K loop of
+/// today's masked-load kernels ~40% shorter.
 std::string irPipelineFor(const TargetInfo &target, const EmitOptions &opts) {
   if (!opts.irPipeline.empty())
     return opts.irPipeline;
