@@ -47,23 +47,29 @@ moec::createMatrixCore(const GemmKernelSpec &spec, Location loc) {
 // Global access, guarded by branches
 //===----------------------------------------------------------------------===//
 
-/// Bytes of a load or store of `type` (an element or a vector of elements).
-static int64_t accessBytes(Type type) {
+int64_t moec::accessBytes(Type type) {
   if (auto v = dyn_cast<VectorType>(type))
     return v.getNumElements() * elementBytes(v.getElementType());
   return elementBytes(type);
 }
 
-Value MatrixCore::globalWindow(OpBuilder &b, Location loc, Value memref,
-                               Value row, Value col) {
-  // A 1-D view from (row, col) on; its size bounds nothing (accesses carry
-  // their own validity), so it is the whole remaining array.
+std::pair<memref::ExtractStridedMetadataOp, Value>
+MatrixCore::windowStart(OpBuilder &b, Location loc, Value memref, Value row,
+                        Value col) {
   auto meta = memref::ExtractStridedMetadataOp::create(b, loc, memref);
   Value start = arith::AddIOp::create(
       b, loc, meta.getOffset(),
       arith::AddIOp::create(
           b, loc, arith::MulIOp::create(b, loc, row, meta.getStrides()[0]),
           arith::MulIOp::create(b, loc, col, meta.getStrides()[1])));
+  return {meta, start};
+}
+
+Value MatrixCore::globalWindow(OpBuilder &b, Location loc, Value memref,
+                               Value row, Value col) {
+  // A 1-D view from (row, col) on; its size bounds nothing (accesses carry
+  // their own validity), so it is the whole remaining array.
+  auto [meta, start] = windowStart(b, loc, memref, row, col);
   Value size = arith::MulIOp::create(b, loc, meta.getSizes()[0],
                                      meta.getStrides()[0]);
   auto type = cast<MemRefType>(memref.getType());

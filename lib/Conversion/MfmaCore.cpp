@@ -185,12 +185,7 @@ public:
   // size) lives in SGPRs.
   Value globalWindow(OpBuilder &b, Location loc, Value memref, Value row,
                      Value col) override {
-    auto meta = memref::ExtractStridedMetadataOp::create(b, loc, memref);
-    Value elems = arith::AddIOp::create(
-        b, loc, meta.getOffset(),
-        arith::AddIOp::create(
-            b, loc, arith::MulIOp::create(b, loc, row, meta.getStrides()[0]),
-            arith::MulIOp::create(b, loc, col, meta.getStrides()[1])));
+    Value elems = windowStart(b, loc, memref, row, col).second;
     Type elt = cast<MemRefType>(memref.getType()).getElementType();
     Value bytes = arith::MulIOp::create(
         b, loc, elems,
@@ -245,11 +240,7 @@ private:
   /// The integer type a buffer access of `type` moves: i8/i16/i32 or
   /// vector<n x i32> of the same size.
   static Type rawType(OpBuilder &b, Type type) {
-    int64_t bits = 8 * (isa<VectorType>(type)
-                            ? cast<VectorType>(type).getNumElements() *
-                                  elementBytes(cast<VectorType>(type)
-                                                   .getElementType())
-                            : elementBytes(type));
+    int64_t bits = 8 * accessBytes(type);
     if (bits <= 32)
       return b.getIntegerType(bits);
     return VectorType::get({bits / 32}, b.getI32Type());

@@ -15,6 +15,7 @@
 
 #include "moec/Transforms/GemmKernel.h"
 
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Builders.h"
 
 #include <memory>
@@ -70,6 +71,15 @@ public:
                            mlir::Value window, mlir::Value value,
                            mlir::Value offset, mlir::Value valid);
 
+protected:
+  /// Element offset of (row, col) in `memref`'s underlying buffer (its own
+  /// offset included), and the metadata it came from: where every window
+  /// starts.
+  static std::pair<mlir::memref::ExtractStridedMetadataOp, mlir::Value>
+  windowStart(mlir::OpBuilder &b, mlir::Location loc, mlir::Value memref,
+              mlir::Value row, mlir::Value col);
+
+public:
   /// Asynchronous global -> LDS copies, for the K loop of a spec with
   /// `asyncCopy` (NVIDIA cp.async). A core that returns true here implements
   /// the three hooks below; the others are never called.
@@ -87,6 +97,9 @@ public:
   virtual void waitAsyncCopies(mlir::OpBuilder &b, mlir::Location loc,
                                int64_t pending) {}
 };
+
+/// Bytes one load or store of `type` (an element or a vector) moves.
+int64_t accessBytes(mlir::Type type);
 
 /// The core for `spec.target`, or failure with a message on `loc`.
 mlir::FailureOr<std::unique_ptr<MatrixCore>>
