@@ -124,8 +124,11 @@ LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
     return arith::CeilDivUIOp::create(
         b, loc, x, arith::ConstantIndexOp::create(b, loc, d));
   };
-  Value grid = arith::MulIOp::create(b, loc, cdiv(m, spec.blockM),
-                                     cdiv(n, spec.blockN));
+  // Named, in order: as call arguments their order would be the compiler's
+  // (GCC and clang differ), and so would the IR.
+  Value tilesM = cdiv(m, spec.blockM);
+  Value tilesN = cdiv(n, spec.blockN);
+  Value grid = arith::MulIOp::create(b, loc, tilesM, tilesN);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   Value lanes = arith::ConstantIndexOp::create(b, loc, kernel->workgroupSize);
   Value dynamicLds;
