@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Run.h"
+#include "Emulate.h"
 
 #include "moec/Dialect/MoecDialect.h"
 #include "moec/Driver/Compiler.h"
@@ -290,7 +291,10 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
             ld.what, ld.elems, ld.elems * ld.bytes));
   }
 
-  FailureOr<CompiledModule> compiled = compileModule(module);
+  if (opts.emulate && opts.bench)
+    return fail("--emulate checks numerics; it cannot time a kernel");
+  FailureOr<CompiledModule> compiled = compileModule(
+      module, opts.emulate ? CompileStop::LaneLevel : CompileStop::Loadable);
   if (failed(compiled))
     return 1;
   if (compiled->kernels.size() != 1)
@@ -306,22 +310,27 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
         kinfo.workgroupSize, kinfo.ldsBytes);
 
   // The device: the one matching the target unless --device says otherwise.
-  rt::DeviceKind kind = compiled->target->isHost()     ? rt::DeviceKind::Host
+  // --emulate: host memory, the lane-level kernel run by lib/Emulator.
+  rt::DeviceKind kind = compiled->target->isHost() || opts.emulate
+                            ? rt::DeviceKind::Host
                         : compiled->target->isNVPTX() ? rt::DeviceKind::Cuda
                                                       : rt::DeviceKind::Hip;
   auto device = rt::Device::open(kind, opts.deviceIndex);
   if (!device.ok())
     return fail(device.message());
   std::shared_ptr<rt::Device> dev = *device;
-  rt::Expected<std::shared_ptr<rt::Module>> loaded =
-      compiled->target->isHost()
-          ? dev->loadHostModule(compiled->hostKernels)
-          : dev->loadModule(compiled->image);
-  if (!loaded.ok())
-    return fail(loaded.message());
-  auto kernel = (*loaded)->getKernel(kinfo.name);
-  if (!kernel.ok())
-    return fail(kernel.message());
+  std::optional<rt::Expected<rt::Kernel>> kernel;
+  if (!opts.emulate) {
+    rt::Expected<std::shared_ptr<rt::Module>> loaded =
+        compiled->target->isHost()
+            ? dev->loadHostModule(compiled->hostKernels)
+            : dev->loadModule(compiled->image);
+    if (!loaded.ok())
+      return fail(loaded.message());
+    kernel = (*loaded)->getKernel(kinfo.name);
+    if (!kernel->ok())
+      return fail(kernel->message());
+  }
 
   // Fresh random inputs unless a seed is given.
   uint64_t seed = opts.seed ? *opts.seed : std::random_device{}();
@@ -412,8 +421,22 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
   size_t sharedBytes = kinfo.dynamicLds ? kinfo.ldsBytes : 0;
   if (!empty) {
     rt::KernelArgs args = argsFor(*inputs);
-    if (rt::Status s = kernel->launch(gridDim, blockDim, sharedBytes, args); !s.ok())
+    if (opts.emulate) {
+      std::string summary;
+      std::string error = tool::emulateLaunch(
+          module, kinfo.name, {gridDim.x, 1, 1}, {blockDim.x, 1, 1}, args,
+          {&*cBuf, &inputs->a, &inputs->b, &inputs->bias, &inputs->scaleA,
+           &inputs->scaleB},
+          summary);
+      if (!error.empty())
+        return fail(error);
+      if (opts.verbose)
+        llvm::errs() << "moec run: " << summary << "\n";
+    } else if (rt::Status s = (*kernel)->launch(gridDim, blockDim, sharedBytes,
+                                                args);
+               !s.ok()) {
       return fail(s.message());
+    }
     if (rt::Status s = dev->synchronize(); !s.ok())
       return fail(s.message());
   }
@@ -471,7 +494,8 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
   llvm::outs() << fmt::format(
       "{} on {} ({}): M={} N={} K={} seed={} checked_rows={} max_abs_err={:.3e} "
       "max_rel_err={:.3e} (tolerance {:.1e}) unwritten_or_nan={} -> {}\n",
-      kinfo.name, dev->label(), compiled->target->chip.str(), p.m, p.n, p.k,
+      kinfo.name, opts.emulate ? std::string("the AMD emulator") : dev->label(),
+      compiled->target->chip.str(), p.m, p.n, p.k,
       seed, rows.size(), maxAbsErr, relErr, tolerance(p.c), nonFinite,
       pass ? "PASS" : "FAIL");
   if (!pass)
@@ -496,8 +520,8 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
   for (DeviceInputs &in : sets)
     argSets.push_back(argsFor(in));
   for (int i = 0; i < opts.warmup; ++i)
-    if (rt::Status s = kernel->launch(gridDim, blockDim, sharedBytes,
-                                      argSets[i % argSets.size()]);
+    if (rt::Status s = (*kernel)->launch(gridDim, blockDim, sharedBytes,
+                                         argSets[i % argSets.size()]);
         !s.ok())
       return fail(s.message());
   std::vector<float> times;
@@ -506,8 +530,8 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
     if (!timer.ok())
       return fail(timer.message());
     (void)timer->start();
-    if (rt::Status s = kernel->launch(gridDim, blockDim, sharedBytes,
-                                      argSets[i % argSets.size()]);
+    if (rt::Status s = (*kernel)->launch(gridDim, blockDim, sharedBytes,
+                                         argSets[i % argSets.size()]);
         !s.ok())
       return fail(s.message());
     (void)timer->stop();
