@@ -11,7 +11,7 @@
 
 #include "moec/Emulator/Emulator.h"
 #include "Mfma.h"
-#include "Numeric.h"
+#include "moec/Emulator/Numeric.h"
 
 #include "mlir/Dialect/AMDGPU/IR/AMDGPUDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -55,7 +55,8 @@ enum class OpC : uint16_t {
   Bitcast, Copy,
   // float
   AddF, SubF, MulF, DivF, NegF, MaxF, MinF, CmpF, Fma, Exp, Exp2, Log,
-  Log2, Sqrt, RSqrt, Tanh, Erf, AbsF, Floor, Ceil, Sin, Cos,
+  Log2, Sqrt, RSqrt, Tanh, Erf, AbsF, Floor, Ceil, Sin, Cos, CopySign, RemF,
+  Trunc, Round, RoundEven, Log1p, Expm1, PowF,
   // vector
   Broadcast, Extract, Insert, FromElements, ExtractSlice, InsertSlice,
   Shuffle, ReduceAdd, ReduceMax, ReduceMin,
@@ -430,6 +431,14 @@ LogicalResult Program::decodeOp(Operation *op, BlockCode &bc,
   SIMPLE(math::CeilOp, Ceil)
   SIMPLE(math::SinOp, Sin)
   SIMPLE(math::CosOp, Cos)
+  SIMPLE(math::CopySignOp, CopySign)
+  SIMPLE(arith::RemFOp, RemF)
+  SIMPLE(math::TruncOp, Trunc)
+  SIMPLE(math::RoundOp, Round)
+  SIMPLE(math::RoundEvenOp, RoundEven)
+  SIMPLE(math::Log1pOp, Log1p)
+  SIMPLE(math::ExpM1Op, Expm1)
+  SIMPLE(math::PowFOp, PowF)
   SIMPLE(vector::BroadcastOp, Broadcast)
   SIMPLE(vector::FromElementsOp, FromElements)
   SIMPLE(gpu::BarrierOp, Barrier)
@@ -1372,6 +1381,14 @@ void Executor::exec(Wave &w, const Instr &in, uint64_t mask) {
   case OpC::Ceil: return unF([](double a) { return std::ceil(a); });
   case OpC::Sin: return unF([](double a) { return std::sin(a); });
   case OpC::Cos: return unF([](double a) { return std::cos(a); });
+  case OpC::Trunc: return unF([](double a) { return std::trunc(a); });
+  case OpC::Round: return unF([](double a) { return std::round(a); });
+  case OpC::RoundEven: return unF([](double a) { return std::nearbyint(a); });
+  case OpC::Log1p: return unF([](double a) { return std::log1p(a); });
+  case OpC::Expm1: return unF([](double a) { return std::expm1(a); });
+  case OpC::CopySign: return binF([](double a, double b) { return std::copysign(a, b); });
+  case OpC::RemF: return binF([](double a, double b) { return std::fmod(a, b); });
+  case OpC::PowF: return binF([](double a, double b) { return std::pow(a, b); });
   case OpC::Fma: {
     uint64_t *o = out(w, in.res, mask);
     const uint64_t *a = reg(w, in.ops[0]), *b = reg(w, in.ops[1]),

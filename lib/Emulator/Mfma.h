@@ -21,7 +21,7 @@
 #ifndef MOEC_LIB_EMULATOR_MFMA_H
 #define MOEC_LIB_EMULATOR_MFMA_H
 
-#include "Numeric.h"
+#include "moec/Emulator/Numeric.h"
 
 #include "mlir/Support/LLVM.h"
 

@@ -14,6 +14,7 @@
 
 #include "moec/Dialect/MoecDialect.h"
 #include "moec/Driver/Compiler.h"
+#include "moec/Emulator/Numeric.h"
 #include "moec/Runtime/KernelArgs.h"
 #include "moec/Runtime/Runtime.h"
 #include "moec/Transforms/GemmKernel.h"
@@ -38,7 +39,8 @@ namespace {
 // Element encodings
 //===----------------------------------------------------------------------===//
 
-enum class Elt { F32, F16, BF16 };
+// fp8: e4m3/e5m2 in gfx942's fnuz and gfx950's OCP flavours.
+enum class Elt { F32, F16, BF16, F8E4M3FNUZ, F8E5M2FNUZ, F8E4M3FN, F8E5M2 };
 
 FailureOr<Elt> eltOf(Type t) {
   if (t.isF32())
@@ -47,10 +49,26 @@ FailureOr<Elt> eltOf(Type t) {
     return Elt::F16;
   if (t.isBF16())
     return Elt::BF16;
+  if (isa<Float8E4M3FNUZType>(t))
+    return Elt::F8E4M3FNUZ;
+  if (isa<Float8E5M2FNUZType>(t))
+    return Elt::F8E5M2FNUZ;
+  if (isa<Float8E4M3FNType>(t))
+    return Elt::F8E4M3FN;
+  if (isa<Float8E5M2Type>(t))
+    return Elt::F8E5M2;
   return failure();
 }
 
-size_t eltBytes(Elt e) { return e == Elt::F32 ? 4 : 2; }
+size_t eltBytes(Elt e) {
+  return e == Elt::F32 ? 4 : e == Elt::F16 || e == Elt::BF16 ? 2 : 1;
+}
+emu::EK fp8Kind(Elt e) {
+  return e == Elt::F8E4M3FNUZ   ? emu::EK::F8E4M3FNUZ
+         : e == Elt::F8E5M2FNUZ ? emu::EK::F8E5M2FNUZ
+         : e == Elt::F8E4M3FN   ? emu::EK::F8E4M3FN
+                                : emu::EK::F8E5M2;
+}
 
 uint16_t toBF16(float f) {
   uint32_t u;
@@ -106,6 +124,12 @@ struct HostArray {
       values[i] = fromBF16(h);
       return;
     }
+    default: {
+      uint8_t q = emu::encodeFp8(fp8Kind(elt), f);
+      bytes[i] = q;
+      values[i] = emu::decodeFp8(fp8Kind(elt), q);
+      return;
+    }
     }
   }
   double decode(size_t i) const {
@@ -125,6 +149,8 @@ struct HostArray {
       std::memcpy(&h, &bytes[i * 2], 2);
       return fromBF16(h);
     }
+    default:
+      return emu::decodeFp8(fp8Kind(elt), bytes[i]);
     }
     return 0;
   }
@@ -157,6 +183,8 @@ double tolerance(Elt out) {
     return 1.0 / 512; // 2^-9
   case Elt::F32:
     return 1e-4;
+  default:
+    return 1.0 / 4; // fp8 outputs: 3 or 2 mantissa bits
   }
   return 0;
 }
@@ -224,8 +252,8 @@ FailureOr<GemmProblem> describe(GemmOp op, const RunOptions &opts) {
   auto a = eltOf(eltType(op.getA())), b = eltOf(eltType(op.getB())),
        c = eltOf(eltType(op.getC()));
   if (failed(a) || failed(b) || failed(c)) {
-    op.emitError() << "moec run: only f16/bf16/f32 operands are supported "
-                      "by the run harness today (fp8 is not)";
+    op.emitError() << "moec run: only f16/bf16/f32/fp8 operands are "
+                      "supported by the run harness";
     return failure();
   }
   p.a = *a, p.b = *b, p.c = *c;
@@ -274,7 +302,7 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
   if (module->hasAttr(GemmKernelSpec::kAssumeAlignedAttrName)) {
     // The specialized kernel reads whole 16-byte vectors along each leading
     // dimension; other sizes would read or write past a row.
-    auto bytes = [](Elt e) { return e == Elt::F32 ? 4 : 2; };
+    auto bytes = [](Elt e) { return int64_t(eltBytes(e)); };
     struct Ld {
       const char *what;
       int64_t elems, bytes;

@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef MOEC_LIB_EMULATOR_NUMERIC_H
-#define MOEC_LIB_EMULATOR_NUMERIC_H
+#ifndef MOEC_EMULATOR_NUMERIC_H
+#define MOEC_EMULATOR_NUMERIC_H
 
 #include <cmath>
 #include <cstdint>
@@ -171,4 +171,4 @@ inline uint64_t encode(EK k, double x) {
 
 } // namespace moec::emu
 
-#endif // MOEC_LIB_EMULATOR_NUMERIC_H
+#endif // MOEC_EMULATOR_NUMERIC_H
