@@ -72,8 +72,14 @@ inline double decodeFp8(EK k, uint8_t b) {
 /// Nearest fp8 code (ties to even code), NaN for NaN; out-of-range values
 /// saturate to NaN (fnuz, e4m3fn) or infinity (e5m2), as APFloat converts.
 inline uint8_t encodeFp8(EK k, double x) {
+  bool fnuz = k == EK::F8E4M3FNUZ || k == EK::F8E5M2FNUZ;
   if (std::isnan(x))
-    return k == EK::F8E4M3FNUZ || k == EK::F8E5M2FNUZ ? 0x80 : 0x7f;
+    return fnuz ? 0x80 : 0x7f;
+  if (std::isinf(x)) {
+    if (k == EK::F8E5M2)
+      return x > 0 ? 0x7c : 0xfc;
+    return fnuz ? 0x80 : (x > 0 ? 0x7f : 0xff);
+  }
   int best = -1;
   double bestErr = INFINITY, maxFinite = 0;
   for (int c = 0; c < 256; ++c) {
