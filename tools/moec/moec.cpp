@@ -92,6 +92,13 @@ cl::opt<bool> assumeAligned(
              "path (sets moec.assume_aligned; `run` refuses other sizes)"),
     cl::sub(compileCmd), cl::sub(runCmd), cl::sub(benchCmd));
 
+cl::opt<bool> emulateOpt(
+    "emulate",
+    cl::desc("AMD targets: run the lane-level kernel (the input of the LLVM "
+             "conversion) on the CPU emulator instead of a GPU, with the "
+             "same reference check"),
+    cl::sub(runCmd));
+
 /// One integer field of #moec.config, settable from the command line.
 struct IntOverride {
   const char *flag;  ///< e.g. "block-m"
@@ -314,6 +321,7 @@ int runRunOrBench(bool bench) {
   opts.deviceIndex = deviceIndex;
   opts.verbose = verbose;
   opts.bench = bench;
+  opts.emulate = emulateOpt;
   opts.warmup = warmup;
   opts.repeat = std::max(1, repeat.getValue());
   opts.jsonOut = jsonOut;
