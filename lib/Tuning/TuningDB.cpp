@@ -416,7 +416,9 @@ std::optional<int64_t> ConfigFileKey::dim(StringRef name) const {
 
 bool ConfigFileKey::operator==(const ConfigFileKey &o) const {
   return op == o.op && dims == o.dims && deviceName == o.deviceName &&
-         dtype == o.dtype && blockShape == o.blockShape && layout == o.layout;
+         dtype == o.dtype && blockShape == o.blockShape &&
+         layout == o.layout && perChannelQuant == o.perChannelQuant &&
+         down == o.down;
 }
 
 std::string moec::tuning::fileDeviceName(StringRef driverName) {
@@ -425,7 +427,17 @@ std::string moec::tuning::fileDeviceName(StringRef driverName) {
   return s;
 }
 
-std::string moec::tuning::configFileName(const ConfigFileKey &key) {
+std::string moec::tuning::vllmDeviceName(StringRef driverName) {
+  std::string s = fileDeviceName(driverName);
+  llvm::SmallVector<StringRef> parts;
+  StringRef(s).split(parts, '_');
+  if (llvm::is_contained(parts, "H200"))
+    return "NVIDIA_H200";
+  return s;
+}
+
+std::string moec::tuning::configFileName(const ConfigFileKey &key,
+                                         FileStyle style) {
   std::string name;
   if (key.op != "moe")
     name = "op=" + key.op + ",";
@@ -435,10 +447,17 @@ std::string moec::tuning::configFileName(const ConfigFileKey &key) {
   if (!key.dtype.empty())
     name += ",dtype=" + key.dtype;
   if (key.blockShape && key.blockShape->first && key.blockShape->second)
-    name += fmt::format(",block_shape=[{}, {}]", key.blockShape->first,
-                        key.blockShape->second);
+    name += style == FileStyle::Vllm
+                ? fmt::format(",block_shape=[{},{}]", key.blockShape->first,
+                              key.blockShape->second)
+                : fmt::format(",block_shape=[{}, {}]", key.blockShape->first,
+                              key.blockShape->second);
+  if (key.perChannelQuant)
+    name += ",per_channel_quant=True";
   if (!key.layout.empty())
     name += ",layout=" + key.layout;
+  if (key.down)
+    name += "_down";
   return name + ".json";
 }
 
@@ -448,6 +467,7 @@ moec::tuning::parseConfigFileName(StringRef fileName) {
   if (!name.consume_back(".json"))
     return std::nullopt;
   ConfigFileKey key;
+  key.down = name.consume_back("_down");
   bool sawDevice = false;
   // Split on ',' outside brackets: the block shape is "[128, 128]".
   while (!name.empty()) {
@@ -475,6 +495,10 @@ moec::tuning::parseConfigFileName(StringRef fileName) {
       key.dtype = v.str();
     } else if (k == "layout") {
       key.layout = v.str();
+    } else if (k == "per_channel_quant") {
+      if (v != "True")
+        return std::nullopt;
+      key.perChannelQuant = true;
     } else if (k == "block_shape") {
       StringRef inner = v;
       if (!inner.consume_front("[") || !inner.consume_back("]"))
@@ -548,17 +572,22 @@ std::shared_ptr<const ConfigFile> TuningDB::load(const std::string &path) {
 
 std::optional<LookupResult> TuningDB::lookup(const ConfigFileKey &key,
                                              int64_t m) {
-  std::string name = configFileName(key);
+  std::string names[] = {configFileName(key, FileStyle::Vllm),
+                         configFileName(key, FileStyle::Sglang)};
   std::lock_guard<std::mutex> lock(mutex_);
   for (const std::string &dir : dirs_) {
-    llvm::SmallString<256> path(dir);
-    llvm::sys::path::append(path, name);
-    std::shared_ptr<const ConfigFile> file = load(std::string(path));
-    if (!file)
-      continue;
-    int64_t matched = 0;
-    if (const TuningEntry *e = file->nearest(m, &matched))
-      return LookupResult{*e, std::string(path), matched};
+    for (const std::string &name : names) {
+      if (&name != &names[0] && name == names[0])
+        continue;
+      llvm::SmallString<256> path(dir);
+      llvm::sys::path::append(path, name);
+      std::shared_ptr<const ConfigFile> file = load(std::string(path));
+      if (!file)
+        continue;
+      int64_t matched = 0;
+      if (const TuningEntry *e = file->nearest(m, &matched))
+        return LookupResult{*e, std::string(path), matched};
+    }
   }
   return std::nullopt;
 }

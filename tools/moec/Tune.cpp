@@ -551,7 +551,7 @@ int runModelFrontEnd(const Args &args) {
   ConfigFileKey key;
   key.dims = {{"E", shape->experts}, {"N", shape->fileN()}};
   key.deviceName = args.has("device-name")
-                       ? fileDeviceName(args.get("device-name"))
+                       ? vllmDeviceName(args.get("device-name"))
                        : std::string("<device>");
   if (dtype == "fp8_w8a8" || dtype == "int8_w8a16")
     key.dtype = dtype;

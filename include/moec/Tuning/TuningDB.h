@@ -6,7 +6,13 @@
 // moves both ways:
 //
 //   E=8,N=14336,device_name=NVIDIA_H100_80GB_HBM3.json
-//   E=256,N=256,device_name=AMD_Instinct_MI300X,dtype=fp8_w8a8,block_shape=[128, 128].json
+//   E=256,N=256,device_name=AMD_Instinct_MI300X,dtype=fp8_w8a8,block_shape=[128,128].json
+//
+// vLLM writes the block shape without spaces ("[128,128]") and names every
+// H200 variant "NVIDIA_H200"; SGLang writes Python's str() of the list
+// ("[128, 128]") and may add ",per_channel_quant=True" and a "_down" suffix
+// (its separate down-projection configs). Both spellings are read; lookup
+// tries vLLM's, then SGLang's.
 //
 //   {
 //       "1": {
@@ -18,8 +24,7 @@
 //       ...
 //   }
 //
-// (Python's json.dump(indent=4) followed by a newline; the block shape is
-// Python's str() of a list, with ", "; keys BLOCK_SIZE_M/N/K, GROUP_SIZE_M,
+// (Python's json.dump(indent=4) followed by a newline; keys BLOCK_SIZE_M/N/K, GROUP_SIZE_M,
 // num_warps, num_stages, then the ROCm extras waves_per_eu,
 // matrix_instr_nonkdim, kpack; keys moec does not know are kept in place.)
 // The files of moec's other ops have the same shape, named after the op:
@@ -111,6 +116,8 @@ struct ConfigFileKey {
   /// zero is not written (as vLLM/SGLang do).
   std::optional<std::pair<int64_t, int64_t>> blockShape;
   std::string layout; ///< gemm: "nn", "nt", "tn" or "tt"
+  bool perChannelQuant = false; ///< SGLang: ",per_channel_quant=True"
+  bool down = false;            ///< SGLang: "_down" (down-projection file)
 
   std::optional<int64_t> dim(llvm::StringRef name) const;
   bool operator==(const ConfigFileKey &o) const;
@@ -120,7 +127,13 @@ struct ConfigFileKey {
 /// with spaces replaced by underscores ("AMD Instinct MI300X" ->
 /// "AMD_Instinct_MI300X", "NVIDIA H100 80GB HBM3" -> "NVIDIA_H100_80GB_HBM3").
 std::string fileDeviceName(llvm::StringRef driverName);
-std::string configFileName(const ConfigFileKey &key);
+/// vLLM's spelling: fileDeviceName, and any name with an "H200" part (split
+/// on '_') becomes "NVIDIA_H200".
+std::string vllmDeviceName(llvm::StringRef driverName);
+
+enum class FileStyle { Vllm, Sglang };
+std::string configFileName(const ConfigFileKey &key,
+                           FileStyle style = FileStyle::Vllm);
 /// The inverse of configFileName; nullopt for a name that is not one.
 std::optional<ConfigFileKey> parseConfigFileName(llvm::StringRef fileName);
 
