@@ -58,42 +58,52 @@ llvm::Error Tuner::open() {
       return errorf(fmt::format("{}: cannot read: {}", opts_.journalPath,
                                 buf.getError().message()));
     StringRef text = (*buf)->getBuffer();
-    int lineNo = 0;
+    // A kill can leave a torn last line: end it, so that new records start
+    // on a line of their own; lines that are not records are skipped.
+    tornTail_ = !text.empty() && !text.ends_with("\n");
+    int skipped = 0;
     while (!text.empty()) {
       size_t nl = text.find('\n');
-      ++lineNo;
-      if (nl == StringRef::npos)
-        break; // killed mid-write: that candidate is redone
       StringRef line = text.take_front(nl);
-      text = text.drop_front(nl + 1);
+      text = nl == StringRef::npos ? StringRef() : text.drop_front(nl + 1);
       if (line.trim().empty())
         continue;
       auto v = json::parse(line);
       if (!v)
         llvm::consumeError(v.takeError());
       const json::Object *o = v ? v->getAsObject() : nullptr;
-      if (!o || !o->getString("shape"))
-        return errorf(fmt::format("{}:{}: not a journal record",
-                                  opts_.journalPath, lineNo));
-      std::string shape = o->getString("shape")->str();
+      std::optional<StringRef> shape = o ? o->getString("shape") : std::nullopt;
+      if (!shape) {
+        ++skipped;
+        continue;
+      }
       if (o->getBoolean("done").value_or(false)) {
-        done_[shape] = {o->getString("best").value_or("").str(),
-                        o->getNumber("us").value_or(0)};
+        done_[shape->str()] = {o->getString("best").value_or("").str(),
+                               o->getNumber("us").value_or(0)};
         continue;
       }
       auto cand = o->getString("cand");
       auto status = o->getString("status");
-      if (!cand || !status)
-        return errorf(fmt::format("{}:{}: a candidate record without cand "
-                                  "or status",
-                                  opts_.journalPath, lineNo));
-      past_[shape][cand->str()] = {status->str(), o->getNumber("us").value_or(0)};
+      if (!cand || !status) {
+        ++skipped;
+        continue;
+      }
+      past_[shape->str()][cand->str()] = {status->str(),
+                                          o->getNumber("us").value_or(0)};
     }
+    if (skipped && opts_.progress)
+      *opts_.progress << fmt::format("moec tune: {}: skipped {} torn or "
+                                     "unreadable line(s)\n",
+                                     opts_.journalPath, skipped);
   } else if (!opts_.resume) {
     // A fresh run starts a fresh journal.
     (void)llvm::sys::fs::remove(opts_.journalPath);
   }
-  return journal_.open(opts_.journalPath);
+  if (auto e = journal_.open(opts_.journalPath))
+    return e;
+  if (tornTail_)
+    return journal_.append("\n");
+  return llvm::Error::success();
 }
 
 llvm::Error Tuner::record(const std::string &shapeKey, const Candidate &c,

@@ -119,6 +119,7 @@ private:
   TunerOptions opts_;
   AppendFile journal_;
   int records_ = 0;
+  bool tornTail_ = false;
   double start_ = 0;
   /// From the journal: shape -> candidate key -> outcome; finished shapes.
   std::map<std::string, std::map<std::string, Outcome>> past_;
