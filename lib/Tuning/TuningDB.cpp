@@ -436,6 +436,28 @@ std::string moec::tuning::vllmDeviceName(StringRef driverName) {
   return s;
 }
 
+ConfigFileKey moec::tuning::moeFileKey(
+    int64_t experts, int64_t n, StringRef device, StringRef dtype,
+    std::optional<std::pair<int64_t, int64_t>> blockShape) {
+  ConfigFileKey k;
+  k.dims = {{"E", experts}, {"N", n}};
+  k.deviceName = vllmDeviceName(device);
+  k.dtype = dtype.str();
+  k.blockShape = blockShape;
+  return k;
+}
+
+ConfigFileKey moec::tuning::gemmFileKey(int64_t n, int64_t k, StringRef device,
+                                        StringRef dtype, StringRef layout) {
+  ConfigFileKey key;
+  key.op = "gemm";
+  key.dims = {{"N", n}, {"K", k}};
+  key.deviceName = fileDeviceName(device);
+  key.dtype = dtype.str();
+  key.layout = layout.str();
+  return key;
+}
+
 std::string moec::tuning::configFileName(const ConfigFileKey &key,
                                          FileStyle style) {
   std::string name;

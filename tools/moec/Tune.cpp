@@ -963,12 +963,8 @@ int runTune(llvm::ArrayRef<std::string> argv) {
     llvm::outs() << fmt::format("  best {} {:.3f} us\n", result->best->key(),
                                 result->bestUs);
     // Into DIR's file for (N, K, device, dtype, layout), keyed by M.
-    ConfigFileKey key;
-    key.op = "gemm";
-    key.dims = {{"N", gs.n}, {"K", gs.k}};
-    key.deviceName = fileDeviceName(deviceName);
-    key.dtype = eltName(info.a);
-    key.layout = info.layout();
+    ConfigFileKey key =
+        gemmFileKey(gs.n, gs.k, deviceName, eltName(info.a), info.layout());
     llvm::SmallString<256> path(outDir);
     llvm::sys::path::append(path, configFileName(key));
     ConfigFile cf;

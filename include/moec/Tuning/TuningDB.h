@@ -137,6 +137,19 @@ std::string configFileName(const ConfigFileKey &key,
 /// The inverse of configFileName; nullopt for a name that is not one.
 std::optional<ConfigFileKey> parseConfigFileName(llvm::StringRef fileName);
 
+/// The file of a fused-MoE config (vLLM/SGLang): E experts, N = the
+/// intermediate size per GPU, dtype "" (f16/bf16), "fp8_w8a8",
+/// "int8_w8a16"..., block shape of block-wise quantization if any. The
+/// device name is the driver's; it is spelled as vLLM spells it.
+ConfigFileKey moeFileKey(int64_t experts, int64_t n, llvm::StringRef device,
+                         llvm::StringRef dtype,
+                         std::optional<std::pair<int64_t, int64_t>> blockShape =
+                             std::nullopt);
+/// The file of a moec GEMM config: dtype of A ("bf16"), layout of A and B
+/// ("nt": B is N x K).
+ConfigFileKey gemmFileKey(int64_t n, int64_t k, llvm::StringRef device,
+                          llvm::StringRef dtype, llvm::StringRef layout);
+
 /// Where a config came from.
 struct LookupResult {
   TuningEntry entry;
