@@ -292,6 +292,24 @@ compileCandidate(const std::string &source, StringRef chip, bool aligned,
       cc.resources.wavesPerSimd = k.occupancy ? k.occupancy->wavesPerSimd : 0;
     }
   }
+  if (compiled->target && compiled->target->isNVPTX()) {
+    // PTX has no register counts (ptxas allocates at load time), but a
+    // kernel that needs a stack frame already in LLVM says so with a local
+    // depot: `.local .align 8 .b8 __local_depot0[N];`. Such a kernel is
+    // treated as spilling. What ptxas spills later is not seen here.
+    cc.resources.known = true;
+    StringRef ptx = compiled->image;
+    for (size_t pos = ptx.find("__local_depot"); pos != StringRef::npos;
+         pos = ptx.find("__local_depot", pos + 1)) {
+      StringRef rest = ptx.substr(pos);
+      size_t open = rest.find('['), close = rest.find(']');
+      size_t eol = rest.find('\n');
+      int64_t bytes = 0;
+      if (open < close && close < eol &&
+          !rest.slice(open + 1, close).getAsInteger(10, bytes))
+        cc.resources.scratchBytes += bytes;
+    }
+  }
   auto kernel = std::make_shared<GemmKernel>();
   kernel->compiled = std::move(*compiled);
   kernel->cand = cand;
