@@ -244,6 +244,17 @@ Tuner::tuneShape(const ShapeRecord &shape,
         break;
       continue;
     }
+    // An occupancy hint the code object cannot honour (fewer waves per SIMD
+    // fit than waves_per_eu asks for) duplicates a lower hint: not timed.
+    if (res.known && c.wavesPerEU > 0 && res.wavesPerSimd > 0 &&
+        res.wavesPerSimd < c.wavesPerEU) {
+      ++result.spilled;
+      if (rec(c, {"occupancy", 0},
+              fmt::format("{} waves per SIMD fit, waves_per_eu asks for {}",
+                          res.wavesPerSimd, c.wavesPerEU)))
+        break;
+      continue;
+    }
     // 3. A short measurement, then the full one unless clearly slower.
     auto quick = hooks_.time(shape, c, cc, 1, opts_.quickRepeat);
     if (!quick) {

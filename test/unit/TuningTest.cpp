@@ -505,6 +505,7 @@ struct FakeDevice {
       CompiledCandidate cc;
       cc.resources.known = true;
       cc.resources.vgprSpills = spills.count(c.key()) ? 12 : 0;
+      cc.resources.wavesPerSimd = 2;
       return cc;
     };
     h.time = [this](const ShapeRecord &, const Candidate &c,
@@ -564,6 +565,23 @@ TEST(Tuner, SpillingAndWrongCandidatesAreNeverChosen) {
   // Clearly slower candidates got only the short measurement.
   EXPECT_GT(r->cut, 0);
   EXPECT_EQ(r->timed + r->cut + r->spilled + r->rejected, 18);
+}
+
+TEST(Tuner, AnOccupancyHintTheCodeObjectMissesIsNotTimed) {
+  FakeDevice dev;
+  std::vector<Candidate> cands;
+  for (int64_t w : {0, 2, 4}) {
+    Candidate c = cand(64, 64, 16);
+    c.wavesPerEU = w;
+    cands.push_back(c);
+  }
+  Tuner tuner(dev.hooks(), TunerOptions{});
+  ASSERT_FALSE(static_cast<bool>(tuner.open()));
+  auto r = tuner.tuneShape(gemmRecord(64), cands);
+  ASSERT_TRUE(static_cast<bool>(r));
+  EXPECT_EQ(r->spilled, 1); // waves_per_eu 4, but 2 fit
+  EXPECT_EQ(dev.timings.count(cands[2].key()), 0u);
+  EXPECT_EQ(dev.timings.count(cands[1].key()), 1u);
 }
 
 TEST(Tuner, ResumeRedoesOnlyWhatTheJournalLacks) {

@@ -5,7 +5,8 @@
 //   1. compiles every candidate not yet in the journal, in parallel on all
 //      host cores (a compile error is the verifier's or the backend's
 //      rejection);
-//   2. drops, untimed, candidates whose code object spills or uses scratch;
+//   2. drops, untimed, candidates whose code object spills or uses scratch,
+//      or holds fewer waves per SIMD than its waves_per_eu asks for;
 //   3. times the rest on the calling thread as they become ready: a short
 //      measurement first, and only a candidate within `cutFactor` of the best
 //      so far gets the full warm-up + median of `repeat`;
@@ -90,6 +91,7 @@ struct ShapeResult {
   int total = 0;          ///< candidates given
   int compiled = 0;       ///< compiled in this run
   int fromJournal = 0;    ///< outcomes taken from the journal
+  /// spilled: dropped for their resources (spills, scratch, occupancy).
   int rejected = 0, spilled = 0, cut = 0, timed = 0, wrong = 0;
   bool complete = false;  ///< every candidate was seen (no budget stop)
 };
