@@ -480,9 +480,12 @@ public:
       if (rt::Status st = d.c.copyToHost(c.data(), cBytes); !st.ok())
         return makeError(st.message());
     // float64 reference on every row of small problems, else a sample.
+    // About 2e8 multiply-adds, at least 8 rows spread over M (first and
+    // last included), as `moec run` checks.
     std::vector<int64_t> rows;
-    double work = double(d.m) * d.n * d.k;
-    int64_t step = work <= 2e8 ? 1 : std::max<int64_t>(1, d.m / 64);
+    int64_t want = std::max<int64_t>(
+        8, int64_t(2e8 / std::max(1.0, double(d.n) * double(d.k))));
+    int64_t step = std::max<int64_t>(1, d.m / want);
     for (int64_t i = 0; i < d.m; i += step)
       rows.push_back(i);
     if (d.m > 0 && rows.back() != d.m - 1)
