@@ -16,7 +16,7 @@
 # $OUT/tune_db.tar.gz (the config files and journals).
 # Environment: MOEC_BIN_DIR (default /tmp/moec/bin, extracted from
 # bundle/moec-bundle.tar.xz when missing), MOEC_ARCH (sm_90), TUNE_SHAPES,
-# TUNE_BUDGET (45; the first shape TUNE_FIRST_BUDGET, 150), TUNE_FIXED=0 to skip the fixed-list comparison.
+# TUNE_BUDGET (40; the first shape TUNE_FIRST_BUDGET, 120), TUNE_FIXED=0 to skip the fixed-list comparison.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$(pwd)
@@ -31,7 +31,7 @@ MOEC=$BIN/moec
 [ -x "$MOEC" ] || { echo "tune_h100: no moec at $MOEC" >&2; exit 2; }
 ARCH=${MOEC_ARCH:-sm_90}
 SHAPES=${TUNE_SHAPES:-"4096,4096,4096 8192,8192,8192 256,14336,4096 16,4096,4096"}
-BUDGET=${TUNE_BUDGET:-45}
+BUDGET=${TUNE_BUDGET:-40}
 WORK=$(mktemp -d)
 LOG=$OUT/tune_log.txt
 RES=$WORK/results.jsonl
@@ -59,7 +59,7 @@ first=1
 for shape in $SHAPES; do
   IFS=, read -r M N K <<< "$shape"
   sp=$(space_for "$M")
-  b=$BUDGET; [ $first = 1 ] && b=${TUNE_FIRST_BUDGET:-150}
+  b=$BUDGET; [ $first = 1 ] && b=${TUNE_FIRST_BUDGET:-120}
   dir=$WORK/db-$M-$N-$K
   log "-- tune M=$M N=$N K=$K ($sp, budget ${b}s)"
   t0=$(date +%s.%N)
@@ -103,7 +103,7 @@ done
 # The best of the fixed config list (run_moec_gemm.sh), same harness.
 if [ "${TUNE_FIXED:-1}" = 1 ] && [ "$ARCH" != host ]; then
   log "-- fixed config list (benchmarks/run_moec_gemm.sh)"
-  MOEC_BIN_DIR=$BIN MOEC_ARCH=$ARCH MOEC_RESULTS=$WORK/fixed.json timeout 200 bash benchmarks/run_moec_gemm.sh >> "$LOG" 2>&1
+  MOEC_BIN_DIR=$BIN MOEC_ARCH=$ARCH MOEC_RESULTS=$WORK/fixed.json timeout 170 bash benchmarks/run_moec_gemm.sh >> "$LOG" 2>&1
 fi
 
 python3 - "$RES" "$WORK/tuned_bench.jsonl" "$WORK/fixed.json" "$OUT" <<'PY'
