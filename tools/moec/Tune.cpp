@@ -1018,10 +1018,12 @@ int runDb(llvm::ArrayRef<std::string> argv) {
   Args args(argv, {"o", "file", "m"}, {"help"});
   if (!args.error.empty())
     return fail("db", args.error + "\n" + kDbUsage);
-  if (args.has("help") || args.positional.empty()) {
+  if (args.has("help")) {
     llvm::outs() << kDbUsage;
-    return args.has("help") ? 0 : 1;
+    return 0;
   }
+  if (args.positional.empty())
+    return fail("db", std::string("expected merge or lookup\n") + kDbUsage);
   std::string sub = args.positional.front();
   std::vector<std::string> dirs(args.positional.begin() + 1,
                                 args.positional.end());
