@@ -35,6 +35,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/ThreadPool.h"
 #include "llvm/Support/Threading.h"
 #include "llvm/Support/raw_ostream.h"
@@ -69,6 +70,9 @@ options:
   --jobs N                       compile threads (default: every core)
   --warmup N --repeat N          timing (default 5, 20)
   --device N                     device index (default 0)
+  --devices all|I,J,...          one worker process per device, each tuning
+                                 its slice of the shapes into DIR/device-W,
+                                 merged into DIR (as `moec db merge`)
   --assume-aligned               specialize for 16-byte leading dimensions
   --compile-only                 compile and resource-check the candidates of
                                  each shape, time nothing (no device needed)
@@ -624,7 +628,7 @@ int runTune(llvm::ArrayRef<std::string> argv) {
   Args args(argv,
             {"arch", "shapes", "sizes", "batch", "o", "space", "budget",
              "shard", "jobs", "warmup", "repeat", "device", "op", "model",
-             "tp-size", "ep-size", "dtype", "device-name"},
+             "tp-size", "ep-size", "dtype", "device-name", "devices"},
             {"resume", "assume-aligned", "compile-only", "quiet", "help"});
   if (!args.error.empty())
     return fail("tune", args.error + "\n" + kTuneUsage);
@@ -715,6 +719,100 @@ int runTune(llvm::ArrayRef<std::string> argv) {
             }();
   if (!space)
     return fail("tune", llvm::toString(space.takeError()));
+
+  // --devices: this process only starts one worker per device and merges.
+  if (args.has("devices")) {
+    if (args.has("compile-only") || outDir.empty())
+      return fail("tune", "--devices needs -o DIR and is not for "
+                          "--compile-only");
+    std::vector<int> devices;
+    if (args.get("devices") == "all") {
+      rt::DeviceKind kind = target.isHost()    ? rt::DeviceKind::Host
+                            : target.isNVPTX() ? rt::DeviceKind::Cuda
+                                               : rt::DeviceKind::Hip;
+      auto n = rt::Device::count(kind);
+      if (!n.ok())
+        return fail("tune", n.message());
+      for (int i = 0; i < *n; ++i)
+        devices.push_back(i);
+    } else {
+      llvm::SmallVector<StringRef> parts;
+      StringRef(args.get("devices")).split(parts, ',', -1, false);
+      for (StringRef p : parts) {
+        auto v = parseInt(p);
+        if (!v || *v < 0)
+          return fail("tune", fmt::format("--devices '{}': expected all or "
+                                          "device indices I,J,...",
+                                          args.get("devices")));
+        devices.push_back(int(*v));
+      }
+    }
+    if (devices.empty())
+      return fail("tune", "--devices: no device");
+    std::string self =
+        llvm::sys::fs::getMainExecutable(nullptr, (void *)&runTune);
+    // The worker's arguments: ours without -o, --devices and --device.
+    std::vector<std::string> base = {self, "tune"};
+    for (size_t i = 0; i < argv.size(); ++i) {
+      StringRef a = argv[i];
+      StringRef name = a.ltrim('-');
+      StringRef key = name.split('=').first;
+      if (a.starts_with("-") && (key == "o" || key == "devices" ||
+                                 key == "device")) {
+        if (!name.contains('='))
+          ++i;
+        continue;
+      }
+      base.push_back(a.str());
+    }
+    std::vector<llvm::sys::ProcessInfo> procs;
+    std::vector<std::string> dirs;
+    int w = 0, workers = int(devices.size());
+    for (int dev : devices) {
+      llvm::SmallString<256> dir(outDir);
+      llvm::sys::path::append(dir, fmt::format("device-{}", w));
+      dirs.push_back(std::string(dir));
+      std::vector<std::string> wargs = base;
+      for (const std::string &x :
+           {std::string("--device"), std::to_string(dev), std::string("--shard"),
+            fmt::format("{}/{}", w, workers), std::string("-o"), dirs.back()})
+        wargs.push_back(x);
+      std::vector<StringRef> refs(wargs.begin(), wargs.end());
+      std::string err;
+      procs.push_back(llvm::sys::ExecuteNoWait(self, refs, std::nullopt, {}, 0,
+                                               &err));
+      if (!procs.back().Pid)
+        return fail("tune", fmt::format("cannot start worker {}: {}", w, err));
+      ++w;
+    }
+    int failed = 0;
+    for (size_t i = 0; i < procs.size(); ++i) {
+      std::string err;
+      llvm::sys::ProcessInfo r =
+          llvm::sys::Wait(procs[i], std::nullopt, &err);
+      if (r.ReturnCode != 0) {
+        ++failed;
+        llvm::errs() << fmt::format("moec tune: worker {} (device {}) "
+                                    "exited with {}{}\n",
+                                    i, devices[i], r.ReturnCode,
+                                    err.empty() ? "" : ": " + err);
+      }
+    }
+    std::vector<std::string> present;
+    for (const std::string &d : dirs)
+      if (llvm::sys::fs::is_directory(d))
+        present.push_back(d);
+    auto report = mergeDirectories(present, outDir);
+    if (!report)
+      return fail("tune", llvm::toString(report.takeError()));
+    for (const std::string &c : report->conflicts)
+      llvm::outs() << "conflict: " << c << "\n";
+    llvm::outs() << fmt::format("{} worker(s), {} failed; merged {} file(s), "
+                                "{} entries into {}\n",
+                                workers, failed, report->files,
+                                report->entries, outDir);
+    return failed ? 1 : 0;
+  }
 
   // The device (not needed to compile only).
   std::shared_ptr<rt::Device> dev;
@@ -851,14 +949,21 @@ int runTune(llvm::ArrayRef<std::string> argv) {
   }
   for (const std::string &s : skipped)
     llvm::errs() << "moec tune: skipping " << s << "\n";
-  if (args.has("shard")) {
-    auto [i, n] = StringRef(args.get("shard")).split('/');
+  // Each --shard slices what the previous one left (--devices adds one).
+  // An empty slice is not an error: job arrays may have more jobs than shapes.
+  bool hadShapes = !shapes.empty();
+  for (const std::string &shard : args.all("shard")) {
+    auto [i, n] = StringRef(shard).split('/');
     auto si = parseInt(i), sn = parseInt(n);
     if (!si || !sn || *sn < 1 || *si < 0 || *si >= *sn)
       return fail("tune", fmt::format("--shard '{}': expected I/N with 0 <= "
                                       "I < N",
-                                      args.get("shard")));
+                                      shard));
     shapes = shardSlice(shapes, int(*si), int(*sn));
+  }
+  if (shapes.empty() && hadShapes) {
+    llvm::outs() << "no shape in this shard\n";
+    return 0;
   }
   if (shapes.empty())
     return fail("tune", "no shape to tune (give --shapes, --sizes or --batch; "
