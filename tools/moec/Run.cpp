@@ -18,6 +18,7 @@
 #include "moec/Runtime/KernelArgs.h"
 #include "moec/Runtime/Runtime.h"
 #include "moec/Transforms/GemmKernel.h"
+#include "moec/Tuning/ShapeLog.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
@@ -453,6 +454,24 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
                             "{} has {}",
                             p.m, p.n, p.k, bytesText(need->deviceBytes),
                             need->detail, dev->label(), bytesText(total)));
+  // MOEC_SHAPE_LOG: the shape this run asked for, as the JIT runtime logs
+  // it, so that `moec tune --shapes` can tune it.
+  if (tuning::ShapeLog *log = tuning::ShapeLog::global()) {
+    auto name = [](Elt e) {
+      return e == Elt::F32 ? "f32" : e == Elt::F16 ? "f16" : "bf16";
+    };
+    tuning::ShapeRecord rec;
+    rec.op = "gemm";
+    rec.shape = {{"M", p.m}, {"N", p.n}, {"K", p.k}};
+    rec.dtypes = {name(p.a), name(p.b), name(p.c)};
+    rec.attrs = {{"layout", std::string(p.transA ? "t" : "n") +
+                                (p.transB ? "t" : "n")}};
+    rec.target = compiled->target->chip.str();
+    rec.device = dev->name();
+    if (auto r = log->record(rec); !r)
+      llvm::errs() << "moec run: warning: MOEC_SHAPE_LOG: "
+                   << llvm::toString(r.takeError()) << "\n";
+  }
 
   // Fresh random inputs unless a seed is given.
   uint64_t seed = opts.seed ? *opts.seed : std::random_device{}();
