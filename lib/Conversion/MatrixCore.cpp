@@ -13,7 +13,7 @@ using namespace moec;
 
 FailureOr<std::unique_ptr<MatrixCore>>
 moec::createMatrixCore(const GemmKernelSpec &spec, Location loc) {
-  const TargetInfo &t = *spec.target;
+  const TargetInfo &t = *spec.plan.target;
   std::unique_ptr<MatrixCore> core;
   switch (t.kind) {
   case TargetKind::AMDGPU:
@@ -38,7 +38,7 @@ moec::createMatrixCore(const GemmKernelSpec &spec, Location loc) {
   if (!core)
     return emitError(loc) << "no " << t.chip
                           << " lowering for this gemm configuration ("
-                          << spec.mangle() << ")",
+                          << spec.plan.mangle() << ")",
            failure();
   return core;
 }

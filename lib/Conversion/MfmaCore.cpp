@@ -54,24 +54,24 @@ std::pair<int64_t, int64_t> arrangeWaves(int64_t waves, int64_t tilesM,
 class MfmaCore final : public MatrixCore {
 public:
   explicit MfmaCore(const GemmKernelSpec &spec) : spec(spec) {
-    nk = spec.nonKDim;
-    kpack = spec.kpack;
+    nk = spec.plan.nonKDim;
+    kpack = spec.plan.kpack;
     // The largest K this family offers that the tile still divides.
     for (const MatrixInstr &mi :
-         spec.target->findMatrixInstrs(matrixInputKind(spec.aType), nk))
-      if (spec.blockK % (mi.k * kpack) == 0)
+         spec.plan.target->findMatrixInstrs(matrixInputKind(spec.aType), nk))
+      if (spec.cfg().block_k % (mi.k * kpack) == 0)
         instrK = mi.k;
     int64_t laneGroups = 64 / nk;
     perLane = instrK / laneGroups;
     accLen = nk * nk / 64;
     std::tie(wm, wn) =
-        arrangeWaves(spec.numWarps, spec.blockM / nk, spec.blockN / nk);
-    repM = spec.blockM / nk / wm;
-    repN = spec.blockN / nk / wn;
+        arrangeWaves(spec.cfg().num_warps, spec.cfg().block_m / nk, spec.cfg().block_n / nk);
+    repM = spec.cfg().block_m / nk / wm;
+    repN = spec.cfg().block_n / nk / wn;
   }
 
   bool valid() const { return instrK > 0 && wm > 0; }
-  int64_t lanes() const override { return spec.numWarps * 64; }
+  int64_t lanes() const override { return spec.plan.lanes; }
 
   SmallVector<Value> initAccumulators(OpBuilder &b, Location loc) override {
     auto t = VectorType::get({accLen}, b.getF32Type());
@@ -89,8 +89,8 @@ public:
     auto [lane, waveM, waveN] = wavePosition(b, loc, tid);
     Value laneRow = arith::RemUIOp::create(b, loc, lane, c(nk));
     Value laneGrp = arith::DivUIOp::create(b, loc, lane, c(nk));
-    Value rowBaseA = add(mul(waveM, c(spec.blockM / wm)), laneRow);
-    Value rowBaseB = add(mul(waveN, c(spec.blockN / wn)), laneRow);
+    Value rowBaseA = add(mul(waveM, c(spec.cfg().block_m / wm)), laneRow);
+    Value rowBaseB = add(mul(waveN, c(spec.cfg().block_n / wn)), laneRow);
     int64_t fragLen = perLane * kpack;
     int64_t kStep = instrK * kpack;
     Value laneK = mul(laneGrp, c(fragLen));
@@ -139,7 +139,7 @@ public:
     };
     auto fragsA = loadFrags(ldsA, spec.aType, rowBaseA, repM);
     auto fragsB = loadFrags(ldsB, spec.bType, rowBaseB, repN);
-    for (int64_t ks = 0; ks < spec.blockK / kStep; ++ks) {
+    for (int64_t ks = 0; ks < spec.cfg().block_k / kStep; ++ks) {
       Value kOff = c(ks * kStep);
       auto a = fragsA(kOff);
       auto bf = fragsB(kOff);
@@ -160,9 +160,9 @@ public:
     auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); };
     auto mul = [&](Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); };
     auto [lane, waveM, waveN] = wavePosition(b, loc, tid);
-    Value col0 = add(mul(waveN, c(spec.blockN / wn)),
+    Value col0 = add(mul(waveN, c(spec.cfg().block_n / wn)),
                      arith::RemUIOp::create(b, loc, lane, c(nk)));
-    Value row0 = mul(waveM, c(spec.blockM / wm));
+    Value row0 = mul(waveM, c(spec.cfg().block_m / wm));
     // Row offset of register r within an MFMA tile, for this lane.
     Value grp = arith::DivUIOp::create(b, loc, lane, c(nk));
     Value grpRows = mul(grp, c(4));

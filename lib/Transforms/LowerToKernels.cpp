@@ -64,10 +64,11 @@ LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
       buildGemmKernel(b, kernels, name, spec, op.getLoc());
   if (failed(kernel))
     return failure();
+  const KernelPlan &plan = spec.plan;
   kernel->func->setAttr(MoecDialect::kKernelLdsBytesAttrName,
-                        b.getI64IntegerAttr(kernel->ldsBytes));
+                        b.getI64IntegerAttr(plan.ldsBytes));
   kernel->func->setAttr(MoecDialect::kKernelConfigAttrName, op.getConfig());
-  if (kernel->dynamicLds)
+  if (plan.dynamicLds)
     kernel->func->setAttr(MoecDialect::kKernelDynamicLdsAttrName,
                           b.getUnitAttr());
 
@@ -83,14 +84,14 @@ LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
     return arith::CeilDivUIOp::create(
         b, loc, x, arith::ConstantIndexOp::create(b, loc, d));
   };
-  Value grid = arith::MulIOp::create(b, loc, cdiv(m, spec.blockM),
-                                     cdiv(n, spec.blockN));
+  Value grid = arith::MulIOp::create(b, loc, cdiv(m, spec.cfg().block_m),
+                                     cdiv(n, spec.cfg().block_n));
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  Value lanes = arith::ConstantIndexOp::create(b, loc, kernel->workgroupSize);
+  Value lanes = arith::ConstantIndexOp::create(b, loc, plan.lanes);
   Value dynamicLds;
-  if (kernel->dynamicLds)
+  if (plan.dynamicLds)
     dynamicLds = arith::ConstantOp::create(
-        b, loc, b.getI32IntegerAttr(static_cast<int32_t>(kernel->ldsBytes)));
+        b, loc, b.getI32IntegerAttr(static_cast<int32_t>(plan.ldsBytes)));
   gpu::LaunchFuncOp::create(b, loc, kernel->func,
                             gpu::KernelDim3{grid, one, one},
                             gpu::KernelDim3{lanes, one, one}, dynamicLds, args);

@@ -15,7 +15,7 @@
 #include "moec/Driver/Compiler.h"
 #include "moec/Runtime/KernelArgs.h"
 #include "moec/Runtime/Runtime.h"
-#include "moec/Transforms/GemmKernel.h"
+#include "moec/Dialect/OpPlans.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
@@ -177,7 +177,6 @@ struct GemmProblem {
   bool scaleA = false, scaleB = false;
   bool scaleAPerTensor = true, scaleBPerTensor = true;
   Activation act;
-  int64_t blockM, blockN;
 };
 
 FailureOr<int64_t> resolveDim(int64_t fromType, const char *name,
@@ -239,8 +238,6 @@ FailureOr<GemmProblem> describe(GemmOp op, const RunOptions &opts) {
   p.scaleAPerTensor = !p.scaleA || perTensor(op.getScaleA());
   p.scaleBPerTensor = !p.scaleB || perTensor(op.getScaleB());
   p.act = op.getActivation();
-  p.blockM = op.getConfig().getBlockM();
-  p.blockN = op.getConfig().getBlockN();
   return p;
 }
 
@@ -269,8 +266,14 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
   if (failed(problem))
     return 1;
   const GemmProblem &p = *problem;
+  // The kernel's plan sizes the launch: grid, lanes, dynamic LDS.
+  auto targetAttr = module->getAttrOfType<TargetAttr>(MoecDialect::kTargetAttrName);
+  if (!targetAttr)
+    return fail("the module has no moec.target");
+  const KernelPlan plan =
+      getGemmPlan(gemm, *lookupTarget(targetAttr.getChip()));
 
-  if (module->hasAttr(GemmKernelSpec::kAssumeAlignedAttrName)) {
+  if (plan.config.assume_aligned) {
     // The specialized kernel reads whole 16-byte vectors along each leading
     // dimension; other sizes would read or write past a row.
     auto bytes = [](Elt e) { return e == Elt::F32 ? 4 : 2; };
@@ -303,7 +306,7 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
         kinfo.name, compiled->target->chip.str(),
         compiled->outlineMs + compiled->lowerMs + compiled->codegenMs,
         compiled->outlineMs, compiled->lowerMs, compiled->codegenMs,
-        kinfo.workgroupSize, kinfo.ldsBytes);
+        plan.lanes, plan.ldsBytes);
 
   // The device: the one matching the target unless --device says otherwise.
   rt::DeviceKind kind = compiled->target->isHost()     ? rt::DeviceKind::Host
@@ -404,12 +407,10 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
       args.addMemRef(in.scaleB.data(), {static_cast<int64_t>(scaleB.size())});
     return args;
   };
-  int64_t grid = ((p.m + p.blockM - 1) / p.blockM) *
-                 ((p.n + p.blockN - 1) / p.blockN);
-  rt::Dim3 gridDim{std::max<int64_t>(grid, 1)};
-  rt::Dim3 blockDim{kinfo.workgroupSize};
+  rt::Dim3 gridDim{std::max<int64_t>(plan.gridSize(p.m, p.n), 1)};
+  rt::Dim3 blockDim{plan.lanes};
   bool empty = p.m == 0 || p.n == 0;
-  size_t sharedBytes = kinfo.dynamicLds ? kinfo.ldsBytes : 0;
+  size_t sharedBytes = plan.dynamicLds ? plan.ldsBytes : 0;
   if (!empty) {
     rt::KernelArgs args = argsFor(*inputs);
     if (rt::Status s = kernel->launch(gridDim, blockDim, sharedBytes, args); !s.ok())
