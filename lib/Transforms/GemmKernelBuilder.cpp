@@ -22,7 +22,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "moec/Conversion/MatrixCore.h"
+#include "moec/Transforms/MatrixCore.h"
 #include "moec/Dialect/OpPlans.h"
 #include "moec/Dialect/TargetChecks.h"
 #include "moec/Transforms/GemmKernel.h"
@@ -31,7 +31,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/Dialect/LLVMIR/ROCDLDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -837,18 +836,7 @@ FailureOr<GemmKernel> moec::buildGemmKernel(OpBuilder &b,
   int64_t lanes = spec.plan.lanes;
   func.setKnownBlockSizeAttr(
       b.getDenseI32ArrayAttr({static_cast<int32_t>(lanes), 1, 1}));
-  if (spec.plan.target->isAMDGPU()) {
-    // Exactly `lanes` lanes launch. Without this the ROCDL translation
-    // declares "1,256": the backend then budgets registers for at most 256
-    // lanes (wrong for 8 or 16 waves), and the metadata's
-    // max_flat_workgroup_size ignores num_warps.
-    func->setAttr(
-        ROCDL::ROCDLDialect::FlatWorkGroupSizeAttrHelper::getNameStr(),
-        b.getStringAttr(llvm::formatv("{0},{0}", lanes).str()));
-    if (spec.cfg().waves_per_eu > 0)
-      func->setAttr(ROCDL::ROCDLDialect::WavesPerEuAttrHelper::getNameStr(),
-                    b.getI32IntegerAttr(spec.cfg().waves_per_eu));
-  }
+  (*core)->decorateKernel(b, func);
 
   GemmBuilder builder(b, loc, spec, **core);
   if (failed(builder.build(func)))

@@ -2,6 +2,7 @@
 
 #include "moec/Dialect/MoecDialect.h"
 #include "moec/Transforms/GemmKernel.h"
+#include "moec/Transforms/MatrixCore.h"
 #include "moec/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -42,13 +43,19 @@ Value castToKernelArg(OpBuilder &b, Location loc, Value v, Type kernelType) {
   return v;
 }
 
-gpu::GPUModuleOp getOrCreateKernelModule(ModuleOp module) {
+gpu::GPUModuleOp getOrCreateKernelModule(ModuleOp module,
+                                         const TargetInfo &target) {
   if (auto existing = module.lookupSymbol<gpu::GPUModuleOp>(kKernelModuleName))
     return existing;
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
   module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
                   b.getUnitAttr());
-  return gpu::GPUModuleOp::create(b, module.getLoc(), kKernelModuleName);
+  auto kernels = gpu::GPUModuleOp::create(b, module.getLoc(), kKernelModuleName);
+  // The target goes on the gpu.module as upstream puts it (#rocdl.target,
+  // #nvvm.target); the conversion to LLVM reads it from there.
+  if (Attribute t = getGpuModuleTarget(module.getContext(), target))
+    kernels.setTargetsAttr(b.getArrayAttr({t}));
+  return kernels;
 }
 
 LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
@@ -101,6 +108,11 @@ LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
 
 struct LowerToKernelsPass
     : public moec::impl::MoecLowerToKernelsBase<LowerToKernelsPass> {
+  void getDependentDialects(DialectRegistry &registry) const override {
+    MoecLowerToKernelsBase::getDependentDialects(registry);
+    getMatrixCoreDialects(registry);
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto targetAttr =
@@ -118,7 +130,7 @@ struct LowerToKernelsPass
     });
     if (ops.empty())
       return;
-    gpu::GPUModuleOp kernels = getOrCreateKernelModule(module);
+    gpu::GPUModuleOp kernels = getOrCreateKernelModule(module, *target);
     SymbolTable symbols(kernels);
     for (Operation *op : ops) {
       auto parent = op->getParentOfType<FunctionOpInterface>();

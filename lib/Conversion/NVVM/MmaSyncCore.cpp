@@ -30,7 +30,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "moec/Conversion/MatrixCore.h"
+#include "moec/Conversion/MatrixCores.h"
+#include "moec/Transforms/MatrixCore.h"
 #include "moec/Dialect/TargetChecks.h"
 #include "moec/Transforms/LdsLayout.h"
 
@@ -223,10 +224,25 @@ private:
 
 } // namespace
 
-std::unique_ptr<MatrixCore>
-moec::createMmaSyncCore(const GemmKernelSpec &spec) {
-  auto core = std::make_unique<MmaSyncCore>(spec);
-  if (!core->valid())
-    return nullptr;
-  return core;
+void moec::registerNVVMMatrixCore() {
+  MatrixCoreFactory f;
+  f.create = [](const GemmKernelSpec &spec,
+                Location loc) -> FailureOr<std::unique_ptr<MatrixCore>> {
+    if (isFp8(spec.aType) || isFp8(spec.bType))
+      return emitError(loc) << "fp8 GEMM on " << spec.plan.target->chip
+                            << " is not supported yet: the mma.sync lowering "
+                               "takes f16 and bf16 inputs",
+             failure();
+    auto core = std::make_unique<MmaSyncCore>(spec);
+    if (!core->valid())
+      return std::unique_ptr<MatrixCore>();
+    return std::unique_ptr<MatrixCore>(std::move(core));
+  };
+  f.dependentDialects = [](DialectRegistry &registry) {
+    registry.insert<nvgpu::NVGPUDialect, NVVM::NVVMDialect>();
+  };
+  f.gpuModuleTarget = [](MLIRContext *ctx, const TargetInfo &t) -> Attribute {
+    return NVVM::NVVMTargetAttr::get(ctx, /*optLevel=*/3, t.triple, t.chip);
+  };
+  registerMatrixCore(TargetKind::NVPTX, std::move(f));
 }

@@ -15,7 +15,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "moec/Conversion/MatrixCore.h"
+#include "moec/Conversion/MatrixCores.h"
+#include "moec/Transforms/MatrixCore.h"
 #include "moec/Dialect/TargetChecks.h"
 #include "moec/Transforms/LdsLayout.h"
 
@@ -25,6 +26,7 @@
 #include "mlir/Dialect/LLVMIR/ROCDLDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
 using namespace moec;
@@ -72,6 +74,19 @@ public:
 
   bool valid() const { return instrK > 0 && wm > 0; }
   int64_t lanes() const override { return spec.plan.lanes; }
+
+  void decorateKernel(OpBuilder &b, gpu::GPUFuncOp func) override {
+    // Exactly `lanes` lanes launch. Without this the ROCDL translation
+    // declares "1,256": the backend then budgets registers for at most 256
+    // lanes (wrong for 8 or 16 waves), and the metadata's
+    // max_flat_workgroup_size ignores num_warps.
+    func->setAttr(
+        ROCDL::ROCDLDialect::FlatWorkGroupSizeAttrHelper::getNameStr(),
+        b.getStringAttr(llvm::formatv("{0},{0}", spec.plan.lanes).str()));
+    if (spec.cfg().waves_per_eu > 0)
+      func->setAttr(ROCDL::ROCDLDialect::WavesPerEuAttrHelper::getNameStr(),
+                    b.getI32IntegerAttr(spec.cfg().waves_per_eu));
+  }
 
   SmallVector<Value> initAccumulators(OpBuilder &b, Location loc) override {
     auto t = VectorType::get({accLen}, b.getF32Type());
@@ -299,9 +314,22 @@ private:
 
 } // namespace
 
-std::unique_ptr<MatrixCore> moec::createMfmaCore(const GemmKernelSpec &spec) {
-  auto core = std::make_unique<MfmaCore>(spec);
-  if (!core->valid())
-    return nullptr;
-  return core;
+void moec::registerAMDGPUMatrixCore() {
+  MatrixCoreFactory f;
+  f.create = [](const GemmKernelSpec &spec,
+                Location) -> FailureOr<std::unique_ptr<MatrixCore>> {
+    auto core = std::make_unique<MfmaCore>(spec);
+    if (!core->valid())
+      return std::unique_ptr<MatrixCore>();
+    return std::unique_ptr<MatrixCore>(std::move(core));
+  };
+  f.dependentDialects = [](DialectRegistry &registry) {
+    registry.insert<amdgpu::AMDGPUDialect, ROCDL::ROCDLDialect>();
+  };
+  f.gpuModuleTarget = [](MLIRContext *ctx, const TargetInfo &t) -> Attribute {
+    // Code object v5 ("500"), what ROCm 6 expects (lib/Target).
+    return ROCDL::ROCDLTargetAttr::get(ctx, /*optLevel=*/3, t.triple, t.chip,
+                                       /*features=*/"", /*abiVersion=*/"500");
+  };
+  registerMatrixCore(TargetKind::AMDGPU, std::move(f));
 }

@@ -8,7 +8,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "moec/Conversion/MatrixCore.h"
+#include "moec/Conversion/MatrixCores.h"
+#include "moec/Dialect/TargetChecks.h"
+#include "moec/Transforms/MatrixCore.h"
 #include "moec/Transforms/LdsLayout.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -106,7 +108,16 @@ private:
 
 } // namespace
 
-std::unique_ptr<MatrixCore> moec::createHostCore(const GemmKernelSpec &spec) {
-  return std::make_unique<HostCore>(spec);
+void moec::registerHostMatrixCore() {
+  MatrixCoreFactory f;
+  f.create = [](const GemmKernelSpec &spec,
+                Location loc) -> FailureOr<std::unique_ptr<MatrixCore>> {
+    if (isFp8(spec.aType) || isFp8(spec.bType))
+      return emitError(loc) << "fp8 GEMM on the host target is not supported "
+                               "yet (no CPU fp8 conversion in the lowering)",
+             failure();
+    return std::unique_ptr<MatrixCore>(std::make_unique<HostCore>(spec));
+  };
+  registerMatrixCore(TargetKind::Host, std::move(f));
 }
 
