@@ -26,6 +26,8 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <sys/resource.h>
+#include <unistd.h>
 
 using namespace mlir;
 using namespace moec;
@@ -241,6 +243,82 @@ FailureOr<GemmProblem> describe(GemmOp op, const RunOptions &opts) {
   return p;
 }
 
+/// Checked a * b, or nullopt on overflow.
+std::optional<uint64_t> mulChecked(uint64_t a, uint64_t b) {
+  uint64_t r;
+  if (__builtin_mul_overflow(a, b, &r))
+    return std::nullopt;
+  return r;
+}
+
+std::string bytesText(uint64_t bytes) {
+  if (bytes >= (uint64_t(1) << 30))
+    return fmt::format("{:.1f} GiB", double(bytes) / double(uint64_t(1) << 30));
+  if (bytes >= (uint64_t(1) << 20))
+    return fmt::format("{:.1f} MiB", double(bytes) / double(uint64_t(1) << 20));
+  return fmt::format("{} bytes", bytes);
+}
+
+/// What a problem needs, each count checked for overflow.
+struct Footprint {
+  uint64_t deviceBytes = 0; ///< A, B, C, bias and scales on the device
+  uint64_t hostBytes = 0;   ///< their host copies plus the decoded values
+  std::string detail;       ///< "A 20.0 GiB, B ..., C ..."
+};
+
+/// Sizes every buffer of `p`. Fails, naming the operand and dimensions,
+/// when an element or byte count does not fit in 64 bits.
+FailureOr<Footprint> footprint(const GemmProblem &p) {
+  struct Array {
+    const char *name, *dims;
+    int64_t rows, cols;
+    Elt elt;
+    bool present;
+  } arrays[] = {
+      {"A", p.transA ? "K x M" : "M x K", p.transA ? p.k : p.m,
+       p.transA ? p.m : p.k, p.a, true},
+      {"B", p.transB ? "N x K" : "K x N", p.transB ? p.n : p.k,
+       p.transB ? p.k : p.n, p.b, true},
+      {"C", "M x N", p.m, p.n, p.c, true},
+      {"bias", "N", 1, p.n, p.bias.value_or(Elt::F32), p.bias.has_value()},
+      {"scale_a", "M", 1, p.scaleAPerTensor ? 1 : p.m, Elt::F32, p.scaleA},
+      {"scale_b", "N", 1, p.scaleBPerTensor ? 1 : p.n, Elt::F32, p.scaleB},
+  };
+  Footprint f;
+  for (const Array &a : arrays) {
+    if (!a.present)
+      continue;
+    auto elems = mulChecked(uint64_t(a.rows), uint64_t(a.cols));
+    auto bytes = elems ? mulChecked(*elems, eltBytes(a.elt)) : std::nullopt;
+    // Host: the encoded bytes and one double per element.
+    auto host = elems ? mulChecked(*elems, eltBytes(a.elt) + sizeof(double))
+                      : std::nullopt;
+    if (!elems || !bytes || !host ||
+        __builtin_add_overflow(f.deviceBytes, *bytes, &f.deviceBytes) ||
+        __builtin_add_overflow(f.hostBytes, *host, &f.hostBytes)) {
+      llvm::errs() << fmt::format(
+          "moec run: error: {} is {} = {} x {} elements: the size overflows "
+          "64 bits\n",
+          a.name, a.dims, a.rows, a.cols);
+      return failure();
+    }
+    f.detail += fmt::format("{}{} {} ({} {} x {})", f.detail.empty() ? "" : ", ",
+                            a.name, bytesText(*bytes), a.dims, a.rows, a.cols);
+  }
+  return f;
+}
+
+/// The memory this process may use: physical memory, lowered by an address
+/// space limit (ulimit -v) when one is set.
+uint64_t hostMemoryLimit() {
+  uint64_t limit = uint64_t(sysconf(_SC_PHYS_PAGES)) *
+                   uint64_t(sysconf(_SC_PAGE_SIZE));
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+    limit = std::min<uint64_t>(limit, rl.rlim_cur);
+  return limit;
+}
+
 /// The device buffers of one set of inputs.
 struct DeviceInputs {
   rt::Buffer a, b, bias, scaleA, scaleB;
@@ -272,6 +350,17 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
     return fail("the module has no moec.target");
   const KernelPlan plan =
       getGemmPlan(gemm, *lookupTarget(targetAttr.getChip()));
+  // Every size below multiplies user input: check it before using it, and
+  // refuse what cannot fit instead of aborting in an allocation.
+  FailureOr<Footprint> need = footprint(p);
+  if (failed(need))
+    return 1;
+  if (uint64_t limit = hostMemoryLimit(); need->hostBytes > limit / 4 * 3)
+    return fail(fmt::format(
+        "M={} N={} K={} needs {} of host memory for the inputs, the output "
+        "and the reference ({}); this process may use {}",
+        p.m, p.n, p.k, bytesText(need->hostBytes), need->detail,
+        bytesText(limit)));
 
   if (plan.config.assume_aligned) {
     // The specialized kernel reads whole 16-byte vectors along each leading
@@ -325,6 +414,11 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
   auto kernel = (*loaded)->getKernel(kinfo.name);
   if (!kernel.ok())
     return fail(kernel.message());
+  if (uint64_t total = dev->totalMemory(); total && need->deviceBytes > total)
+    return fail(fmt::format("M={} N={} K={} needs {} of device memory ({}); "
+                            "{} has {}",
+                            p.m, p.n, p.k, bytesText(need->deviceBytes),
+                            need->detail, dev->label(), bytesText(total)));
 
   // Fresh random inputs unless a seed is given.
   uint64_t seed = opts.seed ? *opts.seed : std::random_device{}();

@@ -12,6 +12,7 @@
 
 #include "moec/Dialect/MoecDialect.h"
 #include "moec/Driver/Compiler.h"
+#include "moec/Support/FileIO.h"
 #include "moec/Support/Version.h"
 #include "moec/Target/LLVMIR.h"
 #include "moec/Target/TargetInfo.h"
@@ -28,12 +29,16 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Signals.h"
+#include "llvm/Support/StringSaver.h"
+#include "llvm/Support/VirtualFileSystem.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <fmt/format.h>
 
+#include <csignal>
 #include <functional>
 #include <optional>
 #include <vector>
@@ -213,13 +218,18 @@ LogicalResult attachTarget(ModuleOp module) {
 OwningOpRef<ModuleOp> loadVerifiedModule(MLIRContext &context,
                                          llvm::SourceMgr &sourceMgr,
                                          const char *cmd) {
-  std::string err;
-  std::unique_ptr<llvm::MemoryBuffer> input = openInputFile(inputFile, &err);
-  if (!input) {
+  // Read (bounded, never mapped): /dev/zero is refused, and a file that
+  // someone truncates later cannot raise SIGBUS when a diagnostic quotes it.
+  std::string text;
+  if (std::string err = moec::support::readInputFile(inputFile, text);
+      !err.empty()) {
     llvm::errs() << "moec " << cmd << ": error: " << err << "\n";
     return nullptr;
   }
-  sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(
+          text, inputFile == "-" ? "<stdin>" : inputFile.getValue()),
+      llvm::SMLoc());
   // Verify only once --arch and the flag overrides are applied: the file's
   // own moec.target and config are what the flags replace, so checking them
   // first would reject e.g. a gfx950 file with kpack = 2 that is compiled
@@ -311,6 +321,14 @@ int runCompile() {
     return 1;
   }
 
+  if (moec::support::sameFile(outputFile, inputFile)) {
+    llvm::errs() << fmt::format(
+        "moec compile: error: -o {} is the input file {}; refusing to "
+        "overwrite it (name another output)\n",
+        outputFile.getValue(), inputFile.getValue());
+    return 1;
+  }
+
   MLIRContext context(makeRegistry());
   initContext(context);
   llvm::SourceMgr sourceMgr;
@@ -320,18 +338,31 @@ int runCompile() {
   if (!module)
     return 1;
 
-  std::string err;
-  std::unique_ptr<llvm::ToolOutputFile> output =
-      openOutputFile(outputFile, &err);
-  if (!output) {
-    llvm::errs() << "moec compile: error: " << err << "\n";
-    return 1;
-  }
-  if (emit == "mlir") {
-    module->print(output->os());
-    output->os() << "\n";
-    output->keep();
+  // The output is built in memory and written only on success, through a
+  // temporary file renamed over the target: a failed compile leaves the old
+  // file (and an input named as the output) untouched.
+  std::string result;
+  llvm::raw_string_ostream output(result);
+  auto finish = [&]() -> int {
+    moec::support::AtomicWriteOptions options;
+    options.onTempCreated = [](const std::string &temp) {
+      llvm::sys::RemoveFileOnSignal(temp);
+    };
+    options.onTempGone = [](const std::string &temp) {
+      llvm::sys::DontRemoveFileOnSignal(temp);
+    };
+    if (std::string err =
+            moec::support::writeFileAtomically(outputFile, result, options);
+        !err.empty()) {
+      llvm::errs() << "moec compile: error: " << err << "\n";
+      return 1;
+    }
     return 0;
+  };
+  if (emit == "mlir") {
+    module->print(output);
+    output << "\n";
+    return finish();
   }
 
   // Lower: moec ops -> kernels -> the target's LLVM dialect.
@@ -360,10 +391,9 @@ int runCompile() {
   if (failed(pm.run(*module)))
     return 1;
   if (emit == "kernels") {
-    module->print(output->os());
-    output->os() << "\n";
-    output->keep();
-    return 0;
+    module->print(output);
+    output << "\n";
+    return finish();
   }
   if (emit == "llvm") {
     llvm::LLVMContext llvmContext;
@@ -371,9 +401,8 @@ int runCompile() {
         moec::translateKernelsToLLVMIR(*module, target, llvmContext);
     if (failed(llvmModule))
       return 1;
-    (*llvmModule)->print(output->os(), nullptr);
-    output->keep();
-    return 0;
+    (*llvmModule)->print(output, nullptr);
+    return finish();
   }
   moec::DeviceImageKind kind = emit == "asm"   ? moec::DeviceImageKind::Assembly
                                : emit == "obj" ? moec::DeviceImageKind::Object
@@ -381,9 +410,8 @@ int runCompile() {
   FailureOr<std::string> image = moec::emitDeviceImage(*module, target, kind);
   if (failed(image))
     return 1;
-  output->os() << *image;
-  output->keep();
-  return 0;
+  output << *image;
+  return finish();
 }
 
 int notYet(cl::SubCommand &cmd) {
@@ -394,10 +422,56 @@ int notYet(cl::SubCommand &cmd) {
   return 1;
 }
 
+/// The real file system, except that a response file (`@file`) must be a
+/// regular file or a pipe of bounded size: `moec @/dev/zero` is refused
+/// instead of reading forever.
+class BoundedInputFileSystem : public llvm::vfs::ProxyFileSystem {
+public:
+  BoundedInputFileSystem()
+      : ProxyFileSystem(llvm::vfs::getRealFileSystem()) {}
+  llvm::ErrorOr<std::unique_ptr<llvm::vfs::File>>
+  openFileForRead(const llvm::Twine &path) override {
+    std::string why = moec::support::checkReadableInput(
+        path.str(), kMaxResponseFileBytes);
+    if (!why.empty()) {
+      refusal = why;
+      return std::make_error_code(std::errc::invalid_argument);
+    }
+    return ProxyFileSystem::openFileForRead(path);
+  }
+  static constexpr uint64_t kMaxResponseFileBytes = uint64_t(1) << 20;
+  std::string refusal;
+};
+
 } // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  // Past a file size limit (ulimit -f), a write fails with EFBIG, which is
+  // reported with the file's name, instead of SIGXFSZ killing the process.
+  std::signal(SIGXFSZ, SIG_IGN);
+  // Expand response files here, through a file system that refuses devices
+  // and huge files, before the command-line parser (which would read them
+  // without a bound) sees the arguments.
+  llvm::SmallVector<const char *, 32> args(argv, argv + argc);
+  llvm::BumpPtrAllocator alloc;
+  BoundedInputFileSystem fs;
+  llvm::cl::ExpansionContext expansion(alloc, llvm::cl::TokenizeGNUCommandLine,
+                                       &fs);
+  if (llvm::Error err = expansion.expandResponseFiles(args)) {
+    llvm::errs() << "moec: error: "
+                 << (fs.refusal.empty() ? llvm::toString(std::move(err))
+                                        : (llvm::consumeError(std::move(err)),
+                                           fs.refusal))
+                 << "\n";
+    return 1;
+  }
+  if (!fs.refusal.empty()) {
+    llvm::errs() << "moec: error: " << fs.refusal << "\n";
+    return 1;
+  }
+  argc = static_cast<int>(args.size());
+  argv = const_cast<char **>(args.data());
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << "moec " << moec::kVersion << " (LLVM/MLIR " << LLVM_VERSION_STRING
        << ")\n";
