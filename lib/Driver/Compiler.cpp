@@ -166,7 +166,8 @@ FailureOr<std::string> moec::emitDeviceImage(ModuleOp module,
   return failure();
 }
 
-FailureOr<CompiledModule> moec::compileModule(ModuleOp module) {
+FailureOr<CompiledModule> moec::compileModule(ModuleOp module,
+                                              CompileStop stop) {
   auto targetAttr =
       module->getAttrOfType<TargetAttr>(MoecDialect::kTargetAttrName);
   if (!targetAttr)
@@ -185,10 +186,20 @@ FailureOr<CompiledModule> moec::compileModule(ModuleOp module) {
 
   auto t1 = std::chrono::steady_clock::now();
   PassManager lower(module.getContext());
-  buildKernelToLLVMPipeline(lower, target);
+  bool laneLevel = stop == CompileStop::LaneLevel;
+  if (laneLevel && !target.isAMDGPU())
+    return module.emitError()
+           << "stopping at the lane level is for AMD targets, not "
+           << target.chip;
+  if (laneLevel)
+    buildKernelToLaneLevelPipeline(lower);
+  else
+    buildKernelToLLVMPipeline(lower, target);
   if (failed(lower.run(module)))
     return failure();
   out.lowerMs = msSince(t1);
+  if (laneLevel)
+    return out;
 
   auto t2 = std::chrono::steady_clock::now();
   if (target.isHost()) {

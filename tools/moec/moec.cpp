@@ -1,7 +1,7 @@
 //===- moec.cpp - the moec command-line tool ------------------------------===//
 //
 //   moec compile FILE.mlir --arch gfx942 [--block-m 64 ...] [--emit mlir] [-o OUT]
-//   moec tune | bench | inspect | run ...   (later issues)
+//   moec tune | db | bench | inspect | run ...
 //
 // Flags override the config written in the file. Every error goes to stderr
 // naming the file, line and parameter, and the exit code is non-zero.
@@ -47,6 +47,8 @@ using namespace mlir;
 namespace cl = llvm::cl;
 
 int runInspect(llvm::ArrayRef<std::string> args); // Inspect.cpp
+int runTune(llvm::ArrayRef<std::string> args);    // Tune.cpp
+int runDb(llvm::ArrayRef<std::string> args);      // Tune.cpp
 
 namespace {
 
@@ -59,6 +61,7 @@ cl::SubCommand tuneCmd("tune", "Autotune the kernels of a file on a device");
 cl::SubCommand benchCmd("bench", "Time compiled kernels on a device");
 cl::SubCommand inspectCmd("inspect", "Print the resources of a code object");
 cl::SubCommand runCmd("run", "Compile, launch and check against a reference");
+cl::SubCommand dbCmd("db", "Merge and query tuning databases");
 
 cl::OptionCategory configCat("Tuning config overrides (each replaces the "
                              "value in the file's #moec.config)");
@@ -98,6 +101,13 @@ struct ConfigFlags {
 };
 ConfigFlags configFlags;
 
+cl::opt<bool> emulateOpt(
+    "emulate",
+    cl::desc("AMD targets: run the lane-level kernel (the input of the LLVM "
+             "conversion) on the CPU emulator instead of a GPU, with the "
+             "same reference check"),
+    cl::sub(runCmd));
+
 cl::OptionCategory runCat("run / bench");
 cl::list<std::string> sizes("sizes",
                             cl::desc("Values of dynamic dimensions, e.g. "
@@ -117,10 +127,10 @@ cl::opt<int> repeat("repeat", cl::desc("bench: timed launches"), cl::init(50),
 cl::opt<std::string> jsonOut("json", cl::desc("bench: append a JSON line here"),
                              cl::cat(runCat), cl::sub(benchCmd));
 
-// The subcommands of later issues take anything and say they are not there
-// yet, rather than failing with an unhelpful parse error or succeeding.
+// tune, inspect and db parse their own arguments (Tune.cpp, Inspect.cpp).
 cl::list<std::string> tuneArgs(cl::Sink, cl::sub(tuneCmd));
 cl::list<std::string> inspectArgs(cl::Sink, cl::sub(inspectCmd));
+cl::list<std::string> dbArgs(cl::Sink, cl::sub(dbCmd));
 
 //===----------------------------------------------------------------------===//
 // compile
@@ -296,6 +306,7 @@ int runRunOrBench(bool bench) {
   opts.deviceIndex = deviceIndex;
   opts.verbose = verbose;
   opts.bench = bench;
+  opts.emulate = emulateOpt;
   opts.warmup = warmup;
   opts.repeat = std::max(1, repeat.getValue());
   opts.jsonOut = jsonOut;
@@ -414,14 +425,6 @@ int runCompile() {
   return finish();
 }
 
-int notYet(cl::SubCommand &cmd) {
-  llvm::errs() << fmt::format(
-      "moec {}: error: not available yet in this build (compile, run and "
-      "bench are)\n",
-      cmd.getName().str());
-  return 1;
-}
-
 /// The real file system, except that a response file (`@file`) must be a
 /// regular file or a pipe of bounded size: `moec @/dev/zero` is refused
 /// instead of reading forever.
@@ -489,10 +492,11 @@ int main(int argc, char **argv) {
     return runRunOrBench(/*bench=*/true);
   if (inspectCmd)
     return runInspect(inspectArgs);
-  for (cl::SubCommand *cmd : {&tuneCmd})
-    if (*cmd)
-      return notYet(*cmd);
+  if (tuneCmd)
+    return runTune(tuneArgs);
+  if (dbCmd)
+    return runDb(dbArgs);
   llvm::errs() << "moec: error: expected a subcommand: compile, tune, bench, "
-                  "inspect or run (see moec --help)\n";
+                  "inspect, run or db (see moec --help)\n";
   return 1;
 }

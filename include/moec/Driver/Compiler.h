@@ -56,7 +56,16 @@ emitDeviceImage(mlir::ModuleOp module, const TargetInfo &target,
 
 /// Compiles `module` (verified, carrying a `moec.target`) for that target.
 /// `module` is lowered in place. Diagnostics go to the module's context.
-mlir::FailureOr<CompiledModule> compileModule(mlir::ModuleOp module);
+/// How far compileModule goes.
+enum class CompileStop {
+  Loadable, ///< a loadable image (GPU) or JIT-compiled host kernels
+  /// GPU targets: stop at the lane level (buildKernelToLaneLevelPipeline),
+  /// leaving the kernels in `module` for the emulator; no LLVM, no image.
+  LaneLevel,
+};
+
+mlir::FailureOr<CompiledModule>
+compileModule(mlir::ModuleOp module, CompileStop stop = CompileStop::Loadable);
 
 } // namespace moec
 
