@@ -58,6 +58,9 @@ KernelPlan KernelPlan::get(const ConfigValues &config, const TargetInfo &target,
         target.findMatrixInstrs(matrixInputKind(problem.inputType), p.nonKDim);
     if (!instrs.empty())
       p.instr = instrs.front();
+    for (const MatrixInstr &mi : instrs) // smallest K first
+      if (problem.k % (mi.k * p.kpack) == 0)
+        p.instrK = mi.k;
   }
   int64_t accElems = problem.accElems ? problem.accElems : problem.m * problem.n;
   p.accRegsPerLane = accElems / p.lanes;

@@ -85,8 +85,12 @@ struct KernelPlan {
   bool dynamicLds = false;
 
   // -- Matrix core --------------------------------------------------------
-  /// The matrix instruction the tile is built from; none on the host.
+  /// The matrix instruction of the target's checks (the family's smallest
+  /// K: the tile must be a multiple of it); none on the host.
   std::optional<MatrixInstr> instr;
+  /// The K of the instruction the tile is built from: the largest K of the
+  /// family that block_k still divides (with kpack); 0 when none does.
+  int64_t instrK = 0;
   int64_t nonKDim = 0; ///< AMD: matrix_instr_nonkdim; 0 elsewhere
   int64_t kpack = 1;   ///< AMD: config.kpack; 1 elsewhere
   /// f32 accumulator registers per lane and the budget waves_per_eu leaves.

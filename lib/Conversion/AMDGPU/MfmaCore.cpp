@@ -59,10 +59,7 @@ public:
     nk = spec.plan.nonKDim;
     kpack = spec.plan.kpack;
     // The largest K this family offers that the tile still divides.
-    for (const MatrixInstr &mi :
-         spec.plan.target->findMatrixInstrs(matrixInputKind(spec.aType), nk))
-      if (spec.cfg().block_k % (mi.k * kpack) == 0)
-        instrK = mi.k;
+    instrK = spec.plan.instrK;
     int64_t laneGroups = 64 / nk;
     perLane = instrK / laneGroups;
     accLen = nk * nk / 64;
