@@ -31,6 +31,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <chrono>
 #include <cmath>
 
@@ -141,6 +143,7 @@ public:
   LogicalResult decode(gpu::GPUFuncOp func);
   LogicalResult decodeOp(Operation *op, BlockCode &bc,
                          DenseMap<Block *, int32_t> &blockIds);
+  LogicalResult decodeRocdlMfma(Operation *op, Instr &in, BlockCode &bc);
   LogicalResult fail(Operation *op, const Twine &msg) {
     std::string s;
     llvm::raw_string_ostream os(s);
@@ -587,6 +590,8 @@ LogicalResult Program::decodeOp(Operation *op, BlockCode &bc,
       return fail(op, "MFMA operand sizes do not match the instruction");
     return push(OpC::Mfma);
   }
+  if (op->getName().getStringRef().starts_with("rocdl.mfma."))
+    return decodeRocdlMfma(op, in, bc);
   if (auto br = dyn_cast<cf::BranchOp>(op)) {
     in.succ[0] = blockIds.lookup(br.getDest());
     in.succArgs[0].assign(in.ops.begin(), in.ops.end());
@@ -603,6 +608,71 @@ LogicalResult Program::decodeOp(Operation *op, BlockCode &bc,
     return push(OpC::CondBr);
   }
   return fail(op, "op not supported by the emulator");
+}
+
+/// rocdl.mfma.<f32|i32>.<M>x<N>x<K><types> %a, %b, %c, %cbsz, %abid, %blgp:
+/// the element types come from the name (operands are often integer
+/// vectors holding them: vector<4xi16> for bf16, i64 for 8 fp8); fp8/bf8
+/// are the OCP formats on gfx950 and fnuz elsewhere.
+LogicalResult Program::decodeRocdlMfma(Operation *op, Instr &in,
+                                       BlockCode &bc) {
+  StringRef rest =
+      op->getName().getStringRef().drop_front(strlen("rocdl.mfma."));
+  if (rest.starts_with("scale"))
+    return fail(op, "scaled MFMAs are not supported");
+  auto [acc, shapeTypes] = rest.split('.');
+  int dims[3] = {0, 0, 0};
+  for (int d = 0; d < 3; ++d) {
+    size_t len = 0;
+    while (len < shapeTypes.size() && isdigit(shapeTypes[len]))
+      ++len;
+    if (!len || shapeTypes.substr(0, len).getAsInteger(10, dims[d]))
+      return fail(op, "cannot parse the MFMA shape");
+    shapeTypes = shapeTypes.drop_front(len);
+    if (d < 2) {
+      if (!shapeTypes.consume_front("x"))
+        return fail(op, "cannot parse the MFMA shape");
+    }
+  }
+  std::string types = shapeTypes.str();
+  std::replace(types.begin(), types.end(), '_', '.');
+  StringRef t = StringRef(types).ltrim('.');
+  t.consume_back(".1k");
+  bool ocp = StringRef(chip).contains("gfx950");
+  EK e4 = ocp ? EK::F8E4M3FN : EK::F8E4M3FNUZ, e5 = ocp ? EK::F8E5M2 : EK::F8E5M2FNUZ;
+  EK ka, kb;
+  if (t == "f16") ka = kb = EK::F16;
+  else if (t == "bf16") ka = kb = EK::BF16;
+  else if (t == "i8") ka = kb = EK::I8;
+  else if (t == "fp8.fp8") ka = kb = e4;
+  else if (t == "bf8.bf8") ka = kb = e5;
+  else if (t == "fp8.bf8") ka = e4, kb = e5;
+  else if (t == "bf8.fp8") ka = e5, kb = e4;
+  else return fail(op, "MFMA input type '" + t + "' not supported");
+  if (in.ops.size() != 6 || in.res < 0)
+    return fail(op, "expected a, b, c, cbsz, abid, blgp");
+  for (int i = 3; i < 6; ++i) {
+    Operation *def = op->getOperand(i).getDefiningOp();
+    auto attr = def ? def->getAttrOfType<IntegerAttr>("value") : IntegerAttr();
+    if (!attr || attr.getInt() != 0)
+      return fail(op, "only cbsz = abid = blgp = 0 is supported");
+  }
+  in.ops.resize(3);
+  FailureOr<MfmaShape> shape =
+      MfmaShape::get(dims[0], dims[1], dims[2], ka, kb, in.k);
+  if (failed(shape) || acc != (in.k == EK::I32 ? "i32" : "f32"))
+    return fail(op, "MFMA shape or accumulator not supported");
+  in.mfma = *shape;
+  auto bitsPerLane = [&](int32_t slot) {
+    return slots[slot].n * bitsOf(slots[slot].k);
+  };
+  if (bitsPerLane(in.ops[0]) != uint32_t(shape->perLaneAB * bitsOf(ka)) ||
+      bitsPerLane(in.ops[1]) != uint32_t(shape->perLaneAB * bitsOf(kb)) ||
+      slots[in.ops[2]].n != uint32_t(shape->perLaneC))
+    return fail(op, "MFMA operand sizes do not match the instruction");
+  in.op = OpC::Mfma;
+  bc.instrs.push_back(std::move(in));
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -638,8 +708,9 @@ class Executor {
 public:
   Executor(Program &p, std::array<int64_t, 3> grid,
            std::array<int64_t, 3> block, const std::vector<MemRefArg> &args,
-           const std::vector<Allocation> &allocs)
-      : p(p), grid(grid), block(block), args(args), allocs(allocs) {
+           const std::vector<Allocation> &allocs, bool checks)
+      : p(p), grid(grid), block(block), args(args), allocs(allocs),
+        checks(checks) {
     std::sort(this->allocs.begin(), this->allocs.end(),
               [](const Allocation &a, const Allocation &b) {
                 return a.begin < b.begin;
@@ -653,6 +724,7 @@ private:
   std::array<int64_t, 3> grid, block;
   const std::vector<MemRefArg> &args;
   std::vector<Allocation> allocs;
+  bool checks = true;
   std::array<int64_t, 3> wg{};
   std::vector<Wave> waves;
   std::vector<uint8_t> lds;
@@ -740,12 +812,16 @@ private:
   bool ldsAccess(const Instr &in, int lane, uint64_t at, uint64_t bytes,
                  bool write) {
     if (at + bytes > lds.size()) {
+      if (!checks)
+        return false;
       err(in, lane,
           fmt::format("LDS access of {} bytes at byte {} is outside the {} "
                       "bytes of LDS",
                       bytes, at, lds.size()));
       return false;
     }
+    if (!checks)
+      return true;
     uint16_t me = uint16_t(1) << cur->id;
     for (uint64_t i = at; i < at + bytes; ++i) {
       LdsShadow &s = shadow[i];
@@ -799,7 +875,7 @@ private:
     int64_t lin = m.offset;
     for (int d = 0; d < m.rank; ++d) {
       int64_t extent = d == m.rank - 1 ? n : 1;
-      if (idx[d] < 0 || idx[d] + extent > m.sizes[d]) {
+      if (checks && (idx[d] < 0 || idx[d] + extent > m.sizes[d])) {
         err(in, lane,
             fmt::format("{} access out of bounds: index {} (+{}) of dimension "
                         "{} of size {}",
@@ -816,12 +892,18 @@ private:
   bool memRead(const Instr &in, int lane, const MemDesc &m, uint64_t addr,
                void *dst, uint64_t bytes) {
     if (m.lds) {
-      if (!ldsAccess(in, lane, addr, bytes, false))
-        return false;
+      if (!ldsAccess(in, lane, addr, bytes, false)) {
+        std::memset(dst, 0xFF, bytes);
+        return !failed;
+      }
       std::memcpy(dst, lds.data() + addr, bytes);
       return true;
     }
     if (!findAlloc(addr, bytes)) {
+      if (!checks) {
+        std::memset(dst, 0xFF, bytes);
+        return true;
+      }
       err(in, lane, fmt::format("global read of {} bytes at 0x{:x} is outside "
                                 "every buffer",
                                 bytes, addr));
@@ -834,11 +916,13 @@ private:
                 const void *src, uint64_t bytes) {
     if (m.lds) {
       if (!ldsAccess(in, lane, addr, bytes, true))
-        return false;
+        return !failed;
       std::memcpy(lds.data() + addr, src, bytes);
       return true;
     }
     if (!findAlloc(addr, bytes)) {
+      if (!checks)
+        return true;
       err(in, lane, fmt::format("global write of {} bytes at 0x{:x} is "
                                 "outside every buffer",
                                 bytes, addr));
@@ -954,7 +1038,7 @@ llvm::Error Executor::run(LaunchStats *stats) {
 }
 
 void Executor::runWorkgroup() {
-  lds.assign(p.ldsBytes, 0);
+  lds.assign(p.ldsBytes, 0xFF); // poison: NaN in every float format
   shadow.assign(p.ldsBytes, LdsShadow());
   epoch = 1;
   for (Wave &w : waves) {
@@ -1744,6 +1828,11 @@ void Executor::execBuffer(Wave &w, const Instr &in, uint64_t mask) {
       if (off + c + comp > records)
         continue; // loads read 0, stores are dropped
       uint64_t addr = base + off + c;
+      if (!findAlloc(addr, comp) && !checks) {
+        if (!store)
+          std::memset(buf + c, 0xFF, comp);
+        continue;
+      }
       if (!findAlloc(addr, comp)) {
         err(in, l,
             fmt::format("buffer {} of {} bytes at offset {} (base 0x{:x}, "
@@ -1776,12 +1865,23 @@ void Executor::execMfma(Wave &w, const Instr &in, uint64_t mask) {
   const uint64_t *a = reg(w, in.ops[0]), *b = reg(w, in.ops[1]),
                  *c = reg(w, in.ops[2]);
   std::vector<double> A(s.m * s.k), B(s.k * s.n);
+  // Item v of lane l of an operand, whatever vector type carries the bits
+  // (rocdl.mfma passes bf16 as i16 and 8 fp8 as one i64).
+  const Slot &sa = p.slots[in.ops[0]], &sb = p.slots[in.ops[1]];
+  auto item = [&](const uint64_t *src, const Slot &sl, EK kind, int l,
+                  int v) -> uint64_t {
+    unsigned ib = bitsOf(kind), sb2 = bitsOf(sl.k);
+    if (ib == sb2)
+      return src[v * kLanes + l];
+    uint64_t bit = uint64_t(v) * ib, e = bit / sb2, at = bit % sb2;
+    return truncBits(src[e * kLanes + l] >> at, ib);
+  };
   for (int l = 0; l < kLanes; ++l)
     for (int v = 0; v < s.perLaneAB; ++v) {
       auto [i, ka] = s.aElement(l, v);
       auto [kb, j] = s.bElement(l, v);
-      A[i * s.k + ka] = decode(s.a, a[v * kLanes + l]);
-      B[kb * s.n + j] = decode(s.b, b[v * kLanes + l]);
+      A[i * s.k + ka] = decode(s.a, item(a, sa, s.a, l, v));
+      B[kb * s.n + j] = decode(s.b, item(b, sb, s.b, l, v));
     }
   uint64_t *o = out(w, in.res, mask);
   for (int l = 0; l < kLanes; ++l)
@@ -1821,8 +1921,8 @@ llvm::Error Emulator::launch(std::array<int64_t, 3> grid,
                              std::array<int64_t, 3> block,
                              const std::vector<MemRefArg> &args,
                              const std::vector<Allocation> &allocations,
-                             LaunchStats *stats) {
-  Executor ex(*program, grid, block, args, allocations);
+                             LaunchStats *stats, bool checks) {
+  Executor ex(*program, grid, block, args, allocations, checks);
   return ex.run(stats);
 }
 

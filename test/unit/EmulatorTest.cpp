@@ -209,6 +209,59 @@ INSTANTIATE_TEST_SUITE_P(
         MfmaCase{"v_mfma_f32_32x32x64_f8f6f4", 32, 32, 64, "f8E4M3FN", EK::F8E4M3FN, true},
         MfmaCase{"v_mfma_f32_32x32x64_f8f6f4 (bf8)", 32, 32, 64, "f8E5M2", EK::F8E5M2, true}));
 
+/// The same through rocdl.mfma.* ops, whose operands are integer vectors
+/// carrying the elements (bf16 as i16, 8 fp8 as one i64): 16x16x16 bf16_1k
+/// against the documented layout, with the element types taken from the
+/// op name.
+TEST(EmulatorMfma, RocdlForms) {
+  MfmaCase c{"v_mfma_f32_16x16x16_bf16", 16, 16, 16, "bf16", EK::BF16, false};
+  std::vector<int> A(256), B(256);
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> small(-3, 3);
+  for (int &x : A)
+    x = small(rng);
+  for (int &x : B)
+    x = small(rng);
+  std::vector<uint16_t> a(256), b(256);
+  for (int i = 0; i < 16; ++i)
+    for (int k = 0; k < 16; ++k) {
+      auto [l, v] = docA(c, i, k);
+      a[l * 4 + v] = encode(EK::BF16, A[i * 16 + k]);
+      auto [l2, v2] = docB(c, k, i);
+      b[l2 * 4 + v2] = encode(EK::BF16, B[k * 16 + i]);
+    }
+  std::vector<float> d(256, NAN);
+  std::string src = R"(
+module attributes {gpu.container_module} {
+  gpu.module @m {
+    gpu.func @k(%a: memref<64x4xi16>, %b: memref<64x4xi16>, %d: memref<64x4xf32>) kernel {
+      %tid = gpu.thread_id x
+      %c0 = arith.constant 0 : index
+      %z = arith.constant 0 : i32
+      %va = vector.load %a[%tid, %c0] : memref<64x4xi16>, vector<4xi16>
+      %vb = vector.load %b[%tid, %c0] : memref<64x4xi16>, vector<4xi16>
+      %acc = arith.constant dense<0.0> : vector<4xf32>
+      %r = "rocdl.mfma.f32.16x16x16bf16.1k"(%va, %vb, %acc, %z, %z, %z) : (vector<4xi16>, vector<4xi16>, vector<4xf32>, i32, i32, i32) -> vector<4xf32>
+      vector.store %r, %d[%tid, %c0] : memref<64x4xf32>, vector<4xf32>
+      gpu.return
+    }
+  }
+})";
+  std::string err = run(src, {1, 1, 1}, {64, 1, 1},
+                        {arg2d(a.data(), 64, 4), arg2d(b.data(), 64, 4),
+                         arg2d(d.data(), 64, 4)},
+                        {{a.data(), 512}, {b.data(), 512}, {d.data(), 1024}});
+  ASSERT_EQ(err, "");
+  for (int i = 0; i < 16; ++i)
+    for (int j = 0; j < 16; ++j) {
+      int want = 0;
+      for (int k = 0; k < 16; ++k)
+        want += A[i * 16 + k] * B[k * 16 + j];
+      auto [l, r] = docD(c, i, j);
+      ASSERT_EQ(d[l * 4 + r], float(want)) << i << " " << j;
+    }
+}
+
 /// The layout tests can fail: a D layout with registers transposed (what a
 /// lowering bug would assume) disagrees with the emulator.
 TEST(EmulatorMfma, WrongLayoutIsDetected) {

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <cstring>
 
 using namespace mlir;
@@ -69,7 +70,12 @@ std::string moec::tool::emulateLaunch(
     if (b && b->data())
       allocs.push_back({b->data(), b->size()});
   emu::LaunchStats stats;
-  if (llvm::Error e = (*emulator)->launch(grid, block, margs, allocs, &stats))
+  // MOEC_EMU_CHECKS=0: numbers only (see Emulator::launch), to tell what a
+  // reference comparison alone catches.
+  const char *env = std::getenv("MOEC_EMU_CHECKS");
+  bool checks = !(env && std::string(env) == "0");
+  if (llvm::Error e =
+          (*emulator)->launch(grid, block, margs, allocs, &stats, checks))
     return llvm::toString(std::move(e));
   summary = fmt::format(
       "emulated {} workgroups: {} wave instructions, {} lane instructions "

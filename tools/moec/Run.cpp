@@ -461,7 +461,16 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
   // it, so that `moec tune --shapes` can tune it.
   if (tuning::ShapeLog *log = tuning::ShapeLog::global()) {
     auto name = [](Elt e) {
-      return e == Elt::F32 ? "f32" : e == Elt::F16 ? "f16" : "bf16";
+      switch (e) {
+      case Elt::F32: return "f32";
+      case Elt::F16: return "f16";
+      case Elt::BF16: return "bf16";
+      case Elt::F8E4M3FNUZ: return "f8E4M3FNUZ";
+      case Elt::F8E5M2FNUZ: return "f8E5M2FNUZ";
+      case Elt::F8E4M3FN: return "f8E4M3FN";
+      case Elt::F8E5M2: return "f8E5M2";
+      }
+      return "?";
     };
     tuning::ShapeRecord rec;
     rec.op = "gemm";

@@ -92,10 +92,16 @@ public:
 
   /// Runs the grid. `args` are the kernel's memref arguments in order;
   /// `allocations` every host range a global access may touch.
+  /// `checks` false is the numbers-only mode (to show what a reference
+  /// comparison alone would catch): out-of-bounds and racy accesses are not
+  /// errors; a global read outside every buffer or outside LDS returns
+  /// 0xFF bytes (NaN in every float format), such a write is dropped, and
+  /// LDS starts as 0xFF bytes in either mode. Barrier divergence and
+  /// undefined values stay errors.
   llvm::Error launch(std::array<int64_t, 3> grid, std::array<int64_t, 3> block,
                      const std::vector<MemRefArg> &args,
                      const std::vector<Allocation> &allocations,
-                     LaunchStats *stats = nullptr);
+                     LaunchStats *stats = nullptr, bool checks = true);
 
 private:
   Emulator();
