@@ -31,6 +31,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "moec/Dialect/Config.h"
 #include "moec/Dialect/MoecDialect.h"
 #include "moec/Target/Backend.h"
 #include "moec/Target/LLVMIR.h"
@@ -213,12 +214,15 @@ bool compileVariant(llvm::StringRef source, const moec::TargetInfo &target,
     if (!c)
       return;
     ++configs;
-    op->setAttr("config",
-                moec::ConfigAttr::get(&context, c.getBlockM(), c.getBlockN(),
-                                      c.getBlockK(), v.groupM, v.numWarps,
-                                      v.numStages, v.wavesPerEU, v.nonKDim,
-                                      v.kpack, v.epilogue, c.getBlockH(),
-                                      c.getBlockKv()));
+    moec::ConfigValues values(c);
+    values.group_m = v.groupM;
+    values.num_warps = v.numWarps;
+    values.num_stages = v.numStages;
+    values.waves_per_eu = v.wavesPerEU;
+    values.matrix_instr_nonkdim = v.nonKDim;
+    values.kpack = v.kpack;
+    values.epilogue = v.epilogue;
+    op->setAttr("config", values.toAttr(&context));
   });
   if (configs == 0)
     die("finding a moec op with a config");

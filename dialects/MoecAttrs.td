@@ -49,8 +49,16 @@ class Moec_Attr<string name, string attrMnemonic, list<Trait> traits = []>
 // An integer parameter of the config. The generic int64_t parser takes
 // `true`/`false` as the integers -1/0, so `num_stages = true` would read as
 // -1; this one rejects them.
-class Moec_ConfigInt<string value> : DefaultValuedParameter<"int64_t", value> {
+class Moec_ConfigInt<string knob>
+    : DefaultValuedParameter<"int64_t", "::moec::knob_defaults::" # knob> {
   let parser = "::moec::parseConfigInteger($_parser)";
+}
+
+// A code-generation switch of the config: `true` or `false`.
+class Moec_ConfigBool<string knob>
+    : DefaultValuedParameter<"bool", "::moec::knob_defaults::" # knob> {
+  let parser = "::moec::parseConfigBool($_parser)";
+  let printer = "$_printer << ($_self ? \"true\" : \"false\")";
 }
 
 def Moec_ConfigAttr : Moec_Attr<"Config", "config"> {
@@ -71,6 +79,11 @@ def Moec_ConfigAttr : Moec_Attr<"Config", "config"> {
     | `kpack` | 1 | K elements packed per lane per LDS read (1 or 2) |
     | `epilogue` | direct | `direct` stores from the MFMA layout, `lds` converts through LDS |
     | `block_h`, `block_kv` | 16/32 | attention: query heads and KV rows per workgroup |
+    | `async_copy` | false | NVIDIA: stage K tiles with cp.async into num_stages LDS buffers |
+    | `assume_aligned` | false | leading dimensions are multiples of 16 bytes (no element-wise edge path) |
+
+    Every knob is listed once in include/moec/Dialect/ConfigKnobs.def, from
+    which the defaults, the CLI flags, the mangled name and the hash derive.
 
     Example:
     ```mlir
@@ -78,40 +91,31 @@ def Moec_ConfigAttr : Moec_Attr<"Config", "config"> {
                  waves_per_eu = 2, matrix_instr_nonkdim = 16, epilogue = lds>
     ```
   }];
+  // Defaults come from include/moec/Dialect/ConfigKnobs.def (the one list of
+  // knobs); the order here must match it.
   let parameters = (ins
-    Moec_ConfigInt<"64">:$block_m,
-    Moec_ConfigInt<"64">:$block_n,
-    Moec_ConfigInt<"32">:$block_k,
-    Moec_ConfigInt<"8">:$group_m,
-    Moec_ConfigInt<"4">:$num_warps,
-    Moec_ConfigInt<"2">:$num_stages,
-    Moec_ConfigInt<"0">:$waves_per_eu,
-    Moec_ConfigInt<"16">:$matrix_instr_nonkdim,
-    Moec_ConfigInt<"1">:$kpack,
-    DefaultValuedParameter<"::moec::EpilogueKind", "::moec::EpilogueKind::direct">:$epilogue,
-    Moec_ConfigInt<"16">:$block_h,
-    Moec_ConfigInt<"32">:$block_kv
+    Moec_ConfigInt<"block_m">:$block_m,
+    Moec_ConfigInt<"block_n">:$block_n,
+    Moec_ConfigInt<"block_k">:$block_k,
+    Moec_ConfigInt<"group_m">:$group_m,
+    Moec_ConfigInt<"num_warps">:$num_warps,
+    Moec_ConfigInt<"num_stages">:$num_stages,
+    Moec_ConfigInt<"waves_per_eu">:$waves_per_eu,
+    Moec_ConfigInt<"matrix_instr_nonkdim">:$matrix_instr_nonkdim,
+    Moec_ConfigInt<"kpack">:$kpack,
+    DefaultValuedParameter<"::moec::EpilogueKind", "::moec::knob_defaults::epilogue">:$epilogue,
+    Moec_ConfigInt<"block_h">:$block_h,
+    Moec_ConfigInt<"block_kv">:$block_kv,
+    Moec_ConfigBool<"async_copy">:$async_copy,
+    Moec_ConfigBool<"assume_aligned">:$assume_aligned
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let builders = [
     AttrBuilder<(ins), [{
-      return $_get($_ctxt, 64, 64, 32, 8, 4, 2, 0, 16, 1,
-                   ::moec::EpilogueKind::direct, 16, 32);
+      return ::moec::ConfigValues().toAttr($_ctxt);
     }]>
   ];
-  let extraClassDeclaration = [{
-    /// Pipeline depth with the legacy spelling resolved: Triton-on-ROCm
-    /// configs say 0 for what is 2 here.
-    int64_t getEffectiveNumStages() const {
-      return getNumStages() == 0 ? 2 : getNumStages();
-    }
-    /// Number of LDS buffers the K loop uses for this pipeline depth.
-    int64_t getNumLdsBuffers() const {
-      int64_t s = getEffectiveNumStages();
-      return s <= 2 ? 1 : s - 1;
-    }
-  }];
 }
 
 //===----------------------------------------------------------------------===//

@@ -15,16 +15,18 @@ def MoecLowerToKernels : Pass<"moec-lower-to-kernels", "::mlir::ModuleOp"> {
     workgroups. The tile product comes from the target's matrix core: MFMA
     on gfx90a/gfx942/gfx950, mma.sync with ldmatrix fragments on sm_80/sm_90,
     scalar loops on the host (one lane per workgroup). The target is the
-    module's `moec.target`. On NVIDIA, a module marked `moec.async_copy`
+    module's `moec.target`. On NVIDIA, a config with `async_copy = true`
     stages K tiles with cp.async into a ring of num_stages LDS buffers.
+    Every size (lanes, LDS, vector widths) comes from the op's KernelPlan.
   }];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::arith::ArithDialect",
     "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
-    "::mlir::vector::VectorDialect", "::mlir::math::MathDialect",
-    "::mlir::amdgpu::AMDGPUDialect", "::mlir::nvgpu::NVGPUDialect",
-    "::mlir::ROCDL::ROCDLDialect", "::mlir::NVVM::NVVMDialect"
+    "::mlir::vector::VectorDialect", "::mlir::math::MathDialect"
   ];
+  // The target dialects of the matrix cores are added by the registered
+  // cores (LowerToKernels.cpp: getDependentDialects), so this
+  // target-independent pass names none.
 }
 
 def MoecKernelsToHost : Pass<"moec-kernels-to-host", "::mlir::ModuleOp"> {

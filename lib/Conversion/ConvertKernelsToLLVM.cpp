@@ -1,5 +1,10 @@
 //===- ConvertKernelsToLLVM.cpp - kernels -> LLVM + ROCDL/NVVM ------------===//
 
+// The pass base (Passes.h) names the dialects it depends on.
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/LLVMIR/ROCDLDialect.h"
+
 #include "moec/Dialect/MoecDialect.h"
 #include "moec/Target/TargetInfo.h"
 #include "moec/Transforms/Passes.h"
@@ -111,15 +116,30 @@ struct ConvertKernelsToLLVMPass
   void runOnOperation() override {
     gpu::GPUModuleOp kernels = getOperation();
     MLIRContext *ctx = &getContext();
-    auto module = kernels->getParentOfType<ModuleOp>();
-    auto targetAttr = module ? module->getAttrOfType<TargetAttr>(
-                                   MoecDialect::kTargetAttrName)
-                             : TargetAttr();
-    const TargetInfo *target =
-        targetAttr ? lookupTarget(targetAttr.getChip()) : nullptr;
+    // The target: the gpu.module's own (#rocdl.target / #nvvm.target, set by
+    // moec-lower-to-kernels), else the enclosing module's moec.target.
+    const TargetInfo *target = nullptr;
+    if (ArrayAttr targets = kernels.getTargetsAttr())
+      for (Attribute t : targets) {
+        if (auto rocdl = dyn_cast<ROCDL::ROCDLTargetAttr>(t))
+          target = lookupTarget(rocdl.getChip());
+        else if (auto nvvm = dyn_cast<NVVM::NVVMTargetAttr>(t))
+          target = lookupTarget(nvvm.getChip());
+        if (target)
+          break;
+      }
+    if (!target) {
+      auto module = kernels->getParentOfType<ModuleOp>();
+      auto targetAttr = module ? module->getAttrOfType<TargetAttr>(
+                                     MoecDialect::kTargetAttrName)
+                               : TargetAttr();
+      target = targetAttr ? lookupTarget(targetAttr.getChip()) : nullptr;
+    }
     if (!target || target->isHost()) {
       kernels.emitError() << "moec-convert-kernels-to-llvm needs a GPU "
-                             "`moec.target` on the enclosing module";
+                             "target: #rocdl.target / #nvvm.target on the "
+                             "gpu.module or `moec.target` on the enclosing "
+                             "module";
       return signalPassFailure();
     }
 

@@ -1,6 +1,7 @@
 //===- MoecDialect.cpp - moec dialect and attributes ----------------------===//
 
 #include "moec/Dialect/MoecDialect.h"
+#include "moec/Dialect/Config.h"
 #include "moec/Target/TargetInfo.h"
 
 #include "mlir/IR/Builders.h"
@@ -26,6 +27,16 @@ static FailureOr<int64_t> parseConfigInteger(AsmParser &parser) {
   if (parser.parseInteger(value))
     return failure();
   return value;
+}
+
+/// Parses a switch of the config: `true` or `false`.
+static FailureOr<bool> parseConfigBool(AsmParser &parser) {
+  if (succeeded(parser.parseOptionalKeyword("true")))
+    return true;
+  if (succeeded(parser.parseOptionalKeyword("false")))
+    return false;
+  return parser.emitError(parser.getCurrentLocation(),
+                          "expected `true` or `false`");
 }
 } // namespace moec
 
@@ -59,20 +70,15 @@ LogicalResult MoecDialect::verifyOperationAttribute(Operation *op,
                              << "' must be an integer, not " << attr.getValue();
     return success();
   }
-  // `moec compile --async-copy`: stage K tiles with cp.async (NVIDIA).
-  if (attr.getName() == "moec.async_copy") {
-    if (!isa<UnitAttr>(attr.getValue()))
-      return op->emitError() << "'moec.async_copy' must be a unit attribute";
-    return success();
-  }
-  // `moec compile --assume-aligned`: leading dimensions are multiples of 16
-  // bytes.
-  if (attr.getName() == "moec.assume_aligned") {
-    if (!isa<UnitAttr>(attr.getValue()))
+  // Before the config held them, two code-generation switches were module
+  // attributes; say where they went.
+  for (StringRef knob : {"async_copy", "assume_aligned"})
+    if (attr.getName().getValue() == ("moec." + knob).str())
       return op->emitError()
-             << "'moec.assume_aligned' must be a unit attribute";
-    return success();
-  }
+             << "'moec." << knob << "' is now a field of #moec.config: write `"
+             << knob << " = true` in the op's config (or pass --"
+             << (knob == "async_copy" ? "async-copy" : "assume-aligned")
+             << ")";
   if (attr.getName() == kKernelDynamicLdsAttrName) {
     if (!isa<UnitAttr>(attr.getValue()))
       return op->emitError() << "'" << kKernelDynamicLdsAttrName
@@ -122,7 +128,8 @@ LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                  int64_t numStages, int64_t wavesPerEU,
                                  int64_t nonKDim, int64_t kpack,
                                  EpilogueKind epilogue, int64_t blockH,
-                                 int64_t blockKV) {
+                                 int64_t blockKV, bool asyncCopy,
+                                 bool assumeAligned) {
   if (failed(checkPow2InRange(emitError, "block_m", blockM, 16, 256)) ||
       failed(checkPow2InRange(emitError, "block_n", blockN, 16, 256)) ||
       failed(checkPow2InRange(emitError, "block_k", blockK, 16, 256)) ||

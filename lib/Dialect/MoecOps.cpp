@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "moec/Dialect/MoecDialect.h"
+#include "moec/Dialect/OpPlans.h"
 #include "moec/Dialect/TargetChecks.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -229,18 +230,44 @@ LogicalResult GemmOp::verify() {
   if (failed(verifyElementTypeForTarget(op, "A", aElt, *target)) ||
       failed(verifyElementTypeForTarget(op, "B", bElt, *target)))
     return failure();
-  ConfigAttr cfg = getConfig();
-  // The bytes GemmKernelBuilder.cpp allocates: K-contiguous A [BM][BK] and
+  return getGemmPlan(*this, *target).verify([&] { return emitOpError(); });
+}
+
+MatmulProblem moec::getGemmProblem(GemmOp op) {
+  ConfigAttr cfg = op.getConfig();
+  Type aElt = eltOf(op.getA()), bElt = eltOf(op.getB()), cElt = eltOf(op.getC());
+  MatmulProblem p;
+  p.m = cfg.getBlockM();
+  p.n = cfg.getBlockN();
+  p.k = cfg.getBlockK();
+  p.inputType = aElt;
+  // The LDS the GEMM lowering allocates: K-contiguous A [BM][BK] and
   // B [BN][BK] tiles and the epilogue's [BM][BN] tile, unpadded (swizzled).
-  MatmulTile tile{cfg.getBlockM(), cfg.getBlockN(), cfg.getBlockK(),
-                  "block_m", "block_n", "block_k", aElt,
-                  ldsTileBytes(cfg.getBlockM(), cfg.getBlockK(), aElt),
-                  ldsTileBytes(cfg.getBlockN(), cfg.getBlockK(), bElt),
-                  cfg.getEpilogue() == EpilogueKind::lds
-                      ? ldsTileBytes(cfg.getBlockM(), cfg.getBlockN(), cElt)
-                      : 0,
-                  0};
-  return verifyTileForTarget(op, cfg, *target, tile);
+  p.aStageBytes = ldsTileBytes(p.m, p.k, aElt);
+  p.bStageBytes = ldsTileBytes(p.n, p.k, bElt);
+  p.epilogueTileBytes = ldsTileBytes(p.m, p.n, cElt);
+  p.aEltBytes = elementBytes(aElt);
+  p.bEltBytes = elementBytes(bElt);
+  p.cEltBytes = elementBytes(cElt);
+  // Global tiles are read along their contiguous dimension: K for A unless
+  // transposed (then M), N for B unless transposed (then K).
+  p.aContiguous = op.getTransposeA() ? p.m : p.k;
+  p.bContiguous = op.getTransposeB() ? p.k : p.n;
+  Value operands[3] = {op.getA(), op.getB(), op.getC()};
+  for (int i = 0; i < 3; ++i) {
+    MemRefType t = memrefOf(operands[i]);
+    p.staticLdAligned[i] =
+        t.getRank() == 2 && !t.isDynamicDim(1) &&
+        t.getDimSize(1) * elementBytes(t.getElementType()) %
+                KernelPlan::kVectorBytes ==
+            0;
+  }
+  return p;
+}
+
+KernelPlan moec::getGemmPlan(GemmOp op, const TargetInfo &target) {
+  return KernelPlan::get(ConfigValues(op.getConfig()), target,
+                         getGemmProblem(op));
 }
 
 //===----------------------------------------------------------------------===//
@@ -491,15 +518,17 @@ LogicalResult MoeGemmOp::verify() {
       failed(verifyElementTypeForTarget(op, "W", wElt, *target)))
     return failure();
   // int8_w8a16 dequantizes W to A's type before the matrix unit.
-  MatmulTile tile{cfg.getBlockM(), cfg.getBlockN(), cfg.getBlockK(),
-                  "block_m", "block_n", "block_k", aElt,
-                  cfg.getBlockM() * cfg.getBlockK() * elementBytes(aElt),
-                  cfg.getBlockK() * cfg.getBlockN() * elementBytes(wElt),
-                  cfg.getEpilogue() == EpilogueKind::lds
-                      ? cfg.getBlockM() * cfg.getBlockN() * elementBytes(cElt)
-                      : 0,
-                  0};
-  return verifyTileForTarget(op, cfg, *target, tile);
+  MatmulProblem tile;
+  tile.m = cfg.getBlockM();
+  tile.n = cfg.getBlockN();
+  tile.k = cfg.getBlockK();
+  tile.inputType = aElt;
+  tile.aStageBytes = ldsTileBytes(tile.m, tile.k, aElt);
+  tile.bStageBytes = ldsTileBytes(tile.k, tile.n, wElt);
+  tile.epilogueTileBytes = ldsTileBytes(tile.m, tile.n, cElt);
+  return KernelPlan::get(ConfigValues(cfg), *target, tile).verify([&] {
+    return emitOpError();
+  });
 }
 
 //===----------------------------------------------------------------------===//
@@ -554,14 +583,19 @@ LogicalResult SparseAttentionOp::verify() {
   int64_t eb = elementBytes(elt);
   // Q stays in registers; each stage stages a block_kv x d_qk KV tile, and the
   // probabilities P (block_h x block_kv) go through LDS for the P x V product.
-  MatmulTile tile{cfg.getBlockH(), cfg.getBlockKv(), dQK,
-                  "block_h", "block_kv", "d_qk", elt,
-                  0,
-                  cfg.getBlockKv() * dQK * eb,
-                  cfg.getEpilogue() == EpilogueKind::lds
-                      ? cfg.getBlockH() * dV * elementBytes(eltOf(getOut()))
-                      : 0,
-                  cfg.getBlockH() * cfg.getBlockKv() * eb,
-                  cfg.getBlockH() * dV};
-  return verifyTileForTarget(op, cfg, *target, tile);
+  MatmulProblem tile;
+  tile.m = cfg.getBlockH();
+  tile.n = cfg.getBlockKv();
+  tile.k = dQK;
+  tile.mName = "block_h";
+  tile.nName = "block_kv";
+  tile.kName = "d_qk";
+  tile.inputType = elt;
+  tile.bStageBytes = cfg.getBlockKv() * dQK * eb;
+  tile.epilogueTileBytes = cfg.getBlockH() * dV * elementBytes(eltOf(getOut()));
+  tile.extraLdsBytes = cfg.getBlockH() * cfg.getBlockKv() * eb;
+  tile.accElems = cfg.getBlockH() * dV;
+  return KernelPlan::get(ConfigValues(cfg), *target, tile).verify([&] {
+    return emitOpError();
+  });
 }

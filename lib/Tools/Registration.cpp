@@ -1,6 +1,7 @@
 //===- Registration.cpp - dialects and passes moec tools load -------------===//
 
 #include "moec/Tools/Registration.h"
+#include "moec/Conversion/MatrixCores.h"
 #include "moec/Dialect/MoecDialect.h"
 #include "moec/Target/LLVMIR.h"
 #include "moec/Transforms/Passes.h"
@@ -25,6 +26,8 @@
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Transforms/Passes.h"
 
+#include <mutex>
+
 void moec::registerMoecDialects(mlir::DialectRegistry &registry) {
   registry.insert<moec::MoecDialect, mlir::func::FuncDialect,
                   mlir::arith::ArithDialect, mlir::memref::MemRefDialect,
@@ -35,6 +38,9 @@ void moec::registerMoecDialects(mlir::DialectRegistry &registry) {
                   mlir::math::MathDialect, mlir::cf::ControlFlowDialect,
                   mlir::affine::AffineDialect>();
   moec::registerLLVMIRTranslations(registry);
+  // The per-target matrix cores plug into the target-independent lowering.
+  static std::once_flag once;
+  std::call_once(once, [] { moec::registerAllMatrixCores(); });
 }
 
 void moec::registerAllMoecPasses() {

@@ -9,7 +9,7 @@
 //                   current tile's multiply (one LDS buffer, prefetch in
 //                   registers: Triton-on-ROCm semantics)
 //     num_stages s > 2: a ring of s - 1 LDS buffers, loads s - 2 tiles ahead
-//     with `moec.async_copy` on NVIDIA (num_stages >= 2): a ring of s LDS
+//     with `async_copy = true` on NVIDIA (num_stages >= 2): a ring of s LDS
 //     buffers filled by cp.async s - 1 tiles ahead, no register staging
 //   epilogue: scale, bias, activation, convert, then either store straight
 //   from the accumulator layout (`direct`) or through LDS for wide stores.
@@ -22,7 +22,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "moec/Conversion/MatrixCore.h"
+#include "moec/Transforms/MatrixCore.h"
+#include "moec/Dialect/OpPlans.h"
 #include "moec/Dialect/TargetChecks.h"
 #include "moec/Transforms/GemmKernel.h"
 #include "moec/Transforms/LdsLayout.h"
@@ -30,7 +31,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/Dialect/LLVMIR/ROCDLDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -56,18 +56,8 @@ static bool isPerTensor(Value scale) {
 }
 
 GemmKernelSpec GemmKernelSpec::get(GemmOp op, const TargetInfo &target) {
-  ConfigAttr c = op.getConfig();
   GemmKernelSpec s;
-  s.blockM = c.getBlockM();
-  s.blockN = c.getBlockN();
-  s.blockK = c.getBlockK();
-  s.groupM = c.getGroupM();
-  s.numWarps = c.getNumWarps();
-  s.numStages = c.getEffectiveNumStages();
-  s.wavesPerEU = c.getWavesPerEu();
-  s.nonKDim = c.getMatrixInstrNonkdim();
-  s.kpack = c.getKpack();
-  s.epilogue = c.getEpilogue();
+  s.plan = getGemmPlan(op, target);
   s.transposeA = op.getTransposeA();
   s.transposeB = op.getTransposeB();
   s.aType = elementTypeOf(op.getA());
@@ -79,45 +69,7 @@ GemmKernelSpec GemmKernelSpec::get(GemmOp op, const TargetInfo &target) {
   s.scaleAPerTensor = !s.hasScaleA || isPerTensor(op.getScaleA());
   s.scaleBPerTensor = !s.hasScaleB || isPerTensor(op.getScaleB());
   s.activation = op.getActivation();
-  s.target = &target;
-  if (auto module = op->getParentOfType<ModuleOp>()) {
-    s.asyncCopy = target.isNVPTX() && s.numStages >= 2 &&
-                  module->hasAttr(kAsyncCopyAttrName);
-    s.assumeAligned = module->hasAttr(kAssumeAlignedAttrName);
-  }
-  Value operands[3] = {op.getA(), op.getB(), op.getC()};
-  for (int i = 0; i < 3; ++i) {
-    auto t = cast<MemRefType>(operands[i].getType());
-    s.ldAligned[i] = s.assumeAligned ||
-                     (!t.isDynamicDim(1) &&
-                      t.getDimSize(1) * elementBytes(t.getElementType()) % 16 == 0);
-  }
   return s;
-}
-
-int64_t GemmKernelSpec::lanes() const {
-  return target->isHost() ? 1 : numWarps * target->waveSize;
-}
-
-int64_t GemmKernelSpec::numLdsBuffers() const {
-  if (asyncCopy)
-    return numStages;
-  if (target->isHost() || numStages <= 2)
-    return 1;
-  return numStages - 1;
-}
-
-std::string GemmKernelSpec::mangle() const {
-  return llvm::formatv("{0}x{1}x{2}_g{3}_w{4}_s{5}_wpe{6}_nk{7}_kp{8}_{9}",
-                       blockM, blockN, blockK, groupM, numWarps, numStages,
-                       wavesPerEU, nonKDim, kpack,
-                       stringifyEpilogueKind(epilogue))
-             .str() +
-         (asyncCopy ? "_async" : "") + (assumeAligned ? "_aligned" : "");
-}
-
-bool moec::usesDynamicLds(const GemmKernelSpec &spec, int64_t ldsBytes) {
-  return spec.target->isNVPTX() && ldsBytes > kMaxStaticSharedBytes;
 }
 
 //===----------------------------------------------------------------------===//
@@ -127,7 +79,7 @@ bool moec::usesDynamicLds(const GemmKernelSpec &spec, int64_t ldsBytes) {
 namespace {
 
 /// Width of one global memory transaction per lane.
-constexpr int64_t kVectorBytes = 16;
+constexpr int64_t kVectorBytes = KernelPlan::kVectorBytes;
 
 /// One operand's journey from global memory to its LDS tile.
 struct OperandTile {
@@ -148,7 +100,7 @@ public:
               MatrixCore &core)
       : b(b), loc(loc), spec(spec), core(core) {}
 
-  LogicalResult build(gpu::GPUFuncOp func, int64_t &ldsBytes);
+  LogicalResult build(gpu::GPUFuncOp func);
 
 private:
   Value cst(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
@@ -186,7 +138,7 @@ private:
   /// Tile coordinates (row, k) of this lane's vector `i`.
   std::pair<Value, Value> vectorCoords(OperandTile &t, int64_t i);
   int64_t slotsPerTile(const OperandTile &t) const {
-    return t.rows * spec.blockK / t.vec;
+    return t.rows * spec.cfg().block_k / t.vec;
   }
   int64_t slotsPerLane(const OperandTile &t) const {
     return llvm::divideCeil(slotsPerTile(t), core.lanes());
@@ -215,7 +167,7 @@ std::pair<Value, Value> GemmBuilder::slotCoords(OperandTile &t, Value slot) {
   // kContiguous: a row holds BK / vec slots. Otherwise a K row of the global
   // layout holds rows / vec slots.
   if (t.kContiguous) {
-    int64_t perRow = spec.blockK / t.vec;
+    int64_t perRow = spec.cfg().block_k / t.vec;
     Value r = arith::DivUIOp::create(b, loc, slot, cst(perRow));
     Value c = mul(arith::RemUIOp::create(b, loc, slot, cst(perRow)),
                   cst(t.vec));
@@ -249,7 +201,7 @@ Value GemmBuilder::isInterior(OperandTile &t, Value k0) {
   Value ld = memref::DimOp::create(b, loc, t.global, 1);
   Value rowsIn = cmp(arith::CmpIPredicate::sle, add(t.rowBase, cst(t.rows)),
                      t.rowLimit);
-  Value kIn = cmp(arith::CmpIPredicate::sle, add(k0, cst(spec.blockK)), K);
+  Value kIn = cmp(arith::CmpIPredicate::sle, add(k0, cst(spec.cfg().block_k)), K);
   Value aligned = cmp(arith::CmpIPredicate::eq,
                       arith::RemUIOp::create(b, loc, ld, cst(t.vec)), cst(0));
   return andI(andI(rowsIn, kIn), aligned);
@@ -369,7 +321,7 @@ void GemmBuilder::copyTileLooped(OperandTile &t, Value k0, Value buf) {
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToStart(rows.getBody());
   Value r = rows.getInductionVar();
-  auto ks = scf::ForOp::create(b, loc, cst(0), cst(spec.blockK), cst(1));
+  auto ks = scf::ForOp::create(b, loc, cst(0), cst(spec.cfg().block_k), cst(1));
   b.setInsertionPointToStart(ks.getBody());
   Value c = ks.getInductionVar();
   Value gRow = add(t.rowBase, r), gK = add(k0, c);
@@ -437,14 +389,14 @@ SmallVector<Value> GemmBuilder::kLoopAsync(OperandTile &a, OperandTile &bt,
   // commit, multiply tile kt. The commit is unconditional so every iteration
   // adds exactly one group, even past the last tile.
   SmallVector<Value> acc = core.initAccumulators(b, loc);
-  int64_t s = spec.numLdsBuffers();
+  int64_t s = spec.plan.numLdsBuffers;
   auto issue = [&](Value kt, Value buf) {
     auto inRange = scf::IfOp::create(
         b, loc, cmp(arith::CmpIPredicate::slt, kt, numK), false);
     {
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(inRange.thenBlock());
-      Value k0 = mul(kt, cst(spec.blockK));
+      Value k0 = mul(kt, cst(spec.cfg().block_k));
       copyTileAsync(a, k0, buf);
       copyTileAsync(bt, k0, buf);
     }
@@ -474,10 +426,10 @@ SmallVector<Value> GemmBuilder::kLoopAsync(OperandTile &a, OperandTile &bt,
 
 SmallVector<Value> GemmBuilder::kLoop(OperandTile &a, OperandTile &bt,
                                       Value numK) {
-  if (spec.asyncCopy && core.copiesAsync())
+  if (spec.plan.asyncCopy && core.copiesAsync())
     return kLoopAsync(a, bt, numK);
   SmallVector<Value> acc = core.initAccumulators(b, loc);
-  auto tileK = [&](Value kt) { return mul(kt, cst(spec.blockK)); };
+  auto tileK = [&](Value kt) { return mul(kt, cst(spec.cfg().block_k)); };
   auto barrier = [&] { gpu::BarrierOp::create(b, loc); };
 
   if (!core.unrollsLanes()) {
@@ -508,7 +460,7 @@ SmallVector<Value> GemmBuilder::kLoop(OperandTile &a, OperandTile &bt,
   };
   int64_t nAcc = acc.size();
 
-  if (spec.numStages == 1) {
+  if (spec.plan.numStages == 1) {
     auto loop = scf::ForOp::create(b, loc, cst(0), numK, cst(1), acc);
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(loop.getBody());
@@ -522,7 +474,7 @@ SmallVector<Value> GemmBuilder::kLoop(OperandTile &a, OperandTile &bt,
     return SmallVector<Value>(loop.getResults());
   }
 
-  int64_t nbuf = spec.numLdsBuffers();
+  int64_t nbuf = spec.plan.numLdsBuffers;
   if (nbuf == 1) {
     // num_stages = 2: registers hold tile kt + 1 while tile kt multiplies.
     SmallVector<Value> init = acc;
@@ -653,7 +605,7 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
 
   Value ldc = memref::DimOp::create(b, loc, cArg, 1);
   Value window = core.globalWindow(b, loc, cArg, m0, n0);
-  if (spec.epilogue == EpilogueKind::direct || !core.unrollsLanes()) {
+  if (spec.plan.epilogue == EpilogueKind::direct || !core.unrollsLanes()) {
     // Straight from the accumulator layout: each lane stores what it holds.
     // The bias and scales are read at clamped indices: lanes outside the
     // matrix compute a value that their store then drops.
@@ -673,10 +625,9 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
 
   // Through LDS: park the finished tile in LDS (aliasing the K loop's
   // buffers, hence the barrier first), then store 16-byte row vectors.
-  int64_t vec = std::min<int64_t>(kVectorBytes / elementBytes(cElt),
-                                  spec.blockN);
+  int64_t vec = spec.plan.vecC;
   auto tileType = MemRefType::get(
-      {spec.blockM, spec.blockN}, cElt, MemRefLayoutAttrInterface(),
+      {spec.cfg().block_m, spec.cfg().block_n}, cElt, MemRefLayoutAttrInterface(),
       gpu::AddressSpaceAttr::get(b.getContext(),
                                  gpu::AddressSpace::Workgroup));
   gpu::BarrierOp::create(b, loc);
@@ -696,8 +647,8 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
   // Whole 16-byte row vectors where the leading dimension allows (each is
   // then inside or outside N as a whole), else element by element.
   auto vecType = VectorType::get({vec}, cElt);
-  int64_t perRow = spec.blockN / vec;
-  int64_t total = spec.blockM * perRow;
+  int64_t perRow = spec.cfg().block_n / vec;
+  int64_t total = spec.cfg().block_m * perRow;
   int64_t perLane = llvm::divideCeil(total, core.lanes());
   auto emitStores = [&](bool wholeVectors) {
     for (int64_t i = 0; i < perLane; ++i) {
@@ -736,7 +687,7 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
       body();
     }
   };
-  if (spec.ldAligned[2])
+  if (spec.plan.ldAligned[2])
     return emitStores(true);
   Value aligned = cmp(arith::CmpIPredicate::eq,
                       arith::RemUIOp::create(b, loc, ldc, cst(vec)), cst(0));
@@ -750,7 +701,7 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
   }
 }
 
-LogicalResult GemmBuilder::build(gpu::GPUFuncOp func, int64_t &ldsBytes) {
+LogicalResult GemmBuilder::build(gpu::GPUFuncOp func) {
   Block &entry = func.getBody().front();
   b.setInsertionPointToStart(&entry);
   ValueRange args = func.getArguments();
@@ -777,17 +728,17 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func, int64_t &ldsBytes) {
   auto ceilDiv = [&](Value x, int64_t d) {
     return arith::CeilDivUIOp::create(b, loc, x, cst(d));
   };
-  Value numPidM = ceilDiv(M, spec.blockM);
-  Value numPidN = ceilDiv(N, spec.blockN);
-  Value inGroup = mul(cst(spec.groupM), numPidN);
+  Value numPidM = ceilDiv(M, spec.cfg().block_m);
+  Value numPidN = ceilDiv(N, spec.cfg().block_n);
+  Value inGroup = mul(cst(spec.cfg().group_m), numPidN);
   Value groupId = arith::DivUIOp::create(b, loc, pid, inGroup);
-  Value firstPidM = mul(groupId, cst(spec.groupM));
-  Value groupSize = minS(sub(numPidM, firstPidM), cst(spec.groupM));
+  Value firstPidM = mul(groupId, cst(spec.cfg().group_m));
+  Value groupSize = minS(sub(numPidM, firstPidM), cst(spec.cfg().group_m));
   Value local = arith::RemUIOp::create(b, loc, pid, inGroup);
   Value pidM = add(firstPidM, arith::RemUIOp::create(b, loc, local, groupSize));
   Value pidN = arith::DivUIOp::create(b, loc, local, groupSize);
-  m0 = mul(pidM, cst(spec.blockM));
-  n0 = mul(pidN, cst(spec.blockN));
+  m0 = mul(pidM, cst(spec.cfg().block_m));
+  n0 = mul(pidN, cst(spec.cfg().block_n));
 
   if (spec.hasScaleA && spec.scaleAPerTensor)
     scaleAValue = memref::LoadOp::create(
@@ -801,30 +752,23 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func, int64_t &ldsBytes) {
                                                          : ValueRange{});
 
   // LDS: one raw buffer, viewed as the A and B rings and, after the loop, as
-  // the epilogue tile. Tiles are unpadded and swizzled (LdsLayout.h): the
-  // bytes the verifier counts.
-  int64_t nbuf = spec.numLdsBuffers();
-  int64_t eA = elementBytes(spec.aType), eB = elementBytes(spec.bType);
-  int64_t bytesA = llvm::alignTo(nbuf * spec.blockM * spec.blockK * eA, 16);
-  int64_t bytesB = llvm::alignTo(nbuf * spec.blockN * spec.blockK * eB, 16);
-  int64_t epiBytes = 0;
-  if (spec.epilogue == EpilogueKind::lds && core.unrollsLanes())
-    epiBytes = spec.blockM * spec.blockN * elementBytes(spec.cType);
-  ldsBytes = std::max(bytesA + bytesB, epiBytes);
+  // the epilogue tile. Tiles are unpadded and swizzled (LdsLayout.h); the
+  // plan sizes and places them.
+  const KernelPlan &plan = spec.plan;
+  int64_t nbuf = plan.numLdsBuffers;
   auto wg = gpu::AddressSpaceAttr::get(b.getContext(),
                                        gpu::AddressSpace::Workgroup);
   Value raw;
-  if (usesDynamicLds(spec, ldsBytes)) {
-    // CUDA takes static shared memory up to 48 KiB only; past that it must
-    // be dynamic (aligned to 16 bytes by the NVVM lowering) and sized at
-    // launch.
+  if (plan.dynamicLds) {
+    // Dynamic shared memory (aligned to 16 bytes by the NVVM lowering), sized
+    // at launch.
     raw = gpu::DynamicSharedMemoryOp::create(
         b, loc,
         MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
                         MemRefLayoutAttrInterface(), wg));
   } else {
     raw = func.addWorkgroupAttribution(
-        MemRefType::get({ldsBytes}, b.getI8Type(), MemRefLayoutAttrInterface(),
+        MemRefType::get({plan.ldsBytes}, b.getI8Type(), MemRefLayoutAttrInterface(),
                         wg),
         loc);
     // 16-byte vector stores and ldmatrix rows need an aligned base; without
@@ -835,27 +779,20 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func, int64_t &ldsBytes) {
         b.getI64IntegerAttr(kVectorBytes));
   }
   auto ringType = [&](int64_t rows, Type elt) {
-    return MemRefType::get({nbuf, rows, spec.blockK}, elt,
+    return MemRefType::get({nbuf, rows, spec.cfg().block_k}, elt,
                            MemRefLayoutAttrInterface(), wg);
   };
-  Value ldsA = memref::ViewOp::create(b, loc, ringType(spec.blockM, spec.aType),
+  Value ldsA = memref::ViewOp::create(b, loc, ringType(spec.cfg().block_m, spec.aType),
                                       raw, cst(0), ValueRange{});
-  Value ldsB = memref::ViewOp::create(b, loc, ringType(spec.blockN, spec.bType),
-                                      raw, cst(bytesA), ValueRange{});
+  Value ldsB = memref::ViewOp::create(b, loc, ringType(spec.cfg().block_n, spec.bType),
+                                      raw, cst(plan.ldsABytes), ValueRange{});
 
-  auto vecFor = [&](Type elt, int64_t contiguousExtent) {
-    return std::min<int64_t>(kVectorBytes / elementBytes(elt), contiguousExtent);
-  };
-  OperandTile a{aArg, ldsA, spec.aType, spec.blockM, !spec.transposeA,
-                m0, M,
-                vecFor(spec.aType, spec.transposeA ? spec.blockM : spec.blockK),
-                spec.ldAligned[0]};
-  OperandTile bt{bArg, ldsB, spec.bType, spec.blockN, spec.transposeB,
-                 n0, N,
-                 vecFor(spec.bType, spec.transposeB ? spec.blockK : spec.blockN),
-                 spec.ldAligned[1]};
+  OperandTile a{aArg, ldsA, spec.aType, spec.cfg().block_m, !spec.transposeA,
+                m0, M, plan.vecA, plan.ldAligned[0]};
+  OperandTile bt{bArg, ldsB, spec.bType, spec.cfg().block_n, spec.transposeB,
+                 n0, N, plan.vecB, plan.ldAligned[1]};
 
-  SmallVector<Value> acc = kLoop(a, bt, ceilDiv(K, spec.blockK));
+  SmallVector<Value> acc = kLoop(a, bt, ceilDiv(K, spec.cfg().block_k));
   epilogue(acc, raw);
   gpu::ReturnOp::create(b, loc);
   return success();
@@ -896,35 +833,13 @@ FailureOr<GemmKernel> moec::buildGemmKernel(OpBuilder &b,
   auto func = gpu::GPUFuncOp::create(b, loc, name,
                                      FunctionType::get(ctx, argTypes, {}));
   func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  int64_t lanes = (*core)->lanes();
+  int64_t lanes = spec.plan.lanes;
   func.setKnownBlockSizeAttr(
       b.getDenseI32ArrayAttr({static_cast<int32_t>(lanes), 1, 1}));
-  if (spec.target->isAMDGPU()) {
-    // Exactly `lanes` lanes launch. Without this the ROCDL translation
-    // declares "1,256": the backend then budgets registers for at most 256
-    // lanes (wrong for 8 or 16 waves), and the metadata's
-    // max_flat_workgroup_size ignores num_warps.
-    func->setAttr(
-        ROCDL::ROCDLDialect::FlatWorkGroupSizeAttrHelper::getNameStr(),
-        b.getStringAttr(llvm::formatv("{0},{0}", lanes).str()));
-    if (spec.wavesPerEU > 0)
-      func->setAttr(ROCDL::ROCDLDialect::WavesPerEuAttrHelper::getNameStr(),
-                    b.getI32IntegerAttr(spec.wavesPerEU));
-  }
+  (*core)->decorateKernel(b, func);
 
   GemmBuilder builder(b, loc, spec, **core);
-  int64_t ldsBytes = 0;
-  if (failed(builder.build(func, ldsBytes)))
+  if (failed(builder.build(func)))
     return failure();
-  // The verifier counts the same unpadded tiles; this catches a drift
-  // between the two (alignment, a new buffer) before LLVM or the launch does.
-  if (spec.target->ldsBytes && ldsBytes > spec.target->ldsBytes) {
-    func.erase();
-    return emitError(loc) << "LDS use of " << ldsBytes << " bytes ("
-                          << spec.mangle() << ") is over "
-                          << spec.target->chip << "'s limit of "
-                          << spec.target->ldsBytes << " bytes",
-           failure();
-  }
-  return GemmKernel{func, lanes, ldsBytes, usesDynamicLds(spec, ldsBytes)};
+  return GemmKernel{func};
 }

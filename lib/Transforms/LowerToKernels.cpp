@@ -2,6 +2,7 @@
 
 #include "moec/Dialect/MoecDialect.h"
 #include "moec/Transforms/GemmKernel.h"
+#include "moec/Transforms/MatrixCore.h"
 #include "moec/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -42,13 +43,19 @@ Value castToKernelArg(OpBuilder &b, Location loc, Value v, Type kernelType) {
   return v;
 }
 
-gpu::GPUModuleOp getOrCreateKernelModule(ModuleOp module) {
+gpu::GPUModuleOp getOrCreateKernelModule(ModuleOp module,
+                                         const TargetInfo &target) {
   if (auto existing = module.lookupSymbol<gpu::GPUModuleOp>(kKernelModuleName))
     return existing;
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
   module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
                   b.getUnitAttr());
-  return gpu::GPUModuleOp::create(b, module.getLoc(), kKernelModuleName);
+  auto kernels = gpu::GPUModuleOp::create(b, module.getLoc(), kKernelModuleName);
+  // The target goes on the gpu.module as upstream puts it (#rocdl.target,
+  // #nvvm.target); the conversion to LLVM reads it from there.
+  if (Attribute t = getGpuModuleTarget(module.getContext(), target))
+    kernels.setTargetsAttr(b.getArrayAttr({t}));
+  return kernels;
 }
 
 /// A kernel name no symbol in the kernel module or the host module uses
@@ -105,10 +112,11 @@ LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
       buildGemmKernel(b, kernels, name, spec, op.getLoc());
   if (failed(kernel))
     return failure();
+  const KernelPlan &plan = spec.plan;
   kernel->func->setAttr(MoecDialect::kKernelLdsBytesAttrName,
-                        b.getI64IntegerAttr(kernel->ldsBytes));
+                        b.getI64IntegerAttr(plan.ldsBytes));
   kernel->func->setAttr(MoecDialect::kKernelConfigAttrName, op.getConfig());
-  if (kernel->dynamicLds)
+  if (plan.dynamicLds)
     kernel->func->setAttr(MoecDialect::kKernelDynamicLdsAttrName,
                           b.getUnitAttr());
 
@@ -126,15 +134,15 @@ LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
   };
   // Named, in order: as call arguments their order would be the compiler's
   // (GCC and clang differ), and so would the IR.
-  Value tilesM = cdiv(m, spec.blockM);
-  Value tilesN = cdiv(n, spec.blockN);
+  Value tilesM = cdiv(m, spec.cfg().block_m);
+  Value tilesN = cdiv(n, spec.cfg().block_n);
   Value grid = arith::MulIOp::create(b, loc, tilesM, tilesN);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  Value lanes = arith::ConstantIndexOp::create(b, loc, kernel->workgroupSize);
+  Value lanes = arith::ConstantIndexOp::create(b, loc, plan.lanes);
   Value dynamicLds;
-  if (kernel->dynamicLds)
+  if (plan.dynamicLds)
     dynamicLds = arith::ConstantOp::create(
-        b, loc, b.getI32IntegerAttr(static_cast<int32_t>(kernel->ldsBytes)));
+        b, loc, b.getI32IntegerAttr(static_cast<int32_t>(plan.ldsBytes)));
   gpu::LaunchFuncOp::create(b, loc, kernel->func,
                             gpu::KernelDim3{grid, one, one},
                             gpu::KernelDim3{lanes, one, one}, dynamicLds, args);
@@ -144,6 +152,11 @@ LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
 
 struct LowerToKernelsPass
     : public moec::impl::MoecLowerToKernelsBase<LowerToKernelsPass> {
+  void getDependentDialects(DialectRegistry &registry) const override {
+    MoecLowerToKernelsBase::getDependentDialects(registry);
+    getMatrixCoreDialects(registry);
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto targetAttr =
@@ -173,7 +186,7 @@ struct LowerToKernelsPass
       misplaced |= failed(checkPlacement(op, module));
     if (misplaced)
       return signalPassFailure();
-    gpu::GPUModuleOp kernels = getOrCreateKernelModule(module);
+    gpu::GPUModuleOp kernels = getOrCreateKernelModule(module, *target);
     for (Operation *op : ops) {
       std::string name = uniqueKernelName(op, module, kernels);
       if (auto gemm = dyn_cast<GemmOp>(op)) {

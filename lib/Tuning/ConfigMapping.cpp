@@ -1,7 +1,7 @@
 //===- ConfigMapping.cpp - #moec.config <-> tuning candidates -------------===//
 
 #include "moec/Tuning/ConfigMapping.h"
-#include "moec/Transforms/GemmKernel.h"
+#include "moec/Dialect/Config.h"
 
 using namespace mlir;
 using namespace moec;
@@ -10,28 +10,39 @@ using namespace moec::tuning;
 ConfigAttr
 moec::tuning::toConfigAttr(llvm::function_ref<InFlightDiagnostic()> emitError,
                            MLIRContext *ctx, const Candidate &c) {
-  return ConfigAttr::getChecked(
-      emitError, ctx, c.blockM, c.blockN, c.blockK, c.groupM, c.numWarps,
-      c.numStages, c.wavesPerEU, c.nonKDim, c.kpack,
-      c.ldsEpilogue ? EpilogueKind::lds : EpilogueKind::direct, c.blockH,
-      c.blockKV);
+  ConfigValues v;
+  v.block_m = c.blockM;
+  v.block_n = c.blockN;
+  v.block_k = c.blockK;
+  v.group_m = c.groupM;
+  v.num_warps = c.numWarps;
+  v.num_stages = c.numStages;
+  v.waves_per_eu = c.wavesPerEU;
+  v.matrix_instr_nonkdim = c.nonKDim;
+  v.kpack = c.kpack;
+  v.epilogue = c.ldsEpilogue ? EpilogueKind::lds : EpilogueKind::direct;
+  v.block_h = c.blockH;
+  v.block_kv = c.blockKV;
+  v.async_copy = c.asyncCopy;
+  return v.toAttrChecked(emitError, ctx);
 }
 
 Candidate moec::tuning::fromConfigAttr(ConfigAttr config, bool asyncCopy) {
+  ConfigValues v(config);
   Candidate c;
-  c.blockM = config.getBlockM();
-  c.blockN = config.getBlockN();
-  c.blockK = config.getBlockK();
-  c.groupM = config.getGroupM();
-  c.numWarps = config.getNumWarps();
-  c.numStages = config.getNumStages();
-  c.wavesPerEU = config.getWavesPerEu();
-  c.nonKDim = config.getMatrixInstrNonkdim();
-  c.kpack = config.getKpack();
-  c.ldsEpilogue = config.getEpilogue() == EpilogueKind::lds;
-  c.blockH = config.getBlockH();
-  c.blockKV = config.getBlockKv();
-  c.asyncCopy = asyncCopy;
+  c.blockM = v.block_m;
+  c.blockN = v.block_n;
+  c.blockK = v.block_k;
+  c.groupM = v.group_m;
+  c.numWarps = v.num_warps;
+  c.numStages = v.num_stages;
+  c.wavesPerEU = v.waves_per_eu;
+  c.nonKDim = v.matrix_instr_nonkdim;
+  c.kpack = v.kpack;
+  c.ldsEpilogue = v.epilogue == EpilogueKind::lds;
+  c.blockH = v.block_h;
+  c.blockKV = v.block_kv;
+  c.asyncCopy = v.async_copy || asyncCopy;
   return c;
 }
 
@@ -47,10 +58,5 @@ LogicalResult moec::tuning::applyCandidate(ModuleOp module,
     op->setAttr("config", cfg);
     return WalkResult::advance();
   });
-  if (c.asyncCopy)
-    module->setAttr(GemmKernelSpec::kAsyncCopyAttrName,
-                    UnitAttr::get(module.getContext()));
-  else
-    module->removeAttr(GemmKernelSpec::kAsyncCopyAttrName);
   return failure(r.wasInterrupted());
 }

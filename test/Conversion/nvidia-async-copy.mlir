@@ -1,5 +1,6 @@
-// moec.async_copy on NVIDIA: K tiles staged by cp.async into a ring of
-// num_stages LDS buffers, num_stages - 1 tiles ahead, no register prefetch.
+// async_copy = true (#moec.config) on NVIDIA: K tiles staged by cp.async
+// into a ring of num_stages LDS buffers, num_stages - 1 tiles ahead, no
+// register prefetch.
 // Interior K-contiguous tiles are copied asynchronously (16 bytes per copy,
 // .cg); edge tiles and K x N operands (B here) take masked loads and stores.
 //
@@ -9,19 +10,19 @@
 // RUN: moec-opt %s --moec-lower-to-kernels --canonicalize | FileCheck %s --check-prefix=S2
 // RUN: moec compile %s --emit mlir --num-stages 3 | moec-opt --moec-lower-to-kernels --canonicalize | FileCheck %s --check-prefix=S3
 // RUN: moec compile %s --emit ptx | FileCheck %s --check-prefix=PTX
-// Without the attribute there is no cp.async; --async-copy sets it:
-// RUN: sed -e 's/, moec.async_copy//' %s | moec compile - --emit ptx | FileCheck %s --check-prefix=OFF
-// RUN: sed -e 's/, moec.async_copy//' %s | moec compile - --emit ptx --async-copy | FileCheck %s --check-prefix=PTX
-// num_stages 1 has nothing to overlap: the attribute is ignored.
+// Without the field there is no cp.async; --async-copy sets it:
+// RUN: sed -e 's/, async_copy = true//' %s | moec compile - --emit ptx | FileCheck %s --check-prefix=OFF
+// RUN: sed -e 's/, async_copy = true//' %s | moec compile - --emit ptx --async-copy | FileCheck %s --check-prefix=PTX
+// num_stages 1 has nothing to overlap: the field is ignored.
 // RUN: moec compile %s --emit ptx --num-stages 1 | FileCheck %s --check-prefix=OFF
 
-module attributes {moec.target = #moec.target<"sm_90">, moec.async_copy} {
+module attributes {moec.target = #moec.target<"sm_90">} {
   func.func @bf16_nt(%a: memref<?x4096xbf16>, %b: memref<1024x4096xbf16>,
                      %c: memref<?x1024xbf16>) {
     moec.gemm %a, %b -> %c {
       transpose_b,
       config = #moec.config<block_m = 64, block_n = 64, block_k = 32,
-                            group_m = 8, num_warps = 4, num_stages = 2>
+                            group_m = 8, num_warps = 4, num_stages = 2, async_copy = true>
     } : memref<?x4096xbf16>, memref<1024x4096xbf16> -> memref<?x1024xbf16>
     return
   }
@@ -29,7 +30,7 @@ module attributes {moec.target = #moec.target<"sm_90">, moec.async_copy} {
                     %c: memref<?x1024xf16>) {
     moec.gemm %a, %b -> %c {
       config = #moec.config<block_m = 64, block_n = 64, block_k = 32,
-                            group_m = 8, num_warps = 4, num_stages = 2>
+                            group_m = 8, num_warps = 4, num_stages = 2, async_copy = true>
     } : memref<?x4096xf16>, memref<4096x1024xf16> -> memref<?x1024xf16>
     return
   }
@@ -85,4 +86,4 @@ module attributes {moec.target = #moec.target<"sm_90">, moec.async_copy} {
 // Every buffer of the ring counts against the limit: 8 x (256 + 256) x 32 x 2
 // bytes are refused before any kernel is built.
 // RUN: not moec compile %s --emit ptx --block-m 256 --block-n 256 --num-warps 8 --num-stages 8 2>&1 | FileCheck %s --check-prefix=TOOBIG
-// TOOBIG: error: 'moec.gemm' op LDS use of 262144 bytes (block_m = 256, block_n = 256, block_k = 32, num_stages = 8, epilogue = direct) is over sm_90's limit of 232448 bytes
+// TOOBIG: error: 'moec.gemm' op LDS use of 262144 bytes (block_m = 256, block_n = 256, block_k = 32, num_stages = 8, epilogue = direct, async_copy) is over sm_90's limit of 232448 bytes

@@ -43,3 +43,12 @@ module attributes {moec.target = #moec.target<"sm_90">} {
 // AMD-SAME: args(
 // AMD: gpu.func @big_gemm({{.*}}workgroup(%{{.*}} : memref<65536xi8, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // AMD-NOT: gpu.dynamic_shared_memory
+
+// Issue 8: the verifier and the lowering count the same buffers (one
+// KernelPlan). 256x256x64 bf16, 8 warps, 4 stages through registers is 3
+// buffers = 196608 bytes: it compiles (it was refused at 262144, the count of
+// an async ring), and the launch asks for exactly that.
+// RUN: moec compile %examples/gemm.mlir --arch sm_90 --block-m 256 --block-n 256 --block-k 64 --num-warps 8 --num-stages 4 --emit kernels | FileCheck %s --check-prefix=ISSUE8
+// ISSUE8: dynamic_shared_memory_size %c196608_i32
+// ISSUE8: moec.dynamic_lds
+// ISSUE8-SAME: moec.lds_bytes = 196608

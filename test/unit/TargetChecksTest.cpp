@@ -9,7 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "moec/Dialect/MoecDialect.h"
-#include "moec/Dialect/TargetChecks.h"
+#include "moec/Dialect/OpPlans.h"
 #include "moec/Tools/Registration.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -45,7 +45,7 @@ struct TargetChecksTest : ::testing::Test {
     return registry;
   }
 
-  /// Runs verifyTileForTarget on the gemm's 64x64x32 bf16 tile; returns the
+  /// Verifies the plan of the gemm's 64x64x32 bf16 tile; returns the
   /// message, or "" when the check passed.
   std::string check(const TargetInfo &target) {
     std::string message;
@@ -53,10 +53,8 @@ struct TargetChecksTest : ::testing::Test {
       message = d.str();
       return success();
     });
-    ConfigAttr cfg = gemm.getConfig();
-    MatmulTile tile{64, 64, 32, "block_m", "block_n", "block_k",
-                    BFloat16Type::get(&ctx), 64 * 32 * 2, 32 * 64 * 2, 0, 0};
-    LogicalResult result = verifyTileForTarget(gemm, cfg, target, tile);
+    LogicalResult result = getGemmPlan(gemm, target).verify(
+        [&] { return gemm.emitOpError(); });
     EXPECT_EQ(failed(result), !message.empty()) << message;
     return message;
   }

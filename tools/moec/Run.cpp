@@ -17,7 +17,7 @@
 #include "moec/Emulator/Numeric.h"
 #include "moec/Runtime/KernelArgs.h"
 #include "moec/Runtime/Runtime.h"
-#include "moec/Transforms/GemmKernel.h"
+#include "moec/Dialect/OpPlans.h"
 #include "moec/Tuning/ShapeLog.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -209,7 +209,6 @@ struct GemmProblem {
   bool scaleA = false, scaleB = false;
   bool scaleAPerTensor = true, scaleBPerTensor = true;
   Activation act;
-  int64_t blockM, blockN;
 };
 
 FailureOr<int64_t> resolveDim(int64_t fromType, const char *name,
@@ -271,8 +270,6 @@ FailureOr<GemmProblem> describe(GemmOp op, const RunOptions &opts) {
   p.scaleAPerTensor = !p.scaleA || perTensor(op.getScaleA());
   p.scaleBPerTensor = !p.scaleB || perTensor(op.getScaleB());
   p.act = op.getActivation();
-  p.blockM = op.getConfig().getBlockM();
-  p.blockN = op.getConfig().getBlockN();
   return p;
 }
 
@@ -377,6 +374,12 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
   if (failed(problem))
     return 1;
   const GemmProblem &p = *problem;
+  // The kernel's plan sizes the launch: grid, lanes, dynamic LDS.
+  auto targetAttr = module->getAttrOfType<TargetAttr>(MoecDialect::kTargetAttrName);
+  if (!targetAttr)
+    return fail("the module has no moec.target");
+  const KernelPlan plan =
+      getGemmPlan(gemm, *lookupTarget(targetAttr.getChip()));
   // Every size below multiplies user input: check it before using it, and
   // refuse what cannot fit instead of aborting in an allocation.
   FailureOr<Footprint> need = footprint(p);
@@ -389,7 +392,7 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
         p.m, p.n, p.k, bytesText(need->hostBytes), need->detail,
         bytesText(limit)));
 
-  if (module->hasAttr(GemmKernelSpec::kAssumeAlignedAttrName)) {
+  if (plan.config.assume_aligned) {
     // The specialized kernel reads whole 16-byte vectors along each leading
     // dimension; other sizes would read or write past a row.
     auto bytes = [](Elt e) { return int64_t(eltBytes(e)); };
@@ -425,7 +428,7 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
         kinfo.name, compiled->target->chip.str(),
         compiled->outlineMs + compiled->lowerMs + compiled->codegenMs,
         compiled->outlineMs, compiled->lowerMs, compiled->codegenMs,
-        kinfo.workgroupSize, kinfo.ldsBytes);
+        plan.lanes, plan.ldsBytes);
 
   // The device: the one matching the target unless --device says otherwise.
   // --emulate: host memory, the lane-level kernel run by lib/Emulator.
@@ -563,12 +566,10 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
       args.addMemRef(in.scaleB.data(), {static_cast<int64_t>(scaleB.size())});
     return args;
   };
-  int64_t grid = ((p.m + p.blockM - 1) / p.blockM) *
-                 ((p.n + p.blockN - 1) / p.blockN);
-  rt::Dim3 gridDim{std::max<int64_t>(grid, 1)};
-  rt::Dim3 blockDim{kinfo.workgroupSize};
+  rt::Dim3 gridDim{std::max<int64_t>(plan.gridSize(p.m, p.n), 1)};
+  rt::Dim3 blockDim{plan.lanes};
   bool empty = p.m == 0 || p.n == 0;
-  size_t sharedBytes = kinfo.dynamicLds ? kinfo.ldsBytes : 0;
+  size_t sharedBytes = plan.dynamicLds ? plan.ldsBytes : 0;
   if (!empty) {
     rt::KernelArgs args = argsFor(*inputs);
     if (opts.emulate) {

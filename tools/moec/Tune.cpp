@@ -20,7 +20,7 @@
 #include "moec/Target/CodeObject.h"
 #include "moec/Target/TargetInfo.h"
 #include "moec/Tools/Registration.h"
-#include "moec/Transforms/GemmKernel.h"
+#include "moec/Dialect/Config.h"
 #include "moec/Tuning/ConfigMapping.h"
 #include "moec/Tuning/ModelConfig.h"
 #include "moec/Tuning/SearchSpace.h"
@@ -267,10 +267,17 @@ compileCandidate(const std::string &source, StringRef chip, bool aligned,
   if (!module)
     return err("parse");
   (*module)->setAttr(MoecDialect::kTargetAttrName, TargetAttr::get(&ctx, chip));
+  if (failed(applyCandidate(*module, cand)))
+    return err("verifier");
   if (aligned)
-    (*module)->setAttr(GemmKernelSpec::kAssumeAlignedAttrName,
-                       UnitAttr::get(&ctx));
-  if (failed(applyCandidate(*module, cand)) || failed(verify(*module)))
+    module->walk([&](Operation *op) {
+      if (auto cfg = op->getAttrOfType<ConfigAttr>("config")) {
+        ConfigValues v(cfg);
+        v.assume_aligned = true;
+        op->setAttr("config", v.toAttr(&ctx));
+      }
+    });
+  if (failed(verify(*module)))
     return err("verifier");
   FailureOr<CompiledModule> compiled = compileModule(*module);
   if (failed(compiled))

@@ -16,7 +16,7 @@
 #include "moec/Support/Version.h"
 #include "moec/Target/LLVMIR.h"
 #include "moec/Target/TargetInfo.h"
-#include "moec/Transforms/GemmKernel.h"
+#include "moec/Dialect/Config.h"
 #include "moec/Transforms/Passes.h"
 #include "moec/Tools/Registration.h"
 
@@ -39,7 +39,9 @@
 #include <fmt/format.h>
 
 #include <csignal>
+#include <functional>
 #include <optional>
+#include <vector>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -81,19 +83,23 @@ cl::opt<std::string> emit("emit",
                                    "kernels (lowered MLIR), llvm (LLVM IR), "
                                    "asm/obj/hsaco (AMD), ptx (NVIDIA)"),
                           cl::init("mlir"), cl::sub(compileCmd));
-cl::opt<bool> asyncCopy("async-copy",
-                        cl::desc("NVIDIA: stage K tiles with cp.async into "
-                                 "num_stages LDS buffers (sets "
-                                 "moec.async_copy on the module)"),
-                        cl::sub(compileCmd), cl::sub(runCmd),
-                        cl::sub(benchCmd));
-cl::opt<bool> assumeAligned(
-    "assume-aligned",
-    cl::desc("Specialize for leading dimensions (K, or M/N when transposed, "
-             "and N of C) that are multiples of 16 bytes, as Triton "
-             "specializes on divisibility by 16: no element-by-element edge "
-             "path (sets moec.assume_aligned; `run` refuses other sizes)"),
-    cl::sub(compileCmd), cl::sub(runCmd), cl::sub(benchCmd));
+/// One flag per knob of the config (ConfigKnobs.def): `--block-m 64`,
+/// `--epilogue lds`, `--async-copy`. Each replaces the file's value.
+struct ConfigFlags {
+#define MOEC_INT_KNOB(param, Field, flag, dflt, help)                          \
+  cl::opt<int64_t> param{flag, cl::desc(help), cl::cat(configCat),            \
+                         cl::sub(compileCmd), cl::sub(runCmd),                 \
+                         cl::sub(benchCmd)};
+#define MOEC_ENUM_KNOB(param, Field, flag, Enum, dflt, help)                   \
+  cl::opt<std::string> param{flag, cl::desc(help), cl::cat(configCat),        \
+                             cl::sub(compileCmd), cl::sub(runCmd),             \
+                             cl::sub(benchCmd)};
+#define MOEC_BOOL_KNOB(param, Field, flag, dflt, help)                         \
+  cl::opt<bool> param{flag, cl::desc(help), cl::cat(configCat),               \
+                      cl::sub(compileCmd), cl::sub(runCmd), cl::sub(benchCmd)};
+#include "moec/Dialect/ConfigKnobs.def"
+};
+ConfigFlags configFlags;
 
 cl::opt<bool> emulateOpt(
     "emulate",
@@ -101,34 +107,6 @@ cl::opt<bool> emulateOpt(
              "conversion) on the CPU emulator instead of a GPU, with the "
              "same reference check"),
     cl::sub(runCmd));
-
-/// One integer field of #moec.config, settable from the command line.
-struct IntOverride {
-  const char *flag;  ///< e.g. "block-m"
-  const char *param; ///< e.g. "block_m"
-  cl::opt<int64_t> opt;
-  IntOverride(const char *flag, const char *param, const char *desc)
-      : flag(flag), param(param),
-        opt(llvm::StringRef(flag), cl::desc(desc), cl::cat(configCat),
-            cl::sub(compileCmd), cl::sub(runCmd), cl::sub(benchCmd)) {}
-};
-
-IntOverride blockM("block-m", "block_m", "Rows of the workgroup tile");
-IntOverride blockN("block-n", "block_n", "Columns of the workgroup tile");
-IntOverride blockK("block-k", "block_k", "K step of the workgroup tile");
-IntOverride groupM("group-m", "group_m", "Workgroup swizzle group for L2 reuse");
-IntOverride numWarps("num-warps", "num_warps", "Waves (warps) per workgroup");
-IntOverride numStages("num-stages", "num_stages", "K-loop pipeline depth");
-IntOverride wavesPerEU("waves-per-eu", "waves_per_eu",
-                       "Occupancy hint (0 = none)");
-IntOverride nonKDim("matrix-instr-nonkdim", "matrix_instr_nonkdim",
-                    "MFMA family: 16 or 32");
-IntOverride kpack("kpack", "kpack", "K elements per lane per LDS read");
-IntOverride blockH("block-h", "block_h", "Attention: query heads per workgroup");
-IntOverride blockKV("block-kv", "block_kv", "Attention: KV rows per step");
-cl::opt<std::string> epilogue("epilogue", cl::desc("direct | lds"),
-                              cl::cat(configCat), cl::sub(compileCmd),
-                              cl::sub(runCmd), cl::sub(benchCmd));
 
 cl::OptionCategory runCat("run / bench");
 cl::list<std::string> sizes("sizes",
@@ -160,31 +138,45 @@ cl::list<std::string> dbArgs(cl::Sink, cl::sub(dbCmd));
 
 /// Rewrites the config of every moec op with the flags given. Returns failure
 /// (after a diagnostic at the op) when the result is not a valid config.
-LogicalResult applyConfigOverrides(ModuleOp module) {
+LogicalResult applyConfigOverrides(ModuleOp module, const char *cmd) {
+  // What was given, as the user wrote it, for messages; and an edit that
+  // applies it to a config.
   std::string given;
-  for (IntOverride *o : {&blockM, &blockN, &blockK, &groupM, &numWarps,
-                         &numStages, &wavesPerEU, &nonKDim, &kpack, &blockH,
-                         &blockKV})
-    if (o->opt.getNumOccurrences())
-      given += fmt::format(" --{} {}", o->flag, o->opt.getValue());
-  std::optional<moec::EpilogueKind> epi;
-  if (epilogue.getNumOccurrences()) {
-    epi = moec::symbolizeEpilogueKind(epilogue);
-    if (!epi) {
-      llvm::errs() << fmt::format(
-          "moec compile: error: --epilogue '{}' is not valid; expected direct "
-          "or lds\n",
-          epilogue.getValue());
-      return failure();
-    }
-    given += " --epilogue " + epilogue;
+  std::vector<std::function<void(moec::ConfigValues &)>> edits;
+#define MOEC_INT_KNOB(param, Field, flag, dflt, help)                          \
+  if (configFlags.param.getNumOccurrences()) {                                 \
+    int64_t v = configFlags.param.getValue();                                  \
+    given += fmt::format(" --{} {}", flag, v);                                 \
+    edits.push_back([v](moec::ConfigValues &c) { c.param = v; });              \
   }
-  if (given.empty())
+#define MOEC_ENUM_KNOB(param, Field, flag, Enum, dflt, help)                   \
+  if (configFlags.param.getNumOccurrences()) {                                 \
+    std::optional<moec::Enum> v =                                              \
+        moec::symbolize##Enum(configFlags.param.getValue());                   \
+    if (!v) {                                                                  \
+      std::string choices;                                                     \
+      for (unsigned i = 0, e = moec::getMaxEnumValFor##Enum(); i <= e; ++i)    \
+        choices += (i == 0 ? "" : i == e ? " or " : ", ") +                    \
+                   moec::stringify##Enum(static_cast<moec::Enum>(i)).str();    \
+      llvm::errs() << fmt::format(                                             \
+          "moec {}: error: --{} '{}' is not valid; expected {}\n", cmd, flag,  \
+          configFlags.param.getValue(), choices);                              \
+      return failure();                                                        \
+    }                                                                          \
+    given += fmt::format(" --{} {}", flag, configFlags.param.getValue());      \
+    edits.push_back([v](moec::ConfigValues &c) { c.param = *v; });             \
+  }
+#define MOEC_BOOL_KNOB(param, Field, flag, dflt, help)                         \
+  if (configFlags.param.getNumOccurrences()) {                                 \
+    bool v = configFlags.param.getValue();                                     \
+    given += v ? fmt::format(" --{}", flag)                                    \
+               : fmt::format(" --{}=false", flag);                             \
+    edits.push_back([v](moec::ConfigValues &c) { c.param = v; });              \
+  }
+#include "moec/Dialect/ConfigKnobs.def"
+  if (edits.empty())
     return success();
 
-  auto pick = [](IntOverride &o, int64_t fromFile) {
-    return o.opt.getNumOccurrences() ? o.opt.getValue() : fromFile;
-  };
   WalkResult result = module.walk([&](Operation *op) {
     auto cfg = op->getAttrOfType<moec::ConfigAttr>("config");
     if (!cfg)
@@ -192,15 +184,11 @@ LogicalResult applyConfigOverrides(ModuleOp module) {
     auto emitError = [&] {
       return op->emitError() << "with" << given << ": ";
     };
-    auto updated = moec::ConfigAttr::getChecked(
-        emitError, op->getContext(), pick(blockM, cfg.getBlockM()),
-        pick(blockN, cfg.getBlockN()), pick(blockK, cfg.getBlockK()),
-        pick(groupM, cfg.getGroupM()), pick(numWarps, cfg.getNumWarps()),
-        pick(numStages, cfg.getNumStages()),
-        pick(wavesPerEU, cfg.getWavesPerEu()),
-        pick(nonKDim, cfg.getMatrixInstrNonkdim()), pick(kpack, cfg.getKpack()),
-        epi.value_or(cfg.getEpilogue()), pick(blockH, cfg.getBlockH()),
-        pick(blockKV, cfg.getBlockKv()));
+    moec::ConfigValues values(cfg);
+    for (auto &edit : edits)
+      edit(values);
+    moec::ConfigAttr updated =
+        values.toAttrChecked(emitError, op->getContext());
     if (!updated)
       return WalkResult::interrupt();
     op->setAttr("config", updated);
@@ -272,13 +260,7 @@ OwningOpRef<ModuleOp> loadVerifiedModule(MLIRContext &context,
         cmd, inputFile.getValue());
     return nullptr;
   }
-  if (asyncCopy)
-    (*module)->setAttr(moec::GemmKernelSpec::kAsyncCopyAttrName,
-                       UnitAttr::get(&context));
-  if (assumeAligned)
-    (*module)->setAttr(moec::GemmKernelSpec::kAssumeAlignedAttrName,
-                       UnitAttr::get(&context));
-  if (failed(attachTarget(*module)) || failed(applyConfigOverrides(*module)) ||
+  if (failed(attachTarget(*module)) || failed(applyConfigOverrides(*module, cmd)) ||
       failed(verify(*module)))
     return nullptr;
   return module;
@@ -336,10 +318,6 @@ int runRunOrBench(bool bench) {
       opts.configLabel = s;
     }
   });
-  if (asyncCopy)
-    opts.configLabel += " +async-copy";
-  if (assumeAligned)
-    opts.configLabel += " +aligned";
   return moec::tool::runGemm(*module, opts);
 }
 

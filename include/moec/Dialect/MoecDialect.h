@@ -13,6 +13,19 @@
 #include "moec/Dialect/MoecDialect.h.inc"
 #include "moec/Dialect/MoecEnums.h.inc"
 
+namespace moec {
+/// Defaults of #moec.config, from the one knob list (MoecAttrs.td names them).
+namespace knob_defaults {
+#define MOEC_INT_KNOB(param, Field, flag, dflt, help)                          \
+  inline constexpr int64_t param = dflt;
+#define MOEC_ENUM_KNOB(param, Field, flag, Enum, dflt, help)                   \
+  inline constexpr Enum param = Enum::dflt;
+#define MOEC_BOOL_KNOB(param, Field, flag, dflt, help)                         \
+  inline constexpr bool param = dflt;
+#include "moec/Dialect/ConfigKnobs.def"
+} // namespace knob_defaults
+} // namespace moec
+
 #define GET_ATTRDEF_CLASSES
 #include "moec/Dialect/MoecAttrs.h.inc"
 

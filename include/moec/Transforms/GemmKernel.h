@@ -10,65 +10,33 @@
 #define MOEC_TRANSFORMS_GEMMKERNEL_H
 
 #include "moec/Dialect/MoecDialect.h"
+#include "moec/Plan/KernelPlan.h"
 #include "moec/Target/TargetInfo.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 
 namespace moec {
 
-/// Everything that shapes the generated code for one `moec.gemm`.
+/// Everything that shapes the generated code for one `moec.gemm`: its plan
+/// (config, target and every number derived from them) and what the op
+/// says about its operands.
 struct GemmKernelSpec {
-  int64_t blockM, blockN, blockK, groupM, numWarps, numStages, wavesPerEU,
-      nonKDim, kpack;
-  EpilogueKind epilogue;
-  bool transposeA, transposeB;
+  KernelPlan plan;
+  bool transposeA = false, transposeB = false;
   mlir::Type aType, bType, cType, biasType; ///< element types; bias may be null
   bool hasScaleA = false, hasScaleB = false;
   bool scaleAPerTensor = true, scaleBPerTensor = true;
   Activation activation = Activation::none;
-  const TargetInfo *target = nullptr;
-  /// Stage K tiles with asynchronous copies (cp.async) into a ring of
-  /// num_stages LDS buffers instead of prefetching through registers. Off
-  /// unless the module says `moec.async_copy`; NVIDIA only, num_stages >= 2.
-  bool asyncCopy = false;
-
-  /// The module attribute that turns `asyncCopy` on.
-  static constexpr llvm::StringLiteral kAsyncCopyAttrName = "moec.async_copy";
-  /// Leading dimensions of A, B and C are multiples of 16 bytes (Triton's
-  /// divisibility-16 specialization): no element-by-element edge path.
-  bool assumeAligned = false;
-  /// Per operand (A, B, C): its leading dimension is known to be a multiple
-  /// of 16 bytes, from assumeAligned or a static size in the op's types.
-  bool ldAligned[3] = {false, false, false};
-  /// The module attribute that turns `assumeAligned` on.
-  static constexpr llvm::StringLiteral kAssumeAlignedAttrName =
-      "moec.assume_aligned";
 
   static GemmKernelSpec get(GemmOp op, const TargetInfo &target);
-  /// Workgroup size in lanes (1 on the host: one CPU task per workgroup).
-  int64_t lanes() const;
-  /// Number of LDS buffers the K loop cycles through.
-  int64_t numLdsBuffers() const;
-  /// A stable, readable name suffix: "128x128x64_w4_s2_...".
-  std::string mangle() const;
+  const ConfigValues &cfg() const { return plan.config; }
 };
 
-/// Result of building a kernel: the function and its launch shape.
+/// Result of building a kernel: the function (its launch shape and LDS are
+/// the plan's).
 struct GemmKernel {
   mlir::gpu::GPUFuncOp func;
-  int64_t workgroupSize;
-  int64_t ldsBytes;
-  /// The LDS is dynamic shared memory: launch with ldsBytes of it.
-  bool dynamicLds = false;
 };
-
-/// Most static shared memory a CUDA kernel may declare; more must be dynamic
-/// (and opted into at launch past 48 KiB).
-inline constexpr int64_t kMaxStaticSharedBytes = 48 * 1024;
-
-/// Whether a kernel of `spec` needing `ldsBytes` of LDS takes it as dynamic
-/// shared memory: on NVIDIA past kMaxStaticSharedBytes, never on AMD.
-bool usesDynamicLds(const GemmKernelSpec &spec, int64_t ldsBytes);
 
 /// Builds the kernel for `spec` as a `gpu.func` at the end of `module`.
 /// Arguments: A, B, C, then bias, scale_a, scale_b when present, each a

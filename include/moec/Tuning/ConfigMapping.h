@@ -20,10 +20,11 @@ namespace moec::tuning {
 /// null when a parameter is out of its range.
 ConfigAttr toConfigAttr(llvm::function_ref<mlir::InFlightDiagnostic()> emitError,
                         mlir::MLIRContext *ctx, const Candidate &c);
-/// The candidate of a config; asyncCopy from the module attribute.
+/// The candidate of a config (async_copy is a config field; `asyncCopy`
+/// turns it on as well).
 Candidate fromConfigAttr(ConfigAttr config, bool asyncCopy = false);
-/// Sets the config of every moec op of `module` to `c`, and the module's
-/// moec.async_copy to c.asyncCopy. Fails (after a diagnostic) when the
+/// Sets the config of every moec op of `module` to `c` (async_copy
+/// included). Fails (after a diagnostic) when the
 /// config is invalid; the target checks run with mlir::verify afterwards.
 mlir::LogicalResult applyCandidate(mlir::ModuleOp module, const Candidate &c);
 

@@ -15,7 +15,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "moec/Conversion/MatrixCore.h"
+#include "moec/Conversion/MatrixCores.h"
+#include "moec/Transforms/MatrixCore.h"
 #include "moec/Dialect/TargetChecks.h"
 #include "moec/Transforms/LdsLayout.h"
 
@@ -25,6 +26,7 @@
 #include "mlir/Dialect/LLVMIR/ROCDLDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
 using namespace moec;
@@ -54,24 +56,34 @@ std::pair<int64_t, int64_t> arrangeWaves(int64_t waves, int64_t tilesM,
 class MfmaCore final : public MatrixCore {
 public:
   explicit MfmaCore(const GemmKernelSpec &spec) : spec(spec) {
-    nk = spec.nonKDim;
-    kpack = spec.kpack;
+    nk = spec.plan.nonKDim;
+    kpack = spec.plan.kpack;
     // The largest K this family offers that the tile still divides.
-    for (const MatrixInstr &mi :
-         spec.target->findMatrixInstrs(matrixInputKind(spec.aType), nk))
-      if (spec.blockK % (mi.k * kpack) == 0)
-        instrK = mi.k;
+    instrK = spec.plan.instrK;
     int64_t laneGroups = 64 / nk;
     perLane = instrK / laneGroups;
     accLen = nk * nk / 64;
     std::tie(wm, wn) =
-        arrangeWaves(spec.numWarps, spec.blockM / nk, spec.blockN / nk);
-    repM = spec.blockM / nk / wm;
-    repN = spec.blockN / nk / wn;
+        arrangeWaves(spec.cfg().num_warps, spec.cfg().block_m / nk, spec.cfg().block_n / nk);
+    repM = spec.cfg().block_m / nk / wm;
+    repN = spec.cfg().block_n / nk / wn;
   }
 
   bool valid() const { return instrK > 0 && wm > 0; }
-  int64_t lanes() const override { return spec.numWarps * 64; }
+  int64_t lanes() const override { return spec.plan.lanes; }
+
+  void decorateKernel(OpBuilder &b, gpu::GPUFuncOp func) override {
+    // Exactly `lanes` lanes launch. Without this the ROCDL translation
+    // declares "1,256": the backend then budgets registers for at most 256
+    // lanes (wrong for 8 or 16 waves), and the metadata's
+    // max_flat_workgroup_size ignores num_warps.
+    func->setAttr(
+        ROCDL::ROCDLDialect::FlatWorkGroupSizeAttrHelper::getNameStr(),
+        b.getStringAttr(llvm::formatv("{0},{0}", spec.plan.lanes).str()));
+    if (spec.cfg().waves_per_eu > 0)
+      func->setAttr(ROCDL::ROCDLDialect::WavesPerEuAttrHelper::getNameStr(),
+                    b.getI32IntegerAttr(spec.cfg().waves_per_eu));
+  }
 
   SmallVector<Value> initAccumulators(OpBuilder &b, Location loc) override {
     auto t = VectorType::get({accLen}, b.getF32Type());
@@ -89,8 +101,8 @@ public:
     auto [lane, waveM, waveN] = wavePosition(b, loc, tid);
     Value laneRow = arith::RemUIOp::create(b, loc, lane, c(nk));
     Value laneGrp = arith::DivUIOp::create(b, loc, lane, c(nk));
-    Value rowBaseA = add(mul(waveM, c(spec.blockM / wm)), laneRow);
-    Value rowBaseB = add(mul(waveN, c(spec.blockN / wn)), laneRow);
+    Value rowBaseA = add(mul(waveM, c(spec.cfg().block_m / wm)), laneRow);
+    Value rowBaseB = add(mul(waveN, c(spec.cfg().block_n / wn)), laneRow);
     int64_t fragLen = perLane * kpack;
     int64_t kStep = instrK * kpack;
     Value laneK = mul(laneGrp, c(fragLen));
@@ -139,7 +151,7 @@ public:
     };
     auto fragsA = loadFrags(ldsA, spec.aType, rowBaseA, repM);
     auto fragsB = loadFrags(ldsB, spec.bType, rowBaseB, repN);
-    for (int64_t ks = 0; ks < spec.blockK / kStep; ++ks) {
+    for (int64_t ks = 0; ks < spec.cfg().block_k / kStep; ++ks) {
       Value kOff = c(ks * kStep);
       auto a = fragsA(kOff);
       auto bf = fragsB(kOff);
@@ -160,9 +172,9 @@ public:
     auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); };
     auto mul = [&](Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); };
     auto [lane, waveM, waveN] = wavePosition(b, loc, tid);
-    Value col0 = add(mul(waveN, c(spec.blockN / wn)),
+    Value col0 = add(mul(waveN, c(spec.cfg().block_n / wn)),
                      arith::RemUIOp::create(b, loc, lane, c(nk)));
-    Value row0 = mul(waveM, c(spec.blockM / wm));
+    Value row0 = mul(waveM, c(spec.cfg().block_m / wm));
     // Row offset of register r within an MFMA tile, for this lane.
     Value grp = arith::DivUIOp::create(b, loc, lane, c(nk));
     Value grpRows = mul(grp, c(4));
@@ -299,9 +311,22 @@ private:
 
 } // namespace
 
-std::unique_ptr<MatrixCore> moec::createMfmaCore(const GemmKernelSpec &spec) {
-  auto core = std::make_unique<MfmaCore>(spec);
-  if (!core->valid())
-    return nullptr;
-  return core;
+void moec::registerAMDGPUMatrixCore() {
+  MatrixCoreFactory f;
+  f.create = [](const GemmKernelSpec &spec,
+                Location) -> FailureOr<std::unique_ptr<MatrixCore>> {
+    auto core = std::make_unique<MfmaCore>(spec);
+    if (!core->valid())
+      return std::unique_ptr<MatrixCore>();
+    return std::unique_ptr<MatrixCore>(std::move(core));
+  };
+  f.dependentDialects = [](DialectRegistry &registry) {
+    registry.insert<amdgpu::AMDGPUDialect, ROCDL::ROCDLDialect>();
+  };
+  f.gpuModuleTarget = [](MLIRContext *ctx, const TargetInfo &t) -> Attribute {
+    // Code object v5 ("500"), what ROCm 6 expects (lib/Target).
+    return ROCDL::ROCDLTargetAttr::get(ctx, /*optLevel=*/3, t.triple, t.chip,
+                                       /*features=*/"", /*abiVersion=*/"500");
+  };
+  registerMatrixCore(TargetKind::AMDGPU, std::move(f));
 }

@@ -30,7 +30,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "moec/Conversion/MatrixCore.h"
+#include "moec/Conversion/MatrixCores.h"
+#include "moec/Transforms/MatrixCore.h"
 #include "moec/Dialect/TargetChecks.h"
 #include "moec/Transforms/LdsLayout.h"
 
@@ -77,20 +78,20 @@ std::pair<int64_t, int64_t> arrangeWarps(int64_t warps, int64_t blockM,
 class MmaSyncCore final : public MatrixCore {
 public:
   explicit MmaSyncCore(const GemmKernelSpec &spec) : spec(spec) {
-    std::tie(wm, wn) = arrangeWarps(spec.numWarps, spec.blockM, spec.blockN);
+    std::tie(wm, wn) = arrangeWarps(spec.cfg().num_warps, spec.cfg().block_m, spec.cfg().block_n);
     if (wm) {
-      repM = spec.blockM / wm / kInstrM;
-      repN = spec.blockN / wn / kInstrN;
+      repM = spec.cfg().block_m / wm / kInstrM;
+      repN = spec.cfg().block_n / wn / kInstrN;
     }
   }
 
   bool valid() const {
     auto is16Bit = [](Type t) { return t.isF16() || t.isBF16(); };
     return wm > 0 && is16Bit(spec.aType) && spec.aType == spec.bType &&
-           spec.blockK % kInstrK == 0;
+           spec.cfg().block_k % kInstrK == 0;
   }
 
-  int64_t lanes() const override { return spec.numWarps * kWarp; }
+  int64_t lanes() const override { return spec.plan.lanes; }
 
   SmallVector<Value> initAccumulators(OpBuilder &b, Location loc) override {
     auto t = VectorType::get({2, 2}, b.getF32Type());
@@ -113,8 +114,8 @@ public:
     };
     Value warp = divU(tid, kWarp);
     Value lane = remU(tid, kWarp);
-    Value rowA0 = mul(divU(warp, wn), c(spec.blockM / wm));
-    Value rowB0 = mul(remU(warp, wn), c(spec.blockN / wn));
+    Value rowA0 = mul(divU(warp, wn), c(spec.cfg().block_m / wm));
+    Value rowB0 = mul(remU(warp, wn), c(spec.cfg().block_n / wn));
 
     // Where this lane points ldmatrix (see the file comment).
     Value laneRowA = add(rowA0, remU(lane, 16));
@@ -138,7 +139,7 @@ public:
           .getResult();
     };
 
-    for (int64_t ks = 0; ks < spec.blockK / kInstrK; ++ks) {
+    for (int64_t ks = 0; ks < spec.cfg().block_k / kInstrK; ++ks) {
       Value kA = add(laneKA, c(ks * kInstrK));
       Value kB = add(laneKB, c(ks * kInstrK));
       SmallVector<Value> a, bf;
@@ -177,10 +178,10 @@ public:
     Value g = arith::DivUIOp::create(b, loc, lane, c(4));
     Value t = arith::RemUIOp::create(b, loc, lane, c(4));
     Value row0 = add(mul(arith::DivUIOp::create(b, loc, warp, c(wn)),
-                         c(spec.blockM / wm)),
+                         c(spec.cfg().block_m / wm)),
                      g);
     Value col0 = add(mul(arith::RemUIOp::create(b, loc, warp, c(wn)),
-                         c(spec.blockN / wn)),
+                         c(spec.cfg().block_n / wn)),
                      mul(t, c(2)));
     for (int64_t i = 0; i < repM; ++i)
       for (int64_t j = 0; j < repN; ++j)
@@ -196,7 +197,7 @@ public:
 
   // cp.async (sm_80+): 16-byte copies that bypass L1 (.cg), committed and
   // waited on in groups.
-  bool copiesAsync() const override { return spec.asyncCopy; }
+  bool copiesAsync() const override { return spec.plan.asyncCopy; }
 
   void asyncCopy(OpBuilder &b, Location loc, Value src, ValueRange srcIdx,
                  Value dst, ValueRange dstIdx, int64_t elems) override {
@@ -223,10 +224,25 @@ private:
 
 } // namespace
 
-std::unique_ptr<MatrixCore>
-moec::createMmaSyncCore(const GemmKernelSpec &spec) {
-  auto core = std::make_unique<MmaSyncCore>(spec);
-  if (!core->valid())
-    return nullptr;
-  return core;
+void moec::registerNVVMMatrixCore() {
+  MatrixCoreFactory f;
+  f.create = [](const GemmKernelSpec &spec,
+                Location loc) -> FailureOr<std::unique_ptr<MatrixCore>> {
+    if (isFp8(spec.aType) || isFp8(spec.bType))
+      return emitError(loc) << "fp8 GEMM on " << spec.plan.target->chip
+                            << " is not supported yet: the mma.sync lowering "
+                               "takes f16 and bf16 inputs",
+             failure();
+    auto core = std::make_unique<MmaSyncCore>(spec);
+    if (!core->valid())
+      return std::unique_ptr<MatrixCore>();
+    return std::unique_ptr<MatrixCore>(std::move(core));
+  };
+  f.dependentDialects = [](DialectRegistry &registry) {
+    registry.insert<nvgpu::NVGPUDialect, NVVM::NVVMDialect>();
+  };
+  f.gpuModuleTarget = [](MLIRContext *ctx, const TargetInfo &t) -> Attribute {
+    return NVVM::NVVMTargetAttr::get(ctx, /*optLevel=*/3, t.triple, t.chip);
+  };
+  registerMatrixCore(TargetKind::NVPTX, std::move(f));
 }

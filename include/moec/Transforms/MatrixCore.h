@@ -5,19 +5,25 @@
 // (GemmKernelBuilder.cpp) is the same for every target; only this differs:
 //   MFMA (gfx90a/gfx942/gfx950), mma.sync (sm_80/sm_90), scalar loops (host).
 //
+// This header is the interface the target-independent skeleton programs
+// against; the cores live in the per-target libraries (lib/Conversion/AMDGPU,
+// NVVM, Host), which register a factory here (registerMatrixCore). The
+// skeleton never includes a target dialect.
+//
 // LDS tiles are K-contiguous for both operands: A as [BM][BK] and B as
 // [BN][BK], so every matrix unit reads K runs per lane. Their columns are
 // swizzled (LdsLayout.h): every access maps its column through it.
 //
 //===----------------------------------------------------------------------===//
-#ifndef MOEC_CONVERSION_MATRIXCORE_H
-#define MOEC_CONVERSION_MATRIXCORE_H
+#ifndef MOEC_TRANSFORMS_MATRIXCORE_H
+#define MOEC_TRANSFORMS_MATRIXCORE_H
 
 #include "moec/Transforms/GemmKernel.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Builders.h"
 
+#include <functional>
 #include <memory>
 
 namespace moec {
@@ -30,6 +36,10 @@ public:
   virtual int64_t lanes() const = 0;
   /// Whether per-lane work is unrolled (GPU) or looped (host, one lane).
   virtual bool unrollsLanes() const { return true; }
+
+  /// Sets the target's attributes on a new kernel (AMD: flat workgroup size
+  /// and waves per EU); the skeleton names no target attribute itself.
+  virtual void decorateKernel(mlir::OpBuilder &b, mlir::gpu::GPUFuncOp func) {}
 
   /// Accumulators live across the K loop as these SSA values (empty when the
   /// core keeps them in memory, as the host does).
@@ -101,14 +111,34 @@ public:
 /// Bytes one load or store of `type` (an element or a vector) moves.
 int64_t accessBytes(mlir::Type type);
 
-/// The core for `spec.target`, or failure with a message on `loc`.
+/// The core for `spec.plan.target`, or failure with a message on `loc`.
 mlir::FailureOr<std::unique_ptr<MatrixCore>>
 createMatrixCore(const GemmKernelSpec &spec, mlir::Location loc);
 
-std::unique_ptr<MatrixCore> createMfmaCore(const GemmKernelSpec &spec);
-std::unique_ptr<MatrixCore> createHostCore(const GemmKernelSpec &spec);
-std::unique_ptr<MatrixCore> createMmaSyncCore(const GemmKernelSpec &spec);
+/// What a per-target library registers for its TargetKind.
+struct MatrixCoreFactory {
+  /// Builds the core, or returns failure after a diagnostic on `loc` (a
+  /// configuration or element type the core cannot do).
+  std::function<mlir::FailureOr<std::unique_ptr<MatrixCore>>(
+      const GemmKernelSpec &, mlir::Location)>
+      create;
+  /// Inserts the dialects the core's ops belong to (loaded before the
+  /// lowering pass runs).
+  std::function<void(mlir::DialectRegistry &)> dependentDialects;
+  /// The upstream target attribute of the kernels' gpu.module
+  /// (#rocdl.target, #nvvm.target), or null where there is none (host).
+  std::function<mlir::Attribute(mlir::MLIRContext *, const TargetInfo &)>
+      gpuModuleTarget;
+};
+
+/// Registers the core of `kind`; the last registration wins.
+void registerMatrixCore(TargetKind kind, MatrixCoreFactory factory);
+/// Inserts the dialects of every registered core.
+void getMatrixCoreDialects(mlir::DialectRegistry &registry);
+/// The gpu.module target attribute for `target`, or null.
+mlir::Attribute getGpuModuleTarget(mlir::MLIRContext *ctx,
+                                   const TargetInfo &target);
 
 } // namespace moec
 
-#endif // MOEC_CONVERSION_MATRIXCORE_H
+#endif // MOEC_TRANSFORMS_MATRIXCORE_H

@@ -8,7 +8,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "moec/Conversion/MatrixCore.h"
+#include "moec/Conversion/MatrixCores.h"
+#include "moec/Dialect/TargetChecks.h"
+#include "moec/Transforms/MatrixCore.h"
 #include "moec/Transforms/LdsLayout.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -29,7 +31,7 @@ public:
 
   SmallVector<Value> initAccumulators(OpBuilder &b, Location loc) override {
     accBuf = memref::AllocaOp::create(
-        b, loc, MemRefType::get({spec.blockM, spec.blockN}, b.getF32Type()));
+        b, loc, MemRefType::get({spec.cfg().block_m, spec.cfg().block_n}, b.getF32Type()));
     Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0));
     forTile(b, loc, [&](Value i, Value j) {
       memref::StoreOp::create(b, loc, zero, accBuf, ValueRange{i, j});
@@ -43,7 +45,7 @@ public:
     forTile(b, loc, [&](Value i, Value j) {
       Value init = memref::LoadOp::create(b, loc, accBuf, ValueRange{i, j});
       auto kLoop = scf::ForOp::create(b, loc, idx(b, loc, 0),
-                                      idx(b, loc, spec.blockK),
+                                      idx(b, loc, spec.cfg().block_k),
                                       idx(b, loc, 1), ValueRange{init});
       {
         OpBuilder::InsertionGuard g(b);
@@ -91,11 +93,11 @@ private:
   void forTile(OpBuilder &b, Location loc,
                llvm::function_ref<void(Value, Value)> body) {
     auto rows = scf::ForOp::create(b, loc, idx(b, loc, 0),
-                                   idx(b, loc, spec.blockM), idx(b, loc, 1));
+                                   idx(b, loc, spec.cfg().block_m), idx(b, loc, 1));
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(rows.getBody());
     auto cols = scf::ForOp::create(b, loc, idx(b, loc, 0),
-                                   idx(b, loc, spec.blockN), idx(b, loc, 1));
+                                   idx(b, loc, spec.cfg().block_n), idx(b, loc, 1));
     b.setInsertionPointToStart(cols.getBody());
     body(rows.getInductionVar(), cols.getInductionVar());
   }
@@ -106,7 +108,16 @@ private:
 
 } // namespace
 
-std::unique_ptr<MatrixCore> moec::createHostCore(const GemmKernelSpec &spec) {
-  return std::make_unique<HostCore>(spec);
+void moec::registerHostMatrixCore() {
+  MatrixCoreFactory f;
+  f.create = [](const GemmKernelSpec &spec,
+                Location loc) -> FailureOr<std::unique_ptr<MatrixCore>> {
+    if (isFp8(spec.aType) || isFp8(spec.bType))
+      return emitError(loc) << "fp8 GEMM on the host target is not supported "
+                               "yet (no CPU fp8 conversion in the lowering)",
+             failure();
+    return std::unique_ptr<MatrixCore>(std::make_unique<HostCore>(spec));
+  };
+  registerMatrixCore(TargetKind::Host, std::move(f));
 }
 

@@ -1,7 +1,9 @@
 //===- MatrixCore.cpp - pick the tile product for a target ----------------===//
 
-#include "moec/Conversion/MatrixCore.h"
+#include "moec/Transforms/MatrixCore.h"
 #include "moec/Dialect/TargetChecks.h"
+
+#include "llvm/ADT/DenseMap.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -11,34 +13,46 @@
 using namespace mlir;
 using namespace moec;
 
+namespace {
+llvm::DenseMap<int, MatrixCoreFactory> &factories() {
+  static llvm::DenseMap<int, MatrixCoreFactory> f;
+  return f;
+}
+} // namespace
+
+void moec::registerMatrixCore(TargetKind kind, MatrixCoreFactory factory) {
+  factories()[static_cast<int>(kind)] = std::move(factory);
+}
+
+void moec::getMatrixCoreDialects(DialectRegistry &registry) {
+  for (auto &entry : factories())
+    if (entry.second.dependentDialects)
+      entry.second.dependentDialects(registry);
+}
+
+Attribute moec::getGpuModuleTarget(MLIRContext *ctx, const TargetInfo &target) {
+  auto it = factories().find(static_cast<int>(target.kind));
+  if (it == factories().end() || !it->second.gpuModuleTarget)
+    return {};
+  return it->second.gpuModuleTarget(ctx, target);
+}
+
 FailureOr<std::unique_ptr<MatrixCore>>
 moec::createMatrixCore(const GemmKernelSpec &spec, Location loc) {
-  const TargetInfo &t = *spec.target;
-  std::unique_ptr<MatrixCore> core;
-  switch (t.kind) {
-  case TargetKind::AMDGPU:
-    core = createMfmaCore(spec);
-    break;
-  case TargetKind::Host:
-    if (isFp8(spec.aType) || isFp8(spec.bType))
-      return emitError(loc) << "fp8 GEMM on the host target is not supported "
-                               "yet (no CPU fp8 conversion in the lowering)",
-             failure();
-    core = createHostCore(spec);
-    break;
-  case TargetKind::NVPTX:
-    if (isFp8(spec.aType) || isFp8(spec.bType))
-      return emitError(loc) << "fp8 GEMM on " << t.chip
-                            << " is not supported yet: the mma.sync lowering "
-                               "takes f16 and bf16 inputs",
-             failure();
-    core = createMmaSyncCore(spec);
-    break;
-  }
-  if (!core)
+  const TargetInfo &t = *spec.plan.target;
+  auto it = factories().find(static_cast<int>(t.kind));
+  if (it == factories().end())
+    return emitError(loc) << "no matrix core is registered for " << t.chip
+                          << " (the tool did not link or register its target "
+                             "library)",
+           failure();
+  FailureOr<std::unique_ptr<MatrixCore>> core = it->second.create(spec, loc);
+  if (failed(core))
+    return failure();
+  if (!*core)
     return emitError(loc) << "no " << t.chip
                           << " lowering for this gemm configuration ("
-                          << spec.mangle() << ")",
+                          << spec.plan.mangle() << ")",
            failure();
   return core;
 }
