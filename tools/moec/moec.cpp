@@ -40,6 +40,7 @@ using namespace mlir;
 namespace cl = llvm::cl;
 
 int runInspect(llvm::ArrayRef<std::string> args); // Inspect.cpp
+int runCache(llvm::ArrayRef<std::string> args);   // Cache.cpp
 
 namespace {
 
@@ -52,6 +53,8 @@ cl::SubCommand tuneCmd("tune", "Autotune the kernels of a file on a device");
 cl::SubCommand benchCmd("bench", "Time compiled kernels on a device");
 cl::SubCommand inspectCmd("inspect", "Print the resources of a code object");
 cl::SubCommand runCmd("run", "Compile, launch and check against a reference");
+cl::SubCommand cacheCmd("cache", "The JIT's kernel cache: list, stats, clear "
+                                 "[--dir DIR]");
 
 cl::OptionCategory configCat("Tuning config overrides (each replaces the "
                              "value in the file's #moec.config)");
@@ -138,6 +141,7 @@ cl::opt<std::string> jsonOut("json", cl::desc("bench: append a JSON line here"),
 // yet, rather than failing with an unhelpful parse error or succeeding.
 cl::list<std::string> tuneArgs(cl::Sink, cl::sub(tuneCmd));
 cl::list<std::string> inspectArgs(cl::Sink, cl::sub(inspectCmd));
+cl::list<std::string> cacheArgs(cl::Sink, cl::sub(cacheCmd));
 
 //===----------------------------------------------------------------------===//
 // compile
@@ -437,10 +441,12 @@ int main(int argc, char **argv) {
     return runRunOrBench(/*bench=*/true);
   if (inspectCmd)
     return runInspect(inspectArgs);
+  if (cacheCmd)
+    return runCache(cacheArgs);
   for (cl::SubCommand *cmd : {&tuneCmd})
     if (*cmd)
       return notYet(*cmd);
   llvm::errs() << "moec: error: expected a subcommand: compile, tune, bench, "
-                  "inspect or run (see moec --help)\n";
+                  "inspect, run or cache (see moec --help)\n";
   return 1;
 }
