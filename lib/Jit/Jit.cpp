@@ -3,6 +3,7 @@
 #include "moec/Jit/Jit.h"
 #include "moec/Jit/CacheKey.h"
 #include "moec/Jit/Log.h"
+#include "moec/Jit/Trace.h"
 
 #include "moec/Dialect/MoecDialect.h"
 #include "moec/Driver/Compiler.h"
@@ -238,6 +239,9 @@ uint8_t sizeClassOf(int64_t m) {
 
 class moec::jit::JitModule {
 public:
+  /// Keeps the context alive as long as the module (declared first: the
+  /// module is destroyed before it), even past the Jit.
+  std::shared_ptr<mlir::MLIRContext> context;
   mlir::OwningOpRef<mlir::ModuleOp> module;
   std::string name;
   std::shared_mutex mutex;
@@ -256,7 +260,7 @@ struct Jit::Impl {
   std::unique_ptr<KernelCache> cache;
 
   std::mutex compileMutex; // the MLIRContext and the host JIT
-  std::unique_ptr<mlir::MLIRContext> context;
+  std::shared_ptr<mlir::MLIRContext> context;
   std::unique_ptr<llvm::orc::LLJIT> hostJit;
   unsigned hostDylibs = 0;
 
@@ -280,6 +284,20 @@ struct Jit::Impl {
                                           const std::string &name,
                                           std::string &error);
   std::string heuristicConfig(const GemmSignature &sig) const;
+
+  /// A variant must be made (compiled or read from disk) while `stream` is
+  /// captured into a graph: an error, since the capture would record none of
+  /// that work and a later replay would launch nothing sensible.
+  Status refuseDuringCapture(void *stream, const std::string &what) {
+    auto capturing = device->isCapturing(stream);
+    if (capturing.ok() && *capturing)
+      return Status::error(fmt::format(
+          "{}: this request needs a variant that is not loaded yet (cache "
+          "miss) while the stream is being captured into a graph; run it "
+          "once before capturing",
+          what));
+    return Status::success();
+  }
 };
 
 static thread_local const VariantInfo *tlsLastInfo = nullptr;
@@ -306,6 +324,18 @@ KernelCache &Jit::cache() { return *impl_->cache; }
 size_t Jit::variantCount() const {
   std::shared_lock<std::shared_mutex> lock(impl_->variantsMutex);
   return impl_->gemms.size() + impl_->moduleVariants;
+}
+
+rt::Expected<std::pair<std::string, std::string>>
+Jit::variantImage(const std::string &keyHex) {
+  auto key = CacheKey::fromHex(keyHex);
+  if (!key)
+    return Status::error("variantImage: '" + keyHex + "' is not a key");
+  auto payload = impl_->cache->lookup(*key);
+  Payload p;
+  if (!payload || !parsePayload(*payload, p) || p.kernels.empty())
+    return Status::error("variantImage: no variant " + keyHex);
+  return std::make_pair(std::string(p.image), p.kernels.front().name);
 }
 
 void Jit::setTuningDatabase(TuningDatabase database) {
@@ -349,7 +379,7 @@ rt::Expected<std::unique_ptr<Jit>> Jit::create(const std::string &device,
   impl->cache = std::make_unique<KernelCache>(std::move(options.cache));
   mlir::DialectRegistry registry;
   registerMoecDialects(registry);
-  impl->context = std::make_unique<mlir::MLIRContext>(
+  impl->context = std::make_shared<mlir::MLIRContext>(
       registry, mlir::MLIRContext::Threading::DISABLED);
   impl->context->loadAllAvailableDialects();
   impl->context->printOpOnDiagnostic(false);
@@ -478,10 +508,24 @@ Jit::Impl::makeVariant(mlir::ModuleOp module, const std::string &description,
         mlir::OwningOpRef<mlir::ModuleOp> clone(module.clone());
         CompileOptions opts;
         opts.hostObject = true;
+        double start = trace::nowUs();
         auto compiled = compileModule(*clone, opts);
         if (failed(compiled)) {
           error = "compiling " + description + ": " + diags;
           return false;
+        }
+        if (trace::enabled()) {
+          trace::Args args = {{"what", description}, {"target", target->chip.str()},
+                              {"key", key.hex()}};
+          double t = start;
+          trace::complete("compile", "compile", start, trace::nowUs() - start,
+                          args);
+          for (auto [phase, ms] : {std::pair{"outline", compiled->outlineMs},
+                                   {"lower", compiled->lowerMs},
+                                   {"codegen", compiled->codegenMs}}) {
+            trace::complete("compile", phase, t, ms * 1000, args);
+            t += ms * 1000;
+          }
         }
         payload = serializePayload(*compiled);
         return true;
@@ -602,6 +646,13 @@ rt::Status Jit::gemm(const Tensor &a, const Tensor &b, const Tensor &c,
   };
   bool aligned = ld16(va.cols, a.dtype) && ld16(vb.cols, b.dtype) &&
                  ld16(n, c.dtype);
+  auto specializationArgs = [&] {
+    return trace::Args{
+        {"variant", aligned ? "assume-aligned" : "generic"},
+        {"leading dims (elements)",
+         fmt::format("A {}, B {}, C {}", va.cols, vb.cols, n)},
+        {"rule", "every leading dimension a multiple of 16 bytes"}};
+  };
 
   GemmKey key;
   std::memset(&key, 0, sizeof(key));
@@ -614,7 +665,7 @@ rt::Status Jit::gemm(const Tensor &a, const Tensor &b, const Tensor &c,
   key.aligned = aligned;
   if (!options.config.empty())
     key.overrideHash = llvm::xxh3_64bits(options.config) | 1;
-  else
+  else if (!I.target->isHost()) // the host heuristic has one config for all M
     key.sizeClass = sizeClassOf(m);
 
   const Variant *variant = nullptr;
@@ -626,6 +677,8 @@ rt::Status Jit::gemm(const Tensor &a, const Tensor &b, const Tensor &c,
   }
   CacheSource source = CacheSource::Memory;
   if (!variant) {
+    if (Status s = I.refuseDuringCapture(stream, "gemm"); !s.ok())
+      return s;
     // Slow path: pick the config, build the IR, compile or load.
     std::lock_guard<std::mutex> compileLock(I.compileMutex);
     {
@@ -674,7 +727,8 @@ rt::Status Jit::gemm(const Tensor &a, const Tensor &b, const Tensor &c,
       std::string ta = fmt::format("memref<?x?x{}>", toString(a.dtype)),
                   tb = fmt::format("memref<?x?x{}>", toString(b.dtype)),
                   tc = fmt::format("memref<?x?x{}>", toString(c.dtype));
-      std::string text = fmt::format(
+      auto textFor = [&](const std::string &config) {
+        return fmt::format(
           "module {{\n"
           "  func.func @moec_gemm(%a: {0}, %b: {1}, %c: {2}{3}) {{\n"
           "    moec.gemm %a, %b -> %c{4} {{{5}config = #moec.config<{6}>}}\n"
@@ -685,8 +739,19 @@ rt::Status Jit::gemm(const Tensor &a, const Tensor &b, const Tensor &c,
           ta, tb, tc, biasArg,
           bias ? fmt::format(" bias(%bias : {})", biasType) : std::string(),
           attrs, config);
+      };
       std::string error;
-      auto module = I.parse(text, "<moec gemm>", error);
+      auto module = I.parse(textFor(config), "<moec gemm>", error);
+      if (!module && configSource == ConfigSource::Heuristic) {
+        // The heuristic's pick does not fit this target or dtype: the
+        // #moec.config defaults, which every target accepts.
+        logInfo(fmt::format("gemm: heuristic config \"{}\" does not fit ({}); "
+                            "using the #moec.config defaults",
+                            config, error));
+        config.clear();
+        error.clear();
+        module = I.parse(textFor(config), "<moec gemm>", error);
+      }
       if (!module)
         return Status::error(fmt::format(
             "gemm: the config \"{}\" ({}) does not fit: {}", config,
@@ -694,6 +759,11 @@ rt::Status Jit::gemm(const Tensor &a, const Tensor &b, const Tensor &c,
       if (aligned)
         (*module)->setAttr(GemmKernelSpec::kAssumeAlignedAttrName,
                            mlir::UnitAttr::get(I.context.get()));
+      trace::instant("specialize", "specialize gemm", specializationArgs());
+      logDebug(fmt::format("gemm M={} N={} K={}: {} variant (leading "
+                           "dimensions A {}, B {}, C {} elements)",
+                           m, n, k, aligned ? "assume-aligned" : "generic",
+                           va.cols, vb.cols, n));
       GemmOp op;
       module->walk([&](GemmOp g) { op = g; });
       ConfigAttr cfg = op.getConfig();
@@ -745,6 +815,17 @@ rt::Status Jit::gemm(const Tensor &a, const Tensor &b, const Tensor &c,
                  ((n + variant->blockN - 1) / variant->blockN);
   tlsLastInfo = &variant->info;
   tlsLastSource = source;
+  if (trace::enabled()) {
+    trace::Span span("launch", "launch " + variant->info.kernel,
+                     {{"op", "gemm"},
+                      {"shape", fmt::format("M={} N={} K={}", m, n, k)},
+                      {"config", variant->info.config},
+                      {"target", I.arch},
+                      {"cache", toString(source)}});
+    return variant->kernel.launchOn(stream, rt::Dim3(grid),
+                                    rt::Dim3(variant->workgroupSize),
+                                    variant->sharedBytes, args);
+  }
   return variant->kernel.launchOn(stream, rt::Dim3(grid),
                                   rt::Dim3(variant->workgroupSize),
                                   variant->sharedBytes, args);
@@ -762,6 +843,7 @@ Jit::loadModuleString(const std::string &text, const std::string &bufferName) {
   if (!module)
     return Status::error(error);
   auto jm = std::make_shared<JitModule>();
+  jm->context = impl_->context;
   jm->module = std::move(module);
   jm->name = bufferName;
   return jm;
@@ -868,6 +950,8 @@ rt::Status Jit::launch(JitModule &jm, const std::string &entry,
   }
   CacheSource source = CacheSource::Memory;
   if (!variant) {
+    if (Status s = I.refuseDuringCapture(stream, entry); !s.ok())
+      return s;
     std::lock_guard<std::mutex> compileLock(I.compileMutex);
     mlir::OwningOpRef<mlir::ModuleOp> clone(jm.module->clone());
     // Keep only the entry: one kernel per variant.
@@ -917,6 +1001,14 @@ rt::Status Jit::launch(JitModule &jm, const std::string &entry,
                  ((n + variant->blockN - 1) / variant->blockN);
   tlsLastInfo = &variant->info;
   tlsLastSource = source;
+  trace::Span span("launch", "launch " + variant->info.kernel,
+                   trace::enabled()
+                       ? trace::Args{{"op", "gemm"},
+                                     {"entry", entry},
+                                     {"shape", fmt::format("M={} N={}", m, n)},
+                                     {"config", variant->info.config},
+                                     {"target", I.arch}}
+                       : trace::Args{});
   return variant->kernel.launchOn(stream, rt::Dim3(grid),
                                   rt::Dim3(variant->workgroupSize),
                                   variant->sharedBytes, args);

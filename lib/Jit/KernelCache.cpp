@@ -2,6 +2,7 @@
 
 #include "moec/Jit/KernelCache.h"
 #include "moec/Jit/Log.h"
+#include "moec/Jit/Trace.h"
 
 #include "llvm/Support/xxhash.h"
 
@@ -341,6 +342,8 @@ KernelCache::Result KernelCache::getOrCompile(const CacheKey &key,
       ++stats_.memoryHits;
       result.payload = it->second;
       result.source = CacheSource::Memory;
+      trace::instant("cache", "cache lookup",
+                     {{"key", key.hex()}, {"result", "memory hit"}});
       return result;
     }
     auto fl = inFlight_.find(key);
@@ -360,10 +363,16 @@ KernelCache::Result KernelCache::getOrCompile(const CacheKey &key,
   }
 
   // This thread owns the key: disk, else compile.
+  trace::Span span("cache", "cache lookup",
+                   trace::enabled() ? trace::Args{{"key", key.hex()},
+                                                  {"what", description}}
+                                    : trace::Args{});
   if (auto payload = readDisk(key)) {
+    span.arg("result", "disk hit");
     result.payload = std::move(payload);
     result.source = CacheSource::Disk;
   } else {
+    span.arg("result", "miss");
     std::string bytes, error;
     bool ok = compile(bytes, error);
     result.source = CacheSource::Compiled;

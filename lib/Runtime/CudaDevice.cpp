@@ -146,6 +146,14 @@ protected:
               "cuEventElapsedTime"));
     return ms;
   }
+  Expected<bool> isCapturingRaw(void *stream) override {
+    MOEC_RT_RETURN_IF_ERROR(makeCurrent());
+    int status = 0;
+    MOEC_RT_RETURN_IF_ERROR(
+        check(syms_.cuStreamIsCapturing(static_cast<CUstream>(stream), &status),
+              "cuStreamIsCapturing"));
+    return status != 0;
+  }
   Status synchronizeRaw() override {
     MOEC_RT_RETURN_IF_ERROR(makeCurrent());
     return check(syms_.cuCtxSynchronize(), "cuCtxSynchronize");

@@ -169,6 +169,12 @@ Status Device::synchronize() {
   return synchronizeRaw().withContext(strCat("synchronizing ", label()));
 }
 
+Expected<bool> Device::isCapturing(void *stream) {
+  if (!stream)
+    return false;
+  return isCapturingRaw(stream);
+}
+
 //===----------------------------------------------------------------------===//
 // Buffer
 //===----------------------------------------------------------------------===//

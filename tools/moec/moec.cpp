@@ -28,6 +28,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
@@ -62,20 +63,25 @@ cl::OptionCategory configCat("Tuning config overrides (each replaces the "
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input .mlir>"),
                                cl::Required, cl::sub(compileCmd),
                                cl::sub(runCmd), cl::sub(benchCmd));
-cl::opt<std::string> outputFile("o", cl::desc("Output file (default: stdout)"),
-                                cl::value_desc("file"), cl::init("-"),
-                                cl::sub(compileCmd));
+cl::opt<std::string> outputFile(
+    "o",
+    cl::desc("Output file (default: the code object goes to "
+             "<input>.<arch>.<ext>, an --emit of text to stdout)"),
+    cl::value_desc("file"), cl::sub(compileCmd));
 cl::opt<std::string> arch("arch",
                           cl::desc("Target: gfx90a, gfx942, gfx950, sm_80, "
                                    "sm_90 or host (default: the file's "
                                    "moec.target)"),
                           cl::sub(compileCmd), cl::sub(runCmd),
                           cl::sub(benchCmd));
-cl::opt<std::string> emit("emit",
-                          cl::desc("What to write: mlir (verified input), "
-                                   "kernels (lowered MLIR), llvm (LLVM IR), "
-                                   "asm/obj/hsaco (AMD), ptx (NVIDIA)"),
-                          cl::init("mlir"), cl::sub(compileCmd));
+cl::opt<std::string> emit(
+    "emit",
+    cl::desc("What to write: mlir (verified input), kernels (lowered MLIR), "
+             "llvm (LLVM IR), asm/obj/hsaco (AMD), ptx (NVIDIA), obj (host). "
+             "Default: what -o's extension names (.mlir .ll .s .o .hsaco "
+             ".ptx), else the target's code object: hsaco (AMD), ptx "
+             "(NVIDIA), obj (host)"),
+    cl::sub(compileCmd));
 cl::opt<bool> asyncCopy("async-copy",
                         cl::desc("NVIDIA: stage K tiles with cp.async into "
                                  "num_stages LDS buffers (sets "
@@ -326,10 +332,29 @@ int runRunOrBench(bool bench) {
   return moec::tool::runGemm(*module, opts);
 }
 
+/// What -o's extension asks for, or "" when it does not say.
+std::string emitOfExtension(llvm::StringRef path) {
+  llvm::StringRef ext = llvm::sys::path::extension(path);
+  if (ext == ".mlir")
+    return "mlir";
+  if (ext == ".ll")
+    return "llvm";
+  if (ext == ".s")
+    return "asm";
+  if (ext == ".o")
+    return "obj";
+  if (ext == ".hsaco")
+    return "hsaco";
+  if (ext == ".ptx")
+    return "ptx";
+  return "";
+}
+
 int runCompile() {
   static const char *kinds[] = {"mlir", "kernels", "llvm", "asm",
                                  "obj",  "hsaco",   "ptx"};
-  if (!llvm::is_contained(kinds, emit.getValue())) {
+  if (emit.getNumOccurrences() &&
+      !llvm::is_contained(kinds, emit.getValue())) {
     llvm::errs() << fmt::format(
         "moec compile: error: --emit '{}' is not valid; expected mlir, "
         "kernels, llvm, asm, obj, hsaco or ptx\n",
@@ -346,9 +371,36 @@ int runCompile() {
   if (!module)
     return 1;
 
+  auto targetAttr = module->getOperation()->getAttrOfType<moec::TargetAttr>(
+      moec::MoecDialect::kTargetAttrName);
+  const moec::TargetInfo &target = *moec::lookupTarget(targetAttr.getChip());
+
+  // What to write: --emit, else what -o's extension says, else the
+  // target's code object; where: -o, else <input>.<arch>.<ext> for a code
+  // object (stdout for text, and for input from stdin).
+  std::string emit = ::emit.getValue();
+  bool defaulted = false;
+  if (!::emit.getNumOccurrences()) {
+    emit = outputFile.getNumOccurrences() ? emitOfExtension(outputFile) : "";
+    if (emit.empty()) {
+      emit = target.isNVPTX() ? "ptx" : target.isHost() ? "obj" : "hsaco";
+      defaulted = true;
+    }
+  }
+  std::string outPath = outputFile.getNumOccurrences() ? outputFile.getValue()
+                                                       : std::string("-");
+  if (defaulted && !outputFile.getNumOccurrences() && inputFile != "-") {
+    llvm::StringRef stem = inputFile.getValue();
+    stem.consume_back(".mlir");
+    outPath = fmt::format("{}.{}.{}", stem.str(), target.chip.str(),
+                          emit == "obj" ? "o" : emit);
+  }
+  if (verbose)
+    llvm::errs() << fmt::format("moec compile: writing {} to {}\n", emit,
+                                outPath == "-" ? "stdout" : outPath);
+
   std::string err;
-  std::unique_ptr<llvm::ToolOutputFile> output =
-      openOutputFile(outputFile, &err);
+  std::unique_ptr<llvm::ToolOutputFile> output = openOutputFile(outPath, &err);
   if (!output) {
     llvm::errs() << "moec compile: error: " << err << "\n";
     return 1;
@@ -361,20 +413,32 @@ int runCompile() {
   }
 
   // Lower: moec ops -> kernels -> the target's LLVM dialect.
-  auto targetAttr = module->getOperation()->getAttrOfType<moec::TargetAttr>(
-      moec::MoecDialect::kTargetAttrName);
-  const moec::TargetInfo &target = *moec::lookupTarget(targetAttr.getChip());
   bool binary = emit == "asm" || emit == "obj" || emit == "hsaco" ||
                 emit == "ptx";
-  if (binary && ((emit == "ptx") != target.isNVPTX() || target.isHost())) {
+  bool hostObj = target.isHost() && emit == "obj";
+  if (binary && !hostObj &&
+      ((emit == "ptx") != target.isNVPTX() || target.isHost())) {
     llvm::errs() << fmt::format(
-        "moec compile: error: --emit {} does not apply to --arch {} ({})\n",
-        emit.getValue(), target.chip.str(),
+        "moec compile: error: {} {} does not apply to --arch {} ({})\n",
+        ::emit.getNumOccurrences() ? "--emit" : "-o's extension asks for",
+        emit, target.chip.str(),
         target.isNVPTX() ? "NVIDIA targets emit ptx"
-        : target.isHost() ? "the host target is JIT-compiled: use mlir, "
-                            "kernels or llvm"
+        : target.isHost() ? "the host target emits obj, mlir, kernels or "
+                            "llvm"
                           : "AMD targets emit asm, obj or hsaco");
     return 1;
+  }
+  if (hostObj) {
+    // The object the JIT caches: host kernels with their packed entry
+    // points (`_mlir_<kernel>`), as moec/Jit loads them.
+    moec::CompileOptions copts;
+    copts.hostObject = true;
+    auto compiled = moec::compileModule(*module, copts);
+    if (failed(compiled))
+      return 1;
+    output->os() << compiled->image;
+    output->keep();
+    return 0;
   }
   if (verbose && target.isNVPTX())
     llvm::errs() << fmt::format("moec compile: note: waves_per_eu, "
@@ -428,6 +492,17 @@ int main(int argc, char **argv) {
     os << "moec " << moec::kVersion << " (LLVM/MLIR " << LLVM_VERSION_STRING
        << ")\n";
   });
+  // `moec --help` lists moec's options only: LLVM's and MLIR's own (all in
+  // the top-level command, unusable with a subcommand) move to
+  // --help-hidden.
+  for (auto &entry : cl::getRegisteredOptions(cl::SubCommand::getTopLevel())) {
+    llvm::StringRef name = entry.first;
+    if (name == "help" || name == "help-list" || name == "version" ||
+        name == "help-hidden" || name == "help-list-hidden")
+      continue;
+    if (entry.second->getOptionHiddenFlag() == cl::NotHidden)
+      entry.second->setHiddenFlag(cl::Hidden);
+  }
   cl::ParseCommandLineOptions(
       argc, argv,
       "moec: a JIT kernel compiler for GEMM, fused-MoE and sparse attention\n\n"

@@ -189,6 +189,11 @@ public:
   static const VariantInfo &lastVariant();
   /// Variants made by this Jit (compiled or loaded from disk).
   size_t variantCount() const;
+  /// The code object (PTX, hsaco, host ELF object) and kernel name of a
+  /// variant this Jit made, by its key (VariantInfo::keyHex): for dumping,
+  /// and for benchmarks that launch it through the bare driver.
+  rt::Expected<std::pair<std::string, std::string>>
+  variantImage(const std::string &keyHex);
 
   struct Impl;
 

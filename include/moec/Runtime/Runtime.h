@@ -273,6 +273,10 @@ public:
   Expected<std::shared_ptr<Module>> loadHostModule(HostKernelTable kernels);
   Expected<Event> createEvent();
   /// Waits for all work submitted to the device.
+  /// Whether `stream` (CUstream / hipStream_t of the caller) is being
+  /// captured into a graph, when launching anything but a recorded kernel
+  /// would be an error. CUDA asks the driver; HIP and the host say false.
+  Expected<bool> isCapturing(void *stream);
   Status synchronize();
 
 protected:
@@ -296,6 +300,7 @@ protected:
   virtual Status synchronizeEventRaw(void *event) = 0;
   virtual Expected<float> elapsedMsRaw(void *start, void *end) = 0;
   virtual Status synchronizeRaw() = 0;
+  virtual Expected<bool> isCapturingRaw(void *stream) { return false; }
 
   std::string name_;
   std::string arch_;
