@@ -14,10 +14,12 @@ cmake -G Ninja -S examples/host-app -B "$WORK/app" -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_PREFIX_PATH="$WORK/prefix" > "$WORK/configure.log" \
   || { cat "$WORK/configure.log"; exit 1; }
 cmake --build "$WORK/app" > "$WORK/build.log" || { cat "$WORK/build.log"; exit 1; }
-# pkg-config works too.
-PKG_CONFIG_PATH="$WORK/prefix/lib/pkgconfig" pkg-config --cflags --libs moec \
-  > "$WORK/pc.txt" 2>/dev/null && \
-  c++ -std=c++17 examples/host-app/main.cpp $(cat "$WORK/pc.txt") -o "$WORK/app-pc"
+# pkg-config works too (when pkg-config is installed).
+if command -v pkg-config > /dev/null; then
+  flags=$(PKG_CONFIG_PATH="$WORK/prefix/lib/pkgconfig" pkg-config --cflags --libs moec)
+  c++ -std=c++17 examples/host-app/main.cpp $flags -o "$WORK/app-pc" \
+    || { echo "FAIL: building host-app with pkg-config's flags: $flags"; exit 1; }
+fi
 export MOEC_CACHE_DIR="$WORK/cache"
 echo "== first run (cold cache, MOEC_TRACE and MOEC_LOG=info)"
 MOEC_TRACE="$WORK/trace.json" MOEC_LOG=info "$WORK/app/host-app" host 2> "$WORK/log1.txt" \
