@@ -245,8 +245,22 @@ public:
   mlir::OwningOpRef<mlir::ModuleOp> module;
   std::string name;
   std::shared_mutex mutex;
-  /// (entry, aligned) -> variant
-  std::map<std::pair<std::string, bool>, std::unique_ptr<Variant>> variants;
+  /// One argument of an entry point: rank, dtype, static sizes (-1: dynamic).
+  struct Arg {
+    int rank = 0;
+    DType dtype = DType::F32;
+    int64_t dims[Tensor::kMaxRank] = {};
+  };
+  /// What Jit::launch needs of an entry point, read from the IR once.
+  struct Entry {
+    std::vector<Arg> args;
+    int ia = -1, ib = -1, ic = -1, ibias = -2; ///< gemm operands -> arguments
+    int64_t blockM = 0, blockN = 0;
+    std::string config;
+    std::unique_ptr<Variant> variants[2]; ///< generic, assume-aligned
+  };
+  /// Transparent comparison: found by a const std::string& without copying.
+  std::map<std::string, std::unique_ptr<Entry>, std::less<>> entries;
 };
 
 //===----------------------------------------------------------------------===//
@@ -863,51 +877,105 @@ Jit::loadModuleFile(const std::string &path) {
 rt::Status Jit::launch(JitModule &jm, const std::string &entry,
                        const Tensor *tensors, size_t count, void *stream) {
   Impl &I = *impl_;
-  // The function, its gemm and the argument types: read under the compile
-  // lock only when the variant is new; the checks below need the types.
-  GemmOp op;
-  mlir::func::FuncOp func;
+  // What the entry takes, read from the IR once (under the compile lock);
+  // afterwards a launch only takes the module's shared lock.
+  const JitModule::Entry *e = nullptr;
   {
-    std::lock_guard<std::mutex> lock(I.compileMutex);
-    func = jm.module->lookupSymbol<mlir::func::FuncOp>(entry);
-    if (!func)
-      return Status::error(fmt::format("{}: no function @{}", jm.name, entry));
-    int gemms = 0, others = 0;
-    func.walk([&](mlir::Operation *o) {
-      if (auto g = mlir::dyn_cast<GemmOp>(o))
-        op = g, ++gemms;
-      else if (mlir::isa<MoecDialect>(o->getDialect()))
-        ++others;
-    });
-    if (gemms != 1 || others)
-      return Status::error(fmt::format(
-          "{}: @{} must hold exactly one moec.gemm to launch (it holds {} "
-          "gemm and {} other moec ops)",
-          jm.name, entry, gemms, others));
+    std::shared_lock<std::shared_mutex> lock(jm.mutex);
+    auto it = jm.entries.find(entry);
+    if (it != jm.entries.end())
+      e = it->second.get();
   }
-  auto argTypes = func.getArgumentTypes();
-  if (count != argTypes.size())
+  if (!e) {
+    std::lock_guard<std::mutex> compileLock(I.compileMutex);
+    {
+      std::shared_lock<std::shared_mutex> lock(jm.mutex);
+      auto it = jm.entries.find(entry);
+      if (it != jm.entries.end())
+        e = it->second.get();
+    }
+    if (!e) {
+      auto func = jm.module->lookupSymbol<mlir::func::FuncOp>(entry);
+      if (!func)
+        return Status::error(
+            fmt::format("{}: no function @{}", jm.name, entry));
+      GemmOp op;
+      int gemms = 0, others = 0;
+      func.walk([&](mlir::Operation *o) {
+        if (auto g = mlir::dyn_cast<GemmOp>(o))
+          op = g, ++gemms;
+        else if (mlir::isa<MoecDialect>(o->getDialect()))
+          ++others;
+      });
+      if (gemms != 1 || others)
+        return Status::error(fmt::format(
+            "{}: @{} must hold exactly one moec.gemm to launch (it holds {} "
+            "gemm and {} other moec ops)",
+            jm.name, entry, gemms, others));
+      auto info = std::make_unique<JitModule::Entry>();
+      for (mlir::Type t : func.getArgumentTypes()) {
+        JitModule::Arg arg;
+        auto mt = mlir::dyn_cast<mlir::MemRefType>(t);
+        if (!mt || mt.getRank() > Tensor::kMaxRank ||
+            !(mt.getElementType().isF16() || mt.getElementType().isBF16() ||
+              mt.getElementType().isF32()))
+          return Status::error(fmt::format(
+              "{}: @{}: every argument must be a memref of f16, bf16 or f32 "
+              "of rank <= {}",
+              jm.name, entry, Tensor::kMaxRank));
+        arg.rank = static_cast<int>(mt.getRank());
+        arg.dtype = mt.getElementType().isF32()   ? DType::F32
+                    : mt.getElementType().isF16() ? DType::F16
+                                                  : DType::BF16;
+        for (int d = 0; d < arg.rank; ++d)
+          arg.dims[d] = mt.isDynamicDim(d) ? -1 : mt.getDimSize(d);
+        info->args.push_back(arg);
+      }
+      auto argIndex = [&](mlir::Value v) -> int {
+        auto ba = mlir::dyn_cast<mlir::BlockArgument>(v);
+        return ba && ba.getOwner()->getParentOp() == func
+                   ? static_cast<int>(ba.getArgNumber())
+                   : -1;
+      };
+      info->ia = argIndex(op.getA());
+      info->ib = argIndex(op.getB());
+      info->ic = argIndex(op.getC());
+      info->ibias = op.getBias() ? argIndex(op.getBias()) : -2;
+      if (info->ia < 0 || info->ib < 0 || info->ic < 0 || info->ibias == -1 ||
+          op.getScaleA() || op.getScaleB())
+        return Status::error(fmt::format(
+            "{}: @{}: the gemm's operands must be the function's arguments "
+            "(and scales are not supported here yet)",
+            jm.name, entry));
+      ConfigAttr cfg = op.getConfig();
+      info->blockM = cfg.getBlockM();
+      info->blockN = cfg.getBlockN();
+      llvm::raw_string_ostream os(info->config);
+      mlir::Attribute(cfg).print(os);
+      std::unique_lock<std::shared_mutex> lock(jm.mutex);
+      e = info.get();
+      jm.entries.emplace(entry, std::move(info));
+    }
+  }
+
+  if (count != e->args.size())
     return Status::error(fmt::format("{}: @{} takes {} arguments, got {}",
-                                     jm.name, entry, argTypes.size(), count));
+                                     jm.name, entry, e->args.size(), count));
   for (size_t i = 0; i < count; ++i) {
-    auto mt = mlir::dyn_cast<mlir::MemRefType>(argTypes[i]);
+    const JitModule::Arg &want = e->args[i];
     const Tensor &t = tensors[i];
-    if (!mt || mt.getRank() != t.rank)
-      return Status::error(fmt::format("{}: @{} argument {}: rank {} given, "
-                                       "the function wants a memref of rank {}",
-                                       jm.name, entry, i, t.rank,
-                                       mt ? mt.getRank() : -1));
-    if (mt.getElementType().isF32() != (t.dtype == DType::F32) ||
-        mt.getElementType().isF16() != (t.dtype == DType::F16) ||
-        mt.getElementType().isBF16() != (t.dtype == DType::BF16))
-      return Status::error(fmt::format("{}: @{} argument {}: {} given",
-                                       jm.name, entry, i, toString(t.dtype)));
+    if (t.rank != want.rank || t.dtype != want.dtype)
+      return Status::error(fmt::format(
+          "{}: @{} argument {}: a rank-{} {} tensor given, the function "
+          "wants rank {} {}",
+          jm.name, entry, i, t.rank, toString(t.dtype), want.rank,
+          toString(want.dtype)));
     for (int d = 0; d < t.rank; ++d)
-      if (!mt.isDynamicDim(d) && mt.getDimSize(d) != t.sizes[d])
+      if (want.dims[d] >= 0 && want.dims[d] != t.sizes[d])
         return Status::error(fmt::format(
             "{}: @{} argument {}: size {} in dimension {}, the function says "
             "{}",
-            jm.name, entry, i, t.sizes[d], d, mt.getDimSize(d)));
+            jm.name, entry, i, t.sizes[d], d, want.dims[d]));
     if (!t.isRowMajor())
       return Status::error(fmt::format(
           "{}: @{} argument {} is not row-major contiguous", jm.name, entry,
@@ -915,23 +983,8 @@ rt::Status Jit::launch(JitModule &jm, const std::string &entry,
     if (Status s = checkBase("an argument", t.data); !s.ok())
       return s;
   }
-  // Operands of the gemm -> argument indices.
-  auto argIndex = [&](mlir::Value v) -> int {
-    auto ba = mlir::dyn_cast<mlir::BlockArgument>(v);
-    return ba && ba.getOwner()->getParentOp() == func
-               ? static_cast<int>(ba.getArgNumber())
-               : -1;
-  };
-  int ia = argIndex(op.getA()), ib = argIndex(op.getB()),
-      ic = argIndex(op.getC());
-  int ibias = op.getBias() ? argIndex(op.getBias()) : -2;
-  if (ia < 0 || ib < 0 || ic < 0 || ibias == -1 || op.getScaleA() ||
-      op.getScaleB())
-    return Status::error(fmt::format(
-        "{}: @{}: the gemm's operands must be the function's arguments (and "
-        "scales are not supported here yet)",
-        jm.name, entry));
-  const Tensor &A = tensors[ia], &B = tensors[ib], &C = tensors[ic];
+  int ibias = e->ibias;
+  const Tensor &A = tensors[e->ia], &B = tensors[e->ib], &C = tensors[e->ic];
   int64_t m = C.sizes[0], n = C.sizes[1];
   auto ld16 = [](const Tensor &t) {
     return t.sizes[t.rank - 1] * static_cast<int64_t>(dtypeBytes(t.dtype)) %
@@ -941,49 +994,50 @@ rt::Status Jit::launch(JitModule &jm, const std::string &entry,
   bool aligned = ld16(A) && ld16(B) && ld16(C);
 
   const Variant *variant = nullptr;
-  auto vkey = std::make_pair(entry, aligned);
   {
     std::shared_lock<std::shared_mutex> lock(jm.mutex);
-    auto it = jm.variants.find(vkey);
-    if (it != jm.variants.end())
-      variant = it->second.get();
+    variant = e->variants[aligned].get();
   }
   CacheSource source = CacheSource::Memory;
   if (!variant) {
     if (Status s = I.refuseDuringCapture(stream, entry); !s.ok())
       return s;
     std::lock_guard<std::mutex> compileLock(I.compileMutex);
-    mlir::OwningOpRef<mlir::ModuleOp> clone(jm.module->clone());
-    // Keep only the entry: one kernel per variant.
-    for (auto f : llvm::make_early_inc_range(clone->getOps<mlir::func::FuncOp>()))
-      if (f.getName() != entry)
-        f.erase();
-    if (aligned)
-      (*clone)->setAttr(GemmKernelSpec::kAssumeAlignedAttrName,
-                        mlir::UnitAttr::get(I.context.get()));
-    ConfigAttr cfg = op.getConfig();
-    std::string description =
-        fmt::format("{} @{} on {}{}", jm.name, entry, I.arch,
-                    aligned ? " (aligned)" : "");
-    auto made = I.makeVariant(*clone, description, cfg.getBlockM(),
-                              cfg.getBlockN());
-    if (!made.ok())
-      return made.status();
-    std::unique_ptr<Variant> v = std::move(*made);
-    std::string printed;
-    llvm::raw_string_ostream os(printed);
-    mlir::Attribute(cfg).print(os);
-    v->info.config = printed;
-    v->info.configSource = ConfigSource::File;
-    source = v->info.cacheSource;
-    logInfo(fmt::format("{}: config from the file; {} variant; {}, key {}",
-                        description, aligned ? "assume-aligned" : "generic",
-                        toString(source), v->info.keyHex));
-    std::unique_lock<std::shared_mutex> lock(jm.mutex);
-    variant = v.get();
-    jm.variants.emplace(vkey, std::move(v));
-    std::unique_lock<std::shared_mutex> lock2(I.variantsMutex);
-    ++I.moduleVariants;
+    {
+      std::shared_lock<std::shared_mutex> lock(jm.mutex);
+      variant = e->variants[aligned].get();
+    }
+    if (!variant) {
+      mlir::OwningOpRef<mlir::ModuleOp> clone(jm.module->clone());
+      // Keep only the entry: one kernel per variant.
+      for (auto f :
+           llvm::make_early_inc_range(clone->getOps<mlir::func::FuncOp>()))
+        if (f.getName() != entry)
+          f.erase();
+      if (aligned)
+        (*clone)->setAttr(GemmKernelSpec::kAssumeAlignedAttrName,
+                          mlir::UnitAttr::get(I.context.get()));
+      trace::instant("specialize", "specialize " + entry,
+                     {{"variant", aligned ? "assume-aligned" : "generic"}});
+      std::string description =
+          fmt::format("{} @{} on {}{}", jm.name, entry, I.arch,
+                      aligned ? " (aligned)" : "");
+      auto made = I.makeVariant(*clone, description, e->blockM, e->blockN);
+      if (!made.ok())
+        return made.status();
+      std::unique_ptr<Variant> v = std::move(*made);
+      v->info.config = e->config;
+      v->info.configSource = ConfigSource::File;
+      source = v->info.cacheSource;
+      logInfo(fmt::format("{}: config from the file; {} variant; {}, key {}",
+                          description, aligned ? "assume-aligned" : "generic",
+                          toString(source), v->info.keyHex));
+      std::unique_lock<std::shared_mutex> lock(jm.mutex);
+      variant = v.get();
+      const_cast<JitModule::Entry *>(e)->variants[aligned] = std::move(v);
+      std::unique_lock<std::shared_mutex> lock2(I.variantsMutex);
+      ++I.moduleVariants;
+    }
   }
   if (m == 0 || n == 0)
     return Status::success();
@@ -1001,14 +1055,17 @@ rt::Status Jit::launch(JitModule &jm, const std::string &entry,
                  ((n + variant->blockN - 1) / variant->blockN);
   tlsLastInfo = &variant->info;
   tlsLastSource = source;
-  trace::Span span("launch", "launch " + variant->info.kernel,
-                   trace::enabled()
-                       ? trace::Args{{"op", "gemm"},
-                                     {"entry", entry},
-                                     {"shape", fmt::format("M={} N={}", m, n)},
-                                     {"config", variant->info.config},
-                                     {"target", I.arch}}
-                       : trace::Args{});
+  if (trace::enabled()) {
+    trace::Span span("launch", "launch " + variant->info.kernel,
+                     {{"op", "gemm"},
+                      {"entry", entry},
+                      {"shape", fmt::format("M={} N={}", m, n)},
+                      {"config", variant->info.config},
+                      {"target", I.arch}});
+    return variant->kernel.launchOn(stream, rt::Dim3(grid),
+                                    rt::Dim3(variant->workgroupSize),
+                                    variant->sharedBytes, args);
+  }
   return variant->kernel.launchOn(stream, rt::Dim3(grid),
                                   rt::Dim3(variant->workgroupSize),
                                   variant->sharedBytes, args);

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <random>
+#include <thread>
 
 using namespace moec::jit;
 namespace fs = std::filesystem;
@@ -230,6 +231,34 @@ TEST_F(JitTest, MisuseIsAnError) {
   EXPECT_NE(unaligned.message().find("16-byte aligned"), std::string::npos);
   EXPECT_FALSE(Jit::create("tpu:0").ok());
   EXPECT_FALSE(Jit::create("host:x").ok());
+}
+
+TEST_F(JitTest, ThreadsAskingForOneNewVariantGetOneCompile) {
+  const int64_t M = 24, N = 32, K = 64;
+  std::mt19937 rng(7);
+  Buf a(M * K, DType::BF16, &rng), w(N * K, DType::BF16, &rng);
+  std::vector<std::unique_ptr<Buf>> outs;
+  for (int i = 0; i < 8; ++i)
+    outs.push_back(std::make_unique<Buf>(M * N, DType::F32));
+  std::vector<std::thread> threads;
+  std::vector<std::string> errors(8);
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&, i] {
+      GemmOptions o;
+      o.transposeB = true;
+      auto s = jit->gemm(Tensor::matrix(a.data(), DType::BF16, M, K),
+                         Tensor::matrix(w.data(), DType::BF16, N, K),
+                         Tensor::matrix(outs[i]->data(), DType::F32, M, N), o);
+      errors[i] = s.ok() ? "" : s.message();
+    });
+  for (auto &t : threads)
+    t.join();
+  for (auto &e : errors)
+    EXPECT_EQ(e, "");
+  EXPECT_EQ(jit->variantCount(), 1u);
+  EXPECT_EQ(jit->cache().stats().compiles, 1u);
+  for (int i = 1; i < 8; ++i)
+    EXPECT_EQ(0, std::memcmp(outs[0]->data(), outs[i]->data(), M * N * 4));
 }
 
 TEST_F(JitTest, ModuleLaunchByEntryPoint) {
