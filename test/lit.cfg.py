@@ -6,7 +6,7 @@ import lit.formats
 config.name = "moec"
 config.test_format = lit.formats.ShTest(execute_external=True)
 config.suffixes = [".mlir", ".test"]
-config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "unit", "Inputs"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "unit", "Inputs", "fuzz"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.moec_obj_root, "test")
 
@@ -33,3 +33,14 @@ try:
                 "comgr-" + _isa.split("--")[-1].split(":")[0])
 except (OSError, subprocess.TimeoutExpired):
     pass
+
+# Sanitized builds (MOEC_SANITIZE): ASan reserves terabytes of address space,
+# so tests that set `ulimit -v` are unsupported there.
+_sanitize = getattr(config, "moec_sanitize", "")
+if "address" in _sanitize:
+    config.available_features.add("asan")
+if "thread" in _sanitize:
+    config.available_features.add("tsan")
+for _var in ["ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"]:
+    if _var in os.environ:
+        config.environment[_var] = os.environ[_var]

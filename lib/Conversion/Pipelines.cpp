@@ -52,14 +52,22 @@ void moec::buildKernelToLLVMPipeline(OpPassManager &pm,
     return;
   }
 
+  buildKernelToLaneLevelPipeline(pm);
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(createMoecConvertKernelsToLLVM());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void moec::buildKernelToLaneLevelPipeline(OpPassManager &pm) {
+  // GPU targets only. What this leaves is the last target-specific MLIR
+  // before LLVM: what moec-convert-kernels-to-llvm turns into LLVM IR, and
+  // what the AMD emulator (lib/Emulator) executes.
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
   kernels.addPass(arith::createArithExpandOpsPass());
   kernels.addPass(createLowerAffinePass());
   kernels.addPass(createSCFToControlFlowPass());
   kernels.addPass(memref::createExpandStridedMetadataPass());
   kernels.addPass(createLowerAffinePass());
-  kernels.addPass(createMoecConvertKernelsToLLVM());
-  kernels.addPass(createReconcileUnrealizedCastsPass());
 }
 
 void moec::registerMoecPassesAndPipelines() {
@@ -72,5 +80,17 @@ void moec::registerMoecPassesAndPipelines() {
     PassPipelineRegistration<>(name, desc, [target](OpPassManager &pm) {
       buildLoweringPipeline(pm, *target);
     });
+    if (t.isAMDGPU()) {
+      std::string lanes = ("moec-lower-" + t.chip + "-lanes").str();
+      std::string laneDesc =
+          ("moec ops -> lane-level kernels for " + t.chip +
+           " (the input of moec-convert-kernels-to-llvm; what the emulator "
+           "runs)")
+              .str();
+      PassPipelineRegistration<>(lanes, laneDesc, [](OpPassManager &pm) {
+        buildKernelOutliningPipeline(pm);
+        buildKernelToLaneLevelPipeline(pm);
+      });
+    }
   }
 }

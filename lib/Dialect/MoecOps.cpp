@@ -9,6 +9,7 @@
 #include "moec/Dialect/MoecDialect.h"
 #include "moec/Dialect/TargetChecks.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/Support/CheckedArithmetic.h"
@@ -67,6 +68,85 @@ LogicalResult checkOutputType(Operation *op, StringRef name, Type t) {
                            << " must be f16, bf16 or f32";
 }
 
+/// The largest buffer a moec op takes, in bytes: 2^48 (256 TiB), the
+/// virtual address space of the GPUs and CPUs moec targets. Bounding static
+/// shapes here keeps every element count, byte count and offset the
+/// lowerings compute within int64.
+constexpr int64_t kMaxBufferBytes = int64_t(1) << 48;
+
+/// What every moec op checks before its own verifier: no attribute it does
+/// not know (a misspelled `transpose_bb` would otherwise be kept and
+/// ignored), buffers in global memory, and static shapes that fit.
+/// `operandNames` names the ODS operand groups in the op's own words.
+template <typename OpT>
+LogicalResult verifyCommon(OpT op, ArrayRef<StringRef> operandNames) {
+  Operation *operation = op.getOperation();
+  ArrayRef<StringRef> known = OpT::getAttributeNames();
+  for (NamedAttribute attr : operation->getDiscardableAttrs()) {
+    StringRef name = attr.getName().strref();
+    // Dialect-prefixed attributes (`llvm.foo`) belong to their dialect;
+    // bare ones and `moec.*` ones are the op's, and must be known.
+    if (name.contains('.') && !name.starts_with("moec."))
+      continue;
+    StringRef best;
+    unsigned bestDistance = 3; // suggest only near misses
+    for (StringRef k : known) {
+      if (k == "operandSegmentSizes")
+        continue;
+      unsigned d = name.edit_distance(k, /*AllowReplacements=*/true, 3);
+      if (d < bestDistance)
+        bestDistance = d, best = k;
+    }
+    InFlightDiagnostic diag = op.emitOpError()
+                              << "has an unknown attribute '" << name << "'";
+    if (!best.empty())
+      diag << "; did you mean '" << best << "'?";
+    else {
+      diag << "; known attributes:";
+      llvm::interleave(
+          llvm::make_filter_range(
+              known, [](StringRef k) { return k != "operandSegmentSizes"; }),
+          [&](StringRef k) { diag << " " << k; }, [] {});
+    }
+    return diag;
+  }
+  for (unsigned group = 0; group < operandNames.size(); ++group)
+    for (Value v : op.getODSOperands(group)) {
+      auto type = dyn_cast<MemRefType>(v.getType());
+      if (!type)
+        continue;
+      StringRef name = operandNames[group];
+      if (Attribute space = type.getMemorySpace()) {
+        bool global = false;
+        if (auto gpuSpace = dyn_cast<gpu::AddressSpaceAttr>(space))
+          global = gpuSpace.getValue() == gpu::AddressSpace::Global;
+        else if (auto i = dyn_cast<IntegerAttr>(space))
+          global = i.getInt() == 0 || i.getInt() == 1;
+        if (!global)
+          return op.emitOpError()
+                 << name << " (" << type << ") is in memory space " << space
+                 << "; moec ops take buffers in global device memory (no "
+                    "memory space, or #gpu.address_space<global>), not "
+                    "workgroup (LDS) or private memory";
+      }
+      int64_t bytes = std::max<int64_t>(
+          1, static_cast<int64_t>(
+                 llvm::divideCeil(type.getElementTypeBitWidth(), 8)));
+      std::string dims;
+      for (int64_t d : type.getShape()) {
+        if (isDyn(d))
+          continue;
+        std::optional<int64_t> more = llvm::checkedMul(bytes, d);
+        if (!more || *more > kMaxBufferBytes)
+          return op.emitOpError()
+                 << name << " (" << type << ") is too large: its static "
+                 << "sizes exceed the 2^48 bytes (256 TiB) a buffer may hold";
+        bytes = std::max<int64_t>(*more, 1);
+      }
+    }
+  return success();
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -84,6 +164,9 @@ int64_t GemmOp::getN() {
 }
 
 LogicalResult GemmOp::verify() {
+  if (failed(verifyCommon(*this, {"A", "B", "C", "bias", "scale_a",
+                                  "scale_b"})))
+    return failure();
   Operation *op = getOperation();
   MemRefType bT = memrefOf(getB()), cT = memrefOf(getC());
   int64_t kB = bT.getDimSize(getTransposeB() ? 1 : 0);
@@ -165,6 +248,9 @@ LogicalResult GemmOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult MoeAlignOp::verify() {
+  if (failed(verifyCommon(*this, {"topk_ids", "sorted_token_ids",
+                                  "expert_ids", "num_tokens_post_padded"})))
+    return failure();
   MemRefType ids = memrefOf(getTopkIds());
   int64_t blockM = getConfig().getBlockM();
   int64_t numExperts = getNumExperts();
@@ -220,6 +306,10 @@ MoeGemmOp::Quant MoeGemmOp::getQuant() {
 }
 
 LogicalResult MoeGemmOp::verify() {
+  if (failed(verifyCommon(*this, {"A", "W", "C", "sorted_token_ids",
+                                  "expert_ids", "num_tokens_post_padded",
+                                  "topk_weights", "a_scale", "b_scale"})))
+    return failure();
   Operation *op = getOperation();
   MemRefType aT = memrefOf(getA()), wT = memrefOf(getW()), cT = memrefOf(getC());
   int64_t topK = getTopK();
@@ -417,6 +507,8 @@ LogicalResult MoeGemmOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult SparseAttentionOp::verify() {
+  if (failed(verifyCommon(*this, {"q", "kv_cache", "indices", "out", "lse"})))
+    return failure();
   Operation *op = getOperation();
   MemRefType qT = memrefOf(getQ()), kvT = memrefOf(getKvCache()),
              idxT = memrefOf(getIndices()), oT = memrefOf(getOut());

@@ -10,6 +10,10 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/IR/DiagnosticInfo.h"
+#include "llvm/IR/DiagnosticPrinter.h"
+#include "llvm/IR/LLVMContext.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/TargetSelect.h"
@@ -97,6 +101,49 @@ LogicalResult jitHostKernels(ModuleOp module, CompiledModule &out,
   return success();
 }
 
+/// Puts the LLVM backend's warnings (a kernel that cannot reach its
+/// waves_per_eu, a large stack) at the source location of the kernel they
+/// concern, i.e. the moec op it came from, instead of LLVM's `<unknown>:0:0`.
+class KernelWarningHandler : public llvm::DiagnosticHandler {
+public:
+  explicit KernelWarningHandler(ModuleOp module) : module(module) {}
+  bool handleDiagnostics(const llvm::DiagnosticInfo &info) override {
+    if (info.getSeverity() != llvm::DS_Warning)
+      return false;
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    llvm::DiagnosticPrinterRawOStream printer(os);
+    info.print(printer);
+    StringRef message = text;
+    message.consume_front("<unknown>:0:0: ");
+    Location loc = module.getLoc();
+    std::string kernel;
+    if (auto *opt = dyn_cast<llvm::DiagnosticInfoOptimizationBase>(&info))
+      kernel = opt->getFunction().getName().str();
+    else if (auto *limit = dyn_cast<llvm::DiagnosticInfoResourceLimit>(&info))
+      kernel = limit->getFunction().getName().str();
+    else if (auto *unsupported =
+                 dyn_cast<llvm::DiagnosticInfoUnsupported>(&info))
+      kernel = unsupported->getFunction().getName().str();
+    if (!kernel.empty())
+      module.walk([&](Operation *op) {
+        auto name = op->getAttrOfType<StringAttr>(
+            SymbolTable::getSymbolAttrName());
+        if (name && name.getValue() == kernel &&
+            op->getParentOfType<gpu::GPUModuleOp>())
+          loc = op->getLoc();
+      });
+    InFlightDiagnostic diag = emitWarning(loc);
+    if (!kernel.empty() && !message.contains(kernel))
+      diag << "kernel " << kernel << ": ";
+    diag << "code generation: " << message;
+    return true;
+  }
+
+private:
+  ModuleOp module;
+};
+
 } // namespace
 
 EmitOptions moec::emitOptionsFor(const TargetInfo &target) {
@@ -110,6 +157,8 @@ FailureOr<std::string> moec::emitDeviceImage(ModuleOp module,
                                              const TargetInfo &target,
                                              DeviceImageKind kind) {
   llvm::LLVMContext llvmContext;
+  llvmContext.setDiagnosticHandler(
+      std::make_unique<KernelWarningHandler>(module));
   auto llvmModule = translateKernelsToLLVMIR(module, target, llvmContext);
   if (failed(llvmModule))
     return failure();
@@ -148,7 +197,15 @@ FailureOr<std::string> moec::emitDeviceImage(ModuleOp module,
 }
 
 FailureOr<CompiledModule> moec::compileModule(ModuleOp module,
+                                              CompileStop stop) {
+  CompileOptions opts;
+  opts.stop = stop;
+  return compileModule(module, opts);
+}
+
+FailureOr<CompiledModule> moec::compileModule(ModuleOp module,
                                               const CompileOptions &opts) {
+  CompileStop stop = opts.stop;
   auto targetAttr =
       module->getAttrOfType<TargetAttr>(MoecDialect::kTargetAttrName);
   if (!targetAttr)
@@ -167,10 +224,20 @@ FailureOr<CompiledModule> moec::compileModule(ModuleOp module,
 
   auto t1 = std::chrono::steady_clock::now();
   PassManager lower(module.getContext());
-  buildKernelToLLVMPipeline(lower, target);
+  bool laneLevel = stop == CompileStop::LaneLevel;
+  if (laneLevel && !target.isAMDGPU())
+    return module.emitError()
+           << "stopping at the lane level is for AMD targets, not "
+           << target.chip;
+  if (laneLevel)
+    buildKernelToLaneLevelPipeline(lower);
+  else
+    buildKernelToLLVMPipeline(lower, target);
   if (failed(lower.run(module)))
     return failure();
   out.lowerMs = msSince(t1);
+  if (laneLevel)
+    return out;
 
   auto t2 = std::chrono::steady_clock::now();
   if (target.isHost()) {

@@ -71,6 +71,10 @@ public:
 
 protected:
   Status allocRaw(size_t bytes, void **ptr) override {
+    // Rounding SIZE_MAX up would wrap to 0 and "succeed" with a tiny block.
+    if (bytes > SIZE_MAX - kHostAlignment)
+      return Status::error(strCat("cannot allocate ", bytes,
+                                  " bytes: more than the address space"));
     size_t rounded =
         (bytes + kHostAlignment - 1) / kHostAlignment * kHostAlignment;
     *ptr = std::aligned_alloc(kHostAlignment, rounded);
@@ -247,7 +251,14 @@ Expected<std::shared_ptr<Device>> openHostDevice(int index) {
   Expected<unsigned> threads = hostThreadCount();
   if (!threads)
     return threads.status();
-  return std::shared_ptr<Device>(std::make_shared<HostDevice>(*threads));
+  auto device = std::make_shared<HostDevice>(*threads);
+  if (!device->pool().startError().empty())
+    return Status::error(strCat(
+        "only ", device->pool().size(), " of ",
+        *threads, " threads started (", device->pool().startError(),
+        "); set MOEC_HOST_THREADS to fewer threads or raise the memory or "
+        "process limit"));
+  return std::shared_ptr<Device>(std::move(device));
 }
 
 } // namespace moec::rt::detail

@@ -25,11 +25,15 @@ void KernelArgs::append(ArgKind kind, const void *value, size_t size) {
 std::vector<int64_t>
 KernelArgs::rowMajorStrides(const std::vector<int64_t> &sizes) {
   // What MLIR's descriptor for an identity layout holds: running products.
+  // The product past the outermost dimension is never used, so only the
+  // strides themselves must fit; one that does not saturates at INT64_MAX
+  // (addMemRef reports it).
   std::vector<int64_t> strides(sizes.size());
   int64_t stride = 1;
   for (size_t i = sizes.size(); i-- > 0;) {
     strides[i] = stride;
-    stride *= sizes[i];
+    if (i > 0 && __builtin_mul_overflow(stride, sizes[i], &stride))
+      stride = INT64_MAX;
   }
   return strides;
 }
@@ -75,8 +79,18 @@ KernelArgs &KernelArgs::addMemRef(const void *ptr, std::vector<int64_t> sizes,
                                   int64_t offset) {
   size_t memref = memrefCount_++;
   size_t firstValue = slots_.size();
-  if (strides.empty() && !sizes.empty())
+  if (strides.empty() && !sizes.empty()) {
     strides = rowMajorStrides(sizes);
+    // Row-major over these sizes, every element's offset must fit in int64.
+    int64_t elements = 1;
+    bool overflow = false;
+    for (int64_t s : sizes)
+      overflow |= s > 0 && __builtin_mul_overflow(elements, s, &elements);
+    if (overflow && status_.ok())
+      status_ = Status::error(strCat("KernelArgs: memref argument ", memref,
+                                     " has more elements than int64 can "
+                                     "index"));
+  }
   if (strides.size() != sizes.size()) {
     if (status_.ok())
       status_ = Status::error(strCat("KernelArgs: memref argument ", memref,

@@ -1,11 +1,20 @@
 //===- ThreadPool.cpp - the host device's workers -------------------------===//
 #include "ThreadPool.h"
 
+#include <system_error>
+
 namespace moec::rt::detail {
 
 ThreadPool::ThreadPool(unsigned threads) {
-  for (unsigned p = 1; p < threads; ++p)
-    workers_.emplace_back([this, p] { workerLoop(p); });
+  // Under a memory or process limit std::thread throws: keep the workers
+  // that started and say why the others did not (the owner decides whether
+  // that is an error), instead of letting std::system_error end the process.
+  try {
+    for (unsigned p = 1; p < threads; ++p)
+      workers_.emplace_back([this, p] { workerLoop(p); });
+  } catch (const std::system_error &e) {
+    startError_ = e.what();
+  }
 }
 
 ThreadPool::~ThreadPool() {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -22,6 +23,8 @@ public:
   ThreadPool &operator=(const ThreadPool &) = delete;
 
   unsigned size() const { return static_cast<unsigned>(workers_.size()) + 1; }
+  /// Why fewer threads than asked for started ("" when all did).
+  const std::string &startError() const { return startError_; }
 
   /// Calls fn(i, participant) for every i in [0, count), spread over the
   /// participants (0 = the caller, 1.. = workers); returns when all are done.
@@ -43,6 +46,7 @@ private:
   const std::function<void(int64_t, unsigned)> *job_ = nullptr;
   int64_t count_ = 0;
   std::atomic<int64_t> next_{0};
+  std::string startError_;
 };
 
 } // namespace moec::rt::detail

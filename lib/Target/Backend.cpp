@@ -75,10 +75,13 @@ void initializeBackends() {
 /// Warnings and remarks keep LLVM's default printing.
 class ErrorCollector : public llvm::DiagnosticHandler {
 public:
-  explicit ErrorCollector(std::string &errors) : errors(errors) {}
+  ErrorCollector(std::string &errors, llvm::DiagnosticHandler *next)
+      : errors(errors), next(next) {}
   bool handleDiagnostics(const llvm::DiagnosticInfo &info) override {
+    // Warnings go to the handler the caller installed (moec's driver puts
+    // them at the kernel's source location), else LLVM prints them.
     if (info.getSeverity() != llvm::DS_Error)
-      return false;
+      return next && next->handleDiagnostics(info);
     llvm::raw_string_ostream os(errors);
     if (!errors.empty())
       os << "\n";
@@ -89,6 +92,7 @@ public:
 
 private:
   std::string &errors;
+  llvm::DiagnosticHandler *next;
 };
 
 /// Installs an ErrorCollector on a context for its lifetime, then puts the
@@ -97,7 +101,8 @@ class ScopedErrorCollector {
 public:
   explicit ScopedErrorCollector(llvm::LLVMContext &context)
       : context(context), previous(context.getDiagnosticHandler()) {
-    context.setDiagnosticHandler(std::make_unique<ErrorCollector>(errors));
+    context.setDiagnosticHandler(
+        std::make_unique<ErrorCollector>(errors, previous.get()));
   }
   ~ScopedErrorCollector() { context.setDiagnosticHandler(std::move(previous)); }
   const std::string &text() const { return errors; }

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "moec/Target/CodeObject.h"
+#include "moec/Support/FileIO.h"
 #include "moec/Target/TargetInfo.h"
 
 #include "llvm/ADT/StringMap.h"
@@ -110,6 +111,12 @@ bool checkMsgPack(llvm::StringRef blob, std::string &why) {
   return true;
 }
 
+/// Bounds of the metadata fields: far above any real kernel, low enough that
+/// products and sums of them cannot overflow 64 bits.
+constexpr int64_t kMaxRegisters = 1 << 16;
+constexpr int64_t kMaxWorkgroupLanes = 1 << 16;
+constexpr int64_t kMaxBytes = int64_t(1) << 40;
+
 /// Reads one kernel's fields from its metadata map, reporting a field of the
 /// wrong type with the kernel and key.
 class KernelReader {
@@ -117,22 +124,42 @@ public:
   KernelReader(msgpack::MapDocNode &map, std::string &error)
       : map(map), error(error) {}
 
-  bool integer(llvm::StringRef key, int64_t &out) {
+  /// An integer field within [0, max]. The metadata is untrusted: a value
+  /// outside what any AMDGPU chip has (a negative VGPR count, a 2^63-lane
+  /// workgroup) is a malformed field, reported as such rather than printed
+  /// as if real or used in arithmetic that would overflow.
+  bool integer(llvm::StringRef key, int64_t &out, int64_t max) {
     auto it = map.find(key);
     if (it == map.end())
       return true;
     msgpack::DocNode node = it->second;
-    if (node.getKind() == msgpack::Type::UInt &&
-        node.getUInt() <= static_cast<uint64_t>(INT64_MAX)) {
-      out = static_cast<int64_t>(node.getUInt());
-      return true;
+    bool isInt = false;
+    int64_t value = 0;
+    bool tooBig = false;
+    if (node.getKind() == msgpack::Type::UInt) {
+      isInt = true;
+      tooBig = node.getUInt() > static_cast<uint64_t>(max);
+      if (!tooBig)
+        value = static_cast<int64_t>(node.getUInt());
+    } else if (node.getKind() == msgpack::Type::Int) {
+      isInt = true;
+      value = node.getInt();
+      tooBig = value > max;
     }
-    if (node.getKind() == msgpack::Type::Int) {
-      out = node.getInt();
-      return true;
+    if (!isInt) {
+      error = fmt::format("{} is not an integer", key.str());
+      return false;
     }
-    error = fmt::format("{} is not an integer", key.str());
-    return false;
+    if (tooBig || value < 0) {
+      error = fmt::format(
+          "{} = {} is out of range (0 to {}): malformed metadata", key.str(),
+          node.getKind() == msgpack::Type::UInt ? std::to_string(node.getUInt())
+                                                : std::to_string(node.getInt()),
+          max);
+      return false;
+    }
+    out = value;
+    return true;
   }
 
   bool string(llvm::StringRef key, std::string &out) {
@@ -171,9 +198,14 @@ public:
     msgpack::ArrayDocNode &array = it->second.getArray();
     for (size_t i = 0; i < 3; ++i) {
       msgpack::DocNode node = array[i];
-      if (node.getKind() != msgpack::Type::UInt ||
-          node.getUInt() > static_cast<uint64_t>(INT64_MAX)) {
+      if (node.getKind() != msgpack::Type::UInt) {
         error = fmt::format("{} is not a list of 3 integers", key.str());
+        return false;
+      }
+      if (node.getUInt() > kMaxWorkgroupLanes) {
+        error = fmt::format("{}[{}] = {} is out of range (0 to {}): malformed "
+                            "metadata",
+                            key.str(), i, node.getUInt(), kMaxWorkgroupLanes);
         return false;
       }
       values[i] = static_cast<int64_t>(node.getUInt());
@@ -335,9 +367,15 @@ int64_t KernelInfo::archVgprs() const {
 }
 
 int64_t KernelInfo::workgroupSize() const {
-  if (reqdWorkgroupSize)
-    return (*reqdWorkgroupSize)[0] * (*reqdWorkgroupSize)[1] *
-           (*reqdWorkgroupSize)[2];
+  if (reqdWorkgroupSize) {
+    // The reader bounds each entry; a caller-built KernelInfo may not, so
+    // saturate rather than overflow.
+    int64_t lanes = 1;
+    for (int64_t d : *reqdWorkgroupSize)
+      if (d < 0 || __builtin_mul_overflow(lanes, d, &lanes))
+        return INT64_MAX;
+    return lanes;
+  }
   return maxFlatWorkgroupSize;
 }
 
@@ -514,17 +552,23 @@ Expected<CodeObjectInfo> moec::readCodeObject(llvm::ArrayRef<char> bytes,
         reader.string(".name", kernel.name) &&
         reader.string(".symbol", kernel.symbol) &&
         reader.integer(".max_flat_workgroup_size",
-                       kernel.maxFlatWorkgroupSize) &&
+                       kernel.maxFlatWorkgroupSize, kMaxWorkgroupLanes) &&
         reader.triple(".reqd_workgroup_size", kernel.reqdWorkgroupSize) &&
-        reader.integer(".vgpr_count", kernel.vgprCount) &&
-        reader.integer(".agpr_count", kernel.agprCount) &&
-        reader.integer(".sgpr_count", kernel.sgprCount) &&
-        reader.integer(".vgpr_spill_count", kernel.vgprSpillCount) &&
-        reader.integer(".sgpr_spill_count", kernel.sgprSpillCount) &&
-        reader.integer(".group_segment_fixed_size", kernel.ldsBytes) &&
-        reader.integer(".private_segment_fixed_size", kernel.scratchBytes) &&
-        reader.integer(".wavefront_size", kernel.wavefrontSize) &&
-        reader.integer(".kernarg_segment_size", kernel.kernargSegmentSize) &&
+        reader.integer(".vgpr_count", kernel.vgprCount, kMaxRegisters) &&
+        reader.integer(".agpr_count", kernel.agprCount, kMaxRegisters) &&
+        reader.integer(".sgpr_count", kernel.sgprCount, kMaxRegisters) &&
+        reader.integer(".vgpr_spill_count", kernel.vgprSpillCount,
+                       kMaxBytes) &&
+        reader.integer(".sgpr_spill_count", kernel.sgprSpillCount,
+                       kMaxBytes) &&
+        reader.integer(".group_segment_fixed_size", kernel.ldsBytes,
+                       kMaxBytes) &&
+        reader.integer(".private_segment_fixed_size", kernel.scratchBytes,
+                       kMaxBytes) &&
+        reader.integer(".wavefront_size", kernel.wavefrontSize,
+                       kMaxWorkgroupLanes) &&
+        reader.integer(".kernarg_segment_size", kernel.kernargSegmentSize,
+                       kMaxBytes) &&
         reader.boolean(".uses_dynamic_stack", kernel.usesDynamicStack);
     std::string which = kernel.name.empty()
                             ? fmt::format("amdhsa.kernels[{}]", i)
@@ -551,14 +595,11 @@ Expected<CodeObjectInfo> moec::readCodeObject(llvm::ArrayRef<char> bytes,
 }
 
 Expected<CodeObjectInfo> moec::readCodeObjectFile(llvm::StringRef path) {
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
-      llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/false,
-                                         /*RequiresNullTerminator=*/false);
-  if (!buffer)
+  // Bounded and never mapped: /dev/zero or a huge file is refused.
+  std::string bytes;
+  if (std::string err = support::readInputFile(path.str(), bytes);
+      !err.empty())
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   fmt::format("{}: cannot read: {}",
-                                               path.str(),
-                                               buffer.getError().message()));
-  llvm::StringRef bytes = (*buffer)->getBuffer();
+                                   err);
   return readCodeObject(llvm::ArrayRef<char>(bytes.data(), bytes.size()), path);
 }

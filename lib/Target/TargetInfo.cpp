@@ -115,6 +115,8 @@ int64_t TargetInfo::vgprBudget(int64_t wavesPerEU) const {
 int64_t TargetInfo::occupancyForVgprs(int64_t vgprs) const {
   if (vgprsPerSimd == 0 || vgprs <= 0)
     return maxWavesPerEU;
+  if (vgprs > vgprsPerSimd) // also keeps the rounding below from overflowing
+    return 0;
   int64_t rounded = (vgprs + vgprAllocGranule - 1) / vgprAllocGranule *
                     vgprAllocGranule;
   return std::min<int64_t>(maxWavesPerEU, vgprsPerSimd / rounded);
@@ -137,8 +139,11 @@ int64_t TargetInfo::occupancyForLds(int64_t ldsBytes,
   int64_t workgroupsPerCU = ldsBytesPerCU / ldsBytes;
   if (workgroupsPerCU == 0)
     return 0; // does not fit at all
+  // Untrusted sizes (code-object metadata): a workgroup larger than the
+  // chip allows counts as the largest it allows, so nothing overflows.
+  int64_t lanes = std::clamp<int64_t>(workgroupSize, 1, maxWorkgroupSize);
   int64_t wavesPerWorkgroup =
-      std::max<int64_t>(1, (workgroupSize + waveSize - 1) / waveSize);
+      std::max<int64_t>(1, (lanes + waveSize - 1) / waveSize);
   int64_t waves = workgroupsPerCU * wavesPerWorkgroup / simdsPerCU;
   return std::clamp<int64_t>(waves, 1, maxWavesPerEU);
 }

@@ -51,6 +51,47 @@ gpu::GPUModuleOp getOrCreateKernelModule(ModuleOp module) {
   return gpu::GPUModuleOp::create(b, module.getLoc(), kKernelModuleName);
 }
 
+/// A kernel name no symbol in the kernel module or the host module uses
+/// yet: `<function>_<op>`, then `_1`, `_2`, ... The host lowering moves the
+/// kernels into the host module, so a user function named like a kernel
+/// (`@g_gemm` beside `@g`) must not be taken either. Looked up each time
+/// rather than cached: every kernel built since is a new symbol.
+std::string uniqueKernelName(Operation *op, ModuleOp module,
+                             gpu::GPUModuleOp kernels) {
+  auto parent = op->getParentOfType<FunctionOpInterface>();
+  std::string base =
+      (parent ? parent.getName().str() + "_" : std::string()) +
+      op->getName().stripDialect().str();
+  auto taken = [&](StringRef name) {
+    return SymbolTable::lookupSymbolIn(kernels, name) ||
+           SymbolTable::lookupSymbolIn(module, name);
+  };
+  std::string name = base;
+  for (int i = 1; taken(name); ++i)
+    name = base + "_" + std::to_string(i);
+  return name;
+}
+
+/// Where a moec op may stand: in a host function of the top-level module.
+/// Anything else is reported at the op, in terms of the input file.
+LogicalResult checkPlacement(Operation *op, ModuleOp module) {
+  if (op->getParentOfType<gpu::GPUModuleOp>() ||
+      op->getParentOfType<gpu::GPUFuncOp>() ||
+      op->getParentOfType<gpu::LaunchOp>())
+    return op->emitOpError()
+           << "inside GPU device code (a gpu.module, gpu.func or gpu.launch) "
+              "is not supported: moec ops launch their own kernels, so call "
+              "them from a host function (func.func)";
+  if (op->getParentOfType<ModuleOp>() != module)
+    return op->emitOpError()
+           << "inside a nested module is not supported: moec compiles the "
+              "ops of the file's top-level module only (a file with several "
+              "top-level `module`s counts as nested; keep one module)";
+  if (!op->getParentOfType<FunctionOpInterface>())
+    return op->emitOpError() << "must be inside a function (func.func)";
+  return success();
+}
+
 LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
                         gpu::GPUModuleOp kernels, StringRef name) {
   for (Value v : op->getOperands())
@@ -117,17 +158,21 @@ struct LowerToKernelsPass
     });
     if (ops.empty())
       return;
+    if (Operation *taken = SymbolTable::lookupSymbolIn(module, kKernelModuleName);
+        taken && !isa<gpu::GPUModuleOp>(taken)) {
+      taken->emitError() << "the symbol name '" << kKernelModuleName
+                         << "' is reserved for the module of kernels moec "
+                            "generates; rename this symbol";
+      return signalPassFailure();
+    }
+    bool misplaced = false;
+    for (Operation *op : ops)
+      misplaced |= failed(checkPlacement(op, module));
+    if (misplaced)
+      return signalPassFailure();
     gpu::GPUModuleOp kernels = getOrCreateKernelModule(module);
-    SymbolTable symbols(kernels);
     for (Operation *op : ops) {
-      auto parent = op->getParentOfType<FunctionOpInterface>();
-      std::string base =
-          (parent ? parent.getName().str() + "_" : std::string()) +
-          op->getName().stripDialect().str();
-      // Unique within the kernel module: a second gemm in @f is @f_gemm_1.
-      std::string name = base;
-      for (int i = 1; symbols.lookup(name); ++i)
-        name = base + "_" + std::to_string(i);
+      std::string name = uniqueKernelName(op, module, kernels);
       if (auto gemm = dyn_cast<GemmOp>(op)) {
         if (failed(lowerGemm(gemm, *target, kernels, name)))
           return signalPassFailure();

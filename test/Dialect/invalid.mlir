@@ -727,8 +727,9 @@ func.func @moe_gemm_a_rows_per_copy(%a: memref<16x4096xbf16>, %w: memref<8x1024x
 
 func.func @moe_gemm_a_rows_per_copy_overflow(%a: memref<16x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<4611686018427387904x1024xbf16>,
                                              %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
-  // 2^62 tokens x 4 copies wraps to 0 in 64 bits; the check must not compare against that.
-  // expected-error @below {{'moec.moe_gemm' op A rows: tokens of C (4611686018427387904) x top_k (4) does not fit in 64 bits}}
+  // 2^62 tokens x 4 copies wraps to 0 in 64 bits; the check must not compare
+  // against that. The bound on buffer sizes (2^48 bytes) now stops C first.
+  // expected-error @below {{'moec.moe_gemm' op C ('memref<4611686018427387904x1024xbf16>') is too large}}
   moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 4 : i64, a_per_copy, reduce, config = #moec.config<>} : memref<16x4096xbf16>, memref<8x1024x4096xbf16> -> memref<4611686018427387904x1024xbf16>
   return
 }
@@ -1316,5 +1317,92 @@ func.func @attn_lse_f16(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xbf16>, 
 func.func @attn_out_i8(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<?x2048xi32>, %out: memref<?x128x512xi8>) {
   // expected-error @below {{'moec.sparse_attention' op operand #3 must be 3D memref of 16-bit float or bfloat16 type or 32-bit float values}}
   moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, config = #moec.config<>} : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32> -> memref<?x128x512xi8>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// Every moec op: unknown attributes, memory spaces, sizes (verifyCommon)
+//===----------------------------------------------------------------------===//
+
+// A misspelled unit attribute used to be kept and ignored: the GEMM silently
+// became non-transposed.
+func.func @misspelled_attr(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{'moec.gemm' op has an unknown attribute 'transpose_bb'; did you mean 'transpose_b'?}}
+  moec.gemm %a, %b -> %c {transpose_bb, config = #moec.config<>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @unknown_attr(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{has an unknown attribute 'alpha'; known attributes: activation config transpose_a transpose_b}}
+  moec.gemm %a, %b -> %c {alpha = 2.0 : f32, config = #moec.config<>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @unknown_moec_attr(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{unknown moec attribute 'moec.transpose_b'}}
+  moec.gemm %a, %b -> %c {moec.transpose_b, config = #moec.config<>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+// Another dialect's attribute is that dialect's business.
+func.func @foreign_attr_ok(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  moec.gemm %a, %b -> %c {test.note = "x", config = #moec.config<>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+func.func @misspelled_attr_moe_align(%ids: memref<?x2xi32>, %sorted: memref<?xi32>, %experts: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_align' op has an unknown attribute 'num_expert'; did you mean 'num_experts'?}}
+  moec.moe_align %ids -> %sorted, %experts, %n {num_experts = 8, num_expert = 8, config = #moec.config<>} : memref<?x2xi32> -> memref<?xi32>, memref<?xi32>, memref<1xi32>
+  return
+}
+
+// -----
+
+// Workgroup (LDS) memory is not a buffer a kernel launch can take.
+func.func @workgroup_memory_space(%a: memref<64x64xf16, 3>, %b: memref<64x64xf16>, %c: memref<64x64xf16>) {
+  // expected-error @below {{'moec.gemm' op A ('memref<64x64xf16, 3>') is in memory space 3 : i64; moec ops take buffers in global device memory}}
+  moec.gemm %a, %b -> %c {config = #moec.config<>} : memref<64x64xf16, 3>, memref<64x64xf16> -> memref<64x64xf16>
+  return
+}
+
+// -----
+
+func.func @gpu_workgroup_space(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16, #gpu.address_space<workgroup>>) {
+  // expected-error @below {{C ('memref<?x?xf16, #gpu.address_space<workgroup>>') is in memory space #gpu.address_space<workgroup>}}
+  moec.gemm %a, %b -> %c {config = #moec.config<>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+func.func @global_space_ok(%a: memref<?x?xf16, #gpu.address_space<global>>, %b: memref<?x?xf16, 1>, %c: memref<?x?xf16>) {
+  moec.gemm %a, %b -> %c {config = #moec.config<>} : memref<?x?xf16, #gpu.address_space<global>>, memref<?x?xf16, 1> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+// 2^62 columns of f16: 2^63 bytes per row. Used to be accepted, and the
+// lowering's size arithmetic overflowed.
+func.func @huge_static_shape(%a: memref<?x4611686018427387904xf16>, %b: memref<4611686018427387904x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{'moec.gemm' op A ('memref<?x4611686018427387904xf16>') is too large: its static sizes exceed the 2^48 bytes (256 TiB) a buffer may hold}}
+  moec.gemm %a, %b -> %c {config = #moec.config<>} : memref<?x4611686018427387904xf16>, memref<4611686018427387904x?xf16> -> memref<?x?xf16>
+  return
+}
+
+// -----
+
+// Each size fits, the product does not.
+func.func @huge_product(%a: memref<16777216x16777216xf16>, %b: memref<16777216x16xf16>, %c: memref<16777216x16xf16>) {
+  // expected-error @below {{A ('memref<16777216x16777216xf16>') is too large}}
+  moec.gemm %a, %b -> %c {config = #moec.config<>} : memref<16777216x16777216xf16>, memref<16777216x16xf16> -> memref<16777216x16xf16>
   return
 }

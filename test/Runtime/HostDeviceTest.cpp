@@ -222,6 +222,19 @@ TEST(HostBuffer, OutOfRangeIsAnError) {
   EXPECT_TRUE(buf->copyToHost(data, 0, 64).ok()); // empty range at the end
 }
 
+// Device out of memory: an error naming the size, never an abort or a
+// wrapped size (SIZE_MAX used to round up to 0 bytes and "succeed").
+TEST(HostBuffer, OutOfMemoryIsAnError) {
+  auto host = openHost();
+  for (size_t bytes : {SIZE_MAX, SIZE_MAX - 1, size_t(1) << 62}) {
+    auto buf = host->allocate(bytes);
+    ASSERT_FALSE(buf.ok()) << bytes << " bytes were allocated";
+    EXPECT_TRUE(contains(buf.message(), "allocating " + std::to_string(bytes) +
+                                            " bytes on"))
+        << buf.message();
+  }
+}
+
 TEST(HostBuffer, MovesTransferOwnership) {
   auto host = openHost();
   auto made = host->allocate(256);

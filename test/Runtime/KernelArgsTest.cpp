@@ -31,6 +31,26 @@ TEST(KernelArgs, RowMajorStrides) {
   EXPECT_TRUE(KernelArgs::rowMajorStrides({}).empty());
 }
 
+// Sizes from the command line: a stride past int64 is an error, not a
+// wrapped (signed-overflow) stride the kernel would index with.
+TEST(KernelArgs, StrideOverflowIsAnError) {
+  std::vector<int64_t> strides =
+      KernelArgs::rowMajorStrides({4, int64_t(1) << 62, 4});
+  EXPECT_EQ(strides[2], 1);
+  EXPECT_EQ(strides[1], 4);
+  EXPECT_EQ(strides[0], INT64_MAX) << "saturates";
+  float data[4] = {};
+  KernelArgs args;
+  args.addMemRef(data, {4, int64_t(1) << 62});
+  ASSERT_FALSE(args.status().ok());
+  EXPECT_NE(args.status().message().find("more elements than int64 can index"),
+            std::string::npos)
+      << args.status().message();
+  KernelArgs fine;
+  fine.addMemRef(data, {int64_t(1) << 31, int64_t(1) << 31});
+  EXPECT_TRUE(fine.status().ok()) << fine.status().message();
+}
+
 // memref<?x?xf32> expands to (allocated, aligned, offset, size0, size1,
 // stride0, stride1), every field 8 bytes at an 8-byte boundary.
 TEST(KernelArgs, MemRefRank2Descriptor) {

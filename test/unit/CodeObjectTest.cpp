@@ -213,9 +213,62 @@ TEST(CodeObject, RefusesWhatIsNotACodeObject) {
             std::string::npos);
 }
 
+/// The code object with the value right after the msgpack key `key`
+/// replaced by the one-byte encoding `value` (positive or negative fixint).
+std::vector<char> withMetadataByte(llvm::StringRef key, uint8_t value) {
+  std::vector<char> bytes = gfx942CodeObject();
+  llvm::StringRef all(bytes.data(), bytes.size());
+  size_t at = all.find(key);
+  EXPECT_NE(at, llvm::StringRef::npos) << key.str();
+  if (at == llvm::StringRef::npos)
+    return bytes;
+  bytes[at + key.size()] = static_cast<char>(value);
+  return bytes;
+}
+
+// Untrusted metadata: a count no chip has is a malformed field, reported
+// with the kernel and the key. It used to be taken as is and overflow in the
+// cross-check and the occupancy arithmetic (UBSan: signed overflow), and
+// `moec inspect` printed e.g. `vgpr -9223372036854775808` as if real.
+TEST(CodeObject, OutOfRangeMetadataIsAnError) {
+  for (const char *key : {".vgpr_count", ".sgpr_count", ".agpr_count",
+                          ".group_segment_fixed_size",
+                          ".private_segment_fixed_size"}) {
+    std::vector<char> bytes = withMetadataByte(key, 0xff); // fixint -1
+    llvm::Expected<CodeObjectInfo> info = readCodeObject(bytes, "bad.hsaco");
+    ASSERT_FALSE(bool(info)) << key << " = -1 was accepted";
+    std::string message = llvm::toString(info.takeError());
+    EXPECT_NE(message.find(std::string(key) + " = -1 is out of range (0 to "),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find("malformed metadata"), std::string::npos)
+        << message;
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // Occupancy
 //===----------------------------------------------------------------------===//
+
+// The occupancy helpers take sizes that come from untrusted files: extreme
+// values give an answer in range, without overflow.
+TEST(Occupancy, ExtremeInputsStayInRange) {
+  for (const char *chip : {"gfx90a", "gfx942", "gfx950"}) {
+    const TargetInfo &t = *lookupTarget(chip);
+    EXPECT_EQ(t.occupancyForVgprs(INT64_MAX), 0) << chip;
+    EXPECT_EQ(t.occupancyForVgprs(INT64_MAX - 3), 0) << chip;
+    int64_t lds = t.occupancyForLds(1, INT64_MAX);
+    EXPECT_GE(lds, 1) << chip;
+    EXPECT_LE(lds, t.maxWavesPerEU) << chip;
+    EXPECT_EQ(t.occupancyForLds(INT64_MAX, 256), 0) << chip;
+    EXPECT_EQ(t.occupancyForSgprs(INT64_MAX), 7) << chip;
+  }
+  KernelInfo k;
+  k.reqdWorkgroupSize = std::array<int64_t, 3>{INT64_MAX, INT64_MAX, 2};
+  EXPECT_EQ(k.workgroupSize(), INT64_MAX);
+  k.reqdWorkgroupSize = std::array<int64_t, 3>{64, 4, 2};
+  EXPECT_EQ(k.workgroupSize(), 512);
+}
 
 KernelInfo kernel(int64_t vgprs, int64_t sgprs, int64_t lds,
                   int64_t workgroup) {

@@ -10,12 +10,15 @@
 //===----------------------------------------------------------------------===//
 
 #include "Run.h"
+#include "Emulate.h"
 
 #include "moec/Dialect/MoecDialect.h"
 #include "moec/Driver/Compiler.h"
+#include "moec/Emulator/Numeric.h"
 #include "moec/Runtime/KernelArgs.h"
 #include "moec/Runtime/Runtime.h"
 #include "moec/Transforms/GemmKernel.h"
+#include "moec/Tuning/ShapeLog.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
@@ -26,6 +29,8 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <sys/resource.h>
+#include <unistd.h>
 
 using namespace mlir;
 using namespace moec;
@@ -37,7 +42,8 @@ namespace {
 // Element encodings
 //===----------------------------------------------------------------------===//
 
-enum class Elt { F32, F16, BF16 };
+// fp8: e4m3/e5m2 in gfx942's fnuz and gfx950's OCP flavours.
+enum class Elt { F32, F16, BF16, F8E4M3FNUZ, F8E5M2FNUZ, F8E4M3FN, F8E5M2 };
 
 FailureOr<Elt> eltOf(Type t) {
   if (t.isF32())
@@ -46,10 +52,26 @@ FailureOr<Elt> eltOf(Type t) {
     return Elt::F16;
   if (t.isBF16())
     return Elt::BF16;
+  if (isa<Float8E4M3FNUZType>(t))
+    return Elt::F8E4M3FNUZ;
+  if (isa<Float8E5M2FNUZType>(t))
+    return Elt::F8E5M2FNUZ;
+  if (isa<Float8E4M3FNType>(t))
+    return Elt::F8E4M3FN;
+  if (isa<Float8E5M2Type>(t))
+    return Elt::F8E5M2;
   return failure();
 }
 
-size_t eltBytes(Elt e) { return e == Elt::F32 ? 4 : 2; }
+size_t eltBytes(Elt e) {
+  return e == Elt::F32 ? 4 : e == Elt::F16 || e == Elt::BF16 ? 2 : 1;
+}
+emu::EK fp8Kind(Elt e) {
+  return e == Elt::F8E4M3FNUZ   ? emu::EK::F8E4M3FNUZ
+         : e == Elt::F8E5M2FNUZ ? emu::EK::F8E5M2FNUZ
+         : e == Elt::F8E4M3FN   ? emu::EK::F8E4M3FN
+                                : emu::EK::F8E5M2;
+}
 
 uint16_t toBF16(float f) {
   uint32_t u;
@@ -105,6 +127,12 @@ struct HostArray {
       values[i] = fromBF16(h);
       return;
     }
+    default: {
+      uint8_t q = emu::encodeFp8(fp8Kind(elt), f);
+      bytes[i] = q;
+      values[i] = emu::decodeFp8(fp8Kind(elt), q);
+      return;
+    }
     }
   }
   double decode(size_t i) const {
@@ -124,6 +152,8 @@ struct HostArray {
       std::memcpy(&h, &bytes[i * 2], 2);
       return fromBF16(h);
     }
+    default:
+      return emu::decodeFp8(fp8Kind(elt), bytes[i]);
     }
     return 0;
   }
@@ -156,6 +186,8 @@ double tolerance(Elt out) {
     return 1.0 / 512; // 2^-9
   case Elt::F32:
     return 1e-4;
+  default:
+    return 1.0 / 4; // fp8 outputs: 3 or 2 mantissa bits
   }
   return 0;
 }
@@ -223,8 +255,8 @@ FailureOr<GemmProblem> describe(GemmOp op, const RunOptions &opts) {
   auto a = eltOf(eltType(op.getA())), b = eltOf(eltType(op.getB())),
        c = eltOf(eltType(op.getC()));
   if (failed(a) || failed(b) || failed(c)) {
-    op.emitError() << "moec run: only f16/bf16/f32 operands are supported "
-                      "by the run harness today (fp8 is not)";
+    op.emitError() << "moec run: only f16/bf16/f32/fp8 operands are "
+                      "supported by the run harness";
     return failure();
   }
   p.a = *a, p.b = *b, p.c = *c;
@@ -242,6 +274,82 @@ FailureOr<GemmProblem> describe(GemmOp op, const RunOptions &opts) {
   p.blockM = op.getConfig().getBlockM();
   p.blockN = op.getConfig().getBlockN();
   return p;
+}
+
+/// Checked a * b, or nullopt on overflow.
+std::optional<uint64_t> mulChecked(uint64_t a, uint64_t b) {
+  uint64_t r;
+  if (__builtin_mul_overflow(a, b, &r))
+    return std::nullopt;
+  return r;
+}
+
+std::string bytesText(uint64_t bytes) {
+  if (bytes >= (uint64_t(1) << 30))
+    return fmt::format("{:.1f} GiB", double(bytes) / double(uint64_t(1) << 30));
+  if (bytes >= (uint64_t(1) << 20))
+    return fmt::format("{:.1f} MiB", double(bytes) / double(uint64_t(1) << 20));
+  return fmt::format("{} bytes", bytes);
+}
+
+/// What a problem needs, each count checked for overflow.
+struct Footprint {
+  uint64_t deviceBytes = 0; ///< A, B, C, bias and scales on the device
+  uint64_t hostBytes = 0;   ///< their host copies plus the decoded values
+  std::string detail;       ///< "A 20.0 GiB, B ..., C ..."
+};
+
+/// Sizes every buffer of `p`. Fails, naming the operand and dimensions,
+/// when an element or byte count does not fit in 64 bits.
+FailureOr<Footprint> footprint(const GemmProblem &p) {
+  struct Array {
+    const char *name, *dims;
+    int64_t rows, cols;
+    Elt elt;
+    bool present;
+  } arrays[] = {
+      {"A", p.transA ? "K x M" : "M x K", p.transA ? p.k : p.m,
+       p.transA ? p.m : p.k, p.a, true},
+      {"B", p.transB ? "N x K" : "K x N", p.transB ? p.n : p.k,
+       p.transB ? p.k : p.n, p.b, true},
+      {"C", "M x N", p.m, p.n, p.c, true},
+      {"bias", "N", 1, p.n, p.bias.value_or(Elt::F32), p.bias.has_value()},
+      {"scale_a", "M", 1, p.scaleAPerTensor ? 1 : p.m, Elt::F32, p.scaleA},
+      {"scale_b", "N", 1, p.scaleBPerTensor ? 1 : p.n, Elt::F32, p.scaleB},
+  };
+  Footprint f;
+  for (const Array &a : arrays) {
+    if (!a.present)
+      continue;
+    auto elems = mulChecked(uint64_t(a.rows), uint64_t(a.cols));
+    auto bytes = elems ? mulChecked(*elems, eltBytes(a.elt)) : std::nullopt;
+    // Host: the encoded bytes and one double per element.
+    auto host = elems ? mulChecked(*elems, eltBytes(a.elt) + sizeof(double))
+                      : std::nullopt;
+    if (!elems || !bytes || !host ||
+        __builtin_add_overflow(f.deviceBytes, *bytes, &f.deviceBytes) ||
+        __builtin_add_overflow(f.hostBytes, *host, &f.hostBytes)) {
+      llvm::errs() << fmt::format(
+          "moec run: error: {} is {} = {} x {} elements: the size overflows "
+          "64 bits\n",
+          a.name, a.dims, a.rows, a.cols);
+      return failure();
+    }
+    f.detail += fmt::format("{}{} {} ({} {} x {})", f.detail.empty() ? "" : ", ",
+                            a.name, bytesText(*bytes), a.dims, a.rows, a.cols);
+  }
+  return f;
+}
+
+/// The memory this process may use: physical memory, lowered by an address
+/// space limit (ulimit -v) when one is set.
+uint64_t hostMemoryLimit() {
+  uint64_t limit = uint64_t(sysconf(_SC_PHYS_PAGES)) *
+                   uint64_t(sysconf(_SC_PAGE_SIZE));
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+    limit = std::min<uint64_t>(limit, rl.rlim_cur);
+  return limit;
 }
 
 /// The device buffers of one set of inputs.
@@ -269,11 +377,22 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
   if (failed(problem))
     return 1;
   const GemmProblem &p = *problem;
+  // Every size below multiplies user input: check it before using it, and
+  // refuse what cannot fit instead of aborting in an allocation.
+  FailureOr<Footprint> need = footprint(p);
+  if (failed(need))
+    return 1;
+  if (uint64_t limit = hostMemoryLimit(); need->hostBytes > limit / 4 * 3)
+    return fail(fmt::format(
+        "M={} N={} K={} needs {} of host memory for the inputs, the output "
+        "and the reference ({}); this process may use {}",
+        p.m, p.n, p.k, bytesText(need->hostBytes), need->detail,
+        bytesText(limit)));
 
   if (module->hasAttr(GemmKernelSpec::kAssumeAlignedAttrName)) {
     // The specialized kernel reads whole 16-byte vectors along each leading
     // dimension; other sizes would read or write past a row.
-    auto bytes = [](Elt e) { return e == Elt::F32 ? 4 : 2; };
+    auto bytes = [](Elt e) { return int64_t(eltBytes(e)); };
     struct Ld {
       const char *what;
       int64_t elems, bytes;
@@ -290,7 +409,10 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
             ld.what, ld.elems, ld.elems * ld.bytes));
   }
 
-  FailureOr<CompiledModule> compiled = compileModule(module);
+  if (opts.emulate && opts.bench)
+    return fail("--emulate checks numerics; it cannot time a kernel");
+  FailureOr<CompiledModule> compiled = compileModule(
+      module, opts.emulate ? CompileStop::LaneLevel : CompileStop::Loadable);
   if (failed(compiled))
     return 1;
   if (compiled->kernels.size() != 1)
@@ -306,22 +428,50 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
         kinfo.workgroupSize, kinfo.ldsBytes);
 
   // The device: the one matching the target unless --device says otherwise.
-  rt::DeviceKind kind = compiled->target->isHost()     ? rt::DeviceKind::Host
+  // --emulate: host memory, the lane-level kernel run by lib/Emulator.
+  rt::DeviceKind kind = compiled->target->isHost() || opts.emulate
+                            ? rt::DeviceKind::Host
                         : compiled->target->isNVPTX() ? rt::DeviceKind::Cuda
                                                       : rt::DeviceKind::Hip;
   auto device = rt::Device::open(kind, opts.deviceIndex);
   if (!device.ok())
     return fail(device.message());
   std::shared_ptr<rt::Device> dev = *device;
-  rt::Expected<std::shared_ptr<rt::Module>> loaded =
-      compiled->target->isHost()
-          ? dev->loadHostModule(compiled->hostKernels)
-          : dev->loadModule(compiled->image);
-  if (!loaded.ok())
-    return fail(loaded.message());
-  auto kernel = (*loaded)->getKernel(kinfo.name);
-  if (!kernel.ok())
-    return fail(kernel.message());
+  std::optional<rt::Expected<rt::Kernel>> kernel;
+  if (!opts.emulate) {
+    rt::Expected<std::shared_ptr<rt::Module>> loaded =
+        compiled->target->isHost()
+            ? dev->loadHostModule(compiled->hostKernels)
+            : dev->loadModule(compiled->image);
+    if (!loaded.ok())
+      return fail(loaded.message());
+    kernel = (*loaded)->getKernel(kinfo.name);
+    if (!kernel->ok())
+      return fail(kernel->message());
+  }
+  if (uint64_t total = dev->totalMemory(); total && need->deviceBytes > total)
+    return fail(fmt::format("M={} N={} K={} needs {} of device memory ({}); "
+                            "{} has {}",
+                            p.m, p.n, p.k, bytesText(need->deviceBytes),
+                            need->detail, dev->label(), bytesText(total)));
+  // MOEC_SHAPE_LOG: the shape this run asked for, as the JIT runtime logs
+  // it, so that `moec tune --shapes` can tune it.
+  if (tuning::ShapeLog *log = tuning::ShapeLog::global()) {
+    auto name = [](Elt e) {
+      return e == Elt::F32 ? "f32" : e == Elt::F16 ? "f16" : "bf16";
+    };
+    tuning::ShapeRecord rec;
+    rec.op = "gemm";
+    rec.shape = {{"M", p.m}, {"N", p.n}, {"K", p.k}};
+    rec.dtypes = {name(p.a), name(p.b), name(p.c)};
+    rec.attrs = {{"layout", std::string(p.transA ? "t" : "n") +
+                                (p.transB ? "t" : "n")}};
+    rec.target = compiled->target->chip.str();
+    rec.device = dev->name();
+    if (auto r = log->record(rec); !r)
+      llvm::errs() << "moec run: warning: MOEC_SHAPE_LOG: "
+                   << llvm::toString(r.takeError()) << "\n";
+  }
 
   // Fresh random inputs unless a seed is given.
   uint64_t seed = opts.seed ? *opts.seed : std::random_device{}();
@@ -412,8 +562,22 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
   size_t sharedBytes = kinfo.dynamicLds ? kinfo.ldsBytes : 0;
   if (!empty) {
     rt::KernelArgs args = argsFor(*inputs);
-    if (rt::Status s = kernel->launch(gridDim, blockDim, sharedBytes, args); !s.ok())
+    if (opts.emulate) {
+      std::string summary;
+      std::string error = tool::emulateLaunch(
+          module, kinfo.name, {gridDim.x, 1, 1}, {blockDim.x, 1, 1}, args,
+          {&*cBuf, &inputs->a, &inputs->b, &inputs->bias, &inputs->scaleA,
+           &inputs->scaleB},
+          summary);
+      if (!error.empty())
+        return fail(error);
+      if (opts.verbose)
+        llvm::errs() << "moec run: " << summary << "\n";
+    } else if (rt::Status s = (*kernel)->launch(gridDim, blockDim, sharedBytes,
+                                                args);
+               !s.ok()) {
       return fail(s.message());
+    }
     if (rt::Status s = dev->synchronize(); !s.ok())
       return fail(s.message());
   }
@@ -471,7 +635,8 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
   llvm::outs() << fmt::format(
       "{} on {} ({}): M={} N={} K={} seed={} checked_rows={} max_abs_err={:.3e} "
       "max_rel_err={:.3e} (tolerance {:.1e}) unwritten_or_nan={} -> {}\n",
-      kinfo.name, dev->label(), compiled->target->chip.str(), p.m, p.n, p.k,
+      kinfo.name, opts.emulate ? std::string("the AMD emulator") : dev->label(),
+      compiled->target->chip.str(), p.m, p.n, p.k,
       seed, rows.size(), maxAbsErr, relErr, tolerance(p.c), nonFinite,
       pass ? "PASS" : "FAIL");
   if (!pass)
@@ -496,8 +661,8 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
   for (DeviceInputs &in : sets)
     argSets.push_back(argsFor(in));
   for (int i = 0; i < opts.warmup; ++i)
-    if (rt::Status s = kernel->launch(gridDim, blockDim, sharedBytes,
-                                      argSets[i % argSets.size()]);
+    if (rt::Status s = (*kernel)->launch(gridDim, blockDim, sharedBytes,
+                                         argSets[i % argSets.size()]);
         !s.ok())
       return fail(s.message());
   std::vector<float> times;
@@ -506,8 +671,8 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
     if (!timer.ok())
       return fail(timer.message());
     (void)timer->start();
-    if (rt::Status s = kernel->launch(gridDim, blockDim, sharedBytes,
-                                      argSets[i % argSets.size()]);
+    if (rt::Status s = (*kernel)->launch(gridDim, blockDim, sharedBytes,
+                                         argSets[i % argSets.size()]);
         !s.ok())
       return fail(s.message());
     (void)timer->stop();

@@ -16,6 +16,9 @@ struct RunOptions {
   int deviceIndex = 0;
   bool verbose = false;
   bool bench = false;
+  /// Run the lane-level AMD kernel on the CPU emulator (lib/Emulator)
+  /// instead of a device.
+  bool emulate = false;
   int warmup = 10;
   int repeat = 50;
   std::string jsonOut;     ///< bench: append one JSON line per run here

@@ -1,7 +1,7 @@
 //===- moec.cpp - the moec command-line tool ------------------------------===//
 //
 //   moec compile FILE.mlir --arch gfx942 [--block-m 64 ...] [--emit mlir] [-o OUT]
-//   moec tune | bench | inspect | run ...   (later issues)
+//   moec tune | db | bench | inspect | run ...
 //
 // Flags override the config written in the file. Every error goes to stderr
 // naming the file, line and parameter, and the exit code is non-zero.
@@ -12,6 +12,7 @@
 
 #include "moec/Dialect/MoecDialect.h"
 #include "moec/Driver/Compiler.h"
+#include "moec/Support/FileIO.h"
 #include "moec/Support/Version.h"
 #include "moec/Target/LLVMIR.h"
 #include "moec/Target/TargetInfo.h"
@@ -29,18 +30,24 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Signals.h"
+#include "llvm/Support/StringSaver.h"
+#include "llvm/Support/VirtualFileSystem.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <fmt/format.h>
 
+#include <csignal>
 #include <optional>
 
 using namespace mlir;
 namespace cl = llvm::cl;
 
 int runInspect(llvm::ArrayRef<std::string> args); // Inspect.cpp
+int runTune(llvm::ArrayRef<std::string> args);    // Tune.cpp
+int runDb(llvm::ArrayRef<std::string> args);      // Tune.cpp
 int runCache(llvm::ArrayRef<std::string> args);   // Cache.cpp
 
 namespace {
@@ -54,6 +61,7 @@ cl::SubCommand tuneCmd("tune", "Autotune the kernels of a file on a device");
 cl::SubCommand benchCmd("bench", "Time compiled kernels on a device");
 cl::SubCommand inspectCmd("inspect", "Print the resources of a code object");
 cl::SubCommand runCmd("run", "Compile, launch and check against a reference");
+cl::SubCommand dbCmd("db", "Merge and query tuning databases");
 cl::SubCommand cacheCmd("cache", "The JIT's kernel cache: list, stats, clear "
                                  "[--dir DIR]");
 
@@ -95,6 +103,13 @@ cl::opt<bool> assumeAligned(
              "specializes on divisibility by 16: no element-by-element edge "
              "path (sets moec.assume_aligned; `run` refuses other sizes)"),
     cl::sub(compileCmd), cl::sub(runCmd), cl::sub(benchCmd));
+
+cl::opt<bool> emulateOpt(
+    "emulate",
+    cl::desc("AMD targets: run the lane-level kernel (the input of the LLVM "
+             "conversion) on the CPU emulator instead of a GPU, with the "
+             "same reference check"),
+    cl::sub(runCmd));
 
 /// One integer field of #moec.config, settable from the command line.
 struct IntOverride {
@@ -143,10 +158,10 @@ cl::opt<int> repeat("repeat", cl::desc("bench: timed launches"), cl::init(50),
 cl::opt<std::string> jsonOut("json", cl::desc("bench: append a JSON line here"),
                              cl::cat(runCat), cl::sub(benchCmd));
 
-// The subcommands of later issues take anything and say they are not there
-// yet, rather than failing with an unhelpful parse error or succeeding.
+// tune, inspect and db parse their own arguments (Tune.cpp, Inspect.cpp).
 cl::list<std::string> tuneArgs(cl::Sink, cl::sub(tuneCmd));
 cl::list<std::string> inspectArgs(cl::Sink, cl::sub(inspectCmd));
+cl::list<std::string> dbArgs(cl::Sink, cl::sub(dbCmd));
 cl::list<std::string> cacheArgs(cl::Sink, cl::sub(cacheCmd));
 
 //===----------------------------------------------------------------------===//
@@ -235,13 +250,18 @@ LogicalResult attachTarget(ModuleOp module) {
 OwningOpRef<ModuleOp> loadVerifiedModule(MLIRContext &context,
                                          llvm::SourceMgr &sourceMgr,
                                          const char *cmd) {
-  std::string err;
-  std::unique_ptr<llvm::MemoryBuffer> input = openInputFile(inputFile, &err);
-  if (!input) {
+  // Read (bounded, never mapped): /dev/zero is refused, and a file that
+  // someone truncates later cannot raise SIGBUS when a diagnostic quotes it.
+  std::string text;
+  if (std::string err = moec::support::readInputFile(inputFile, text);
+      !err.empty()) {
     llvm::errs() << "moec " << cmd << ": error: " << err << "\n";
     return nullptr;
   }
-  sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(
+          text, inputFile == "-" ? "<stdin>" : inputFile.getValue()),
+      llvm::SMLoc());
   // Verify only once --arch and the flag overrides are applied: the file's
   // own moec.target and config are what the flags replace, so checking them
   // first would reject e.g. a gfx950 file with kpack = 2 that is compiled
@@ -314,6 +334,7 @@ int runRunOrBench(bool bench) {
   opts.deviceIndex = deviceIndex;
   opts.verbose = verbose;
   opts.bench = bench;
+  opts.emulate = emulateOpt;
   opts.warmup = warmup;
   opts.repeat = std::max(1, repeat.getValue());
   opts.jsonOut = jsonOut;
@@ -362,6 +383,15 @@ int runCompile() {
     return 1;
   }
 
+  if (outputFile.getNumOccurrences() &&
+      moec::support::sameFile(outputFile, inputFile)) {
+    llvm::errs() << fmt::format(
+        "moec compile: error: -o {} is the input file {}; refusing to "
+        "overwrite it (name another output)\n",
+        outputFile.getValue(), inputFile.getValue());
+    return 1;
+  }
+
   MLIRContext context(makeRegistry());
   initContext(context);
   llvm::SourceMgr sourceMgr;
@@ -399,17 +429,31 @@ int runCompile() {
     llvm::errs() << fmt::format("moec compile: writing {} to {}\n", emit,
                                 outPath == "-" ? "stdout" : outPath);
 
-  std::string err;
-  std::unique_ptr<llvm::ToolOutputFile> output = openOutputFile(outPath, &err);
-  if (!output) {
-    llvm::errs() << "moec compile: error: " << err << "\n";
-    return 1;
-  }
-  if (emit == "mlir") {
-    module->print(output->os());
-    output->os() << "\n";
-    output->keep();
+  // The output is built in memory and written only on success, through a
+  // temporary file renamed over the target: a failed compile leaves the old
+  // file (and an input named as the output) untouched.
+  std::string result;
+  llvm::raw_string_ostream output(result);
+  auto finish = [&]() -> int {
+    moec::support::AtomicWriteOptions options;
+    options.onTempCreated = [](const std::string &temp) {
+      llvm::sys::RemoveFileOnSignal(temp);
+    };
+    options.onTempGone = [](const std::string &temp) {
+      llvm::sys::DontRemoveFileOnSignal(temp);
+    };
+    if (std::string err =
+            moec::support::writeFileAtomically(outPath, result, options);
+        !err.empty()) {
+      llvm::errs() << "moec compile: error: " << err << "\n";
+      return 1;
+    }
     return 0;
+  };
+  if (emit == "mlir") {
+    module->print(output);
+    output << "\n";
+    return finish();
   }
 
   // Lower: moec ops -> kernels -> the target's LLVM dialect.
@@ -436,9 +480,8 @@ int runCompile() {
     auto compiled = moec::compileModule(*module, copts);
     if (failed(compiled))
       return 1;
-    output->os() << compiled->image;
-    output->keep();
-    return 0;
+    output << compiled->image;
+    return finish();
   }
   if (verbose && target.isNVPTX())
     llvm::errs() << fmt::format("moec compile: note: waves_per_eu, "
@@ -450,10 +493,9 @@ int runCompile() {
   if (failed(pm.run(*module)))
     return 1;
   if (emit == "kernels") {
-    module->print(output->os());
-    output->os() << "\n";
-    output->keep();
-    return 0;
+    module->print(output);
+    output << "\n";
+    return finish();
   }
   if (emit == "llvm") {
     llvm::LLVMContext llvmContext;
@@ -461,9 +503,8 @@ int runCompile() {
         moec::translateKernelsToLLVMIR(*module, target, llvmContext);
     if (failed(llvmModule))
       return 1;
-    (*llvmModule)->print(output->os(), nullptr);
-    output->keep();
-    return 0;
+    (*llvmModule)->print(output, nullptr);
+    return finish();
   }
   moec::DeviceImageKind kind = emit == "asm"   ? moec::DeviceImageKind::Assembly
                                : emit == "obj" ? moec::DeviceImageKind::Object
@@ -471,23 +512,60 @@ int runCompile() {
   FailureOr<std::string> image = moec::emitDeviceImage(*module, target, kind);
   if (failed(image))
     return 1;
-  output->os() << *image;
-  output->keep();
-  return 0;
+  output << *image;
+  return finish();
 }
 
-int notYet(cl::SubCommand &cmd) {
-  llvm::errs() << fmt::format(
-      "moec {}: error: not available yet in this build (compile, run and "
-      "bench are)\n",
-      cmd.getName().str());
-  return 1;
-}
+/// The real file system, except that a response file (`@file`) must be a
+/// regular file or a pipe of bounded size: `moec @/dev/zero` is refused
+/// instead of reading forever.
+class BoundedInputFileSystem : public llvm::vfs::ProxyFileSystem {
+public:
+  BoundedInputFileSystem()
+      : ProxyFileSystem(llvm::vfs::getRealFileSystem()) {}
+  llvm::ErrorOr<std::unique_ptr<llvm::vfs::File>>
+  openFileForRead(const llvm::Twine &path) override {
+    std::string why = moec::support::checkReadableInput(
+        path.str(), kMaxResponseFileBytes);
+    if (!why.empty()) {
+      refusal = why;
+      return std::make_error_code(std::errc::invalid_argument);
+    }
+    return ProxyFileSystem::openFileForRead(path);
+  }
+  static constexpr uint64_t kMaxResponseFileBytes = uint64_t(1) << 20;
+  std::string refusal;
+};
 
 } // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  // Past a file size limit (ulimit -f), a write fails with EFBIG, which is
+  // reported with the file's name, instead of SIGXFSZ killing the process.
+  std::signal(SIGXFSZ, SIG_IGN);
+  // Expand response files here, through a file system that refuses devices
+  // and huge files, before the command-line parser (which would read them
+  // without a bound) sees the arguments.
+  llvm::SmallVector<const char *, 32> args(argv, argv + argc);
+  llvm::BumpPtrAllocator alloc;
+  BoundedInputFileSystem fs;
+  llvm::cl::ExpansionContext expansion(alloc, llvm::cl::TokenizeGNUCommandLine,
+                                       &fs);
+  if (llvm::Error err = expansion.expandResponseFiles(args)) {
+    llvm::errs() << "moec: error: "
+                 << (fs.refusal.empty() ? llvm::toString(std::move(err))
+                                        : (llvm::consumeError(std::move(err)),
+                                           fs.refusal))
+                 << "\n";
+    return 1;
+  }
+  if (!fs.refusal.empty()) {
+    llvm::errs() << "moec: error: " << fs.refusal << "\n";
+    return 1;
+  }
+  argc = static_cast<int>(args.size());
+  argv = const_cast<char **>(args.data());
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << "moec " << moec::kVersion << " (LLVM/MLIR " << LLVM_VERSION_STRING
        << ")\n";
@@ -516,12 +594,13 @@ int main(int argc, char **argv) {
     return runRunOrBench(/*bench=*/true);
   if (inspectCmd)
     return runInspect(inspectArgs);
+  if (tuneCmd)
+    return runTune(tuneArgs);
+  if (dbCmd)
+    return runDb(dbArgs);
   if (cacheCmd)
     return runCache(cacheArgs);
-  for (cl::SubCommand *cmd : {&tuneCmd})
-    if (*cmd)
-      return notYet(*cmd);
   llvm::errs() << "moec: error: expected a subcommand: compile, tune, bench, "
-                  "inspect, run or cache (see moec --help)\n";
+                  "inspect, run, db or cache (see moec --help)\n";
   return 1;
 }

@@ -55,8 +55,17 @@ enum class DeviceImageKind {
 /// serializes this (moec/Jit/CacheKey.h) covers every knob.
 EmitOptions emitOptionsFor(const TargetInfo &target);
 
+/// How far compileModule goes.
+enum class CompileStop {
+  Loadable, ///< a loadable image (GPU) or JIT-compiled host kernels
+  /// GPU targets: stop at the lane level (buildKernelToLaneLevelPipeline),
+  /// leaving the kernels in `module` for the emulator; no LLVM, no image.
+  LaneLevel,
+};
+
 /// Options of compileModule.
 struct CompileOptions {
+  CompileStop stop = CompileStop::Loadable;
   /// Host target: also put the JIT-compiled object (ELF, with the packed
   /// `_mlir_<kernel>` entry points) into CompiledModule::image, so that it
   /// can be cached and loaded again without compiling (moec/Jit).
@@ -70,8 +79,11 @@ emitDeviceImage(mlir::ModuleOp module, const TargetInfo &target,
 
 /// Compiles `module` (verified, carrying a `moec.target`) for that target.
 /// `module` is lowered in place. Diagnostics go to the module's context.
+mlir::FailureOr<CompiledModule>
+compileModule(mlir::ModuleOp module, CompileStop stop = CompileStop::Loadable);
+/// The same with every option (CompileOptions::stop included).
 mlir::FailureOr<CompiledModule> compileModule(mlir::ModuleOp module,
-                                              const CompileOptions &opts = {});
+                                              const CompileOptions &opts);
 
 } // namespace moec
 

@@ -41,6 +41,12 @@ void buildKernelOutliningPipeline(mlir::OpPassManager &pm);
 /// The second half: kernels -> the target's LLVM dialect.
 void buildKernelToLLVMPipeline(mlir::OpPassManager &pm,
                                const TargetInfo &target);
+/// GPU targets: the part of the second half that stays in MLIR's
+/// target-specific dialects (arith/vector/memref/cf + amdgpu/rocdl or
+/// nvgpu/nvvm): its output is the input of moec-convert-kernels-to-llvm,
+/// the lane level the AMD emulator executes. buildKernelToLLVMPipeline is
+/// this followed by the LLVM conversion.
+void buildKernelToLaneLevelPipeline(mlir::OpPassManager &pm);
 
 /// Registers `moec-lower-to-kernels`, `moec-kernels-to-host` and the
 /// `moec-lower-{gfx90a,gfx942,gfx950,host,...}` pipelines for moec-opt.

@@ -1,0 +1,8 @@
+
+
+func.func @block_k(%a: memref<?x?xf16>, %b: memref<?x?xf16>, %c: memref<?x?xf16>) {
+  // expected-error @below {{block_k = 0 must be a power of two between 16 and 256}}
+  moec.gemm %a, %b -> %c {config = #moec.config<block_k = 0>} : memref<?x?xf16>, memref<?x?xf16> -> memref<?x?xf16>
+  return
+}
+

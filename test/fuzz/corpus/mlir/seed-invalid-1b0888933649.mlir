@@ -1,0 +1,9 @@
+
+
+func.func @block_h(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<?x2048xi32>, %out: memref<?x128x512xbf16>) {
+  // block_h tops out at 128, below the other block sizes.
+  // expected-error @below {{block_h = 256 must be a power of two between 16 and 128}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, config = #moec.config<block_h = 256>} : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32> -> memref<?x128x512xbf16>
+  return
+}
+

@@ -1,0 +1,9 @@
+
+
+func.func @moe_gemm_a_rows(%a: memref<32x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<16x2x1024xbf16>,
+                           %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op A rows: rows of A (32) does not match tokens of C (16)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 2 : i64, config = #moec.config<>} : memref<32x4096xbf16>, memref<8x1024x4096xbf16> -> memref<16x2x1024xbf16>
+  return
+}
+

@@ -1,0 +1,10 @@
+
+
+func.func @moe_gemm_a_scale_per_token_rank(%a: memref<?x4096xf8E4M3FNUZ>, %w: memref<8x1024x4096xf8E4M3FNUZ>, %c: memref<?x2x1024xbf16>,
+                                           %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<?x2xf32>, %bs: memref<8xf32>) {
+  // Without group_n/group_k, a 2-D a_scale must be [M, 1].
+  // expected-error @below {{'moec.moe_gemm' op a_scale must be per tensor ([] or [1]) or per token ([M] or [M, 1])}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<?x2xf32>) b_scale(%bs : memref<8xf32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xf8E4M3FNUZ>, memref<8x1024x4096xf8E4M3FNUZ> -> memref<?x2x1024xbf16>
+  return
+}
+

@@ -1,0 +1,9 @@
+
+
+func.func @moe_gemm_f16_with_bf16(%a: memref<?x4096xf16>, %w: memref<8x1024x4096xbf16>, %c: memref<?x2x1024xbf16>,
+                                  %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op A ('f16') and W ('bf16') must be the same f16/bf16 type, fp8 and fp8 (fp8_w8a8), or f16/bf16 and i8 (int8_w8a16)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xf16>, memref<8x1024x4096xbf16> -> memref<?x2x1024xbf16>
+  return
+}
+

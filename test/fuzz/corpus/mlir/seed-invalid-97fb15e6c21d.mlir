@@ -1,0 +1,10 @@
+
+
+func.func @moe_gemm_per_expert_size(%a: memref<?x4096xf8E4M3FN>, %w: memref<8x1024x4096xf8E4M3FN>, %c: memref<?x2x1024xbf16>,
+                                    %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<f32>, %bs: memref<1xf32>) {
+  // b_scale is per expert: a single scale is not enough for 8 experts.
+  // expected-error @below {{'moec.moe_gemm' op b_scale shape: dim 0 of b_scale (1) does not match experts (8)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<f32>) b_scale(%bs : memref<1xf32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xf8E4M3FN>, memref<8x1024x4096xf8E4M3FN> -> memref<?x2x1024xbf16>
+  return
+}
+

@@ -1,0 +1,10 @@
+
+
+// ODS: C is 2-D or 3-D.
+func.func @moe_gemm_c_rank4(%a: memref<?x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<?x2x1x1024xbf16>,
+                            %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op operand #2 must be 2D/3D memref of}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x1024x4096xbf16> -> memref<?x2x1x1024xbf16>
+  return
+}
+

@@ -1,0 +1,9 @@
+
+
+// ODS: A must be a 2-D memref.
+func.func @gemm_a_rank(%a: memref<2x64x32xf16>, %b: memref<32x16xf16>, %c: memref<64x16xf16>) {
+  // expected-error @below {{'moec.gemm' op operand #0 must be 2D memref of}}
+  "moec.gemm"(%a, %b, %c) <{config = #moec.config<>, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0>}> : (memref<2x64x32xf16>, memref<32x16xf16>, memref<64x16xf16>) -> ()
+  return
+}
+

@@ -1,0 +1,9 @@
+
+
+func.func @moe_gemm_topk_weights_tokens(%a: memref<16x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<16x2x1024xbf16>,
+                                        %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %tw: memref<8x2xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op topk_weights shape: dim 0 of topk_weights (8) does not match tokens (16)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) topk_weights(%tw : memref<8x2xf32>) {top_k = 2 : i64, config = #moec.config<>} : memref<16x4096xbf16>, memref<8x1024x4096xbf16> -> memref<16x2x1024xbf16>
+  return
+}
+

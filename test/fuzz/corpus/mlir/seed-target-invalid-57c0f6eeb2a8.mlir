@@ -1,0 +1,9 @@
+
+
+module attributes {moec.target = #moec.target<"gfx950">} {
+  func.func @lds_epilogue_gfx950(%a: memref<?x4096xbf16>, %b: memref<4096x4096xbf16>, %c: memref<?x4096xbf16>) {
+    moec.gemm %a, %b -> %c {config = #moec.config<block_m = 256, block_n = 256, block_k = 16, epilogue = lds>} : memref<?x4096xbf16>, memref<4096x4096xbf16> -> memref<?x4096xbf16>
+    return
+  }
+}
+

@@ -1,0 +1,11 @@
+
+
+// Even one stage can be too big: 2 x 256 x 128 bf16 = 131072 bytes.
+module attributes {moec.target = #moec.target<"gfx942">} {
+  func.func @lds_one_stage_too_big_gfx942(%a: memref<?x4096xbf16>, %b: memref<4096x4096xbf16>, %c: memref<?x4096xbf16>) {
+    // expected-error @below {{'moec.gemm' op LDS use of 131072 bytes (block_m = 256, block_n = 256, block_k = 128, num_stages = 1, epilogue = direct) is over gfx942's limit of 65536 bytes}}
+    moec.gemm %a, %b -> %c {config = #moec.config<block_m = 256, block_n = 256, block_k = 128, num_stages = 1>} : memref<?x4096xbf16>, memref<4096x4096xbf16> -> memref<?x4096xbf16>
+    return
+  }
+}
+

@@ -1,0 +1,13 @@
+
+
+module attributes {moec.target = #moec.target<"sm_90">} {
+  func.func @kpack2_ignored_on_sm_90(%a: memref<?x4096xbf16>, %b: memref<4096x4096xbf16>, %c: memref<?x4096xbf16>) {
+    moec.gemm %a, %b -> %c {config = #moec.config<block_k = 16, kpack = 2>} : memref<?x4096xbf16>, memref<4096x4096xbf16> -> memref<?x4096xbf16>
+    return
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Tile M/N divisible by the matrix instruction
+//===----------------------------------------------------------------------===//
+

@@ -1,0 +1,14 @@
+
+
+// Each flavour where it belongs: fnuz on gfx942, OCP on gfx950 and sm_90,
+// both on host.
+module attributes {moec.target = #moec.target<"gfx942">} {
+  func.func @fnuz_on_gfx942(%a: memref<?x4096xf8E4M3FNUZ>, %b: memref<4096x4096xf8E4M3FNUZ>, %c: memref<?x4096xbf16>,
+                            %a5: memref<?x4096xf8E5M2FNUZ>, %w5: memref<8x1024x4096xf8E5M2FNUZ>, %c5: memref<?x2x1024xbf16>,
+                            %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<f32>, %bs: memref<8xf32>) {
+    moec.gemm %a, %b -> %c {config = #moec.config<block_k = 64>} : memref<?x4096xf8E4M3FNUZ>, memref<4096x4096xf8E4M3FNUZ> -> memref<?x4096xbf16>
+    moec.moe_gemm %a5, %w5 -> %c5 routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<f32>) b_scale(%bs : memref<8xf32>) {top_k = 2 : i64, config = #moec.config<block_k = 64>} : memref<?x4096xf8E5M2FNUZ>, memref<8x1024x4096xf8E5M2FNUZ> -> memref<?x2x1024xbf16>
+    return
+  }
+}
+

@@ -1,0 +1,1167 @@
+//===- Tune.cpp - moec tune / moec db --------------------------------------===//
+//
+//   moec tune FILE.mlir --arch host --shapes shapes.jsonl -o DIR
+//   moec tune FILE.mlir --arch sm_90 --sizes M=16,N=4096,K=4096 -o DIR
+//   moec tune --op moe --model config.json --tp-size 8 --dtype fp8_w8a8 --batch 1,16
+//   moec db merge -o OUT DIR...
+//   moec db lookup DIR... --file NAME --m M
+//
+// The GEMM of the file is tuned for each shape on the target's device through
+// the existing compile (lib/Driver) and launch (lib/Runtime) path; the tuning
+// loop itself is lib/Tuning's. compileCandidate() below is the one place a
+// candidate is turned into a kernel: the JIT cache plugs in there.
+//
+//===----------------------------------------------------------------------===//
+
+#include "moec/Dialect/MoecDialect.h"
+#include "moec/Driver/Compiler.h"
+#include "moec/Runtime/KernelArgs.h"
+#include "moec/Runtime/Runtime.h"
+#include "moec/Target/CodeObject.h"
+#include "moec/Target/TargetInfo.h"
+#include "moec/Tools/Registration.h"
+#include "moec/Transforms/GemmKernel.h"
+#include "moec/Tuning/ConfigMapping.h"
+#include "moec/Tuning/ModelConfig.h"
+#include "moec/Tuning/SearchSpace.h"
+#include "moec/Tuning/ShapeLog.h"
+#include "moec/Tuning/Tuner.h"
+#include "moec/Tuning/TuningDB.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/ThreadPool.h"
+#include "llvm/Support/Threading.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <random>
+
+using namespace mlir;
+using namespace moec;
+using namespace moec::tuning;
+using llvm::StringRef;
+
+int runTune(llvm::ArrayRef<std::string> args);
+int runDb(llvm::ArrayRef<std::string> args);
+
+namespace {
+
+constexpr const char *kTuneUsage = R"(usage:
+  moec tune FILE.mlir [--arch CHIP] (--shapes LOG.jsonl | --sizes M=..,N=..,K=.. ...
+                      | --batch 1,16,256 [--sizes N=..,K=..]) -o DIR [options]
+  moec tune --op moe --model config.json [--tp-size N] [--ep-size N]
+            [--dtype bf16|fp8_w8a8|int8_w8a16] [--batch 1,16,256]
+options:
+  --space small|full|FILE.json   candidates (default: full)
+  --budget SECONDS[s]            stop starting new candidates after this long
+  --resume                       continue from DIR/journal.jsonl
+  --shard I/N                    tune the I-th (0-based) of N slices of the shapes
+  --jobs N                       compile threads (default: every core)
+  --warmup N --repeat N          timing (default 5, 20)
+  --device N                     device index (default 0)
+  --devices all|I,J,...          one worker process per device, each tuning
+                                 its slice of the shapes into DIR/device-W,
+                                 merged into DIR (as `moec db merge`)
+  --assume-aligned               specialize for 16-byte leading dimensions
+  --compile-only                 compile and resource-check the candidates of
+                                 each shape, time nothing (no device needed)
+  --quiet                        no progress line
+Writes DIR/op=gemm,N=..,K=..,device_name=..,dtype=..,layout=...json (the
+vLLM/SGLang file format, keys = M) and DIR/journal.jsonl.
+)";
+
+constexpr const char *kDbUsage = R"(usage:
+  moec db merge -o OUT DIR...            best time per (file, M); conflicts listed
+  moec db lookup DIR... --file NAME --m M  the entry vLLM would pick
+)";
+
+int fail(const std::string &cmd, const std::string &msg) {
+  llvm::errs() << "moec " << cmd << ": error: " << msg << "\n";
+  return 1;
+}
+
+/// A tiny flag parser: --name value, --name=value, bare flags, positionals.
+struct Args {
+  std::map<std::string, std::vector<std::string>> values;
+  std::vector<std::string> positional;
+  std::string error;
+
+  Args(llvm::ArrayRef<std::string> args,
+       std::initializer_list<const char *> withValue,
+       std::initializer_list<const char *> bare) {
+    for (size_t i = 0; i < args.size(); ++i) {
+      StringRef a = args[i];
+      if (!a.starts_with("-") || a == "-") {
+        positional.push_back(a.str());
+        continue;
+      }
+      StringRef name = a.ltrim('-');
+      auto [n, v] = name.split('=');
+      bool hasValue = llvm::is_contained(withValue, n);
+      if (hasValue) {
+        if (name.contains('=')) {
+          values[n.str()].push_back(v.str());
+        } else if (i + 1 < args.size()) {
+          values[n.str()].push_back(args[++i]);
+        } else {
+          error = fmt::format("{} needs a value", a.str());
+          return;
+        }
+      } else if (llvm::is_contained(bare, n)) {
+        values[n.str()].push_back("");
+      } else {
+        error = fmt::format("unknown option '{}'", a.str());
+        return;
+      }
+    }
+  }
+  bool has(const char *n) const { return values.count(n); }
+  std::string get(const char *n, std::string def = "") const {
+    auto it = values.find(n);
+    return it == values.end() ? def : it->second.back();
+  }
+  const std::vector<std::string> &all(const char *n) const {
+    static const std::vector<std::string> none;
+    auto it = values.find(n);
+    return it == values.end() ? none : it->second;
+  }
+};
+
+std::optional<int64_t> parseInt(StringRef s) {
+  int64_t v;
+  if (s.trim().getAsInteger(10, v))
+    return std::nullopt;
+  return v;
+}
+
+//===----------------------------------------------------------------------===//
+// Element encodings (the subset of `moec run`'s harness the tuner needs)
+//===----------------------------------------------------------------------===//
+
+enum class Elt { F32, F16, BF16 };
+std::optional<Elt> eltOf(Type t) {
+  if (t.isF32())
+    return Elt::F32;
+  if (t.isF16())
+    return Elt::F16;
+  if (t.isBF16())
+    return Elt::BF16;
+  return std::nullopt;
+}
+const char *eltName(Elt e) {
+  return e == Elt::F32 ? "f32" : e == Elt::F16 ? "f16" : "bf16";
+}
+size_t eltBytes(Elt e) { return e == Elt::F32 ? 4 : 2; }
+
+/// Rounds `f` to the element type; writes its bits, returns its value.
+double encode(Elt e, float f, uint8_t *dst) {
+  switch (e) {
+  case Elt::F32:
+    std::memcpy(dst, &f, 4);
+    return f;
+  case Elt::F16: {
+    _Float16 h = static_cast<_Float16>(f);
+    std::memcpy(dst, &h, 2);
+    return static_cast<double>(h);
+  }
+  case Elt::BF16: {
+    uint32_t u;
+    std::memcpy(&u, &f, 4);
+    u += 0x7FFF + ((u >> 16) & 1);
+    uint16_t h = static_cast<uint16_t>(u >> 16);
+    std::memcpy(dst, &h, 2);
+    uint32_t back = static_cast<uint32_t>(h) << 16;
+    float r;
+    std::memcpy(&r, &back, 4);
+    return r;
+  }
+  }
+  return 0;
+}
+double decode(Elt e, const uint8_t *src) {
+  switch (e) {
+  case Elt::F32: {
+    float f;
+    std::memcpy(&f, src, 4);
+    return f;
+  }
+  case Elt::F16: {
+    _Float16 h;
+    std::memcpy(&h, src, 2);
+    return static_cast<double>(h);
+  }
+  case Elt::BF16: {
+    uint16_t h;
+    std::memcpy(&h, src, 2);
+    uint32_t u = static_cast<uint32_t>(h) << 16;
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+  }
+  }
+  return 0;
+}
+double tolerance(Elt out) {
+  return out == Elt::BF16 ? 1.0 / 128 : out == Elt::F16 ? 1.0 / 512 : 1e-4;
+}
+
+//===----------------------------------------------------------------------===//
+// The GEMM of the file
+//===----------------------------------------------------------------------===//
+
+struct GemmInfo {
+  int64_t m, n, k; ///< dynamic: ShapedType::kDynamic
+  bool transA, transB;
+  Elt a, b, c;
+  bool bias = false;
+  std::string layout() const {
+    return std::string(transA ? "t" : "n") + (transB ? "t" : "n");
+  }
+};
+
+/// What compileCandidate() makes: the compiled module and the launch facts.
+struct GemmKernel {
+  CompiledModule compiled;
+  Candidate cand;
+  std::shared_ptr<rt::Module> loaded; ///< loaded on first use
+  std::optional<rt::Kernel> kernel;
+};
+
+/// The one place a candidate becomes a kernel: parse the file in a fresh
+/// context, set the target and the candidate's config, verify (the target
+/// checks reject what cannot work), lower and code-generate. For AMD targets
+/// the code object's resources come back for the tuner's spill check.
+/// TODO(issue 9): go through the JIT kernel cache here.
+llvm::Expected<CompiledCandidate>
+compileCandidate(const std::string &source, StringRef chip, bool aligned,
+                 const Candidate &cand) {
+  auto start = std::chrono::steady_clock::now();
+  DialectRegistry registry;
+  registerMoecDialects(registry);
+  MLIRContext ctx(registry, MLIRContext::Threading::DISABLED);
+  ctx.loadAllAvailableDialects();
+  std::string diags;
+  ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &d) {
+    if (!diags.empty())
+      diags += "; ";
+    diags += d.str();
+    return success();
+  });
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(
+      source, ParserConfig(&ctx, /*verifyAfterParse=*/false));
+  auto err = [&](const char *what) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   fmt::format("{}: {}", what, diags));
+  };
+  if (!module)
+    return err("parse");
+  (*module)->setAttr(MoecDialect::kTargetAttrName, TargetAttr::get(&ctx, chip));
+  if (aligned)
+    (*module)->setAttr(GemmKernelSpec::kAssumeAlignedAttrName,
+                       UnitAttr::get(&ctx));
+  if (failed(applyCandidate(*module, cand)) || failed(verify(*module)))
+    return err("verifier");
+  FailureOr<CompiledModule> compiled = compileModule(*module);
+  if (failed(compiled))
+    return err("compile");
+  if (compiled->kernels.size() != 1)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "expected one kernel after lowering");
+  CompiledCandidate cc;
+  if (compiled->target && compiled->target->isAMDGPU()) {
+    auto info = readCodeObject(
+        llvm::ArrayRef<char>(compiled->image.data(), compiled->image.size()),
+        "candidate " + cand.key());
+    if (!info)
+      return info.takeError();
+    if (!info->kernels.empty()) {
+      const KernelInfo &k = info->kernels.front();
+      cc.resources.known = true;
+      cc.resources.vgprSpills = k.vgprSpillCount;
+      cc.resources.sgprSpills = k.sgprSpillCount;
+      cc.resources.scratchBytes = k.scratchBytes;
+      cc.resources.ldsBytes = k.ldsBytes;
+      cc.resources.vgprs = k.vgprCount;
+      cc.resources.wavesPerSimd = k.occupancy ? k.occupancy->wavesPerSimd : 0;
+    }
+  }
+  if (compiled->target && compiled->target->isNVPTX()) {
+    // PTX has no register counts (ptxas allocates at load time), but a
+    // kernel that needs a stack frame already in LLVM says so with a local
+    // depot: `.local .align 8 .b8 __local_depot0[N];`. Such a kernel is
+    // treated as spilling. What ptxas spills later is not seen here.
+    cc.resources.known = true;
+    StringRef ptx = compiled->image;
+    for (size_t pos = ptx.find("__local_depot"); pos != StringRef::npos;
+         pos = ptx.find("__local_depot", pos + 1)) {
+      StringRef rest = ptx.substr(pos);
+      size_t open = rest.find('['), close = rest.find(']');
+      size_t eol = rest.find('\n');
+      int64_t bytes = 0;
+      if (open < close && close < eol &&
+          !rest.slice(open + 1, close).getAsInteger(10, bytes))
+        cc.resources.scratchBytes += bytes;
+    }
+  }
+  auto kernel = std::make_shared<GemmKernel>();
+  kernel->compiled = std::move(*compiled);
+  kernel->cand = cand;
+  cc.payload = kernel;
+  cc.compileMs = std::chrono::duration<double, std::milli>(
+                     std::chrono::steady_clock::now() - start)
+                     .count();
+  return cc;
+}
+
+//===----------------------------------------------------------------------===//
+// Device data of one shape: inputs (copies rotated past the L2), output
+//===----------------------------------------------------------------------===//
+
+struct ShapeData {
+  int64_t m, n, k;
+  std::vector<double> a, b, bias; // rounded values, for the reference
+  std::vector<std::array<rt::Buffer, 3>> sets; // a, b, bias per copy
+  rt::Buffer c;
+};
+
+class GemmHarness {
+public:
+  GemmHarness(GemmInfo info, std::shared_ptr<rt::Device> dev)
+      : info_(info), dev_(std::move(dev)) {}
+
+  llvm::Expected<ShapeData *> data(const ShapeRecord &s) {
+    int64_t m = *s.dim("M"), n = *s.dim("N"), k = *s.dim("K");
+    if (data_ && data_->m == m && data_->n == n && data_->k == k)
+      return data_.get();
+    data_.reset();
+    auto d = std::make_unique<ShapeData>();
+    d->m = m, d->n = n, d->k = k;
+    std::mt19937_64 rng(1234);
+    uint64_t state = rng();
+    auto uni = [&] {
+      uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+      z ^= z >> 31;
+      return float(double(z >> 11) * 0x1.0p-53 * 2.0 - 1.0);
+    };
+    auto fill = [&](Elt e, size_t count, std::vector<double> &vals,
+                    std::vector<uint8_t> &bytes) {
+      vals.resize(count);
+      bytes.resize(std::max<size_t>(count * eltBytes(e), 16));
+      for (size_t i = 0; i < count; ++i)
+        vals[i] = encode(e, uni(), &bytes[i * eltBytes(e)]);
+    };
+    std::vector<uint8_t> ab, bb, biasb;
+    fill(info_.a, size_t(m * k), d->a, ab);
+    fill(info_.b, size_t(k * n), d->b, bb);
+    fill(info_.c, info_.bias ? size_t(n) : 0, d->bias, biasb);
+    size_t inBytes = ab.size() + bb.size();
+    int copies = static_cast<int>(std::clamp<size_t>(
+        (size_t(128) << 20) / std::max<size_t>(inBytes, 1) + 1, 1, 16));
+    for (int i = 0; i < copies; ++i) {
+      std::array<rt::Buffer, 3> set;
+      const std::vector<uint8_t> *srcs[3] = {&ab, &bb, &biasb};
+      for (int j = 0; j < 3; ++j) {
+        auto buf = dev_->allocate(std::max<size_t>(srcs[j]->size(), 16));
+        if (!buf.ok())
+          return makeError(buf.message());
+        if (!srcs[j]->empty())
+          if (rt::Status st = buf->copyFromHost(srcs[j]->data(), srcs[j]->size());
+              !st.ok())
+            return makeError(st.message());
+        set[j] = std::move(*buf);
+      }
+      d->sets.push_back(std::move(set));
+    }
+    auto cbuf = dev_->allocate(std::max<size_t>(m * n * eltBytes(info_.c), 16));
+    if (!cbuf.ok())
+      return makeError(cbuf.message());
+    d->c = std::move(*cbuf);
+    data_ = std::move(d);
+    return data_.get();
+  }
+
+  llvm::Error load(GemmKernel &k) {
+    if (k.kernel)
+      return llvm::Error::success();
+    const CompiledModule &cm = k.compiled;
+    auto loaded = cm.target->isHost() ? dev_->loadHostModule(cm.hostKernels)
+                                      : dev_->loadModule(cm.image);
+    if (!loaded.ok())
+      return makeError(loaded.message());
+    k.loaded = *loaded;
+    auto kernel = k.loaded->getKernel(cm.kernels.front().name);
+    if (!kernel.ok())
+      return makeError(kernel.message());
+    k.kernel = std::move(*kernel);
+    return llvm::Error::success();
+  }
+
+  rt::KernelArgs argsFor(ShapeData &d, int set) {
+    rt::KernelArgs args;
+    auto &s = d.sets[set % d.sets.size()];
+    args.addMemRef(s[0].data(), {info_.transA ? d.k : d.m,
+                                 info_.transA ? d.m : d.k});
+    args.addMemRef(s[1].data(), {info_.transB ? d.n : d.k,
+                                 info_.transB ? d.k : d.n});
+    args.addMemRef(d.c.data(), {d.m, d.n});
+    if (info_.bias)
+      args.addMemRef(s[2].data(), {d.n});
+    return args;
+  }
+
+  llvm::Error launch(GemmKernel &k, ShapeData &d, int set) {
+    const OutlinedKernel &ki = k.compiled.kernels.front();
+    int64_t grid = ((d.m + k.cand.blockM - 1) / k.cand.blockM) *
+                   ((d.n + k.cand.blockN - 1) / k.cand.blockN);
+    rt::KernelArgs args = argsFor(d, set);
+    rt::Status st = k.kernel->launch(rt::Dim3{std::max<int64_t>(grid, 1)},
+                                     rt::Dim3{ki.workgroupSize},
+                                     ki.dynamicLds ? ki.ldsBytes : 0, args);
+    if (!st.ok())
+      return makeError(st.message());
+    return llvm::Error::success();
+  }
+
+  llvm::Expected<double> time(const ShapeRecord &s, CompiledCandidate &cc,
+                              int warmup, int repeat) {
+    auto &k = *static_cast<GemmKernel *>(cc.payload.get());
+    auto d = data(s);
+    if (!d)
+      return d.takeError();
+    if (auto e = load(k))
+      return e;
+    for (int i = 0; i < warmup; ++i)
+      if (auto e = launch(k, **d, i))
+        return e;
+    std::vector<float> times;
+    for (int i = 0; i < repeat; ++i) {
+      auto timer = rt::Timer::create(*dev_);
+      if (!timer.ok())
+        return makeError(timer.message());
+      (void)timer->start();
+      if (auto e = launch(k, **d, warmup + i))
+        return e;
+      (void)timer->stop();
+      auto ms = timer->elapsedMs();
+      if (!ms.ok())
+        return makeError(ms.message());
+      times.push_back(*ms);
+    }
+    std::sort(times.begin(), times.end());
+    return times[times.size() / 2] * 1000.0;
+  }
+
+  llvm::Error verify(const ShapeRecord &s, CompiledCandidate &cc) {
+    auto &k = *static_cast<GemmKernel *>(cc.payload.get());
+    auto dd = data(s);
+    if (!dd)
+      return dd.takeError();
+    ShapeData &d = **dd;
+    if (auto e = load(k))
+      return e;
+    if (rt::Status st = d.c.fill(0xFF); !st.ok())
+      return makeError(st.message());
+    if (auto e = launch(k, d, 0))
+      return e;
+    if (rt::Status st = dev_->synchronize(); !st.ok())
+      return makeError(st.message());
+    size_t cBytes = size_t(d.m * d.n) * eltBytes(info_.c);
+    std::vector<uint8_t> c(cBytes);
+    if (cBytes)
+      if (rt::Status st = d.c.copyToHost(c.data(), cBytes); !st.ok())
+        return makeError(st.message());
+    // float64 reference on every row of small problems, else a sample.
+    // About 2e8 multiply-adds, at least 8 rows spread over M (first and
+    // last included), as `moec run` checks.
+    std::vector<int64_t> rows;
+    int64_t want = std::max<int64_t>(
+        8, int64_t(2e8 / std::max(1.0, double(d.n) * double(d.k))));
+    int64_t step = std::max<int64_t>(1, d.m / want);
+    for (int64_t i = 0; i < d.m; i += step)
+      rows.push_back(i);
+    if (d.m > 0 && rows.back() != d.m - 1)
+      rows.push_back(d.m - 1);
+    double maxErr = 0, maxRef = 0;
+    int64_t bad = 0;
+    for (int64_t i : rows)
+      for (int64_t j = 0; j < d.n; ++j) {
+        double acc = 0;
+        for (int64_t kk = 0; kk < d.k; ++kk) {
+          double av = info_.transA ? d.a[kk * d.m + i] : d.a[i * d.k + kk];
+          double bv = info_.transB ? d.b[j * d.k + kk] : d.b[kk * d.n + j];
+          acc += av * bv;
+        }
+        if (info_.bias)
+          acc += d.bias[j];
+        double got = decode(info_.c, &c[(i * d.n + j) * eltBytes(info_.c)]);
+        if (!std::isfinite(got)) {
+          ++bad;
+          continue;
+        }
+        maxErr = std::max(maxErr, std::abs(got - acc));
+        maxRef = std::max(maxRef, std::abs(acc));
+      }
+    double rel = maxRef > 0 ? maxErr / maxRef : maxErr;
+    if (bad || rel > tolerance(info_.c))
+      return makeError(fmt::format(
+          "wrong result: max relative error {:.3e} (tolerance {:.1e}), {} "
+          "elements unwritten or NaN",
+          rel, tolerance(info_.c), bad));
+    return llvm::Error::success();
+  }
+
+private:
+  static llvm::Error makeError(const std::string &msg) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
+  }
+  GemmInfo info_;
+  std::shared_ptr<rt::Device> dev_;
+  std::unique_ptr<ShapeData> data_;
+};
+
+//===----------------------------------------------------------------------===//
+// moec tune --op moe --model
+//===----------------------------------------------------------------------===//
+
+int runModelFrontEnd(const Args &args) {
+  std::string model = args.get("model");
+  if (model.empty())
+    return fail("tune", "--op moe needs --model config.json");
+  auto buf = llvm::MemoryBuffer::getFile(model, true);
+  if (!buf)
+    return fail("tune", fmt::format("{}: cannot read: {}", model,
+                                    buf.getError().message()));
+  auto tp = parseInt(args.get("tp-size", "1")),
+       ep = parseInt(args.get("ep-size", "1"));
+  if (!tp || !ep)
+    return fail("tune", "--tp-size and --ep-size take integers");
+  auto shape = deriveMoeShape((*buf)->getBuffer(), model, *tp, *ep);
+  if (!shape)
+    return fail("tune", llvm::toString(shape.takeError()));
+  std::string dtype = args.get("dtype", "bf16");
+  if (dtype != "bf16" && dtype != "fp16" && dtype != "fp8_w8a8" &&
+      dtype != "int8_w8a16")
+    return fail("tune", fmt::format("--dtype '{}': expected bf16, fp16, "
+                                    "fp8_w8a8 or int8_w8a16",
+                                    dtype));
+  std::vector<int64_t> batches;
+  for (const std::string &list : args.all("batch")) {
+    llvm::SmallVector<StringRef> parts;
+    StringRef(list).split(parts, ',', -1, false);
+    for (StringRef p : parts) {
+      auto v = parseInt(p);
+      if (!v || *v <= 0)
+        return fail("tune", fmt::format("--batch entry '{}' is not a "
+                                        "positive integer",
+                                        p.str()));
+      batches.push_back(*v);
+    }
+  }
+  if (batches.empty())
+    batches = {1,   2,   4,   8,    16,   24,   32,   48,   64,
+               96,  128, 256, 512, 1024, 1536, 2048, 3072, 4096};
+  ConfigFileKey key;
+  key.dims = {{"E", shape->experts}, {"N", shape->fileN()}};
+  key.deviceName = args.has("device-name")
+                       ? vllmDeviceName(args.get("device-name"))
+                       : std::string("<device>");
+  if (dtype == "fp8_w8a8" || dtype == "int8_w8a16")
+    key.dtype = dtype;
+  if (dtype == "fp8_w8a8")
+    key.blockShape = shape->blockShape;
+  llvm::outs() << fmt::format(
+      "{} ({}): E={} top_k={} hidden={} intermediate={} tp={} ep={}\n"
+      "  w13: N={} K={}   w2: N={} K={}   rows per GEMM = batch x top_k\n"
+      "  config file: {}\n",
+      model, shape->architecture.empty() ? "?" : shape->architecture,
+      shape->experts, shape->topk, shape->hidden, shape->intermediate,
+      shape->tp, shape->ep, shape->w13N(), shape->w13K(), shape->w2N(),
+      shape->w2K(), configFileName(key));
+  for (int64_t b : batches)
+    llvm::outs() << fmt::format("  batch {}: M = {} (w13 {}x{}x{}, w2 "
+                                "{}x{}x{})\n",
+                                b, b * shape->topk, b * shape->topk,
+                                shape->w13N(), shape->w13K(), b * shape->topk,
+                                shape->w2N(), shape->w2K());
+  if (args.has("o"))
+    return fail("tune", "tuning the fused-MoE GEMMs waits for the moe_gemm "
+                        "lowering (the shapes above are what it will tune); "
+                        "tune a moec.gemm file meanwhile");
+  return 0;
+}
+
+//===----------------------------------------------------------------------===//
+// moec tune FILE
+//===----------------------------------------------------------------------===//
+
+std::optional<double> parseSeconds(StringRef s) {
+  s = s.trim();
+  double scale = 1;
+  if (s.consume_back("ms"))
+    scale = 1e-3;
+  else if (s.consume_back("m"))
+    scale = 60;
+  else
+    s.consume_back("s");
+  double v;
+  if (s.getAsDouble(v) || v < 0)
+    return std::nullopt;
+  return v * scale;
+}
+
+} // namespace
+
+int runTune(llvm::ArrayRef<std::string> argv) {
+  Args args(argv,
+            {"arch", "shapes", "sizes", "batch", "o", "space", "budget",
+             "shard", "jobs", "warmup", "repeat", "device", "op", "model",
+             "tp-size", "ep-size", "dtype", "device-name", "devices"},
+            {"resume", "assume-aligned", "compile-only", "quiet", "help"});
+  if (!args.error.empty())
+    return fail("tune", args.error + "\n" + kTuneUsage);
+  if (args.has("help")) {
+    llvm::outs() << kTuneUsage;
+    return 0;
+  }
+  std::string op = args.get("op", "gemm");
+  if (op == "moe")
+    return runModelFrontEnd(args);
+  if (op != "gemm")
+    return fail("tune", fmt::format("--op '{}': expected gemm or moe", op));
+  if (args.positional.size() != 1)
+    return fail("tune", std::string("expected one input .mlir file\n") +
+                            kTuneUsage);
+  const std::string file = args.positional.front();
+  std::string outDir = args.get("o");
+  if (outDir.empty() && !args.has("compile-only"))
+    return fail("tune", "-o DIR is required (where the config files go)");
+
+  // The file: its one moec.gemm and target.
+  auto buf = llvm::MemoryBuffer::getFile(file, true);
+  if (!buf)
+    return fail("tune", fmt::format("{}: cannot read: {}", file,
+                                    buf.getError().message()));
+  const std::string source = (*buf)->getBuffer().str();
+  DialectRegistry registry;
+  registerMoecDialects(registry);
+  MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+  OwningOpRef<ModuleOp> module =
+      parseSourceString<ModuleOp>(source, ParserConfig(&ctx, false), file);
+  if (!module)
+    return 1;
+  std::string chip = args.get("arch");
+  if (chip.empty())
+    if (auto t = (*module)->getAttrOfType<TargetAttr>(
+            MoecDialect::kTargetAttrName))
+      chip = t.getChip().str();
+  if (chip.empty() || !lookupTarget(chip))
+    return fail("tune", fmt::format("--arch '{}': expected one of {}", chip,
+                                    knownTargetNames()));
+  SmallVector<GemmOp> gemms;
+  int otherOps = 0;
+  module->walk([&](Operation *o) {
+    if (auto g = dyn_cast<GemmOp>(o))
+      gemms.push_back(g);
+    else if (isa<MoecDialect>(o->getDialect()))
+      ++otherOps;
+  });
+  if (gemms.size() != 1 || otherOps)
+    return fail("tune", fmt::format("{}: tuning needs exactly one moec.gemm "
+                                    "(and no other moec op) in the file",
+                                    file));
+  GemmOp g = gemms.front();
+  GemmInfo info;
+  info.m = g.getM(), info.n = g.getN(), info.k = g.getK();
+  info.transA = g.getTransposeA();
+  info.transB = g.getTransposeB();
+  auto elt = [](Value v) {
+    return eltOf(cast<MemRefType>(v.getType()).getElementType());
+  };
+  auto ea = elt(g.getA()), eb = elt(g.getB()), ec = elt(g.getC());
+  if (!ea || !eb || !ec || g.getScaleA() || g.getScaleB() ||
+      g.getActivation() != Activation::none || (g.getBias() && !elt(g.getBias())))
+    return fail("tune", "the tuning harness takes f16/bf16/f32 GEMMs without "
+                        "scales or activation today");
+  info.a = *ea, info.b = *eb, info.c = *ec;
+  info.bias = static_cast<bool>(g.getBias());
+  if (g.getBias() && *elt(g.getBias()) != info.c)
+    return fail("tune", "the tuning harness takes a bias of C's type only");
+  const TargetInfo &target = *lookupTarget(chip);
+  TargetFamily family = familyOfChip(chip);
+  bool aligned = args.has("assume-aligned");
+
+  // The search space.
+  std::string spaceArg = args.get("space", "full");
+  llvm::Expected<SearchSpace> space =
+      (spaceArg == "full" || spaceArg == "small")
+          ? SearchSpace::defaults("gemm", family, spaceArg)
+          : [&]() -> llvm::Expected<SearchSpace> {
+              auto sb = llvm::MemoryBuffer::getFile(spaceArg, true);
+              if (!sb)
+                return llvm::createStringError(
+                    sb.getError(), fmt::format("{}: cannot read: {}", spaceArg,
+                                               sb.getError().message()));
+              return SearchSpace::fromJson((*sb)->getBuffer(), spaceArg);
+            }();
+  if (!space)
+    return fail("tune", llvm::toString(space.takeError()));
+
+  // --devices: this process only starts one worker per device and merges.
+  if (args.has("devices")) {
+    if (args.has("compile-only") || outDir.empty())
+      return fail("tune", "--devices needs -o DIR and is not for "
+                          "--compile-only");
+    std::vector<int> devices;
+    if (args.get("devices") == "all") {
+      rt::DeviceKind kind = target.isHost()    ? rt::DeviceKind::Host
+                            : target.isNVPTX() ? rt::DeviceKind::Cuda
+                                               : rt::DeviceKind::Hip;
+      auto n = rt::Device::count(kind);
+      if (!n.ok())
+        return fail("tune", n.message());
+      for (int i = 0; i < *n; ++i)
+        devices.push_back(i);
+    } else {
+      llvm::SmallVector<StringRef> parts;
+      StringRef(args.get("devices")).split(parts, ',', -1, false);
+      for (StringRef p : parts) {
+        auto v = parseInt(p);
+        if (!v || *v < 0)
+          return fail("tune", fmt::format("--devices '{}': expected all or "
+                                          "device indices I,J,...",
+                                          args.get("devices")));
+        devices.push_back(int(*v));
+      }
+    }
+    if (devices.empty())
+      return fail("tune", "--devices: no device");
+    std::string self =
+        llvm::sys::fs::getMainExecutable(nullptr, (void *)&runTune);
+    // The worker's arguments: ours without -o, --devices and --device.
+    std::vector<std::string> base = {self, "tune"};
+    for (size_t i = 0; i < argv.size(); ++i) {
+      StringRef a = argv[i];
+      StringRef name = a.ltrim('-');
+      StringRef key = name.split('=').first;
+      if (a.starts_with("-") && (key == "o" || key == "devices" ||
+                                 key == "device")) {
+        if (!name.contains('='))
+          ++i;
+        continue;
+      }
+      base.push_back(a.str());
+    }
+    std::vector<llvm::sys::ProcessInfo> procs;
+    std::vector<std::string> dirs;
+    int w = 0, workers = int(devices.size());
+    for (int dev : devices) {
+      llvm::SmallString<256> dir(outDir);
+      llvm::sys::path::append(dir, fmt::format("device-{}", w));
+      dirs.push_back(std::string(dir));
+      std::vector<std::string> wargs = base;
+      for (const std::string &x :
+           {std::string("--device"), std::to_string(dev), std::string("--shard"),
+            fmt::format("{}/{}", w, workers), std::string("-o"), dirs.back()})
+        wargs.push_back(x);
+      std::vector<StringRef> refs(wargs.begin(), wargs.end());
+      std::string err;
+      procs.push_back(llvm::sys::ExecuteNoWait(self, refs, std::nullopt, {}, 0,
+                                               &err));
+      if (!procs.back().Pid)
+        return fail("tune", fmt::format("cannot start worker {}: {}", w, err));
+      ++w;
+    }
+    int failed = 0;
+    for (size_t i = 0; i < procs.size(); ++i) {
+      std::string err;
+      llvm::sys::ProcessInfo r =
+          llvm::sys::Wait(procs[i], std::nullopt, &err);
+      if (r.ReturnCode != 0) {
+        ++failed;
+        llvm::errs() << fmt::format("moec tune: worker {} (device {}) "
+                                    "exited with {}{}\n",
+                                    i, devices[i], r.ReturnCode,
+                                    err.empty() ? "" : ": " + err);
+      }
+    }
+    std::vector<std::string> present;
+    for (const std::string &d : dirs)
+      if (llvm::sys::fs::is_directory(d))
+        present.push_back(d);
+    auto report = mergeDirectories(present, outDir);
+    if (!report)
+      return fail("tune", llvm::toString(report.takeError()));
+    for (const std::string &c : report->conflicts)
+      llvm::outs() << "conflict: " << c << "\n";
+    llvm::outs() << fmt::format("{} worker(s), {} failed; merged {} file(s), "
+                                "{} entries into {}\n",
+                                workers, failed, report->files,
+                                report->entries, outDir);
+    return failed ? 1 : 0;
+  }
+
+  // The device (not needed to compile only).
+  std::shared_ptr<rt::Device> dev;
+  std::string deviceName = args.get("device-name");
+  if (!args.has("compile-only")) {
+    rt::DeviceKind kind = target.isHost()    ? rt::DeviceKind::Host
+                          : target.isNVPTX() ? rt::DeviceKind::Cuda
+                                             : rt::DeviceKind::Hip;
+    auto idx = parseInt(args.get("device", "0"));
+    auto opened = rt::Device::open(kind, idx ? int(*idx) : 0);
+    if (!opened.ok())
+      return fail("tune", opened.message());
+    dev = *opened;
+    if (deviceName.empty())
+      deviceName = dev->name();
+  }
+  if (deviceName.empty())
+    deviceName = chip;
+
+  // The shapes.
+  std::vector<ShapeRecord> shapes;
+  std::vector<std::string> skipped;
+  auto makeRecord = [&](int64_t m, int64_t n, int64_t k) {
+    ShapeRecord r;
+    r.op = "gemm";
+    r.shape = {{"M", m}, {"N", n}, {"K", k}};
+    r.dtypes = {eltName(info.a), eltName(info.b), eltName(info.c)};
+    r.attrs = {{"layout", info.layout()}};
+    r.target = chip;
+    r.device = deviceName;
+    return r;
+  };
+  auto checkStatic = [&](int64_t fromFile, int64_t v) {
+    return ShapedType::isDynamic(fromFile) || fromFile == v;
+  };
+  if (args.has("shapes")) {
+    auto log = readShapeLog(args.get("shapes"));
+    if (!log)
+      return fail("tune", llvm::toString(log.takeError()));
+    for (const ShapeRecord &r : *log) {
+      auto m = r.dim("M"), n = r.dim("N"), k = r.dim("K");
+      ShapeRecord want = m && n && k ? makeRecord(*m, *n, *k) : ShapeRecord{};
+      std::string why;
+      if (r.op != "gemm")
+        why = "op " + r.op;
+      else if (!m || !n || !k)
+        why = "no M, N, K";
+      else if (r.target != chip)
+        why = "target " + r.target;
+      else if (r.dtypes != want.dtypes)
+        why = "dtypes " + llvm::join(r.dtypes, ",");
+      else if (!r.attr("layout").empty() && r.attr("layout") != info.layout())
+        why = "layout " + r.attr("layout");
+      else if (!checkStatic(info.m, *m) || !checkStatic(info.n, *n) ||
+               !checkStatic(info.k, *k))
+        why = "sizes differ from the file's static sizes";
+      if (!why.empty()) {
+        skipped.push_back(fmt::format("{} ({})", r.toJson(), why));
+        continue;
+      }
+      shapes.push_back(want);
+    }
+  }
+  std::map<std::string, int64_t> fixed;
+  std::vector<std::map<std::string, int64_t>> sizeSets;
+  for (const std::string &list : args.all("sizes")) {
+    std::map<std::string, int64_t> set;
+    llvm::SmallVector<StringRef> parts;
+    StringRef(list).split(parts, ',', -1, false);
+    for (StringRef p : parts) {
+      auto [k, v] = p.split('=');
+      auto val = parseInt(v);
+      if (!val || *val < 0 || (k != "M" && k != "N" && k != "K"))
+        return fail("tune", fmt::format("--sizes entry '{}' is not M=, N= or "
+                                        "K=<integer>",
+                                        p.str()));
+      set[k.str()] = *val;
+    }
+    sizeSets.push_back(set);
+  }
+  std::vector<int64_t> batches;
+  for (const std::string &list : args.all("batch")) {
+    llvm::SmallVector<StringRef> parts;
+    StringRef(list).split(parts, ',', -1, false);
+    for (StringRef p : parts) {
+      auto v = parseInt(p);
+      if (!v || *v <= 0)
+        return fail("tune", fmt::format("--batch entry '{}' is not a positive "
+                                        "integer",
+                                        p.str()));
+      batches.push_back(*v);
+    }
+  }
+  auto resolve = [&](std::map<std::string, int64_t> set, int64_t fromFile,
+                     const char *name) -> std::optional<int64_t> {
+    if (set.count(name))
+      return set[name];
+    if (!ShapedType::isDynamic(fromFile))
+      return fromFile;
+    return std::nullopt;
+  };
+  if (!batches.empty() && sizeSets.empty())
+    sizeSets.push_back({});
+  for (auto &set : sizeSets) {
+    std::vector<std::map<std::string, int64_t>> expanded;
+    if (!batches.empty())
+      for (int64_t b : batches) {
+        auto s = set;
+        s["M"] = b;
+        expanded.push_back(s);
+      }
+    else
+      expanded.push_back(set);
+    for (auto &s : expanded) {
+      auto m = resolve(s, info.m, "M"), n = resolve(s, info.n, "N"),
+           k = resolve(s, info.k, "K");
+      if (!m || !n || !k)
+        return fail("tune", "give every dynamic size with --sizes (or M with "
+                            "--batch)");
+      if (!checkStatic(info.m, *m) || !checkStatic(info.n, *n) ||
+          !checkStatic(info.k, *k))
+        return fail("tune", "--sizes contradicts the file's static sizes");
+      shapes.push_back(makeRecord(*m, *n, *k));
+    }
+  }
+  // Distinct shapes, in order.
+  {
+    std::vector<ShapeRecord> unique;
+    std::set<std::string> seen;
+    for (auto &s : shapes)
+      if (seen.insert(s.toJson()).second)
+        unique.push_back(s);
+    shapes = std::move(unique);
+  }
+  for (const std::string &s : skipped)
+    llvm::errs() << "moec tune: skipping " << s << "\n";
+  // Each --shard slices what the previous one left (--devices adds one).
+  // An empty slice is not an error: job arrays may have more jobs than shapes.
+  bool hadShapes = !shapes.empty();
+  for (const std::string &shard : args.all("shard")) {
+    auto [i, n] = StringRef(shard).split('/');
+    auto si = parseInt(i), sn = parseInt(n);
+    if (!si || !sn || *sn < 1 || *si < 0 || *si >= *sn)
+      return fail("tune", fmt::format("--shard '{}': expected I/N with 0 <= "
+                                      "I < N",
+                                      shard));
+    shapes = shardSlice(shapes, int(*si), int(*sn));
+  }
+  if (shapes.empty() && hadShapes) {
+    llvm::outs() << "no shape in this shard\n";
+    return 0;
+  }
+  if (shapes.empty())
+    return fail("tune", "no shape to tune (give --shapes, --sizes or --batch; "
+                        "see the skipped lines above)");
+
+  TunerOptions topts;
+  if (auto j = parseInt(args.get("jobs", "0")))
+    topts.threads = unsigned(*j);
+  if (auto w = parseInt(args.get("warmup", "5")))
+    topts.warmup = int(*w);
+  if (auto r = parseInt(args.get("repeat", "20")))
+    topts.repeat = std::max<int>(1, int(*r));
+  if (args.has("budget")) {
+    auto b = parseSeconds(args.get("budget"));
+    if (!b)
+      return fail("tune", fmt::format("--budget '{}': expected seconds, e.g. "
+                                      "60s",
+                                      args.get("budget")));
+    topts.budgetSeconds = *b;
+  }
+  topts.resume = args.has("resume");
+  if (!args.has("quiet"))
+    topts.progress = &llvm::errs();
+  if (const char *k = std::getenv("MOEC_TUNE_KILL_AFTER"))
+    if (auto v = parseInt(k))
+      topts.killAfterRecords = int(*v);
+
+  // Compile only: how fast candidates compile, and what the resources prune.
+  if (args.has("compile-only")) {
+    for (const ShapeRecord &s : shapes) {
+      GemmShape gs{*s.dim("M"), *s.dim("N"), *s.dim("K"),
+                   int64_t(eltBytes(info.a)), int64_t(eltBytes(info.b))};
+      std::vector<Candidate> cands =
+          pruneForShape(space->enumerate(), gs, family);
+      unsigned threads = topts.threads ? topts.threads
+                                       : llvm::hardware_concurrency().compute_thread_count();
+      llvm::DefaultThreadPool pool(llvm::hardware_concurrency(threads));
+      std::atomic<int> ok{0}, rejected{0}, spilled{0};
+      auto t0 = std::chrono::steady_clock::now();
+      for (const Candidate &c : cands)
+        pool.async([&, c] {
+          auto r = compileCandidate(source, chip, aligned, c);
+          if (!r) {
+            llvm::consumeError(r.takeError());
+            ++rejected;
+          } else if (r->resources.vgprSpills || r->resources.sgprSpills ||
+                     r->resources.scratchBytes) {
+            ++spilled;
+          } else {
+            ++ok;
+          }
+        });
+      pool.wait();
+      double secs = std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - t0)
+                        .count();
+      llvm::outs() << fmt::format(
+          "compile-only {}: {} candidates in {:.2f} s on {} threads: {:.1f} "
+          "compiled/s; {} ok, {} rejected, {} spill\n",
+          s.toJson(), cands.size(), secs, threads,
+          secs > 0 ? cands.size() / secs : 0.0, ok.load(), rejected.load(),
+          spilled.load());
+    }
+    return 0;
+  }
+
+  if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
+    return fail("tune", fmt::format("cannot create {}: {}", outDir,
+                                    ec.message()));
+  llvm::SmallString<256> journal(outDir);
+  llvm::sys::path::append(journal, "journal.jsonl");
+  topts.journalPath = std::string(journal);
+
+  GemmHarness harness(info, dev);
+  TunerHooks hooks;
+  hooks.compile = [&](const ShapeRecord &, const Candidate &c) {
+    return compileCandidate(source, chip, aligned, c);
+  };
+  hooks.time = [&](const ShapeRecord &s, const Candidate &,
+                   CompiledCandidate &cc, int warmup, int repeat) {
+    return harness.time(s, cc, warmup, repeat);
+  };
+  hooks.verify = [&](const ShapeRecord &s, const Candidate &,
+                     CompiledCandidate &cc) { return harness.verify(s, cc); };
+  Tuner tuner(hooks, topts);
+  if (auto e = tuner.open())
+    return fail("tune", llvm::toString(std::move(e)));
+
+  int exitCode = 0;
+  int totalCompiled = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  for (const ShapeRecord &s : shapes) {
+    GemmShape gs{*s.dim("M"), *s.dim("N"), *s.dim("K"),
+                 int64_t(eltBytes(info.a)), int64_t(eltBytes(info.b))};
+    std::map<std::string, int> dropped;
+    std::vector<Candidate> cands =
+        pruneForShape(space->enumerate(), gs, family, &dropped);
+    auto shapeStart = std::chrono::steady_clock::now();
+    auto result = tuner.tuneShape(s, cands);
+    if (!result)
+      return fail("tune", llvm::toString(result.takeError()));
+    totalCompiled += result->compiled;
+    double secs = std::chrono::duration<double>(
+                      std::chrono::steady_clock::now() - shapeStart)
+                      .count();
+    std::string droppedText;
+    for (auto &[why, n] : dropped)
+      droppedText += fmt::format("{}{} {}", droppedText.empty() ? "" : ", ", n,
+                                 why);
+    llvm::outs() << fmt::format(
+        "M={} N={} K={}: {} candidates ({} pruned for the shape: {}); {} "
+        "compiled, {} from the journal, {} rejected, {} spill, {} cut, {} "
+        "timed, {} wrong; {:.1f} s\n",
+        gs.m, gs.n, gs.k, cands.size(), space->size() - cands.size(),
+        droppedText.empty() ? "none" : droppedText, result->compiled,
+        result->fromJournal, result->rejected, result->spilled, result->cut,
+        result->timed, result->wrong, secs);
+    if (!result->best) {
+      llvm::outs() << "  no candidate passed\n";
+      exitCode = 1;
+      continue;
+    }
+    llvm::outs() << fmt::format("  best {} {:.3f} us\n", result->best->key(),
+                                result->bestUs);
+    // Into DIR's file for (N, K, device, dtype, layout), keyed by M.
+    ConfigFileKey key =
+        gemmFileKey(gs.n, gs.k, deviceName, eltName(info.a), info.layout());
+    llvm::SmallString<256> path(outDir);
+    llvm::sys::path::append(path, configFileName(key));
+    ConfigFile cf;
+    if (llvm::sys::fs::exists(path)) {
+      auto existing = readConfigFile(path);
+      if (!existing)
+        return fail("tune", llvm::toString(existing.takeError()));
+      cf = std::move(*existing);
+    }
+    TuningEntry entry = toEntry(*result->best, family, EntryFlavor::Moec);
+    entry.set("time_us", std::round(result->bestUs * 1000) / 1000);
+    cf.put(gs.m, std::move(entry));
+    if (auto e = writeConfigFile(path, cf))
+      return fail("tune", llvm::toString(std::move(e)));
+    if (!result->complete)
+      llvm::outs() << "  (stopped at the time budget: not every candidate "
+                      "was tried; --resume continues)\n";
+  }
+  double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
+  llvm::outs() << fmt::format("tuned {} shape(s) in {:.1f} s; {} candidates "
+                              "compiled ({:.1f}/s)\n",
+                              shapes.size(), secs, totalCompiled,
+                              secs > 0 ? totalCompiled / secs : 0.0);
+  return exitCode;
+}
+
+int runDb(llvm::ArrayRef<std::string> argv) {
+  Args args(argv, {"o", "file", "m"}, {"help"});
+  if (!args.error.empty())
+    return fail("db", args.error + "\n" + kDbUsage);
+  if (args.has("help")) {
+    llvm::outs() << kDbUsage;
+    return 0;
+  }
+  if (args.positional.empty())
+    return fail("db", std::string("expected merge or lookup\n") + kDbUsage);
+  std::string sub = args.positional.front();
+  std::vector<std::string> dirs(args.positional.begin() + 1,
+                                args.positional.end());
+  if (sub == "merge") {
+    if (!args.has("o") || dirs.empty())
+      return fail("db merge", "expected -o OUT and at least one input "
+                              "directory");
+    auto report = mergeDirectories(dirs, args.get("o"));
+    if (!report)
+      return fail("db merge", llvm::toString(report.takeError()));
+    for (const std::string &c : report->conflicts)
+      llvm::outs() << "conflict: " << c << "\n";
+    llvm::outs() << fmt::format("merged {} file(s), {} entries, {} "
+                                "conflict(s) into {}\n",
+                                report->files, report->entries,
+                                report->conflicts.size(), args.get("o"));
+    return 0;
+  }
+  if (sub == "lookup") {
+    auto m = parseInt(args.get("m"));
+    if (!args.has("file") || !m || dirs.empty())
+      return fail("db lookup", "expected DIR... --file NAME --m M");
+    auto key = parseConfigFileName(args.get("file"));
+    if (!key)
+      return fail("db lookup", fmt::format("'{}' is not a config file name",
+                                           args.get("file")));
+    TuningDB db(dirs);
+    auto r = db.lookupOrReport(*key, *m, "the default config");
+    if (!r)
+      return 1;
+    llvm::outs() << fmt::format("{} M={} -> {} {}\n", r->path, *m,
+                                r->matchedKey, r->entry.str());
+    return 0;
+  }
+  return fail("db", fmt::format("unknown subcommand '{}'\n{}", sub, kDbUsage));
+}
