@@ -10,6 +10,10 @@ import unittest
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+# The module-level moec.gemm uses the default cache directory: keep it out of
+# the user's ~/.cache during tests.
+_CACHE = tempfile.TemporaryDirectory(prefix="moec-pytest-")
+os.environ["MOEC_CACHE_DIR"] = _CACHE.name
 import moec  # noqa: E402
 
 
