@@ -77,15 +77,15 @@ ci | full)
   configure build-asan address,undefined -DMOEC_FUZZ=ON
   t0=$SECONDS
   targets=(moec-runtime-tests moec-unittests moec-fuzz-replay moec-fuzz-codeobject
-           moec-fuzz-tuning moec-fuzz-mlir-gfx942 moec-fuzz-mlir-sm_90
-           moec-fuzz-mlir-host)
+           moec-fuzz-tuning moec-fuzz-cache moec-fuzz-capi moec-fuzz-mlir-gfx942
+           moec-fuzz-mlir-sm_90 moec-fuzz-mlir-host)
   [ "$mode" = full ] && targets=(all)
   cmake --build build-asan -j "$JOBS" --target "${targets[@]}" || exit 1
   echo "== asan+ubsan build: $((SECONDS - t0)) s"
   B=build-asan/bin
   run runtime-tests $B/moec-runtime-tests
   run codeobject-unit $B/moec-unittests --gtest_filter='CodeObject.*:Occupancy.*'
-  for t in mlir-gfx942 mlir-sm_90 mlir-host codeobject tuning; do
+  for t in mlir-gfx942 mlir-sm_90 mlir-host codeobject tuning cache capi; do
     run "corpus-$t" $B/moec-fuzz-replay $t test/fuzz/corpus/${t%%-*}
   done
   if [ "$mode" = full ]; then

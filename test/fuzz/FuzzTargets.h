@@ -27,8 +27,16 @@ int codeObject(const uint8_t *data, size_t size);
 /// config file names, shape-log lines.
 int tuning(const uint8_t *data, size_t size);
 
+/// The kernel cache's entry reader on any bytes as the entry file of a fixed
+/// key, and on published entries damaged at a fuzzed position: rejected or
+/// loaded exactly, never a corrupt payload.
+int cacheEntry(const uint8_t *data, size_t size);
+
+/// A byte-driven sequence of C API calls on the host device.
+int capi(const uint8_t *data, size_t size);
+
 /// The target named `name` ("mlir-gfx942", "mlir-sm_90", "mlir-host",
-/// "codeobject", "tuning"), or null.
+/// "codeobject", "tuning", "cache", "capi"), or null.
 using Target = int (*)(const uint8_t *, size_t);
 Target lookup(std::string_view name);
 

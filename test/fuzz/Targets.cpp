@@ -18,5 +18,9 @@ moec::fuzz::Target moec::fuzz::lookup(std::string_view name) {
     return codeObject;
   if (name == "tuning")
     return tuning;
+  if (name == "cache")
+    return cacheEntry;
+  if (name == "capi")
+    return capi;
   return nullptr;
 }
