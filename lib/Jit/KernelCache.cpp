@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <csignal>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <thread>
@@ -461,6 +462,18 @@ void KernelCache::writeDisk(const CacheKey &key,
     }
     return true;
   };
+  // Test hook (test/Jit/KernelCacheTest.cpp, fault injection): write only
+  // the first N bytes of the temporary, then die by SIGKILL, as a process
+  // killed mid-publish does. Read on every write, so a forked child can set
+  // it.
+  if (const char *kill = std::getenv("MOEC_CACHE_TEST_KILL_AFTER_BYTES");
+      kill && *kill) {
+    std::string whole = header + description + payload;
+    size_t n = std::min<size_t>(std::strtoull(kill, nullptr, 10), whole.size());
+    (void)writeAll(whole.data(), n);
+    (void)::fsync(fd);
+    ::raise(SIGKILL);
+  }
   bool ok = writeAll(header.data(), header.size()) &&
             writeAll(description.data(), description.size()) &&
             writeAll(payload.data(), payload.size()) && ::fsync(fd) == 0;

@@ -3,7 +3,8 @@
 // Every fault the cache must survive: truncated, corrupted, foreign-version
 // and wrong-key entries, unusable and missing directories, a size cap smaller
 // than an entry, eviction order, many threads and many processes asking for
-// the same cold key.
+// the same cold key, a disk that fills up during a publish and a process
+// killed in the middle of one.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,12 +12,16 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <csignal>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
@@ -393,6 +398,167 @@ TEST_F(CacheTest, ManyProcessesColdCacheOneKey) {
   auto got = check.lookup(key);
   ASSERT_TRUE(got);
   EXPECT_EQ(*got, payload);
+}
+
+//===----------------------------------------------------------------------===//
+// Fault injection: the publish of an entry interrupted
+//===----------------------------------------------------------------------===//
+
+/// The names in the cache directory.
+static std::vector<std::string> namesIn(const std::string &dir) {
+  std::vector<std::string> names;
+  for (auto &f : fs::directory_iterator(dir))
+    names.push_back(f.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+static bool isTemp(const std::string &name) {
+  return name.find(".tmp.") != std::string::npos;
+}
+
+TEST_F(CacheTest, DiskFullDuringPublish) {
+  // A child whose files may not grow past 100 bytes (RLIMIT_FSIZE, SIGXFSZ
+  // ignored: write fails with EFBIG) publishes a 4 KiB entry: it still gets
+  // its kernel (memory only), says so once, and leaves nothing on disk.
+  CacheKey key = KernelCache::hashKey("disk full");
+  std::string payload(4096, 'p');
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit lim = {100, 100};
+    if (::setrlimit(RLIMIT_FSIZE, &lim) != 0)
+      ::_exit(10);
+    int warned = 0;
+    bool named = false;
+    CacheOptions o = opts();
+    o.warn = [&](const std::string &w) {
+      ++warned;
+      named = w.find("cannot write the cache entry") != std::string::npos;
+    };
+    KernelCache cache(o);
+    if (!cache.onDisk())
+      ::_exit(11);
+    auto r = cache.getOrCompile(key, "A", produce(payload));
+    if (!r.payload || *r.payload != payload)
+      ::_exit(1);
+    if (warned != 1 || !named)
+      ::_exit(2);
+    if (cache.stats().writeFailures != 1)
+      ::_exit(3);
+    // The memory level still answers.
+    CacheSource src;
+    auto again = cache.lookup(key, &src);
+    if (!again || src != CacheSource::Memory)
+      ::_exit(4);
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "the child died by signal "
+                                 << WTERMSIG(status);
+  ASSERT_EQ(WEXITSTATUS(status), 0)
+      << "1: no payload, 2: not one warning naming the write, 3: no write "
+         "failure counted, 4: not in memory, 10/11: setup";
+  EXPECT_EQ(namesIn(dir), std::vector<std::string>{})
+      << "a half entry or a temporary was left behind";
+  // The next process finds nothing and compiles.
+  KernelCache next(opts());
+  EXPECT_EQ(next.lookup(key), nullptr);
+  std::atomic<int> calls{0};
+  auto r = next.getOrCompile(key, "A", produce(payload, &calls));
+  ASSERT_TRUE(r.payload);
+  EXPECT_EQ(r.source, CacheSource::Compiled);
+  EXPECT_EQ(calls.load(), 1);
+  EXPECT_TRUE(warnings.empty());
+}
+
+/// Runs `publish` in a child with MOEC_CACHE_TEST_KILL_AFTER_BYTES=`cut`,
+/// which writes that much of the temporary and dies by SIGKILL.
+static void publishKilledAfter(size_t cut, const std::function<void()> &publish) {
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::setenv("MOEC_CACHE_TEST_KILL_AFTER_BYTES", std::to_string(cut).c_str(), 1);
+    publish();
+    ::_exit(0); // not reached: the hook kills the process
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the child was not killed mid-publish";
+  EXPECT_EQ(WTERMSIG(status), SIGKILL);
+}
+
+TEST_F(CacheTest, KilledMidPublishLeavesNoEntry) {
+  // Killed inside the header, inside the payload, and after the whole
+  // temporary was written but before the rename: no entry appears under the
+  // final name, the stale temporary is never loaded, the next lookup
+  // recompiles and publishes a whole entry, and clearing removes the stale
+  // temporaries.
+  CacheKey key = KernelCache::hashKey("killed");
+  std::string payload(1000, 'k');
+  size_t whole = KernelCache::kHeaderBytes + 1 + payload.size();
+  std::string entry = dir + "/" + key.hex() + ".moeck";
+  int round = 0;
+  for (size_t cut : {size_t(20), size_t(600), whole}) {
+    SCOPED_TRACE("killed after " + std::to_string(cut) + " bytes");
+    std::string error;
+    KernelCache::clearDirectory(dir, error);
+    publishKilledAfter(cut, [&] {
+      KernelCache cache(opts());
+      (void)cache.getOrCompile(key, "A", produce(payload));
+    });
+    std::vector<std::string> names = namesIn(dir);
+    ASSERT_EQ(names.size(), 1u);
+    EXPECT_TRUE(isTemp(names[0])) << names[0];
+    EXPECT_EQ(fs::file_size(dir + "/" + names[0]), cut);
+    EXPECT_FALSE(fs::exists(entry)) << "a half entry under the final name";
+
+    KernelCache next(opts());
+    EXPECT_EQ(next.lookup(key), nullptr) << "the stale temporary was loaded";
+    std::atomic<int> calls{0};
+    std::string fresh = "fresh-" + std::to_string(round++);
+    auto r = next.getOrCompile(key, "A", produce(fresh, &calls));
+    ASSERT_TRUE(r.payload);
+    EXPECT_EQ(*r.payload, fresh);
+    EXPECT_EQ(r.source, CacheSource::Compiled);
+    EXPECT_EQ(calls.load(), 1);
+    EXPECT_TRUE(warnings.empty()) << warnings.front();
+
+    KernelCache third(opts());
+    CacheSource src;
+    auto got = third.lookup(key, &src);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(*got, fresh);
+    EXPECT_EQ(src, CacheSource::Disk);
+    auto entries = KernelCache::listDirectory(dir);
+    ASSERT_EQ(entries.size(), 1u) << "the temporary is listed as an entry";
+    EXPECT_EQ(entries[0].problem, "");
+    EXPECT_EQ(KernelCache::clearDirectory(dir, error), 2) << error;
+    EXPECT_EQ(namesIn(dir), std::vector<std::string>{});
+  }
+}
+
+TEST_F(CacheTest, KilledWhileReplacingKeepsTheOldEntry) {
+  // A whole entry is being replaced (store) when the writer is killed: the
+  // old entry stays whole and is what the next process loads.
+  CacheKey key = KernelCache::hashKey("replaced");
+  {
+    KernelCache first(opts());
+    ASSERT_TRUE(first.getOrCompile(key, "A", produce("old")).payload);
+  }
+  publishKilledAfter(30, [&] {
+    KernelCache cache(opts());
+    cache.store(key, "A", std::make_shared<const std::string>(
+                              std::string(500, 'n')));
+  });
+  KernelCache next(opts());
+  CacheSource src;
+  auto got = next.lookup(key, &src);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got, "old");
+  EXPECT_EQ(src, CacheSource::Disk);
+  EXPECT_TRUE(warnings.empty());
 }
 
 TEST_F(CacheTest, ClearDirectory) {
