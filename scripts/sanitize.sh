@@ -9,7 +9,8 @@
 #                                code-object reader tests, fuzz corpora, fuzz smoke
 #   scripts/sanitize.sh tsan     ThreadSanitizer in build-tsan/ over the
 #                                runtime's concurrency tests (thread pool,
-#                                host device)
+#                                host device) and the JIT cache's (one key
+#                                from many threads and processes)
 # Exits non-zero on any build failure, test failure or sanitizer report.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -65,11 +66,18 @@ case "$mode" in
 tsan)
   configure build-tsan thread
   t0=$SECONDS
-  cmake --build build-tsan -j "$JOBS" --target moec-runtime-tests || exit 1
+  cmake --build build-tsan -j "$JOBS" --target moec-runtime-tests moec-jit-tests \
+    || exit 1
   echo "== tsan build: $((SECONDS - t0)) s"
   # The concurrency tests: the pool under every launch shape, events and
   # buffers shared across threads, thread counts from the environment.
   build-tsan/bin/moec-runtime-tests --gtest_filter='Host*:KernelArgs*:ThreadPool*' \
+    || status=1
+  # The JIT kernel cache (LLVM Support only, for xxh3): many threads asking
+  # for one cold key, a failing compile shared by its waiters, many
+  # processes racing to publish one entry.
+  build-tsan/bin/moec-jit-tests \
+    --gtest_filter='CacheTest.ManyThreads*:CacheTest.CompileFailure*:CacheTest.ManyProcesses*' \
     || status=1
   exit $status
   ;;
