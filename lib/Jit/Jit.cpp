@@ -315,19 +315,26 @@ struct Jit::Impl {
   }
 };
 
-static thread_local const VariantInfo *tlsLastInfo = nullptr;
-static thread_local CacheSource tlsLastSource = CacheSource::Memory;
+// A copy, not a pointer into the variant: the Jit that made it may be gone
+// when the thread asks (moec_jit_destroy, then moec_last_variant: a
+// use-after-free the C API fuzzer found). Assignment reuses the strings'
+// capacity, so a launch copies bytes and allocates nothing after the first.
+static thread_local VariantInfo tlsLast;
+static thread_local bool tlsHaveLast = false;
+
+static void rememberLast(const VariantInfo &info, CacheSource source) {
+  tlsLast = info;
+  tlsLast.cacheSource = source;
+  tlsHaveLast = true;
+}
 
 const VariantInfo &Jit::lastVariant() {
-  static thread_local VariantInfo scratch;
-  if (!tlsLastInfo) {
-    scratch = VariantInfo();
-    scratch.kernel = "<none: no gemm or launch on this thread yet>";
-    return scratch;
-  }
-  scratch = *tlsLastInfo;
-  scratch.cacheSource = tlsLastSource;
-  return scratch;
+  static thread_local VariantInfo none = [] {
+    VariantInfo v;
+    v.kernel = "<none: no gemm or launch on this thread yet>";
+    return v;
+  }();
+  return tlsHaveLast ? tlsLast : none;
 }
 
 Jit::Jit(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -827,8 +834,7 @@ rt::Status Jit::gemm(const Tensor &a, const Tensor &b, const Tensor &c,
     args.addMemRef(bias->data, &n, nullptr, 1);
   int64_t grid = ((m + variant->blockM - 1) / variant->blockM) *
                  ((n + variant->blockN - 1) / variant->blockN);
-  tlsLastInfo = &variant->info;
-  tlsLastSource = source;
+  rememberLast(variant->info, source);
   if (trace::enabled()) {
     trace::Span span("launch", "launch " + variant->info.kernel,
                      {{"op", "gemm"},
@@ -1052,8 +1058,7 @@ rt::Status Jit::launch(JitModule &jm, const std::string &entry,
     add(tensors[ibias]);
   int64_t grid = ((m + variant->blockM - 1) / variant->blockM) *
                  ((n + variant->blockN - 1) / variant->blockN);
-  tlsLastInfo = &variant->info;
-  tlsLastSource = source;
+  rememberLast(variant->info, source);
   if (trace::enabled()) {
     trace::Span span("launch", "launch " + variant->info.kernel,
                      {{"op", "gemm"},

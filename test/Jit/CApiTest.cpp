@@ -148,6 +148,30 @@ TEST_F(CApiTest, GemmRunsAndReportsItsVariant) {
   EXPECT_GT(std::strlen(info.kernel), 0u);
 }
 
+TEST_F(CApiTest, LastVariantOutlivesItsJit) {
+  // moec_last_variant after the JIT that ran the call is destroyed: the
+  // same answer as before, not freed memory (a use-after-free under ASan
+  // before the fix; found by the capi fuzz target).
+  alignas(16) uint16_t a[64] = {}, b[128] = {};
+  alignas(16) float c[32] = {};
+  moec_tensor ta = matrix(a, MOEC_BF16, 4, 16), tb = matrix(b, MOEC_BF16, 16, 8),
+              tc = matrix(c, MOEC_F32, 4, 8);
+  moec_jit *other = nullptr;
+  ASSERT_EQ(moec_jit_create("host", dir.c_str(), &other), MOEC_OK);
+  ASSERT_EQ(moec_gemm(other, &ta, &tb, &tc, nullptr, nullptr), MOEC_OK)
+      << lastError();
+  moec_variant_info before, after;
+  ASSERT_EQ(moec_last_variant(&before, sizeof before), MOEC_OK);
+  moec_jit_destroy(other);
+  // Reuse the freed memory, so a dangling read sees other bytes.
+  std::vector<std::string> filler(64, std::string(200, 'x'));
+  ASSERT_EQ(moec_last_variant(&after, sizeof after), MOEC_OK);
+  EXPECT_STREQ(after.kernel, before.kernel);
+  EXPECT_STREQ(after.config, before.config);
+  EXPECT_STREQ(after.key, before.key);
+  EXPECT_EQ(after.cache_source, before.cache_source);
+}
+
 TEST_F(CApiTest, ModulesCheckTheirArguments) {
   moec_module *m = reinterpret_cast<moec_module *>(0x1);
   EXPECT_EQ(moec_module_load_file(jit, nullptr, &m), MOEC_ERROR_INVALID_ARGUMENT);
