@@ -13,6 +13,7 @@
 #include "moec/Transforms/GemmKernel.h"
 #include "moec/Tuning/ConfigMapping.h"
 #include "moec/Tuning/ShapeLog.h"
+#include "moec/Tuning/Tuner.h"
 #include "moec/Tuning/TuningDB.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -23,7 +24,9 @@
 #include "mlir/Parser/Parser.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/xxhash.h"
@@ -32,6 +35,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -257,6 +261,20 @@ struct Jit::Impl {
                                           std::string &error);
   std::string heuristicConfig(const GemmSignature &sig) const;
 
+  /// MOEC_TUNE=1 (read by create()) with the $MOEC_TUNING_DB database.
+  bool onlineTune = false;
+  /// MOEC_TUNE=1: tunes a gemm shape the database has no entry for, now,
+  /// over the small search space with lib/Tuning's Tuner (one compile
+  /// thread; each candidate made through the kernel cache, timed on the
+  /// caller's operands; C is overwritten, the caller's launch follows), and
+  /// records the fastest in the first $MOEC_TUNING_DB directory (atomic
+  /// write). Returns its #moec.config fields; nullopt (said why) on failure.
+  /// `compileMutex` is held.
+  std::optional<std::string>
+  tuneOnline(const GemmSignature &sig, bool aligned,
+             const std::function<std::string(const std::string &)> &textFor,
+             const std::function<Status(const Variant &)> &launch);
+
   /// A variant must be made (compiled or read from disk) while `stream` is
   /// captured into a graph: an error, since the capture would record none of
   /// that work and a later replay would launch nothing sensible.
@@ -314,6 +332,32 @@ void Jit::setTuningDatabase(TuningDatabase database) {
   std::lock_guard<std::mutex> lock(impl_->dbMutex);
   impl_->database = std::move(database);
   impl_->perShape = impl_->database || impl_->shapeLog;
+  impl_->onlineTune = false; // it records into $MOEC_TUNING_DB only
+}
+
+/// The #moec.config fields ("block_m = 64, ...") of a tuning candidate,
+/// checked; nullopt with the diagnostic in `error`.
+static std::optional<std::string>
+candidateFields(mlir::MLIRContext *ctx, const tuning::Candidate &cand,
+                std::string &error) {
+  mlir::ScopedDiagnosticHandler handler(ctx, [&](mlir::Diagnostic &d) {
+    error += d.str();
+    return mlir::success();
+  });
+  ConfigAttr attr = tuning::toConfigAttr(
+      [&] { return mlir::emitError(mlir::UnknownLoc::get(ctx)); }, ctx, cand);
+  if (!attr)
+    return std::nullopt;
+  std::string printed;
+  llvm::raw_string_ostream os(printed);
+  mlir::Attribute(attr).print(os);
+  // "#moec.config<fields>" -> "fields"
+  llvm::StringRef fields(printed);
+  fields.consume_front("#moec.config");
+  fields = fields.trim();
+  fields.consume_front("<");
+  fields.consume_back(">");
+  return fields.str();
 }
 
 /// The default tuning database: the moec GEMM files of $MOEC_TUNING_DB
@@ -327,7 +371,10 @@ static Jit::TuningDatabase envTuningDatabase(Jit::Impl *impl) {
         std::string(sig.transposeA ? "t" : "n") + (sig.transposeB ? "t" : "n"));
     auto r = tuning::TuningDB::global().lookupOrReport(
         key, sig.m,
-        fmt::format("the heuristic config \"{}\"", impl->heuristicConfig(sig)));
+        impl->onlineTune
+            ? std::string("a config tuned now (MOEC_TUNE=1)")
+            : fmt::format("the heuristic config \"{}\"",
+                          impl->heuristicConfig(sig)));
     if (!r)
       return std::nullopt;
     auto bad = [&](const std::string &why) -> std::optional<std::string> {
@@ -338,29 +385,142 @@ static Jit::TuningDatabase envTuningDatabase(Jit::Impl *impl) {
     auto cand = tuning::fromEntry(r->entry);
     if (!cand)
       return bad(llvm::toString(cand.takeError()));
-    std::string diags;
-    mlir::MLIRContext *ctx = impl->context.get();
-    mlir::ScopedDiagnosticHandler handler(ctx, [&](mlir::Diagnostic &d) {
-      diags += d.str();
-      return mlir::success();
-    });
-    ConfigAttr attr = tuning::toConfigAttr(
-        [&] { return mlir::emitError(mlir::UnknownLoc::get(ctx)); }, ctx, *cand);
-    if (!attr)
-      return bad(diags);
-    std::string printed;
-    llvm::raw_string_ostream os(printed);
-    mlir::Attribute(attr).print(os);
-    // "#moec.config<fields>" -> "fields"
-    llvm::StringRef fields(printed);
-    fields.consume_front("#moec.config");
-    fields = fields.trim();
-    fields.consume_front("<");
-    fields.consume_back(">");
+    std::string error;
+    auto fields = candidateFields(impl->context.get(), *cand, error);
+    if (!fields)
+      return bad(error);
     logInfo(fmt::format("gemm M={} N={} K={}: tuned config from {} (M = {})",
                         sig.m, sig.n, sig.k, r->path, r->matchedKey));
-    return fields.str();
+    return fields;
   };
+}
+
+std::optional<std::string> Jit::Impl::tuneOnline(
+    const GemmSignature &sig, bool aligned,
+    const std::function<std::string(const std::string &)> &textFor,
+    const std::function<Status(const Variant &)> &launch) {
+  auto start = std::chrono::steady_clock::now();
+  auto fail = [&](const std::string &why) -> std::optional<std::string> {
+    logWarning(fmt::format("MOEC_TUNE: gemm M={} N={} K={}: {}; using the "
+                           "heuristic config",
+                           sig.m, sig.n, sig.k, why));
+    return std::nullopt;
+  };
+  tuning::TargetFamily family = tuning::familyOfChip(arch);
+  auto space = tuning::SearchSpace::defaults("gemm", family, "small");
+  if (!space)
+    return fail(llvm::toString(space.takeError()));
+  tuning::GemmShape shape{sig.m, sig.n, sig.k,
+                          static_cast<int64_t>(dtypeBytes(sig.a)),
+                          static_cast<int64_t>(dtypeBytes(sig.b))};
+  std::vector<tuning::Candidate> cands =
+      tuning::pruneForShape(space->enumerate(), shape, family);
+  auto makeError = [](const std::string &msg) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
+  };
+  tuning::TunerHooks hooks;
+  // One compile thread while this thread (holding compileMutex) waits or
+  // times: the MLIRContext is never used by two threads at once.
+  hooks.compile = [&](const tuning::ShapeRecord &, const tuning::Candidate &c)
+      -> llvm::Expected<tuning::CompiledCandidate> {
+    std::string error;
+    auto fields = candidateFields(context.get(), c, error);
+    if (!fields)
+      return makeError(error);
+    auto module = parse(textFor(*fields), "<moec gemm candidate>", error);
+    if (!module)
+      return makeError(error);
+    if (aligned)
+      setAssumeAligned(*module);
+    auto made = makeVariant(*module, "MOEC_TUNE candidate " + c.key(),
+                            c.blockM, c.blockN);
+    if (!made.ok())
+      return makeError(made.message());
+    tuning::CompiledCandidate cc;
+    cc.cacheHit = (*made)->info.cacheSource != CacheSource::Compiled;
+    cc.payload = std::shared_ptr<Variant>(std::move(*made));
+    return cc;
+  };
+  hooks.time = [&](const tuning::ShapeRecord &, const tuning::Candidate &,
+                   tuning::CompiledCandidate &cc, int warmup,
+                   int repeat) -> llvm::Expected<double> {
+    const Variant &v = *static_cast<const Variant *>(cc.payload.get());
+    for (int i = 0; i < warmup; ++i)
+      if (Status s = launch(v); !s.ok())
+        return makeError(s.message());
+    if (Status s = device->synchronize(); !s.ok())
+      return makeError(s.message());
+    auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < repeat; ++i)
+      if (Status s = launch(v); !s.ok())
+        return makeError(s.message());
+    if (Status s = device->synchronize(); !s.ok())
+      return makeError(s.message());
+    // The mean over `repeat` back-to-back launches (no per-launch events).
+    return std::chrono::duration<double, std::micro>(
+               std::chrono::steady_clock::now() - t0)
+               .count() /
+           std::max(repeat, 1);
+  };
+  hooks.verify = [](const tuning::ShapeRecord &, const tuning::Candidate &,
+                    tuning::CompiledCandidate &) {
+    return llvm::Error::success();
+  };
+  tuning::TunerOptions options;
+  options.threads = 1;
+  options.warmup = 2;
+  options.repeat = 5;
+  options.quickRepeat = 2;
+  options.retimeTop = 2;
+  tuning::Tuner tuner(hooks, options);
+  if (llvm::Error e = tuner.open())
+    return fail(llvm::toString(std::move(e)));
+  tuning::ShapeRecord rec;
+  rec.op = "gemm";
+  rec.shape = {{"M", sig.m}, {"N", sig.n}, {"K", sig.k}};
+  rec.dtypes = {toString(sig.a), toString(sig.b), toString(sig.c)};
+  std::string layout =
+      std::string(sig.transposeA ? "t" : "n") + (sig.transposeB ? "t" : "n");
+  rec.attrs = {{"layout", layout}};
+  rec.target = arch;
+  rec.device = device->name();
+  auto result = tuner.tuneShape(rec, cands);
+  if (!result)
+    return fail(llvm::toString(result.takeError()));
+  if (!result->best)
+    return fail(fmt::format("none of {} candidates compiled and ran",
+                            cands.size()));
+  std::string error;
+  auto fields = candidateFields(context.get(), *result->best, error);
+  if (!fields)
+    return fail(error);
+  // Recorded as `moec tune` records it, in the first database directory.
+  tuning::TuningDB &db = tuning::TuningDB::global();
+  tuning::ConfigFileKey key = tuning::gemmFileKey(
+      sig.n, sig.k, device->name(), toString(sig.a), layout);
+  llvm::SmallString<256> path(db.dirs().front());
+  llvm::sys::path::append(path, tuning::configFileName(key));
+  tuning::ConfigFile file;
+  if (llvm::sys::fs::exists(path)) {
+    auto existing = tuning::readConfigFile(path);
+    if (!existing)
+      return fail(llvm::toString(existing.takeError()));
+    file = std::move(*existing);
+  }
+  tuning::TuningEntry entry =
+      tuning::toEntry(*result->best, family, tuning::EntryFlavor::Moec);
+  entry.set("time_us", std::round(result->bestUs * 1000) / 1000);
+  file.put(sig.m, std::move(entry));
+  if (llvm::Error e = tuning::writeConfigFile(path, file))
+    logWarning("MOEC_TUNE: " + llvm::toString(std::move(e)));
+  db.invalidate(std::string(path));
+  logInfo(fmt::format("MOEC_TUNE: gemm M={} N={} K={}: {} candidates ({} "
+                      "compiled, {} cache hits) in {:.0f} ms; best {} "
+                      "({:.2f} us), recorded in {}",
+                      sig.m, sig.n, sig.k, cands.size(), result->compiled,
+                      result->cacheHits, msSince(start),
+                      result->best->key(), result->bestUs, path.str()));
+  return fields;
 }
 
 rt::Expected<std::unique_ptr<Jit>> Jit::create(const std::string &device,
@@ -406,6 +566,8 @@ rt::Expected<std::unique_ptr<Jit>> Jit::create(const std::string &device,
   if (!tuning::TuningDB::global().dirs().empty())
     impl->database = envTuningDatabase(impl.get());
   impl->shapeLog = tuning::ShapeLog::global();
+  if (const char *t = std::getenv("MOEC_TUNE"))
+    impl->onlineTune = std::string(t) == "1" && impl->database;
   impl->perShape = impl->database || impl->shapeLog;
   if (impl->target->isHost()) {
     static std::once_flag once;
@@ -691,26 +853,6 @@ rt::Status Jit::gemm(const Tensor &a, const Tensor &b, const Tensor &c,
       GemmSignature sig{a.dtype, b.dtype, c.dtype, transA, transB,
                         bias ? std::optional<DType>(bias->dtype) : std::nullopt,
                         options.activation, m, n, k};
-      std::string config;
-      ConfigSource configSource;
-      if (!options.config.empty()) {
-        config = options.config;
-        configSource = ConfigSource::Override;
-      } else {
-        std::optional<std::string> fromDb;
-        {
-          std::lock_guard<std::mutex> lock(I.dbMutex);
-          if (I.database)
-            fromDb = I.database(sig, I.arch);
-        }
-        if (fromDb) {
-          config = *fromDb;
-          configSource = ConfigSource::TuningDatabase;
-        } else {
-          config = I.heuristicConfig(sig);
-          configSource = ConfigSource::Heuristic;
-        }
-      }
       std::string biasArg, biasType;
       if (bias) {
         biasType = fmt::format("memref<?x{}>", toString(bias->dtype));
@@ -740,6 +882,51 @@ rt::Status Jit::gemm(const Tensor &a, const Tensor &b, const Tensor &c,
           bias ? fmt::format(" bias(%bias : {})", biasType) : std::string(),
           attrs, config);
       };
+      std::string config;
+      ConfigSource configSource;
+      if (!options.config.empty()) {
+        config = options.config;
+        configSource = ConfigSource::Override;
+      } else {
+        std::optional<std::string> fromDb;
+        bool tuneNow = false;
+        {
+          std::lock_guard<std::mutex> lock(I.dbMutex);
+          if (I.database)
+            fromDb = I.database(sig, I.arch);
+          tuneNow = !fromDb && I.onlineTune;
+        }
+        if (tuneNow) {
+          auto capturing = I.device->isCapturing(stream);
+          tuneNow = !(capturing.ok() && *capturing);
+        }
+        if (tuneNow)
+          fromDb = I.tuneOnline(
+              sig, aligned,
+              [&](const std::string &fields) { return textFor(fields); },
+              [&](const Variant &v) {
+                rt::KernelArgs args;
+                int64_t sa[2] = {va.rows, va.cols}, sb[2] = {vb.rows, vb.cols},
+                        sc[2] = {m, n};
+                args.addMemRef(a.data, sa, nullptr, 2);
+                args.addMemRef(b.data, sb, nullptr, 2);
+                args.addMemRef(c.data, sc, nullptr, 2);
+                if (bias)
+                  args.addMemRef(bias->data, &n, nullptr, 1);
+                int64_t grid = ((m + v.blockM - 1) / v.blockM) *
+                               ((n + v.blockN - 1) / v.blockN);
+                return v.kernel.launchOn(stream, rt::Dim3(grid),
+                                         rt::Dim3(v.workgroupSize),
+                                         v.sharedBytes, args);
+              });
+        if (fromDb) {
+          config = *fromDb;
+          configSource = ConfigSource::TuningDatabase;
+        } else {
+          config = I.heuristicConfig(sig);
+          configSource = ConfigSource::Heuristic;
+        }
+      }
       std::string text = textFor(config);
       std::string variantKey = text + (aligned ? "aligned" : "generic");
       const Variant *variant = nullptr;

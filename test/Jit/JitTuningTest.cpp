@@ -97,6 +97,10 @@ TEST(JitTuning, DatabaseHitMissAndShapeLog) {
   EXPECT_EQ(countOf(err, "no tuned config for M=100"), 1u) << err;
   EXPECT_NE(err.find("N=32,K=64"), std::string::npos) << err;
   EXPECT_NE(err.find("using the heuristic config"), std::string::npos) << err;
+  // MOEC_TUNE unset (0): nothing is tuned or written at run time.
+  EXPECT_FALSE(fs::exists(gDir / "db" /
+                          moec::tuning::configFileName(moec::tuning::gemmFileKey(
+                              32, 64, jit.device().name(), "bf16", "nt"))));
 
   // Every distinct shape once, in the format `moec run` writes.
   ASSERT_TRUE(linear(jit, 100, 48, 64).ok());
@@ -137,6 +141,41 @@ TEST(JitTuning, MoecTuneTunesTheLogTheJitWrote) {
   for (const auto &e : fs::directory_iterator(out))
     files += e.path().extension() == ".json";
   EXPECT_EQ(files, 2u) << "one file per (N, K)";
+}
+
+TEST(JitTuning, OnlineTuningRecordsTheShape) {
+  // After the tests above (the shape log holds their shapes already).
+  ::setenv("MOEC_TUNE", "1", 1);
+  auto made = Jit::create("host");
+  ::unsetenv("MOEC_TUNE");
+  ASSERT_TRUE(made.ok()) << made.message();
+  fs::path file = gDir / "db" /
+                  moec::tuning::configFileName(moec::tuning::gemmFileKey(
+                      80, 64, (*made)->device().name(), "bf16", "nt"));
+  ASSERT_FALSE(fs::exists(file));
+  std::vector<uint16_t> c;
+  testing::internal::CaptureStderr();
+  ASSERT_TRUE(linear(**made, 24, 80, 64, &c).ok());
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("a config tuned now (MOEC_TUNE=1)"), std::string::npos)
+      << err;
+  // The caller's result is right after the candidates' launches.
+  EXPECT_EQ(c[0], 0x4200);
+  EXPECT_EQ(c.back(), 0x4200);
+  VariantInfo tuned = Jit::lastVariant();
+  EXPECT_EQ(tuned.configSource, ConfigSource::TuningDatabase);
+  ASSERT_TRUE(fs::exists(file)) << "recorded in the first MOEC_TUNING_DB dir";
+  auto cf = moec::tuning::readConfigFile(file.string());
+  ASSERT_TRUE(bool(cf)) << llvm::toString(cf.takeError());
+  const moec::tuning::TuningEntry *e = cf->find(24);
+  ASSERT_NE(e, nullptr) << moec::tuning::printConfigFile(*cf);
+  EXPECT_TRUE(e->getNumber("time_us").has_value());
+  // A new Jit without MOEC_TUNE reads the recorded entry: the same config.
+  auto again = Jit::create("host");
+  ASSERT_TRUE(again.ok()) << again.message();
+  ASSERT_TRUE(linear(**again, 24, 80, 64).ok());
+  EXPECT_EQ(Jit::lastVariant().configSource, ConfigSource::TuningDatabase);
+  EXPECT_EQ(Jit::lastVariant().config, tuned.config);
 }
 
 } // namespace

@@ -54,7 +54,9 @@
 // resolve per distinct (M, N, K) (each new shape takes the slow path once,
 // compiling nothing when its config's variant is loaded), and each distinct
 // gemm request is appended once to the shape log (lib/Tuning ShapeLog, the
-// records `moec run` writes) for `moec tune --shapes`.
+// records `moec run` writes) for `moec tune --shapes`. MOEC_TUNE=1 (with
+// MOEC_TUNING_DB): a database miss outside graph capture is tuned on the
+// spot over the small space and recorded in the first directory.
 //
 // The hot path (a variant already made): no allocation, no lock but a shared
 // one, no host synchronization; the launch goes to `stream`. A variant that
