@@ -174,6 +174,15 @@ def overhead(torch, moec, triton_pack, burst=256, bursts=60):
     res["moec_gemm_us"] = per_call(lambda: moec.gemm(a, wt, out=c))
     s = torch.cuda.current_stream().cuda_stream
     res["moec_jit_gemm_given_stream_us"] = per_call(lambda: jit.gemm(a, wt, c, stream=s))
+    # The floor of the Python path: the bound ctypes plan run with the
+    # pointers and the stream precomputed (no signature lookup).
+    sig = getattr(moec, "_sig_ptr", None)
+    entry = sig and jit._plans.get((sig(a)[0], sig(wt)[0], sig(c)[0], None, False, False,
+                                    None, None))
+    if entry:
+        plan = entry[0]
+        run, pa, pw, pc = jit._run, a.data_ptr(), wt.data_ptr(), c.data_ptr()
+        res["moec_plan_run_raw_us"] = per_call(lambda: run(plan, pa, pw, pc, None, s))
     res["torch_mm_us"] = per_call(lambda: torch.mm(a, wt, out=c))
     if triton_pack:
         triton, kernel = triton_pack
