@@ -232,13 +232,28 @@ class Jit:
         key = (sa, sb, sc, sbias, transpose_a, transpose_b, activation, config)
         entry = self._plans.get(key)
         if entry is None:
-            entry = self._make_plan(key, a, b, out, bias, transpose_a, transpose_b,
-                                    activation, config)
+            return self._gemm_new_signature(key, a, b, out, bias, transpose_a, transpose_b,
+                                            activation, config, stream, pa, pb, pc, pbias)
         plan, stream_of = entry
         if stream is None and stream_of is not None:
             stream = stream_of()
         if self._run(plan, pa, pb, pc, pbias, stream):
             raise Error(self._lib.moec_last_error().decode(errors="replace"))
+        return out
+
+    def _gemm_new_signature(self, key, a, b, out, bias, transpose_a, transpose_b,
+                            activation, config, stream, pa, pb, pc, pbias):
+        entry = self._make_plan(key, a, b, out, bias, transpose_a, transpose_b,
+                                activation, config)
+        plan, stream_of = entry
+        try:
+            if stream is None and stream_of is not None:
+                stream = stream_of()
+            if self._run(plan, pa, pb, pc, pbias, stream):
+                raise Error(self._lib.moec_last_error().decode(errors="replace"))
+        finally:
+            if self._plans.get(key) is not entry:  # not kept: over the cap
+                self._lib.moec_gemm_plan_destroy(plan)
         return out
 
     def _make_plan(self, key, a, b, out, bias, transpose_a, transpose_b, activation,
@@ -267,10 +282,11 @@ class Jit:
             getter = _stream_getter()
             idx = int(device[5:])
             stream_of = lambda: getter(idx)  # noqa: E731
-        if len(self._plans) >= _MAX_PLANS:
-            self._drop_plans()
         entry = (handle.value, stream_of)
-        self._plans[key] = entry
+        # Kept plans live as long as the Jit (a call in another thread may
+        # be running one); past the cap a new signature's plan is used once.
+        if len(self._plans) < _MAX_PLANS and self._plans.setdefault(key, entry) is not entry:
+            pass  # another thread kept its plan first: ours is dropped after use
         return entry
 
     def _drop_plans(self):
@@ -291,7 +307,7 @@ def _sig_ptr(x):
                 "(torch tensors and numpy arrays are supported)")
 
 
-_MAX_PLANS = 1024
+_MAX_PLANS = 4096
 
 
 def _empty_like_result(a, b, transpose_a, transpose_b):
