@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PACKAGES=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools lld-22 liblld-22-dev
   libamd-comgr-dev libamdhip64-dev libfmt-dev libgtest-dev
-  cmake ninja-build g++ python3 zlib1g-dev libzstd-dev xz-utils
+  cmake ninja-build g++ python3 python3-numpy zlib1g-dev libzstd-dev xz-utils
   # scripts/sanitize.sh and scripts/fuzz.sh: clang with ASan/UBSan/TSan and libFuzzer
   clang-22 libclang-rt-22-dev
 )

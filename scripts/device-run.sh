@@ -11,6 +11,11 @@
 #   moec-isa    moec compile --emit asm for gfx942 + benchmarks/isa_report.py, if moec can
 #   moec-bench  benchmarks/run_moec_gemm.sh, if it exists (writes $MOEC_RESULTS)
 #   peers       benchmarks/gemm_peers_h100.py (cuBLAS + Triton; merges moec's results)
+#   jit         the JIT (issue 9): bin/moec-jit-bench (cold compile / disk hit /
+#               in-memory hit per variant, C++ launch overhead against a bare
+#               cuLaunchKernel) and benchmarks/jit_python.py through the Python
+#               module (numerics sweep, Python launch overhead, GEMM table against
+#               torch and Triton)
 #   triton-isa  benchmarks/triton_gfx942_isa.py (Triton's gfx942 ISA, no AMD GPU needed)
 #
 # Everything lands in $OUT (at most 8 files come back): summary.md, results.json,
@@ -33,7 +38,7 @@ STEPS_TSV=$WORK/steps.tsv
 export PYTHONUNBUFFERED=1 GTEST_COLOR=no
 : > "$LOG"
 
-ALL_STEPS="env tests smoke moec-isa moec-bench peers triton-isa"
+ALL_STEPS="env tests smoke moec-isa moec-bench jit peers triton-isa"
 STEPS=${*:-$ALL_STEPS}
 for s in $STEPS; do
   case " $ALL_STEPS " in *" $s "*) ;; *) echo "device-run: unknown step '$s' (steps: $ALL_STEPS)" >&2; exit 2 ;; esac
@@ -189,6 +194,24 @@ if want moec-bench; then
   fi
 fi
 
+# --- jit: the JIT's costs and the Python module -----------------------------
+if want jit; then
+  if [ "$HAVE_BUNDLE" = 1 ] && [ -x "$MOEC/bin/moec-jit-bench" ]; then
+    export MOEC_CACHE_DIR=$WORK/jit-cache
+    run_step jit-cpp bench 120 "$MOEC/bin/moec-jit-bench" --device cuda:0 \
+      --cache "$WORK/jit-bench-cache" --json "$WORK/jit_cpp.jsonl"
+    grep -E "^(cold|disk|in-memory|bare|decode|m64|prefill|generic|bias)" "$LOG" | tail -16
+  else
+    record jit-cpp info na 0 "no bundle or no moec-jit-bench"
+  fi
+  if [ -f "$MOEC/lib/libmoec.so" ]; then
+    MOEC_LIBRARY=$MOEC/lib/libmoec.so PYTHONPATH=$MOEC/python \
+      run_step jit-python test 300 python3 "$BENCH/jit_python.py" --out "$WORK/jit"
+  else
+    record jit-python info na 0 "no lib/libmoec.so in the bundle"
+  fi
+fi
+
 # --- peers: cuBLAS and Triton on the H100 -----------------------------------
 if want peers; then
   extra=()
@@ -251,6 +274,8 @@ results = {
     "moec_isa": load(os.path.join(work, "moec_isa.json")),
     "moec_results": load(os.path.join(work, "moec_results.json")),
     "peers": load(os.path.join(work, "peers", "gemm_peers_h100.json")),
+    "jit_python": load(os.path.join(work, "jit", "jit_python.json")),
+    "jit_cpp": [json.loads(l) for l in (text(os.path.join(work, "jit_cpp.jsonl")) or "").splitlines() if l.strip()],
     "triton_isa": load(os.path.join(work, "triton_isa", "triton_gfx942_isa.json")),
 }
 with open(os.path.join(out, "results.json"), "w") as fh:
@@ -275,7 +300,17 @@ if tests:
     for name, t in tests.items():
         md.append("| %s | %s | %s | %s |" % (name, t.get("tests"), t.get("failures", t.get("error")),
                                             ", ".join(t.get("failed", []))[:500]))
-for title, rel in [("moec gfx942 ISA", "moec_isa.md"), ("Peers on the H100", "peers/gemm_peers_h100.md"),
+if results["jit_cpp"]:
+    md += ["", "## JIT (C++): first request per variant, launch overhead", "",
+           "| bench | what | value |", "|---|---|---|"]
+    for r in results["jit_cpp"]:
+        if r.get("bench") == "first_request":
+            md.append("| first request (%s run) | %s: %s | %.2f ms |" % (r["run"], r["variant"], r["source"], r["ms"]))
+        else:
+            md.append("| launch overhead | Jit::gemm %.3f us, bare cuLaunchKernel %.3f us | +%.3f us |" % (
+                r["jit_us"], r["bare_driver_us"], r["overhead_us"]))
+for title, rel in [("moec gfx942 ISA", "moec_isa.md"), ("JIT through the Python module", "jit/jit_python.md"),
+                   ("Peers on the H100", "peers/gemm_peers_h100.md"),
                    ("Triton gfx942 ISA", "triton_isa/triton_gfx942_isa.md")]:
     body = text(os.path.join(work, rel))
     if body:

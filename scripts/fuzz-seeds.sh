@@ -3,6 +3,7 @@
 # examples/ and test/ (committed; rerun when those change):
 #   mlir/seed-*        every .mlir of examples/ and test/, split at `// -----`
 #   codeobject/seed-*  code objects built from the examples and test inputs
+#   tuning/seed-*      vLLM/SGLang config files, model config.json, shape logs
 # Files named crash-* / regress-* are found crashes, kept as regression tests.
 # Needs a built build/bin/moec and LLVM 22's llc and ld.lld.
 set -euo pipefail
@@ -10,8 +11,8 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-build/bin}
 LLVM=/usr/lib/llvm-22/bin
 out=test/fuzz/corpus
-mkdir -p $out/mlir $out/codeobject
-rm -f $out/mlir/seed-* $out/codeobject/seed-*
+mkdir -p $out/mlir $out/codeobject $out/tuning
+rm -f $out/mlir/seed-* $out/codeobject/seed-* $out/tuning/seed-*
 
 python3 - "$out/mlir" <<'PY'
 import hashlib, pathlib, sys
@@ -44,3 +45,13 @@ for ll in test/Target/Inputs/amdgpu-kernels.ll test/Target/Inputs/amdgpu-spill.l
   cp "$tmp/k.o" "$out/codeobject/seed-$(basename "$ll" .ll)-gfx942.o"
 done
 ls $out/codeobject | wc -l | sed 's/$/ code-object seeds/'
+
+# Tuning DB: vLLM/SGLang config files, model config.json files, shape-log
+# lines (the records the tests log).
+i=0
+for f in test/tools/moec/Inputs/vllm-db/*.json examples/models/*.json; do
+  cp "$f" "$out/tuning/seed-$i.json"
+  i=$((i + 1))
+done
+grep -ho "'{\"op\": [^']*'" test/tools/moec/*.test | tr -d "'" > "$out/tuning/seed-shapes.jsonl" || true
+ls $out/tuning | wc -l | sed 's/$/ tuning seeds/'

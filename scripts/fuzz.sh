@@ -19,7 +19,7 @@ elif [[ "${1:-}" =~ ^[0-9]+$ ]]; then
   shift
 fi
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(codeobject mlir-gfx942 mlir-sm_90 mlir-host)
+[ ${#targets[@]} -eq 0 ] && targets=(codeobject tuning mlir-gfx942 mlir-sm_90 mlir-host)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-allow_user_poisoning=0:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 status=0

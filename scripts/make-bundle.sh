@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Packs moec for the GPU machine (Ubuntu 24.04, glibc 2.39, no LLVM, no network):
 # bundle/moec-bundle.tar.xz with
-#   bin/         every executable of build/bin (tools and test binaries), stripped
+#   bin/         the tools and test binaries named by MOEC_BUNDLE_BINS, stripped
+#   lib/libmoec.so*  the JIT's shared library (C API + C++ API, LLVM inside)
+#   python/moec  the Python module (ctypes over lib/libmoec.so)
 #   lib/         the shared libraries they need that the GPU machine may lack
 #                (libfmt.so.9, ...): everything ldd lists except glibc's own
 #                libraries, libstdc++, libgcc_s, libz and libzstd, which are there
@@ -59,7 +61,7 @@ bins=()
 # What the GPU machine runs: the CLI (run/bench/compile) and the runtime's
 # GPU tests. Every tool links its own static LLVM, so shipping all of them
 # would not fit the 64 MiB a run may carry; MOEC_BUNDLE_BINS=all takes all.
-WANT=${MOEC_BUNDLE_BINS:-"moec moec-runtime-tests"}
+WANT=${MOEC_BUNDLE_BINS:-"moec moec-runtime-tests moec-jit-tests moec-capi-tests moec-jit-bench"}
 for f in "$BUILD"/bin/*; do
   [ -f "$f" ] && [ -x "$f" ] || continue
   head -c 4 "$f" | grep -q 'ELF' || continue   # executables only, not scripts
@@ -76,6 +78,21 @@ for f in "${bins[@]}"; do
   printf '  %-28s %6d KiB -> %6d KiB stripped\n' "$name" $(( $(stat -c %s "$f") / 1024 )) \
     $(( $(stat -c %s "$STAGE/bin/$name") / 1024 ))
 done
+
+echo "== libmoec.so (the JIT: C and C++ API, Python module)"
+if [ -f "$BUILD/lib/libmoec.so.0" ]; then
+  real=$(readlink -f "$BUILD/lib/libmoec.so.0")
+  cp "$real" "$STAGE/lib/libmoec.so.0"
+  strip --strip-unneeded "$STAGE/lib/libmoec.so.0"
+  ln -sf libmoec.so.0 "$STAGE/lib/libmoec.so"
+  printf '  %-28s %6d KiB stripped\n' libmoec.so.0 $(( $(stat -c %s "$STAGE/lib/libmoec.so.0") / 1024 ))
+  bins+=("$BUILD/lib/libmoec.so.0")   # its libraries too (ldd below)
+  mkdir -p "$STAGE/python"
+  cp -r python/moec "$STAGE/python/"
+  rm -rf "$STAGE/python/moec/__pycache__"
+else
+  echo "make-bundle: no $BUILD/lib/libmoec.so.0: the JIT benchmarks will not run" >&2
+fi
 
 echo "== shared libraries (ldd)"
 declare -A shipped=()
@@ -105,7 +122,8 @@ done
 [ ${#shipped[@]} -gt 0 ] || echo "  (none needed)"
 
 # Every staged binary must resolve all its libraries from the system set plus lib/.
-for f in "$STAGE"/bin/*; do
+for f in "$STAGE"/bin/* "$STAGE"/lib/libmoec.so.0; do
+  [ -e "$f" ] || continue
   if LD_LIBRARY_PATH="$ROOT/$STAGE/lib" ldd "$f" | grep -q 'not found'; then
     echo "make-bundle: $(basename "$f") does not resolve with the bundled lib/:" >&2
     LD_LIBRARY_PATH="$ROOT/$STAGE/lib" ldd "$f" >&2
@@ -117,6 +135,7 @@ echo "== scripts, benchmarks, examples"
 tar -C "$ROOT" --exclude='__pycache__' --exclude='*.pyc' -cf - benchmarks examples 2>/dev/null \
   | tar -C "$STAGE" -xf -
 cp scripts/device-run.sh "$STAGE/scripts/"
+[ -d python/tests ] && { mkdir -p "$STAGE/python"; cp -r python/tests "$STAGE/python/"; }
 
 {
   echo "moec device bundle"

@@ -34,7 +34,7 @@ fi
 # UBSan: print a stack and stop at the first finding.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-allow_user_poisoning=0:allocator_may_return_null=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:allocator_may_return_null=1}
 
 configure() { # dir, sanitizers, extra cmake args...
   local dir=$1 san=$2
@@ -77,14 +77,15 @@ ci | full)
   configure build-asan address,undefined -DMOEC_FUZZ=ON
   t0=$SECONDS
   targets=(moec-runtime-tests moec-unittests moec-fuzz-replay moec-fuzz-codeobject
-           moec-fuzz-mlir-gfx942 moec-fuzz-mlir-sm_90 moec-fuzz-mlir-host)
+           moec-fuzz-tuning moec-fuzz-mlir-gfx942 moec-fuzz-mlir-sm_90
+           moec-fuzz-mlir-host)
   [ "$mode" = full ] && targets=(all)
   cmake --build build-asan -j "$JOBS" --target "${targets[@]}" || exit 1
   echo "== asan+ubsan build: $((SECONDS - t0)) s"
   B=build-asan/bin
   run runtime-tests $B/moec-runtime-tests
   run codeobject-unit $B/moec-unittests --gtest_filter='CodeObject.*:Occupancy.*'
-  for t in mlir-gfx942 mlir-sm_90 mlir-host codeobject; do
+  for t in mlir-gfx942 mlir-sm_90 mlir-host codeobject tuning; do
     run "corpus-$t" $B/moec-fuzz-replay $t test/fuzz/corpus/${t%%-*}
   done
   if [ "$mode" = full ]; then

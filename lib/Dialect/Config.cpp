@@ -84,3 +84,25 @@ uint64_t moec::stableHash(const ConfigValues &config) {
   // (llvm::hash_value is not promised to be).
   return llvm::xxh3_64bits(config.str());
 }
+
+void moec::setAssumeAligned(mlir::Operation *root) {
+  root->walk([](mlir::Operation *op) {
+    for (mlir::NamedAttribute named : op->getAttrs())
+      if (auto cfg = llvm::dyn_cast<ConfigAttr>(named.getValue())) {
+        ConfigValues v(cfg);
+        v.assume_aligned = true;
+        op->setAttr(named.getName(), v.toAttr(op->getContext()));
+        return;
+      }
+  });
+}
+
+bool moec::hasAssumeAligned(mlir::Operation *root) {
+  bool found = false;
+  root->walk([&](mlir::Operation *op) {
+    for (mlir::NamedAttribute named : op->getAttrs())
+      if (auto cfg = llvm::dyn_cast<ConfigAttr>(named.getValue()))
+        found |= ConfigValues(cfg).assume_aligned;
+  });
+  return found;
+}

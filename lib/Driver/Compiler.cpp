@@ -14,7 +14,11 @@
 #include "llvm/IR/DiagnosticInfo.h"
 #include "llvm/IR/DiagnosticPrinter.h"
 #include "llvm/IR/LLVMContext.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/TargetSelect.h"
+
+#include <unistd.h>
 
 #include <chrono>
 #include <mutex>
@@ -52,7 +56,8 @@ std::vector<OutlinedKernel> collectKernels(ModuleOp module) {
   return kernels;
 }
 
-LogicalResult jitHostKernels(ModuleOp module, CompiledModule &out) {
+LogicalResult jitHostKernels(ModuleOp module, CompiledModule &out,
+                             bool keepObject) {
   static std::once_flag once;
   std::call_once(once, [] {
     llvm::InitializeNativeTarget();
@@ -60,6 +65,7 @@ LogicalResult jitHostKernels(ModuleOp module, CompiledModule &out) {
   });
   ExecutionEngineOptions options;
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Default;
+  options.enableObjectDump = keepObject;
   // The JIT optimizes the LLVM IR too: the host kernels are plain loops.
   auto engine = ExecutionEngine::create(module, options);
   if (!engine)
@@ -72,6 +78,24 @@ LogicalResult jitHostKernels(ModuleOp module, CompiledModule &out) {
                                 << k.name
                                 << "': " << llvm::toString(fn.takeError());
     out.hostKernels[k.name] = *fn;
+  }
+  if (keepObject) {
+    // The engine's object cache holds the object once the lookups above
+    // compiled it; it writes only to a file.
+    llvm::SmallString<128> path;
+    int fd = -1;
+    if (auto ec = llvm::sys::fs::createTemporaryFile("moec-host", "o", fd,
+                                                     path))
+      return module.emitError() << "host object: cannot create a temporary "
+                                   "file: "
+                                << ec.message();
+    ::close(fd);
+    (*engine)->dumpToObjectFile(path);
+    auto buf = llvm::MemoryBuffer::getFile(path);
+    llvm::sys::fs::remove(path);
+    if (!buf || (*buf)->getBufferSize() == 0)
+      return module.emitError() << "host object: the JIT wrote no object";
+    out.image = (*buf)->getBuffer().str();
   }
   out.hostEngine = std::shared_ptr<ExecutionEngine>(std::move(*engine));
   return success();
@@ -122,6 +146,13 @@ private:
 
 } // namespace
 
+EmitOptions moec::emitOptionsFor(const TargetInfo &target) {
+  EmitOptions opts;
+  if (target.isNVPTX())
+    opts.features = "+ptx80"; // PTX 8.0 loads on CUDA 12+ drivers
+  return opts;
+}
+
 FailureOr<std::string> moec::emitDeviceImage(ModuleOp module,
                                              const TargetInfo &target,
                                              DeviceImageKind kind) {
@@ -135,9 +166,8 @@ FailureOr<std::string> moec::emitDeviceImage(ModuleOp module,
     return module.emitError() << "code generation for " << target.chip
                               << " failed: " << llvm::toString(std::move(e));
   };
+  EmitOptions opts = emitOptionsFor(target);
   if (target.isNVPTX()) {
-    EmitOptions opts;
-    opts.features = "+ptx80"; // PTX 8.0 loads on CUDA 12+ drivers
     auto ptx = emitPTX(**llvmModule, target.chip, opts);
     if (!ptx)
       return fail(ptx.takeError());
@@ -145,19 +175,19 @@ FailureOr<std::string> moec::emitDeviceImage(ModuleOp module,
   }
   switch (kind) {
   case DeviceImageKind::Assembly: {
-    auto text = emitAssembly(**llvmModule, target.chip);
+    auto text = emitAssembly(**llvmModule, target.chip, opts);
     if (!text)
       return fail(text.takeError());
     return std::move(*text);
   }
   case DeviceImageKind::Object: {
-    auto obj = emitRelocatableObject(**llvmModule, target.chip);
+    auto obj = emitRelocatableObject(**llvmModule, target.chip, opts);
     if (!obj)
       return fail(obj.takeError());
     return std::string(obj->begin(), obj->end());
   }
   case DeviceImageKind::Loadable: {
-    auto hsaco = emitCodeObject(**llvmModule, target.chip);
+    auto hsaco = emitCodeObject(**llvmModule, target.chip, opts);
     if (!hsaco)
       return fail(hsaco.takeError());
     return std::string(hsaco->bytes.begin(), hsaco->bytes.end());
@@ -168,6 +198,14 @@ FailureOr<std::string> moec::emitDeviceImage(ModuleOp module,
 
 FailureOr<CompiledModule> moec::compileModule(ModuleOp module,
                                               CompileStop stop) {
+  CompileOptions opts;
+  opts.stop = stop;
+  return compileModule(module, opts);
+}
+
+FailureOr<CompiledModule> moec::compileModule(ModuleOp module,
+                                              const CompileOptions &opts) {
+  CompileStop stop = opts.stop;
   auto targetAttr =
       module->getAttrOfType<TargetAttr>(MoecDialect::kTargetAttrName);
   if (!targetAttr)
@@ -203,7 +241,7 @@ FailureOr<CompiledModule> moec::compileModule(ModuleOp module,
 
   auto t2 = std::chrono::steady_clock::now();
   if (target.isHost()) {
-    if (failed(jitHostKernels(module, out)))
+    if (failed(jitHostKernels(module, out, opts.hostObject)))
       return failure();
   } else {
     FailureOr<std::string> image = emitDeviceImage(module, target);

@@ -146,6 +146,14 @@ protected:
               "cuEventElapsedTime"));
     return ms;
   }
+  Expected<bool> isCapturingRaw(void *stream) override {
+    MOEC_RT_RETURN_IF_ERROR(makeCurrent());
+    int status = 0;
+    MOEC_RT_RETURN_IF_ERROR(
+        check(syms_.cuStreamIsCapturing(static_cast<CUstream>(stream), &status),
+              "cuStreamIsCapturing"));
+    return status != 0;
+  }
   Status synchronizeRaw() override {
     MOEC_RT_RETURN_IF_ERROR(makeCurrent());
     return check(syms_.cuCtxSynchronize(), "cuCtxSynchronize");
@@ -177,8 +185,8 @@ protected:
   }
 
   Status launchKernel(void *handle, const std::string &name, Dim3 grid,
-                      Dim3 block, size_t sharedBytes,
-                      const KernelArgs &args) override {
+                      Dim3 block, size_t sharedBytes, const KernelArgs &args,
+                      void *stream) override {
     const CudaSymbols &syms = cuda().syms();
     auto fn = static_cast<CUfunction>(handle);
     MOEC_RT_RETURN_IF_ERROR(cuda().makeCurrent());
@@ -200,7 +208,8 @@ protected:
     return cuda().check(syms.cuLaunchKernel(fn, u32(grid.x), u32(grid.y),
                                             u32(grid.z), u32(block.x),
                                             u32(block.y), u32(block.z),
-                                            u32(sharedBytes), nullptr,
+                                            u32(sharedBytes),
+                                            static_cast<CUstream>(stream),
                                             args.kernelParams(), nullptr),
                         "cuLaunchKernel");
   }

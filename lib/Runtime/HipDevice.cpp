@@ -171,7 +171,8 @@ protected:
   }
 
   Status launchKernel(void *handle, const std::string &, Dim3 grid, Dim3 block,
-                      size_t sharedBytes, const KernelArgs &args) override {
+                      size_t sharedBytes, const KernelArgs &args,
+                      void *stream) override {
     MOEC_RT_RETURN_IF_ERROR(hip().makeCurrent());
     size_t size = args.packedSize();
     void *extra[] = {HIP_LAUNCH_PARAM_BUFFER_POINTER,
@@ -180,8 +181,8 @@ protected:
     return hip().check(hip().syms().hipModuleLaunchKernel(
                            static_cast<hipFunction_t>(handle), u32(grid.x),
                            u32(grid.y), u32(grid.z), u32(block.x), u32(block.y),
-                           u32(block.z), u32(sharedBytes), nullptr, nullptr,
-                           extra),
+                           u32(block.z), u32(sharedBytes),
+                           static_cast<hipStream_t>(stream), nullptr, extra),
                        "hipModuleLaunchKernel");
   }
 

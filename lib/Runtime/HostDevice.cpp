@@ -166,8 +166,8 @@ protected:
   }
 
   Status launchKernel(void *handle, const std::string &name, Dim3 grid,
-                      Dim3 block, size_t sharedBytes,
-                      const KernelArgs &args) override;
+                      Dim3 block, size_t sharedBytes, const KernelArgs &args,
+                      void *stream) override;
 
 private:
   HostKernelTable kernels_;
@@ -181,7 +181,7 @@ HostDevice::loadHostModuleRaw(HostKernelTable kernels) {
 
 Status HostModule::launchKernel(void *handle, const std::string &name,
                                 Dim3 grid, Dim3 block, size_t sharedBytes,
-                                const KernelArgs &args) {
+                                const KernelArgs &args, void *) {
   if (block.x != 1 || block.y != 1 || block.z != 1)
     return Status::error(strCat("block (", block.x, ", ", block.y, ", ",
                                 block.z,

@@ -3,6 +3,7 @@
 #include "StrCat.h"
 #include "moec/Runtime/Runtime.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace moec::rt {
@@ -35,6 +36,42 @@ KernelArgs::rowMajorStrides(const std::vector<int64_t> &sizes) {
       stride = INT64_MAX;
   }
   return strides;
+}
+
+KernelArgs &KernelArgs::addMemRef(const void *ptr, const int64_t *sizes,
+                                  const int64_t *strides, size_t rank,
+                                  int64_t offset) {
+  size_t memref = memrefCount_++;
+  for (size_t d = 0; d < rank; ++d)
+    if (sizes[d] < 0 && status_.ok())
+      status_ = Status::error(strCat("KernelArgs: memref argument ", memref,
+                                     " has negative size ", sizes[d],
+                                     " in dimension ", d));
+  addPtr(ptr); // allocated
+  addPtr(ptr); // aligned
+  addI64(offset);
+  for (size_t d = 0; d < rank; ++d)
+    addI64(sizes[d]);
+  int64_t stride = 1;
+  size_t first = slots_.size();
+  for (size_t d = 0; d < rank; ++d)
+    addI64(strides ? strides[d] : 0);
+  if (!strides) // row-major: running products, filled in from the back
+    for (size_t d = rank; d-- > 0;) {
+      std::memcpy(reinterpret_cast<char *>(storage_.data()) +
+                      slots_[first + d].offset,
+                  &stride, sizeof(stride));
+      stride *= sizes[d];
+    }
+  return *this;
+}
+
+void KernelArgs::clear() {
+  storage_.clear();
+  slots_.clear();
+  packedSize_ = 0;
+  memrefCount_ = 0;
+  status_ = Status::success();
 }
 
 KernelArgs &KernelArgs::addMemRef(const void *ptr, std::vector<int64_t> sizes,

@@ -169,6 +169,12 @@ Status Device::synchronize() {
   return synchronizeRaw().withContext(strCat("synchronizing ", label()));
 }
 
+Expected<bool> Device::isCapturing(void *stream) {
+  if (!stream)
+    return false;
+  return isCapturingRaw(stream);
+}
+
 //===----------------------------------------------------------------------===//
 // Buffer
 //===----------------------------------------------------------------------===//
@@ -340,22 +346,30 @@ Expected<Kernel> Module::getKernel(const std::string &name) {
   return Kernel(shared_from_this(), *handle, name);
 }
 
-Status Kernel::launch(Dim3 grid, Dim3 block, size_t sharedBytes,
-                      const KernelArgs &args) const {
+Status Kernel::launchOn(void *stream, Dim3 grid, Dim3 block,
+                        size_t sharedBytes, const KernelArgs &args) const {
   if (!module_)
     return Status::error("Kernel::launch: empty kernel");
-  std::string where =
-      strCat("launching kernel '", name_, "' on ", module_->device().label());
+  // The context string is built only on an error: a launch allocates nothing.
+  auto where = [&] {
+    return strCat("launching kernel '", name_, "' on ",
+                  module_->device().label());
+  };
   if (!args.status().ok())
-    return args.status().withContext(where);
-  MOEC_RT_RETURN_IF_ERROR(checkDims("grid", grid).withContext(where));
-  MOEC_RT_RETURN_IF_ERROR(checkDims("block", block).withContext(where));
+    return args.status().withContext(where());
+  if (Status s = checkDims("grid", grid); !s.ok())
+    return s.withContext(where());
+  if (Status s = checkDims("block", block); !s.ok())
+    return s.withContext(where());
   if (sharedBytes > 0xffffffffULL)
-    return Status::error(strCat(where, ": ", sharedBytes,
+    return Status::error(strCat(where(), ": ", sharedBytes,
                                 " bytes of dynamic shared memory is beyond "
                                 "2^32 - 1"));
-  return module_->launchKernel(handle_, name_, grid, block, sharedBytes, args)
-      .withContext(where);
+  Status s = module_->launchKernel(handle_, name_, grid, block, sharedBytes,
+                                   args, stream);
+  if (!s.ok())
+    return s.withContext(where());
+  return s;
 }
 
 namespace detail {

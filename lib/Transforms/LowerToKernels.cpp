@@ -132,8 +132,11 @@ LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
     return arith::CeilDivUIOp::create(
         b, loc, x, arith::ConstantIndexOp::create(b, loc, d));
   };
-  Value grid = arith::MulIOp::create(b, loc, cdiv(m, spec.cfg().block_m),
-                                     cdiv(n, spec.cfg().block_n));
+  // Named, in order: as call arguments their order would be the compiler's
+  // (GCC and clang differ), and so would the IR.
+  Value tilesM = cdiv(m, spec.cfg().block_m);
+  Value tilesN = cdiv(n, spec.cfg().block_n);
+  Value grid = arith::MulIOp::create(b, loc, tilesM, tilesN);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   Value lanes = arith::ConstantIndexOp::create(b, loc, plan.lanes);
   Value dynamicLds;

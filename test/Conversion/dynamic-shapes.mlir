@@ -37,8 +37,8 @@ func.func @dyn_mnk(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf
 // HOST-LABEL: func.func @dyn_mnk(
 // HOST:       %[[M:.*]] = memref.dim %arg0, %c0 : memref<?x?xbf16>
 // HOST-NEXT:  %[[N:.*]] = memref.dim %arg1, %c1 : memref<?x?xbf16>
-// HOST-NEXT:  %[[TN:.*]] = arith.ceildivui %[[N]], %c64 : index
 // HOST-NEXT:  %[[TM:.*]] = arith.ceildivui %[[M]], %c128 : index
+// HOST-NEXT:  %[[TN:.*]] = arith.ceildivui %[[N]], %c64 : index
 // HOST-NEXT:  %[[GRID:.*]] = arith.muli %[[TM]], %[[TN]] : index
 // HOST-NEXT:  gpu.launch_func @moec_kernels::@dyn_mnk_gemm blocks in (%[[GRID]], %c1, %c1) threads in (%c256, %c1, %c1)
 

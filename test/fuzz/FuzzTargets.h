@@ -23,8 +23,12 @@ int mlir(const uint8_t *data, size_t size, std::string_view chip);
 /// `moec inspect`'s reader: readCodeObject and occupancy on any bytes.
 int codeObject(const uint8_t *data, size_t size);
 
+/// The tuning DB's readers: vLLM/SGLang config files, model config.json,
+/// config file names, shape-log lines.
+int tuning(const uint8_t *data, size_t size);
+
 /// The target named `name` ("mlir-gfx942", "mlir-sm_90", "mlir-host",
-/// "codeobject"), or null.
+/// "codeobject", "tuning"), or null.
 using Target = int (*)(const uint8_t *, size_t);
 Target lookup(std::string_view name);
 

@@ -43,7 +43,7 @@ int main(int argc, char **argv) {
   if (argc < 3) {
     std::fprintf(stderr, "usage: moec-fuzz-replay TARGET FILE_OR_DIR...\n"
                          "targets: mlir-gfx942 mlir-sm_90 mlir-host "
-                         "codeobject\n");
+                         "codeobject tuning\n");
     return 2;
   }
   moec::fuzz::Target target = moec::fuzz::lookup(argv[1]);

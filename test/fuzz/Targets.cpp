@@ -16,5 +16,7 @@ moec::fuzz::Target moec::fuzz::lookup(std::string_view name) {
     return mlirHost;
   if (name == "codeobject")
     return codeObject;
+  if (name == "tuning")
+    return tuning;
   return nullptr;
 }

@@ -270,13 +270,7 @@ compileCandidate(const std::string &source, StringRef chip, bool aligned,
   if (failed(applyCandidate(*module, cand)))
     return err("verifier");
   if (aligned)
-    module->walk([&](Operation *op) {
-      if (auto cfg = op->getAttrOfType<ConfigAttr>("config")) {
-        ConfigValues v(cfg);
-        v.assume_aligned = true;
-        op->setAttr("config", v.toAttr(&ctx));
-      }
-    });
+    setAssumeAligned(*module);
   if (failed(verify(*module)))
     return err("verifier");
   FailureOr<CompiledModule> compiled = compileModule(*module);

@@ -29,6 +29,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Signals.h"
 #include "llvm/Support/StringSaver.h"
 #include "llvm/Support/VirtualFileSystem.h"
@@ -49,6 +50,7 @@ namespace cl = llvm::cl;
 int runInspect(llvm::ArrayRef<std::string> args); // Inspect.cpp
 int runTune(llvm::ArrayRef<std::string> args);    // Tune.cpp
 int runDb(llvm::ArrayRef<std::string> args);      // Tune.cpp
+int runCache(llvm::ArrayRef<std::string> args);   // Cache.cpp
 
 namespace {
 
@@ -62,6 +64,8 @@ cl::SubCommand benchCmd("bench", "Time compiled kernels on a device");
 cl::SubCommand inspectCmd("inspect", "Print the resources of a code object");
 cl::SubCommand runCmd("run", "Compile, launch and check against a reference");
 cl::SubCommand dbCmd("db", "Merge and query tuning databases");
+cl::SubCommand cacheCmd("cache", "The JIT's kernel cache: list, stats, clear "
+                                 "[--dir DIR]");
 
 cl::OptionCategory configCat("Tuning config overrides (each replaces the "
                              "value in the file's #moec.config)");
@@ -69,20 +73,25 @@ cl::OptionCategory configCat("Tuning config overrides (each replaces the "
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input .mlir>"),
                                cl::Required, cl::sub(compileCmd),
                                cl::sub(runCmd), cl::sub(benchCmd));
-cl::opt<std::string> outputFile("o", cl::desc("Output file (default: stdout)"),
-                                cl::value_desc("file"), cl::init("-"),
-                                cl::sub(compileCmd));
+cl::opt<std::string> outputFile(
+    "o",
+    cl::desc("Output file (default: the code object goes to "
+             "<input>.<arch>.<ext>, an --emit of text to stdout)"),
+    cl::value_desc("file"), cl::sub(compileCmd));
 cl::opt<std::string> arch("arch",
                           cl::desc("Target: gfx90a, gfx942, gfx950, sm_80, "
                                    "sm_90 or host (default: the file's "
                                    "moec.target)"),
                           cl::sub(compileCmd), cl::sub(runCmd),
                           cl::sub(benchCmd));
-cl::opt<std::string> emit("emit",
-                          cl::desc("What to write: mlir (verified input), "
-                                   "kernels (lowered MLIR), llvm (LLVM IR), "
-                                   "asm/obj/hsaco (AMD), ptx (NVIDIA)"),
-                          cl::init("mlir"), cl::sub(compileCmd));
+cl::opt<std::string> emit(
+    "emit",
+    cl::desc("What to write: mlir (verified input), kernels (lowered MLIR), "
+             "llvm (LLVM IR), asm/obj/hsaco (AMD), ptx (NVIDIA), obj (host). "
+             "Default: what -o's extension names (.mlir .ll .s .o .hsaco "
+             ".ptx), else the target's code object: hsaco (AMD), ptx "
+             "(NVIDIA), obj (host)"),
+    cl::sub(compileCmd));
 /// One flag per knob of the config (ConfigKnobs.def): `--block-m 64`,
 /// `--epilogue lds`, `--async-copy`. Each replaces the file's value.
 struct ConfigFlags {
@@ -131,6 +140,7 @@ cl::opt<std::string> jsonOut("json", cl::desc("bench: append a JSON line here"),
 cl::list<std::string> tuneArgs(cl::Sink, cl::sub(tuneCmd));
 cl::list<std::string> inspectArgs(cl::Sink, cl::sub(inspectCmd));
 cl::list<std::string> dbArgs(cl::Sink, cl::sub(dbCmd));
+cl::list<std::string> cacheArgs(cl::Sink, cl::sub(cacheCmd));
 
 //===----------------------------------------------------------------------===//
 // compile
@@ -321,10 +331,29 @@ int runRunOrBench(bool bench) {
   return moec::tool::runGemm(*module, opts);
 }
 
+/// What -o's extension asks for, or "" when it does not say.
+std::string emitOfExtension(llvm::StringRef path) {
+  llvm::StringRef ext = llvm::sys::path::extension(path);
+  if (ext == ".mlir")
+    return "mlir";
+  if (ext == ".ll")
+    return "llvm";
+  if (ext == ".s")
+    return "asm";
+  if (ext == ".o")
+    return "obj";
+  if (ext == ".hsaco")
+    return "hsaco";
+  if (ext == ".ptx")
+    return "ptx";
+  return "";
+}
+
 int runCompile() {
   static const char *kinds[] = {"mlir", "kernels", "llvm", "asm",
                                  "obj",  "hsaco",   "ptx"};
-  if (!llvm::is_contained(kinds, emit.getValue())) {
+  if (emit.getNumOccurrences() &&
+      !llvm::is_contained(kinds, emit.getValue())) {
     llvm::errs() << fmt::format(
         "moec compile: error: --emit '{}' is not valid; expected mlir, "
         "kernels, llvm, asm, obj, hsaco or ptx\n",
@@ -332,7 +361,8 @@ int runCompile() {
     return 1;
   }
 
-  if (moec::support::sameFile(outputFile, inputFile)) {
+  if (outputFile.getNumOccurrences() &&
+      moec::support::sameFile(outputFile, inputFile)) {
     llvm::errs() << fmt::format(
         "moec compile: error: -o {} is the input file {}; refusing to "
         "overwrite it (name another output)\n",
@@ -349,6 +379,34 @@ int runCompile() {
   if (!module)
     return 1;
 
+  auto targetAttr = module->getOperation()->getAttrOfType<moec::TargetAttr>(
+      moec::MoecDialect::kTargetAttrName);
+  const moec::TargetInfo &target = *moec::lookupTarget(targetAttr.getChip());
+
+  // What to write: --emit, else what -o's extension says, else the
+  // target's code object; where: -o, else <input>.<arch>.<ext> for a code
+  // object (stdout for text, and for input from stdin).
+  std::string emit = ::emit.getValue();
+  bool defaulted = false;
+  if (!::emit.getNumOccurrences()) {
+    emit = outputFile.getNumOccurrences() ? emitOfExtension(outputFile) : "";
+    if (emit.empty()) {
+      emit = target.isNVPTX() ? "ptx" : target.isHost() ? "obj" : "hsaco";
+      defaulted = true;
+    }
+  }
+  std::string outPath = outputFile.getNumOccurrences() ? outputFile.getValue()
+                                                       : std::string("-");
+  if (defaulted && !outputFile.getNumOccurrences() && inputFile != "-") {
+    llvm::StringRef stem = inputFile.getValue();
+    stem.consume_back(".mlir");
+    outPath = fmt::format("{}.{}.{}", stem.str(), target.chip.str(),
+                          emit == "obj" ? "o" : emit);
+  }
+  if (verbose)
+    llvm::errs() << fmt::format("moec compile: writing {} to {}\n", emit,
+                                outPath == "-" ? "stdout" : outPath);
+
   // The output is built in memory and written only on success, through a
   // temporary file renamed over the target: a failed compile leaves the old
   // file (and an input named as the output) untouched.
@@ -363,7 +421,7 @@ int runCompile() {
       llvm::sys::DontRemoveFileOnSignal(temp);
     };
     if (std::string err =
-            moec::support::writeFileAtomically(outputFile, result, options);
+            moec::support::writeFileAtomically(outPath, result, options);
         !err.empty()) {
       llvm::errs() << "moec compile: error: " << err << "\n";
       return 1;
@@ -377,20 +435,31 @@ int runCompile() {
   }
 
   // Lower: moec ops -> kernels -> the target's LLVM dialect.
-  auto targetAttr = module->getOperation()->getAttrOfType<moec::TargetAttr>(
-      moec::MoecDialect::kTargetAttrName);
-  const moec::TargetInfo &target = *moec::lookupTarget(targetAttr.getChip());
   bool binary = emit == "asm" || emit == "obj" || emit == "hsaco" ||
                 emit == "ptx";
-  if (binary && ((emit == "ptx") != target.isNVPTX() || target.isHost())) {
+  bool hostObj = target.isHost() && emit == "obj";
+  if (binary && !hostObj &&
+      ((emit == "ptx") != target.isNVPTX() || target.isHost())) {
     llvm::errs() << fmt::format(
-        "moec compile: error: --emit {} does not apply to --arch {} ({})\n",
-        emit.getValue(), target.chip.str(),
+        "moec compile: error: {} {} does not apply to --arch {} ({})\n",
+        ::emit.getNumOccurrences() ? "--emit" : "-o's extension asks for",
+        emit, target.chip.str(),
         target.isNVPTX() ? "NVIDIA targets emit ptx"
-        : target.isHost() ? "the host target is JIT-compiled: use mlir, "
-                            "kernels or llvm"
+        : target.isHost() ? "the host target emits obj, mlir, kernels or "
+                            "llvm"
                           : "AMD targets emit asm, obj or hsaco");
     return 1;
+  }
+  if (hostObj) {
+    // The object the JIT caches: host kernels with their packed entry
+    // points (`_mlir_<kernel>`), as moec/Jit loads them.
+    moec::CompileOptions copts;
+    copts.hostObject = true;
+    auto compiled = moec::compileModule(*module, copts);
+    if (failed(compiled))
+      return 1;
+    output << compiled->image;
+    return finish();
   }
   if (verbose && target.isNVPTX())
     llvm::errs() << fmt::format("moec compile: note: waves_per_eu, "
@@ -479,6 +548,17 @@ int main(int argc, char **argv) {
     os << "moec " << moec::kVersion << " (LLVM/MLIR " << LLVM_VERSION_STRING
        << ")\n";
   });
+  // `moec --help` lists moec's options only: LLVM's and MLIR's own (all in
+  // the top-level command, unusable with a subcommand) move to
+  // --help-hidden.
+  for (auto &entry : cl::getRegisteredOptions(cl::SubCommand::getTopLevel())) {
+    llvm::StringRef name = entry.first;
+    if (name == "help" || name == "help-list" || name == "version" ||
+        name == "help-hidden" || name == "help-list-hidden")
+      continue;
+    if (entry.second->getOptionHiddenFlag() == cl::NotHidden)
+      entry.second->setHiddenFlag(cl::Hidden);
+  }
   cl::ParseCommandLineOptions(
       argc, argv,
       "moec: a JIT kernel compiler for GEMM, fused-MoE and sparse attention\n\n"
@@ -496,7 +576,9 @@ int main(int argc, char **argv) {
     return runTune(tuneArgs);
   if (dbCmd)
     return runDb(dbArgs);
+  if (cacheCmd)
+    return runCache(cacheArgs);
   llvm::errs() << "moec: error: expected a subcommand: compile, tune, bench, "
-                  "inspect, run or db (see moec --help)\n";
+                  "inspect, run, db or cache (see moec --help)\n";
   return 1;
 }

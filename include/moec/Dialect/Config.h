@@ -54,6 +54,13 @@ struct ConfigValues {
 /// config: part of a kernel's cache key.
 uint64_t stableHash(const ConfigValues &config);
 
+/// Sets `assume_aligned = true` in the #moec.config of every op under `root`
+/// that has one: the specialization the JIT and the tuner pick when every
+/// leading dimension is a multiple of 16 bytes.
+void setAssumeAligned(mlir::Operation *root);
+/// Whether some op under `root` has a #moec.config with `assume_aligned`.
+bool hasAssumeAligned(mlir::Operation *root);
+
 } // namespace moec
 
 #endif // MOEC_DIALECT_CONFIG_H

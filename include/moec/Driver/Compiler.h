@@ -9,6 +9,7 @@
 #define MOEC_DRIVER_COMPILER_H
 
 #include "moec/Runtime/HostKernel.h"
+#include "moec/Target/Backend.h"
 #include "moec/Target/TargetInfo.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -49,13 +50,11 @@ enum class DeviceImageKind {
   Loadable  ///< what Device::loadModule takes: hsaco or PTX
 };
 
-/// Translates and code-generates the kernels of a lowered module.
-mlir::FailureOr<std::string>
-emitDeviceImage(mlir::ModuleOp module, const TargetInfo &target,
-                DeviceImageKind kind = DeviceImageKind::Loadable);
+/// The code-generation options compileModule and emitDeviceImage use for
+/// `target`: the single place they are decided, so a cache key that
+/// serializes this (moec/Jit/CacheKey.h) covers every knob.
+EmitOptions emitOptionsFor(const TargetInfo &target);
 
-/// Compiles `module` (verified, carrying a `moec.target`) for that target.
-/// `module` is lowered in place. Diagnostics go to the module's context.
 /// How far compileModule goes.
 enum class CompileStop {
   Loadable, ///< a loadable image (GPU) or JIT-compiled host kernels
@@ -64,8 +63,27 @@ enum class CompileStop {
   LaneLevel,
 };
 
+/// Options of compileModule.
+struct CompileOptions {
+  CompileStop stop = CompileStop::Loadable;
+  /// Host target: also put the JIT-compiled object (ELF, with the packed
+  /// `_mlir_<kernel>` entry points) into CompiledModule::image, so that it
+  /// can be cached and loaded again without compiling (moec/Jit).
+  bool hostObject = false;
+};
+
+/// Translates and code-generates the kernels of a lowered module.
+mlir::FailureOr<std::string>
+emitDeviceImage(mlir::ModuleOp module, const TargetInfo &target,
+                DeviceImageKind kind = DeviceImageKind::Loadable);
+
+/// Compiles `module` (verified, carrying a `moec.target`) for that target.
+/// `module` is lowered in place. Diagnostics go to the module's context.
 mlir::FailureOr<CompiledModule>
 compileModule(mlir::ModuleOp module, CompileStop stop = CompileStop::Loadable);
+/// The same with every option (CompileOptions::stop included).
+mlir::FailureOr<CompiledModule> compileModule(mlir::ModuleOp module,
+                                              const CompileOptions &opts);
 
 } // namespace moec
 

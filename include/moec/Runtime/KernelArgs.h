@@ -64,6 +64,15 @@ public:
   /// The same for a device buffer (its device address).
   KernelArgs &addMemRef(const Buffer &buffer, std::vector<int64_t> sizes,
                         std::vector<int64_t> strides = {}, int64_t offset = 0);
+  /// The same from arrays of `rank` sizes and strides (null strides:
+  /// row-major). Allocates nothing once the object has held as many values
+  /// before (see clear()): the JIT's launch path uses this form.
+  KernelArgs &addMemRef(const void *ptr, const int64_t *sizes,
+                        const int64_t *strides, size_t rank,
+                        int64_t offset = 0);
+  /// Forgets every value but keeps the storage, so refilling the object
+  /// with the same shape of arguments allocates nothing.
+  void clear();
   KernelArgs &addPtr(const void *ptr);
   KernelArgs &addPtr(const Buffer &buffer);
   KernelArgs &addI32(int32_t value);

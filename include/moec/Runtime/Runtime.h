@@ -184,7 +184,15 @@ public:
   /// CUDA, more than 48 KiB of dynamic shared memory is opted into for the
   /// kernel automatically.
   Status launch(Dim3 grid, Dim3 block, size_t sharedBytes,
-                const KernelArgs &args) const;
+                const KernelArgs &args) const {
+    return launchOn(nullptr, grid, block, sharedBytes, args);
+  }
+  /// As launch, on `stream`: a CUstream (CUDA) or hipStream_t (HIP) of the
+  /// caller, null for the default stream; ignored on the host. Nothing is
+  /// allocated and nothing waits on a successful launch, so it may be
+  /// recorded into a CUDA/HIP graph.
+  Status launchOn(void *stream, Dim3 grid, Dim3 block, size_t sharedBytes,
+                  const KernelArgs &args) const;
   Status launch(Dim3 grid, Dim3 block, const KernelArgs &args) const {
     return launch(grid, block, 0, args);
   }
@@ -213,9 +221,10 @@ protected:
   /// The backend's handle of kernel `name`.
   virtual Expected<void *> lookupKernel(const std::string &name) = 0;
   /// Grid, block and args are already checked for emptiness and errors.
+  /// `stream` is the backend's stream handle (null: default stream).
   virtual Status launchKernel(void *handle, const std::string &name, Dim3 grid,
                               Dim3 block, size_t sharedBytes,
-                              const KernelArgs &args) = 0;
+                              const KernelArgs &args, void *stream) = 0;
 
   std::shared_ptr<Device> device_;
 
@@ -264,6 +273,10 @@ public:
   Expected<std::shared_ptr<Module>> loadHostModule(HostKernelTable kernels);
   Expected<Event> createEvent();
   /// Waits for all work submitted to the device.
+  /// Whether `stream` (CUstream / hipStream_t of the caller) is being
+  /// captured into a graph, when launching anything but a recorded kernel
+  /// would be an error. CUDA asks the driver; HIP and the host say false.
+  Expected<bool> isCapturing(void *stream);
   Status synchronize();
 
 protected:
@@ -287,6 +300,7 @@ protected:
   virtual Status synchronizeEventRaw(void *event) = 0;
   virtual Expected<float> elapsedMsRaw(void *start, void *end) = 0;
   virtual Status synchronizeRaw() = 0;
+  virtual Expected<bool> isCapturingRaw(void *stream) { return false; }
 
   std::string name_;
   std::string arch_;

@@ -1,0 +1,164 @@
+/*===- moec-c/moec.h - the C API of the moec JIT ------------------*- C -*-===*
+ *
+ * moec as a JIT from C (and from Python through ctypes: python/moec). The
+ * library is libmoec.so (CMake: moec::jit_c; pkg-config: moec); it holds the
+ * whole compiler with LLVM/MLIR hidden inside and exports only moec_*.
+ *
+ *   moec_jit *jit = NULL;
+ *   if (moec_jit_create("host", NULL, &jit) != MOEC_OK) {     // or "cuda:0"
+ *     fprintf(stderr, "%s\n", moec_last_error());
+ *     return 1;
+ *   }
+ *   moec_tensor a = {a_ptr, MOEC_BF16, 2, {M, K}, {0}};       // row-major
+ *   moec_tensor w = {w_ptr, MOEC_BF16, 2, {N, K}, {0}};
+ *   moec_tensor c = {c_ptr, MOEC_F32, 2, {M, N}, {0}};
+ *   moec_gemm_options opt = {0};
+ *   opt.transpose_b = 1;                                       // c = a * w^T
+ *   if (moec_gemm(jit, &a, &w, &c, &opt, stream) != MOEC_OK)  // stream: a
+ *     fprintf(stderr, "%s\n", moec_last_error());              // CUstream
+ *   moec_variant_info info;
+ *   moec_last_variant(&info, sizeof info);                     // what it used
+ *   moec_jit_destroy(jit);
+ *
+ * Every function returns a status; on an error, moec_last_error() gives the
+ * message (per thread, valid until the thread's next moec call). Every
+ * pointer and size argument is checked; a null or short one is
+ * MOEC_ERROR_INVALID_ARGUMENT naming it, never a crash. No C++ type crosses
+ * this boundary and nothing throws through it.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef MOEC_C_MOEC_H
+#define MOEC_C_MOEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define MOEC_C_EXPORT __attribute__((visibility("default")))
+#else
+#define MOEC_C_EXPORT
+#endif
+
+typedef enum moec_status {
+  MOEC_OK = 0,
+  MOEC_ERROR_INVALID_ARGUMENT = 1, /* null pointer, bad size, bad value */
+  MOEC_ERROR_DEVICE = 2,           /* the device cannot be opened */
+  MOEC_ERROR_FAILED = 3,           /* compile, load or launch failed */
+} moec_status;
+
+typedef enum moec_dtype {
+  MOEC_F16 = 0,
+  MOEC_BF16 = 1,
+  MOEC_F32 = 2,
+} moec_dtype;
+
+typedef enum moec_activation {
+  MOEC_ACT_NONE = 0,
+  MOEC_ACT_RELU = 1,
+  MOEC_ACT_SILU = 2,
+  MOEC_ACT_GELU = 3,
+  MOEC_ACT_GELU_TANH = 4,
+} moec_activation;
+
+typedef enum moec_config_source {
+  MOEC_CONFIG_OVERRIDE = 0,
+  MOEC_CONFIG_TUNING_DATABASE = 1,
+  MOEC_CONFIG_HEURISTIC = 2,
+  MOEC_CONFIG_FILE = 3,
+} moec_config_source;
+
+typedef enum moec_cache_source {
+  MOEC_CACHE_MEMORY = 0,
+  MOEC_CACHE_DISK = 1,
+  MOEC_CACHE_COMPILED = 2,
+} moec_cache_source;
+
+#define MOEC_MAX_RANK 4
+
+/* A tensor the caller owns. strides in elements; all zero = row-major. */
+typedef struct moec_tensor {
+  void *data;
+  int32_t dtype; /* moec_dtype */
+  int32_t rank;  /* 0..MOEC_MAX_RANK */
+  int64_t sizes[MOEC_MAX_RANK];
+  int64_t strides[MOEC_MAX_RANK];
+} moec_tensor;
+
+typedef struct moec_gemm_options {
+  int32_t transpose_a, transpose_b;
+  const moec_tensor *bias; /* [N] or NULL */
+  int32_t activation;      /* moec_activation */
+  /* #moec.config fields ("block_m = 64, block_n = 128") or NULL/"" for the
+   * tuning database, else the heuristic. */
+  const char *config;
+} moec_gemm_options;
+
+typedef struct moec_variant_info {
+  char kernel[128];
+  char config[256];
+  char key[33];          /* the kernel cache key, hex */
+  int32_t config_source; /* moec_config_source */
+  int32_t cache_source;  /* moec_cache_source of the last call */
+  int32_t aligned;       /* the assume-aligned specialization */
+  double compile_ms;
+} moec_variant_info;
+
+typedef struct moec_jit moec_jit;
+typedef struct moec_module moec_module;
+
+/* "0.1.0". */
+MOEC_C_EXPORT const char *moec_version(void);
+/* The message of this thread's last failed call ("" if none). */
+MOEC_C_EXPORT const char *moec_last_error(void);
+
+/* device: "host", "cuda:N", "hip:N". cache_dir: NULL for the default
+ * ($MOEC_CACHE_DIR, $XDG_CACHE_HOME/moec, ~/.cache/moec). */
+MOEC_C_EXPORT moec_status moec_jit_create(const char *device,
+                                          const char *cache_dir,
+                                          moec_jit **out);
+/* NULL is ignored. */
+MOEC_C_EXPORT void moec_jit_destroy(moec_jit *jit);
+/* The compiler target ("sm_90", "gfx942", "host") into buf[size]. */
+MOEC_C_EXPORT moec_status moec_jit_arch(const moec_jit *jit, char *buf,
+                                        size_t size);
+/* Variants this JIT made (compiled or loaded from disk). */
+MOEC_C_EXPORT moec_status moec_jit_variant_count(const moec_jit *jit,
+                                                 size_t *out);
+
+/* c = act(a x b + bias) on `stream` (CUstream / hipStream_t; NULL: default
+ * stream; ignored on the host). options may be NULL. */
+MOEC_C_EXPORT moec_status moec_gemm(moec_jit *jit, const moec_tensor *a,
+                                    const moec_tensor *b, const moec_tensor *c,
+                                    const moec_gemm_options *options,
+                                    void *stream);
+
+MOEC_C_EXPORT moec_status moec_module_load_file(moec_jit *jit,
+                                                const char *path,
+                                                moec_module **out);
+MOEC_C_EXPORT moec_status moec_module_load_string(moec_jit *jit,
+                                                  const char *text,
+                                                  size_t size,
+                                                  moec_module **out);
+/* NULL is ignored. A module must be destroyed before its JIT. */
+MOEC_C_EXPORT void moec_module_destroy(moec_module *module);
+/* Runs the moec op of function `entry`; tensors are its arguments. */
+MOEC_C_EXPORT moec_status moec_launch(moec_jit *jit, moec_module *module,
+                                      const char *entry,
+                                      const moec_tensor *tensors, size_t count,
+                                      void *stream);
+
+/* The variant this thread's last moec_gemm/moec_launch used. size must be
+ * at least sizeof(moec_variant_info) (checked: a caller built against an
+ * older header gets MOEC_ERROR_INVALID_ARGUMENT). */
+MOEC_C_EXPORT moec_status moec_last_variant(moec_variant_info *out,
+                                            size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MOEC_C_MOEC_H */

@@ -1,0 +1,207 @@
+//===- Jit.h - moec as a JIT inside a serving process -----------*- C++ -*-===//
+//
+// Compile on first use, cache every variant (moec/Jit/KernelCache.h), launch
+// on the caller's stream. A complete program (host device; on a GPU pass
+// "cuda:0" or "hip:0" and device pointers plus the framework's stream):
+//
+//   #include "moec/Jit/Jit.h"
+//   #include <cstdio>
+//   #include <vector>
+//   using namespace moec::jit;
+//
+//   int main() {
+//     auto jit = Jit::create("host");               // "cuda:0", "hip:1", ...
+//     if (!jit.ok()) { std::fprintf(stderr, "%s\n", jit.message().c_str()); return 1; }
+//     const int64_t M = 37, N = 64, K = 128;
+//     std::vector<float> a(M * K, 1.0f), w(N * K, 0.5f), c(M * N);
+//     // c = a * w^T: w is stored as a linear layer keeps it (N x K).
+//     GemmOptions opt;
+//     opt.transposeB = true;
+//     rt::Status s = (*jit)->gemm(Tensor::matrix(a.data(), DType::F32, M, K),
+//                                 Tensor::matrix(w.data(), DType::F32, N, K),
+//                                 Tensor::matrix(c.data(), DType::F32, M, N),
+//                                 opt, /*stream=*/nullptr);
+//     if (!s.ok()) { std::fprintf(stderr, "%s\n", s.message().c_str()); return 1; }
+//     const VariantInfo &v = Jit::lastVariant();     // what was used, and why
+//     std::printf("%s: config %s (%s), %s variant, %s\n", v.kernel.c_str(),
+//                 v.config.c_str(), toString(v.configSource),
+//                 v.aligned ? "aligned" : "generic", toString(v.cacheSource));
+//     // A whole module: any .mlir with moec ops, launched by entry point.
+//     auto mod = (*jit)->loadModuleFile("examples/gemm.mlir");
+//     // (*jit)->launch(**mod, "mlp_down", tensors, 3, stream);
+//     return 0;
+//   }
+//
+// Link moec::jit (find_package(moec)).
+//
+// Variants. A request is reduced to a variant key: the op's signature (dtypes,
+// transposes, bias, activation), the config, and the specialization Triton
+// makes: whether every leading dimension is a multiple of 16 bytes (then the
+// `moec.assume_aligned` kernel, else the generic one that tests it at run
+// time). All of M, N and K stay dynamic in the compiled kernel, so a new M
+// never compiles anything; the heuristic config may change with M's size
+// class (four classes), which is at most four variants.
+//
+// Base pointers must be 16-byte aligned (the kernels' vector accesses assume
+// it); an unaligned pointer is an error naming the operand.
+//
+// Config: an explicit GemmOptions::config, else the tuning database
+// (setTuningDatabase; the autotuner fills it), else a heuristic per shape
+// class and target. Jit::lastVariant() says which; MOEC_LOG=info logs it when
+// a variant is first made.
+//
+// The hot path (a variant already made): no allocation, no lock but a shared
+// one, no host synchronization; the launch goes to `stream`. A variant that
+// must be compiled or read from disk while `stream` is being captured into a
+// CUDA graph is an error ("warm up before capturing"), not a hang.
+//
+// Threads: a Jit may be used from many threads at once. Kernels compile
+// under one lock per Jit (an MLIRContext is shared); cache lookups of
+// different keys proceed in parallel.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MOEC_JIT_JIT_H
+#define MOEC_JIT_JIT_H
+
+#include "moec/Jit/KernelCache.h"
+#include "moec/Runtime/Runtime.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace moec::jit {
+
+namespace rt = ::moec::rt;
+
+enum class DType : int { F16 = 0, BF16 = 1, F32 = 2 };
+size_t dtypeBytes(DType dtype);
+/// "f16", "bf16", "f32" (MLIR spelling).
+const char *toString(DType dtype);
+
+/// A tensor the caller owns: device address (host address on the host
+/// device), element type, sizes and strides in elements.
+struct Tensor {
+  static constexpr int kMaxRank = 4;
+  void *data = nullptr;
+  DType dtype = DType::F32;
+  int rank = 0;
+  int64_t sizes[kMaxRank] = {};
+  /// Strides in elements. All zero: row-major (contiguous).
+  int64_t strides[kMaxRank] = {};
+
+  /// A row-major rows x cols matrix.
+  static Tensor matrix(void *data, DType dtype, int64_t rows, int64_t cols);
+  /// A vector of n elements.
+  static Tensor vector(void *data, DType dtype, int64_t n);
+  /// Whether the strides are row-major for the sizes (or all zero).
+  bool isRowMajor() const;
+};
+
+enum class Activation : int { None = 0, Relu, Silu, Gelu, GeluTanh };
+/// "none", "relu", "silu", "gelu", "gelu_tanh" (moec.activation spelling).
+const char *toString(Activation act);
+
+/// Where a variant's config came from.
+enum class ConfigSource : int { Override = 0, TuningDatabase, Heuristic, File };
+const char *toString(ConfigSource source);
+
+struct GemmOptions {
+  /// A is K x M / B is N x K (a linear layer's weight). A column-major
+  /// operand (strides {1, rows}) is read as the transpose of its row-major
+  /// view, so torch's `w.t()` works without a copy.
+  bool transposeA = false, transposeB = false;
+  /// [N], any of f16/bf16/f32; null: none.
+  const Tensor *bias = nullptr;
+  Activation activation = Activation::None;
+  /// The #moec.config fields to use, e.g. "block_m = 64, block_n = 128";
+  /// empty: the tuning database, else the heuristic.
+  std::string config;
+};
+
+/// A GEMM problem as the tuning database sees it.
+struct GemmSignature {
+  DType a, b, c;
+  bool transposeA, transposeB;
+  std::optional<DType> bias;
+  Activation activation;
+  int64_t m, n, k; ///< the live sizes of the request that needs a config
+};
+
+/// What a call used; Jit::lastVariant() returns the calling thread's last.
+struct VariantInfo {
+  std::string kernel;      ///< kernel name
+  std::string config;      ///< the #moec.config attribute, printed
+  ConfigSource configSource = ConfigSource::Heuristic;
+  bool aligned = false;    ///< the assume-aligned specialization
+  CacheSource cacheSource = CacheSource::Compiled; ///< of this call
+  std::string keyHex;      ///< the kernel cache key
+  double compileMs = 0;    ///< when it was compiled in this process
+};
+
+struct JitOptions {
+  CacheOptions cache;
+};
+
+/// A parsed and verified moec module (see Jit::loadModuleFile).
+class JitModule;
+
+class Jit {
+public:
+  /// "host", "cuda:N", "hip:N" ("cuda" = "cuda:0"). The error says why the
+  /// device cannot be opened.
+  static rt::Expected<std::unique_ptr<Jit>> create(const std::string &device,
+                                                   JitOptions options = {});
+  ~Jit();
+
+  rt::Device &device() const;
+  /// The compiler target of the device: "sm_90", "gfx942", "host".
+  const std::string &arch() const;
+  KernelCache &cache();
+
+  /// C = act(A x B + bias), compiled for the live dtypes and layouts on first
+  /// use. `stream`: CUstream / hipStream_t (null: default stream); host:
+  /// ignored, the call returns when C is written.
+  rt::Status gemm(const Tensor &a, const Tensor &b, const Tensor &c,
+                  const GemmOptions &options = {}, void *stream = nullptr);
+
+  /// A moec module (.mlir text), verified, its target set to this device's.
+  rt::Expected<std::shared_ptr<JitModule>>
+  loadModuleString(const std::string &text,
+                   const std::string &bufferName = "<string>");
+  rt::Expected<std::shared_ptr<JitModule>>
+  loadModuleFile(const std::string &path);
+  /// Runs the moec op of function `entry` of `module`: tensors are the
+  /// function's arguments in order; dynamic sizes come from them.
+  rt::Status launch(JitModule &module, const std::string &entry,
+                    const Tensor *tensors, size_t count,
+                    void *stream = nullptr);
+
+  /// The tuning database consulted before the heuristic: returns the
+  /// #moec.config fields for a problem on `arch`, or nullopt.
+  using TuningDatabase = std::function<std::optional<std::string>(
+      const GemmSignature &, const std::string &arch)>;
+  void setTuningDatabase(TuningDatabase database);
+
+  /// The variant the calling thread's last gemm/launch used.
+  static const VariantInfo &lastVariant();
+  /// Variants made by this Jit (compiled or loaded from disk).
+  size_t variantCount() const;
+  /// The code object (PTX, hsaco, host ELF object) and kernel name of a
+  /// variant this Jit made, by its key (VariantInfo::keyHex): for dumping,
+  /// and for benchmarks that launch it through the bare driver.
+  rt::Expected<std::pair<std::string, std::string>>
+  variantImage(const std::string &keyHex);
+
+  struct Impl;
+
+private:
+  explicit Jit(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace moec::jit
+
+#endif // MOEC_JIT_JIT_H

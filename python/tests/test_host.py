@@ -1,0 +1,119 @@
+"""The Python module on the host device with numpy arrays (CI).
+
+    MOEC_LIBRARY=build/lib/libmoec.so PYTHONPATH=python python3 python/tests/test_host.py
+"""
+import os
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+# The module-level moec.gemm uses the default cache directory: keep it out of
+# the user's ~/.cache during tests.
+_CACHE = tempfile.TemporaryDirectory(prefix="moec-pytest-")
+os.environ["MOEC_CACHE_DIR"] = _CACHE.name
+import moec  # noqa: E402
+
+
+def ref_gemm(a, b, bias=None, act="none"):
+    r = a.astype(np.float64) @ b.astype(np.float64)
+    if bias is not None:
+        r = r + bias.astype(np.float64)
+    if act == "relu":
+        r = np.maximum(r, 0)
+    return r
+
+
+class HostGemm(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.jit = moec.Jit("host", cache_dir=cls.tmp.name)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.jit.close()
+        cls.tmp.cleanup()
+
+    def rng(self, seed):
+        return np.random.default_rng(seed)
+
+    def check(self, got, want, tol=1e-3):
+        err = np.max(np.abs(got.astype(np.float64) - want)) if want.size else 0
+        scale = max(np.max(np.abs(want)) if want.size else 1, 1)
+        self.assertLess(err / scale, tol, f"max error {err}")
+
+    def test_linear_layer_changing_m(self):
+        r = self.rng(0)
+        w = r.uniform(-1, 1, (48, 64)).astype(np.float16)  # N x K
+        counts = set()
+        for m in (1, 7, 33, 100):
+            x = r.uniform(-1, 1, (m, 64)).astype(np.float16)
+            y = np.empty((m, 48), np.float32)
+            out = self.jit.gemm(x, w, y, transpose_b=True)
+            self.assertIs(out, y)
+            self.check(y, ref_gemm(x, w.T))
+            counts.add(self.jit.variant_count)
+            v = moec.last_variant()
+            self.assertTrue(v["aligned"])
+            self.assertEqual(v["config_source"], "heuristic")
+        # Host heuristic: one config for every M: one variant for all of them.
+        self.assertEqual(len(counts), 1, counts)
+
+    def test_column_major_view_is_a_transpose(self):
+        r = self.rng(1)
+        x = r.uniform(-1, 1, (9, 32)).astype(np.float16)
+        w = r.uniform(-1, 1, (16, 32)).astype(np.float16)
+        y = np.empty((9, 16), np.float32)
+        self.jit.gemm(x, w.T, y)  # w.T: Fortran-ordered 32 x 16
+        self.check(y, ref_gemm(x, w.T))
+
+    def test_bias_relu_and_override(self):
+        r = self.rng(2)
+        a = r.uniform(-1, 1, (20, 24)).astype(np.float16)
+        b = r.uniform(-1, 1, (24, 40)).astype(np.float16)
+        bias = r.uniform(-1, 1, (40,)).astype(np.float32)
+        y = np.empty((20, 40), np.float32)
+        self.jit.gemm(a, b, y, bias=bias, activation="relu",
+                      config="block_m = 16, block_n = 16, block_k = 16")
+        self.check(y, ref_gemm(a, b, bias, "relu"))
+        v = moec.last_variant()
+        self.assertEqual(v["config_source"], "override")
+        self.assertIn("block_m = 16", v["config"])
+
+    def test_unaligned_leading_dimension_is_generic(self):
+        r = self.rng(3)
+        a = r.uniform(-1, 1, (5, 33)).astype(np.float16)
+        b = r.uniform(-1, 1, (33, 8)).astype(np.float16)
+        y = np.empty((5, 8), np.float32)
+        self.jit.gemm(a, b, y)
+        self.check(y, ref_gemm(a, b))
+        self.assertFalse(moec.last_variant()["aligned"])
+
+    def test_allocates_out_and_module_level_call(self):
+        r = self.rng(4)
+        a = r.uniform(-1, 1, (4, 16)).astype(np.float16)
+        b = r.uniform(-1, 1, (16, 8)).astype(np.float16)
+        y = moec.gemm(a, b)
+        self.assertEqual(y.shape, (4, 8))
+        self.assertEqual(y.dtype, np.float16)
+        self.check(y, ref_gemm(a, b), tol=4e-3)
+
+    def test_errors_are_exceptions_with_the_reason(self):
+        a = np.zeros((4, 16), np.float16)
+        b = np.zeros((8, 8), np.float16)
+        y = np.zeros((4, 8), np.float32)
+        with self.assertRaisesRegex(moec.Error, "shapes do not match"):
+            self.jit.gemm(a, b, y)
+        with self.assertRaisesRegex(moec.Error, "unsupported dtype"):
+            self.jit.gemm(a.astype(np.int32), b, y)
+        with self.assertRaisesRegex(moec.Error, "activation"):
+            self.jit.gemm(a, np.zeros((16, 8), np.float16), y, activation="tanh")
+        with self.assertRaisesRegex(moec.Error, "tpu"):
+            moec.Jit("tpu:0")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,175 @@
+//===- CApiTest.cpp - the C API against misuse, through libmoec.so --------===//
+//
+// Links only libmoec.so and includes only moec-c/moec.h: what a C program
+// sees. Every null or short argument is an error naming it, never a crash.
+//
+//===----------------------------------------------------------------------===//
+
+#include "moec-c/moec.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace {
+
+std::string lastError() { return moec_last_error(); }
+
+class CApiTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / "moec-capi-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir = tmpl;
+    ASSERT_EQ(moec_jit_create("host", dir.c_str(), &jit), MOEC_OK)
+        << lastError();
+  }
+  void TearDown() override {
+    moec_jit_destroy(jit);
+    std::filesystem::remove_all(dir);
+  }
+  static moec_tensor matrix(void *p, moec_dtype d, int64_t r, int64_t c) {
+    moec_tensor t;
+    std::memset(&t, 0, sizeof t);
+    t.data = p;
+    t.dtype = d;
+    t.rank = 2;
+    t.sizes[0] = r;
+    t.sizes[1] = c;
+    return t;
+  }
+  std::string dir;
+  moec_jit *jit = nullptr;
+};
+
+TEST_F(CApiTest, CreateChecksItsArguments) {
+  EXPECT_EQ(moec_jit_create("host", nullptr, nullptr),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(lastError().find("out is NULL"), std::string::npos) << lastError();
+  moec_jit *j = reinterpret_cast<moec_jit *>(0x1);
+  EXPECT_EQ(moec_jit_create(nullptr, nullptr, &j), MOEC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(j, nullptr) << "out is cleared on failure";
+  EXPECT_EQ(moec_jit_create("tpu:0", nullptr, &j), MOEC_ERROR_DEVICE);
+  EXPECT_NE(lastError().find("tpu"), std::string::npos) << lastError();
+  moec_jit_destroy(nullptr);
+  moec_module_destroy(nullptr);
+  EXPECT_STREQ(moec_version(), "0.1.0");
+}
+
+TEST_F(CApiTest, ArchAndSizes) {
+  char buf[16];
+  ASSERT_EQ(moec_jit_arch(jit, buf, sizeof buf), MOEC_OK);
+  EXPECT_STREQ(buf, "host");
+  EXPECT_EQ(moec_jit_arch(jit, buf, 3), MOEC_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(lastError().find("too small"), std::string::npos);
+  EXPECT_EQ(moec_jit_arch(nullptr, buf, 16), MOEC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(moec_jit_arch(jit, nullptr, 16), MOEC_ERROR_INVALID_ARGUMENT);
+  moec_variant_info info;
+  EXPECT_EQ(moec_last_variant(&info, sizeof info - 1),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(lastError().find("sizeof(moec_variant_info)"), std::string::npos);
+  EXPECT_EQ(moec_last_variant(nullptr, sizeof info),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  size_t n = 99;
+  EXPECT_EQ(moec_jit_variant_count(jit, &n), MOEC_OK);
+  EXPECT_EQ(n, 0u);
+  EXPECT_EQ(moec_jit_variant_count(jit, nullptr), MOEC_ERROR_INVALID_ARGUMENT);
+}
+
+TEST_F(CApiTest, GemmChecksTensors) {
+  alignas(16) uint16_t a[64] = {}, b[64] = {};
+  alignas(16) float c[64] = {};
+  moec_tensor ta = matrix(a, MOEC_BF16, 8, 8), tb = matrix(b, MOEC_BF16, 8, 8),
+              tc = matrix(c, MOEC_F32, 8, 8);
+  EXPECT_EQ(moec_gemm(nullptr, &ta, &tb, &tc, nullptr, nullptr),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(moec_gemm(jit, nullptr, &tb, &tc, nullptr, nullptr),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(lastError().find("a is NULL"), std::string::npos) << lastError();
+  moec_tensor bad = ta;
+  bad.dtype = 42;
+  EXPECT_EQ(moec_gemm(jit, &bad, &tb, &tc, nullptr, nullptr),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(lastError().find("dtype 42"), std::string::npos) << lastError();
+  bad = ta;
+  bad.rank = 9;
+  EXPECT_EQ(moec_gemm(jit, &bad, &tb, &tc, nullptr, nullptr),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  bad = ta;
+  bad.sizes[0] = -1;
+  EXPECT_EQ(moec_gemm(jit, &bad, &tb, &tc, nullptr, nullptr),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  bad = ta;
+  bad.data = nullptr;
+  EXPECT_EQ(moec_gemm(jit, &bad, &tb, &tc, nullptr, nullptr),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(lastError().find("a.data is NULL"), std::string::npos);
+  bad = ta;
+  bad.sizes[0] = INT64_MAX / 2;
+  bad.sizes[1] = 4;
+  EXPECT_EQ(moec_gemm(jit, &bad, &tb, &tc, nullptr, nullptr),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(lastError().find("overflows"), std::string::npos) << lastError();
+  moec_gemm_options opt;
+  std::memset(&opt, 0, sizeof opt);
+  opt.activation = 17;
+  EXPECT_EQ(moec_gemm(jit, &ta, &tb, &tc, &opt, nullptr),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  // A wrong shape is the JIT's error, passed through.
+  moec_tensor tb2 = matrix(b, MOEC_BF16, 4, 8);
+  EXPECT_EQ(moec_gemm(jit, &ta, &tb2, &tc, nullptr, nullptr), MOEC_ERROR_FAILED);
+  EXPECT_NE(lastError().find("shapes do not match"), std::string::npos);
+}
+
+TEST_F(CApiTest, GemmRunsAndReportsItsVariant) {
+  // bf16 1.0 = 0x3F80; A = ones(4 x 16), B = ones(16 x 8): C = 16.
+  alignas(16) uint16_t a[64], b[128];
+  alignas(16) float c[32] = {};
+  for (auto &x : a)
+    x = 0x3F80;
+  for (auto &x : b)
+    x = 0x3F80;
+  moec_tensor ta = matrix(a, MOEC_BF16, 4, 16), tb = matrix(b, MOEC_BF16, 16, 8),
+              tc = matrix(c, MOEC_F32, 4, 8);
+  ASSERT_EQ(moec_gemm(jit, &ta, &tb, &tc, nullptr, nullptr), MOEC_OK)
+      << lastError();
+  for (float x : c)
+    EXPECT_EQ(x, 16.0f);
+  moec_variant_info info;
+  ASSERT_EQ(moec_last_variant(&info, sizeof info), MOEC_OK);
+  EXPECT_EQ(info.config_source, MOEC_CONFIG_HEURISTIC);
+  EXPECT_EQ(info.cache_source, MOEC_CACHE_COMPILED);
+  EXPECT_EQ(info.aligned, 1);
+  EXPECT_EQ(std::strlen(info.key), 32u);
+  EXPECT_GT(std::strlen(info.kernel), 0u);
+}
+
+TEST_F(CApiTest, ModulesCheckTheirArguments) {
+  moec_module *m = reinterpret_cast<moec_module *>(0x1);
+  EXPECT_EQ(moec_module_load_file(jit, nullptr, &m), MOEC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(m, nullptr);
+  EXPECT_EQ(moec_module_load_file(jit, "/nonexistent.mlir", &m),
+            MOEC_ERROR_FAILED);
+  EXPECT_NE(lastError().find("/nonexistent.mlir"), std::string::npos);
+  EXPECT_EQ(moec_module_load_string(jit, "module {", 8, &m), MOEC_ERROR_FAILED);
+  EXPECT_EQ(moec_module_load_string(jit, nullptr, 0, &m),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  const char *text = "module {}";
+  ASSERT_EQ(moec_module_load_string(jit, text, std::strlen(text), &m), MOEC_OK);
+  EXPECT_EQ(moec_launch(jit, m, "f", nullptr, 3, nullptr),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(moec_launch(jit, m, nullptr, nullptr, 0, nullptr),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(moec_launch(jit, nullptr, "f", nullptr, 0, nullptr),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(moec_launch(jit, m, "f", nullptr, 0, nullptr), MOEC_ERROR_FAILED);
+  EXPECT_NE(lastError().find("no function @f"), std::string::npos)
+      << lastError();
+  moec_module_destroy(m);
+}
+
+} // namespace
