@@ -11,8 +11,10 @@ numerics  moec.gemm over M in {1, 7, 16, 33, 100, 257, 1024}, bf16/f16 inputs,
           bias and activations, aligned and unaligned leading dimensions;
           each against an f32 torch reference (poisoned output first).
 overhead  host time per call on a cache hit, from Python: moec.Jit.gemm,
-          torch.mm(out=), a cached Triton launch, same small problem
-          (M=16, N=K=1024 bf16), no synchronization inside the timed loop.
+          torch.mm(out=), a cached Triton launch, same tiny problem
+          (M=16, N=K=128 bf16), median over bursts of 256 calls (shorter
+          than the launch queue), synchronized between bursts outside the
+          timed region.
           Goal: moec < 8 us per call.
 table     the GEMM table of gemm_peers_h100.py (bf16, B = N x K weight used
           transposed), each timed the same way (CUDA graphs of back-to-back
@@ -138,9 +140,14 @@ def capture(torch, moec):
     return res
 
 
-def overhead(torch, moec, triton_pack, calls=5000):
+def overhead(torch, moec, triton_pack, burst=256, bursts=60):
+    # A tiny problem (kernel of a few us) and bursts shorter than the launch
+    # queue, synchronized between bursts outside the timed region: each call
+    # then returns as soon as the launch is queued, so the time is the host's
+    # cost per call and not the GPU's time per kernel (a long loop of a
+    # 24 us kernel fills the queue and every launch waits for the GPU).
     dev = torch.device("cuda")
-    m, n, k = 16, 1024, 1024
+    m, n, k = 16, 128, 128
     a = torch.randn(m, k, device=dev, dtype=torch.bfloat16)
     w = torch.randn(n, k, device=dev, dtype=torch.bfloat16)
     c = torch.empty(m, n, device=dev, dtype=torch.bfloat16)
@@ -148,22 +155,34 @@ def overhead(torch, moec, triton_pack, calls=5000):
     wt = w.t()
 
     def per_call(fn):
-        fn()
+        for _ in range(3):
+            fn()
         torch.cuda.synchronize()
         out = []
-        for _ in range(7):
-            t = time.perf_counter()
-            for _ in range(calls):
-                fn()
-            out.append((time.perf_counter() - t) / calls * 1e6)
+        for _ in range(bursts):
             torch.cuda.synchronize()
+            t = time.perf_counter()
+            for _ in range(burst):
+                fn()
+            out.append((time.perf_counter() - t) / burst * 1e6)
+        torch.cuda.synchronize()
         return statistics.median(out)
 
-    res = {"shape": [m, n, k], "calls": calls}
+    res = {"shape": [m, n, k], "burst": burst, "bursts": bursts,
+           "method": "median over bursts of host time per call, sync between bursts (untimed)"}
     res["moec_jit_gemm_us"] = per_call(lambda: jit.gemm(a, wt, c))
     res["moec_gemm_us"] = per_call(lambda: moec.gemm(a, wt, out=c))
     s = torch.cuda.current_stream().cuda_stream
     res["moec_jit_gemm_given_stream_us"] = per_call(lambda: jit.gemm(a, wt, c, stream=s))
+    # The floor of the Python path: the bound ctypes plan run with the
+    # pointers and the stream precomputed (no signature lookup).
+    sig = getattr(moec, "_sig_ptr", None)
+    entry = sig and jit._plans.get((sig(a)[0], sig(wt)[0], sig(c)[0], None, False, False,
+                                    None, None))
+    if entry:
+        plan = entry[0]
+        run, pa, pw, pc = jit._run, a.data_ptr(), wt.data_ptr(), c.data_ptr()
+        res["moec_plan_run_raw_us"] = per_call(lambda: run(plan, pa, pw, pc, None, s))
     res["torch_mm_us"] = per_call(lambda: torch.mm(a, wt, out=c))
     if triton_pack:
         triton, kernel = triton_pack
@@ -246,6 +265,8 @@ def markdown(res):
     if "overhead" in res:
         o = res["overhead"]
         out += ["## host time per call on a cache hit (M=%d N=%d K=%d bf16)" % tuple(o["shape"]), "",
+                "median over %d bursts of %d calls, synchronized between bursts (untimed)" % (
+                    o.get("bursts", 0), o.get("burst", 0)), "",
                 "| call | us |", "|---|---|"]
         for k, v in o.items():
             if k.endswith("_us"):

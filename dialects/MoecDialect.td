@@ -38,6 +38,9 @@ def Moec_Dialect : Dialect {
     /// Set when the kernel's LDS is dynamic shared memory (NVIDIA, > 48 KiB):
     /// the launch must pass moec.lds_bytes as the dynamic size.
     static constexpr ::llvm::StringLiteral kKernelDynamicLdsAttrName = "moec.dynamic_lds";
+    /// Marks a `func.func` as a tile program (moec-lower-gemm-to-tiles):
+    /// one workgroup's program on tiles, run by `moec.tile.launch`.
+    static constexpr ::llvm::StringLiteral kTileProgramAttrName = "moec.tile_program";
   }];
 }
 

@@ -227,4 +227,6 @@ def Moec_SparseAttentionOp : Moec_Op<"sparse_attention"> {
   let hasVerifier = 1;
 }
 
+include "MoecTileOps.td"
+
 #endif // MOEC_OPS_TD

@@ -29,6 +29,31 @@ def MoecLowerToKernels : Pass<"moec-lower-to-kernels", "::mlir::ModuleOp"> {
   // target-independent pass names none.
 }
 
+def MoecLowerGemmToTiles
+    : Pass<"moec-lower-gemm-to-tiles", "::mlir::ModuleOp"> {
+  let summary = "Lower each moec.gemm to a tile program and its launch";
+  let description = [{
+    The first, target-independent step of the tile level: every `moec.gemm`
+    becomes a tile program, a `func.func` marked `moec.tile_program` that is
+    one workgroup's program on tiles (program id, the group_m swizzle as
+    index arithmetic, a K loop `scf.for` carrying the f32 accumulator tile
+    over masked `moec.tile.load`s and `moec.tile.dot`, the epilogue as
+    arith/math on tiles: scales, bias, activation, conversion, and a masked
+    `moec.tile.store`), and the op becomes a `moec.tile.launch` of it over
+    `ceil(M / block_m) * ceil(N / block_n)` programs. Tile sizes and grid
+    come from the op's KernelPlan (the module's `moec.target`); nothing here
+    depends on the target. Other moec ops are left alone.
+
+    This level is not yet consumed by the code generators: the kernels are
+    still built by `moec-lower-to-kernels` from `moec.gemm`.
+  }];
+  let dependentDialects = [
+    "::mlir::func::FuncDialect", "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+    "::mlir::math::MathDialect"
+  ];
+}
+
 def MoecKernelsToHost : Pass<"moec-kernels-to-host", "::mlir::ModuleOp"> {
   let summary = "Turn the one-lane host kernels into CPU functions";
   let description = [{

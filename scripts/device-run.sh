@@ -307,8 +307,9 @@ if results["jit_cpp"]:
         if r.get("bench") == "first_request":
             md.append("| first request (%s run) | %s: %s | %.2f ms |" % (r["run"], r["variant"], r["source"], r["ms"]))
         else:
-            md.append("| launch overhead | Jit::gemm %.3f us, bare cuLaunchKernel %.3f us | +%.3f us |" % (
-                r["jit_us"], r["bare_driver_us"], r["overhead_us"]))
+            md.append("| launch overhead, host time per call (%s, bursts of %s) | Jit::gemm %.3f us, C API plan run %.3f us, bare cuLaunchKernel %.3f us | +%.3f us |" % (
+                r.get("variant", "?"), r.get("burst", "?"), r["jit_us"], r.get("capi_plan_us", -1),
+                r["bare_driver_us"], r["overhead_us"]))
 for title, rel in [("moec gfx942 ISA", "moec_isa.md"), ("JIT through the Python module", "jit/jit_python.md"),
                    ("Peers on the H100", "peers/gemm_peers_h100.md"),
                    ("Triton gfx942 ISA", "triton_isa/triton_gfx942_isa.md")]:

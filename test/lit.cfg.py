@@ -13,6 +13,10 @@ config.test_exec_root = os.path.join(config.moec_obj_root, "test")
 # Our tools first, then FileCheck/not/count from LLVM 22.
 config.environment["PATH"] = os.pathsep.join(
     [config.moec_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
+# The JIT kernel cache of the tools (moec tune): under the build tree, never
+# the user's ~/.cache; a test that counts compiles names its own.
+config.environment["MOEC_CACHE_DIR"] = os.path.join(
+    config.moec_obj_root, "test", "moec-cache")
 config.substitutions.append(("%moec_src", config.moec_src_root))
 config.substitutions.append(("%examples", os.path.join(config.moec_src_root, "examples")))
 # The Python running lit, for test drivers such as test/e2e/gemm_sweep.py.

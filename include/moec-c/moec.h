@@ -136,6 +136,27 @@ MOEC_C_EXPORT moec_status moec_gemm(moec_jit *jit, const moec_tensor *a,
                                     const moec_gemm_options *options,
                                     void *stream);
 
+/* A prepared GEMM: the shapes, dtypes, strides and options of a moec_gemm
+ * call, checked once; each moec_gemm_plan_run then passes only the data
+ * pointers and the stream (the lean per-call path for Python and other
+ * bindings). The tensors' data fields are ignored at creation (only shapes
+ * are checked); options (and options->bias's shape/dtype) are copied.
+ * A plan must be destroyed before its JIT. */
+typedef struct moec_gemm_plan moec_gemm_plan;
+MOEC_C_EXPORT moec_status moec_gemm_plan_create(moec_jit *jit,
+                                                const moec_tensor *a,
+                                                const moec_tensor *b,
+                                                const moec_tensor *c,
+                                                const moec_gemm_options *options,
+                                                moec_gemm_plan **out);
+/* NULL is ignored. */
+MOEC_C_EXPORT void moec_gemm_plan_destroy(moec_gemm_plan *plan);
+/* c = act(a x b + bias) with the plan's shapes; bias must be non-NULL iff
+ * the plan has one; a NULL a/b/c is an error unless that tensor is empty. */
+MOEC_C_EXPORT moec_status moec_gemm_plan_run(const moec_gemm_plan *plan,
+                                             void *a, void *b, void *c,
+                                             void *bias, void *stream);
+
 MOEC_C_EXPORT moec_status moec_module_load_file(moec_jit *jit,
                                                 const char *path,
                                                 moec_module **out);

@@ -1,6 +1,8 @@
 //===- MoecDialect.cpp - moec dialect and attributes ----------------------===//
 
 #include "moec/Dialect/MoecDialect.h"
+
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "moec/Dialect/Config.h"
 #include "moec/Target/TargetInfo.h"
 
@@ -85,13 +87,25 @@ LogicalResult MoecDialect::verifyOperationAttribute(Operation *op,
                              << "' must be a unit attribute";
     return success();
   }
+  // A tile program (moec-lower-gemm-to-tiles) is a function.
+  if (attr.getName() == kTileProgramAttrName) {
+    if (!isa<UnitAttr>(attr.getValue()))
+      return op->emitError() << "'" << kTileProgramAttrName
+                             << "' must be a unit attribute";
+    if (!isa<FunctionOpInterface>(op))
+      return op->emitError() << "'" << kTileProgramAttrName
+                             << "' marks a function, not '" << op->getName()
+                             << "'";
+    return success();
+  }
   if (attr.getName() != kTargetAttrName)
     return op->emitError()
            << "unknown moec attribute '" << attr.getName().getValue()
            << "'; known: '" << kTargetAttrName
            << "' (#moec.target<\"chip\">), '" << kKernelConfigAttrName
            << "', '" << kKernelLdsBytesAttrName << "' and '"
-           << kKernelDynamicLdsAttrName << "' (set on kernels)";
+           << kKernelDynamicLdsAttrName << "' (set on kernels), '"
+           << kTileProgramAttrName << "' (set on tile programs)";
   if (!isa<TargetAttr>(attr.getValue()))
     return op->emitError() << "'" << kTargetAttrName
                            << "' must be a #moec.target<\"chip\">, not "

@@ -8,12 +8,20 @@
 
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <string>
 
 using namespace moec::jit;
 
 struct moec_jit {
   std::unique_ptr<Jit> jit;
+};
+struct moec_gemm_plan {
+  moec_jit *jit;
+  Tensor a, b, c, bias;
+  bool hasBias;
+  bool emptyA, emptyB, emptyC, emptyBias;
+  GemmOptions options; // options.bias points at this->bias when hasBias
 };
 struct moec_module {
   std::shared_ptr<JitModule> module;
@@ -176,6 +184,107 @@ moec_status moec_gemm(moec_jit *jit, const moec_tensor *a, const moec_tensor *b,
       opt.config = options->config;
   }
   return fromStatus(jit->jit->gemm(ta, tb, tc, opt, stream));
+  MOEC_C_GUARD_END(fn)
+}
+
+namespace {
+bool isEmpty(const moec_tensor &t) {
+  for (int d = 0; d < t.rank; ++d)
+    if (t.sizes[d] == 0)
+      return true;
+  return false;
+}
+/// toTensor on a copy whose data is a placeholder: a plan checks shapes only.
+moec_status planTensor(const char *fn, const char *what, const moec_tensor *in,
+                       Tensor &out, bool &empty) {
+  if (!in)
+    return nullArg(fn, what);
+  moec_tensor copy = *in;
+  static char placeholder;
+  copy.data = &placeholder;
+  if (moec_status s = toTensor(fn, what, &copy, out); s != MOEC_OK)
+    return s;
+  out.data = nullptr;
+  empty = isEmpty(copy);
+  return MOEC_OK;
+}
+} // namespace
+
+moec_status moec_gemm_plan_create(moec_jit *jit, const moec_tensor *a,
+                                  const moec_tensor *b, const moec_tensor *c,
+                                  const moec_gemm_options *options,
+                                  moec_gemm_plan **out) {
+  const char *fn = "moec_gemm_plan_create";
+  if (!out)
+    return nullArg(fn, "out");
+  *out = nullptr;
+  if (!jit)
+    return nullArg(fn, "jit");
+  MOEC_C_GUARD_BEGIN
+  auto plan = std::make_unique<moec_gemm_plan>();
+  plan->jit = jit;
+  plan->hasBias = false;
+  plan->emptyBias = false;
+  if (moec_status s = planTensor(fn, "a", a, plan->a, plan->emptyA); s != MOEC_OK)
+    return s;
+  if (moec_status s = planTensor(fn, "b", b, plan->b, plan->emptyB); s != MOEC_OK)
+    return s;
+  if (moec_status s = planTensor(fn, "c", c, plan->c, plan->emptyC); s != MOEC_OK)
+    return s;
+  if (options) {
+    plan->options.transposeA = options->transpose_a != 0;
+    plan->options.transposeB = options->transpose_b != 0;
+    if (options->bias) {
+      if (moec_status s = planTensor(fn, "options->bias", options->bias,
+                                     plan->bias, plan->emptyBias);
+          s != MOEC_OK)
+        return s;
+      plan->hasBias = true;
+    }
+    if (options->activation < MOEC_ACT_NONE ||
+        options->activation > MOEC_ACT_GELU_TANH)
+      return fail(MOEC_ERROR_INVALID_ARGUMENT,
+                  fmt::format("{}: options->activation {} is not a "
+                              "moec_activation",
+                              fn, options->activation));
+    plan->options.activation = static_cast<Activation>(options->activation);
+    if (options->config)
+      plan->options.config = options->config;
+  }
+  *out = plan.release();
+  return MOEC_OK;
+  MOEC_C_GUARD_END(fn)
+}
+
+void moec_gemm_plan_destroy(moec_gemm_plan *plan) { delete plan; }
+
+moec_status moec_gemm_plan_run(const moec_gemm_plan *plan, void *a, void *b,
+                               void *c, void *bias, void *stream) {
+  const char *fn = "moec_gemm_plan_run";
+  if (!plan)
+    return nullArg(fn, "plan");
+  if (!a && !plan->emptyA)
+    return nullArg(fn, "a");
+  if (!b && !plan->emptyB)
+    return nullArg(fn, "b");
+  if (!c && !plan->emptyC)
+    return nullArg(fn, "c");
+  if (plan->hasBias && !bias && !plan->emptyBias)
+    return nullArg(fn, "bias");
+  if (!plan->hasBias && bias)
+    return fail(MOEC_ERROR_INVALID_ARGUMENT,
+                fmt::format("{}: bias is given but the plan has none", fn));
+  MOEC_C_GUARD_BEGIN
+  Tensor ta = plan->a, tb = plan->b, tc = plan->c, tbias = plan->bias;
+  ta.data = a;
+  tb.data = b;
+  tc.data = c;
+  tbias.data = bias;
+  if (!plan->hasBias)
+    return fromStatus(plan->jit->jit->gemm(ta, tb, tc, plan->options, stream));
+  GemmOptions opt = plan->options;
+  opt.bias = &tbias;
+  return fromStatus(plan->jit->jit->gemm(ta, tb, tc, opt, stream));
   MOEC_C_GUARD_END(fn)
 }
 

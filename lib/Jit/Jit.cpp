@@ -11,6 +11,10 @@
 #include "moec/Target/TargetInfo.h"
 #include "moec/Tools/Registration.h"
 #include "moec/Transforms/GemmKernel.h"
+#include "moec/Tuning/ConfigMapping.h"
+#include "moec/Tuning/ShapeLog.h"
+#include "moec/Tuning/Tuner.h"
+#include "moec/Tuning/TuningDB.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -20,14 +24,18 @@
 #include "mlir/Parser/Parser.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/xxhash.h"
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -129,68 +137,6 @@ bool Tensor::isRowMajor() const {
 
 namespace {
 
-constexpr char kPayloadMagic[8] = {'M', 'O', 'E', 'C', 'J', 'I', 'T', '1'};
-
-std::string serializePayload(const CompiledModule &m) {
-  std::string out(kPayloadMagic, 8);
-  auto put = [&](const void *p, size_t n) {
-    out.append(static_cast<const char *>(p), n);
-  };
-  uint32_t count = static_cast<uint32_t>(m.kernels.size());
-  put(&count, 4);
-  for (const OutlinedKernel &k : m.kernels) {
-    uint32_t len = static_cast<uint32_t>(k.name.size());
-    put(&len, 4);
-    put(k.name.data(), len);
-    put(&k.workgroupSize, 8);
-    put(&k.ldsBytes, 8);
-    uint8_t dyn = k.dynamicLds;
-    put(&dyn, 1);
-  }
-  uint64_t size = m.image.size();
-  put(&size, 8);
-  out += m.image;
-  return out;
-}
-
-struct Payload {
-  std::vector<OutlinedKernel> kernels;
-  std::string_view image;
-};
-
-bool parsePayload(const std::string &bytes, Payload &out) {
-  size_t pos = 0;
-  auto get = [&](void *p, size_t n) {
-    if (pos + n > bytes.size())
-      return false;
-    std::memcpy(p, bytes.data() + pos, n);
-    pos += n;
-    return true;
-  };
-  char magic[8];
-  uint32_t count = 0;
-  if (!get(magic, 8) || std::memcmp(magic, kPayloadMagic, 8) || !get(&count, 4))
-    return false;
-  for (uint32_t i = 0; i < count; ++i) {
-    OutlinedKernel k;
-    uint32_t len = 0;
-    uint8_t dyn = 0;
-    if (!get(&len, 4) || pos + len > bytes.size())
-      return false;
-    k.name.assign(bytes.data() + pos, len);
-    pos += len;
-    if (!get(&k.workgroupSize, 8) || !get(&k.ldsBytes, 8) || !get(&dyn, 1))
-      return false;
-    k.dynamicLds = dyn;
-    out.kernels.push_back(std::move(k));
-  }
-  uint64_t size = 0;
-  if (!get(&size, 8) || pos + size != bytes.size())
-    return false;
-  out.image = std::string_view(bytes.data() + pos, size);
-  return true;
-}
-
 double msSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double, std::milli>(
              std::chrono::steady_clock::now() - t)
@@ -213,6 +159,9 @@ struct GemmKey {
   uint8_t transA, transB, act, aligned;
   uint8_t sizeClass;     // heuristic M class (0 with an override)
   uint64_t overrideHash; // xxh3 of GemmOptions::config (0: none)
+  // The live sizes, when the config may depend on them (a tuning database)
+  // or each distinct shape is logged (MOEC_SHAPE_LOG); else 0.
+  int64_t m, n, k;
   bool operator==(const GemmKey &o) const {
     return std::memcmp(this, &o, sizeof(GemmKey)) == 0;
   }
@@ -223,6 +172,8 @@ struct GemmKeyHash {
     const uint8_t *p = &k.a;
     for (int i = 0; i < 9; ++i)
       h = (h ^ p[i]) * 0x100000001B3ull;
+    for (int64_t d : {k.m, k.n, k.k})
+      h = (h ^ static_cast<uint64_t>(d)) * 0x100000001B3ull;
     return static_cast<size_t>(h);
   }
 };
@@ -276,29 +227,53 @@ struct Jit::Impl {
 
   std::mutex compileMutex; // the MLIRContext and the host JIT
   std::shared_ptr<mlir::MLIRContext> context;
-  std::unique_ptr<llvm::orc::LLJIT> hostJit;
-  unsigned hostDylibs = 0;
+  HostObjectLoader hostLoader;
 
+  /// What a gemm request resolves to: the variant, and what this request's
+  /// config came from (two shapes may share a variant).
+  struct GemmEntry {
+    const Variant *variant;
+    VariantInfo info;
+  };
   std::shared_mutex variantsMutex;
-  std::unordered_map<GemmKey, std::unique_ptr<Variant>, GemmKeyHash> gemms;
+  std::unordered_map<GemmKey, std::unique_ptr<GemmEntry>, GemmKeyHash> gemms;
+  /// The variants of gemm(), by the module text they were made from and
+  /// the specialization (written under compileMutex).
+  std::unordered_map<std::string, std::unique_ptr<Variant>> gemmVariants;
   size_t moduleVariants = 0;
 
   std::mutex dbMutex;
   TuningDatabase database;
+  /// MOEC_SHAPE_LOG's log (null: unset).
+  tuning::ShapeLog *shapeLog = nullptr;
+  /// Whether gemm variants are keyed by the live shape (a database or the
+  /// shape log is on): each distinct shape then takes the slow path once.
+  std::atomic<bool> perShape{false};
 
   /// Compiles (or finds in the cache) the single-kernel module `module` and
   /// loads it. `compileMutex` is held.
   rt::Expected<std::unique_ptr<Variant>>
   makeVariant(mlir::ModuleOp module, const std::string &description,
               int64_t blockM, int64_t blockN);
-  rt::Expected<std::shared_ptr<rt::Module>>
-  loadHostObject(std::string_view object,
-                 const std::vector<OutlinedKernel> &kernels);
   /// Parses `text`, attaches this device's target; diagnostics into `error`.
   mlir::OwningOpRef<mlir::ModuleOp> parse(const std::string &text,
                                           const std::string &name,
                                           std::string &error);
   std::string heuristicConfig(const GemmSignature &sig) const;
+
+  /// MOEC_TUNE=1 (read by create()) with the $MOEC_TUNING_DB database.
+  bool onlineTune = false;
+  /// MOEC_TUNE=1: tunes a gemm shape the database has no entry for, now,
+  /// over the small search space with lib/Tuning's Tuner (one compile
+  /// thread; each candidate made through the kernel cache, timed on the
+  /// caller's operands; C is overwritten, the caller's launch follows), and
+  /// records the fastest in the first $MOEC_TUNING_DB directory (atomic
+  /// write). Returns its #moec.config fields; nullopt (said why) on failure.
+  /// `compileMutex` is held.
+  std::optional<std::string>
+  tuneOnline(const GemmSignature &sig, bool aligned,
+             const std::function<std::string(const std::string &)> &textFor,
+             const std::function<Status(const Variant &)> &launch);
 
   /// A variant must be made (compiled or read from disk) while `stream` is
   /// captured into a graph: an error, since the capture would record none of
@@ -345,7 +320,7 @@ KernelCache &Jit::cache() { return *impl_->cache; }
 
 size_t Jit::variantCount() const {
   std::shared_lock<std::shared_mutex> lock(impl_->variantsMutex);
-  return impl_->gemms.size() + impl_->moduleVariants;
+  return impl_->gemmVariants.size() + impl_->moduleVariants;
 }
 
 rt::Expected<std::pair<std::string, std::string>>
@@ -363,6 +338,196 @@ Jit::variantImage(const std::string &keyHex) {
 void Jit::setTuningDatabase(TuningDatabase database) {
   std::lock_guard<std::mutex> lock(impl_->dbMutex);
   impl_->database = std::move(database);
+  impl_->perShape = impl_->database || impl_->shapeLog;
+  impl_->onlineTune = false; // it records into $MOEC_TUNING_DB only
+}
+
+/// The #moec.config fields ("block_m = 64, ...") of a tuning candidate,
+/// checked; nullopt with the diagnostic in `error`.
+static std::optional<std::string>
+candidateFields(mlir::MLIRContext *ctx, const tuning::Candidate &cand,
+                std::string &error) {
+  mlir::ScopedDiagnosticHandler handler(ctx, [&](mlir::Diagnostic &d) {
+    error += d.str();
+    return mlir::success();
+  });
+  ConfigAttr attr = tuning::toConfigAttr(
+      [&] { return mlir::emitError(mlir::UnknownLoc::get(ctx)); }, ctx, cand);
+  if (!attr)
+    return std::nullopt;
+  std::string printed;
+  llvm::raw_string_ostream os(printed);
+  mlir::Attribute(attr).print(os);
+  // "#moec.config<fields>" -> "fields"
+  llvm::StringRef fields(printed);
+  fields.consume_front("#moec.config");
+  fields = fields.trim();
+  fields.consume_front("<");
+  fields.consume_back(">");
+  return fields.str();
+}
+
+/// The default tuning database: the moec GEMM files of $MOEC_TUNING_DB
+/// (lib/Tuning, the files `moec tune` writes), nearest M as vLLM does. A miss
+/// is reported once per shape with the heuristic config used instead.
+static Jit::TuningDatabase envTuningDatabase(Jit::Impl *impl) {
+  return [impl](const GemmSignature &sig,
+                const std::string &) -> std::optional<std::string> {
+    tuning::ConfigFileKey key = tuning::gemmFileKey(
+        sig.n, sig.k, impl->device->name(), toString(sig.a),
+        std::string(sig.transposeA ? "t" : "n") + (sig.transposeB ? "t" : "n"));
+    auto r = tuning::TuningDB::global().lookupOrReport(
+        key, sig.m,
+        impl->onlineTune
+            ? std::string("a config tuned now (MOEC_TUNE=1)")
+            : fmt::format("the heuristic config \"{}\"",
+                          impl->heuristicConfig(sig)));
+    if (!r)
+      return std::nullopt;
+    auto bad = [&](const std::string &why) -> std::optional<std::string> {
+      logWarning(fmt::format("{} (M = {}): {}; using the heuristic config",
+                             r->path, r->matchedKey, why));
+      return std::nullopt;
+    };
+    auto cand = tuning::fromEntry(r->entry);
+    if (!cand)
+      return bad(llvm::toString(cand.takeError()));
+    std::string error;
+    auto fields = candidateFields(impl->context.get(), *cand, error);
+    if (!fields)
+      return bad(error);
+    logInfo(fmt::format("gemm M={} N={} K={}: tuned config from {} (M = {})",
+                        sig.m, sig.n, sig.k, r->path, r->matchedKey));
+    return fields;
+  };
+}
+
+std::optional<std::string> Jit::Impl::tuneOnline(
+    const GemmSignature &sig, bool aligned,
+    const std::function<std::string(const std::string &)> &textFor,
+    const std::function<Status(const Variant &)> &launch) {
+  auto start = std::chrono::steady_clock::now();
+  auto fail = [&](const std::string &why) -> std::optional<std::string> {
+    logWarning(fmt::format("MOEC_TUNE: gemm M={} N={} K={}: {}; using the "
+                           "heuristic config",
+                           sig.m, sig.n, sig.k, why));
+    return std::nullopt;
+  };
+  tuning::TargetFamily family = tuning::familyOfChip(arch);
+  auto space = tuning::SearchSpace::defaults("gemm", family, "small");
+  if (!space)
+    return fail(llvm::toString(space.takeError()));
+  tuning::GemmShape shape{sig.m, sig.n, sig.k,
+                          static_cast<int64_t>(dtypeBytes(sig.a)),
+                          static_cast<int64_t>(dtypeBytes(sig.b))};
+  std::vector<tuning::Candidate> cands =
+      tuning::pruneForShape(space->enumerate(), shape, family);
+  auto makeError = [](const std::string &msg) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
+  };
+  tuning::TunerHooks hooks;
+  // One compile thread while this thread (holding compileMutex) waits or
+  // times: the MLIRContext is never used by two threads at once.
+  hooks.compile = [&](const tuning::ShapeRecord &, const tuning::Candidate &c)
+      -> llvm::Expected<tuning::CompiledCandidate> {
+    std::string error;
+    auto fields = candidateFields(context.get(), c, error);
+    if (!fields)
+      return makeError(error);
+    auto module = parse(textFor(*fields), "<moec gemm candidate>", error);
+    if (!module)
+      return makeError(error);
+    if (aligned)
+      setAssumeAligned(*module);
+    auto made = makeVariant(*module, "MOEC_TUNE candidate " + c.key(),
+                            c.blockM, c.blockN);
+    if (!made.ok())
+      return makeError(made.message());
+    tuning::CompiledCandidate cc;
+    cc.cacheHit = (*made)->info.cacheSource != CacheSource::Compiled;
+    cc.payload = std::shared_ptr<Variant>(std::move(*made));
+    return cc;
+  };
+  hooks.time = [&](const tuning::ShapeRecord &, const tuning::Candidate &,
+                   tuning::CompiledCandidate &cc, int warmup,
+                   int repeat) -> llvm::Expected<double> {
+    const Variant &v = *static_cast<const Variant *>(cc.payload.get());
+    for (int i = 0; i < warmup; ++i)
+      if (Status s = launch(v); !s.ok())
+        return makeError(s.message());
+    if (Status s = device->synchronize(); !s.ok())
+      return makeError(s.message());
+    auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < repeat; ++i)
+      if (Status s = launch(v); !s.ok())
+        return makeError(s.message());
+    if (Status s = device->synchronize(); !s.ok())
+      return makeError(s.message());
+    // The mean over `repeat` back-to-back launches (no per-launch events).
+    return std::chrono::duration<double, std::micro>(
+               std::chrono::steady_clock::now() - t0)
+               .count() /
+           std::max(repeat, 1);
+  };
+  hooks.verify = [](const tuning::ShapeRecord &, const tuning::Candidate &,
+                    tuning::CompiledCandidate &) {
+    return llvm::Error::success();
+  };
+  tuning::TunerOptions options;
+  options.threads = 1;
+  options.warmup = 2;
+  options.repeat = 5;
+  options.quickRepeat = 2;
+  options.retimeTop = 2;
+  tuning::Tuner tuner(hooks, options);
+  if (llvm::Error e = tuner.open())
+    return fail(llvm::toString(std::move(e)));
+  tuning::ShapeRecord rec;
+  rec.op = "gemm";
+  rec.shape = {{"M", sig.m}, {"N", sig.n}, {"K", sig.k}};
+  rec.dtypes = {toString(sig.a), toString(sig.b), toString(sig.c)};
+  std::string layout =
+      std::string(sig.transposeA ? "t" : "n") + (sig.transposeB ? "t" : "n");
+  rec.attrs = {{"layout", layout}};
+  rec.target = arch;
+  rec.device = device->name();
+  auto result = tuner.tuneShape(rec, cands);
+  if (!result)
+    return fail(llvm::toString(result.takeError()));
+  if (!result->best)
+    return fail(fmt::format("none of {} candidates compiled and ran",
+                            cands.size()));
+  std::string error;
+  auto fields = candidateFields(context.get(), *result->best, error);
+  if (!fields)
+    return fail(error);
+  // Recorded as `moec tune` records it, in the first database directory.
+  tuning::TuningDB &db = tuning::TuningDB::global();
+  tuning::ConfigFileKey key = tuning::gemmFileKey(
+      sig.n, sig.k, device->name(), toString(sig.a), layout);
+  llvm::SmallString<256> path(db.dirs().front());
+  llvm::sys::path::append(path, tuning::configFileName(key));
+  tuning::ConfigFile file;
+  if (llvm::sys::fs::exists(path)) {
+    auto existing = tuning::readConfigFile(path);
+    if (!existing)
+      return fail(llvm::toString(existing.takeError()));
+    file = std::move(*existing);
+  }
+  tuning::TuningEntry entry =
+      tuning::toEntry(*result->best, family, tuning::EntryFlavor::Moec);
+  entry.set("time_us", std::round(result->bestUs * 1000) / 1000);
+  file.put(sig.m, std::move(entry));
+  if (llvm::Error e = tuning::writeConfigFile(path, file))
+    logWarning("MOEC_TUNE: " + llvm::toString(std::move(e)));
+  db.invalidate(std::string(path));
+  logInfo(fmt::format("MOEC_TUNE: gemm M={} N={} K={}: {} candidates ({} "
+                      "compiled, {} cache hits) in {:.0f} ms; best {} "
+                      "({:.2f} us), recorded in {}",
+                      sig.m, sig.n, sig.k, cands.size(), result->compiled,
+                      result->cacheHits, msSince(start),
+                      result->best->key(), result->bestUs, path.str()));
+  return fields;
 }
 
 rt::Expected<std::unique_ptr<Jit>> Jit::create(const std::string &device,
@@ -405,6 +570,12 @@ rt::Expected<std::unique_ptr<Jit>> Jit::create(const std::string &device,
       registry, mlir::MLIRContext::Threading::DISABLED);
   impl->context->loadAllAvailableDialects();
   impl->context->printOpOnDiagnostic(false);
+  if (!tuning::TuningDB::global().dirs().empty())
+    impl->database = envTuningDatabase(impl.get());
+  impl->shapeLog = tuning::ShapeLog::global();
+  if (const char *t = std::getenv("MOEC_TUNE"))
+    impl->onlineTune = std::string(t) == "1" && impl->database;
+  impl->perShape = impl->database || impl->shapeLog;
   if (impl->target->isHost()) {
     static std::once_flag once;
     std::call_once(once, [] {
@@ -469,43 +640,6 @@ std::string Jit::Impl::heuristicConfig(const GemmSignature &sig) const {
   }
 }
 
-rt::Expected<std::shared_ptr<rt::Module>>
-Jit::Impl::loadHostObject(std::string_view object,
-                          const std::vector<OutlinedKernel> &kernels) {
-  auto fail = [](llvm::Error e) {
-    return Status::error("host JIT: " + llvm::toString(std::move(e)));
-  };
-  if (!hostJit) {
-    auto jit = llvm::orc::LLJITBuilder().create();
-    if (!jit)
-      return fail(jit.takeError());
-    hostJit = std::move(*jit);
-  }
-  // One dylib per variant: kernels of different variants share names.
-  auto jd = hostJit->createJITDylib(fmt::format("moec_variant_{}",
-                                                hostDylibs++));
-  if (!jd)
-    return fail(jd.takeError());
-  auto gen = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
-      hostJit->getDataLayout().getGlobalPrefix());
-  if (!gen)
-    return fail(gen.takeError());
-  jd->addGenerator(std::move(*gen));
-  if (auto e = hostJit->addObjectFile(
-          *jd, llvm::MemoryBuffer::getMemBufferCopy(
-                   llvm::StringRef(object.data(), object.size()),
-                   "moec-host-kernel.o")))
-    return fail(std::move(e));
-  rt::HostKernelTable table;
-  for (const OutlinedKernel &k : kernels) {
-    auto sym = hostJit->lookup(*jd, "_mlir_" + k.name);
-    if (!sym)
-      return fail(sym.takeError());
-    table[k.name] = sym->toPtr<rt::HostKernelFn>();
-  }
-  return device->loadHostModule(std::move(table));
-}
-
 rt::Expected<std::unique_ptr<Variant>>
 Jit::Impl::makeVariant(mlir::ModuleOp module, const std::string &description,
                        int64_t blockM, int64_t blockN) {
@@ -562,7 +696,7 @@ Jit::Impl::makeVariant(mlir::ModuleOp module, const std::string &description,
         key.hex()));
   const OutlinedKernel &k = p.kernels.front();
   rt::Expected<std::shared_ptr<rt::Module>> loaded =
-      target->isHost() ? loadHostObject(p.image, p.kernels)
+      target->isHost() ? hostLoader.load(*device, p.image, p.kernels)
                        : device->loadModule(p.image.data(), p.image.size());
   if (!loaded.ok())
     return loaded.status();
@@ -689,50 +823,43 @@ rt::Status Jit::gemm(const Tensor &a, const Tensor &b, const Tensor &c,
     key.overrideHash = llvm::xxh3_64bits(options.config) | 1;
   else if (!I.target->isHost()) // the host heuristic has one config for all M
     key.sizeClass = sizeClassOf(m);
+  if (I.perShape.load(std::memory_order_relaxed))
+    key.m = m, key.n = n, key.k = k;
 
-  const Variant *variant = nullptr;
+  const Impl::GemmEntry *entry = nullptr;
   {
     std::shared_lock<std::shared_mutex> lock(I.variantsMutex);
     auto it = I.gemms.find(key);
     if (it != I.gemms.end())
-      variant = it->second.get();
+      entry = it->second.get();
   }
   CacheSource source = CacheSource::Memory;
-  if (!variant) {
-    if (Status s = I.refuseDuringCapture(stream, "gemm"); !s.ok())
-      return s;
-    // Slow path: pick the config, build the IR, compile or load.
+  if (!entry) {
+    // Slow path (once per key): log the shape, pick the config, build the
+    // IR, then find, compile or load the variant.
+    if (I.shapeLog) {
+      tuning::ShapeRecord rec;
+      rec.op = "gemm";
+      rec.shape = {{"M", m}, {"N", n}, {"K", k}};
+      rec.dtypes = {toString(a.dtype), toString(b.dtype), toString(c.dtype)};
+      rec.attrs = {{"layout", std::string(transA ? "t" : "n") +
+                                  (transB ? "t" : "n")}};
+      rec.target = I.arch;
+      rec.device = I.device->name();
+      if (auto r = I.shapeLog->record(rec); !r)
+        logWarning("MOEC_SHAPE_LOG: " + llvm::toString(r.takeError()));
+    }
     std::lock_guard<std::mutex> compileLock(I.compileMutex);
     {
       std::shared_lock<std::shared_mutex> lock(I.variantsMutex);
       auto it = I.gemms.find(key);
       if (it != I.gemms.end())
-        variant = it->second.get();
+        entry = it->second.get();
     }
-    if (!variant) {
+    if (!entry) {
       GemmSignature sig{a.dtype, b.dtype, c.dtype, transA, transB,
                         bias ? std::optional<DType>(bias->dtype) : std::nullopt,
                         options.activation, m, n, k};
-      std::string config;
-      ConfigSource configSource;
-      if (!options.config.empty()) {
-        config = options.config;
-        configSource = ConfigSource::Override;
-      } else {
-        std::optional<std::string> fromDb;
-        {
-          std::lock_guard<std::mutex> lock(I.dbMutex);
-          if (I.database)
-            fromDb = I.database(sig, I.arch);
-        }
-        if (fromDb) {
-          config = *fromDb;
-          configSource = ConfigSource::TuningDatabase;
-        } else {
-          config = I.heuristicConfig(sig);
-          configSource = ConfigSource::Heuristic;
-        }
-      }
       std::string biasArg, biasType;
       if (bias) {
         biasType = fmt::format("memref<?x{}>", toString(bias->dtype));
@@ -762,8 +889,62 @@ rt::Status Jit::gemm(const Tensor &a, const Tensor &b, const Tensor &c,
           bias ? fmt::format(" bias(%bias : {})", biasType) : std::string(),
           attrs, config);
       };
+      std::string config;
+      ConfigSource configSource;
+      if (!options.config.empty()) {
+        config = options.config;
+        configSource = ConfigSource::Override;
+      } else {
+        std::optional<std::string> fromDb;
+        bool tuneNow = false;
+        {
+          std::lock_guard<std::mutex> lock(I.dbMutex);
+          if (I.database)
+            fromDb = I.database(sig, I.arch);
+          tuneNow = !fromDb && I.onlineTune;
+        }
+        if (tuneNow) {
+          auto capturing = I.device->isCapturing(stream);
+          tuneNow = !(capturing.ok() && *capturing);
+        }
+        if (tuneNow)
+          fromDb = I.tuneOnline(
+              sig, aligned,
+              [&](const std::string &fields) { return textFor(fields); },
+              [&](const Variant &v) {
+                rt::KernelArgs args;
+                int64_t sa[2] = {va.rows, va.cols}, sb[2] = {vb.rows, vb.cols},
+                        sc[2] = {m, n};
+                args.addMemRef(a.data, sa, nullptr, 2);
+                args.addMemRef(b.data, sb, nullptr, 2);
+                args.addMemRef(c.data, sc, nullptr, 2);
+                if (bias)
+                  args.addMemRef(bias->data, &n, nullptr, 1);
+                int64_t grid = ((m + v.blockM - 1) / v.blockM) *
+                               ((n + v.blockN - 1) / v.blockN);
+                return v.kernel.launchOn(stream, rt::Dim3(grid),
+                                         rt::Dim3(v.workgroupSize),
+                                         v.sharedBytes, args);
+              });
+        if (fromDb) {
+          config = *fromDb;
+          configSource = ConfigSource::TuningDatabase;
+        } else {
+          config = I.heuristicConfig(sig);
+          configSource = ConfigSource::Heuristic;
+        }
+      }
+      std::string text = textFor(config);
+      std::string variantKey = text + (aligned ? "aligned" : "generic");
+      const Variant *variant = nullptr;
+      if (auto it = I.gemmVariants.find(variantKey); it != I.gemmVariants.end())
+        variant = it->second.get();
+      if (!variant) {
+      // A variant must be made: not while `stream` is being captured.
+      if (Status s = I.refuseDuringCapture(stream, "gemm"); !s.ok())
+        return s;
       std::string error;
-      auto module = I.parse(textFor(config), "<moec gemm>", error);
+      auto module = I.parse(text, "<moec gemm>", error);
       if (!module && configSource == ConfigSource::Heuristic) {
         // The heuristic's pick does not fit this target or dtype: the
         // #moec.config defaults, which every target accepts.
@@ -817,11 +998,24 @@ rt::Status Jit::gemm(const Tensor &a, const Tensor &b, const Tensor &c,
                           : source == CacheSource::Disk   ? "disk cache hit"
                                                           : "memory cache hit",
                           v->info.compileMs, v->info.keyHex));
-      std::unique_lock<std::shared_mutex> lock(I.variantsMutex);
       variant = v.get();
-      I.gemms.emplace(key, std::move(v));
+      I.gemmVariants.emplace(std::move(variantKey), std::move(v));
+      } else {
+        logDebug(fmt::format("gemm M={} N={} K={}: config from {}; variant "
+                             "{} already loaded",
+                             m, n, k, toString(configSource),
+                             variant->info.keyHex));
+      }
+      auto e = std::make_unique<Impl::GemmEntry>();
+      e->variant = variant;
+      e->info = variant->info;
+      e->info.configSource = configSource;
+      std::unique_lock<std::shared_mutex> lock(I.variantsMutex);
+      entry = e.get();
+      I.gemms.emplace(key, std::move(e));
     }
   }
+  const Variant *variant = entry->variant;
 
   static thread_local rt::KernelArgs args;
   args.clear();
@@ -834,7 +1028,7 @@ rt::Status Jit::gemm(const Tensor &a, const Tensor &b, const Tensor &c,
     args.addMemRef(bias->data, &n, nullptr, 1);
   int64_t grid = ((m + variant->blockM - 1) / variant->blockM) *
                  ((n + variant->blockN - 1) / variant->blockN);
-  rememberLast(variant->info, source);
+  rememberLast(entry->info, source);
   if (trace::enabled()) {
     trace::Span span("launch", "launch " + variant->info.kernel,
                      {{"op", "gemm"},

@@ -25,6 +25,7 @@
 #include "moec/Transforms/MatrixCore.h"
 #include "moec/Dialect/OpPlans.h"
 #include "moec/Dialect/TargetChecks.h"
+#include "moec/Transforms/Activation.h"
 #include "moec/Transforms/GemmKernel.h"
 #include "moec/Transforms/LdsLayout.h"
 
@@ -524,47 +525,7 @@ SmallVector<Value> GemmBuilder::kLoop(OperandTile &a, OperandTile &bt,
 }
 
 Value GemmBuilder::applyActivation(Value x) {
-  constexpr double kLog2e = 1.4426950408889634;
-  auto exp = [&](Value v) {
-    return math::Exp2Op::create(b, loc, arith::MulFOp::create(b, loc, v,
-                                                             f32(kLog2e)));
-  };
-  auto mulf = [&](Value p, Value q) { return arith::MulFOp::create(b, loc, p, q); };
-  auto addf = [&](Value p, Value q) { return arith::AddFOp::create(b, loc, p, q); };
-  auto divf = [&](Value p, Value q) { return arith::DivFOp::create(b, loc, p, q); };
-  switch (spec.activation) {
-  case Activation::none:
-    return x;
-  case Activation::relu:
-    return arith::MaximumFOp::create(b, loc, x, f32(0.0));
-  case Activation::silu: // x / (1 + e^-x)
-    return divf(x, addf(f32(1.0), exp(arith::NegFOp::create(b, loc, x))));
-  case Activation::gelu_tanh: {
-    // 0.5 x (1 + tanh(y)), y = sqrt(2/pi) (x + 0.044715 x^3);
-    // tanh(y) = 1 - 2 / (e^{2y} + 1) saturates correctly at +-inf.
-    Value x3 = mulf(mulf(x, x), x);
-    Value y = mulf(f32(0.7978845608028654), addf(x, mulf(f32(0.044715), x3)));
-    Value t = arith::SubFOp::create(
-        b, loc, f32(1.0), divf(f32(2.0), addf(exp(mulf(f32(2.0), y)), f32(1.0))));
-    return mulf(mulf(f32(0.5), x), addf(f32(1.0), t));
-  }
-  case Activation::gelu: {
-    // 0.5 x (1 + erf(x / sqrt 2)), erf by Abramowitz & Stegun 7.1.26
-    // (absolute error below 1.5e-7, under f32 rounding of the result).
-    Value z = mulf(x, f32(0.7071067811865476));
-    Value az = math::AbsFOp::create(b, loc, z);
-    Value t = divf(f32(1.0), addf(f32(1.0), mulf(f32(0.3275911), az)));
-    Value poly = f32(1.061405429);
-    for (double c : {-1.453152027, 1.421413741, -0.284496736, 0.254829592})
-      poly = addf(mulf(poly, t), f32(c));
-    poly = mulf(poly, t);
-    Value e = exp(arith::NegFOp::create(b, loc, mulf(az, az)));
-    Value erfAbs = arith::SubFOp::create(b, loc, f32(1.0), mulf(poly, e));
-    Value erf = math::CopySignOp::create(b, loc, erfAbs, z);
-    return mulf(mulf(f32(0.5), x), addf(f32(1.0), erf));
-  }
-  }
-  return x;
+  return buildActivation(b, loc, spec.activation, x);
 }
 
 void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {

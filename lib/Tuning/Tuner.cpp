@@ -225,7 +225,10 @@ Tuner::tuneShape(const ShapeRecord &shape,
       stoppedEarly = true;
       break;
     }
-    ++result.compiled;
+    if (*compiled && (*compiled)->cacheHit)
+      ++result.cacheHits;
+    else
+      ++result.compiled;
     if (!*compiled) {
       std::string msg = llvm::toString(compiled->takeError());
       ++result.rejected;

@@ -592,6 +592,11 @@ std::shared_ptr<const ConfigFile> TuningDB::load(const std::string &path) {
   return result;
 }
 
+void TuningDB::invalidate(const std::string &path) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  files_.erase(path);
+}
+
 std::optional<LookupResult> TuningDB::lookup(const ConfigFileKey &key,
                                              int64_t m) {
   std::string names[] = {configFileName(key, FileStyle::Vllm),

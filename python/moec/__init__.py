@@ -91,8 +91,14 @@ def _library():
             lib.moec_gemm.argtypes = [vp, P(_Tensor), P(_Tensor), P(_Tensor),
                                       P(_GemmOptions), vp]
             lib.moec_last_variant.argtypes = [P(_VariantInfo), ctypes.c_size_t]
+            lib.moec_gemm_plan_create.argtypes = [vp, P(_Tensor), P(_Tensor), P(_Tensor),
+                                                  P(_GemmOptions), P(vp)]
+            lib.moec_gemm_plan_destroy.argtypes = [vp]
+            lib.moec_gemm_plan_destroy.restype = None
+            lib.moec_gemm_plan_run.argtypes = [vp, vp, vp, vp, vp, vp]
             for fn in ("moec_jit_create", "moec_jit_arch", "moec_jit_variant_count",
-                       "moec_gemm", "moec_last_variant"):
+                       "moec_gemm", "moec_last_variant", "moec_gemm_plan_create",
+                       "moec_gemm_plan_run"):
                 getattr(lib, fn).restype = ctypes.c_int
             _lib = lib
     return _lib
@@ -155,18 +161,15 @@ def _fill(t, x):
 _raw_stream = None
 
 
-def _stream_of(device):
-    """torch's current stream on a cuda:N device, as a CUstream integer."""
+def _stream_getter():
+    """torch's current stream of device index i, as a CUstream integer."""
     global _raw_stream
-    if not device.startswith("cuda"):
-        return None
-    idx = int(device[5:])
     if _raw_stream is None:
         import torch
         # The raw getter skips building a torch.cuda.Stream object (~2 us).
         _raw_stream = getattr(torch._C, "_cuda_getCurrentRawStream", None) or \
             (lambda i: torch.cuda.current_stream(i).cuda_stream)
-    return _raw_stream(idx)
+    return _raw_stream
 
 
 class Jit:
@@ -181,13 +184,13 @@ class Jit:
                                    ctypes.byref(handle)))
         self._handle = handle
         self.device = device
-        # Reused argument structs: a call fills them in place.
-        self._a, self._b, self._c, self._bias = _Tensor(), _Tensor(), _Tensor(), _Tensor()
-        self._opt = _GemmOptions()
-        self._refs = tuple(ctypes.byref(s) for s in (self._a, self._b, self._c, self._opt))
+        # Prepared plans by call signature; the run entry point bound once.
+        self._plans = {}
+        self._run = lib.moec_gemm_plan_run
 
     def close(self):
         if self._handle:
+            self._drop_plans()  # plans go before their JIT
             self._lib.moec_jit_destroy(self._handle)
             self._handle = None
 
@@ -211,30 +214,100 @@ class Jit:
 
     def gemm(self, a, b, out=None, *, transpose_a=False, transpose_b=False,
              bias=None, activation=None, config=None, stream=None):
-        """out = activation(a @ b + bias); returns out (allocated when None)."""
+        """out = activation(a @ b + bias); returns out (allocated when None).
+
+        The hot path: a call whose shapes, strides, dtypes and options were
+        seen before reuses a prepared plan (moec_gemm_plan_run: data
+        pointers and the stream only); the first call of a signature checks
+        and describes the tensors once (moec_gemm_plan_create)."""
         if out is None:
             out = _empty_like_result(a, b, transpose_a, transpose_b)
-        _fill(self._a, a)
-        _fill(self._b, b)
-        device = _fill(self._c, out)
-        opt = self._opt
-        opt.transpose_a = 1 if transpose_a else 0
-        opt.transpose_b = 1 if transpose_b else 0
-        if bias is not None:
-            _fill(self._bias, bias)
-            opt.bias = ctypes.pointer(self._bias)
+        sa, pa = _sig_ptr(a)
+        sb, pb = _sig_ptr(b)
+        sc, pc = _sig_ptr(out)
+        if bias is None:
+            sbias = pbias = None
         else:
-            opt.bias = None
+            sbias, pbias = _sig_ptr(bias)
+        key = (sa, sb, sc, sbias, transpose_a, transpose_b, activation, config)
+        entry = self._plans.get(key)
+        if entry is None:
+            return self._gemm_new_signature(key, a, b, out, bias, transpose_a, transpose_b,
+                                            activation, config, stream, pa, pb, pc, pbias)
+        plan, stream_of = entry
+        if stream is None and stream_of is not None:
+            stream = stream_of()
+        if self._run(plan, pa, pb, pc, pbias, stream):
+            raise Error(self._lib.moec_last_error().decode(errors="replace"))
+        return out
+
+    def _gemm_new_signature(self, key, a, b, out, bias, transpose_a, transpose_b,
+                            activation, config, stream, pa, pb, pc, pbias):
+        entry = self._make_plan(key, a, b, out, bias, transpose_a, transpose_b,
+                                activation, config)
+        plan, stream_of = entry
+        try:
+            if stream is None and stream_of is not None:
+                stream = stream_of()
+            if self._run(plan, pa, pb, pc, pbias, stream):
+                raise Error(self._lib.moec_last_error().decode(errors="replace"))
+        finally:
+            if self._plans.get(key) is not entry:  # not kept: over the cap
+                self._lib.moec_gemm_plan_destroy(plan)
+        return out
+
+    def _make_plan(self, key, a, b, out, bias, transpose_a, transpose_b, activation,
+                   config):
         act = _ACTIVATIONS.get(activation)
         if act is None:
             raise Error(f"moec: unknown activation {activation!r}")
+        ta, tb, tc, tbias = _Tensor(), _Tensor(), _Tensor(), _Tensor()
+        _fill(ta, a)
+        _fill(tb, b)
+        device = _fill(tc, out)
+        opt = _GemmOptions()
+        opt.transpose_a = 1 if transpose_a else 0
+        opt.transpose_b = 1 if transpose_b else 0
+        if bias is not None:
+            _fill(tbias, bias)
+            opt.bias = ctypes.pointer(tbias)
         opt.activation = act
         opt.config = config.encode() if config else None
-        if stream is None and device != "host":
-            stream = _stream_of(device)
-        ra, rb, rc, ro = self._refs
-        _check(self._lib.moec_gemm(self._handle, ra, rb, rc, ro, stream))
-        return out
+        handle = ctypes.c_void_p()
+        _check(self._lib.moec_gemm_plan_create(
+            self._handle, ctypes.byref(ta), ctypes.byref(tb), ctypes.byref(tc),
+            ctypes.byref(opt), ctypes.byref(handle)))
+        stream_of = None
+        if device.startswith("cuda"):
+            getter = _stream_getter()
+            idx = int(device[5:])
+            stream_of = lambda: getter(idx)  # noqa: E731
+        entry = (handle.value, stream_of)
+        # Kept plans live as long as the Jit (a call in another thread may
+        # be running one); past the cap a new signature's plan is used once.
+        if len(self._plans) < _MAX_PLANS and self._plans.setdefault(key, entry) is not entry:
+            pass  # another thread kept its plan first: ours is dropped after use
+        return entry
+
+    def _drop_plans(self):
+        plans, self._plans = self._plans, {}
+        for plan, _ in plans.values():
+            self._lib.moec_gemm_plan_destroy(plan)
+
+
+def _sig_ptr(x):
+    """(hashable signature of x's shape/strides/dtype/device, data pointer)."""
+    ptr = getattr(x, "data_ptr", None)
+    if ptr is not None:  # torch and look-alikes
+        return (x.shape, x.stride(), x.dtype, getattr(x, "device", None)), ptr()
+    ai = getattr(x, "__array_interface__", None)
+    if ai is not None:  # numpy
+        return (x.shape, x.strides, x.dtype), ai["data"][0]
+    raise Error(f"moec: cannot read a tensor from {type(x).__name__} "
+                "(torch tensors and numpy arrays are supported)")
+
+
+_MAX_PLANS = 4096
 
 
 def _empty_like_result(a, b, transpose_a, transpose_b):
@@ -272,7 +345,18 @@ def _device_of(x):
 def gemm(a, b, out=None, **kwargs):
     """moec.gemm(a, b, out=None, transpose_a=, transpose_b=, bias=,
     activation=, config=, stream=) on the device a lives on."""
-    return jit_for(_device_of(a)).gemm(a, b, out, **kwargs)
+    dev = getattr(a, "device", None)
+    j = _jit_by_device.get(dev)
+    if j is None:
+        j = jit_for(_device_of(a))
+        try:
+            _jit_by_device[dev] = j
+        except TypeError:  # an unhashable device attribute: no shortcut
+            pass
+    return j.gemm(a, b, out, **kwargs)
+
+
+_jit_by_device = {}
 
 
 def last_variant():

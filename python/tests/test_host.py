@@ -101,6 +101,40 @@ class HostGemm(unittest.TestCase):
         self.assertEqual(y.dtype, np.float16)
         self.check(y, ref_gemm(a, b), tol=4e-3)
 
+    def test_plan_reuse_follows_pointers_strides_and_options(self):
+        # The hot path reuses a prepared plan per call signature: new data
+        # at the same signature must be read from its own pointers, and a
+        # change of strides, dtype or options must not reuse the old plan.
+        rng = np.random.default_rng(3)
+        j = self.jit
+        x = rng.standard_normal((8, 32)).astype(np.float16)
+        w = rng.standard_normal((16, 32)).astype(np.float16)
+        y = np.empty((8, 16), np.float32)
+        j.gemm(x, w.T, y)
+        self.check(y, ref_gemm(x, w.T), 1e-2)
+        plans = len(j._plans)
+        for _ in range(3):  # same signature, new contents and buffers
+            x2 = rng.standard_normal((8, 32)).astype(np.float16)
+            w2 = rng.standard_normal((16, 32)).astype(np.float16)
+            y2 = np.full((8, 16), np.nan, np.float32)
+            j.gemm(x2, w2.T, y2)
+            self.check(y2, ref_gemm(x2, w2.T), 1e-2)
+        self.assertEqual(len(j._plans), plans)
+        # Same shapes, row-major B (other strides): another plan, right result.
+        b = np.ascontiguousarray(w.T)
+        y3 = np.full((8, 16), np.nan, np.float32)
+        j.gemm(x, b, y3)
+        self.check(y3, ref_gemm(x, b), 1e-2)
+        # Same tensors with a bias and relu: another plan.
+        bias = rng.standard_normal(16).astype(np.float32)
+        y4 = np.full((8, 16), np.nan, np.float32)
+        j.gemm(x, b, y4, bias=bias, activation="relu")
+        self.check(y4, ref_gemm(x, b, bias, "relu"), 1e-2)
+        # And back without: the plain plan again, no bias applied.
+        y5 = np.full((8, 16), np.nan, np.float32)
+        j.gemm(x, b, y5)
+        self.check(y5, ref_gemm(x, b), 1e-2)
+
     def test_errors_are_exceptions_with_the_reason(self):
         a = np.zeros((4, 16), np.float16)
         b = np.zeros((8, 8), np.float16)

@@ -172,6 +172,91 @@ TEST_F(CApiTest, LastVariantOutlivesItsJit) {
   EXPECT_EQ(after.cache_source, before.cache_source);
 }
 
+TEST_F(CApiTest, GemmPlanChecksAndRuns) {
+  // bf16 1.0 = 0x3F80; A = ones(4 x 16), B = ones(16 x 8), bias = 2:
+  // C = 18 through the plan, with new pointers on the second run.
+  alignas(16) uint16_t a[64], b[128], b2[128];
+  alignas(16) float c[32] = {}, c2[32] = {}, bias[8];
+  for (auto &x : a)
+    x = 0x3F80;
+  for (auto &x : b)
+    x = 0x3F80;
+  for (auto &x : b2)
+    x = 0x4000; // 2.0
+  for (auto &x : bias)
+    x = 2.0f;
+  moec_tensor ta = matrix(nullptr, MOEC_BF16, 4, 16),
+              tb = matrix(nullptr, MOEC_BF16, 16, 8),
+              tc = matrix(nullptr, MOEC_F32, 4, 8);
+  moec_tensor tbias;
+  std::memset(&tbias, 0, sizeof tbias);
+  tbias.dtype = MOEC_F32;
+  tbias.rank = 1;
+  tbias.sizes[0] = 8;
+  moec_gemm_options opt;
+  std::memset(&opt, 0, sizeof opt);
+  opt.bias = &tbias;
+
+  moec_gemm_plan *plan = nullptr;
+  EXPECT_EQ(moec_gemm_plan_create(jit, &ta, &tb, &tc, &opt, nullptr),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(moec_gemm_plan_create(nullptr, &ta, &tb, &tc, &opt, &plan),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(plan, nullptr);
+  EXPECT_EQ(moec_gemm_plan_create(jit, &ta, nullptr, &tc, &opt, &plan),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(lastError().find("b is NULL"), std::string::npos) << lastError();
+  moec_tensor bad = tc;
+  bad.rank = 7;
+  EXPECT_EQ(moec_gemm_plan_create(jit, &ta, &tb, &bad, &opt, &plan),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(lastError().find("rank 7"), std::string::npos) << lastError();
+  opt.activation = 99;
+  EXPECT_EQ(moec_gemm_plan_create(jit, &ta, &tb, &tc, &opt, &plan),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  opt.activation = MOEC_ACT_NONE;
+
+  ASSERT_EQ(moec_gemm_plan_create(jit, &ta, &tb, &tc, &opt, &plan), MOEC_OK)
+      << lastError();
+  ASSERT_NE(plan, nullptr);
+  EXPECT_EQ(moec_gemm_plan_run(nullptr, a, b, c, bias, nullptr),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(moec_gemm_plan_run(plan, nullptr, b, c, bias, nullptr),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(lastError().find("a is NULL"), std::string::npos) << lastError();
+  EXPECT_EQ(moec_gemm_plan_run(plan, a, b, nullptr, bias, nullptr),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(moec_gemm_plan_run(plan, a, b, c, nullptr, nullptr),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(lastError().find("bias is NULL"), std::string::npos)
+      << lastError();
+  for (float x : c)
+    EXPECT_EQ(x, 0.0f); // nothing ran
+
+  ASSERT_EQ(moec_gemm_plan_run(plan, a, b, c, bias, nullptr), MOEC_OK)
+      << lastError();
+  for (float x : c)
+    EXPECT_EQ(x, 18.0f);
+  ASSERT_EQ(moec_gemm_plan_run(plan, a, b2, c2, bias, nullptr), MOEC_OK)
+      << lastError();
+  for (float x : c2)
+    EXPECT_EQ(x, 34.0f);
+  moec_gemm_plan_destroy(plan);
+  moec_gemm_plan_destroy(nullptr);
+
+  // A plan without bias refuses one.
+  ASSERT_EQ(moec_gemm_plan_create(jit, &ta, &tb, &tc, nullptr, &plan),
+            MOEC_OK)
+      << lastError();
+  EXPECT_EQ(moec_gemm_plan_run(plan, a, b, c, bias, nullptr),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  ASSERT_EQ(moec_gemm_plan_run(plan, a, b, c, nullptr, nullptr), MOEC_OK)
+      << lastError();
+  for (float x : c)
+    EXPECT_EQ(x, 16.0f);
+  moec_gemm_plan_destroy(plan);
+}
+
 TEST_F(CApiTest, ModulesCheckTheirArguments) {
   moec_module *m = reinterpret_cast<moec_module *>(0x1);
   EXPECT_EQ(moec_module_load_file(jit, nullptr, &m), MOEC_ERROR_INVALID_ARGUMENT);

@@ -21,6 +21,8 @@
 #include "moec/Target/TargetInfo.h"
 #include "moec/Tools/Registration.h"
 #include "moec/Dialect/Config.h"
+#include "moec/Jit/CacheKey.h"
+#include "moec/Jit/KernelCache.h"
 #include "moec/Tuning/ConfigMapping.h"
 #include "moec/Tuning/ModelConfig.h"
 #include "moec/Tuning/SearchSpace.h"
@@ -230,9 +232,12 @@ struct GemmInfo {
   }
 };
 
-/// What compileCandidate() makes: the compiled module and the launch facts.
+/// What compileCandidate() makes: the kernel cache entry (the JIT's payload:
+/// launch metadata + code object) and the launch facts.
 struct GemmKernel {
-  CompiledModule compiled;
+  std::shared_ptr<const std::string> bytes;
+  jit::Payload payload; ///< points into `bytes`
+  const TargetInfo *target = nullptr;
   Candidate cand;
   std::shared_ptr<rt::Module> loaded; ///< loaded on first use
   std::optional<rt::Kernel> kernel;
@@ -240,12 +245,14 @@ struct GemmKernel {
 
 /// The one place a candidate becomes a kernel: parse the file in a fresh
 /// context, set the target and the candidate's config, verify (the target
-/// checks reject what cannot work), lower and code-generate. For AMD targets
-/// the code object's resources come back for the tuner's spill check.
-/// TODO(issue 9): go through the JIT kernel cache here.
+/// checks reject what cannot work), then lower and code-generate through the
+/// JIT's kernel cache (`cache`, keyed as the JIT keys, moec/Jit/CacheKey.h):
+/// a candidate compiled by an earlier run, or by the JIT, is read back, not
+/// compiled again. Null `cache`: compile every time. For AMD targets the
+/// code object's resources come back for the tuner's spill check.
 llvm::Expected<CompiledCandidate>
 compileCandidate(const std::string &source, StringRef chip, bool aligned,
-                 const Candidate &cand) {
+                 const Candidate &cand, jit::KernelCache *cache) {
   auto start = std::chrono::steady_clock::now();
   DialectRegistry registry;
   registerMoecDialects(registry);
@@ -273,16 +280,48 @@ compileCandidate(const std::string &source, StringRef chip, bool aligned,
     setAssumeAligned(*module);
   if (failed(verify(*module)))
     return err("verifier");
-  FailureOr<CompiledModule> compiled = compileModule(*module);
-  if (failed(compiled))
-    return err("compile");
-  if (compiled->kernels.size() != 1)
+  const TargetInfo *target = lookupTarget(chip);
+  if (!target)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "no target " + chip.str());
+  // What the JIT stores: host kernels as an object file, not JIT-linked.
+  auto compile = [&](std::string &payload, std::string &error) {
+    CompileOptions opts;
+    opts.hostObject = true;
+    FailureOr<CompiledModule> compiled = compileModule(*module, opts);
+    if (failed(compiled)) {
+      error = "compile: " + diags;
+      return false;
+    }
+    payload = jit::serializePayload(*compiled);
+    return true;
+  };
+  auto kernel = std::make_shared<GemmKernel>();
+  CompiledCandidate cc;
+  if (cache) {
+    jit::CacheKey key =
+        jit::KernelCache::hashKey(jit::cacheKeyText(*module, *target));
+    jit::KernelCache::Result r =
+        cache->getOrCompile(key, "moec tune candidate " + cand.key(), compile);
+    if (!r.payload)
+      return llvm::createStringError(llvm::inconvertibleErrorCode(), r.error);
+    kernel->bytes = r.payload;
+    cc.cacheHit = r.source != jit::CacheSource::Compiled;
+  } else {
+    std::string payload, error;
+    if (!compile(payload, error))
+      return llvm::createStringError(llvm::inconvertibleErrorCode(), error);
+    kernel->bytes = std::make_shared<const std::string>(std::move(payload));
+  }
+  if (!jit::parsePayload(*kernel->bytes, kernel->payload) ||
+      kernel->payload.kernels.size() != 1)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "expected one kernel after lowering");
-  CompiledCandidate cc;
-  if (compiled->target && compiled->target->isAMDGPU()) {
+  kernel->target = target;
+  StringRef image(kernel->payload.image.data(), kernel->payload.image.size());
+  if (target->isAMDGPU()) {
     auto info = readCodeObject(
-        llvm::ArrayRef<char>(compiled->image.data(), compiled->image.size()),
+        llvm::ArrayRef<char>(image.data(), image.size()),
         "candidate " + cand.key());
     if (!info)
       return info.takeError();
@@ -297,13 +336,13 @@ compileCandidate(const std::string &source, StringRef chip, bool aligned,
       cc.resources.wavesPerSimd = k.occupancy ? k.occupancy->wavesPerSimd : 0;
     }
   }
-  if (compiled->target && compiled->target->isNVPTX()) {
+  if (target->isNVPTX()) {
     // PTX has no register counts (ptxas allocates at load time), but a
     // kernel that needs a stack frame already in LLVM says so with a local
     // depot: `.local .align 8 .b8 __local_depot0[N];`. Such a kernel is
     // treated as spilling. What ptxas spills later is not seen here.
     cc.resources.known = true;
-    StringRef ptx = compiled->image;
+    StringRef ptx = image;
     for (size_t pos = ptx.find("__local_depot"); pos != StringRef::npos;
          pos = ptx.find("__local_depot", pos + 1)) {
       StringRef rest = ptx.substr(pos);
@@ -315,8 +354,6 @@ compileCandidate(const std::string &source, StringRef chip, bool aligned,
         cc.resources.scratchBytes += bytes;
     }
   }
-  auto kernel = std::make_shared<GemmKernel>();
-  kernel->compiled = std::move(*compiled);
   kernel->cand = cand;
   cc.payload = kernel;
   cc.compileMs = std::chrono::duration<double, std::milli>(
@@ -397,13 +434,15 @@ public:
   llvm::Error load(GemmKernel &k) {
     if (k.kernel)
       return llvm::Error::success();
-    const CompiledModule &cm = k.compiled;
-    auto loaded = cm.target->isHost() ? dev_->loadHostModule(cm.hostKernels)
-                                      : dev_->loadModule(cm.image);
+    const jit::Payload &p = k.payload;
+    auto loaded =
+        k.target->isHost()
+            ? hostLoader_.load(*dev_, p.image, p.kernels)
+            : dev_->loadModule(p.image.data(), p.image.size());
     if (!loaded.ok())
       return makeError(loaded.message());
     k.loaded = *loaded;
-    auto kernel = k.loaded->getKernel(cm.kernels.front().name);
+    auto kernel = k.loaded->getKernel(p.kernels.front().name);
     if (!kernel.ok())
       return makeError(kernel.message());
     k.kernel = std::move(*kernel);
@@ -424,7 +463,7 @@ public:
   }
 
   llvm::Error launch(GemmKernel &k, ShapeData &d, int set) {
-    const OutlinedKernel &ki = k.compiled.kernels.front();
+    const OutlinedKernel &ki = k.payload.kernels.front();
     int64_t grid = ((d.m + k.cand.blockM - 1) / k.cand.blockM) *
                    ((d.n + k.cand.blockN - 1) / k.cand.blockN);
     rt::KernelArgs args = argsFor(d, set);
@@ -531,6 +570,8 @@ private:
   GemmInfo info_;
   std::shared_ptr<rt::Device> dev_;
   std::unique_ptr<ShapeData> data_;
+  /// Host candidates: their object files linked into this process.
+  jit::HostObjectLoader hostLoader_;
 };
 
 //===----------------------------------------------------------------------===//
@@ -1006,7 +1047,7 @@ int runTune(llvm::ArrayRef<std::string> argv) {
       auto t0 = std::chrono::steady_clock::now();
       for (const Candidate &c : cands)
         pool.async([&, c] {
-          auto r = compileCandidate(source, chip, aligned, c);
+          auto r = compileCandidate(source, chip, aligned, c, nullptr);
           if (!r) {
             llvm::consumeError(r.takeError());
             ++rejected;
@@ -1040,8 +1081,11 @@ int runTune(llvm::ArrayRef<std::string> argv) {
 
   GemmHarness harness(info, dev);
   TunerHooks hooks;
+  // Candidates go through the JIT's kernel cache ($MOEC_CACHE_DIR, else
+  // ~/.cache/moec): a second run of the same shape compiles nothing.
+  jit::KernelCache cache;
   hooks.compile = [&](const ShapeRecord &, const Candidate &c) {
-    return compileCandidate(source, chip, aligned, c);
+    return compileCandidate(source, chip, aligned, c, &cache);
   };
   hooks.time = [&](const ShapeRecord &s, const Candidate &,
                    CompiledCandidate &cc, int warmup, int repeat) {
@@ -1077,11 +1121,11 @@ int runTune(llvm::ArrayRef<std::string> argv) {
     llvm::outs() << fmt::format(
         "M={} N={} K={}: {} candidates ({} pruned for the shape: {}); {} "
         "compiled, {} from the journal, {} rejected, {} spill, {} cut, {} "
-        "timed, {} wrong; {:.1f} s\n",
+        "timed, {} wrong, {} kernel cache hits; {:.1f} s\n",
         gs.m, gs.n, gs.k, cands.size(), space->size() - cands.size(),
         droppedText.empty() ? "none" : droppedText, result->compiled,
         result->fromJournal, result->rejected, result->spilled, result->cut,
-        result->timed, result->wrong, secs);
+        result->timed, result->wrong, result->cacheHits, secs);
     if (!result->best) {
       llvm::outs() << "  no candidate passed\n";
       exitCode = 1;

@@ -15,12 +15,22 @@
 #ifndef MOEC_JIT_CACHEKEY_H
 #define MOEC_JIT_CACHEKEY_H
 
+#include "moec/Driver/Compiler.h"
+#include "moec/Runtime/Runtime.h"
 #include "moec/Target/Backend.h"
 #include "moec/Target/TargetInfo.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
+#include <memory>
+#include <mutex>
 #include <string>
+#include <string_view>
+#include <vector>
+
+namespace llvm::orc {
+class LLJIT;
+} // namespace llvm::orc
 
 namespace moec::jit {
 
@@ -31,6 +41,35 @@ std::string serializeEmitOptions(const EmitOptions &opts);
 /// The whole key text of `module` (verified, target attached) compiled for
 /// `target` by compileModule.
 std::string cacheKeyText(mlir::ModuleOp module, const TargetInfo &target);
+
+/// The payload of a cache entry, the format the key text names ("jit-1"):
+/// each kernel's launch metadata, then the code object (PTX, hsaco, or on
+/// the host an ELF object: compile with CompileOptions::hostObject). The JIT
+/// and `moec tune` both store and read this, so they share entries.
+std::string serializePayload(const CompiledModule &m);
+struct Payload {
+  std::vector<OutlinedKernel> kernels;
+  std::string_view image; ///< points into the bytes parsed
+};
+/// False when `bytes` is not a whole payload.
+bool parsePayload(const std::string &bytes, Payload &out);
+
+/// Links host-target payload images into this process. Thread-safe.
+class HostObjectLoader {
+public:
+  HostObjectLoader();
+  ~HostObjectLoader();
+  /// The kernels of `object` as a module of the host `device` (one JIT
+  /// dylib per call: kernels of different objects share names).
+  rt::Expected<std::shared_ptr<rt::Module>>
+  load(rt::Device &device, std::string_view object,
+       const std::vector<OutlinedKernel> &kernels);
+
+private:
+  std::mutex mutex_;
+  std::unique_ptr<llvm::orc::LLJIT> jit_;
+  unsigned dylibs_ = 0;
+};
 
 } // namespace moec::jit
 

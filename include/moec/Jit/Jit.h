@@ -46,9 +46,17 @@
 // it); an unaligned pointer is an error naming the operand.
 //
 // Config: an explicit GemmOptions::config, else the tuning database
-// (setTuningDatabase; the autotuner fills it), else a heuristic per shape
-// class and target. Jit::lastVariant() says which; MOEC_LOG=info logs it when
-// a variant is first made.
+// ($MOEC_TUNING_DB, the files `moec tune` writes, through lib/Tuning's
+// TuningDB::lookupOrReport: a miss is reported once per shape with the
+// fallback; setTuningDatabase replaces it), else a heuristic per shape class
+// and target. Jit::lastVariant() says which; MOEC_LOG=info logs it when a
+// request first resolves. With a database or $MOEC_SHAPE_LOG on, requests
+// resolve per distinct (M, N, K) (each new shape takes the slow path once,
+// compiling nothing when its config's variant is loaded), and each distinct
+// gemm request is appended once to the shape log (lib/Tuning ShapeLog, the
+// records `moec run` writes) for `moec tune --shapes`. MOEC_TUNE=1 (with
+// MOEC_TUNING_DB): a database miss outside graph capture is tuned on the
+// spot over the small space and recorded in the first directory.
 //
 // The hot path (a variant already made): no allocation, no lock but a shared
 // one, no host synchronization; the launch goes to `stream`. A variant that
@@ -180,7 +188,8 @@ public:
                     void *stream = nullptr);
 
   /// The tuning database consulted before the heuristic: returns the
-  /// #moec.config fields for a problem on `arch`, or nullopt.
+  /// #moec.config fields for a problem on `arch`, or nullopt. Replaces the
+  /// default ($MOEC_TUNING_DB when set, else none); null: none.
   using TuningDatabase = std::function<std::optional<std::string>(
       const GemmSignature &, const std::string &arch)>;
   void setTuningDatabase(TuningDatabase database);

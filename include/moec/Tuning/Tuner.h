@@ -50,6 +50,8 @@ struct CompiledCandidate {
   std::shared_ptr<void> payload;
   Resources resources;
   double compileMs = 0;
+  /// Read from the kernel cache (an earlier run compiled it), not compiled.
+  bool cacheHit = false;
 };
 
 struct TunerHooks {
@@ -89,7 +91,8 @@ struct ShapeResult {
   std::optional<Candidate> best;
   double bestUs = 0;
   int total = 0;          ///< candidates given
-  int compiled = 0;       ///< compiled in this run
+  int compiled = 0;       ///< compiled in this run (rejected ones included)
+  int cacheHits = 0;      ///< read from the kernel cache instead
   int fromJournal = 0;    ///< outcomes taken from the journal
   /// spilled: dropped for their resources (spills, scratch, occupancy).
   int rejected = 0, spilled = 0, cut = 0, timed = 0, wrong = 0;

@@ -169,6 +169,9 @@ public:
   /// The nearest-M entry of the first directory with a file for `key`.
   /// A file that does not parse is reported (once) and skipped.
   std::optional<LookupResult> lookup(const ConfigFileKey &key, int64_t m);
+  /// Forgets what was read of `path` (it was just written): the next lookup
+  /// reads it again.
+  void invalidate(const std::string &path);
   /// lookup(); on a miss, says once per (key, m) which shape fell back to
   /// `fallback` (through the log sink, stderr by default).
   std::optional<LookupResult> lookupOrReport(const ConfigFileKey &key,
