@@ -168,11 +168,14 @@ dict=64
 while [ $((dict * 1024 * 1024)) -lt "$raw" ] && [ $dict -lt 384 ]; do dict=$((dict * 2)); done
 [ $dict -gt 384 ] && dict=384
 dict=${XZ_DICT_MIB:-$dict}
-echo "== compressing $((raw / 1024 / 1024)) MiB (xz -9 -T2, dictionary ${dict} MiB)"
+# MOEC_BUNDLE_XZ_PRESET: 9 (default, smallest) down to 0 (fastest; for a
+# quick device run from a loaded build machine, at the cost of a larger file).
+preset=${MOEC_BUNDLE_XZ_PRESET:-9}
+echo "== compressing $((raw / 1024 / 1024)) MiB (xz -$preset -T2, dictionary ${dict} MiB)"
 tmp=$OUTFILE.tmp
 rm -f "$tmp"
 tar -C "$STAGE" --owner=0 --group=0 --sort=name -cf - . \
-  | xz -9 -T2 --lzma2=preset=9,dict="${dict}MiB" > "$tmp"
+  | xz -"$preset" -T2 --lzma2=preset="$preset",dict="${dict}MiB" > "$tmp"
 xz -t "$tmp"
 mv -f "$tmp" "$OUTFILE"
 rm -rf "$STAGE"

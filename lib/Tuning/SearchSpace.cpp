@@ -7,6 +7,7 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <set>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -345,6 +346,7 @@ moec::tuning::pruneForShape(const std::vector<Candidate> &cands,
   const bool large = M >= 2048 && N >= 2048;
   const int64_t kCeil = K <= 1 ? 1 : int64_t(llvm::PowerOf2Ceil(K));
   std::vector<Candidate> kept;
+  std::set<std::string> seen;
   for (const Candidate &c : cands) {
     const char *why = nullptr;
     if (family == TargetFamily::AMD && c.nonKDim > mfma)
@@ -361,8 +363,6 @@ moec::tuning::pruneForShape(const std::vector<Candidate> &cands,
       why = "tile over twice the problem";
     else if (c.blockK > kCeil && c.blockK != minBK)
       why = "K step larger than K";
-    else if (c.groupM != 1 && c.groupM * c.blockM > M)
-      why = "group_m larger than the rows";
     else if (large && (c.blockM < 64 || c.blockN < 64 || c.blockK < 32))
       why = "small tile on a large problem";
     if (why) {
@@ -370,7 +370,18 @@ moec::tuning::pruneForShape(const std::vector<Candidate> &cands,
         ++(*dropped)[why];
       continue;
     }
-    kept.push_back(c);
+    // A group wider than the rows of tiles swizzles nothing: the same kernel
+    // as group_m = 1. Fold it into that candidate rather than dropping it, so
+    // a space that lists only larger groups still has candidates for small M.
+    Candidate folded = c;
+    if (folded.groupM != 1 && folded.groupM * folded.blockM > M)
+      folded.groupM = 1;
+    if (!seen.insert(folded.key()).second) {
+      if (dropped)
+        ++(*dropped)["group_m folded to 1 (wider than the rows)"];
+      continue;
+    }
+    kept.push_back(folded);
   }
   return kept;
 }

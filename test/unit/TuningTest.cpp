@@ -415,6 +415,29 @@ TEST(SearchSpace, FromJson) {
             std::string::npos);
 }
 
+// A space that lists only group_m > 1 (as benchmarks/tune/*.json and the
+// online tuner's small space do) must still have candidates for a decode M:
+// a group wider than the rows is the group_m = 1 kernel, folded, not dropped.
+TEST(SearchSpace, WideGroupFoldsToOneForSmallM) {
+  std::vector<Candidate> only8;
+  for (int64_t bm : {16, 32, 64}) {
+    Candidate c;
+    c.blockM = bm, c.blockN = 64, c.blockK = 64, c.groupM = 8;
+    only8.push_back(c);
+  }
+  std::map<std::string, int> dropped;
+  auto kept = pruneForShape(only8, {16, 4096, 4096}, TargetFamily::NVIDIA,
+                            &dropped);
+  ASSERT_FALSE(kept.empty());
+  for (const Candidate &c : kept)
+    EXPECT_EQ(c.groupM, 1);
+  // M = 512 with block_m 16: 32 row tiles, group 8 fits and is kept.
+  auto big = pruneForShape(only8, {512, 4096, 4096}, TargetFamily::NVIDIA);
+  ASSERT_EQ(big.size(), only8.size());
+  for (const Candidate &c : big)
+    EXPECT_EQ(c.groupM, 8);
+}
+
 TEST(SearchSpace, PruneForShape) {
   auto s = SearchSpace::defaults("gemm", TargetFamily::AMD, "full");
   auto all = s->enumerate();
