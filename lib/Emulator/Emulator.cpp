@@ -1595,7 +1595,8 @@ void Executor::exec(Wave &w, const Instr &in, uint64_t mask) {
   case OpC::MakeRsrc: case OpC::BufLoad: case OpC::BufStore:
     return execBuffer(w, in, mask);
   default:
-    err(in, -1, "op not implemented in the executor");
+    // Unreachable: decode refuses, by name, every op it has no opcode for.
+    err(in, -1, "internal: a decoded opcode has no executor");
   }
 }
 

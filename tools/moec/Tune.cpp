@@ -578,6 +578,22 @@ private:
 // moec tune --op moe --model
 //===----------------------------------------------------------------------===//
 
+/// Every `--batch 1,16,256` value in order; the first entry that is not a
+/// positive integer is returned (empty when all are).
+std::string parseBatches(const Args &args, std::vector<int64_t> &batches) {
+  for (const std::string &list : args.all("batch")) {
+    llvm::SmallVector<StringRef> parts;
+    StringRef(list).split(parts, ',', -1, false);
+    for (StringRef p : parts) {
+      auto v = parseInt(p);
+      if (!v || *v <= 0)
+        return p.str();
+      batches.push_back(*v);
+    }
+  }
+  return {};
+}
+
 int runModelFrontEnd(const Args &args) {
   std::string model = args.get("model");
   if (model.empty())
@@ -600,18 +616,10 @@ int runModelFrontEnd(const Args &args) {
                                     "fp8_w8a8 or int8_w8a16",
                                     dtype));
   std::vector<int64_t> batches;
-  for (const std::string &list : args.all("batch")) {
-    llvm::SmallVector<StringRef> parts;
-    StringRef(list).split(parts, ',', -1, false);
-    for (StringRef p : parts) {
-      auto v = parseInt(p);
-      if (!v || *v <= 0)
-        return fail("tune", fmt::format("--batch entry '{}' is not a "
-                                        "positive integer",
-                                        p.str()));
-      batches.push_back(*v);
-    }
-  }
+  if (std::string bad = parseBatches(args, batches); !bad.empty())
+    return fail("tune", fmt::format("--batch entry '{}' is not a positive "
+                                    "integer",
+                                    bad));
   if (batches.empty())
     batches = {1,   2,   4,   8,    16,   24,   32,   48,   64,
                96,  128, 256, 512, 1024, 1536, 2048, 3072, 4096};
@@ -936,18 +944,10 @@ int runTune(llvm::ArrayRef<std::string> argv) {
     sizeSets.push_back(set);
   }
   std::vector<int64_t> batches;
-  for (const std::string &list : args.all("batch")) {
-    llvm::SmallVector<StringRef> parts;
-    StringRef(list).split(parts, ',', -1, false);
-    for (StringRef p : parts) {
-      auto v = parseInt(p);
-      if (!v || *v <= 0)
-        return fail("tune", fmt::format("--batch entry '{}' is not a positive "
-                                        "integer",
-                                        p.str()));
-      batches.push_back(*v);
-    }
-  }
+  if (std::string bad = parseBatches(args, batches); !bad.empty())
+    return fail("tune", fmt::format("--batch entry '{}' is not a positive "
+                                    "integer",
+                                    bad));
   auto resolve = [&](std::map<std::string, int64_t> set, int64_t fromFile,
                      const char *name) -> std::optional<int64_t> {
     if (set.count(name))
