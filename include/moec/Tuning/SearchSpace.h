@@ -66,6 +66,13 @@ llvm::Expected<Candidate> fromEntry(const TuningEntry &entry);
 /// matrix_instr_nonkdim, kpack, epilogue (0 direct, 1 lds), async_copy.
 struct SearchSpace {
   std::vector<std::pair<std::string, std::vector<int64_t>>> axes;
+  /// Configs known to be good (a fixed config list): tuned first, whether
+  /// or not the axes hold them, so that the first pass's cut is tight from
+  /// the start and the result is never worse than the best of them (the
+  /// tuner times the best seed in its final round). In the JSON file:
+  /// "seeds": [{"block_m": 128, "block_n": 128, ...}, ...], absent keys
+  /// keep Candidate's defaults (those of #moec.config).
+  std::vector<Candidate> seeds;
 
   /// The product of the axes (absent axes keep Candidate's defaults).
   std::vector<Candidate> enumerate() const;
@@ -83,6 +90,16 @@ struct GemmShape {
   int64_t m = 0, n = 0, k = 0;
   int64_t elemBytesA = 2, elemBytesB = 2;
 };
+
+/// The candidates to tune for a shape, seeds first: the seeds pruned for
+/// the shape, then the space's product pruned for the shape less the
+/// seeds. `seedCount` (optional) receives how many seeds lead the list.
+std::vector<Candidate> candidatesForShape(const SearchSpace &space,
+                                          const GemmShape &shape,
+                                          TargetFamily family,
+                                          size_t *seedCount = nullptr,
+                                          std::map<std::string, int> *dropped =
+                                              nullptr);
 
 /// Drops candidates that cannot be the best for this shape (our statement
 /// of the rules of ROCm's tune_gemm.py and vLLM's prune_rocm_configs):
