@@ -329,7 +329,11 @@ Tuner::tuneShape(const ShapeRecord &shape, const std::vector<Candidate> &cands,
     }
     auto cc = std::make_shared<CompiledCandidate>(std::move(**compiled));
     const Resources &res = cc->resources;
-    if (res.known &&
+    std::string key = c.key();
+    // The seeds are the reference (what users run without tuning): timed
+    // whatever their resources.
+    const bool seed = seedKeys.count(key) > 0;
+    if (!seed && res.known &&
         (res.vgprSpills > 0 || res.sgprSpills > 0 || res.scratchBytes > 0)) {
       ++result.spilled;
       if (rec(c, {"spill", 0},
@@ -340,7 +344,7 @@ Tuner::tuneShape(const ShapeRecord &shape, const std::vector<Candidate> &cands,
     }
     // An occupancy hint the code object cannot honour (fewer waves per SIMD
     // fit than waves_per_eu asks for) duplicates a lower hint: not timed.
-    if (res.known && c.wavesPerEU > 0 && res.wavesPerSimd > 0 &&
+    if (!seed && res.known && c.wavesPerEU > 0 && res.wavesPerSimd > 0 &&
         res.wavesPerSimd < c.wavesPerEU) {
       ++result.spilled;
       if (rec(c, {"occupancy", 0},
@@ -360,7 +364,6 @@ Tuner::tuneShape(const ShapeRecord &shape, const std::vector<Candidate> &cands,
         break;
       continue;
     }
-    std::string key = c.key();
     if (bestQuick > 0 && *quick > opts_.cutFactor * bestQuick) {
       ++result.cut;
       if (rec(c, {"cut", *quick}, ""))
@@ -369,7 +372,7 @@ Tuner::tuneShape(const ShapeRecord &shape, const std::vector<Candidate> &cands,
       ++result.timed;
       if (bestQuick == 0 || *quick < bestQuick)
         bestQuick = *quick;
-      live.push_back({c, key, seedKeys.count(key) > 0, *quick, *quick, cc});
+      live.push_back({c, key, seed, *quick, *quick, cc});
       if (rec(c, {"ok", *quick}, ""))
         break;
     }

@@ -35,6 +35,7 @@
 #include "mlir/Parser/Parser.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
@@ -44,6 +45,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -78,6 +80,10 @@ options:
   --finalists N                  candidates in the final round, besides the
                                  best seed (default 3); the rounds before it
                                  halve the survivors
+  --ptxas PATH                   NVIDIA: make SASS with this ptxas on the
+                                 compile threads (also $MOEC_PTXAS) rather
+                                 than the driver's JIT at load; its spill
+                                 report drops spilling candidates
   --json FILE                    append one JSON line per shape (counts,
                                  phases, winner, best seed) to FILE
   --device N                     device index (default 0)
@@ -250,7 +256,74 @@ struct GemmKernel {
   Candidate cand;
   std::shared_ptr<rt::Module> loaded; ///< loaded on first use
   std::optional<rt::Kernel> kernel;
+  /// NVIDIA with --ptxas: the SASS (cubin) ptxas made of the PTX, loaded
+  /// instead of the PTX (no driver JIT at load).
+  std::string cubin;
 };
+
+/// PTX -> cubin with an external ptxas, as its own process (so as many run
+/// at once as there are compile workers); what `ptxas -v` says about
+/// registers, stack and spills fills `res`. An error names the command.
+llvm::Error runPtxas(const std::string &ptxas, StringRef chip, StringRef ptx,
+                     std::string &cubin, Resources &res) {
+  auto err = [](const std::string &m) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), m);
+  };
+  llvm::SmallString<128> in, out, log;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("moec-tune", "ptx", in))
+    return err("ptxas: cannot create a temporary file: " + ec.message());
+  llvm::FileRemover rmIn(in);
+  (void)llvm::sys::fs::createTemporaryFile("moec-tune", "cubin", out);
+  llvm::FileRemover rmOut(out);
+  (void)llvm::sys::fs::createTemporaryFile("moec-tune", "log", log);
+  llvm::FileRemover rmLog(log);
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(in, ec);
+    if (ec)
+      return err("ptxas: cannot write " + std::string(in) + ": " +
+                 ec.message());
+    os << ptx;
+  }
+  std::string arch = "-arch=" + chip.str();
+  llvm::SmallVector<StringRef> argv = {ptxas, arch, "-O3", "-v", in, "-o", out};
+  std::optional<StringRef> redirects[] = {StringRef(""), StringRef(log),
+                                          StringRef(log)};
+  std::string msg;
+  int rc = llvm::sys::ExecuteAndWait(ptxas, argv, std::nullopt, redirects,
+                                     /*SecondsToWait=*/300, 0, &msg);
+  auto logText = llvm::MemoryBuffer::getFile(log);
+  StringRef text = logText ? (*logText)->getBuffer() : StringRef();
+  if (rc != 0)
+    return err(fmt::format("{} {} failed ({}{}): {}", ptxas, arch, rc,
+                           msg.empty() ? "" : ", " + msg,
+                           text.trim().take_front(2000).str()));
+  auto bin = llvm::MemoryBuffer::getFile(out, false, false);
+  if (!bin)
+    return err("ptxas: cannot read its output: " + bin.getError().message());
+  cubin = (*bin)->getBuffer().str();
+  // "Used 168 registers, ..." / "24 bytes stack frame, 8 bytes spill
+  // stores, 8 bytes spill loads".
+  auto numberBefore = [&](StringRef what) -> int64_t {
+    size_t pos = text.find(what);
+    if (pos == StringRef::npos)
+      return 0;
+    StringRef head = text.take_front(pos).rtrim();
+    size_t start = head.find_last_not_of("0123456789");
+    int64_t v = 0;
+    (void)head.substr(start == StringRef::npos ? 0 : start + 1)
+        .getAsInteger(10, v);
+    return v;
+  };
+  res.known = true;
+  res.vgprs = numberBefore(" registers");
+  res.scratchBytes = numberBefore(" bytes stack frame");
+  int64_t spillBytes =
+      numberBefore(" bytes spill stores") + numberBefore(" bytes spill loads");
+  res.vgprSpills = (spillBytes + 3) / 4;
+  return llvm::Error::success();
+}
 
 /// The one place a candidate becomes a kernel: parse the file in a fresh
 /// context, set the target and the candidate's config, verify (the target
@@ -261,7 +334,8 @@ struct GemmKernel {
 /// code object's resources come back for the tuner's spill check.
 llvm::Expected<CompiledCandidate>
 compileCandidate(const std::string &source, StringRef chip, bool aligned,
-                 const Candidate &cand, jit::KernelCache *cache) {
+                 const Candidate &cand, jit::KernelCache *cache,
+                 const std::string &ptxas = "") {
   auto start = std::chrono::steady_clock::now();
   DialectRegistry registry;
   registerMoecDialects(registry);
@@ -345,7 +419,10 @@ compileCandidate(const std::string &source, StringRef chip, bool aligned,
       cc.resources.wavesPerSimd = k.occupancy ? k.occupancy->wavesPerSimd : 0;
     }
   }
-  if (target->isNVPTX()) {
+  if (target->isNVPTX() && !ptxas.empty()) {
+    if (auto e = runPtxas(ptxas, chip, image, kernel->cubin, cc.resources))
+      return e;
+  } else if (target->isNVPTX()) {
     // PTX has no register counts (ptxas allocates at load time), but a
     // kernel that needs a stack frame already in LLVM says so with a local
     // depot: `.local .align 8 .b8 __local_depot0[N];`. Such a kernel is
@@ -445,9 +522,19 @@ public:
       return llvm::Error::success();
     const jit::Payload &p = k.payload;
     auto loaded =
-        k.target->isHost()
-            ? hostLoader_.load(*dev_, p.image, p.kernels)
-            : dev_->loadModule(p.image.data(), p.image.size());
+        k.target->isHost()    ? hostLoader_.load(*dev_, p.image, p.kernels)
+        : !k.cubin.empty() ? dev_->loadModule(k.cubin.data(), k.cubin.size())
+                              : dev_->loadModule(p.image.data(), p.image.size());
+    if (!loaded.ok() && !k.cubin.empty()) {
+      // A driver older than the ptxas: the PTX through the driver's JIT.
+      if (!cubinWarned_.exchange(true))
+        llvm::errs() << "moec tune: warning: the driver refused ptxas's "
+                        "cubin ("
+                     << loaded.message()
+                     << "); loading the PTX instead\n";
+      k.cubin.clear();
+      loaded = dev_->loadModule(p.image.data(), p.image.size());
+    }
     if (!loaded.ok())
       return makeError(loaded.message());
     k.loaded = *loaded;
@@ -603,6 +690,7 @@ private:
   std::unique_ptr<ShapeData> data_;
   std::vector<rt::Event> events_; ///< reused by time()
   int rotation_ = 0;              ///< the next input copy
+  std::atomic<bool> cubinWarned_{false};
   /// Host candidates: their object files linked into this process.
   jit::HostObjectLoader hostLoader_;
 };
@@ -712,7 +800,7 @@ int runTune(llvm::ArrayRef<std::string> argv) {
             {"arch", "shapes", "sizes", "batch", "o", "space", "budget",
              "shard", "jobs", "warmup", "repeat", "device", "op", "model",
              "tp-size", "ep-size", "dtype", "device-name", "devices", "cut",
-             "finalists", "quick-repeat", "json"},
+             "finalists", "quick-repeat", "json", "ptxas"},
             {"resume", "assume-aligned", "compile-only", "quiet", "help"});
   if (!args.error.empty())
     return fail("tune", args.error + "\n" + kTuneUsage);
@@ -1073,6 +1161,16 @@ int runTune(llvm::ArrayRef<std::string> argv) {
     topts.budgetSeconds = *b;
   }
   topts.resume = args.has("resume");
+  // NVIDIA: SASS by an external ptxas on the compile workers (and its
+  // register/spill report), instead of the driver's JIT at load.
+  std::string ptxas = args.get("ptxas");
+  if (ptxas.empty())
+    if (const char *p = std::getenv("MOEC_PTXAS"))
+      ptxas = p;
+  if (!ptxas.empty() && !target.isNVPTX())
+    ptxas.clear();
+  if (!ptxas.empty() && !llvm::sys::fs::can_execute(ptxas))
+    return fail("tune", fmt::format("--ptxas '{}': not an executable", ptxas));
   if (!args.has("quiet"))
     topts.progress = &llvm::errs();
   if (const char *k = std::getenv("MOEC_TUNE_KILL_AFTER"))
@@ -1092,7 +1190,7 @@ int runTune(llvm::ArrayRef<std::string> argv) {
       auto t0 = std::chrono::steady_clock::now();
       for (const Candidate &c : cands)
         pool.async([&, c] {
-          auto r = compileCandidate(source, chip, aligned, c, nullptr);
+          auto r = compileCandidate(source, chip, aligned, c, nullptr, ptxas);
           if (!r) {
             llvm::consumeError(r.takeError());
             ++rejected;
@@ -1134,7 +1232,7 @@ int runTune(llvm::ArrayRef<std::string> argv) {
   // thread.
   hooks.compile = [&](const ShapeRecord &, const Candidate &c)
       -> llvm::Expected<CompiledCandidate> {
-    auto cc = compileCandidate(source, chip, aligned, c, &cache);
+    auto cc = compileCandidate(source, chip, aligned, c, &cache, ptxas);
     if (!cc)
       return cc.takeError();
     auto l0 = std::chrono::steady_clock::now();

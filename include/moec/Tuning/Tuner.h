@@ -7,7 +7,8 @@
 //      compile hook may also load the code onto the device there, so that a
 //      driver's own JIT (PTX -> SASS) runs in parallel too;
 //   2. drops, untimed, candidates whose code object spills or uses scratch,
-//      or holds fewer waves per SIMD than its waves_per_eu asks for;
+//      or holds fewer waves per SIMD than its waves_per_eu asks for (the
+//      seeds excepted: they are the reference, timed as they are);
 //   3. first pass, pipelined with 1.: each candidate, in the order given, is
 //      timed as soon as it (and those before it) compiled, with a short
 //      measurement (`quickWarmup` + `quickRepeat` launches); one slower than
