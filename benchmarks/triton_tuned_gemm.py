@@ -335,7 +335,13 @@ def main():
     torch.cuda.set_device(0)
     rows = []
     for s in shapes:
-        r = tune_shape(s, per_shape[s], compiled, args, deadline)
+        try:
+            r = tune_shape(s, per_shape[s], compiled, args, deadline)
+        except Exception as e:  # keep the other shapes and the JSON
+            r = {"shape": list(s), "configs": len(per_shape[s]), "timed": 0,
+                 "stopped_at_budget": False, "tune_wall_s": 0.0,
+                 "error": "%s: %s" % (type(e).__name__, str(e)[:500])}
+            print("%dx%dx%d: %s" % (tuple(s) + (r["error"],)), file=sys.stderr)
         rows.append(r)
         print("%dx%dx%d: %d configs, %d timed in %.1f s%s; best %s %.4f ms (do_bench %.4f ms)"
               % (tuple(s) + (r["configs"], r["timed"], r["tune_wall_s"],
