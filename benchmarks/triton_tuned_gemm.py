@@ -6,7 +6,7 @@ of benchmarks/tune_h100.sh, in the same call as moec's tuning.
 
     python3 benchmarks/triton_tuned_gemm.py [--shapes 4096x4096x4096,...]
             [--out DIR] [--jobs N] [--warmup-ms 5] [--rep-ms 20]
-            [--budget-s 150] [--max-configs N]
+            [--budget-s 120] [--max-configs N]
     python3 benchmarks/triton_tuned_gemm.py --dry-run   # the plan, no GPU
 
 C[M,N] = A[M,K] @ W[N,K]^T (bf16 in and out, f32 accumulation; W as
@@ -300,7 +300,7 @@ def main():
     p.add_argument("--jobs", type=int, default=int(env("TRITON_TUNE_JOBS", "0")))
     p.add_argument("--warmup-ms", type=float, default=float(env("TRITON_TUNE_WARMUP_MS", "5")))
     p.add_argument("--rep-ms", type=float, default=float(env("TRITON_TUNE_REP_MS", "20")))
-    p.add_argument("--budget-s", type=float, default=float(env("TRITON_TUNE_BUDGET_S", "150")))
+    p.add_argument("--budget-s", type=float, default=float(env("TRITON_TUNE_BUDGET_S", "120")))
     p.add_argument("--max-configs", type=int, default=int(env("TRITON_TUNE_MAX_CONFIGS", "0")))
     p.add_argument("--dry-run", action="store_true")
     args = p.parse_args()

@@ -27,7 +27,7 @@
 #                     bundle/moec-bundle.tar.xz when missing)
 #   MOEC_ARCH         sm_90
 #   TUNE_SHAPES       "4096,4096,4096 8192,8192,8192 256,14336,4096 16,4096,4096"
-#   TUNE_BUDGET       40   seconds per shape (--budget), the first shape:
+#   TUNE_BUDGET       30   seconds per shape (--budget), the first shape:
 #   TUNE_FIRST_BUDGET 60
 #   TUNE_PTXAS        auto: the CUDA toolkit's or Triton's ptxas if found
 #                     (SASS on the compile workers); 0: the driver's JIT at
@@ -37,7 +37,7 @@
 #   TUNE_COMPILE_ONLY 1, TUNE_BENCH 1, TUNE_TRITON 1: steps 1, 3, 4 on/off
 #   TUNE_CUT 1.5, TUNE_FINALISTS 3: moec tune's --cut and --finalists
 #   TUNE_SPACE_LARGE, TUNE_SPACE_SMALL: other spaces for M >= 2048 / < 2048
-#   TRITON_TUNE_WARMUP_MS 5, TRITON_TUNE_REP_MS 20, TRITON_TUNE_BUDGET_S 150,
+#   TRITON_TUNE_WARMUP_MS 5, TRITON_TUNE_REP_MS 20, TRITON_TUNE_BUDGET_S 120,
 #   TRITON_TUNE_JOBS (every core): the Triton side (see its --help)
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
@@ -54,7 +54,7 @@ MOEC=$BIN/moec
 [ -d "$BIN/../lib" ] && export LD_LIBRARY_PATH="$BIN/../lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 ARCH=${MOEC_ARCH:-sm_90}
 SHAPES=${TUNE_SHAPES:-"4096,4096,4096 8192,8192,8192 256,14336,4096 16,4096,4096"}
-BUDGET=${TUNE_BUDGET:-40}
+BUDGET=${TUNE_BUDGET:-30}
 FIRST_BUDGET=${TUNE_FIRST_BUDGET:-60}
 CUT=${TUNE_CUT:-1.5}
 FINALISTS=${TUNE_FINALISTS:-3}
@@ -90,99 +90,8 @@ space_for() { # M -> the space file for the arch
   else echo benchmarks/tune/space_sm90_small.json; fi
 }
 
-# 1. Compile throughput.
-if [ "${TUNE_COMPILE_ONLY:-1}" = 1 ]; then
-  for a in "$ARCH" gfx942; do
-    sp=$( [ "$a" = gfx942 ] && echo benchmarks/tune/space_gfx942.json || space_for 4096 )
-    extra=(); [ "$a" = "$ARCH" ] && extra=(${PTXAS_ARGS[@]+"${PTXAS_ARGS[@]}"})
-    log "-- compile-only $a ($sp) ${extra[*]}"
-    timeout 200 "$MOEC" tune "$FILE" --arch "$a" --sizes M=4096,N=4096,K=4096 \
-      --assume-aligned --space "$sp" --compile-only ${extra[@]+"${extra[@]}"} 2>&1 | tee -a "$LOG" \
-      | sed -n 's/.*: \([0-9]*\) candidates in \([0-9.]*\) s on \([0-9]*\) threads: \([0-9.]*\) compiled\/s; \([0-9]*\) ok, \([0-9]*\) rejected, \([0-9]*\) spill/{"kind": "compile", "arch": "'"$a"'", "ptxas": '"$( [ ${#extra[@]} -gt 0 ] && echo true || echo false )"', "candidates": \1, "seconds": \2, "threads": \3, "per_s": \4, "ok": \5, "rejected": \6, "spill": \7}/p' >> "$RES"
-  done
-fi
-
-# 2. Tune each shape, from a cold kernel cache (shapes after the first reuse
-# the first's kernels: every size is dynamic, so the LLVM side is a cache hit).
-tune_one() { # M N K budget label cache-dir [extra moec args...]
-  local M=$1 N=$2 K=$3 b=$4 label=$5 cache=$6; shift 6
-  local sp dir t0 t1 rc
-  sp=$(space_for "$M")
-  dir=$WORK/db-$label-$M-$N-$K
-  log "-- tune M=$M N=$N K=$K ($sp, budget ${b}s, $label)"
-  t0=$(date +%s.%N)
-  MOEC_CACHE_DIR=$cache timeout $((b + 90)) "$MOEC" tune "$FILE" --arch "$ARCH" --sizes "M=$M,N=$N,K=$K" \
-    --assume-aligned --space "$sp" --budget "${b}s" --cut "$CUT" --finalists "$FINALISTS" \
-    --json "$WORK/tune.jsonl" "$@" -o "$dir" > "$WORK/tune.txt" 2> "$WORK/tune.err"
-  rc=$?
-  t1=$(date +%s.%N)
-  cat "$WORK/tune.txt" >> "$LOG"; tail -4 "$WORK/tune.err" >> "$LOG"
-  # The tool's own JSON line, with the process wall time, label and rc.
-  python3 - "$WORK/tune.jsonl" "$M" "$N" "$K" "$t0" "$t1" "$rc" "$label" >> "$RES" <<'PY'
-import json, sys
-path, M, N, K, t0, t1, rc, label = sys.argv[1:]
-shape = [int(M), int(N), int(K)]
-line = None
-for l in open(path) if __import__("os").path.exists(path) else []:
-    r = json.loads(l)
-    if r.get("shape") == shape:
-        line = r
-out = dict(line or {}, kind="tune", label=label, shape=shape, process_wall_s=float(t1) - float(t0), rc=int(rc))
-print(json.dumps(out))
-PY
-  : > "$WORK/tune.jsonl"
-}
-first=1
-for shape in $SHAPES; do
-  IFS=, read -r M N K <<< "$shape"
-  b=$BUDGET; [ $first = 1 ] && b=$FIRST_BUDGET
-  if [ $first = 1 ] && [ -n "$PTXAS" ] && [ "${TUNE_COMPARE_DRIVER:-1}" = 1 ]; then
-    tune_one "$M" "$N" "$K" "$b" driver-jit "$WORK/cache-driver"
-  fi
-  tune_one "$M" "$N" "$K" "$b" "$( [ -n "$PTXAS" ] && echo ptxas || echo driver-jit )" "$WORK/cache" ${PTXAS_ARGS[@]+"${PTXAS_ARGS[@]}"}
-  first=0
-done
-
-# 3. The winner and the best seed of each shape, timed by `moec bench`.
-if [ "${TUNE_BENCH:-1}" = 1 ]; then
-  python3 - "$RES" > "$WORK/bench_plan.txt" <<'PY'
-import json, sys
-def flags(c):
-    a = "--block-m %d --block-n %d --block-k %d --group-m %d --num-warps %d --num-stages %d --epilogue %s" % (
-        c["BLOCK_SIZE_M"], c["BLOCK_SIZE_N"], c["BLOCK_SIZE_K"], c["GROUP_SIZE_M"], c["num_warps"],
-        c["num_stages"], c.get("epilogue", "direct"))
-    return a + (" --async-copy" if c.get("async_copy") else "")
-seen = set()
-for l in open(sys.argv[1]):
-    r = json.loads(l)
-    if r.get("kind") != "tune" or "config" not in r:
-        continue
-    s = tuple(r["shape"])
-    if s in seen:  # the first shape's driver-JIT row: its ptxas row follows
-        continue
-    for what, key in (("tuned", "config"), ("seed", "seed_config")):
-        if key in r:
-            print("%s %s %s" % (what, ",".join(map(str, s)), flags(r[key])))
-    seen.add(s)
-PY
-  while read -r what shape flags; do
-    IFS=, read -r M N K <<< "$shape"
-    log "-- bench $what M=$M N=$N K=$K $flags"
-    # shellcheck disable=SC2086
-    timeout 120 "$MOEC" bench "$FILE" --arch "$ARCH" --sizes "M=$M,N=$N,K=$K" --assume-aligned $flags \
-      --warmup 5 --repeat 20 --json "$WORK/bench_$what.jsonl" >> "$LOG" 2>&1 || log "   (bench failed)"
-  done < "$WORK/bench_plan.txt"
-fi
-
-# 4. Triton tuned over its own config list, same shapes.
-if [ "${TUNE_TRITON:-1}" = 1 ] && [ "$ARCH" != host ]; then
-  tshapes=$(for s in $SHAPES; do echo -n "${s//,/x},"; done); tshapes=${tshapes%,}
-  log "-- Triton tuned over its own config list ($tshapes)"
-  t0=$(date +%s.%N)
-  timeout $(( ${TRITON_TUNE_BUDGET_S:-150} + 150 )) python3 benchmarks/triton_tuned_gemm.py --shapes "$tshapes" --out "$OUT" 2>&1 | tee -a "$LOG" | tail -8
-  log "   Triton side: $(python3 -c "print('%.1f' % ($(date +%s.%N) - $t0))") s"
-fi
-
+# The summary, rewritten after each step (a run cut short still leaves one).
+summarize() {
 python3 - "$RES" "$WORK" "$OUT" "$t_script" <<'PY'
 import json, os, sys, time
 res, work, out, t_script = sys.argv[1:]
@@ -229,7 +138,7 @@ for r in rows:
         f(ph.get("first_pass_s"), "%.2f"), f((ph.get("halving_s") or 0) + (ph.get("final_round_s") or 0), "%.2f"),
         f(ph.get("verify_s"), "%.2f")))
 L += ["", "## Tuned vs the best of the fixed config list vs Triton tuned (ms; speed-up > 1: moec tuned is faster)", "",
-      "| shape MxNxK | tuned config | tuned (final round) | best seed = fixed-list best (final round) | tuned (moec bench) | fixed-list best (moec bench) | tuned/fixed | Triton tuned config | Triton configs | Triton tuning s | Triton ms | Triton/moec tuned |",
+      "| shape MxNxK | tuned config | tuned (final round) | best seed = fixed-list best (final round) | tuned (moec bench) | fixed-list best (moec bench) | tuned/fixed | Triton tuned config | Triton configs | Triton tuning s | Triton ms | Triton ms / moec tuned ms (bench, else final round) |",
       "|---|---|---|---|---|---|---|---|---|---|---|---|"]
 summary = []
 seen = set()
@@ -252,7 +161,7 @@ for r in summary:
         "x".join(map(str, s)), cfg, f(t_us / 1000 if t_us else None), f(s_us / 1000 if s_us else None),
         f(t_ms), f(f_ms), f(f_ms / t_ms if t_ms and f_ms else (s_us / t_us if t_us and s_us else None), "%.3fx"),
         tr.get("best_label", "-"), tr.get("configs", "-"), f(tr.get("tune_wall_s"), "%.1f"), f(tri_ms),
-        f(tri_ms / t_ms if tri_ms and t_ms else None, "%.2fx")))
+        f(tri_ms / t_ms if tri_ms and t_ms else (tri_ms / (t_us / 1000) if tri_ms and t_us else None), "%.2fx")))
 if tj:
     c = tj["compile"]
     L += ["", "Triton %s (torch %s): %d configs in its list, %d compiled in %.1f s on %d processes (%.1f configs/s, %d failed, cold cache); the first shape's tuning with its compile: %s s; tuning method: %s; the winner timed %s." % (
@@ -262,7 +171,109 @@ if tj:
 L += ["", "Script wall time: %.0f s." % (time.time() - float(t_script))]
 open(os.path.join(out, "tune_summary.md"), "w").write("\n".join(L) + "\n")
 json.dump({"rows": rows, "triton": tj}, open(os.path.join(out, "tune_results.json"), "w"), indent=1)
-print("\n".join(L))
+if os.environ.get("TUNE_PRINT_SUMMARY"):
+    print("\n".join(L))
 PY
+}
+
+# 1. Compile throughput.
+if [ "${TUNE_COMPILE_ONLY:-1}" = 1 ]; then
+  for a in "$ARCH" gfx942; do
+    sp=$( [ "$a" = gfx942 ] && echo benchmarks/tune/space_gfx942.json || space_for 4096 )
+    extra=(); [ "$a" = "$ARCH" ] && extra=(${PTXAS_ARGS[@]+"${PTXAS_ARGS[@]}"})
+    log "-- compile-only $a ($sp) ${extra[*]}"
+    timeout 200 "$MOEC" tune "$FILE" --arch "$a" --sizes M=4096,N=4096,K=4096 \
+      --assume-aligned --space "$sp" --compile-only ${extra[@]+"${extra[@]}"} 2>&1 | tee -a "$LOG" \
+      | sed -n 's/.*: \([0-9]*\) candidates in \([0-9.]*\) s on \([0-9]*\) threads: \([0-9.]*\) compiled\/s; \([0-9]*\) ok, \([0-9]*\) rejected, \([0-9]*\) spill/{"kind": "compile", "arch": "'"$a"'", "ptxas": '"$( [ ${#extra[@]} -gt 0 ] && echo true || echo false )"', "candidates": \1, "seconds": \2, "threads": \3, "per_s": \4, "ok": \5, "rejected": \6, "spill": \7}/p' >> "$RES"
+  done
+fi
+
+summarize
+
+# 2. Tune each shape, from a cold kernel cache (shapes after the first reuse
+# the first's kernels: every size is dynamic, so the LLVM side is a cache hit).
+tune_one() { # M N K budget label cache-dir [extra moec args...]
+  local M=$1 N=$2 K=$3 b=$4 label=$5 cache=$6; shift 6
+  local sp dir t0 t1 rc
+  sp=$(space_for "$M")
+  dir=$WORK/db-$label-$M-$N-$K
+  log "-- tune M=$M N=$N K=$K ($sp, budget ${b}s, $label)"
+  t0=$(date +%s.%N)
+  MOEC_CACHE_DIR=$cache timeout $((b + 90)) "$MOEC" tune "$FILE" --arch "$ARCH" --sizes "M=$M,N=$N,K=$K" \
+    --assume-aligned --space "$sp" --budget "${b}s" --cut "$CUT" --finalists "$FINALISTS" \
+    --json "$WORK/tune.jsonl" "$@" -o "$dir" > "$WORK/tune.txt" 2> "$WORK/tune.err"
+  rc=$?
+  t1=$(date +%s.%N)
+  cat "$WORK/tune.txt" >> "$LOG"; tail -4 "$WORK/tune.err" >> "$LOG"
+  # The tool's own JSON line, with the process wall time, label and rc.
+  python3 - "$WORK/tune.jsonl" "$M" "$N" "$K" "$t0" "$t1" "$rc" "$label" >> "$RES" <<'PY'
+import json, sys
+path, M, N, K, t0, t1, rc, label = sys.argv[1:]
+shape = [int(M), int(N), int(K)]
+line = None
+for l in open(path) if __import__("os").path.exists(path) else []:
+    r = json.loads(l)
+    if r.get("shape") == shape:
+        line = r
+out = dict(line or {}, kind="tune", label=label, shape=shape, process_wall_s=float(t1) - float(t0), rc=int(rc))
+print(json.dumps(out))
+PY
+  : > "$WORK/tune.jsonl"
+}
+first=1
+for shape in $SHAPES; do
+  IFS=, read -r M N K <<< "$shape"
+  b=$BUDGET; [ $first = 1 ] && b=$FIRST_BUDGET
+  if [ $first = 1 ] && [ -n "$PTXAS" ] && [ "${TUNE_COMPARE_DRIVER:-1}" = 1 ]; then
+    tune_one "$M" "$N" "$K" "$b" driver-jit "$WORK/cache-driver"
+  fi
+  tune_one "$M" "$N" "$K" "$b" "$( [ -n "$PTXAS" ] && echo ptxas || echo driver-jit )" "$WORK/cache" ${PTXAS_ARGS[@]+"${PTXAS_ARGS[@]}"}
+  first=0
+  summarize
+done
+
+# 3. The winner and the best seed of each shape, timed by `moec bench`.
+if [ "${TUNE_BENCH:-1}" = 1 ]; then
+  python3 - "$RES" > "$WORK/bench_plan.txt" <<'PY'
+import json, sys
+def flags(c):
+    a = "--block-m %d --block-n %d --block-k %d --group-m %d --num-warps %d --num-stages %d --epilogue %s" % (
+        c["BLOCK_SIZE_M"], c["BLOCK_SIZE_N"], c["BLOCK_SIZE_K"], c["GROUP_SIZE_M"], c["num_warps"],
+        c["num_stages"], c.get("epilogue", "direct"))
+    return a + (" --async-copy" if c.get("async_copy") else "")
+seen = set()
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r.get("kind") != "tune" or "config" not in r:
+        continue
+    s = tuple(r["shape"])
+    if s in seen:  # the first shape's driver-JIT row: its ptxas row follows
+        continue
+    for what, key in (("tuned", "config"), ("seed", "seed_config")):
+        if key in r:
+            print("%s %s %s" % (what, ",".join(map(str, s)), flags(r[key])))
+    seen.add(s)
+PY
+  while read -r what shape flags; do
+    IFS=, read -r M N K <<< "$shape"
+    log "-- bench $what M=$M N=$N K=$K $flags"
+    # shellcheck disable=SC2086
+    timeout 120 "$MOEC" bench "$FILE" --arch "$ARCH" --sizes "M=$M,N=$N,K=$K" --assume-aligned $flags \
+      --warmup 5 --repeat 20 --json "$WORK/bench_$what.jsonl" >> "$LOG" 2>&1 || log "   (bench failed)"
+  done < "$WORK/bench_plan.txt"
+fi
+
+summarize
+
+# 4. Triton tuned over its own config list, same shapes.
+if [ "${TUNE_TRITON:-1}" = 1 ] && [ "$ARCH" != host ]; then
+  tshapes=$(for s in $SHAPES; do echo -n "${s//,/x},"; done); tshapes=${tshapes%,}
+  log "-- Triton tuned over its own config list ($tshapes)"
+  t0=$(date +%s.%N)
+  TRITON_TUNE_BUDGET_S=${TRITON_TUNE_BUDGET_S:-120} timeout $(( ${TRITON_TUNE_BUDGET_S:-120} + 90 )) python3 benchmarks/triton_tuned_gemm.py --shapes "$tshapes" --out "$OUT" 2>&1 | tee -a "$LOG" | tail -8
+  log "   Triton side: $(python3 -c "print('%.1f' % ($(date +%s.%N) - $t0))") s"
+fi
+
+TUNE_PRINT_SUMMARY=1 summarize
 tar -C "$WORK" -czf "$OUT/tune_db.tar.gz" $(cd "$WORK" && ls -d db-* 2>/dev/null) 2>/dev/null
 rm -rf "$WORK"
