@@ -416,6 +416,26 @@ Tuner::tuneShape(const ShapeRecord &shape, const std::vector<Candidate> &cands,
     }
     live = std::move(others);
   }
+  // Survivors from the journal of an earlier run: compiled again (kernel
+  // cache hits, but loading still costs) on the workers, all at once.
+  {
+    std::vector<Live *> missing;
+    for (Live &l : live)
+      if (!l.cc)
+        missing.push_back(&l);
+    if (pin && !pin->cc)
+      missing.push_back(&*pin);
+    for (Live *l : missing)
+      pool.async([this, &shape, l] {
+        auto r = hooks_.compile(shape, l->cand);
+        if (!r) {
+          llvm::consumeError(r.takeError());
+          return; // ensure() tries once more, else it is dropped
+        }
+        l->cc = std::make_shared<CompiledCandidate>(std::move(*r));
+      });
+    pool.wait();
+  }
   // The survivors a round drops, kept (with their latest time) in case
   // every finalist gives a wrong result.
   std::vector<Live> dropped;
