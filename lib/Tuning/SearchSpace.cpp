@@ -427,6 +427,13 @@ moec::tuning::pruneForShape(const std::vector<Candidate> &cands,
       why = "K step larger than K";
     else if (large && (c.blockM < 64 || c.blockN < 64 || c.blockK < 32))
       why = "small tile on a large problem";
+    else if (family == TargetFamily::NVIDIA &&
+             c.blockM * c.blockN >= 256 * 32 * c.numWarps)
+      // 256 f32 accumulators per thread or more cannot fit the 255
+      // registers a thread has: ptxas spills every such kernel (kilobytes
+      // of stack for 256x256 on 4 warps), and they are the slowest to
+      // compile (seconds each).
+      why = "accumulators over the register file";
     if (why) {
       if (dropped)
         ++(*dropped)[why];

@@ -468,6 +468,23 @@ TEST(SearchSpace, PruneForShape) {
   for (const Candidate &c : nvDecode)
     EXPECT_EQ(c.blockM, 16);
   EXPECT_FALSE(nvDecode.empty());
+  // NVIDIA: no tile with 256 or more f32 accumulators per thread (it
+  // cannot fit 255 registers); 128 (128x128 on 4 warps) is kept. AMD
+  // (512 VGPRs with the AGPRs) leaves that to the code object's check.
+  std::map<std::string, int> nvDropped;
+  auto nvLarge = pruneForShape(nv->enumerate(), {4096, 4096, 4096},
+                               TargetFamily::NVIDIA, &nvDropped);
+  bool has128x128w4 = false;
+  for (const Candidate &c : nvLarge) {
+    EXPECT_LT(c.blockM * c.blockN / (32 * c.numWarps), 256) << c.key();
+    has128x128w4 |= c.blockM == 128 && c.blockN == 128 && c.numWarps == 4;
+  }
+  EXPECT_TRUE(has128x128w4);
+  EXPECT_GT(nvDropped["accumulators over the register file"], 0);
+  bool amdKeeps256 = false;
+  for (const Candidate &c : large)
+    amdKeeps256 |= c.blockM == 256 && c.blockN == 256 && c.numWarps == 4;
+  EXPECT_TRUE(amdKeeps256);
 }
 
 // Seeds (a fixed config list) lead the candidates, are not repeated when the

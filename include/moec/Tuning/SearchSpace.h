@@ -109,7 +109,9 @@ std::vector<Candidate> candidatesForShape(const SearchSpace &space,
 ///   smallest (so every shape keeps at least one block size);
 /// - a K step larger than K rounded up to a power of two (unless smallest);
 /// - group_m > 1 when one group of rows already covers M;
-/// - large GEMMs (M, N >= 2048): tiles under 64 in M or N, K steps under 32.
+/// - large GEMMs (M, N >= 2048): tiles under 64 in M or N, K steps under 32;
+/// - NVIDIA: 256 or more f32 accumulators per thread (block_m x block_n over
+///   32 x num_warps): more than a thread's 255 registers, a certain spill.
 /// `dropped` (optional) counts the candidates each rule removed.
 std::vector<Candidate> pruneForShape(const std::vector<Candidate> &cands,
                                      const GemmShape &shape,
