@@ -119,7 +119,8 @@ if comp:
           "| arch | SASS by ptxas | candidates | seconds | threads | candidates/s | ok | rejected | spill |",
           "|---|---|---|---|---|---|---|---|---|"]
     for r in comp:
-        L.append("| {arch} | {ptxas} | {candidates} | {seconds} | {threads} | {per_s} | {ok} | {rejected} | {spill} |".format(**r))
+        L.append("| {arch} | {sass} | {candidates} | {seconds} | {threads} | {per_s} | {ok} | {rejected} | {spill} |".format(
+            sass="yes" if r.get("ptxas") else "no", **r))
     L.append("")
 L += ["## Tuning: wall time, candidates, where the time went", "",
       "| shape MxNxK | PTX -> SASS | wall s | candidates (seeds) | compiled/cache hits | spill/rejected | cut | timed | rounds | re-timings | compile wall s (cand/s) | compile+load CPU s (load) | waiting s | first pass s | re-timing s | verify s |",
@@ -178,9 +179,11 @@ PY
 
 # 1. Compile throughput.
 if [ "${TUNE_COMPILE_ONLY:-1}" = 1 ]; then
-  for a in "$ARCH" gfx942; do
+  # The target's PTX (the old figure), PTX + SASS by ptxas, AMD code objects.
+  for v in "$ARCH" $( [ -n "$PTXAS" ] && echo "$ARCH:ptxas" ) gfx942; do
+    a=${v%%:*}
     sp=$( [ "$a" = gfx942 ] && echo benchmarks/tune/space_gfx942.json || space_for 4096 )
-    extra=(); [ "$a" = "$ARCH" ] && extra=(${PTXAS_ARGS[@]+"${PTXAS_ARGS[@]}"})
+    extra=(); [ "$v" = "$ARCH:ptxas" ] && extra=(${PTXAS_ARGS[@]+"${PTXAS_ARGS[@]}"})
     log "-- compile-only $a ($sp) ${extra[*]}"
     timeout 200 "$MOEC" tune "$FILE" --arch "$a" --sizes M=4096,N=4096,K=4096 \
       --assume-aligned --space "$sp" --compile-only ${extra[@]+"${extra[@]}"} 2>&1 | tee -a "$LOG" \
