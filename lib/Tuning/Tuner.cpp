@@ -81,7 +81,9 @@ llvm::Error Tuner::open() {
       }
       if (o->getBoolean("done").value_or(false)) {
         done_[shape->str()] = {o->getString("best").value_or("").str(),
-                               o->getNumber("us").value_or(0)};
+                               o->getString("best_seed").value_or("").str(),
+                               o->getNumber("us").value_or(0),
+                               o->getNumber("seed_us").value_or(0)};
         continue;
       }
       auto cand = o->getString("cand");
@@ -128,13 +130,19 @@ llvm::Error Tuner::record(const std::string &shapeKey, const Candidate &c,
 
 llvm::Error Tuner::recordDone(const std::string &shapeKey,
                               const ShapeResult &r) {
-  done_[shapeKey] = {r.best ? r.best->key() : "", r.bestUs};
+  done_[shapeKey] = {r.best ? r.best->key() : "",
+                     r.bestSeed ? r.bestSeed->key() : "", r.bestUs,
+                     r.bestSeedUs};
   if (!journal_.isOpen())
     return llvm::Error::success();
   json::Object rec{{"shape", shapeKey},
                    {"done", true},
                    {"best", r.best ? r.best->key() : ""},
                    {"us", r.bestUs}};
+  if (r.bestSeed) {
+    rec["best_seed"] = r.bestSeed->key();
+    rec["seed_us"] = r.bestSeedUs;
+  }
   return journal_.append(jsonText(json::Value(std::move(rec))) + "\n");
 }
 
@@ -175,9 +183,13 @@ Tuner::tuneShape(const ShapeRecord &shape, const std::vector<Candidate> &cands,
   if (auto it = done_.find(shapeKey); it != done_.end()) {
     result.complete = true;
     result.fromJournal = result.total;
-    if (!it->second.first.empty()) {
-      result.best = Candidate::fromKey(it->second.first);
-      result.bestUs = it->second.second;
+    if (!it->second.best.empty()) {
+      result.best = Candidate::fromKey(it->second.best);
+      result.bestUs = it->second.us;
+    }
+    if (!it->second.bestSeed.empty()) {
+      result.bestSeed = Candidate::fromKey(it->second.bestSeed);
+      result.bestSeedUs = it->second.seedUs;
     }
     return result;
   }

@@ -812,12 +812,14 @@ TEST(Tuner, HalvingOverNoisePicksTheTrueBestAndKeepsTheBestSeed) {
       t *= 0.9; // the worse seed looks best in the first pass
     return t;
   };
+  TempDir d;
   TunerOptions opts;
   opts.threads = 2;
   opts.quickRepeat = 3;
   opts.repeat = 12;
   opts.retimeTop = 2;
   opts.cutFactor = 1.5;
+  opts.journalPath = d.file("journal.jsonl");
   Tuner tuner(dev.hooks(), opts);
   ASSERT_FALSE(static_cast<bool>(tuner.open()));
   auto r = tuner.tuneShape(gemmRecord(64), cands, /*seeds=*/2);
@@ -833,6 +835,18 @@ TEST(Tuner, HalvingOverNoisePicksTheTrueBestAndKeepsTheBestSeed) {
   EXPECT_LE(r->bestUs, r->bestSeedUs);
   EXPECT_EQ(dev.calls[cands[0].key()].back().first, 1);
   EXPECT_EQ(r->finalists, 3); // 2 + the seed
+  // A finished shape read back from the journal keeps both results.
+  opts.resume = true;
+  FakeDevice again;
+  Tuner resumed(again.hooks(), opts);
+  ASSERT_FALSE(static_cast<bool>(resumed.open()));
+  auto r2 = resumed.tuneShape(gemmRecord(64), cands, 2);
+  ASSERT_TRUE(static_cast<bool>(r2));
+  EXPECT_TRUE(again.compiles.empty());
+  ASSERT_TRUE(r2->bestSeed.has_value());
+  EXPECT_EQ(r2->bestSeed->key(), r->bestSeed->key());
+  EXPECT_DOUBLE_EQ(r2->bestSeedUs, 10.8);
+  EXPECT_EQ(r2->best->key(), r->best->key());
 }
 
 // Every finalist gives a wrong result: the next fastest that passes is

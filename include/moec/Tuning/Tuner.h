@@ -174,7 +174,11 @@ private:
   double start_ = 0;
   /// From the journal: shape -> candidate key -> outcome; finished shapes.
   std::map<std::string, std::map<std::string, Outcome>> past_;
-  std::map<std::string, std::pair<std::string, double>> done_;
+  struct Done {
+    std::string best, bestSeed;
+    double us = 0, seedUs = 0;
+  };
+  std::map<std::string, Done> done_;
 };
 
 /// The i-th of n slices of `shapes` (0-based): those at positions p with
