@@ -77,8 +77,11 @@ public:
 private:
   Value cst(int64_t v) { return im.cst(v); }
   int64_t lanes() const { return plan.kernel.lanes; }
-  int64_t waveSize() const {
-    return plan.kernel.lanes / plan.kernel.config.num_warps;
+  /// Lanes of the first `waves` waves (the whole lane on the host).
+  int64_t lanesOf(int64_t waves) const {
+    if (!gpu())
+      return lanes();
+    return waves * (plan.kernel.lanes / plan.kernel.config.num_warps);
   }
   bool gpu() const { return qkCore.unrollsLanes(); }
   int64_t bh() const { return spec.cfg().block_h; }
@@ -274,7 +277,7 @@ SmallVector<Value> AttentionBuilder::computeBlock(Value buf, ValueRange accIn) {
 
   // S = Q KV^T, scaled into the exp2 domain, -> LDS.
   float scaleLog2 = spec.scale * static_cast<float>(M_LOG2E);
-  onLanes(plan.qkWaves * waveSize(), {}, [&]() -> SmallVector<Value> {
+  onLanes(lanesOf(plan.qkWaves), {}, [&]() -> SmallVector<Value> {
     SmallVector<Value> s0 = qkInit;
     if (!gpu()) // the host core accumulates in memory: clear it
       s0 = qkCore.updateElements(b, loc, tid, {},
@@ -352,7 +355,7 @@ SmallVector<Value> AttentionBuilder::computeBlock(Value buf, ValueRange accIn) {
   SmallVector<Value> acc;
   size_t at = 0;
   int64_t chunk = plan.dvChunk;
-  int64_t pvLanes = plan.pvWaves * waveSize();
+  int64_t pvLanes = lanesOf(plan.pvWaves);
   for (auto [ci, core] : llvm::enumerate(pvCores)) {
     ValueRange mine = accIn.slice(at, pvAccCount[ci]);
     at += pvAccCount[ci];
@@ -554,7 +557,7 @@ void AttentionBuilder::build(gpu::GPUFuncOp func) {
 
   // out = O / l; rows whose indices were all masked have l = 0: zeros.
   Value outWin = qkCore.globalWindow(b, loc, out2, rowQ0, cst(0));
-  int64_t pvLanes = plan.pvWaves * waveSize();
+  int64_t pvLanes = lanesOf(plan.pvWaves);
   size_t at = 0;
   for (auto [ci, core] : llvm::enumerate(pvCores)) {
     ValueRange mine = ValueRange(acc).slice(at, pvAccCount[ci]);
