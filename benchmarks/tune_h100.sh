@@ -186,7 +186,7 @@ if [ "${TUNE_COMPILE_ONLY:-1}" = 1 ]; then
     sp=$( [ "$a" = gfx942 ] && echo benchmarks/tune/space_gfx942.json || space_for 4096 )
     extra=(); [ "$v" = "$ARCH:ptxas" ] && extra=(${PTXAS_ARGS[@]+"${PTXAS_ARGS[@]}"})
     log "-- compile-only $a ($sp) ${extra[*]}"
-    timeout 200 "$MOEC" tune "$FILE" --arch "$a" --sizes M=4096,N=4096,K=4096 \
+    timeout 150 "$MOEC" tune "$FILE" --arch "$a" --sizes M=4096,N=4096,K=4096 \
       --assume-aligned --space "$sp" --compile-only ${extra[@]+"${extra[@]}"} 2>&1 | tee -a "$LOG" \
       | sed -n 's/.*: \([0-9]*\) candidates in \([0-9.]*\) s on \([0-9]*\) threads: \([0-9.]*\) compiled\/s; \([0-9]*\) ok, \([0-9]*\) rejected, \([0-9]*\) spill/{"kind": "compile", "arch": "'"$a"'", "ptxas": '"$( [ ${#extra[@]} -gt 0 ] && echo true || echo false )"', "candidates": \1, "seconds": \2, "threads": \3, "per_s": \4, "ok": \5, "rejected": \6, "spill": \7}/p' >> "$RES"
   done
@@ -203,7 +203,9 @@ tune_one() { # M N K budget label cache-dir [extra moec args...]
   dir=$WORK/db-$label-$M-$N-$K
   log "-- tune M=$M N=$N K=$K ($sp, budget ${b}s, $label)"
   t0=$(date +%s.%N)
-  MOEC_CACHE_DIR=$cache timeout $((b + 90)) "$MOEC" tune "$FILE" --arch "$ARCH" --sizes "M=$M,N=$N,K=$K" \
+  # A cold start for both caches: moec's kernel cache and the driver's own
+  # PTX JIT cache (CUDA_CACHE_PATH), one of each per label.
+  MOEC_CACHE_DIR=$cache CUDA_CACHE_PATH=$cache-nv timeout $((b + 90)) "$MOEC" tune "$FILE" --arch "$ARCH" --sizes "M=$M,N=$N,K=$K" \
     --assume-aligned --space "$sp" --budget "${b}s" --cut "$CUT" --finalists "$FINALISTS" \
     --json "$WORK/tune.jsonl" "$@" -o "$dir" > "$WORK/tune.txt" 2> "$WORK/tune.err"
   rc=$?
