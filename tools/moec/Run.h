@@ -23,11 +23,18 @@ struct RunOptions {
   int repeat = 50;
   std::string jsonOut;     ///< bench: append one JSON line per run here
   std::string configLabel; ///< bench: how to name the config in the JSON
+  /// MoE functions: tokens (else --sizes M= or tokens=) and the routing.
+  std::optional<int64_t> tokens;
+  std::string routing = "uniform";
 };
 
 /// Compiles and launches the file's one moec.gemm, checks it against a
 /// float64 reference, and (bench) times it. Returns the process exit code.
 int runGemm(mlir::ModuleOp module, const RunOptions &opts);
+
+/// Runs a function of moec.moe_align / moec.moe_gemm ops in order on
+/// generated routings and checks every output (MoeRun.cpp).
+int runMoe(mlir::ModuleOp module, const RunOptions &opts);
 
 } // namespace moec::tool
 
