@@ -139,6 +139,30 @@ for r in rows:
         f(ph.get("compile_cpu_s"), "%.1f"), f(ph.get("load_cpu_s"), "%.1f"), f(ph.get("wait_s"), "%.1f"),
         f(ph.get("first_pass_s"), "%.2f"), f((ph.get("halving_s") or 0) + (ph.get("final_round_s") or 0), "%.2f"),
         f(ph.get("verify_s"), "%.2f")))
+# Per candidate, from the journals: compile (loading included) and loading
+# alone, in ms. A driver that serialises its PTX JIT shows as loads far
+# longer in parallel than ptxas takes alone.
+import glob, statistics
+jl = []
+for d in sorted(glob.glob(os.path.join(work, "db-*"))):
+    recs = []
+    jp = os.path.join(d, "journal.jsonl")
+    if os.path.exists(jp):
+        for l in open(jp):
+            try:
+                r = json.loads(l)
+            except ValueError:
+                continue
+            if "compile_ms" in r:
+                recs.append(r)
+    if recs:
+        c = sorted(r["compile_ms"] for r in recs); ld = sorted(r.get("load_ms", 0) for r in recs)
+        jl.append("| %s | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |" % (
+            os.path.basename(d)[3:], len(recs), statistics.median(c), c[int(0.9 * (len(c) - 1))], c[-1],
+            statistics.median(ld), ld[int(0.9 * (len(ld) - 1))], ld[-1]))
+if jl:
+    L += ["", "## Per candidate (journals): compile incl. load, and load alone, ms (on the workers, in parallel)", "",
+          "| run | candidates | compile median | p90 | max | load median | p90 | max |", "|---|---|---|---|---|---|---|---|"] + jl
 L += ["", "## Tuned vs the best of the fixed config list vs Triton tuned (ms; speed-up > 1: moec tuned is faster)", "",
       "| shape MxNxK | tuned config | tuned (final round) | best seed = fixed-list best (final round) | tuned (moec bench) | fixed-list best (moec bench) | tuned/fixed | Triton tuned config | Triton configs | Triton tuning s | Triton ms | Triton ms / moec tuned ms (bench, else final round) |",
       "|---|---|---|---|---|---|---|---|---|---|---|---|"]
