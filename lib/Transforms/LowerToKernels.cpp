@@ -99,35 +99,42 @@ LogicalResult checkPlacement(Operation *op, ModuleOp module) {
   return success();
 }
 
-LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
-                        gpu::GPUModuleOp kernels, StringRef name) {
+/// Builds `spec`'s kernel for `op` and replaces `op` by its launch: the
+/// op's operands in ODS order as the kernel's arguments; a grid of
+/// ceil(rows / block_m) x ceil(cols / block_n) workgroups (the plan's tile)
+/// with the plan's lanes and dynamic LDS. `rows` and `cols` are the problem
+/// extents the kernel tiles, built before the op.
+LogicalResult lowerToLaunch(
+    Operation *op, const GemmKernelSpec &spec, gpu::GPUModuleOp kernels,
+    StringRef name,
+    llvm::function_ref<std::pair<Value, Value>(OpBuilder &, Location)>
+        rowsCols) {
   for (Value v : op->getOperands())
     if (!cast<MemRefType>(v.getType()).getLayout().isIdentity())
-      return op.emitOpError()
+      return op->emitOpError()
              << "operands with a non-identity layout are not supported by the "
                 "kernel lowering yet: " << v.getType();
-  GemmKernelSpec spec = GemmKernelSpec::get(op, target);
   OpBuilder b(op);
   FailureOr<GemmKernel> kernel =
-      buildGemmKernel(b, kernels, name, spec, op.getLoc());
+      buildGemmKernel(b, kernels, name, spec, op->getLoc());
   if (failed(kernel))
     return failure();
   const KernelPlan &plan = spec.plan;
   kernel->func->setAttr(MoecDialect::kKernelLdsBytesAttrName,
                         b.getI64IntegerAttr(plan.ldsBytes));
-  kernel->func->setAttr(MoecDialect::kKernelConfigAttrName, op.getConfig());
+  kernel->func->setAttr(MoecDialect::kKernelConfigAttrName,
+                        op->getAttr("config"));
   if (plan.dynamicLds)
     kernel->func->setAttr(MoecDialect::kKernelDynamicLdsAttrName,
                           b.getUnitAttr());
 
-  Location loc = op.getLoc();
+  Location loc = op->getLoc();
   b.setInsertionPoint(op);
   SmallVector<Value> args;
   for (auto [v, t] : llvm::zip(op->getOperands(),
                                kernel->func.getFunctionType().getInputs()))
     args.push_back(castToKernelArg(b, loc, v, t));
-  Value m = memref::DimOp::create(b, loc, op.getA(), op.getTransposeA() ? 1 : 0);
-  Value n = memref::DimOp::create(b, loc, op.getB(), op.getTransposeB() ? 0 : 1);
+  auto [m, n] = rowsCols(b, loc);
   auto cdiv = [&](Value x, int64_t d) {
     return arith::CeilDivUIOp::create(
         b, loc, x, arith::ConstantIndexOp::create(b, loc, d));
@@ -146,8 +153,34 @@ LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
   gpu::LaunchFuncOp::create(b, loc, kernel->func,
                             gpu::KernelDim3{grid, one, one},
                             gpu::KernelDim3{lanes, one, one}, dynamicLds, args);
-  op.erase();
+  op->erase();
   return success();
+}
+
+LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
+                        gpu::GPUModuleOp kernels, StringRef name) {
+  return lowerToLaunch(
+      op, GemmKernelSpec::get(op, target), kernels, name,
+      [&](OpBuilder &b, Location loc) -> std::pair<Value, Value> {
+        Value m = memref::DimOp::create(b, loc, op.getA(),
+                                        op.getTransposeA() ? 1 : 0);
+        Value n = memref::DimOp::create(b, loc, op.getB(),
+                                        op.getTransposeB() ? 0 : 1);
+        return {m, n};
+      });
+}
+
+/// moe_gemm: one workgroup per (block_m rows of sorted_token_ids, block_n
+/// columns of W), getMoeGemmPlan's grid.
+LogicalResult lowerMoeGemm(MoeGemmOp op, const TargetInfo &target,
+                           gpu::GPUModuleOp kernels, StringRef name) {
+  return lowerToLaunch(
+      op, GemmKernelSpec::get(op, target), kernels, name,
+      [&](OpBuilder &b, Location loc) -> std::pair<Value, Value> {
+        Value m = memref::DimOp::create(b, loc, op.getSortedTokenIds(), 0);
+        Value n = memref::DimOp::create(b, loc, op.getW(), 1);
+        return {m, n};
+      });
 }
 
 struct LowerToKernelsPass
@@ -194,8 +227,13 @@ struct LowerToKernelsPass
           return signalPassFailure();
         continue;
       }
-      op->emitOpError() << "has no kernel lowering yet (only moec.gemm "
-                           "lowers today)";
+      if (auto moe = dyn_cast<MoeGemmOp>(op)) {
+        if (failed(lowerMoeGemm(moe, *target, kernels, name)))
+          return signalPassFailure();
+        continue;
+      }
+      op->emitOpError() << "has no kernel lowering yet (moec.gemm and "
+                           "moec.moe_gemm lower today)";
       return signalPassFailure();
     }
   }
