@@ -376,9 +376,18 @@ class MoeGemm : public ::testing::TestWithParam<MoeCase> {};
 
 TEST_P(MoeGemm, Host) { runCase(GetParam(), "host"); }
 
-TEST_P(MoeGemm, EmulatedGfx942) {
-  const MoeCase &c = GetParam();
-  runCase(c, "gfx942");
+TEST_P(MoeGemm, EmulatedGfx942) { runCase(GetParam(), "gfx942"); }
+
+TEST_P(MoeGemm, EmulatedGfx90a) { runCase(GetParam(), "gfx90a"); }
+
+TEST_P(MoeGemm, EmulatedGfx950) {
+  // gfx950's MFMA operands are K-packed already: kpack is 1 there.
+  MoeCase c = GetParam();
+  std::string config = c.config;
+  if (size_t at = config.find("kpack = 2"); at != std::string::npos)
+    config.replace(at, 9, "kpack = 1");
+  c.config = config.c_str();
+  runCase(c, "gfx950");
 }
 
 INSTANTIATE_TEST_SUITE_P(
