@@ -3,6 +3,7 @@
 #include "moec/Dialect/MoecDialect.h"
 #include "moec/Transforms/GemmKernel.h"
 #include "moec/Transforms/MatrixCore.h"
+#include "moec/Transforms/SparseAttentionKernel.h"
 #include "moec/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -99,67 +100,80 @@ LogicalResult checkPlacement(Operation *op, ModuleOp module) {
   return success();
 }
 
-/// Builds `spec`'s kernel for `op` and replaces `op` by its launch: the
-/// op's operands in ODS order as the kernel's arguments; a grid of
-/// ceil(rows / block_m) x ceil(cols / block_n) workgroups (the plan's tile)
-/// with the plan's lanes and dynamic LDS. `rows` and `cols` are the problem
-/// extents the kernel tiles, built before the op.
-LogicalResult lowerToLaunch(
-    Operation *op, const GemmKernelSpec &spec, gpu::GPUModuleOp kernels,
-    StringRef name,
-    llvm::function_ref<std::pair<Value, Value>(OpBuilder &, Location)>
-        rowsCols) {
+/// The kernels take row-major buffers only.
+LogicalResult checkIdentityLayouts(Operation *op) {
   for (Value v : op->getOperands())
     if (!cast<MemRefType>(v.getType()).getLayout().isIdentity())
       return op->emitOpError()
              << "operands with a non-identity layout are not supported by the "
                 "kernel lowering yet: " << v.getType();
-  OpBuilder b(op);
-  FailureOr<GemmKernel> kernel =
-      buildGemmKernel(b, kernels, name, spec, op->getLoc());
-  if (failed(kernel))
-    return failure();
-  const KernelPlan &plan = spec.plan;
-  kernel->func->setAttr(MoecDialect::kKernelLdsBytesAttrName,
-                        b.getI64IntegerAttr(plan.ldsBytes));
-  kernel->func->setAttr(MoecDialect::kKernelConfigAttrName,
-                        op->getAttr("config"));
-  if (plan.dynamicLds)
-    kernel->func->setAttr(MoecDialect::kKernelDynamicLdsAttrName,
-                          b.getUnitAttr());
+  return success();
+}
 
+/// The launch of a built kernel before `op`: its LDS attributes from the
+/// plan, the op's operands cast to the kernel's argument types, then
+/// `makeGrid()` workgroups of the plan's lanes; the op is erased.
+void emitLaunch(OpBuilder &b, Operation *op, gpu::GPUFuncOp func,
+                const KernelPlan &plan, Attribute config,
+                llvm::function_ref<Value()> makeGrid) {
+  func->setAttr(MoecDialect::kKernelLdsBytesAttrName,
+                b.getI64IntegerAttr(plan.ldsBytes));
+  func->setAttr(MoecDialect::kKernelConfigAttrName, config);
+  if (plan.dynamicLds)
+    func->setAttr(MoecDialect::kKernelDynamicLdsAttrName, b.getUnitAttr());
   Location loc = op->getLoc();
-  b.setInsertionPoint(op);
   SmallVector<Value> args;
-  for (auto [v, t] : llvm::zip(op->getOperands(),
-                               kernel->func.getFunctionType().getInputs()))
+  for (auto [v, t] :
+       llvm::zip(op->getOperands(), func.getFunctionType().getInputs()))
     args.push_back(castToKernelArg(b, loc, v, t));
-  auto [m, n] = rowsCols(b, loc);
-  auto cdiv = [&](Value x, int64_t d) {
-    return arith::CeilDivUIOp::create(
-        b, loc, x, arith::ConstantIndexOp::create(b, loc, d));
-  };
-  // Named, in order: as call arguments their order would be the compiler's
-  // (GCC and clang differ), and so would the IR.
-  Value tilesM = cdiv(m, spec.cfg().block_m);
-  Value tilesN = cdiv(n, spec.cfg().block_n);
-  Value grid = arith::MulIOp::create(b, loc, tilesM, tilesN);
+  Value grid = makeGrid();
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   Value lanes = arith::ConstantIndexOp::create(b, loc, plan.lanes);
   Value dynamicLds;
   if (plan.dynamicLds)
     dynamicLds = arith::ConstantOp::create(
         b, loc, b.getI32IntegerAttr(static_cast<int32_t>(plan.ldsBytes)));
-  gpu::LaunchFuncOp::create(b, loc, kernel->func,
-                            gpu::KernelDim3{grid, one, one},
+  gpu::LaunchFuncOp::create(b, loc, func, gpu::KernelDim3{grid, one, one},
                             gpu::KernelDim3{lanes, one, one}, dynamicLds, args);
   op->erase();
+}
+
+/// A kernel of the GEMM skeleton (gemm, moe_gemm) and its launch: a grid of
+/// ceil(rows / block_m) x ceil(cols / block_n) workgroups, the extents the
+/// kernel tiles, built before the op by `rowsCols`.
+LogicalResult lowerGemmLike(
+    Operation *op, const GemmKernelSpec &spec, gpu::GPUModuleOp kernels,
+    StringRef name,
+    llvm::function_ref<std::pair<Value, Value>(OpBuilder &, Location)>
+        rowsCols) {
+  if (failed(checkIdentityLayouts(op)))
+    return failure();
+  OpBuilder b(op);
+  FailureOr<GemmKernel> kernel =
+      buildGemmKernel(b, kernels, name, spec, op->getLoc());
+  if (failed(kernel))
+    return failure();
+  Location loc = op->getLoc();
+  b.setInsertionPoint(op);
+  auto makeGrid = [&]() -> Value {
+    auto [m, n] = rowsCols(b, loc);
+    auto cdiv = [&](Value x, int64_t d) {
+      return arith::CeilDivUIOp::create(
+          b, loc, x, arith::ConstantIndexOp::create(b, loc, d));
+    };
+    // Named, in order: as call arguments their order would be the
+    // compiler's (GCC and clang differ), and so would the IR.
+    Value tilesM = cdiv(m, spec.cfg().block_m);
+    Value tilesN = cdiv(n, spec.cfg().block_n);
+    return arith::MulIOp::create(b, loc, tilesM, tilesN);
+  };
+  emitLaunch(b, op, kernel->func, spec.plan, op->getAttr("config"), makeGrid);
   return success();
 }
 
 LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
                         gpu::GPUModuleOp kernels, StringRef name) {
-  return lowerToLaunch(
+  return lowerGemmLike(
       op, GemmKernelSpec::get(op, target), kernels, name,
       [&](OpBuilder &b, Location loc) -> std::pair<Value, Value> {
         Value m = memref::DimOp::create(b, loc, op.getA(),
@@ -174,13 +188,39 @@ LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
 /// columns of W), getMoeGemmPlan's grid.
 LogicalResult lowerMoeGemm(MoeGemmOp op, const TargetInfo &target,
                            gpu::GPUModuleOp kernels, StringRef name) {
-  return lowerToLaunch(
+  return lowerGemmLike(
       op, GemmKernelSpec::get(op, target), kernels, name,
       [&](OpBuilder &b, Location loc) -> std::pair<Value, Value> {
         Value m = memref::DimOp::create(b, loc, op.getSortedTokenIds(), 0);
         Value n = memref::DimOp::create(b, loc, op.getW(), 1);
         return {m, n};
       });
+}
+
+LogicalResult lowerSparseAttention(SparseAttentionOp op,
+                                   const TargetInfo &target,
+                                   gpu::GPUModuleOp kernels, StringRef name) {
+  if (failed(checkIdentityLayouts(op)))
+    return failure();
+  SparseAttentionKernelSpec spec = SparseAttentionKernelSpec::get(op, target);
+  OpBuilder b(op);
+  FailureOr<gpu::GPUFuncOp> func =
+      buildSparseAttentionKernel(b, kernels, name, spec, op.getLoc());
+  if (failed(func))
+    return failure();
+  // Grid: tokens x ceil(h_q / block_h), as SparseAttentionPlan::gridSize.
+  Location loc = op.getLoc();
+  b.setInsertionPoint(op);
+  auto makeGrid = [&]() -> Value {
+    Value tokens = memref::DimOp::create(b, loc, op.getQ(), 0);
+    Value heads = memref::DimOp::create(b, loc, op.getQ(), 1);
+    Value groups = arith::CeilDivUIOp::create(
+        b, loc, heads,
+        arith::ConstantIndexOp::create(b, loc, spec.cfg().block_h));
+    return arith::MulIOp::create(b, loc, tokens, groups);
+  };
+  emitLaunch(b, op, *func, spec.plan.kernel, op.getConfig(), makeGrid);
+  return success();
 }
 
 struct LowerToKernelsPass
@@ -232,8 +272,14 @@ struct LowerToKernelsPass
           return signalPassFailure();
         continue;
       }
-      op->emitOpError() << "has no kernel lowering yet (moec.gemm and "
-                           "moec.moe_gemm lower today)";
+      if (auto attn = dyn_cast<SparseAttentionOp>(op)) {
+        if (failed(lowerSparseAttention(attn, *target, kernels, name)))
+          return signalPassFailure();
+        continue;
+      }
+      op->emitOpError() << "has no kernel lowering yet (moec.gemm, "
+                           "moec.moe_gemm and moec.sparse_attention lower "
+                           "today)";
       return signalPassFailure();
     }
   }

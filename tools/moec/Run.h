@@ -2,7 +2,10 @@
 #ifndef MOEC_TOOLS_MOEC_RUN_H
 #define MOEC_TOOLS_MOEC_RUN_H
 
+#include "moec/Dialect/MoecDialect.h"
+
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LogicalResult.h"
 
 #include <map>
 #include <optional>
@@ -23,11 +26,24 @@ struct RunOptions {
   int repeat = 50;
   std::string jsonOut;     ///< bench: append one JSON line per run here
   std::string configLabel; ///< bench: how to name the config in the JSON
+  /// Sparse attention: how index rows are filled (AttentionData.h).
+  std::string indexPattern = "random";
 };
+
+/// The size of a dimension: `fromType` when static (then --sizes must
+/// agree), else --sizes `name`=<n>; failure after a message otherwise.
+mlir::FailureOr<int64_t> resolveDim(int64_t fromType, const char *name,
+                                    const RunOptions &opts);
 
 /// Compiles and launches the file's one moec.gemm, checks it against a
 /// float64 reference, and (bench) times it. Returns the process exit code.
 int runGemm(mlir::ModuleOp module, const RunOptions &opts);
+
+/// The same for a moec.sparse_attention (AttentionRun.cpp): inputs with
+/// --index-pattern, a float64 dense-attention reference over the gathered
+/// rows for `out` and `lse`.
+int runSparseAttention(mlir::ModuleOp module, SparseAttentionOp op,
+                       const RunOptions &opts);
 
 } // namespace moec::tool
 
