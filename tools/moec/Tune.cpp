@@ -2,7 +2,8 @@
 //
 //   moec tune FILE.mlir --arch host --shapes shapes.jsonl -o DIR
 //   moec tune FILE.mlir --arch sm_90 --sizes M=16,N=4096,K=4096 -o DIR
-//   moec tune --op moe --model config.json --tp-size 8 --dtype fp8_w8a8 --batch 1,16
+//   moec tune --op moe --model config.json --tp-size 8 --dtype bf16 --batch 1,16
+//             --arch sm_90 -o DIR
 //   moec db merge -o OUT DIR...
 //   moec db lookup DIR... --file NAME --m M
 //
@@ -72,7 +73,11 @@ constexpr const char *kTuneUsage = R"(usage:
   moec tune FILE.mlir [--arch CHIP] (--shapes LOG.jsonl | --sizes M=..,N=..,K=.. ...
                       | --batch 1,16,256 [--sizes N=..,K=..]) -o DIR [options]
   moec tune --op moe --model config.json [--tp-size N] [--ep-size N]
-            [--dtype bf16|fp8_w8a8|int8_w8a16] [--batch 1,16,256]
+            [--dtype bf16|fp16|fp8_w8a8|int8_w8a16] [--batch 1,16,256]
+            [--arch CHIP -o DIR [options]]
+            without -o: the MoE GEMM shapes and the config file name; with
+            -o: the w13 (gate+up) moe_gemm tuned per batch (bf16/fp16) into
+            DIR/E=..,N=..,device_name=...json (vLLM's file, keys = batch)
 options:
   --space small|full|FILE.json   candidates (default: full)
   --budget SECONDS[s]            stop starting new candidates after this long
