@@ -220,10 +220,10 @@ private:
   void stageRowMap(Value raw);
   /// Reads the row map for the A slots of this lane.
   void gatherRows(OperandTile &a);
-  /// The expert's slice W[e] of W [E, N, K] as an N x K memref.
-  Value expertSlice(Value w, Value e);
-  /// [d0, d1, d2] -> [d0 * d1, d2] (contiguous).
-  Value collapseRows(Value m);
+  /// A 2-D view of a contiguous [d0, d1, d2] memref: the slice m[e]
+  /// ([d1, d2]: the expert's W [N, K]) or, without `e`, all of it as
+  /// [d0 x d1, d2] (C [tokens, top_k, N] as rows of copies).
+  Value rowsView(Value m, Value e = {});
   /// Where tile row `row` goes in the epilogue: the row of the output
   /// window, whether it exists, the routing weight (null if none) and the
   /// row index of per-row scales (finish clamps it into range). `between`
@@ -803,22 +803,7 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
 // moe_gemm: the row map
 //===----------------------------------------------------------------------===//
 
-Value GemmBuilder::expertSlice(Value w, Value e) {
-  auto meta = memref::ExtractStridedMetadataOp::create(b, loc, w);
-  auto type = cast<MemRefType>(w.getType());
-  auto sliceType = MemRefType::get(
-      {ShapedType::kDynamic, ShapedType::kDynamic}, type.getElementType(),
-      StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic,
-                             {ShapedType::kDynamic, 1}),
-      type.getMemorySpace());
-  Value offset = add(meta.getOffset(), mul(e, meta.getStrides()[0]));
-  return memref::ReinterpretCastOp::create(
-      b, loc, sliceType, meta.getBaseBuffer(), OpFoldResult(offset),
-      ArrayRef<OpFoldResult>{meta.getSizes()[1], meta.getSizes()[2]},
-      ArrayRef<OpFoldResult>{meta.getStrides()[1], b.getIndexAttr(1)});
-}
-
-Value GemmBuilder::collapseRows(Value m) {
+Value GemmBuilder::rowsView(Value m, Value e) {
   auto meta = memref::ExtractStridedMetadataOp::create(b, loc, m);
   auto type = cast<MemRefType>(m.getType());
   auto viewType = MemRefType::get(
@@ -826,10 +811,16 @@ Value GemmBuilder::collapseRows(Value m) {
       StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic,
                              {ShapedType::kDynamic, 1}),
       type.getMemorySpace());
+  // W[e]: W's offset moved by e slices, [N, K]; else [d0 x d1, d2].
+  Value offset = meta.getOffset();
+  OpFoldResult rows = meta.getSizes()[1];
+  if (e)
+    offset = add(offset, mul(e, meta.getStrides()[0]));
+  else
+    rows = mul(meta.getSizes()[0], meta.getSizes()[1]);
   return memref::ReinterpretCastOp::create(
-      b, loc, viewType, meta.getBaseBuffer(), OpFoldResult(meta.getOffset()),
-      ArrayRef<OpFoldResult>{mul(meta.getSizes()[0], meta.getSizes()[1]),
-                             meta.getSizes()[2]},
+      b, loc, viewType, meta.getBaseBuffer(), OpFoldResult(offset),
+      ArrayRef<OpFoldResult>{rows, meta.getSizes()[2]},
       ArrayRef<OpFoldResult>{meta.getStrides()[1], b.getIndexAttr(1)});
 }
 
@@ -1010,7 +1001,7 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func) {
     N = memref::DimOp::create(b, loc, bArg, 1);
     numValid = mul(memref::DimOp::create(b, loc, cArg, 0), cst(spec.moe->topK));
     if (spec.moe->cRank == 3)
-      cArg = collapseRows(cArg);
+      cArg = rowsView(cArg);
   } else {
     M = memref::DimOp::create(b, loc, aArg, spec.transposeA ? 1 : 0);
     K = memref::DimOp::create(b, loc, aArg, spec.transposeA ? 0 : 1);
@@ -1083,7 +1074,7 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func) {
                         spec.transposeB, n0, N, plan.vecB, plan.ldAligned[1]);
   bt.ldsElt = spec.bType;
   if (spec.moe) {
-    bt.global = expertSlice(bArg, expert);
+    bt.global = rowsView(bArg, expert);
     stageRowMap(raw);
     gatherRows(a);
   }
