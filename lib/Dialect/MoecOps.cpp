@@ -287,7 +287,8 @@ KernelPlan moec::getGemmPlan(GemmOp op, const TargetInfo &target) {
 
 LogicalResult MoeAlignOp::verify() {
   if (failed(verifyCommon(*this, {"topk_ids", "sorted_token_ids",
-                                  "expert_ids", "num_tokens_post_padded"})))
+                                  "expert_ids", "num_tokens_post_padded",
+                                  "expert_map"})))
     return failure();
   MemRefType ids = memrefOf(getTopkIds());
   int64_t blockM = getConfig().getBlockM();
@@ -327,7 +328,17 @@ LogicalResult MoeAlignOp::verify() {
                            << " sorted ids in blocks of block_m = " << blockM
                            << " need " << need;
   }
-  return success();
+  if (Value map = getExpertMap()) {
+    int64_t mapSize = memrefOf(map).getDimSize(0);
+    if (!isDyn(mapSize) && mapSize != numExperts)
+      return emitOpError() << "expert_map holds " << mapSize
+                           << " entries but num_experts = " << numExperts
+                           << " needs one per expert";
+  }
+  const TargetInfo *target = getEnclosingTarget(getOperation());
+  if (!target)
+    return success();
+  return getMoeAlignPlan(*this, *target).verify([&] { return emitOpError(); });
 }
 
 //===----------------------------------------------------------------------===//
@@ -551,6 +562,39 @@ MatmulProblem moec::getMoeGemmProblem(MoeGemmOp op) {
 KernelPlan moec::getMoeGemmPlan(MoeGemmOp op, const TargetInfo &target) {
   return KernelPlan::get(ConfigValues(op.getConfig()), target,
                          getMoeGemmProblem(op));
+}
+
+//===----------------------------------------------------------------------===//
+// ActAndMulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ActAndMulOp::verify() {
+  if (failed(verifyCommon(*this, {"input", "output"})))
+    return failure();
+  MemRefType in = memrefOf(getInput()), out = memrefOf(getOutput());
+  if (in.getRank() != out.getRank())
+    return emitOpError() << "input (rank " << in.getRank()
+                         << ") and output (rank " << out.getRank()
+                         << ") must have the same rank";
+  int64_t last = in.getRank() - 1;
+  for (int64_t d = 0; d < last; ++d)
+    if (failed(checkSameDim(getOperation(), "leading dimensions",
+                            "dim " + std::to_string(d) + " of input",
+                            in.getDimSize(d),
+                            "dim " + std::to_string(d) + " of output",
+                            out.getDimSize(d))))
+      return failure();
+  int64_t twoN = in.getDimSize(last), n = out.getDimSize(last);
+  if (!isDyn(twoN) && twoN % 2 != 0)
+    return emitOpError() << "the last dimension of input (" << twoN
+                         << ") must be even: the gate half, then the up half";
+  if (!isDyn(twoN) && !isDyn(n) && twoN != 2 * n)
+    return emitOpError() << "the last dimension of input (" << twoN
+                         << ") must be twice that of output (" << n << ")";
+  const TargetInfo *target = getEnclosingTarget(getOperation());
+  if (!target)
+    return success();
+  return getActAndMulPlan(*this, *target).verify([&] { return emitOpError(); });
 }
 
 //===----------------------------------------------------------------------===//

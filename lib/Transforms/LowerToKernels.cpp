@@ -3,6 +3,7 @@
 #include "moec/Dialect/MoecDialect.h"
 #include "moec/Transforms/GemmKernel.h"
 #include "moec/Transforms/MatrixCore.h"
+#include "moec/Transforms/MoeKernels.h"
 #include "moec/Transforms/SparseAttentionKernel.h"
 #include "moec/Transforms/Passes.h"
 
@@ -223,6 +224,76 @@ LogicalResult lowerSparseAttention(SparseAttentionOp op,
   return success();
 }
 
+LogicalResult lowerMoeAlign(MoeAlignOp op, const TargetInfo &target,
+                            gpu::GPUModuleOp kernels, StringRef name) {
+  for (Value v : op->getOperands())
+    if (!cast<MemRefType>(v.getType()).getLayout().isIdentity())
+      return op.emitOpError()
+             << "operands with a non-identity layout are not supported by the "
+                "kernel lowering yet: " << v.getType();
+  MoeAlignPlan plan = getMoeAlignPlan(op, target);
+  OpBuilder b(op);
+  gpu::GPUFuncOp func = buildMoeAlignKernel(b, kernels, name, op, plan);
+  func->setAttr(MoecDialect::kKernelLdsBytesAttrName,
+                b.getI64IntegerAttr(plan.ldsBytes));
+  func->setAttr(MoecDialect::kKernelConfigAttrName, op.getConfig());
+
+  Location loc = op.getLoc();
+  b.setInsertionPoint(op);
+  SmallVector<Value> args;
+  for (auto [v, t] :
+       llvm::zip(op->getOperands(), func.getFunctionType().getInputs()))
+    args.push_back(castToKernelArg(b, loc, v, t));
+  Value tokens = memref::DimOp::create(b, loc, op.getTopkIds(), 0);
+  Value topK = memref::DimOp::create(b, loc, op.getTopkIds(), 1);
+  Value copies = arith::MulIOp::create(b, loc, tokens, topK);
+  // plan.gridSize: at least one workgroup, which writes the length.
+  Value per = arith::ConstantIndexOp::create(b, loc, plan.copiesPerWorkgroup);
+  Value chunks = arith::CeilDivUIOp::create(b, loc, copies, per);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value grid = arith::MaxUIOp::create(b, loc, chunks, one);
+  Value lanes = arith::ConstantIndexOp::create(b, loc, plan.lanes);
+  gpu::LaunchFuncOp::create(b, loc, func, gpu::KernelDim3{grid, one, one},
+                            gpu::KernelDim3{lanes, one, one}, Value(), args);
+  op.erase();
+  return success();
+}
+
+LogicalResult lowerActAndMul(ActAndMulOp op, const TargetInfo &target,
+                             gpu::GPUModuleOp kernels, StringRef name) {
+  for (Value v : op->getOperands())
+    if (!cast<MemRefType>(v.getType()).getLayout().isIdentity())
+      return op.emitOpError()
+             << "operands with a non-identity layout are not supported by the "
+                "kernel lowering yet: " << v.getType();
+  ActAndMulPlan plan = getActAndMulPlan(op, target);
+  OpBuilder b(op);
+  gpu::GPUFuncOp func = buildActAndMulKernel(b, kernels, name, op, plan);
+  func->setAttr(MoecDialect::kKernelLdsBytesAttrName, b.getI64IntegerAttr(0));
+  func->setAttr(MoecDialect::kKernelConfigAttrName, op.getConfig());
+  Location loc = op.getLoc();
+  b.setInsertionPoint(op);
+  SmallVector<Value> args;
+  for (auto [v, t] :
+       llvm::zip(op->getOperands(), func.getFunctionType().getInputs()))
+    args.push_back(castToKernelArg(b, loc, v, t));
+  // plan.gridSize(elements of output).
+  auto outT = cast<MemRefType>(op.getOutput().getType());
+  Value elems = arith::ConstantIndexOp::create(b, loc, 1);
+  for (int64_t d = 0; d < outT.getRank(); ++d)
+    elems = arith::MulIOp::create(
+        b, loc, elems, memref::DimOp::create(b, loc, op.getOutput(), d));
+  Value per = arith::ConstantIndexOp::create(b, loc, plan.elemsPerWorkgroup);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value grid = arith::MaxUIOp::create(
+      b, loc, arith::CeilDivUIOp::create(b, loc, elems, per), one);
+  Value lanes = arith::ConstantIndexOp::create(b, loc, plan.lanes);
+  gpu::LaunchFuncOp::create(b, loc, func, gpu::KernelDim3{grid, one, one},
+                            gpu::KernelDim3{lanes, one, one}, Value(), args);
+  op.erase();
+  return success();
+}
+
 struct LowerToKernelsPass
     : public moec::impl::MoecLowerToKernelsBase<LowerToKernelsPass> {
   void getDependentDialects(DialectRegistry &registry) const override {
@@ -277,9 +348,19 @@ struct LowerToKernelsPass
           return signalPassFailure();
         continue;
       }
-      op->emitOpError() << "has no kernel lowering yet (moec.gemm, "
-                           "moec.moe_gemm and moec.sparse_attention lower "
-                           "today)";
+      if (auto align = dyn_cast<MoeAlignOp>(op)) {
+        if (failed(lowerMoeAlign(align, *target, kernels, name)))
+          return signalPassFailure();
+        continue;
+      }
+      if (auto act = dyn_cast<ActAndMulOp>(op)) {
+        if (failed(lowerActAndMul(act, *target, kernels, name)))
+          return signalPassFailure();
+        continue;
+      }
+      op->emitOpError() << "has no kernel lowering yet (moec.gemm, moec.moe_gemm, "
+                           "moec.moe_align, moec.act_and_mul and "
+                           "moec.sparse_attention lower today)";
       return signalPassFailure();
     }
   }

@@ -931,11 +931,43 @@ module attributes {moec.target = #moec.target<"host">} {
 
 // -----
 
-// moe_align is no matrix kernel: only block_m matters to it, with no target
-// limit.
+// moe_align is no matrix kernel: the matrix parameters do not matter to it
+// (its limits are the workgroup size and its LDS, below).
 module attributes {moec.target = #moec.target<"gfx950">} {
   func.func @moe_align_on_target(%ids: memref<?x2xi32>, %sorted: memref<?xi32>, %experts: memref<?xi32>, %npad: memref<1xi32>) {
     moec.moe_align %ids -> %sorted, %experts, %npad {num_experts = 8 : i64, config = #moec.config<block_m = 16, matrix_instr_nonkdim = 32, kpack = 2>} : memref<?x2xi32> -> memref<?xi32>, memref<?xi32>, memref<1xi32>
+    return
+  }
+}
+
+// -----
+
+// moe_align's LDS (MoeAlignPlan): 4 counters per expert plus at least one
+// run; 3072 experts take all of the 48 KiB it may use as static shared
+// memory, 2048 fit.
+module attributes {moec.target = #moec.target<"gfx942">} {
+  func.func @moe_align_too_many_experts(%ids: memref<?x2xi32>, %sorted: memref<?xi32>, %experts: memref<?xi32>, %npad: memref<1xi32>) {
+    // expected-error @below {{'moec.moe_align' op num_experts = 3072 needs 61568 bytes of LDS for the expert counters (49152 bytes) and one run of 32 copies, more than the 49152 bytes moe_align may use on gfx942}}
+    moec.moe_align %ids -> %sorted, %experts, %npad {num_experts = 3072 : i64, config = #moec.config<>} : memref<?x2xi32> -> memref<?xi32>, memref<?xi32>, memref<1xi32>
+    return
+  }
+}
+
+// -----
+
+module attributes {moec.target = #moec.target<"sm_90">} {
+  func.func @moe_align_2048_experts(%ids: memref<?x2xi32>, %sorted: memref<?xi32>, %experts: memref<?xi32>, %npad: memref<1xi32>) {
+    moec.moe_align %ids -> %sorted, %experts, %npad {num_experts = 2048 : i64, config = #moec.config<>} : memref<?x2xi32> -> memref<?xi32>, memref<?xi32>, memref<1xi32>
+    return
+  }
+}
+
+// -----
+
+module attributes {moec.target = #moec.target<"gfx942">} {
+  func.func @moe_align_workgroup_too_large(%ids: memref<?x2xi32>, %sorted: memref<?xi32>, %experts: memref<?xi32>, %npad: memref<1xi32>) {
+    // expected-error @below {{'moec.moe_align' op num_warps gives 2048 lanes per workgroup, more than the 1024 of gfx942}}
+    moec.moe_align %ids -> %sorted, %experts, %npad {num_experts = 8 : i64, config = #moec.config<num_warps = 32>} : memref<?x2xi32> -> memref<?xi32>, memref<?xi32>, memref<1xi32>
     return
   }
 }
