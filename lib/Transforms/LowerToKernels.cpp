@@ -358,9 +358,7 @@ struct LowerToKernelsPass
           return signalPassFailure();
         continue;
       }
-      op->emitOpError() << "has no kernel lowering yet (moec.gemm, moec.moe_gemm, "
-                           "moec.moe_align, moec.act_and_mul and "
-                           "moec.sparse_attention lower today)";
+      op->emitOpError() << "has no kernel lowering yet";
       return signalPassFailure();
     }
   }
