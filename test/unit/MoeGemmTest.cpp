@@ -499,6 +499,12 @@ std::vector<MoeCase> cases() {
                              "num_warps = 2, num_stages = 3";
     add(s);
   }
+  // Leading dimensions that are multiples of 16 bytes, promised.
+  MoeCase aligned{"assume_aligned_lds_reduce", 33, 4, 64, 96, 2,
+                  Routing::Random, true, true};
+  aligned.config = "block_m = 16, block_n = 32, block_k = 32, num_warps = 2, "
+                   "assume_aligned = true, epilogue = lds, group_m = 1";
+  add(aligned);
   MoeCase big{"block32_nk32_kpack2", 45, 4, 64, 128, 2};
   big.blockM = 32;
   big.config = "block_m = 32, block_n = 64, block_k = 64, num_warps = 2, "
