@@ -55,6 +55,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <mutex>
 #include <random>
 
 using namespace mlir;
@@ -77,7 +78,8 @@ constexpr const char *kTuneUsage = R"(usage:
             [--arch CHIP -o DIR [options]]
             without -o: the MoE GEMM shapes and the config file name; with
             -o: the w13 (gate+up) moe_gemm tuned per batch (bf16/fp16) into
-            DIR/E=..,N=..,device_name=...json (vLLM's file, keys = batch)
+            DIR/E=..,N=..,device_name=...json (vLLM's file, keys = batch);
+            --compile-only: compile the candidates of each batch, no device
 options:
   --space small|full|FILE.json   candidates (default: full)
   --budget SECONDS[s]            stop starting new candidates after this long
@@ -808,7 +810,7 @@ int runModelFrontEnd(const Args &args) {
                                 b, b * shape->topk, b * shape->topk,
                                 shape->w13N(), shape->w13K(), b * shape->topk,
                                 shape->w2N(), shape->w2K());
-  if (args.has("o"))
+  if (args.has("o") || args.has("compile-only"))
     return tuneMoe(args, *shape, dtype, batches, key);
   return 0;
 }
@@ -1188,6 +1190,86 @@ int tuneMoe(const Args &args, const MoeModelShape &shape,
       !e.empty())
     return fail("tune", e);
 
+  // A candidate for a batch: compiled (through `cache` when given), its
+  // launch sized by getMoeGemmPlan for the batch's routing buffers.
+  auto compileMoe = [&](int64_t tokens, const Candidate &c,
+                        jit::KernelCache *cache)
+      -> llvm::Expected<CompiledCandidate> {
+    PlanHook plan = [&](ModuleOp m, const TargetInfo &t,
+                        GemmKernel &k) -> llvm::Error {
+      MoeGemmOp op;
+      m.walk([&](MoeGemmOp o) { op = o; });
+      if (!op)
+        return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                       "no moec.moe_gemm");
+      KernelPlan kp = getMoeGemmPlan(op, t);
+      k.grid = kp.gridSize(p.sortedLen(tokens, c.blockM), p.n);
+      k.lanes = kp.lanes;
+      k.sharedBytes = kp.dynamicLds ? kp.ldsBytes : 0;
+      return llvm::Error::success();
+    };
+    auto cc = compileCandidate(source, chip, false, c, cache, ptxas, plan);
+    if (!cc)
+      return cc.takeError();
+    // The plan sized the launch; the kernel's own metadata must agree.
+    const auto &gk = *static_cast<GemmKernel *>(cc->payload.get());
+    const OutlinedKernel &ki = gk.payload.kernels.front();
+    if (ki.workgroupSize != gk.lanes ||
+        (ki.dynamicLds ? ki.ldsBytes : 0) != gk.sharedBytes)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          fmt::format("getMoeGemmPlan says {} lanes and {} B of dynamic LDS, "
+                      "the kernel {} and {}",
+                      gk.lanes, gk.sharedBytes, ki.workgroupSize,
+                      ki.dynamicLds ? ki.ldsBytes : 0));
+    return cc;
+  };
+
+  // Compile only: every candidate of each batch, no device (how fast they
+  // compile, what the verifier and the plan check reject).
+  if (args.has("compile-only")) {
+    int exit = 0;
+    for (int64_t tokens : batches) {
+      GemmShape gs{tokens * p.topK, p.n, p.k, int64_t(emu::bytesOf(p.ek)),
+                   int64_t(emu::bytesOf(p.ek))};
+      std::vector<Candidate> cands = candidatesForShape(*space, gs, family);
+      unsigned threads =
+          topts.threads ? topts.threads
+                        : llvm::hardware_concurrency().compute_thread_count();
+      llvm::DefaultThreadPool pool(llvm::hardware_concurrency(threads));
+      std::atomic<int> ok{0}, rejected{0};
+      std::mutex firstMutex;
+      std::string first;
+      auto t0 = std::chrono::steady_clock::now();
+      for (const Candidate &c : cands)
+        pool.async([&, c] {
+          auto r = compileMoe(tokens, c, nullptr);
+          if (r) {
+            ++ok;
+            return;
+          }
+          std::string msg = llvm::toString(r.takeError());
+          ++rejected;
+          std::lock_guard<std::mutex> lock(firstMutex);
+          if (first.empty())
+            first = c.key() + ": " + msg;
+        });
+      pool.wait();
+      double secs = std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - t0)
+                        .count();
+      llvm::outs() << fmt::format(
+          "compile-only batch {}: {} candidates in {:.2f} s on {} threads: "
+          "{:.1f} compiled/s; {} ok, {} rejected{}\n",
+          tokens, cands.size(), secs, threads,
+          secs > 0 ? cands.size() / secs : 0.0, ok.load(), rejected.load(),
+          first.empty() ? "" : " (first: " + first.substr(0, 300) + ")");
+      if (ok.load() == 0)
+        exit = 1;
+    }
+    return exit;
+  }
+
   rt::DeviceKind kind = target->isHost()    ? rt::DeviceKind::Host
                         : target->isNVPTX() ? rt::DeviceKind::Cuda
                                             : rt::DeviceKind::Hip;
@@ -1212,21 +1294,7 @@ int tuneMoe(const Args &args, const MoeModelShape &shape,
   TunerHooks hooks;
   hooks.compile = [&](const ShapeRecord &s, const Candidate &c)
       -> llvm::Expected<CompiledCandidate> {
-    int64_t tokens = *s.dim("M");
-    PlanHook plan = [&](ModuleOp m, const TargetInfo &t,
-                        GemmKernel &k) -> llvm::Error {
-      MoeGemmOp op;
-      m.walk([&](MoeGemmOp o) { op = o; });
-      if (!op)
-        return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                       "no moec.moe_gemm");
-      KernelPlan kp = getMoeGemmPlan(op, t);
-      k.grid = kp.gridSize(p.sortedLen(tokens, c.blockM), p.n);
-      k.lanes = kp.lanes;
-      k.sharedBytes = kp.dynamicLds ? kp.ldsBytes : 0;
-      return llvm::Error::success();
-    };
-    auto cc = compileCandidate(source, chip, false, c, &cache, ptxas, plan);
+    auto cc = compileMoe(*s.dim("M"), c, &cache);
     if (!cc)
       return cc.takeError();
     auto l0 = std::chrono::steady_clock::now();
