@@ -50,6 +50,8 @@
 #   TUNE_MOE_BATCHES  "1 16 256"
 #   TUNE_MOE_BUDGET   30   seconds per batch
 #   TUNE_MOE_SPACE    benchmarks/tune/space_moe_sm90.json
+#   TUNE_MOE_COMPILE_ONLY 1: first compile the MoE space at the largest batch
+#                     with --compile-only (candidates/s, rejected)
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$(pwd)
@@ -223,6 +225,9 @@ if moe:
             r.get("complete", "-"), r.get("best", "-"), f(r.get("best_us"), "%.1f"), r.get("best_seed", "-"),
             f(r.get("best_seed_us"), "%.1f"),
             f(r["best_seed_us"] / r["best_us"] if r.get("best_us") and r.get("best_seed_us") else None, "%.3fx")))
+    mc = os.path.join(work, "moe_compile.txt")
+    if os.path.exists(mc) and open(mc).read().strip():
+        L += ["", "MoE space, compile only (every core, no kernel cache): `%s`" % open(mc).read().strip()]
     for cf in sorted(glob.glob(os.path.join(out, "tune_moe", "E=*.json"))):
         L += ["", "`%s`:" % os.path.basename(cf), "", "```", open(cf).read().rstrip(), "```"]
 L += ["", "Script wall time: %.0f s." % (time.time() - float(t_script))]
@@ -333,6 +338,14 @@ if [ "${TUNE_MOE:-0}" = 1 ]; then
   [ "$ARCH" = host ] && MOE_SPACE=${TUNE_MOE_SPACE:-benchmarks/tune/space_moe_host.json}
   mkdir -p "$OUT/tune_moe"
   : > "$WORK/moe.jsonl"
+  if [ "${TUNE_MOE_COMPILE_ONLY:-1}" = 1 ]; then
+    # Compile throughput of the MoE space at the largest batch (no cache).
+    last=$(echo ${TUNE_MOE_BATCHES:-1 16 256} | awk '{print $NF}')
+    log "-- moec tune --op moe --compile-only batch $last"
+    timeout 300 "$MOEC" tune --op moe --model "$MOE_MODEL" --tp-size "${TUNE_MOE_TP:-1}" --dtype bf16 \
+      --batch "$last" --arch "$ARCH" --space "$MOE_SPACE" --compile-only ${PTXAS_ARGS[@]+"${PTXAS_ARGS[@]}"} \
+      2>&1 | tee -a "$LOG" | grep compile-only > "$WORK/moe_compile.txt"
+  fi
   for b in ${TUNE_MOE_BATCHES:-1 16 256}; do
     log "-- moec tune --op moe $MOE_MODEL tp ${TUNE_MOE_TP:-1} batch $b (budget ${TUNE_MOE_BUDGET:-30} s, $MOE_SPACE)"
     t0=$(date +%s.%N)
