@@ -2,8 +2,8 @@
 //
 //   moec tune FILE.mlir --arch host --shapes shapes.jsonl -o DIR
 //   moec tune FILE.mlir --arch sm_90 --sizes M=16,N=4096,K=4096 -o DIR
-//   moec tune --op moe --model config.json --tp-size 8 --dtype bf16 --batch 1,16
-//             --arch sm_90 -o DIR
+//   moec tune --op moe --model config.json --tp-size 8 --dtype bf16
+//             --batch 1,16 --arch sm_90 -o DIR
 //   moec db merge -o OUT DIR...
 //   moec db lookup DIR... --file NAME --m M
 //
@@ -851,17 +851,15 @@ std::string parseTunerOptions(const Args &args, const TargetInfo &target,
   if (args.has("cut")) {
     double f = 0;
     if (StringRef(args.get("cut")).getAsDouble(f) || f < 1)
-      return fmt::format("--cut '{}': expected a factor >= 1, "
-                                      "e.g. 1.5",
-                                      args.get("cut"));
+      return fmt::format("--cut '{}': expected a factor >= 1, e.g. 1.5",
+                         args.get("cut"));
     topts.cutFactor = f;
   }
   if (args.has("budget")) {
     auto b = parseSeconds(args.get("budget"));
     if (!b)
-      return fmt::format("--budget '{}': expected seconds, e.g. "
-                                      "60s",
-                                      args.get("budget"));
+      return fmt::format("--budget '{}': expected seconds, e.g. 60s",
+                         args.get("budget"));
     topts.budgetSeconds = *b;
   }
   topts.resume = args.has("resume");
@@ -1066,7 +1064,8 @@ private:
     size_t eb = x.eltBytes(), pool = x.bytes.size();
     std::vector<uint8_t> full(size_t(x.elems) * eb);
     for (size_t off = 0; off < full.size(); off += pool)
-      std::memcpy(&full[off], x.bytes.data(), std::min(pool, full.size() - off));
+      std::memcpy(&full[off], x.bytes.data(),
+                  std::min(pool, full.size() - off));
     return deviceCopy(full.data(), full.size());
   }
   llvm::Error upload(Routing &r) {
