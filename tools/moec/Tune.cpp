@@ -1150,6 +1150,11 @@ private:
 int tuneMoe(const Args &args, const MoeModelShape &shape,
             const std::string &dtype, const std::vector<int64_t> &batches,
             ConfigFileKey key) {
+  for (const char *flag : {"shard", "devices", "shapes", "sizes"})
+    if (args.has(flag))
+      return fail("tune", fmt::format("--{} is not for --op moe yet (one "
+                                      "process per batch list and device)",
+                                      flag));
   if (dtype != "bf16" && dtype != "fp16")
     return fail("tune", fmt::format("--op moe -o: the MoE tuning harness "
                                     "takes bf16 and fp16 today, not '{}'",
