@@ -10,7 +10,9 @@
 
 #include "llvm/Support/MathExtras.h"
 
+#include <algorithm>
 #include <numeric>
+#include <thread>
 
 using namespace mlir;
 using namespace moec;
@@ -100,8 +102,37 @@ SparseAttentionPlan moec::getSparseAttentionPlan(SparseAttentionOp op,
   return sp;
 }
 
-int64_t SparseAttentionPlan::gridSize(int64_t tokens, int64_t heads) const {
-  return tokens * llvm::divideCeil(heads, kernel.config.block_h);
+int64_t SparseAttentionPlan::gridSize(int64_t tokens, int64_t heads,
+                                      int64_t splits) const {
+  return tokens * llvm::divideCeil(heads, kernel.config.block_h) * splits;
+}
+
+int64_t SparseAttentionPlan::kvSplitsFor(int64_t tokens, int64_t heads,
+                                         int64_t topk,
+                                         int64_t computeUnits) const {
+  int64_t groups = gridSize(tokens, heads);
+  if (groups <= 0 || groups >= computeUnits)
+    return 1;
+  int64_t blocks = llvm::divideCeil(std::max<int64_t>(topk, 1),
+                                    kernel.config.block_kv);
+  int64_t want = llvm::divideCeil(computeUnits, groups);
+  return std::max<int64_t>(
+      1, std::min({want, kernel.config.kv_splits, blocks}));
+}
+
+int64_t SparseAttentionPlan::typicalComputeUnits(const TargetInfo &t) {
+  StringRef chip = t.chip;
+  if (chip == "gfx942")
+    return 304;
+  if (chip == "gfx950")
+    return 256;
+  if (chip == "gfx90a")
+    return 110;
+  if (chip == "sm_80")
+    return 108;
+  if (chip == "sm_90")
+    return 132;
+  return std::max<int64_t>(1, std::thread::hardware_concurrency());
 }
 
 LogicalResult SparseAttentionPlan::verify(

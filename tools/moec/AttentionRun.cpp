@@ -140,15 +140,33 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
 
   // Lowering erases the op: read it before.
   const bool hasLse = static_cast<bool>(op.getLse());
+  const bool hasWs = static_cast<bool>(op.getWorkspace());
+  // Split-KV: as many splits as the plan asks for this batch on the usual
+  // part of the target (--sizes splits=N overrides it).
+  int64_t splits = 1;
+  if (hasWs) {
+    auto it = opts.sizes.find("splits");
+    splits = it != opts.sizes.end()
+                 ? it->second
+                 : plan.kvSplitsFor(s.tokens, s.hQ, s.topk,
+                                    SparseAttentionPlan::typicalComputeUnits(
+                                        *lookupTarget(targetAttr.getChip())));
+    if (splits < 1 || splits > plan.kernel.config.kv_splits)
+      return fail(fmt::format("splits = {} must be between 1 and kv_splits = {}",
+                              splits, plan.kernel.config.kv_splits));
+  }
   if (opts.emulate && opts.bench)
     return fail("--emulate checks numerics; it cannot time a kernel");
   FailureOr<CompiledModule> compiled = compileModule(
       module, opts.emulate ? CompileStop::LaneLevel : CompileStop::Loadable);
   if (failed(compiled))
     return 1;
-  if (compiled->kernels.size() != 1)
-    return fail("expected one kernel after lowering");
+  if (compiled->kernels.size() != (hasWs ? 2u : 1u))
+    return fail("expected the attention kernel (and with a workspace its "
+                "merge kernel) after lowering");
   const OutlinedKernel &kinfo = compiled->kernels.front();
+  const OutlinedKernel *mergeInfo =
+      hasWs ? &compiled->kernels.back() : nullptr;
   rt::DeviceKind kind = compiled->target->isHost() || opts.emulate
                             ? rt::DeviceKind::Host
                         : compiled->target->isNVPTX() ? rt::DeviceKind::Cuda
@@ -157,7 +175,7 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
   if (!device.ok())
     return fail(device.message());
   std::shared_ptr<rt::Device> dev = *device;
-  std::optional<rt::Expected<rt::Kernel>> kernel;
+  std::optional<rt::Expected<rt::Kernel>> kernel, mergeKernel;
   if (!opts.emulate) {
     auto loaded = compiled->target->isHost()
                       ? dev->loadHostModule(compiled->hostKernels)
@@ -167,6 +185,11 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
     kernel = (*loaded)->getKernel(kinfo.name);
     if (!kernel->ok())
       return fail(kernel->message());
+    if (mergeInfo) {
+      mergeKernel = (*loaded)->getKernel(mergeInfo->name);
+      if (!mergeKernel->ok())
+        return fail(mergeKernel->message());
+    }
   }
 
   // Inputs.
@@ -200,6 +223,10 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
   std::vector<float> lse(size_t(s.tokens * s.hQ));
   auto outBuf = dev->allocate(std::max<size_t>(out.bytes.size(), 16));
   auto lseBuf = dev->allocate(std::max<size_t>(lse.size() * 4, 16));
+  size_t wsElems = size_t(splits * s.tokens * s.hQ * (s.dV + 1));
+  auto wsBuf = dev->allocate(std::max<size_t>(hasWs ? wsElems * 4 : 0, 16));
+  if (!wsBuf.ok())
+    return fail("cannot allocate the workspace on " + dev->label());
   if (!outBuf.ok() || !lseBuf.ok())
     return fail("cannot allocate the outputs on " + dev->label());
   // Poison: all-ones bytes are NaN in f16, bf16 and f32.
@@ -213,22 +240,38 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
   args.addMemRef(outBuf->data(), {s.tokens, s.hQ, s.dV});
   if (hasLse)
     args.addMemRef(lseBuf->data(), {s.tokens, s.hQ});
-  rt::Dim3 grid{std::max<int64_t>(plan.gridSize(s.tokens, s.hQ), 1)};
+  if (hasWs)
+    args.addMemRef(wsBuf->data(), {splits, s.tokens * s.hQ, s.dV + 1});
+  rt::Dim3 grid{std::max<int64_t>(plan.gridSize(s.tokens, s.hQ, splits), 1)};
+  rt::Dim3 mergeGrid{std::max<int64_t>(plan.mergeGridSize(s.tokens, s.hQ), 1)};
   rt::Dim3 block{plan.kernel.lanes};
   size_t shared = plan.kernel.dynamicLds ? plan.kernel.ldsBytes : 0;
   bool empty = s.tokens == 0;
+  // The attention kernel, then the merge when there is more than one split.
+  auto launch = [&]() -> rt::Status {
+    if (rt::Status st = (*kernel)->launch(grid, block, shared, args); !st.ok())
+      return st;
+    if (splits > 1)
+      return (*mergeKernel)->launch(mergeGrid, block, 0, args);
+    return rt::Status();
+  };
   if (!empty) {
     if (opts.emulate) {
+      std::vector<const rt::Buffer *> bufs = {&*qBuf, &*kvBuf, &*idxBuf,
+                                              &*outBuf, &*lseBuf, &*wsBuf};
       std::string summary;
       std::string error = tool::emulateLaunch(
-          module, kinfo.name, {grid.x, 1, 1}, {block.x, 1, 1}, args,
-          {&*qBuf, &*kvBuf, &*idxBuf, &*outBuf, &*lseBuf}, summary);
+          module, kinfo.name, {grid.x, 1, 1}, {block.x, 1, 1}, args, bufs,
+          summary);
+      if (error.empty() && splits > 1)
+        error = tool::emulateLaunch(module, mergeInfo->name,
+                                    {mergeGrid.x, 1, 1}, {block.x, 1, 1}, args,
+                                    bufs, summary);
       if (!error.empty())
         return fail(error);
       if (opts.verbose)
         llvm::errs() << "moec run: " << summary << "\n";
-    } else if (rt::Status st = (*kernel)->launch(grid, block, shared, args);
-               !st.ok()) {
+    } else if (rt::Status st = launch(); !st.ok()) {
       return fail(st.message());
     }
     if (rt::Status st = dev->synchronize(); !st.ok())
@@ -300,12 +343,12 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
               maxLseErr <= lseTol;
   llvm::outs() << fmt::format(
       "{} on {} ({}): tokens={} h_q={} d_qk={} d_v={} topk={} page={} "
-      "kv_rows={} indices={} seed={} checked_tokens={} max_abs_err={:.3e} "
+      "kv_rows={} splits={} indices={} seed={} checked_tokens={} max_abs_err={:.3e} "
       "max_rel_err={:.3e} (tolerance {:.1e}) max_lse_err={:.3e} (tolerance "
       "{:.0e}) masked_rows={} wrong_masked={} unwritten_or_nan={} -> {}\n",
       kinfo.name, opts.emulate ? std::string("the AMD emulator") : dev->label(),
       compiled->target->chip.str(), s.tokens, s.hQ, s.dQK, s.dV, s.topk, *page,
-      s.kvRows, attn::indexPatternName(*pattern), seed, toks.size(), maxAbsErr,
+      s.kvRows, splits, attn::indexPatternName(*pattern), seed, toks.size(), maxAbsErr,
       relErr, outTol, maxLseErr, lseTol, emptyRows, emptyRowsWrong, nonFinite,
       pass ? "PASS" : "FAIL");
   if (!pass)
@@ -314,7 +357,7 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
     return 0;
 
   for (int i = 0; i < opts.warmup; ++i)
-    if (rt::Status st = (*kernel)->launch(grid, block, shared, args); !st.ok())
+    if (rt::Status st = launch(); !st.ok())
       return fail(st.message());
   std::vector<float> times;
   for (int i = 0; i < opts.repeat; ++i) {
@@ -322,7 +365,7 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
     if (!timer.ok())
       return fail(timer.message());
     (void)timer->start();
-    if (rt::Status st = (*kernel)->launch(grid, block, shared, args); !st.ok())
+    if (rt::Status st = launch(); !st.ok())
       return fail(st.message());
     (void)timer->stop();
     auto ms = timer->elapsedMs();
@@ -349,9 +392,10 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
     os << fmt::format(
         "{{\"kernel\": \"{}\", \"target\": \"{}\", \"op\": \"sparse_attention\", "
         "\"tokens\": {}, \"h_q\": {}, \"d_qk\": {}, \"d_v\": {}, \"topk\": {}, "
-        "\"page\": {}, \"ms\": {:.6f}, \"gbps\": {:.2f}, \"config\": \"{}\"}}\n",
+        "\"page\": {}, \"splits\": {}, \"ms\": {:.6f}, \"gbps\": {:.2f}, "
+        "\"config\": \"{}\"}}\n",
         kinfo.name, compiled->target->chip.str(), s.tokens, s.hQ, s.dQK, s.dV,
-        s.topk, *page, median, bytes / median / 1e6, opts.configLabel);
+        s.topk, *page, splits, median, bytes / median / 1e6, opts.configLabel);
   }
   return 0;
 }

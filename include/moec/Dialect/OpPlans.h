@@ -46,8 +46,20 @@ struct SparseAttentionPlan {
   /// Byte offsets into LDS.
   int64_t ldsQ = 0, ldsP = 0, ldsX = 0, ldsIdx = 0, ldsStats = 0;
 
-  /// Workgroups: tokens x ceil(h_q / block_h).
-  int64_t gridSize(int64_t tokens, int64_t hQ) const;
+  /// Workgroups of the attention kernel: tokens x ceil(h_q / block_h) x
+  /// splits.
+  int64_t gridSize(int64_t tokens, int64_t hQ, int64_t splits = 1) const;
+  /// Workgroups of the merge kernel (one per token and head).
+  int64_t mergeGridSize(int64_t tokens, int64_t hQ) const { return tokens * hQ; }
+  /// The KV splits a launch of `tokens` tokens should use on a device of
+  /// `computeUnits` CUs/SMs: 1 (no split, no merge) when tokens x head
+  /// groups give every unit a workgroup already, else enough splits to (at
+  /// most the config's kv_splits, at most the topk / block_kv blocks).
+  int64_t kvSplitsFor(int64_t tokens, int64_t hQ, int64_t topk,
+                      int64_t computeUnits) const;
+  /// CUs (AMD) or SMs (NVIDIA) of the usual part of the target (MI300X,
+  /// MI250X's GCD, MI355X, A100, H100 SXM), the host's hardware threads.
+  static int64_t typicalComputeUnits(const TargetInfo &target);
   /// The target checks of both products and of the whole kernel.
   mlir::LogicalResult
   verify(llvm::function_ref<mlir::InFlightDiagnostic()> emitError) const;
