@@ -45,6 +45,12 @@
 // kpack: 2 reads the MFMA operands 16 bytes at a time (no ds_read_b64).
 // RUN: moec compile %s --arch gfx942 --emit asm | FileCheck %s --check-prefix=KP1
 // RUN: moec compile %s --arch gfx942 --kpack 2 --emit asm | FileCheck %s --check-prefix=KP2
+//
+// kv_splits with a workspace: a second kernel (the merge, no LDS, no MFMA)
+// and a launch of it only when the workspace has more than one split.
+// RUN: sed -e 's/lse(%%lse : memref<?x64xf32>)/lse(%%lse : memref<?x64xf32>) workspace(%%ws : memref<?x?x129xf32>)/' -e 's/%%lse: memref<?x64xf32>)/%%lse: memref<?x64xf32>, %%ws: memref<?x?x129xf32>)/' %s > %t.split.mlir
+// RUN: moec compile %t.split.mlir --arch gfx942 --kv-splits 8 --emit asm | FileCheck %s --check-prefix=SPLIT
+// RUN: moec compile %t.split.mlir --arch gfx942 --kv-splits 8 --emit mlir | moec-opt --moec-lower-to-kernels | FileCheck %s --check-prefix=SPLIT-LAUNCH
 
 func.func @mla(%q: memref<?x64x128xbf16>, %kv: memref<?x64x128xbf16>, %idx: memref<?x256xi32>,
                %out: memref<?x64x128xbf16>, %lse: memref<?x64xf32>) {
@@ -90,6 +96,18 @@ func.func @mla(%q: memref<?x64x128xbf16>, %kv: memref<?x64x128xbf16>, %idx: memr
 
 // WPE: attributes #{{[0-9]+}} = { {{.*}}"amdgpu-waves-per-eu"="2"
 // NOWPE-NOT: amdgpu-waves-per-eu
+
+// SPLIT: mla_sparse_attention:
+// SPLIT: .group_segment_fixed_size: 21824
+// SPLIT: .name: mla_sparse_attention
+// SPLIT: .group_segment_fixed_size: 0
+// SPLIT: .name: mla_sparse_attention_merge
+
+// SPLIT-LAUNCH: %[[S:.*]] = memref.dim %arg5, %c0
+// SPLIT-LAUNCH: gpu.launch_func @moec_kernels::@mla_sparse_attention blocks in
+// SPLIT-LAUNCH: %[[MANY:.*]] = arith.cmpi ugt, %{{.*}}, %c1
+// SPLIT-LAUNCH: scf.if %[[MANY]] {
+// SPLIT-LAUNCH: gpu.launch_func @moec_kernels::@mla_sparse_attention_merge blocks in
 
 // KP1: ds_read_b64
 // KP2-NOT: ds_read_b64
