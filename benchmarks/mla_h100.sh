@@ -15,9 +15,11 @@
 #    config list; each bench first checks numerics) and the Triton kernel of
 #    benchmarks/triton_sparse_mla.py (the best of its config grid), both
 #    timed as the median of 50 launches after 10 warm-ups, same index
-#    pattern (random rows of a cache of max(2 topk, batch x topk) rows,
+#    pattern (random rows of a cache of min(max(2 topk, batch x topk), 2^20) rows,
 #    about 1 in 8 entries -1), effective bandwidth = (gathered KV rows +
-#    q + out + lse bytes) / time.
+#    q + out + lse bytes) / time. moec splits the KV range (split-KV with
+#    its merge kernel, counted in its time) at small batches; the Triton
+#    kernel does not split.
 # Writes $OUT/mla_h100.md (tables, ratios), $OUT/mla_h100.json (every
 # measurement) and $OUT/mla_h100_log.txt.
 # Environment: MOEC_BIN_DIR (default /tmp/moec/bin, extracted from
@@ -48,15 +50,19 @@ RES=$OUT/mla_h100.json
 log() { echo "$*" | tee -a "$LOG"; }
 status=0
 
-# mla_file H_Q PAGE TOPK -> a function file for that shape (tokens dynamic).
+# mla_file H_Q PAGE TOPK -> a function file for that shape (tokens dynamic),
+# with a split-KV workspace: moec bench splits (at most kv_splits = 32) only
+# where tokens x head groups leave SMs idle (SparseAttentionPlan::kvSplitsFor
+# with the H100's 132 SMs) and reports the splits it used.
 mla_file() {
   local h=$1 page=$2 topk=$3 f=$WORK/mla_h$1_p$2_k$3.mlir
   cat > "$f" <<EOF
 func.func @mla(%q: memref<?x${h}x576xbf16>, %kv: memref<?x${page}x576xbf16>,
                %idx: memref<?x${topk}xi32>, %out: memref<?x${h}x512xbf16>,
-               %lse: memref<?x${h}xf32>) {
-  moec.sparse_attention %q, %kv, %idx -> %out lse(%lse : memref<?x${h}xf32>) {
-    scale = 0.0721687836 : f32, config = #moec.config<>
+               %lse: memref<?x${h}xf32>, %ws: memref<?x?x513xf32>) {
+  moec.sparse_attention %q, %kv, %idx -> %out lse(%lse : memref<?x${h}xf32>)
+      workspace(%ws : memref<?x?x513xf32>) {
+    scale = 0.0721687836 : f32, config = #moec.config<kv_splits = 32>
   } : memref<?x${h}x576xbf16>, memref<?x${page}x576xbf16>, memref<?x${topk}xi32>
       -> memref<?x${h}x512xbf16>
   return
@@ -74,7 +80,9 @@ for h in 16 128; do
     f=$(mla_file "$h" "$page" "${MLA_NUMERIC_TOPK:-2048}")
     for pat in random duplicates invalid window; do
       for tokens in 1 3; do
-        line=$(timeout 120 "$MOEC" run "$f" --arch "$ARCH" --sizes tokens=$tokens \
+        # tokens 1: the plan splits the KV range; 3: --sizes splits=1.
+        sp=$([ "$tokens" = 1 ] || echo ",splits=1")
+        line=$(timeout 120 "$MOEC" run "$f" --arch "$ARCH" --sizes tokens=$tokens$sp \
                  --index-pattern $pat --seed $tokens 2>&1 | tail -1)
         echo "$line" >> "$LOG"
         case "$line" in *"-> PASS"*) r=PASS ;; *) r=FAIL; status=1 ;; esac
@@ -125,8 +133,9 @@ r = json.loads(open(sys.argv[2]).readline())
 bh, bkv, w, s = sys.argv[1].split(",")
 print(json.dumps({"impl": "moec", "tokens": r["tokens"], "h_q": r["h_q"], "topk": r["topk"],
                   "d_qk": r["d_qk"], "d_v": r["d_v"], "page": r["page"], "ms": r["ms"],
-                  "gbps": r["gbps"],
-                  "config": "block_h={} block_kv={} num_warps={} num_stages={}".format(bh, bkv, w, s)}))
+                  "gbps": r["gbps"], "splits": r.get("splits", 1),
+                  "config": "block_h={} block_kv={} num_warps={} num_stages={} splits={}".format(
+                      bh, bkv, w, s, r.get("splits", 1))}))
 EOF
       log "   moec  h_q=$h batch=$b: $(tail -1 "$RES")"
     else

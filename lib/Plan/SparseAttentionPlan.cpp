@@ -70,7 +70,11 @@ SparseAttentionPlan moec::getSparseAttentionPlan(SparseAttentionOp op,
   sp.ldsQ = first.ldsABytes + first.ldsBBytes;
   sp.ldsP = align(sp.ldsQ + bh * sp.dQK * eb);
   sp.ldsX = align(sp.ldsP + bh * bkv * eb);
-  int64_t xBytes = std::max(bh * bkv * 4, sp.dvChunk * bkv * eb);
+  // Softmax lanes per row: the workgroup's lanes over block_h rows (powers
+  // of two), at most block_kv.
+  sp.softmaxGroups = std::clamp<int64_t>(first.lanes / bh, 1, bkv);
+  int64_t xBytes = std::max((bh * bkv + 2 * bh * sp.softmaxGroups) * 4,
+                            sp.dvChunk * bkv * eb);
   sp.ldsIdx = align(sp.ldsX + xBytes);
   sp.ldsStats = align(sp.ldsIdx + nbuf * bkv * 4);
   int64_t end = align(sp.ldsStats + 3 * bh * 4);

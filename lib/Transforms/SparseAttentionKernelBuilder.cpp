@@ -11,8 +11,9 @@
 //     is computed, num_stages s > 2 keeps s - 1 LDS buffers, s - 2 ahead
 //     S = Q KV^T                       matrix core (the plan's qk product)
 //     scores -> LDS (f32, scaled by scale * log2(e))
-//     online softmax per row, f32: running max m, sum l, correction alpha;
-//       P = exp2(S - m) (0 where masked) -> LDS in the KV element type
+//     online softmax per row, f32, G lanes a row: running max m, sum l,
+//       correction alpha; P = exp2(S - m) (0 where masked) -> LDS in the
+//       KV element type
 //     for each dvChunk of d_v:
 //       O_chunk *= alpha (MatrixCore::updateElements)
 //       V^T chunk [dvChunk][block_kv] -> LDS (from the gathered rows)
@@ -161,6 +162,7 @@ private:
   Value tid, t, h0, hQ, topk, numRows, rowQ0;
   Value kvArg, kvWin, idxWin;
   Value kvRing, qL, pL, sL, vtL, idxL, statL;
+  Value pmL, psL; ///< the softmax's partial maxima and sums [block_h][G]
   SmallVector<Value> qkInit;
   SmallVector<size_t> pvAccCount; ///< accumulators per d_v chunk
 };
@@ -311,58 +313,96 @@ SmallVector<Value> AttentionBuilder::computeBlock(Value buf, ValueRange accIn) {
   });
   barrier();
 
-  // Online softmax, one lane per row.
+  // Online softmax over G = plan.softmaxGroups lanes per row, each with
+  // block_kv / G columns: (1) partial maxima -> LDS; (2) each lane takes the
+  // block's max, writes its P columns and a partial sum; (3) one lane per row
+  // updates max, sum and the correction alpha.
   const float negInf = -std::numeric_limits<float>::infinity();
-  coopFor(bh(), [&](Value r) {
-    Value mOld = stat(0, r), lOld = stat(1, r);
-    auto overBlock = [&](Value init,
+  int64_t groups = plan.softmaxGroups, per = bkv() / groups;
+  // Over this lane's columns of row r: step(j, valid, s, acc) -> acc.
+  auto overColumns = [&](Value r, Value g, Value init,
                          llvm::function_ref<Value(Value, Value, Value, Value)>
                              step) {
-      auto loop =
-          scf::ForOp::create(b, loc, cst(0), cst(bkv()), cst(1), ValueRange{init});
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPointToStart(loop.getBody());
-      Value j = loop.getInductionVar();
-      Value valid = arith::CmpIOp::create(
-          b, loc, Pred::sge,
-          memref::LoadOp::create(b, loc, idxL, ValueRange{buf, j}),
-          arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0)));
-      Value s = memref::LoadOp::create(b, loc, sL, ValueRange{r, j});
-      scf::YieldOp::create(
-          b, loc, step(j, valid, s, loop.getRegionIterArgs()[0]));
-      return loop.getResult(0);
-    };
-    Value mBlk = overBlock(im.f32(negInf), [&](Value, Value valid, Value s,
-                                               Value mx) -> Value {
-      return arith::SelectOp::create(
-          b, loc, valid, arith::MaximumFOp::create(b, loc, mx, s), mx);
-    });
-    Value mNew = arith::MaximumFOp::create(b, loc, mOld, mBlk);
-    // Nothing valid yet: subtract 0 instead of -inf (no NaN).
+    Value j0 = im.mul(g, cst(per));
+    auto loop = scf::ForOp::create(b, loc, j0, im.add(j0, cst(per)), cst(1),
+                                   ValueRange{init});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value j = loop.getInductionVar();
+    Value valid = arith::CmpIOp::create(
+        b, loc, Pred::sge,
+        memref::LoadOp::create(b, loc, idxL, ValueRange{buf, j}),
+        arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0)));
+    Value s = memref::LoadOp::create(b, loc, sL, ValueRange{r, j});
+    scf::YieldOp::create(b, loc,
+                         step(j, valid, s, loop.getRegionIterArgs()[0]));
+    return loop.getResult(0);
+  };
+  // reduce(view, r): combine the G partials of row r.
+  auto reduce = [&](Value view, Value r, bool isMax) {
+    auto loop = scf::ForOp::create(b, loc, cst(0), cst(groups), cst(1),
+                                   ValueRange{im.f32(isMax ? negInf : 0.0)});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value x = memref::LoadOp::create(
+        b, loc, view, ValueRange{r, loop.getInductionVar()});
+    Value acc = loop.getRegionIterArgs()[0];
+    scf::YieldOp::create(
+        b, loc,
+        isMax ? arith::MaximumFOp::create(b, loc, acc, x).getResult()
+              : arith::AddFOp::create(b, loc, acc, x).getResult());
+    return loop.getResult(0);
+  };
+  // The running max with this block, and what to subtract (0 while nothing
+  // is valid, so no inf - inf).
+  auto newMax = [&](Value r) {
+    Value mNew =
+        arith::MaximumFOp::create(b, loc, stat(0, r), reduce(pmL, r, true));
     Value mSafe = arith::SelectOp::create(
         b, loc,
         arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mNew,
                               im.f32(negInf)),
         im.f32(0.0), mNew);
+    return std::pair<Value, Value>{mNew, mSafe};
+  };
+  coopFor(bh() * groups, [&](Value slot) {
+    Value r = im.divU(slot, cst(groups)), g = im.remU(slot, cst(groups));
+    Value mx = overColumns(r, g, im.f32(negInf),
+                           [&](Value, Value valid, Value s, Value acc) -> Value {
+                             return arith::SelectOp::create(
+                                 b, loc, valid,
+                                 arith::MaximumFOp::create(b, loc, acc, s), acc);
+                           });
+    memref::StoreOp::create(b, loc, mx, pmL, ValueRange{r, g});
+  });
+  barrier();
+  coopFor(bh() * groups, [&](Value slot) {
+    Value r = im.divU(slot, cst(groups)), g = im.remU(slot, cst(groups));
+    Value mSafe = newMax(r).second;
+    Value sum = overColumns(
+        r, g, im.f32(0.0), [&](Value j, Value valid, Value s, Value acc) -> Value {
+          Value p = arith::SelectOp::create(
+              b, loc, valid,
+              math::Exp2Op::create(b, loc,
+                                   arith::SubFOp::create(b, loc, s, mSafe)),
+              im.f32(0.0));
+          memref::StoreOp::create(
+              b, loc, arith::TruncFOp::create(b, loc, spec.elt, p), pL,
+              ValueRange{zeroBuf, r, swizzledLdsCol(b, loc, pL, r, j)});
+          return arith::AddFOp::create(b, loc, acc, p);
+        });
+    memref::StoreOp::create(b, loc, sum, psL, ValueRange{r, g});
+  });
+  barrier();
+  coopFor(bh(), [&](Value r) {
+    auto [mNew, mSafe] = newMax(r);
     Value alpha = math::Exp2Op::create(
-        b, loc, arith::SubFOp::create(b, loc, mOld, mSafe));
-    Value sum = overBlock(im.f32(0.0), [&](Value j, Value valid, Value s,
-                                           Value acc) -> Value {
-      Value p = arith::SelectOp::create(
-          b, loc, valid,
-          math::Exp2Op::create(b, loc, arith::SubFOp::create(b, loc, s, mSafe)),
-          im.f32(0.0));
-      memref::StoreOp::create(b, loc,
-                              arith::TruncFOp::create(b, loc, spec.elt, p), pL,
-                              ValueRange{zeroBuf, r,
-                                         swizzledLdsCol(b, loc, pL, r, j)});
-      return arith::AddFOp::create(b, loc, acc, p);
-    });
+        b, loc, arith::SubFOp::create(b, loc, stat(0, r), mSafe));
     setStat(0, r, mNew);
     setStat(1, r,
             arith::AddFOp::create(b, loc,
-                                  arith::MulFOp::create(b, loc, lOld, alpha),
-                                  sum));
+                                  arith::MulFOp::create(b, loc, stat(1, r), alpha),
+                                  reduce(psL, r, false)));
     setStat(2, r, alpha);
   });
   barrier();
@@ -496,6 +536,11 @@ void AttentionBuilder::build(gpu::GPUFuncOp func) {
   qL = ldsView(b, loc, raw, {1, bh(), plan.dQK}, spec.elt, plan.ldsQ);
   pL = ldsView(b, loc, raw, {1, bh(), bkv()}, spec.elt, plan.ldsP);
   sL = ldsView(b, loc, raw, {bh(), bkv()}, f32, plan.ldsX);
+  // The partials follow the scores (SparseAttentionPlan sizes the region).
+  pmL = ldsView(b, loc, raw, {bh(), plan.softmaxGroups}, f32,
+                plan.ldsX + bh() * bkv() * 4);
+  psL = ldsView(b, loc, raw, {bh(), plan.softmaxGroups}, f32,
+                plan.ldsX + (bh() * bkv() + bh() * plan.softmaxGroups) * 4);
   vtL = ldsView(b, loc, raw, {1, plan.dvChunk, bkv()}, spec.elt, plan.ldsX);
   idxL = ldsView(b, loc, raw, {nbuf(), bkv()}, b.getI32Type(), plan.ldsIdx);
   statL = ldsView(b, loc, raw, {3, bh()}, f32, plan.ldsStats);

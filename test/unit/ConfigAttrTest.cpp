@@ -166,7 +166,7 @@ TEST_F(ConfigAttrTest, EveryKnobRoundTrips) {
   // Distinct configs, distinct names and hashes; the hash is stable.
   EXPECT_NE(v.mangle(), defaults.mangle());
   EXPECT_NE(stableHash(v), stableHash(defaults));
-  EXPECT_EQ(defaults.mangle(), "64_64_32_8_4_2_0_16_1_direct_16_32");
+  EXPECT_EQ(defaults.mangle(), "64_64_32_8_4_2_0_16_1_direct_16_32_1");
 }
 
 } // namespace

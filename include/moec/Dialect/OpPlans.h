@@ -29,8 +29,9 @@ KernelPlan getGemmPlan(GemmOp op, const TargetInfo &target);
 /// the first qkWaves / pvWaves waves; the others wait at the next barrier.
 /// LDS (one allocation): the KV ring [numLdsBuffers][block_kv][d_qk] at 0,
 /// then Q [block_h][d_qk], P [block_h][block_kv] (KV element type), a
-/// region shared by the f32 scores [block_h][block_kv] and the transposed V
-/// chunk [dvChunk][block_kv], the gathered indices [numLdsBuffers][block_kv]
+/// region shared by the f32 scores [block_h][block_kv] with the softmax's
+/// partial maxima and sums [2][block_h][G] and the transposed V chunk
+/// [dvChunk][block_kv], the gathered indices [numLdsBuffers][block_kv]
 /// (i32, -1 where masked) and the row statistics max, sum and correction
 /// [3][block_h] (f32).
 struct SparseAttentionPlan {
@@ -39,6 +40,9 @@ struct SparseAttentionPlan {
   KernelPlan kernel;
   KernelPlan qk, pv;
   int64_t qkWaves = 1, pvWaves = 1;
+  /// Lanes per row in the online softmax (each takes block_kv / G columns;
+  /// partial maxima and sums meet in LDS after the scores).
+  int64_t softmaxGroups = 1;
   int64_t dQK = 0, dV = 0, dvChunk = 0;
   int64_t hQ = 0; ///< query heads; dynamic (ShapedType::kDynamic) possible
   /// Elements per global vector access (16 bytes on GPUs, 1 on the host).
