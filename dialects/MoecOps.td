@@ -94,24 +94,42 @@ def Moec_MoeAlignOp : Moec_Op<"moe_align"> {
     - `num_tokens_post_padded` (`[1]`): the used length of `sorted_token_ids`.
 
     Entries of `topk_ids` outside `[0, num_experts)` (e.g. `-1`) are dropped.
+    Entries of `expert_ids` past `num_tokens_post_padded[0] / block_m` are
+    set to `-1`; entries of `sorted_token_ids` past it are left as they were.
+
+    `expert_map` (`[num_experts]`, optional) is the expert-parallel map: the
+    local id of each global expert on this rank, or `-1` for an expert that
+    lives elsewhere. Its routed copies are still sorted and padded, but the
+    blocks get `expert_ids = expert_map[e]`, so `-1` blocks are skipped by
+    `moec.moe_gemm` (vLLM's `expert_map`).
+
+    Within an expert, copies keep their order (increasing `t * top_k + k`).
 
     Example:
     ```mlir
     moec.moe_align %ids -> %sorted, %experts, %npad
       {num_experts = 8 : i64, config = #moec.config<block_m = 64>}
       : memref<?x2xi32> -> memref<?xi32>, memref<?xi32>, memref<1xi32>
+    moec.moe_align %ids -> %sorted, %experts, %npad
+      expert_map(%map : memref<256xi32>)
+      {num_experts = 256 : i64, config = #moec.config<block_m = 64>}
+      : memref<?x8xi32> -> memref<?xi32>, memref<?xi32>, memref<1xi32>
     ```
   }];
+  // expert_map comes last so that the kernel's arguments (the operands in
+  // this order) keep the positions they had before it existed.
   let arguments = (ins
     Arg<Moec_IndexMatrix, "topk_ids", [MemRead]>:$topk_ids,
     Arg<Moec_IndexVector, "sorted_token_ids", [MemWrite]>:$sorted_token_ids,
     Arg<Moec_IndexVector, "expert_ids", [MemWrite]>:$expert_ids,
     Arg<Moec_IndexVector, "num_tokens_post_padded", [MemWrite]>:$num_tokens_post_padded,
+    Arg<Optional<Moec_IndexVector>, "expert_map", [MemRead]>:$expert_map,
     ConfinedAttr<I64Attr, [IntPositive]>:$num_experts,
     Moec_ConfigAttr:$config
   );
   let assemblyFormat = [{
     $topk_ids `->` $sorted_token_ids `,` $expert_ids `,` $num_tokens_post_padded
+    (`expert_map` `(` $expert_map^ `:` type($expert_map) `)`)?
     attr-dict `:` type($topk_ids) `->` type($sorted_token_ids) `,`
     type($expert_ids) `,` type($num_tokens_post_padded)
   }];
@@ -180,6 +198,41 @@ def Moec_MoeGemmOp : Moec_Op<"moe_gemm", [AttrSizedOperandSegments]> {
     Quant getQuant();
     bool isBlockQuantized() { return getGroupN().has_value(); }
   }];
+}
+
+//===----------------------------------------------------------------------===//
+// moec.act_and_mul
+//===----------------------------------------------------------------------===//
+
+def Moec_ActAndMulOp : Moec_Op<"act_and_mul"> {
+  let summary = "out = act(x[..., :N]) * x[..., N:] (silu_and_mul, gelu_and_mul)";
+  let description = [{
+    The gated activation between a MoE layer's gate/up and down projections,
+    as its own kernel (the unfused path): the last dimension of `input` is
+    `2 N`, the gate half first, and
+    `output[..., j] = act(input[..., j]) * input[..., N + j]`, computed in
+    f32. The leading dimensions of `input` and `output` agree (rank 2 or 3:
+    `[tokens, top_k, 2 N]` as the gate/up moe_gemm writes it). With
+    `activation = silu` this is vLLM's `silu_and_mul`, with `gelu`
+    `gelu_and_mul`.
+
+    Example:
+    ```mlir
+    moec.act_and_mul %gate_up -> %act {activation = #moec.activation<silu>,
+                                       config = #moec.config<>}
+      : memref<?x2x28672xbf16> -> memref<?x2x14336xbf16>
+    ```
+  }];
+  let arguments = (ins
+    Arg<MemRefRankOf<[F16, BF16, F32], [2, 3]>, "input [..., 2N]", [MemRead]>:$input,
+    Arg<MemRefRankOf<[F16, BF16, F32], [2, 3]>, "output [..., N]", [MemWrite]>:$output,
+    Moec_ActivationAttr:$activation,
+    Moec_ConfigAttr:$config
+  );
+  let assemblyFormat = [{
+    $input `->` $output attr-dict `:` type($input) `->` type($output)
+  }];
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

@@ -3,6 +3,7 @@
 #include "moec/Dialect/MoecDialect.h"
 #include "moec/Transforms/GemmKernel.h"
 #include "moec/Transforms/MatrixCore.h"
+#include "moec/Transforms/MoeKernels.h"
 #include "moec/Transforms/SparseAttentionKernel.h"
 #include "moec/Transforms/Passes.h"
 
@@ -140,23 +141,25 @@ void emitLaunch(OpBuilder &b, Operation *op, gpu::GPUFuncOp func,
     op->erase();
 }
 
-LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
-                        gpu::GPUModuleOp kernels, StringRef name) {
+/// A kernel of the GEMM skeleton (gemm, moe_gemm) and its launch: a grid of
+/// ceil(rows / block_m) x ceil(cols / block_n) workgroups, the extents the
+/// kernel tiles, built before the op by `rowsCols`.
+LogicalResult lowerGemmLike(
+    Operation *op, const GemmKernelSpec &spec, gpu::GPUModuleOp kernels,
+    StringRef name,
+    llvm::function_ref<std::pair<Value, Value>(OpBuilder &, Location)>
+        rowsCols) {
   if (failed(checkIdentityLayouts(op)))
     return failure();
-  GemmKernelSpec spec = GemmKernelSpec::get(op, target);
   OpBuilder b(op);
   FailureOr<GemmKernel> kernel =
-      buildGemmKernel(b, kernels, name, spec, op.getLoc());
+      buildGemmKernel(b, kernels, name, spec, op->getLoc());
   if (failed(kernel))
     return failure();
-  Location loc = op.getLoc();
+  Location loc = op->getLoc();
   b.setInsertionPoint(op);
   auto makeGrid = [&]() -> Value {
-    Value m =
-        memref::DimOp::create(b, loc, op.getA(), op.getTransposeA() ? 1 : 0);
-    Value n =
-        memref::DimOp::create(b, loc, op.getB(), op.getTransposeB() ? 0 : 1);
+    auto [m, n] = rowsCols(b, loc);
     auto cdiv = [&](Value x, int64_t d) {
       return arith::CeilDivUIOp::create(
           b, loc, x, arith::ConstantIndexOp::create(b, loc, d));
@@ -167,8 +170,40 @@ LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
     Value tilesN = cdiv(n, spec.cfg().block_n);
     return arith::MulIOp::create(b, loc, tilesM, tilesN);
   };
-  emitLaunch(b, op, kernel->func, spec.plan, op.getConfig(), makeGrid);
+  emitLaunch(b, op, kernel->func, spec.plan, op->getAttr("config"), makeGrid);
   return success();
+}
+
+LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
+                        gpu::GPUModuleOp kernels, StringRef name) {
+  return lowerGemmLike(
+      op, GemmKernelSpec::get(op, target), kernels, name,
+      [&](OpBuilder &b, Location loc) -> std::pair<Value, Value> {
+        Value m = memref::DimOp::create(b, loc, op.getA(),
+                                        op.getTransposeA() ? 1 : 0);
+        Value n = memref::DimOp::create(b, loc, op.getB(),
+                                        op.getTransposeB() ? 0 : 1);
+        return {m, n};
+      });
+}
+
+/// moe_gemm: one workgroup per (block_m rows of sorted_token_ids, block_n
+/// columns of W), getMoeGemmPlan's grid.
+LogicalResult lowerMoeGemm(MoeGemmOp op, const TargetInfo &target,
+                           gpu::GPUModuleOp kernels, StringRef name) {
+  if (op.isBlockQuantized())
+    return op.emitOpError()
+           << "block-wise fp8 scales (group_n = " << *op.getGroupN()
+           << ", group_k = " << *op.getGroupK()
+           << ") have no kernel lowering yet; per-tensor, per-token and "
+              "per-channel scales do";
+  return lowerGemmLike(
+      op, GemmKernelSpec::get(op, target), kernels, name,
+      [&](OpBuilder &b, Location loc) -> std::pair<Value, Value> {
+        Value m = memref::DimOp::create(b, loc, op.getSortedTokenIds(), 0);
+        Value n = memref::DimOp::create(b, loc, op.getW(), 1);
+        return {m, n};
+      });
 }
 
 LogicalResult lowerSparseAttention(SparseAttentionOp op,
@@ -231,6 +266,76 @@ LogicalResult lowerSparseAttention(SparseAttentionOp op,
   return success();
 }
 
+LogicalResult lowerMoeAlign(MoeAlignOp op, const TargetInfo &target,
+                            gpu::GPUModuleOp kernels, StringRef name) {
+  for (Value v : op->getOperands())
+    if (!cast<MemRefType>(v.getType()).getLayout().isIdentity())
+      return op.emitOpError()
+             << "operands with a non-identity layout are not supported by the "
+                "kernel lowering yet: " << v.getType();
+  MoeAlignPlan plan = getMoeAlignPlan(op, target);
+  OpBuilder b(op);
+  gpu::GPUFuncOp func = buildMoeAlignKernel(b, kernels, name, op, plan);
+  func->setAttr(MoecDialect::kKernelLdsBytesAttrName,
+                b.getI64IntegerAttr(plan.ldsBytes));
+  func->setAttr(MoecDialect::kKernelConfigAttrName, op.getConfig());
+
+  Location loc = op.getLoc();
+  b.setInsertionPoint(op);
+  SmallVector<Value> args;
+  for (auto [v, t] :
+       llvm::zip(op->getOperands(), func.getFunctionType().getInputs()))
+    args.push_back(castToKernelArg(b, loc, v, t));
+  Value tokens = memref::DimOp::create(b, loc, op.getTopkIds(), 0);
+  Value topK = memref::DimOp::create(b, loc, op.getTopkIds(), 1);
+  Value copies = arith::MulIOp::create(b, loc, tokens, topK);
+  // plan.gridSize: at least one workgroup, which writes the length.
+  Value per = arith::ConstantIndexOp::create(b, loc, plan.copiesPerWorkgroup);
+  Value chunks = arith::CeilDivUIOp::create(b, loc, copies, per);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value grid = arith::MaxUIOp::create(b, loc, chunks, one);
+  Value lanes = arith::ConstantIndexOp::create(b, loc, plan.lanes);
+  gpu::LaunchFuncOp::create(b, loc, func, gpu::KernelDim3{grid, one, one},
+                            gpu::KernelDim3{lanes, one, one}, Value(), args);
+  op.erase();
+  return success();
+}
+
+LogicalResult lowerActAndMul(ActAndMulOp op, const TargetInfo &target,
+                             gpu::GPUModuleOp kernels, StringRef name) {
+  for (Value v : op->getOperands())
+    if (!cast<MemRefType>(v.getType()).getLayout().isIdentity())
+      return op.emitOpError()
+             << "operands with a non-identity layout are not supported by the "
+                "kernel lowering yet: " << v.getType();
+  ActAndMulPlan plan = getActAndMulPlan(op, target);
+  OpBuilder b(op);
+  gpu::GPUFuncOp func = buildActAndMulKernel(b, kernels, name, op, plan);
+  func->setAttr(MoecDialect::kKernelLdsBytesAttrName, b.getI64IntegerAttr(0));
+  func->setAttr(MoecDialect::kKernelConfigAttrName, op.getConfig());
+  Location loc = op.getLoc();
+  b.setInsertionPoint(op);
+  SmallVector<Value> args;
+  for (auto [v, t] :
+       llvm::zip(op->getOperands(), func.getFunctionType().getInputs()))
+    args.push_back(castToKernelArg(b, loc, v, t));
+  // plan.gridSize(elements of output).
+  auto outT = cast<MemRefType>(op.getOutput().getType());
+  Value elems = arith::ConstantIndexOp::create(b, loc, 1);
+  for (int64_t d = 0; d < outT.getRank(); ++d)
+    elems = arith::MulIOp::create(
+        b, loc, elems, memref::DimOp::create(b, loc, op.getOutput(), d));
+  Value per = arith::ConstantIndexOp::create(b, loc, plan.elemsPerWorkgroup);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value grid = arith::MaxUIOp::create(
+      b, loc, arith::CeilDivUIOp::create(b, loc, elems, per), one);
+  Value lanes = arith::ConstantIndexOp::create(b, loc, plan.lanes);
+  gpu::LaunchFuncOp::create(b, loc, func, gpu::KernelDim3{grid, one, one},
+                            gpu::KernelDim3{lanes, one, one}, Value(), args);
+  op.erase();
+  return success();
+}
+
 struct LowerToKernelsPass
     : public moec::impl::MoecLowerToKernelsBase<LowerToKernelsPass> {
   void getDependentDialects(DialectRegistry &registry) const override {
@@ -275,13 +380,27 @@ struct LowerToKernelsPass
           return signalPassFailure();
         continue;
       }
+      if (auto moe = dyn_cast<MoeGemmOp>(op)) {
+        if (failed(lowerMoeGemm(moe, *target, kernels, name)))
+          return signalPassFailure();
+        continue;
+      }
       if (auto attn = dyn_cast<SparseAttentionOp>(op)) {
         if (failed(lowerSparseAttention(attn, *target, kernels, name)))
           return signalPassFailure();
         continue;
       }
-      op->emitOpError() << "has no kernel lowering yet (moec.gemm and "
-                           "moec.sparse_attention lower today)";
+      if (auto align = dyn_cast<MoeAlignOp>(op)) {
+        if (failed(lowerMoeAlign(align, *target, kernels, name)))
+          return signalPassFailure();
+        continue;
+      }
+      if (auto act = dyn_cast<ActAndMulOp>(op)) {
+        if (failed(lowerActAndMul(act, *target, kernels, name)))
+          return signalPassFailure();
+        continue;
+      }
+      op->emitOpError() << "has no kernel lowering yet";
       return signalPassFailure();
     }
   }

@@ -647,6 +647,47 @@ func.func @moe_align_sorted_rank(%ids: memref<?x2xi32>, %sorted: memref<?x1xi32>
   return
 }
 
+// -----
+
+// expert_map: one entry per global expert.
+func.func @moe_align_expert_map_size(%ids: memref<?x2xi32>, %sorted: memref<?xi32>, %experts: memref<?xi32>, %npad: memref<1xi32>, %map: memref<4xi32>) {
+  // expected-error @below {{'moec.moe_align' op expert_map holds 4 entries but num_experts = 8 needs one per expert}}
+  moec.moe_align %ids -> %sorted, %experts, %npad expert_map(%map : memref<4xi32>) {num_experts = 8 : i64, config = #moec.config<>} : memref<?x2xi32> -> memref<?xi32>, memref<?xi32>, memref<1xi32>
+  return
+}
+
+// -----
+
+func.func @moe_align_expert_map_i64(%ids: memref<?x2xi32>, %sorted: memref<?xi32>, %experts: memref<?xi32>, %npad: memref<1xi32>, %map: memref<8xi64>) {
+  // expected-error @below {{'moec.moe_align' op operand #4 must be 1D memref of 32-bit signless integer values}}
+  moec.moe_align %ids -> %sorted, %experts, %npad expert_map(%map : memref<8xi64>) {num_experts = 8 : i64, config = #moec.config<>} : memref<?x2xi32> -> memref<?xi32>, memref<?xi32>, memref<1xi32>
+  return
+}
+
+// -----
+
+func.func @moe_align_expert_map_rank(%ids: memref<?x2xi32>, %sorted: memref<?xi32>, %experts: memref<?xi32>, %npad: memref<1xi32>, %map: memref<8x1xi32>) {
+  // expected-error @below {{'moec.moe_align' op operand #4 must be 1D memref of 32-bit signless integer values}}
+  moec.moe_align %ids -> %sorted, %experts, %npad expert_map(%map : memref<8x1xi32>) {num_experts = 8 : i64, config = #moec.config<>} : memref<?x2xi32> -> memref<?xi32>, memref<?xi32>, memref<1xi32>
+  return
+}
+
+// -----
+
+func.func @moe_align_expert_map_lds(%ids: memref<?x2xi32>, %sorted: memref<?xi32>, %experts: memref<?xi32>, %npad: memref<1xi32>, %map: memref<8xi32, #gpu.address_space<workgroup>>) {
+  // expected-error @below {{'moec.moe_align' op expert_map ('memref<8xi32, #gpu.address_space<workgroup>>') is in memory space #gpu.address_space<workgroup>}}
+  moec.moe_align %ids -> %sorted, %experts, %npad expert_map(%map : memref<8xi32, #gpu.address_space<workgroup>>) {num_experts = 8 : i64, config = #moec.config<>} : memref<?x2xi32> -> memref<?xi32>, memref<?xi32>, memref<1xi32>
+  return
+}
+
+// -----
+
+func.func @moe_align_expert_map_no_type(%ids: memref<?x2xi32>, %sorted: memref<?xi32>, %experts: memref<?xi32>, %npad: memref<1xi32>, %map: memref<8xi32>) {
+  // expected-error @below {{expected ':'}}
+  moec.moe_align %ids -> %sorted, %experts, %npad expert_map(%map) {num_experts = 8 : i64, config = #moec.config<>} : memref<?x2xi32> -> memref<?xi32>, memref<?xi32>, memref<1xi32>
+  return
+}
+
 //===----------------------------------------------------------------------===//
 // moec.moe_gemm
 //===----------------------------------------------------------------------===//
@@ -1144,6 +1185,58 @@ func.func @moe_gemm_top_k_missing(%a: memref<?x4096xbf16>, %w: memref<8x1024x409
 func.func @moe_gemm_missing_routing(%a: memref<?x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<?x2x1024xbf16>) {
   // expected-error @below {{expected 'routing'}}
   moec.moe_gemm %a, %w -> %c {top_k = 2 : i64, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x1024x4096xbf16> -> memref<?x2x1024xbf16>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// moec.act_and_mul
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @act_and_mul_rank(%x: memref<?x2x48xbf16>, %y: memref<?x24xbf16>) {
+  // expected-error @below {{'moec.act_and_mul' op input (rank 3) and output (rank 2) must have the same rank}}
+  moec.act_and_mul %x -> %y {activation = #moec.activation<silu>, config = #moec.config<>} : memref<?x2x48xbf16> -> memref<?x24xbf16>
+  return
+}
+
+// -----
+
+func.func @act_and_mul_half(%x: memref<?x2x48xbf16>, %y: memref<?x2x25xbf16>) {
+  // expected-error @below {{'moec.act_and_mul' op the last dimension of input (48) must be twice that of output (25)}}
+  moec.act_and_mul %x -> %y {activation = #moec.activation<silu>, config = #moec.config<>} : memref<?x2x48xbf16> -> memref<?x2x25xbf16>
+  return
+}
+
+// -----
+
+func.func @act_and_mul_odd(%x: memref<?x47xbf16>, %y: memref<?x?xbf16>) {
+  // expected-error @below {{'moec.act_and_mul' op the last dimension of input (47) must be even: the gate half, then the up half}}
+  moec.act_and_mul %x -> %y {activation = #moec.activation<silu>, config = #moec.config<>} : memref<?x47xbf16> -> memref<?x?xbf16>
+  return
+}
+
+// -----
+
+func.func @act_and_mul_leading(%x: memref<?x2x48xbf16>, %y: memref<?x4x24xbf16>) {
+  // expected-error @below {{'moec.act_and_mul' op leading dimensions: dim 1 of input (2) does not match dim 1 of output (4)}}
+  moec.act_and_mul %x -> %y {activation = #moec.activation<silu>, config = #moec.config<>} : memref<?x2x48xbf16> -> memref<?x4x24xbf16>
+  return
+}
+
+// -----
+
+func.func @act_and_mul_int(%x: memref<?x48xi8>, %y: memref<?x24xbf16>) {
+  // expected-error @below {{'moec.act_and_mul' op operand #0 must be 2D/3D memref of 16-bit float or bfloat16 type or 32-bit float values}}
+  moec.act_and_mul %x -> %y {activation = #moec.activation<silu>, config = #moec.config<>} : memref<?x48xi8> -> memref<?x24xbf16>
+  return
+}
+
+// -----
+
+func.func @act_and_mul_no_activation(%x: memref<?x48xbf16>, %y: memref<?x24xbf16>) {
+  // expected-error @below {{'moec.act_and_mul' op requires attribute 'activation'}}
+  moec.act_and_mul %x -> %y {config = #moec.config<>} : memref<?x48xbf16> -> memref<?x24xbf16>
   return
 }
 

@@ -209,6 +209,19 @@ func.func @moe_align(%ids: memref<?x2xi32>, %sorted: memref<?xi32>, %experts: me
   return
 }
 
+// The expert-parallel map comes after the outputs and is the last operand.
+// CHECK-LABEL: func @moe_align_expert_map
+// CHECK: moec.moe_align %{{.*}} -> %{{.*}}, %{{.*}}, %{{.*}} expert_map(%{{.*}} : memref<256xi32>) {config = #moec.config<>, num_experts = 256 : i64} : memref<?x8xi32> -> memref<?xi32>, memref<?xi32>, memref<1xi32>
+// GENERIC-LABEL: sym_name = "moe_align_expert_map"
+// GENERIC: "moec.moe_align"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{config = #moec.config<>, num_experts = 256 : i64}> : (memref<?x8xi32>, memref<?xi32>, memref<?xi32>, memref<1xi32>, memref<256xi32>) -> ()
+func.func @moe_align_expert_map(%ids: memref<?x8xi32>, %sorted: memref<?xi32>, %experts: memref<?xi32>,
+                                %npad: memref<1xi32>, %map: memref<256xi32>) {
+  moec.moe_align %ids -> %sorted, %experts, %npad expert_map(%map : memref<256xi32>)
+    {num_experts = 256 : i64, config = #moec.config<>}
+    : memref<?x8xi32> -> memref<?xi32>, memref<?xi32>, memref<1xi32>
+  return
+}
+
 //===----------------------------------------------------------------------===//
 // moec.moe_gemm
 //===----------------------------------------------------------------------===//
@@ -350,6 +363,24 @@ func.func @moe_gemm_int8_w8a16(%a: memref<?x4096xbf16>, %a16: memref<?x4096xf16>
     topk_weights(%tw : memref<?x2xf16>) b_scale(%bs : memref<8x1024xf32>)
     {top_k = 2 : i64, reduce, config = #moec.config<>}
     : memref<?x4096xf16>, memref<8x1024x4096xi8> -> memref<?x1024xf16>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// moec.act_and_mul
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: func @act_and_mul
+// CHECK: moec.act_and_mul %{{.*}} -> %{{.*}} {activation = #moec.activation<silu>, config = #moec.config<>} : memref<?x2x28672xbf16> -> memref<?x2x14336xbf16>
+// CHECK: moec.act_and_mul %{{.*}} -> %{{.*}} {activation = #moec.activation<gelu>, config = #moec.config<num_warps = 8>} : memref<?x?xf16> -> memref<?x?xf32>
+// GENERIC-LABEL: sym_name = "act_and_mul"
+// GENERIC: "moec.act_and_mul"(%{{.*}}, %{{.*}}) <{activation = #moec.activation<silu>, config = #moec.config<>}> : (memref<?x2x28672xbf16>, memref<?x2x14336xbf16>) -> ()
+func.func @act_and_mul(%x: memref<?x2x28672xbf16>, %y: memref<?x2x14336xbf16>,
+                       %x2: memref<?x?xf16>, %y2: memref<?x?xf32>) {
+  moec.act_and_mul %x -> %y {activation = #moec.activation<silu>, config = #moec.config<>}
+    : memref<?x2x28672xbf16> -> memref<?x2x14336xbf16>
+  moec.act_and_mul %x2 -> %y2 {activation = #moec.activation<gelu>, config = #moec.config<num_warps = 8>}
+    : memref<?x?xf16> -> memref<?x?xf32>
   return
 }
 

@@ -788,12 +788,14 @@ module attributes {moec.target = #moec.target<"gfx942">} {
 
 // -----
 
-// moe_gemm counts each operand with its own element size. int8_w8a16:
-// 256 x 128 bf16 + 128 x 256 i8 = 98304 bytes.
+// moe_gemm's LDS: the A and B tiles plus the block's row map (block_m x
+// 12 bytes: A row, C row, routing weight). int8_w8a16 dequantizes W to A's
+// type on its way to LDS: 256 x 128 bf16 + 256 x 128 bf16 + 3072 = 134144
+// bytes.
 module attributes {moec.target = #moec.target<"gfx942">} {
   func.func @lds_moe_int8(%a: memref<?x4096xbf16>, %w: memref<8x4096x4096xi8>, %c: memref<?x2x4096xbf16>,
                           %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %bs: memref<8x4096xf32>) {
-    // expected-error @below {{'moec.moe_gemm' op LDS use of 98304 bytes (block_m = 256, block_n = 256, block_k = 128, num_stages = 2, epilogue = direct) is over gfx942's limit of 65536 bytes}}
+    // expected-error @below {{'moec.moe_gemm' op LDS use of 134144 bytes (block_m = 256, block_n = 256, block_k = 128, num_stages = 2, epilogue = direct) is over gfx942's limit of 65536 bytes}}
     moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%bs : memref<8x4096xf32>) {top_k = 2 : i64, config = #moec.config<block_m = 256, block_n = 256, block_k = 128>} : memref<?x4096xbf16>, memref<8x4096x4096xi8> -> memref<?x2x4096xbf16>
     return
   }
@@ -801,25 +803,26 @@ module attributes {moec.target = #moec.target<"gfx942">} {
 
 // -----
 
-// fp8_w8a8 with the same tile: 256 x 128 + 128 x 256 one-byte elements =
-// 65536, which fits; int8_w8a16 with block_k 64 (49152) fits as well.
+// fp8_w8a8 with block_k 64: 256 x 64 + 256 x 64 one-byte elements + 3072 =
+// 35840, which fits; int8_w8a16 with block_k 32 (16384 + 16384 + 3072)
+// fits as well.
 module attributes {moec.target = #moec.target<"gfx942">} {
   func.func @lds_moe_fits(%a: memref<?x4096xf8E4M3FNUZ>, %w: memref<8x4096x4096xf8E4M3FNUZ>, %c: memref<?x2x4096xbf16>,
                           %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<f32>, %bs: memref<8xf32>,
                           %a16: memref<?x4096xbf16>, %w8: memref<8x4096x4096xi8>, %bs8: memref<8x4096xf32>) {
-    moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<f32>) b_scale(%bs : memref<8xf32>) {top_k = 2 : i64, config = #moec.config<block_m = 256, block_n = 256, block_k = 128>} : memref<?x4096xf8E4M3FNUZ>, memref<8x4096x4096xf8E4M3FNUZ> -> memref<?x2x4096xbf16>
-    moec.moe_gemm %a16, %w8 -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%bs8 : memref<8x4096xf32>) {top_k = 2 : i64, config = #moec.config<block_m = 256, block_n = 256, block_k = 64>} : memref<?x4096xbf16>, memref<8x4096x4096xi8> -> memref<?x2x4096xbf16>
+    moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<f32>) b_scale(%bs : memref<8xf32>) {top_k = 2 : i64, config = #moec.config<block_m = 256, block_n = 256, block_k = 64>} : memref<?x4096xf8E4M3FNUZ>, memref<8x4096x4096xf8E4M3FNUZ> -> memref<?x2x4096xbf16>
+    moec.moe_gemm %a16, %w8 -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%bs8 : memref<8x4096xf32>) {top_k = 2 : i64, config = #moec.config<block_m = 256, block_n = 256, block_k = 32>} : memref<?x4096xbf16>, memref<8x4096x4096xi8> -> memref<?x2x4096xbf16>
     return
   }
 }
 
 // -----
 
-// The bf16 version of that fp8 tile is 131072 bytes.
+// The bf16 256 x 256 x 128 tile is 131072 + 3072 bytes.
 module attributes {moec.target = #moec.target<"gfx942">} {
   func.func @lds_moe_bf16(%a: memref<?x4096xbf16>, %w: memref<8x4096x4096xbf16>, %c: memref<?x2x4096xbf16>,
                           %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
-    // expected-error @below {{'moec.moe_gemm' op LDS use of 131072 bytes (block_m = 256, block_n = 256, block_k = 128, num_stages = 2, epilogue = direct) is over gfx942's limit of 65536 bytes}}
+    // expected-error @below {{'moec.moe_gemm' op LDS use of 134144 bytes (block_m = 256, block_n = 256, block_k = 128, num_stages = 2, epilogue = direct) is over gfx942's limit of 65536 bytes}}
     moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 2 : i64, config = #moec.config<block_m = 256, block_n = 256, block_k = 128>} : memref<?x4096xbf16>, memref<8x4096x4096xbf16> -> memref<?x2x4096xbf16>
     return
   }
@@ -928,11 +931,43 @@ module attributes {moec.target = #moec.target<"host">} {
 
 // -----
 
-// moe_align is no matrix kernel: only block_m matters to it, with no target
-// limit.
+// moe_align is no matrix kernel: the matrix parameters do not matter to it
+// (its limits are the workgroup size and its LDS, below).
 module attributes {moec.target = #moec.target<"gfx950">} {
   func.func @moe_align_on_target(%ids: memref<?x2xi32>, %sorted: memref<?xi32>, %experts: memref<?xi32>, %npad: memref<1xi32>) {
     moec.moe_align %ids -> %sorted, %experts, %npad {num_experts = 8 : i64, config = #moec.config<block_m = 16, matrix_instr_nonkdim = 32, kpack = 2>} : memref<?x2xi32> -> memref<?xi32>, memref<?xi32>, memref<1xi32>
+    return
+  }
+}
+
+// -----
+
+// moe_align's LDS (MoeAlignPlan): 4 counters per expert plus at least one
+// run; 3072 experts take all of the 48 KiB it may use as static shared
+// memory, 2048 fit.
+module attributes {moec.target = #moec.target<"gfx942">} {
+  func.func @moe_align_too_many_experts(%ids: memref<?x2xi32>, %sorted: memref<?xi32>, %experts: memref<?xi32>, %npad: memref<1xi32>) {
+    // expected-error @below {{'moec.moe_align' op num_experts = 3072 needs 61568 bytes of LDS for the expert counters (49152 bytes) and one run of 32 copies, more than the 49152 bytes moe_align may use on gfx942}}
+    moec.moe_align %ids -> %sorted, %experts, %npad {num_experts = 3072 : i64, config = #moec.config<>} : memref<?x2xi32> -> memref<?xi32>, memref<?xi32>, memref<1xi32>
+    return
+  }
+}
+
+// -----
+
+module attributes {moec.target = #moec.target<"sm_90">} {
+  func.func @moe_align_2048_experts(%ids: memref<?x2xi32>, %sorted: memref<?xi32>, %experts: memref<?xi32>, %npad: memref<1xi32>) {
+    moec.moe_align %ids -> %sorted, %experts, %npad {num_experts = 2048 : i64, config = #moec.config<>} : memref<?x2xi32> -> memref<?xi32>, memref<?xi32>, memref<1xi32>
+    return
+  }
+}
+
+// -----
+
+module attributes {moec.target = #moec.target<"gfx942">} {
+  func.func @moe_align_workgroup_too_large(%ids: memref<?x2xi32>, %sorted: memref<?xi32>, %experts: memref<?xi32>, %npad: memref<1xi32>) {
+    // expected-error @below {{'moec.moe_align' op num_warps gives 2048 lanes per workgroup, more than the 1024 of gfx942}}
+    moec.moe_align %ids -> %sorted, %experts, %npad {num_experts = 8 : i64, config = #moec.config<num_warps = 32>} : memref<?x2xi32> -> memref<?xi32>, memref<?xi32>, memref<1xi32>
     return
   }
 }

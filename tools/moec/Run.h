@@ -28,6 +28,9 @@ struct RunOptions {
   std::string configLabel; ///< bench: how to name the config in the JSON
   /// Sparse attention: how index rows are filled (AttentionData.h).
   std::string indexPattern = "random";
+  /// MoE functions: tokens (else --sizes M= or tokens=) and the routing.
+  std::optional<int64_t> tokens;
+  std::string routing = "uniform";
 };
 
 /// The size of a dimension: `fromType` when static (then --sizes must
@@ -44,6 +47,9 @@ int runGemm(mlir::ModuleOp module, const RunOptions &opts);
 /// rows for `out` and `lse`.
 int runSparseAttention(mlir::ModuleOp module, SparseAttentionOp op,
                        const RunOptions &opts);
+/// Runs a function of moec.moe_align / moec.moe_gemm ops in order on
+/// generated routings and checks every output (MoeRun.cpp).
+int runMoe(mlir::ModuleOp module, const RunOptions &opts);
 
 } // namespace moec::tool
 

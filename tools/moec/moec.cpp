@@ -141,6 +141,14 @@ cl::opt<int> repeat("repeat", cl::desc("bench: timed launches"), cl::init(50),
                     cl::cat(runCat), cl::sub(benchCmd));
 cl::opt<std::string> jsonOut("json", cl::desc("bench: append a JSON line here"),
                              cl::cat(runCat), cl::sub(benchCmd));
+cl::opt<int64_t> tokensOpt("tokens",
+                           cl::desc("MoE functions: the number of tokens"),
+                           cl::cat(runCat), cl::sub(runCmd), cl::sub(benchCmd));
+cl::opt<std::string> routingOpt(
+    "routing",
+    cl::desc("MoE functions: how topk_ids route tokens: uniform, skewed, "
+             "one-expert, empty-experts, invalid (-1 ids mixed in)"),
+    cl::init("uniform"), cl::cat(runCat), cl::sub(runCmd), cl::sub(benchCmd));
 
 // tune, inspect and db parse their own arguments (Tune.cpp, Inspect.cpp).
 cl::list<std::string> tuneArgs(cl::Sink, cl::sub(tuneCmd));
@@ -335,6 +343,15 @@ int runRunOrBench(bool bench) {
       opts.configLabel = s;
     }
   });
+  if (tokensOpt.getNumOccurrences())
+    opts.tokens = tokensOpt;
+  opts.routing = routingOpt;
+  bool moe = false;
+  module->walk([&](Operation *op) {
+    moe |= isa<moec::MoeAlignOp, moec::MoeGemmOp, moec::ActAndMulOp>(op);
+  });
+  if (moe)
+    return moec::tool::runMoe(*module, opts);
   return moec::tool::runGemm(*module, opts);
 }
 

@@ -1,0 +1,36 @@
+//===- MoeKernels.h - the moe_align and act_and_mul kernels -----*- C++ -*-===//
+//
+// The MoE kernels that are not GEMMs: target-independent gpu.funcs
+// (gpu/scf/arith/memref/math only) that every target compiles as is.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MOEC_TRANSFORMS_MOEKERNELS_H
+#define MOEC_TRANSFORMS_MOEKERNELS_H
+
+#include "moec/Dialect/OpPlans.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+
+namespace moec {
+
+/// Builds the kernel of `op` as a `gpu.func` named `name` at the end of
+/// `module`. Arguments: the op's operands in ODS order (topk_ids as a 2-D,
+/// the others as 1-D i32 memrefs with dynamic sizes, in global memory);
+/// launch `plan.gridSize(tokens * top_k)` workgroups of `plan.lanes` lanes.
+mlir::gpu::GPUFuncOp buildMoeAlignKernel(mlir::OpBuilder &b,
+                                         mlir::gpu::GPUModuleOp module,
+                                         llvm::StringRef name, MoeAlignOp op,
+                                         const MoeAlignPlan &plan);
+
+/// Builds the kernel of `op` (MoeAlignKernel.cpp says what it computes):
+/// arguments input and output with the op's ranks and dynamic sizes; launch
+/// `plan.gridSize(elements of output)` workgroups of `plan.lanes` lanes.
+mlir::gpu::GPUFuncOp buildActAndMulKernel(mlir::OpBuilder &b,
+                                          mlir::gpu::GPUModuleOp module,
+                                          llvm::StringRef name,
+                                          ActAndMulOp op,
+                                          const ActAndMulPlan &plan);
+
+} // namespace moec
+
+#endif // MOEC_TRANSFORMS_MOEKERNELS_H

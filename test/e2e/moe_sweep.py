@@ -1,0 +1,305 @@
+#!/usr/bin/env python3
+"""End-to-end sweep of the fused-MoE ops on the host target.
+
+Runs `moec run --arch host` over a matrix of MoE functions and routings:
+moe_align alone (every routing: uniform, skewed, one expert taking every
+token, empty experts, -1 ids mixed in; expert maps with skipped experts;
+M = 1, M = 0, M not a multiple of block_m, inputs large enough for several
+workgroups; top_k 1, 2, 4, 8; E from 1 to 256; block_m 16..256), and, with
+--kinds gemm,chain, moe_align followed by moe_gemm (gathered rows, per-block
+experts, topk_weights, reduce) and the two-GEMM chain of a layer (w13 output
+viewed per copy as the down GEMM's A, a_per_copy, topk_weights, reduce).
+moec run checks moe_align exactly against its reference (counts, padding,
+order within each expert, expert ids, the padded length) and every moe_gemm
+against float64; outputs are poisoned first. A failing case is printed with
+moec run's output and a command line that reproduces it with its seed.
+
+    moe_sweep.py --moec build/bin/moec --workdir /tmp/moe [-j 2]
+                 [--kinds align,gemm,chain] [--filter SUBSTR] [--list]
+
+Exit status: 0 when every case passes, 1 when any fails, 2 on a usage error.
+"""
+
+import argparse
+import concurrent.futures
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+
+ROUTINGS = ["uniform", "skewed", "one-expert", "empty-experts", "invalid"]
+
+
+class Variant:
+    """One MoE function: its kind, experts, top_k, dtypes and sizes."""
+
+    def __init__(self, kind, experts, top_k, emap=False, local=None,
+                 static_tokens=None, n=48, k=40, inter=24, dtype="bf16",
+                 out="bf16", weights=False, reduce=False):
+        self.kind, self.experts, self.top_k = kind, experts, top_k
+        self.emap, self.static_tokens = emap, static_tokens
+        self.local = local if local is not None else experts
+        self.n, self.k, self.inter = n, k, inter
+        self.dtype, self.out = dtype, out
+        self.weights, self.reduce = weights, reduce
+
+    def name(self):
+        s = "{}_e{}_k{}".format(self.kind, self.experts, self.top_k)
+        if self.emap:
+            # moec run maps half of the experts away without a GEMM, and
+            # keeps W's experts with one.
+            s += "_map" if self.kind == "align" else "_map{}".format(self.local)
+        if self.static_tokens is not None:
+            s += "_static{}".format(self.static_tokens)
+        if self.kind != "align":
+            s += "_{}x{}_{}_{}".format(self.n, self.k, self.dtype, self.out)
+            if self.weights:
+                s += "_tw"
+            if self.reduce:
+                s += "_reduce"
+        return s
+
+    def mlir(self):
+        t = "?" if self.static_tokens is None else str(self.static_tokens)
+        ids = "memref<{}x{}xi32>".format(t, self.top_k)
+        args = ["%ids: " + ids, "%sorted: memref<?xi32>",
+                "%experts: memref<?xi32>", "%npad: memref<1xi32>"]
+        body = []
+        emap = ""
+        if self.emap:
+            args.append("%map: memref<{}xi32>".format(self.experts))
+            emap = " expert_map(%map : memref<{}xi32>)".format(self.experts)
+        body.append(
+            "    moec.moe_align %ids -> %sorted, %experts, %npad{} "
+            "{{num_experts = {} : i64, config = #moec.config<>}} : {} -> "
+            "memref<?xi32>, memref<?xi32>, memref<1xi32>".format(
+                emap, self.experts, ids))
+        routing = ("routing(%sorted, %experts, %npad : memref<?xi32>, "
+                   "memref<?xi32>, memref<1xi32>)")
+        tw_type = "memref<{}x{}xf32>".format(t, self.top_k)
+        if self.kind == "gemm":
+            a = "memref<{}x{}x{}>".format(t, self.k, self.dtype)
+            w = "memref<{}x{}x{}x{}>".format(self.local, self.n, self.k,
+                                             self.dtype)
+            c = ("memref<{}x{}x{}>".format(t, self.n, self.out) if self.reduce
+                 else "memref<{}x{}x{}x{}>".format(t, self.top_k, self.n,
+                                                   self.out))
+            args += ["%a: " + a, "%w: " + w, "%c: " + c]
+            extra = ""
+            if self.weights:
+                args.append("%tw: " + tw_type)
+                extra = " topk_weights(%tw : {})".format(tw_type)
+            attrs = "top_k = {} : i64, ".format(self.top_k)
+            if self.reduce:
+                attrs += "reduce, "
+            body.append(
+                "    moec.moe_gemm %a, %w -> %c {}{} {{{}config = "
+                "#moec.config<>}} : {}, {} -> {}".format(
+                    routing, extra, attrs, a, w, c))
+        elif self.kind == "chain":
+            # Gate/up GEMM into [T, top_k, 2I], viewed as [T * top_k, 2I]:
+            # the down GEMM's A, one row per copy, reduced into [T, N].
+            two_i = 2 * self.inter
+            h = "memref<{}x{}x{}>".format(t, self.k, self.dtype)
+            w13 = "memref<{}x{}x{}x{}>".format(self.local, two_i, self.k,
+                                               self.dtype)
+            mid = "memref<{}x{}x{}x{}>".format(t, self.top_k, two_i,
+                                               self.dtype)
+            copies = "?" if self.static_tokens is None else str(
+                self.static_tokens * self.top_k)
+            flat = "memref<{}x{}x{}>".format(copies, two_i, self.dtype)
+            w2 = "memref<{}x{}x{}x{}>".format(self.local, self.n, two_i,
+                                              self.dtype)
+            out = "memref<{}x{}x{}>".format(t, self.n, self.out)
+            args += ["%h: " + h, "%w13: " + w13, "%mid: " + mid,
+                     "%w2: " + w2, "%tw: " + tw_type, "%out: " + out]
+            body.append(
+                "    moec.moe_gemm %h, %w13 -> %mid {} {{top_k = {} : i64, "
+                "config = #moec.config<>}} : {}, {} -> {}".format(
+                    routing, self.top_k, h, w13, mid))
+            body.append("    %flat = memref.collapse_shape %mid [[0, 1], [2]] "
+                        ": {} into {}".format(mid, flat))
+            body.append(
+                "    moec.moe_gemm %flat, %w2 -> %out {} topk_weights(%tw : "
+                "{}) {{top_k = {} : i64, a_per_copy, reduce, config = "
+                "#moec.config<>}} : {}, {} -> {}".format(
+                    routing, tw_type, self.top_k, flat, w2, out))
+        return ("// Generated by test/e2e/moe_sweep.py.\nmodule {{\n"
+                "  func.func @moe({}) {{\n{}\n    return\n  }}\n}}\n".format(
+                    ", ".join(args), "\n".join(body)))
+
+
+class Case:
+    def __init__(self, group, variant, tokens, routing, config):
+        self.group, self.variant, self.tokens = group, variant, tokens
+        self.routing, self.config = routing, config
+
+    def name(self):
+        cfg = "".join("_{}{}".format(k.replace("-", ""), v)
+                      for k, v in sorted(self.config.items()))
+        return "{}/{}/t{}_{}{}".format(self.group, self.variant.name(),
+                                       self.tokens, self.routing, cfg)
+
+
+def build_cases(kinds):
+    cases = []
+    V = Variant
+    if "align" in kinds:
+        # 1. Every routing on a few expert counts, top_k and token counts
+        #    (M = 0, 1, not a multiple of block_m, several workgroups: the
+        #    host takes 8192 copies per workgroup).
+        shapes = [(8, 2), (1, 1), (3, 2), (64, 4), (256, 8), (128, 8),
+                  (16, 1), (32, 8)]
+        tokens = [0, 1, 7, 100, 1000, 2500]
+        n = 0
+        for e, k in shapes:
+            for r in ROUTINGS:
+                t = tokens[n % len(tokens)]
+                bm = [16, 32, 64, 128, 256][n % 5]
+                cases.append(Case("align", V("align", e, k), t, r,
+                                  {"block-m": bm}))
+                n += 1
+        # 2. Large inputs: several workgroups, each counting every copy.
+        for e, k, t, r in [(8, 2, 20000, "uniform"), (256, 8, 3000, "skewed"),
+                           (64, 4, 9000, "invalid"),
+                           (128, 8, 2100, "one-expert")]:
+            cases.append(Case("align-large", V("align", e, k), t, r,
+                              {"block-m": 64}))
+        # 3. Expert-parallel maps: skipped experts get expert_ids = -1.
+        for e, k, r in [(8, 2, "uniform"), (256, 8, "skewed"),
+                        (16, 4, "invalid"), (64, 8, "one-expert"),
+                        (2, 1, "empty-experts")]:
+            cases.append(Case("align-map", V("align", e, k, emap=True), 333,
+                              r, {"block-m": 16}))
+        # 4. Static token counts; config knobs that must not change results.
+        cases.append(Case("align-static", V("align", 8, 2, static_tokens=45),
+                          45, "uniform", {"block-m": 16}))
+        cases.append(Case("align-static", V("align", 4, 4, static_tokens=1),
+                          1, "invalid", {"block-m": 32}))
+        for w in [1, 2, 8, 16]:
+            cases.append(Case("align-knobs", V("align", 32, 4), 77, "skewed",
+                              {"block-m": 16, "num-warps": w}))
+    if "gemm" in kinds:
+        # moe_align then moe_gemm: gather, per-block experts, topk_weights,
+        # reduce, dtypes, expert maps.
+        for n, (e, k, r) in enumerate([(8, 2, "uniform"), (4, 1, "one-expert"),
+                                       (16, 4, "skewed"), (32, 8, "invalid"),
+                                       (8, 8, "empty-experts")]):
+            for t in [1, 37]:
+                for bm in [16, 64]:
+                    cfg = {"block-m": bm, "block-n": [16, 32][n % 2],
+                           "block-k": [16, 32][(n + 1) % 2]}
+                    cases.append(Case("gemm", V("gemm", e, k,
+                                                weights=n % 2 == 1,
+                                                reduce=n % 3 == 2,
+                                                dtype=["bf16", "f16"][n % 2],
+                                                out=["bf16", "f16", "f32"][n % 3]),
+                                      t, r, cfg))
+        cases.append(Case("gemm-map", V("gemm", 8, 2, emap=True, local=3), 50,
+                          "uniform", {"block-m": 16}))
+        cases.append(Case("gemm-map", V("gemm", 16, 4, emap=True, local=5,
+                                        weights=True, reduce=True), 50,
+                          "invalid", {"block-m": 16}))
+    if "chain" in kinds:
+        for e, k, t, r in [(8, 2, 19, "uniform"), (16, 4, 1, "skewed"),
+                           (8, 8, 33, "invalid")]:
+            cases.append(Case("chain", V("chain", e, k), t, r,
+                              {"block-m": 16, "block-n": 32, "block-k": 16}))
+        cases.append(Case("chain", V("chain", 16, 4, emap=True, local=6), 21,
+                          "one-expert", {"block-m": 16}))
+    return cases
+
+
+RESULT_RE = re.compile(r"-> (PASS|FAIL)$", re.M)
+SEED_RE = re.compile(r"seed=(\d+)")
+
+
+def run_case(moec, path, case, ops, seed, timeout):
+    cmd = [moec, "run", path, "--arch", "host", "--tokens", str(case.tokens),
+           "--routing", case.routing]
+    for k, v in case.config.items():
+        cmd += ["--" + k, str(v)]
+    if seed is not None:
+        cmd += ["--seed", str(seed)]
+    start = time.monotonic()
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        out, rc = (p.stdout + p.stderr).strip(), p.returncode
+    except subprocess.TimeoutExpired:
+        out, rc = "timed out after {} s".format(timeout), -1
+    ms = (time.monotonic() - start) * 1e3
+    results = RESULT_RE.findall(out)
+    ok = rc == 0 and len(results) == ops and all(r == "PASS" for r in results)
+    m = SEED_RE.search(out)
+    if m and seed is None:
+        cmd += ["--seed", m.group(1)]
+    return ok, rc, out, ms, cmd
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--moec", default="moec", help="the moec binary")
+    ap.add_argument("--workdir", required=True)
+    ap.add_argument("-j", "--jobs", type=int, default=2)
+    ap.add_argument("--kinds", default="align",
+                    help="comma-separated: align, gemm, chain")
+    ap.add_argument("--filter", default="")
+    ap.add_argument("--seed", type=int)
+    ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--verbose", action="store_true")
+    args = ap.parse_args()
+    kinds = set(args.kinds.split(","))
+    if not kinds <= {"align", "gemm", "chain"}:
+        print("error: --kinds takes align, gemm, chain")
+        return 2
+    cases = [c for c in build_cases(kinds) if args.filter in c.name()]
+    if args.list:
+        for c in cases:
+            print(c.name())
+        print("{} cases".format(len(cases)))
+        return 0
+    if not cases:
+        print("error: no case matches --filter {!r}".format(args.filter))
+        return 2
+    os.makedirs(args.workdir, exist_ok=True)
+    paths = {}
+    for c in cases:
+        name = c.variant.name()
+        if name not in paths:
+            paths[name] = os.path.join(args.workdir, "moe_{}.mlir".format(name))
+            with open(paths[name], "w") as f:
+                f.write(c.variant.mlir())
+    ops = {"align": 1, "gemm": 2, "chain": 3}
+    start = time.monotonic()
+    failures = []
+    with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
+        futures = [pool.submit(run_case, args.moec, paths[c.variant.name()], c,
+                               ops[c.variant.kind], args.seed, args.timeout)
+                   for c in cases]
+        for i, (c, fut) in enumerate(zip(cases, futures)):
+            ok, rc, out, ms, cmd = fut.result()
+            print("[{:3d}/{}] {} {} ({:.0f} ms)".format(
+                i + 1, len(cases), "PASS" if ok else "FAIL", c.name(), ms),
+                flush=True)
+            if not ok or args.verbose:
+                print("    " + out.replace("\n", "\n    "))
+            if not ok:
+                print("    exit status {}; reproduce: {}".format(
+                    rc, " ".join(map(shlex.quote, cmd))))
+                failures.append(c)
+    print("{} cases, {} passed, {} failed in {:.1f} s ({} files in {})".format(
+        len(cases), len(cases) - len(failures), len(failures),
+        time.monotonic() - start, len(paths), args.workdir))
+    if failures:
+        print("FAILED CASES:")
+        for c in failures:
+            print("  " + c.name())
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
