@@ -216,11 +216,12 @@ RESULT_RE = re.compile(r"-> (PASS|FAIL)$", re.M)
 SEED_RE = re.compile(r"seed=(\d+)")
 
 
-def run_case(moec, path, case, ops, seed, timeout):
-    cmd = [moec, "run", path, "--arch", "host", "--tokens", str(case.tokens),
+def run_case(moec, path, case, ops, seed, timeout, arch="host", extra=()):
+    cmd = [moec, "run", path, "--arch", arch, "--tokens", str(case.tokens),
            "--routing", case.routing]
     for k, v in case.config.items():
         cmd += ["--" + k, str(v)]
+    cmd += list(extra)
     if seed is not None:
         cmd += ["--seed", str(seed)]
     start = time.monotonic()
@@ -248,6 +249,12 @@ def main():
     ap.add_argument("--filter", default="")
     ap.add_argument("--seed", type=int)
     ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("--arch", default="host",
+                    help="moec run's target: host here, sm_90 on the H100")
+    ap.add_argument("--run-flags", default="",
+                    help="more moec run flags for every case, e.g. "
+                    "'--num-warps 2' (sm_90: 4 warps cannot cover a 16x16 "
+                    "tile)")
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
@@ -277,7 +284,8 @@ def main():
     failures = []
     with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
         futures = [pool.submit(run_case, args.moec, paths[c.variant.name()], c,
-                               ops[c.variant.kind], args.seed, args.timeout)
+                               ops[c.variant.kind], args.seed, args.timeout,
+                               args.arch, args.run_flags.split())
                    for c in cases]
         for i, (c, fut) in enumerate(zip(cases, futures)):
             ok, rc, out, ms, cmd = fut.result()

@@ -110,13 +110,14 @@ struct OpRun {
   std::string kernel;
 };
 
-/// Grid and lanes of a moe_gemm's kernel for `tokens`, from its plan.
+/// Grid and lanes of a moe_gemm's kernel for `sortedIds` entries of
+/// sorted_token_ids, from its plan: ceil(sortedIds / block_m) x
+/// ceil(N / block_n) workgroups.
 FailureOr<std::pair<int64_t, int64_t>>
-moeGemmLaunch(MoeGemmOp op, const TargetInfo &target, int64_t tokens) {
-  (void)target;
-  (void)tokens;
-  return op.emitError() << "moec run: moec.moe_gemm has no kernel lowering "
-                           "yet (no getMoeGemmPlan to size its launch)";
+moeGemmLaunch(MoeGemmOp op, const TargetInfo &target, int64_t sortedIds) {
+  KernelPlan plan = getMoeGemmPlan(op, target);
+  int64_t n = cast<MemRefType>(op.getW().getType()).getDimSize(1);
+  return std::pair{plan.gridSize(sortedIds, n), plan.lanes};
 }
 
 class MoeRunner {
@@ -406,7 +407,7 @@ LogicalResult MoeRunner::describe() {
       r.hasWeights = static_cast<bool>(g.getTopkWeights());
       roots[c].zero = g.getReduce();
       FailureOr<std::pair<int64_t, int64_t>> launch =
-          moeGemmLaunch(g, *target, tokens);
+          moeGemmLaunch(g, *target, s);
       if (failed(launch))
         return failure();
       r.grid = launch->first;
