@@ -589,14 +589,12 @@ int MoeRunner::check() {
     p.hasWeights = r.hasWeights;
     // A is an input or an intermediate the device wrote.
     const Root &aRoot = view(aO);
-    std::vector<double> aWritten;
-    if (aRoot.writer >= 0)
-      aWritten = decodeAll(aRoot.elt, aRoot.result, product(aO.shape));
+
     const Root &wRoot = view(wO);
     GemmRefInputs in;
     int64_t k = p.k, n = p.n;
     in.a = [&](int64_t row, int64_t kk) {
-      return aRoot.writer >= 0 ? aWritten[row * k + kk]
+      return aRoot.writer >= 0 ? decodeAt(aRoot.elt, aRoot.result, row * k + kk)
                                : aRoot.data.at(row * k + kk);
     };
     in.w = [&](int64_t e, int64_t nn, int64_t kk) {
@@ -607,7 +605,9 @@ int MoeRunner::check() {
       in.topkWeight = [&tw](int64_t s) { return tw.data.at(s); };
     }
     const Root &cRoot = view(cO);
-    std::vector<double> c = decodeAll(cRoot.elt, cRoot.result, product(cO.shape));
+    auto c = [&cRoot](int64_t i) {
+      return decodeAt(cRoot.elt, cRoot.result, i);
+    };
     GemmCheck res = checkMoeGemm(p, in, routing_, blockM, c,
                                  toleranceOf(cRoot.elt), rng);
     llvm::outs() << fmt::format(

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Fused MoE on the H100 (issue 11's benchmarks). Runs from the repository
+# root on the GPU machine, with the bundle of scripts/make-bundle.sh:
+#
+#   OUT=$OUT bash benchmarks/moe_h100.sh
+#
+# 1. moec run (numerics) on sm_90 for the MoE functions: moe_align alone over
+#    every routing (E = 256 with an expert map, and E = 8 with enough tokens
+#    for several workgroups), and each model layer of examples/moe at small
+#    token counts (align, w13 GEMM, act_and_mul, w2 GEMM with reduce), each
+#    checked against the float64 reference;
+# 2. benchmarks/triton_fused_moe.py: moec (through `moec bench`) against
+#    this repository's Triton fused-MoE kernel, w13 of Mixtral TP1 and
+#    DeepSeek-V3 TP1 at M = 1 .. 4096 and their full layers, same candidate
+#    list for both, copy bandwidth and the weight floor.
+# Writes $OUT/moe_numerics.txt, $OUT/moe_bench.json, $OUT/moe_bench.md and
+# $OUT/moe_bench_log.txt.
+# Environment: MOEC_BIN_DIR (default /tmp/moec/bin, extracted from
+# bundle/moec-bundle.tar.xz when missing), MOEC_ARCH (sm_90; host runs step 1
+# on the CPU), MOE_MODELS (mixtral,deepseek),
+# MOE_MS (1,16,64,256,1024,4096), MOE_CANDIDATES (4), MOE_LAYER=0 to skip the
+# layers, MOE_BENCH_TIMEOUT (seconds for step 2, default 480).
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 2
+ROOT=$(pwd)
+OUT=${OUT:-$ROOT/device-out}
+mkdir -p "$OUT"
+BIN=${MOEC_BIN_DIR:-/tmp/moec/bin}
+if [ ! -x "$BIN/moec" ] && [ -f "$ROOT/bundle/moec-bundle.tar.xz" ]; then
+  mkdir -p /tmp/moec && tar -C /tmp/moec -xJf "$ROOT/bundle/moec-bundle.tar.xz"
+  BIN=/tmp/moec/bin
+fi
+MOEC=$BIN/moec
+[ -x "$MOEC" ] || { echo "moe_h100: no moec at $MOEC" >&2; exit 2; }
+export LD_LIBRARY_PATH="$(dirname "$BIN")/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+ARCH=${MOEC_ARCH:-sm_90}
+NUM=$OUT/moe_numerics.txt
+: > "$NUM"
+status=0
+
+# 1. Numerics on the GPU.
+echo "== moec run on $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)" | tee -a "$NUM"
+run() { # label, args...
+  if timeout 120 "$MOEC" run "$@" >> "$NUM" 2>&1; then echo "PASS $*" | tee -a "$NUM"
+  else echo "FAIL $*" | tee -a "$NUM"; status=1; fi
+}
+for r in uniform skewed one-expert empty-experts invalid; do
+  run test/e2e/Inputs/moe-align-e256.mlir --arch "$ARCH" --tokens 3000 --routing "$r"
+  run test/e2e/Inputs/moe-align-e256.mlir --arch "$ARCH" --tokens 1 --routing "$r"
+done
+for f in examples/moe/*_tp8.mlir examples/moe/qwen3_30b_a3b_tp1.mlir examples/moe/mixtral_8x7b_tp1.mlir; do
+  for t in 1 37 300; do
+    run "$f" --arch "$ARCH" --tokens "$t" --routing uniform
+  done
+  run "$f" --arch "$ARCH" --tokens 64 --routing invalid
+done
+
+# 2. The benchmark against Triton.
+timeout "${MOE_BENCH_TIMEOUT:-480}" python3 benchmarks/triton_fused_moe.py --moec "$MOEC" --out "$OUT" \
+  --models "${MOE_MODELS:-mixtral,deepseek}" --ms "${MOE_MS:-1,16,64,256,1024,4096}" \
+  --candidates "${MOE_CANDIDATES:-4}" $([ "${MOE_LAYER:-1}" = 0 ] && echo --no-layer) \
+  || { echo "moe_h100: triton_fused_moe.py failed or timed out (partial results kept)"; [ $status = 0 ] && status=3; }
+exit $status
