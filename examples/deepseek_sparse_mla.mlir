@@ -13,8 +13,8 @@ module {
                                %lse: memref<?x128xf32>) {
     moec.sparse_attention %q, %kv_cache, %indices -> %out lse(%lse : memref<?x128xf32>) {
       scale = 0.0721687836 : f32,
-      config = #moec.config<block_h = 32, block_kv = 32, num_warps = 4,
-                            num_stages = 1, matrix_instr_nonkdim = 16>
+      config = #moec.config<block_h = 16, block_kv = 32, num_warps = 4,
+                            num_stages = 2, matrix_instr_nonkdim = 16>
     } : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32>
         -> memref<?x128x512xbf16>
     return

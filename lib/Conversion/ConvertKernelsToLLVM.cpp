@@ -22,6 +22,7 @@
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/NVGPUToNVVM/NVGPUToNVVM.h"
+#include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVM.h"
 #include "mlir/Dialect/AMDGPU/Utils/Chipset.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -150,6 +151,9 @@ struct ConvertKernelsToLLVMPass
       vector::populateVectorMaskMaterializationPatterns(
           patterns, /*force32BitVectorIndices=*/true);
       vector::populateVectorInsertExtractStridedSliceTransforms(patterns);
+      // n-D from_elements (a 2x2 mma.sync accumulator rebuilt element by
+      // element, as the attention kernel's rescale does) -> 1-D ones.
+      vector::populateVectorFromElementsUnrollPatterns(patterns);
       if (failed(applyPatternsGreedily(kernels, std::move(patterns))))
         return signalPassFailure();
     }
@@ -198,6 +202,7 @@ struct ConvertKernelsToLLVMPass
     populateFuncToLLVMConversionPatterns(converter, patterns);
     populateFinalizeMemRefToLLVMConversionPatterns(converter, patterns);
     populateVectorToLLVMConversionPatterns(converter, patterns);
+    ub::populateUBToLLVMConversionPatterns(converter, patterns);
     conversionTarget.addLegalOp<gpu::GPUModuleOp>();
     // Upstream marks these intrinsics illegal to route them to libdevice /
     // ocml calls; both backends lower them natively (ex2.approx, v_exp_f32,

@@ -622,24 +622,9 @@ LogicalResult SparseAttentionOp::verify() {
   const TargetInfo *target = getEnclosingTarget(op);
   if (!target)
     return success();
-  ConfigAttr cfg = getConfig();
-  Type elt = eltOf(getQ());
-  int64_t eb = elementBytes(elt);
-  // Q stays in registers; each stage stages a block_kv x d_qk KV tile, and the
-  // probabilities P (block_h x block_kv) go through LDS for the P x V product.
-  MatmulProblem tile;
-  tile.m = cfg.getBlockH();
-  tile.n = cfg.getBlockKv();
-  tile.k = dQK;
-  tile.mName = "block_h";
-  tile.nName = "block_kv";
-  tile.kName = "d_qk";
-  tile.inputType = elt;
-  tile.bStageBytes = cfg.getBlockKv() * dQK * eb;
-  tile.epilogueTileBytes = cfg.getBlockH() * dV * elementBytes(eltOf(getOut()));
-  tile.extraLdsBytes = cfg.getBlockH() * cfg.getBlockKv() * eb;
-  tile.accElems = cfg.getBlockH() * dV;
-  return KernelPlan::get(ConfigValues(cfg), *target, tile).verify([&] {
+  // The kernel's plan (moec/Dialect/OpPlans.h): both matrix products, the
+  // LDS of the KV ring, Q, P, scores and the transposed V, the registers.
+  return getSparseAttentionPlan(*this, *target).verify([&] {
     return emitOpError();
   });
 }

@@ -139,7 +139,7 @@ KernelPlan::verify(function_ref<InFlightDiagnostic()> emitError) const {
                        << instr->mnemonic << " on " << t.chip;
 
   int64_t instrTiles = (tile.m / instr->m) * (tile.n / instr->n);
-  if (instrTiles % config.num_warps != 0)
+  if (!tile.wavesMayIdle && instrTiles % config.num_warps != 0)
     return emitError() << "num_warps = " << config.num_warps
                        << " waves do not evenly cover the " << tile.m << "x"
                        << tile.n << " tile (" << instrTiles << " " << instr->m

@@ -27,6 +27,7 @@
 #include "moec/Dialect/TargetChecks.h"
 #include "moec/Transforms/Activation.h"
 #include "moec/Transforms/GemmKernel.h"
+#include "moec/Transforms/KernelBuilding.h"
 #include "moec/Transforms/LdsLayout.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -587,13 +588,9 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
   // Through LDS: park the finished tile in LDS (aliasing the K loop's
   // buffers, hence the barrier first), then store 16-byte row vectors.
   int64_t vec = spec.plan.vecC;
-  auto tileType = MemRefType::get(
-      {spec.cfg().block_m, spec.cfg().block_n}, cElt, MemRefLayoutAttrInterface(),
-      gpu::AddressSpaceAttr::get(b.getContext(),
-                                 gpu::AddressSpace::Workgroup));
   gpu::BarrierOp::create(b, loc);
-  Value tile = memref::ViewOp::create(b, loc, tileType, ldsRaw, cst(0),
-                                      ValueRange{});
+  Value tile = ldsView(b, loc, ldsRaw, {spec.cfg().block_m, spec.cfg().block_n},
+                       cElt, 0);
   core.forEachElement(
       b, loc, tid, acc,
       [&](OpBuilder &, Location, Value row, Value col, Value v) {
@@ -717,36 +714,12 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func) {
   // plan sizes and places them.
   const KernelPlan &plan = spec.plan;
   int64_t nbuf = plan.numLdsBuffers;
-  auto wg = gpu::AddressSpaceAttr::get(b.getContext(),
-                                       gpu::AddressSpace::Workgroup);
-  Value raw;
-  if (plan.dynamicLds) {
-    // Dynamic shared memory (aligned to 16 bytes by the NVVM lowering), sized
-    // at launch.
-    raw = gpu::DynamicSharedMemoryOp::create(
-        b, loc,
-        MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
-                        MemRefLayoutAttrInterface(), wg));
-  } else {
-    raw = func.addWorkgroupAttribution(
-        MemRefType::get({plan.ldsBytes}, b.getI8Type(), MemRefLayoutAttrInterface(),
-                        wg),
-        loc);
-    // 16-byte vector stores and ldmatrix rows need an aligned base; without
-    // this the lowering leaves the LDS global at alignment 1.
-    func.setWorkgroupAttributionAttr(
-        func.getNumWorkgroupAttributions() - 1,
-        LLVM::LLVMDialect::getAlignAttrName(),
-        b.getI64IntegerAttr(kVectorBytes));
-  }
-  auto ringType = [&](int64_t rows, Type elt) {
-    return MemRefType::get({nbuf, rows, spec.cfg().block_k}, elt,
-                           MemRefLayoutAttrInterface(), wg);
+  Value raw = allocateLds(b, loc, func, plan);
+  auto ring = [&](int64_t rows, Type elt, int64_t offset) {
+    return ldsView(b, loc, raw, {nbuf, rows, spec.cfg().block_k}, elt, offset);
   };
-  Value ldsA = memref::ViewOp::create(b, loc, ringType(spec.cfg().block_m, spec.aType),
-                                      raw, cst(0), ValueRange{});
-  Value ldsB = memref::ViewOp::create(b, loc, ringType(spec.cfg().block_n, spec.bType),
-                                      raw, cst(plan.ldsABytes), ValueRange{});
+  Value ldsA = ring(spec.cfg().block_m, spec.aType, 0);
+  Value ldsB = ring(spec.cfg().block_n, spec.bType, plan.ldsABytes);
 
   OperandTile a{aArg, ldsA, spec.aType, spec.cfg().block_m, !spec.transposeA,
                 m0, M, plan.vecA, plan.ldAligned[0]};
@@ -769,36 +742,19 @@ FailureOr<GemmKernel> moec::buildGemmKernel(OpBuilder &b,
     return failure();
 
   MLIRContext *ctx = b.getContext();
-  // Buffers live in the global address space: AMD then uses global_load
-  // instead of flat_load (no aperture check), NVIDIA ld.global.
-  auto global = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Global);
-  auto dyn2 = [&](Type elt) {
-    return MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic}, elt,
-                           MemRefLayoutAttrInterface(), global);
-  };
-  auto dyn1 = [&](Type elt) {
-    return MemRefType::get({ShapedType::kDynamic}, elt,
-                           MemRefLayoutAttrInterface(), global);
-  };
-  SmallVector<Type> argTypes = {dyn2(spec.aType), dyn2(spec.bType),
-                                dyn2(spec.cType)};
+  SmallVector<Type> argTypes = {globalKernelArgType(ctx, spec.aType, 2),
+                                globalKernelArgType(ctx, spec.bType, 2),
+                                globalKernelArgType(ctx, spec.cType, 2)};
   if (spec.biasType)
-    argTypes.push_back(dyn1(spec.biasType));
+    argTypes.push_back(globalKernelArgType(ctx, spec.biasType, 1));
   if (spec.hasScaleA)
-    argTypes.push_back(dyn1(b.getF32Type()));
+    argTypes.push_back(globalKernelArgType(ctx, b.getF32Type(), 1));
   if (spec.hasScaleB)
-    argTypes.push_back(dyn1(b.getF32Type()));
+    argTypes.push_back(globalKernelArgType(ctx, b.getF32Type(), 1));
 
   OpBuilder::InsertionGuard g(b);
-  b.setInsertionPointToEnd(module.getBody());
-  auto func = gpu::GPUFuncOp::create(b, loc, name,
-                                     FunctionType::get(ctx, argTypes, {}));
-  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  int64_t lanes = spec.plan.lanes;
-  func.setKnownBlockSizeAttr(
-      b.getDenseI32ArrayAttr({static_cast<int32_t>(lanes), 1, 1}));
-  (*core)->decorateKernel(b, func);
-
+  gpu::GPUFuncOp func =
+      createKernelFunc(b, module, name, argTypes, spec.plan, **core, loc);
   GemmBuilder builder(b, loc, spec, **core);
   if (failed(builder.build(func)))
     return failure();

@@ -4,6 +4,7 @@
 #include "moec/Transforms/GemmKernel.h"
 #include "moec/Transforms/MatrixCore.h"
 #include "moec/Transforms/MoeKernels.h"
+#include "moec/Transforms/SparseAttentionKernel.h"
 #include "moec/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -100,54 +101,98 @@ LogicalResult checkPlacement(Operation *op, ModuleOp module) {
   return success();
 }
 
-LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
-                        gpu::GPUModuleOp kernels, StringRef name) {
+/// The kernels take row-major buffers only.
+LogicalResult checkIdentityLayouts(Operation *op) {
   for (Value v : op->getOperands())
     if (!cast<MemRefType>(v.getType()).getLayout().isIdentity())
-      return op.emitOpError()
+      return op->emitOpError()
              << "operands with a non-identity layout are not supported by the "
                 "kernel lowering yet: " << v.getType();
-  GemmKernelSpec spec = GemmKernelSpec::get(op, target);
-  OpBuilder b(op);
-  FailureOr<GemmKernel> kernel =
-      buildGemmKernel(b, kernels, name, spec, op.getLoc());
-  if (failed(kernel))
-    return failure();
-  const KernelPlan &plan = spec.plan;
-  kernel->func->setAttr(MoecDialect::kKernelLdsBytesAttrName,
-                        b.getI64IntegerAttr(plan.ldsBytes));
-  kernel->func->setAttr(MoecDialect::kKernelConfigAttrName, op.getConfig());
-  if (plan.dynamicLds)
-    kernel->func->setAttr(MoecDialect::kKernelDynamicLdsAttrName,
-                          b.getUnitAttr());
+  return success();
+}
 
-  Location loc = op.getLoc();
-  b.setInsertionPoint(op);
+/// The launch of a built kernel before `op`: its LDS attributes from the
+/// plan, the op's operands cast to the kernel's argument types, then
+/// `makeGrid()` workgroups of the plan's lanes; the op is erased.
+void emitLaunch(OpBuilder &b, Operation *op, gpu::GPUFuncOp func,
+                const KernelPlan &plan, Attribute config,
+                llvm::function_ref<Value()> makeGrid) {
+  func->setAttr(MoecDialect::kKernelLdsBytesAttrName,
+                b.getI64IntegerAttr(plan.ldsBytes));
+  func->setAttr(MoecDialect::kKernelConfigAttrName, config);
+  if (plan.dynamicLds)
+    func->setAttr(MoecDialect::kKernelDynamicLdsAttrName, b.getUnitAttr());
+  Location loc = op->getLoc();
   SmallVector<Value> args;
-  for (auto [v, t] : llvm::zip(op->getOperands(),
-                               kernel->func.getFunctionType().getInputs()))
+  for (auto [v, t] :
+       llvm::zip(op->getOperands(), func.getFunctionType().getInputs()))
     args.push_back(castToKernelArg(b, loc, v, t));
-  Value m = memref::DimOp::create(b, loc, op.getA(), op.getTransposeA() ? 1 : 0);
-  Value n = memref::DimOp::create(b, loc, op.getB(), op.getTransposeB() ? 0 : 1);
-  auto cdiv = [&](Value x, int64_t d) {
-    return arith::CeilDivUIOp::create(
-        b, loc, x, arith::ConstantIndexOp::create(b, loc, d));
-  };
-  // Named, in order: as call arguments their order would be the compiler's
-  // (GCC and clang differ), and so would the IR.
-  Value tilesM = cdiv(m, spec.cfg().block_m);
-  Value tilesN = cdiv(n, spec.cfg().block_n);
-  Value grid = arith::MulIOp::create(b, loc, tilesM, tilesN);
+  Value grid = makeGrid();
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   Value lanes = arith::ConstantIndexOp::create(b, loc, plan.lanes);
   Value dynamicLds;
   if (plan.dynamicLds)
     dynamicLds = arith::ConstantOp::create(
         b, loc, b.getI32IntegerAttr(static_cast<int32_t>(plan.ldsBytes)));
-  gpu::LaunchFuncOp::create(b, loc, kernel->func,
-                            gpu::KernelDim3{grid, one, one},
+  gpu::LaunchFuncOp::create(b, loc, func, gpu::KernelDim3{grid, one, one},
                             gpu::KernelDim3{lanes, one, one}, dynamicLds, args);
-  op.erase();
+  op->erase();
+}
+
+LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
+                        gpu::GPUModuleOp kernels, StringRef name) {
+  if (failed(checkIdentityLayouts(op)))
+    return failure();
+  GemmKernelSpec spec = GemmKernelSpec::get(op, target);
+  OpBuilder b(op);
+  FailureOr<GemmKernel> kernel =
+      buildGemmKernel(b, kernels, name, spec, op.getLoc());
+  if (failed(kernel))
+    return failure();
+  Location loc = op.getLoc();
+  b.setInsertionPoint(op);
+  auto makeGrid = [&]() -> Value {
+    Value m =
+        memref::DimOp::create(b, loc, op.getA(), op.getTransposeA() ? 1 : 0);
+    Value n =
+        memref::DimOp::create(b, loc, op.getB(), op.getTransposeB() ? 0 : 1);
+    auto cdiv = [&](Value x, int64_t d) {
+      return arith::CeilDivUIOp::create(
+          b, loc, x, arith::ConstantIndexOp::create(b, loc, d));
+    };
+    // Named, in order: as call arguments their order would be the
+    // compiler's (GCC and clang differ), and so would the IR.
+    Value tilesM = cdiv(m, spec.cfg().block_m);
+    Value tilesN = cdiv(n, spec.cfg().block_n);
+    return arith::MulIOp::create(b, loc, tilesM, tilesN);
+  };
+  emitLaunch(b, op, kernel->func, spec.plan, op.getConfig(), makeGrid);
+  return success();
+}
+
+LogicalResult lowerSparseAttention(SparseAttentionOp op,
+                                   const TargetInfo &target,
+                                   gpu::GPUModuleOp kernels, StringRef name) {
+  if (failed(checkIdentityLayouts(op)))
+    return failure();
+  SparseAttentionKernelSpec spec = SparseAttentionKernelSpec::get(op, target);
+  OpBuilder b(op);
+  FailureOr<gpu::GPUFuncOp> func =
+      buildSparseAttentionKernel(b, kernels, name, spec, op.getLoc());
+  if (failed(func))
+    return failure();
+  // Grid: tokens x ceil(h_q / block_h), as SparseAttentionPlan::gridSize.
+  Location loc = op.getLoc();
+  b.setInsertionPoint(op);
+  auto makeGrid = [&]() -> Value {
+    Value tokens = memref::DimOp::create(b, loc, op.getQ(), 0);
+    Value heads = memref::DimOp::create(b, loc, op.getQ(), 1);
+    Value groups = arith::CeilDivUIOp::create(
+        b, loc, heads,
+        arith::ConstantIndexOp::create(b, loc, spec.cfg().block_h));
+    return arith::MulIOp::create(b, loc, tokens, groups);
+  };
+  emitLaunch(b, op, *func, spec.plan.kernel, op.getConfig(), makeGrid);
   return success();
 }
 
@@ -275,8 +320,14 @@ struct LowerToKernelsPass
           return signalPassFailure();
         continue;
       }
+      if (auto attn = dyn_cast<SparseAttentionOp>(op)) {
+        if (failed(lowerSparseAttention(attn, *target, kernels, name)))
+          return signalPassFailure();
+        continue;
+      }
       op->emitOpError() << "has no kernel lowering yet (moec.gemm, "
-                           "moec.moe_align and moec.act_and_mul lower today)";
+                           "moec.moe_align, moec.act_and_mul and "
+                           "moec.sparse_attention lower today)";
       return signalPassFailure();
     }
   }

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
 using namespace moec::tuning;
 using llvm::StringRef;
@@ -260,6 +261,22 @@ llvm::Expected<SearchSpace> SearchSpace::defaults(StringRef op,
                                      {"group_m", {8}},
                                      {"num_warps", {4, 8}},
                                      {"num_stages", {2, 3}}};
+    // The fixed config list (benchmarks/run_moec_gemm.sh): block_m, block_n,
+    // block_k, num_warps, num_stages, async copy.
+    for (auto [bm, bn, bk, w, st, async] :
+         std::initializer_list<std::array<int64_t, 6>>{
+             {128, 128, 32, 4, 2, 0}, {256, 128, 32, 8, 2, 0},
+             {128, 128, 32, 4, 3, 0}, {128, 128, 32, 4, 3, 1},
+             {128, 128, 64, 4, 3, 1}, {128, 256, 32, 8, 3, 1},
+             {256, 128, 64, 8, 3, 1}, {128, 128, 32, 4, 4, 1},
+             {16, 64, 128, 4, 2, 0},  {16, 32, 256, 2, 2, 0},
+             {16, 64, 128, 4, 4, 1},  {16, 64, 256, 4, 3, 1},
+             {16, 32, 256, 2, 4, 1},  {32, 64, 128, 4, 3, 1}}) {
+      Candidate c;
+      c.blockM = bm, c.blockN = bn, c.blockK = bk, c.numWarps = w;
+      c.numStages = st, c.asyncCopy = async != 0;
+      s.seeds.push_back(c);
+    }
     break;
   case TargetFamily::Host:
     s.axes = full ? decltype(s.axes){{"block_m", {16, 32, 64, 128}},
@@ -300,7 +317,7 @@ llvm::Expected<SearchSpace> SearchSpace::fromJson(StringRef text,
   order.push_back("epilogue");
   order.push_back("async_copy");
   for (const std::string &k : keys)
-    if (!llvm::is_contained(order, k))
+    if (k != "seeds" && !llvm::is_contained(order, k))
       return errorf(fmt::format("{}: unknown axis '{}'; known: {}",
                                 name.str(), k, llvm::join(order, ", ")));
   for (const std::string &k : order) {
@@ -325,7 +342,52 @@ llvm::Expected<SearchSpace> SearchSpace::fromJson(StringRef text,
     }
     s.axes.emplace_back(k, std::move(values));
   }
+  if (const json::Value *seeds = o->get("seeds")) {
+    const json::Array *arr = seeds->getAsArray();
+    if (!arr)
+      return errorf(fmt::format("{}: \"seeds\" is not an array of configs",
+                                name.str()));
+    for (size_t i = 0; i < arr->size(); ++i) {
+      const json::Object *cfg = (*arr)[i].getAsObject();
+      if (!cfg)
+        return errorf(fmt::format("{}: seed {} is not an object", name.str(),
+                                  i));
+      Candidate c;
+      for (const auto &kv : *cfg) {
+        std::string k = kv.first.str();
+        std::optional<int64_t> v = kv.second.getAsInteger();
+        if (!v && k == "epilogue" && kv.second.getAsString())
+          v = *kv.second.getAsString() == "lds" ? 1 : 0;
+        if (!v && kv.second.getAsBoolean())
+          v = *kv.second.getAsBoolean() ? 1 : 0;
+        if (!v)
+          return errorf(fmt::format("{}: seed {}: '{}' is not an integer",
+                                    name.str(), i, k));
+        if (!setAxis(c, k, *v))
+          return errorf(fmt::format("{}: seed {}: unknown parameter '{}'; "
+                                    "known: {}",
+                                    name.str(), i, k, llvm::join(order, ", ")));
+      }
+      s.seeds.push_back(c);
+    }
+  }
   return s;
+}
+
+std::vector<Candidate> moec::tuning::candidatesForShape(
+    const SearchSpace &space, const GemmShape &shape, TargetFamily family,
+    size_t *seedCount, std::map<std::string, int> *dropped) {
+  std::vector<Candidate> out = pruneForShape(space.seeds, shape, family);
+  std::set<std::string> have;
+  for (const Candidate &c : out)
+    have.insert(c.key());
+  if (seedCount)
+    *seedCount = out.size();
+  for (const Candidate &c :
+       pruneForShape(space.enumerate(), shape, family, dropped))
+    if (have.insert(c.key()).second)
+      out.push_back(c);
+  return out;
 }
 
 std::vector<Candidate>
@@ -365,6 +427,13 @@ moec::tuning::pruneForShape(const std::vector<Candidate> &cands,
       why = "K step larger than K";
     else if (large && (c.blockM < 64 || c.blockN < 64 || c.blockK < 32))
       why = "small tile on a large problem";
+    else if (family == TargetFamily::NVIDIA &&
+             c.blockM * c.blockN >= 256 * 32 * c.numWarps)
+      // 256 f32 accumulators per thread or more cannot fit the 255
+      // registers a thread has: ptxas spills every such kernel (kilobytes
+      // of stack for 256x256 on 4 warps), and they are the slowest to
+      // compile (seconds each).
+      why = "accumulators over the register file";
     if (why) {
       if (dropped)
         ++(*dropped)[why];

@@ -15,6 +15,8 @@
 #include <chrono>
 #include <csignal>
 #include <future>
+#include <mutex>
+#include <set>
 
 using namespace moec::tuning;
 namespace json = llvm::json;
@@ -79,7 +81,9 @@ llvm::Error Tuner::open() {
       }
       if (o->getBoolean("done").value_or(false)) {
         done_[shape->str()] = {o->getString("best").value_or("").str(),
-                               o->getNumber("us").value_or(0)};
+                               o->getString("best_seed").value_or("").str(),
+                               o->getNumber("us").value_or(0),
+                               o->getNumber("seed_us").value_or(0)};
         continue;
       }
       auto cand = o->getString("cand");
@@ -126,20 +130,51 @@ llvm::Error Tuner::record(const std::string &shapeKey, const Candidate &c,
 
 llvm::Error Tuner::recordDone(const std::string &shapeKey,
                               const ShapeResult &r) {
-  done_[shapeKey] = {r.best ? r.best->key() : "", r.bestUs};
+  done_[shapeKey] = {r.best ? r.best->key() : "",
+                     r.bestSeed ? r.bestSeed->key() : "", r.bestUs,
+                     r.bestSeedUs};
   if (!journal_.isOpen())
     return llvm::Error::success();
   json::Object rec{{"shape", shapeKey},
                    {"done", true},
                    {"best", r.best ? r.best->key() : ""},
                    {"us", r.bestUs}};
+  if (r.bestSeed) {
+    rec["best_seed"] = r.bestSeed->key();
+    rec["seed_us"] = r.bestSeedUs;
+  }
   return journal_.append(jsonText(json::Value(std::move(rec))) + "\n");
 }
 
+namespace {
+/// A candidate that passed the first pass, in the re-timing rounds.
+struct Live {
+  Candidate cand;
+  std::string key;
+  bool seed = false;
+  double quickUs = 0; ///< the first pass
+  double lastUs = 0;  ///< the latest round
+  /// Null for an outcome from the journal: compiled again (a kernel cache
+  /// hit) when it is re-timed.
+  std::shared_ptr<CompiledCandidate> cc;
+};
+
+double medianOf(std::vector<double> v) {
+  llvm::sort(v);
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+bool byLast(const Live &a, const Live &b) {
+  return a.lastUs < b.lastUs || (a.lastUs == b.lastUs && a.key < b.key);
+}
+} // namespace
+
 llvm::Expected<ShapeResult>
-Tuner::tuneShape(const ShapeRecord &shape,
-                 const std::vector<Candidate> &cands) {
+Tuner::tuneShape(const ShapeRecord &shape, const std::vector<Candidate> &cands,
+                 size_t seeds) {
   const std::string shapeKey = shape.toJson();
+  const double shapeStart = now();
   ShapeResult result;
   result.shape = shape;
   result.total = static_cast<int>(cands.size());
@@ -148,56 +183,122 @@ Tuner::tuneShape(const ShapeRecord &shape,
   if (auto it = done_.find(shapeKey); it != done_.end()) {
     result.complete = true;
     result.fromJournal = result.total;
-    if (!it->second.first.empty()) {
-      result.best = Candidate::fromKey(it->second.first);
-      result.bestUs = it->second.second;
+    if (!it->second.best.empty()) {
+      result.best = Candidate::fromKey(it->second.best);
+      result.bestUs = it->second.us;
+    }
+    if (!it->second.bestSeed.empty()) {
+      result.bestSeed = Candidate::fromKey(it->second.bestSeed);
+      result.bestSeedUs = it->second.seedUs;
     }
     return result;
   }
 
+  std::set<std::string> seedKeys;
+  for (size_t i = 0; i < std::min(seeds, cands.size()); ++i)
+    seedKeys.insert(cands[i].key());
   std::map<std::string, Outcome> &past = past_[shapeKey];
   std::vector<Candidate> todo;
-  double bestUs = 0;
+  std::vector<Live> live; // first-pass survivors, in candidate order
+  std::set<std::string> given;
+  double bestQuick = 0;
   for (const Candidate &c : cands) {
-    auto it = past.find(c.key());
+    std::string key = c.key();
+    if (!given.insert(key).second)
+      continue; // listed twice (a seed also in the space)
+    auto it = past.find(key);
     if (it == past.end()) {
       todo.push_back(c);
       continue;
     }
     ++result.fromJournal;
     const Outcome &o = it->second;
-    if (o.status == "ok" && (bestUs == 0 || o.us < bestUs))
-      bestUs = o.us;
+    if (o.status == "ok") {
+      live.push_back({c, key, seedKeys.count(key) > 0, o.us, o.us, nullptr});
+      if (bestQuick == 0 || o.us < bestQuick)
+        bestQuick = o.us;
+    }
   }
+  const size_t finalCount = size_t(std::max(opts_.retimeTop, 1));
+  const int repeat = std::max(opts_.repeat, 1);
+  const int quickRepeat = std::max(opts_.quickRepeat, 1);
+  const int quickWarmup = std::max(opts_.quickWarmup, 0);
+  const int passes = std::clamp(opts_.finalPasses, 1, repeat);
+  TunerPhases &ph = result.phases;
 
-  // 1. Compile in parallel; results are consumed in order.
+  // 1. Compile in parallel (and load, if the hook does); the results are
+  // consumed in candidate order.
   unsigned threads = opts_.threads ? opts_.threads
                                    : llvm::hardware_concurrency().compute_thread_count();
   llvm::DefaultThreadPool pool(llvm::hardware_concurrency(threads));
   std::atomic<bool> stop{false};
+  std::mutex statsMutex;
+  const double compileStart = now();
+  double lastCompileEnd = compileStart;
+  int compiledCount = 0;
   std::vector<std::shared_future<llvm::Expected<CompiledCandidate> *>> futures;
   futures.reserve(todo.size());
   for (const Candidate &c : todo)
     futures.push_back(pool.async([&, c]() -> llvm::Expected<CompiledCandidate> * {
       if (stop.load())
         return nullptr;
-      return new llvm::Expected<CompiledCandidate>(hooks_.compile(shape, c));
+      double t0 = now();
+      auto *r = new llvm::Expected<CompiledCandidate>(hooks_.compile(shape, c));
+      double t1 = now();
+      std::lock_guard<std::mutex> lock(statsMutex);
+      ph.compileCpu += t1 - t0;
+      if (*r)
+        ph.loadCpu += (*r)->loadMs / 1000;
+      lastCompileEnd = std::max(lastCompileEnd, t1);
+      ++compiledCount;
+      return r;
     }));
 
-  std::map<std::string, CompiledCandidate> kept; // ok candidates, for re-timing
-  double loopStart = now();
+  // The launches the rounds after the first pass take for n survivors.
+  auto plannedLaunches = [&](double n) {
+    double launches = 0;
+    int reps = quickRepeat;
+    while (n > double(finalCount)) {
+      n = std::max(double(finalCount), std::ceil(n * opts_.keepFraction));
+      reps = std::min(repeat, reps * 2);
+      launches += (n + 1) * (1 + reps);
+    }
+    return launches +
+           (n + 1) * (opts_.warmup + passes + (repeat / passes) * passes);
+  };
+  double quickSeconds = 0;
+  int quickLaunches = 0;
+  const double loopStart = now();
   size_t seen = 0;
+  std::string phase = "first pass";
   auto progress = [&](bool final) {
     if (!opts_.progress)
       return;
     size_t done = result.fromJournal + seen;
-    double spent = now() - loopStart;
-    double eta = seen ? spent / seen * (todo.size() - seen) : 0;
+    double eta = 0;
+    if (!final) {
+      double spent = now() - loopStart;
+      double left = todo.size() - seen;
+      double firstPassLeft = seen ? spent / seen * left : 0;
+      double perLaunch =
+          quickLaunches ? quickSeconds / quickLaunches : 0;
+      double survive = (seen || !live.empty())
+                           ? double(live.size()) *
+                                 double(todo.size() + result.fromJournal) /
+                                 double(std::max<size_t>(1, done))
+                           : 0;
+      eta = firstPassLeft + plannedLaunches(survive) * perLaunch;
+    }
+    std::string budget;
+    if (opts_.budgetSeconds > 0)
+      budget = fmt::format(" (budget {:.0f} s left)",
+                           std::max(0.0, opts_.budgetSeconds - elapsed()));
     *opts_.progress << fmt::format(
-        "moec tune: {} {}/{} done, best {}, ETA {:.0f} s\n", shape.op, done,
-        cands.size(),
-        bestUs > 0 ? fmt::format("{:.2f} us", bestUs) : std::string("-"),
-        final ? 0.0 : eta);
+        "moec tune: {} {}/{} done ({}: {} timed, {} cut), best {}, ETA {:.0f} "
+        "s{}\n",
+        shape.op, done, cands.size(), phase, result.timed, result.cut,
+        bestQuick > 0 ? fmt::format("{:.2f} us", bestQuick) : std::string("-"),
+        eta, budget);
     opts_.progress->flush();
   };
   double lastProgress = 0;
@@ -217,8 +318,10 @@ Tuner::tuneShape(const ShapeRecord &shape,
       stoppedEarly = true;
       break;
     }
+    double w0 = now();
     std::unique_ptr<llvm::Expected<CompiledCandidate>> compiled(
         futures[idx].get());
+    ph.wait += now() - w0;
     ++seen;
     if (!compiled) {
       stop = true;
@@ -236,9 +339,13 @@ Tuner::tuneShape(const ShapeRecord &shape,
         break;
       continue;
     }
-    CompiledCandidate &cc = **compiled;
-    const Resources &res = cc.resources;
-    if (res.known &&
+    auto cc = std::make_shared<CompiledCandidate>(std::move(**compiled));
+    const Resources &res = cc->resources;
+    std::string key = c.key();
+    // The seeds are the reference (what users run without tuning): timed
+    // whatever their resources.
+    const bool seed = seedKeys.count(key) > 0;
+    if (!seed && res.known &&
         (res.vgprSpills > 0 || res.sgprSpills > 0 || res.scratchBytes > 0)) {
       ++result.spilled;
       if (rec(c, {"spill", 0},
@@ -249,7 +356,7 @@ Tuner::tuneShape(const ShapeRecord &shape,
     }
     // An occupancy hint the code object cannot honour (fewer waves per SIMD
     // fit than waves_per_eu asks for) duplicates a lower hint: not timed.
-    if (res.known && c.wavesPerEU > 0 && res.wavesPerSimd > 0 &&
+    if (!seed && res.known && c.wavesPerEU > 0 && res.wavesPerSimd > 0 &&
         res.wavesPerSimd < c.wavesPerEU) {
       ++result.spilled;
       if (rec(c, {"occupancy", 0},
@@ -258,33 +365,29 @@ Tuner::tuneShape(const ShapeRecord &shape,
         break;
       continue;
     }
-    // 3. A short measurement, then the full one unless clearly slower.
-    auto quick = hooks_.time(shape, c, cc, 1, opts_.quickRepeat);
+    // 3. The first pass: a short measurement; clearly slower is cut.
+    double q0 = now();
+    auto quick = hooks_.time(shape, c, *cc, quickWarmup, quickRepeat);
+    quickSeconds += now() - q0;
+    quickLaunches += quickWarmup + quickRepeat;
     if (!quick) {
       std::string msg = llvm::toString(quick.takeError());
       if (rec(c, {"error", 0}, msg))
         break;
       continue;
     }
-    if (bestUs > 0 && *quick > opts_.cutFactor * bestUs) {
+    if (bestQuick > 0 && *quick > opts_.cutFactor * bestQuick) {
       ++result.cut;
       if (rec(c, {"cut", *quick}, ""))
         break;
-      continue;
-    }
-    auto full = hooks_.time(shape, c, cc, opts_.warmup, opts_.repeat);
-    if (!full) {
-      std::string msg = llvm::toString(full.takeError());
-      if (rec(c, {"error", 0}, msg))
+    } else {
+      ++result.timed;
+      if (bestQuick == 0 || *quick < bestQuick)
+        bestQuick = *quick;
+      live.push_back({c, key, seed, *quick, *quick, cc});
+      if (rec(c, {"ok", *quick}, ""))
         break;
-      continue;
     }
-    ++result.timed;
-    if (bestUs == 0 || *full < bestUs)
-      bestUs = *full;
-    kept[c.key()] = std::move(cc);
-    if (rec(c, {"ok", *full}, ""))
-      break;
     if (now() - lastProgress > 1.0) {
       progress(false);
       lastProgress = now();
@@ -292,6 +395,9 @@ Tuner::tuneShape(const ShapeRecord &shape,
   }
   stop = true;
   pool.wait();
+  ph.firstPass = quickSeconds;
+  ph.compileWall = lastCompileEnd - compileStart;
+  ph.compiledInWall = compiledCount;
   // Free the results nobody consumed.
   for (size_t idx = seen; idx < futures.size(); ++idx)
     delete futures[idx].get();
@@ -299,56 +405,159 @@ Tuner::tuneShape(const ShapeRecord &shape,
     return errorf(*failMsg);
   result.complete = !stoppedEarly;
 
-  // 4. Re-time the fastest few, then verify fastest first.
-  std::vector<std::pair<double, std::string>> ranked;
-  for (const auto &[key, o] : past)
-    if (o.status == "ok")
-      ranked.push_back({o.us, key});
-  llvm::sort(ranked);
-  if (ranked.size() > size_t(std::max(opts_.retimeTop, 1)))
-    ranked.resize(std::max(opts_.retimeTop, 1));
-  std::vector<std::tuple<double, std::string, CompiledCandidate>> finalists;
-  for (auto &[us, key] : ranked) {
-    std::optional<Candidate> c = Candidate::fromKey(key);
-    if (!c)
-      continue;
-    CompiledCandidate cc;
-    if (auto it = kept.find(key); it != kept.end()) {
-      cc = std::move(it->second);
-    } else {
-      // From the journal of an earlier run: compile it again.
-      auto again = hooks_.compile(shape, *c);
-      if (!again) {
-        llvm::consumeError(again.takeError());
-        continue;
+  // 4. Successive halving over the survivors. The best seed is kept to the
+  // final round whatever its time (the reference the result is compared
+  // with); the others slower than cutFactor x the final best of the first
+  // pass are cut now (never re-timed).
+  std::optional<Live> pin;
+  {
+    int p = -1;
+    for (size_t i = 0; i < live.size(); ++i)
+      if (live[i].seed && (p < 0 || live[i].quickUs < live[p].quickUs))
+        p = int(i);
+    std::vector<Live> others;
+    for (size_t i = 0; i < live.size(); ++i) {
+      if (int(i) == p) {
+        pin = std::move(live[i]);
+      } else if (live[i].quickUs <= opts_.cutFactor * bestQuick) {
+        others.push_back(std::move(live[i]));
+      } else if (live[i].cc) { // not from the journal (counted there)
+        ++result.cut;
+        --result.timed;
       }
-      cc = std::move(*again);
     }
-    auto t = hooks_.time(shape, *c, cc, opts_.warmup, opts_.repeat);
+    live = std::move(others);
+  }
+  // Survivors from the journal of an earlier run: compiled again (kernel
+  // cache hits, but loading still costs) on the workers, all at once.
+  {
+    std::vector<Live *> missing;
+    for (Live &l : live)
+      if (!l.cc)
+        missing.push_back(&l);
+    if (pin && !pin->cc)
+      missing.push_back(&*pin);
+    for (Live *l : missing)
+      pool.async([this, &shape, l] {
+        auto r = hooks_.compile(shape, l->cand);
+        if (!r) {
+          llvm::consumeError(r.takeError());
+          return; // ensure() tries once more, else it is dropped
+        }
+        l->cc = std::make_shared<CompiledCandidate>(std::move(*r));
+      });
+    pool.wait();
+  }
+  // The survivors a round drops, kept (with their latest time) in case
+  // every finalist gives a wrong result.
+  std::vector<Live> dropped;
+  auto ensure = [&](Live &l) {
+    if (l.cc)
+      return true;
+    auto again = hooks_.compile(shape, l.cand);
+    if (!again) {
+      llvm::consumeError(again.takeError());
+      return false;
+    }
+    l.cc = std::make_shared<CompiledCandidate>(std::move(*again));
+    return true;
+  };
+  auto timeOne = [&](Live &l, int warm, int reps) -> std::optional<double> {
+    if (!ensure(l))
+      return std::nullopt;
+    auto t = hooks_.time(shape, l.cand, *l.cc, warm, reps);
     if (!t) {
       llvm::consumeError(t.takeError());
-      continue;
+      return std::nullopt;
     }
-    finalists.emplace_back(std::min(*t, us), key, std::move(cc));
+    ++result.retimed;
+    return *t;
+  };
+  double h0 = now();
+  int reps = quickRepeat;
+  phase = "re-timing";
+  llvm::sort(live, byLast);
+  while (live.size() > finalCount) {
+    size_t keep = std::max(
+        finalCount, size_t(std::ceil(double(live.size()) * opts_.keepFraction)));
+    keep = std::min(keep, live.size() - 1);
+    if (budgetExceeded())
+      keep = finalCount; // straight to the final round
+    for (size_t i = keep; i < live.size(); ++i)
+      dropped.push_back(std::move(live[i]));
+    live.resize(keep);
+    if (budgetExceeded())
+      break;
+    reps = std::min(repeat, reps * 2);
+    ++result.rounds;
+    std::vector<Live> next;
+    for (Live &l : live)
+      if (auto t = timeOne(l, 1, reps)) {
+        l.lastUs = *t;
+        next.push_back(std::move(l));
+      }
+    if (pin)
+      if (auto t = timeOne(*pin, 1, reps))
+        pin->lastUs = *t;
+    live = std::move(next);
+    llvm::sort(live, byLast);
+    progress(false);
   }
-  kept.clear();
-  llvm::sort(finalists, [](const auto &a, const auto &b) {
-    return std::get<0>(a) < std::get<0>(b) ||
-           (std::get<0>(a) == std::get<0>(b) && std::get<1>(a) < std::get<1>(b));
-  });
-  for (auto &[us, key, cc] : finalists) {
-    Candidate c = *Candidate::fromKey(key);
-    if (llvm::Error e = hooks_.verify(shape, c, cc)) {
+  ph.halving = now() - h0;
+
+  // 5. The final round: interleaved passes, the median of their medians.
+  double f0 = now();
+  phase = "final round";
+  if (pin)
+    live.push_back(std::move(*pin));
+  ++result.rounds;
+  std::vector<std::vector<double>> samples(live.size());
+  for (int p = 0; p < passes; ++p)
+    for (size_t i = 0; i < live.size(); ++i)
+      if (auto t = timeOne(live[i], p == 0 ? opts_.warmup : 1,
+                           std::max(1, repeat / passes)))
+        samples[i].push_back(*t);
+  std::vector<Live> finalists;
+  for (size_t i = 0; i < live.size(); ++i) {
+    if (samples[i].empty())
+      continue;
+    live[i].lastUs = medianOf(samples[i]);
+    if (live[i].seed &&
+        (!result.bestSeed || live[i].lastUs < result.bestSeedUs)) {
+      result.bestSeed = live[i].cand;
+      result.bestSeedUs = live[i].lastUs;
+    }
+    finalists.push_back(std::move(live[i]));
+  }
+  live.clear();
+  result.finalists = int(finalists.size());
+  llvm::sort(finalists, byLast);
+  ph.finalRound = now() - f0;
+
+  // 6. The float64 check, fastest first: the finalists, then (should all
+  // of them be wrong) those the rounds dropped, in their latest order.
+  double v0 = now();
+  llvm::sort(dropped, byLast);
+  for (Live &l : dropped)
+    finalists.push_back(std::move(l));
+  dropped.clear();
+  for (Live &l : finalists) {
+    if (!ensure(l))
+      continue;
+    if (llvm::Error e = hooks_.verify(shape, l.cand, *l.cc)) {
       ++result.wrong;
       std::string msg = llvm::toString(std::move(e));
-      if (auto e2 = record(shapeKey, c, {"wrong", us}, msg))
+      if (auto e2 = record(shapeKey, l.cand, {"wrong", l.lastUs}, msg))
         return e2;
       continue;
     }
-    result.best = c;
-    result.bestUs = us;
+    result.best = l.cand;
+    result.bestUs = l.lastUs;
     break;
   }
+  ph.verify = now() - v0;
+  ph.total = now() - shapeStart;
+  phase = "done";
   progress(true);
   if (result.complete)
     if (auto e = recordDone(shapeKey, result))

@@ -15,6 +15,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <functional>
 #include <set>
 #include <sys/wait.h>
 #include <thread>
@@ -466,6 +468,56 @@ TEST(SearchSpace, PruneForShape) {
   for (const Candidate &c : nvDecode)
     EXPECT_EQ(c.blockM, 16);
   EXPECT_FALSE(nvDecode.empty());
+  // NVIDIA: no tile with 256 or more f32 accumulators per thread (it
+  // cannot fit 255 registers); 128 (128x128 on 4 warps) is kept. AMD
+  // (512 VGPRs with the AGPRs) leaves that to the code object's check.
+  std::map<std::string, int> nvDropped;
+  auto nvLarge = pruneForShape(nv->enumerate(), {4096, 4096, 4096},
+                               TargetFamily::NVIDIA, &nvDropped);
+  bool has128x128w4 = false;
+  for (const Candidate &c : nvLarge) {
+    EXPECT_LT(c.blockM * c.blockN / (32 * c.numWarps), 256) << c.key();
+    has128x128w4 |= c.blockM == 128 && c.blockN == 128 && c.numWarps == 4;
+  }
+  EXPECT_TRUE(has128x128w4);
+  EXPECT_GT(nvDropped["accumulators over the register file"], 0);
+  bool amdKeeps256 = false;
+  for (const Candidate &c : large)
+    amdKeeps256 |= c.blockM == 256 && c.blockN == 256 && c.numWarps == 4;
+  EXPECT_TRUE(amdKeeps256);
+}
+
+// Seeds (a fixed config list) lead the candidates, are not repeated when the
+// axes also hold them, are kept when the axes do not, and are pruned for the
+// shape by the same rules.
+TEST(SearchSpace, SeedsComeFirst) {
+  auto s = SearchSpace::fromJson(
+      R"({"block_m": [64, 128], "block_n": [64], "num_warps": [4],
+          "seeds": [{"block_m": 128, "block_n": 64},
+                    {"block_m": 256, "block_n": 128, "num_warps": 8,
+                     "async_copy": 1},
+                    {"block_m": 16, "block_n": 16}]})",
+      "seeded.json");
+  ASSERT_TRUE(static_cast<bool>(s)) << llvm::toString(s.takeError());
+  ASSERT_EQ(s->seeds.size(), 3u);
+  EXPECT_TRUE(s->seeds[1].asyncCopy);
+  size_t seeds = 0;
+  auto cands = candidatesForShape(*s, {4096, 4096, 4096}, TargetFamily::NVIDIA,
+                                  &seeds);
+  // The 16x16 seed is a small tile on a large problem: pruned.
+  ASSERT_EQ(seeds, 2u);
+  ASSERT_EQ(cands.size(), 3u); // 2 seeds + m64n64 (m128n64 is a seed)
+  EXPECT_EQ(cands[0].key(), s->seeds[0].key());
+  EXPECT_EQ(cands[1].key(), s->seeds[1].key());
+  EXPECT_EQ(cands[2].blockM, 64);
+  auto bad = SearchSpace::fromJson(R"({"block_m": [16], "seeds": [{"blok_m": 1}]})",
+                                   "s.json");
+  ASSERT_FALSE(static_cast<bool>(bad));
+  EXPECT_NE(llvm::toString(bad.takeError()).find("s.json: seed 0: unknown parameter 'blok_m'"),
+            std::string::npos);
+  // The NVIDIA defaults carry the fixed list of benchmarks/run_moec_gemm.sh.
+  auto nv = SearchSpace::defaults("gemm", TargetFamily::NVIDIA, "full");
+  EXPECT_EQ(nv->seeds.size(), 14u);
 }
 
 //===----------------------------------------------------------------------===//
@@ -511,6 +563,10 @@ TEST(ModelConfig, Layouts) {
 struct FakeDevice {
   std::set<std::string> spills, wrong, rejects;
   std::map<std::string, int> compiles, timings, verifies;
+  /// Per candidate, the (warmup, repeat) of each measurement, in order.
+  std::map<std::string, std::vector<std::pair<int, int>>> calls;
+  /// Replaces timeOf: the measured time for a candidate at `repeat`.
+  std::function<double(const Candidate &, int repeat)> measure;
   std::mutex mutex;
 
   static double timeOf(const Candidate &c) {
@@ -532,9 +588,11 @@ struct FakeDevice {
       return cc;
     };
     h.time = [this](const ShapeRecord &, const Candidate &c,
-                    CompiledCandidate &, int, int) -> llvm::Expected<double> {
+                    CompiledCandidate &, int warmup,
+                    int repeat) -> llvm::Expected<double> {
       ++timings[c.key()];
-      return timeOf(c);
+      calls[c.key()].push_back({warmup, repeat});
+      return measure ? measure(c, repeat) : timeOf(c);
     };
     h.verify = [this](const ShapeRecord &, const Candidate &c,
                       CompiledCandidate &) -> llvm::Error {
@@ -667,6 +725,155 @@ TEST(Tuner, BudgetStopsEarly) {
   EXPECT_FALSE(r->complete);
   EXPECT_LT(r->timed + r->cut, 18);
   EXPECT_TRUE(r->best.has_value()); // the best of what was timed
+}
+
+// The first pass cuts what is clearly slower than the best so far; a cut
+// candidate is measured once and never again, and so is one that is over the
+// cut once the pass is over. The survivors are halved round by round with
+// more launches each round; the finalists get the full warm-up and repeat.
+TEST(Tuner, CutCandidatesAreNeverRetimed) {
+  FakeDevice dev;
+  TunerOptions opts;
+  opts.threads = 2;
+  opts.quickRepeat = 3;
+  opts.warmup = 4;
+  opts.repeat = 12;
+  opts.finalPasses = 3;
+  opts.cutFactor = 1.7;
+  opts.retimeTop = 2;
+  Tuner tuner(dev.hooks(), opts);
+  ASSERT_FALSE(static_cast<bool>(tuner.open()));
+  // Fastest first: the cut is tight from the first candidate on.
+  std::vector<Candidate> cands = smallSpace();
+  std::reverse(cands.begin(), cands.end());
+  auto r = tuner.tuneShape(gemmRecord(64), cands);
+  ASSERT_TRUE(static_cast<bool>(r));
+  double best = 1e30;
+  for (const Candidate &c : cands)
+    best = std::min(best, FakeDevice::timeOf(c));
+  int over = 0, survivors = 0, retimed = 0;
+  for (const Candidate &c : cands) {
+    const auto &calls = dev.calls[c.key()];
+    ASSERT_FALSE(calls.empty()) << c.key();
+    EXPECT_EQ(calls.front(), (std::pair<int, int>{1, 3})) << c.key();
+    if (FakeDevice::timeOf(c) > 1.7 * best) {
+      ++over;
+      EXPECT_EQ(calls.size(), 1u) << c.key() << " was re-timed after the cut";
+    } else {
+      ++survivors;
+      retimed += calls.size() > 1;
+    }
+  }
+  EXPECT_GT(over, 0);
+  EXPECT_EQ(survivors, 6); // enough for two halving rounds: 6 -> 3 -> 2
+  EXPECT_EQ(retimed, 3);
+  // Launches grew round by round: 3 (first pass), 6, 12 (the final round
+  // in 3 passes of 4).
+  EXPECT_EQ(dev.calls[cand(64, 64, 32).key()][1], (std::pair<int, int>{1, 6}));
+  EXPECT_EQ(r->cut, over);
+  EXPECT_EQ(r->timed, survivors);
+  EXPECT_EQ(r->timed + r->cut, 18);
+  EXPECT_EQ(r->rounds, 3); // two halving rounds and the final one
+  EXPECT_EQ(r->finalists, 2);
+  // The finalists: the final round's passes, the first with the full
+  // warm-up, each of repeat / passes launches; repeats grew round by round.
+  ASSERT_TRUE(r->best.has_value());
+  const auto &bc = dev.calls[r->best->key()];
+  ASSERT_GE(bc.size(), 4u);
+  EXPECT_EQ(bc[bc.size() - 3], (std::pair<int, int>{4, 4}));
+  EXPECT_EQ(bc.back(), (std::pair<int, int>{1, 4}));
+  EXPECT_EQ(r->best->key(), cand(64, 64, 16).key());
+  EXPECT_DOUBLE_EQ(r->bestUs, FakeDevice::timeOf(cand(64, 64, 16)));
+}
+
+// A short first pass is noisy: here it ranks the true best fifth. The
+// halving rounds (more launches) and the final round pick the true best, and
+// the best seed (the fixed list) is timed in the final round even though
+// halving would have dropped it: the result is never slower than it.
+TEST(Tuner, HalvingOverNoisePicksTheTrueBestAndKeepsTheBestSeed) {
+  FakeDevice dev;
+  // True times 10.0 + 0.1 * index; the first pass (3 launches) adds noise
+  // that makes the true best look 4.5% slower (fifth of the ten others).
+  std::vector<Candidate> cands;
+  for (int64_t i = 0; i < 12; ++i) {
+    Candidate c = cand(64, 64, 16);
+    c.groupM = i + 1; // distinct keys
+    cands.push_back(c);
+  }
+  // Seeds first: two fixed-list configs, true 10.9 and 10.8.
+  std::swap(cands[0], cands[9]);
+  std::swap(cands[1], cands[8]);
+  auto truth = [](const Candidate &c) { return 10.0 + 0.1 * (c.groupM - 1); };
+  dev.measure = [&](const Candidate &c, int repeat) {
+    double t = truth(c);
+    if (repeat <= 3 && c.groupM == 1)
+      t *= 1.045;
+    if (repeat <= 3 && c.groupM == 9)
+      t *= 0.9; // the worse seed looks best in the first pass
+    return t;
+  };
+  TempDir d;
+  TunerOptions opts;
+  opts.threads = 2;
+  opts.quickRepeat = 3;
+  opts.repeat = 12;
+  opts.retimeTop = 2;
+  opts.cutFactor = 1.5;
+  opts.journalPath = d.file("journal.jsonl");
+  Tuner tuner(dev.hooks(), opts);
+  ASSERT_FALSE(static_cast<bool>(tuner.open()));
+  auto r = tuner.tuneShape(gemmRecord(64), cands, /*seeds=*/2);
+  ASSERT_TRUE(static_cast<bool>(r));
+  ASSERT_TRUE(r->best.has_value());
+  EXPECT_EQ(r->best->groupM, 1);
+  EXPECT_DOUBLE_EQ(r->bestUs, 10.0);
+  ASSERT_TRUE(r->bestSeed.has_value());
+  // The seed that looked best in the first pass (true 10.8) went to the
+  // final round; its final time is what the result is compared with.
+  EXPECT_EQ(r->bestSeed->groupM, 9);
+  EXPECT_DOUBLE_EQ(r->bestSeedUs, 10.8);
+  EXPECT_LE(r->bestUs, r->bestSeedUs);
+  EXPECT_EQ(dev.calls[cands[0].key()].back().first, 1);
+  EXPECT_EQ(r->finalists, 3); // 2 + the seed
+  // A finished shape read back from the journal keeps both results.
+  opts.resume = true;
+  FakeDevice again;
+  Tuner resumed(again.hooks(), opts);
+  ASSERT_FALSE(static_cast<bool>(resumed.open()));
+  auto r2 = resumed.tuneShape(gemmRecord(64), cands, 2);
+  ASSERT_TRUE(static_cast<bool>(r2));
+  EXPECT_TRUE(again.compiles.empty());
+  ASSERT_TRUE(r2->bestSeed.has_value());
+  EXPECT_EQ(r2->bestSeed->key(), r->bestSeed->key());
+  EXPECT_DOUBLE_EQ(r2->bestSeedUs, 10.8);
+  EXPECT_EQ(r2->best->key(), r->best->key());
+}
+
+// Every finalist gives a wrong result: the next fastest that passes is
+// chosen (from those a halving round dropped); no wrong one ever is.
+TEST(Tuner, WrongFinalistsFallBackToTheNextBestThatPasses) {
+  FakeDevice dev;
+  std::vector<Candidate> cands;
+  for (int64_t i = 0; i < 10; ++i) {
+    Candidate c = cand(64, 64, 16);
+    c.groupM = i + 1;
+    cands.push_back(c);
+  }
+  dev.measure = [](const Candidate &c, int) { return 10.0 + 0.1 * c.groupM; };
+  for (int64_t g : {1, 2, 3, 4})
+    dev.wrong.insert(cands[g - 1].key());
+  TunerOptions opts;
+  opts.threads = 2;
+  opts.retimeTop = 3;
+  Tuner tuner(dev.hooks(), opts);
+  ASSERT_FALSE(static_cast<bool>(tuner.open()));
+  auto r = tuner.tuneShape(gemmRecord(64), cands);
+  ASSERT_TRUE(static_cast<bool>(r));
+  ASSERT_TRUE(r->best.has_value());
+  EXPECT_EQ(r->best->groupM, 5);
+  EXPECT_EQ(r->wrong, 4);
+  for (int64_t g : {6, 7, 8, 9, 10})
+    EXPECT_EQ(dev.verifies.count(cands[g - 1].key()), 0u);
 }
 
 TEST(Tuner, ShardsPartitionTheShapes) {

@@ -211,8 +211,10 @@ struct GemmProblem {
   Activation act;
 };
 
-FailureOr<int64_t> resolveDim(int64_t fromType, const char *name,
-                              const RunOptions &opts) {
+} // namespace
+
+FailureOr<int64_t> moec::tool::resolveDim(int64_t fromType, const char *name,
+                                          const RunOptions &opts) {
   auto it = opts.sizes.find(name);
   if (!ShapedType::isDynamic(fromType)) {
     if (it != opts.sizes.end() && it->second != fromType) {
@@ -237,6 +239,8 @@ FailureOr<int64_t> resolveDim(int64_t fromType, const char *name,
   }
   return it->second;
 }
+
+namespace {
 
 FailureOr<GemmProblem> describe(GemmOp op, const RunOptions &opts) {
   GemmProblem p;
@@ -366,9 +370,11 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
     return fail(fmt::format("the file must hold exactly one moec op to run, "
                             "it holds {}",
                             ops.size()));
+  if (auto attn = dyn_cast<SparseAttentionOp>(ops.front()))
+    return runSparseAttention(module, attn, opts);
   auto gemm = dyn_cast<GemmOp>(ops.front());
   if (!gemm)
-    return fail(fmt::format("only moec.gemm can be run today, not {}",
+    return fail(fmt::format("only moec.gemm and moec.sparse_attention can be run today, not {}",
                             ops.front()->getName().getStringRef().str()));
   FailureOr<GemmProblem> problem = describe(gemm, opts);
   if (failed(problem))

@@ -2,7 +2,10 @@
 #ifndef MOEC_TOOLS_MOEC_RUN_H
 #define MOEC_TOOLS_MOEC_RUN_H
 
+#include "moec/Dialect/MoecDialect.h"
+
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LogicalResult.h"
 
 #include <map>
 #include <optional>
@@ -26,7 +29,14 @@ struct RunOptions {
   /// MoE functions: tokens (else --sizes M= or tokens=) and the routing.
   std::optional<int64_t> tokens;
   std::string routing = "uniform";
+  /// Sparse attention: how index rows are filled (AttentionData.h).
+  std::string indexPattern = "random";
 };
+
+/// The size of a dimension: `fromType` when static (then --sizes must
+/// agree), else --sizes `name`=<n>; failure after a message otherwise.
+mlir::FailureOr<int64_t> resolveDim(int64_t fromType, const char *name,
+                                    const RunOptions &opts);
 
 /// Compiles and launches the file's one moec.gemm, checks it against a
 /// float64 reference, and (bench) times it. Returns the process exit code.
@@ -35,6 +45,11 @@ int runGemm(mlir::ModuleOp module, const RunOptions &opts);
 /// Runs a function of moec.moe_align / moec.moe_gemm ops in order on
 /// generated routings and checks every output (MoeRun.cpp).
 int runMoe(mlir::ModuleOp module, const RunOptions &opts);
+/// The same for a moec.sparse_attention (AttentionRun.cpp): inputs with
+/// --index-pattern, a float64 dense-attention reference over the gathered
+/// rows for `out` and `lse`.
+int runSparseAttention(mlir::ModuleOp module, SparseAttentionOp op,
+                       const RunOptions &opts);
 
 } // namespace moec::tool
 

@@ -35,7 +35,9 @@
 #include "mlir/Parser/Parser.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Parallel.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/ThreadPool.h"
@@ -44,6 +46,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -70,7 +73,20 @@ options:
   --resume                       continue from DIR/journal.jsonl
   --shard I/N                    tune the I-th (0-based) of N slices of the shapes
   --jobs N                       compile threads (default: every core)
-  --warmup N --repeat N          timing (default 5, 20)
+  --warmup N --repeat N          the final round's timing (default 5, 20)
+  --quick-repeat N               launches of the first pass (default 5,
+                                 after one warm-up)
+  --cut F                        cut a candidate slower than F x the best
+                                 of the first pass so far (default 1.5)
+  --finalists N                  candidates in the final round, besides the
+                                 best seed (default 3); the rounds before it
+                                 halve the survivors
+  --ptxas PATH                   NVIDIA: make SASS with this ptxas on the
+                                 compile threads (also $MOEC_PTXAS) rather
+                                 than the driver's JIT at load; its spill
+                                 report drops spilling candidates
+  --json FILE                    append one JSON line per shape (counts,
+                                 phases, winner, best seed) to FILE
   --device N                     device index (default 0)
   --devices all|I,J,...          one worker process per device, each tuning
                                  its slice of the shapes into DIR/device-W,
@@ -241,7 +257,74 @@ struct GemmKernel {
   Candidate cand;
   std::shared_ptr<rt::Module> loaded; ///< loaded on first use
   std::optional<rt::Kernel> kernel;
+  /// NVIDIA with --ptxas: the SASS (cubin) ptxas made of the PTX, loaded
+  /// instead of the PTX (no driver JIT at load).
+  std::string cubin;
 };
+
+/// PTX -> cubin with an external ptxas, as its own process (so as many run
+/// at once as there are compile workers); what `ptxas -v` says about
+/// registers, stack and spills fills `res`. An error names the command.
+llvm::Error runPtxas(const std::string &ptxas, StringRef chip, StringRef ptx,
+                     std::string &cubin, Resources &res) {
+  auto err = [](const std::string &m) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), m);
+  };
+  llvm::SmallString<128> in, out, log;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("moec-tune", "ptx", in))
+    return err("ptxas: cannot create a temporary file: " + ec.message());
+  llvm::FileRemover rmIn(in);
+  (void)llvm::sys::fs::createTemporaryFile("moec-tune", "cubin", out);
+  llvm::FileRemover rmOut(out);
+  (void)llvm::sys::fs::createTemporaryFile("moec-tune", "log", log);
+  llvm::FileRemover rmLog(log);
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(in, ec);
+    if (ec)
+      return err("ptxas: cannot write " + std::string(in) + ": " +
+                 ec.message());
+    os << ptx;
+  }
+  std::string arch = "-arch=" + chip.str();
+  llvm::SmallVector<StringRef> argv = {ptxas, arch, "-O3", "-v", in, "-o", out};
+  std::optional<StringRef> redirects[] = {StringRef(""), StringRef(log),
+                                          StringRef(log)};
+  std::string msg;
+  int rc = llvm::sys::ExecuteAndWait(ptxas, argv, std::nullopt, redirects,
+                                     /*SecondsToWait=*/300, 0, &msg);
+  auto logText = llvm::MemoryBuffer::getFile(log);
+  StringRef text = logText ? (*logText)->getBuffer() : StringRef();
+  if (rc != 0)
+    return err(fmt::format("{} {} failed ({}{}): {}", ptxas, arch, rc,
+                           msg.empty() ? "" : ", " + msg,
+                           text.trim().take_front(2000).str()));
+  auto bin = llvm::MemoryBuffer::getFile(out, false, false);
+  if (!bin)
+    return err("ptxas: cannot read its output: " + bin.getError().message());
+  cubin = (*bin)->getBuffer().str();
+  // "Used 168 registers, ..." / "24 bytes stack frame, 8 bytes spill
+  // stores, 8 bytes spill loads".
+  auto numberBefore = [&](StringRef what) -> int64_t {
+    size_t pos = text.find(what);
+    if (pos == StringRef::npos)
+      return 0;
+    StringRef head = text.take_front(pos).rtrim();
+    size_t start = head.find_last_not_of("0123456789");
+    int64_t v = 0;
+    (void)head.substr(start == StringRef::npos ? 0 : start + 1)
+        .getAsInteger(10, v);
+    return v;
+  };
+  res.known = true;
+  res.vgprs = numberBefore(" registers");
+  res.scratchBytes = numberBefore(" bytes stack frame");
+  int64_t spillBytes =
+      numberBefore(" bytes spill stores") + numberBefore(" bytes spill loads");
+  res.vgprSpills = (spillBytes + 3) / 4;
+  return llvm::Error::success();
+}
 
 /// The one place a candidate becomes a kernel: parse the file in a fresh
 /// context, set the target and the candidate's config, verify (the target
@@ -252,7 +335,8 @@ struct GemmKernel {
 /// code object's resources come back for the tuner's spill check.
 llvm::Expected<CompiledCandidate>
 compileCandidate(const std::string &source, StringRef chip, bool aligned,
-                 const Candidate &cand, jit::KernelCache *cache) {
+                 const Candidate &cand, jit::KernelCache *cache,
+                 const std::string &ptxas = "") {
   auto start = std::chrono::steady_clock::now();
   DialectRegistry registry;
   registerMoecDialects(registry);
@@ -336,7 +420,10 @@ compileCandidate(const std::string &source, StringRef chip, bool aligned,
       cc.resources.wavesPerSimd = k.occupancy ? k.occupancy->wavesPerSimd : 0;
     }
   }
-  if (target->isNVPTX()) {
+  if (target->isNVPTX() && !ptxas.empty()) {
+    if (auto e = runPtxas(ptxas, chip, image, kernel->cubin, cc.resources))
+      return e;
+  } else if (target->isNVPTX()) {
     // PTX has no register counts (ptxas allocates at load time), but a
     // kernel that needs a stack frame already in LLVM says so with a local
     // depot: `.local .align 8 .b8 __local_depot0[N];`. Such a kernel is
@@ -436,9 +523,19 @@ public:
       return llvm::Error::success();
     const jit::Payload &p = k.payload;
     auto loaded =
-        k.target->isHost()
-            ? hostLoader_.load(*dev_, p.image, p.kernels)
-            : dev_->loadModule(p.image.data(), p.image.size());
+        k.target->isHost()    ? hostLoader_.load(*dev_, p.image, p.kernels)
+        : !k.cubin.empty() ? dev_->loadModule(k.cubin.data(), k.cubin.size())
+                              : dev_->loadModule(p.image.data(), p.image.size());
+    if (!loaded.ok() && !k.cubin.empty()) {
+      // A driver older than the ptxas: the PTX through the driver's JIT.
+      if (!cubinWarned_.exchange(true))
+        llvm::errs() << "moec tune: warning: the driver refused ptxas's "
+                        "cubin ("
+                     << loaded.message()
+                     << "); loading the PTX instead\n";
+      k.cubin.clear();
+      loaded = dev_->loadModule(p.image.data(), p.image.size());
+    }
     if (!loaded.ok())
       return makeError(loaded.message());
     k.loaded = *loaded;
@@ -475,6 +572,9 @@ public:
     return llvm::Error::success();
   }
 
+  /// `warmup` launches, then `repeat` launches each between two events, all
+  /// queued back to back and waited for once; the median launch in
+  /// microseconds. Launch i reads input copy i (rotated past the L2).
   llvm::Expected<double> time(const ShapeRecord &s, CompiledCandidate &cc,
                               int warmup, int repeat) {
     auto &k = *static_cast<GemmKernel *>(cc.payload.get());
@@ -483,25 +583,44 @@ public:
       return d.takeError();
     if (auto e = load(k))
       return e;
+    repeat = std::max(repeat, 1);
+    while (events_.size() < size_t(repeat) + 1) {
+      auto ev = dev_->createEvent();
+      if (!ev.ok())
+        return makeError(ev.message());
+      events_.push_back(std::move(*ev));
+    }
     for (int i = 0; i < warmup; ++i)
-      if (auto e = launch(k, **d, i))
+      if (auto e = launch(k, **d, rotation_++))
         return e;
+    // Event i marks the start of launch i and the end of launch i - 1.
+    for (int i = 0; i < repeat; ++i) {
+      if (rt::Status st = events_[i].record(); !st.ok())
+        return makeError(st.message());
+      if (auto e = launch(k, **d, rotation_++))
+        return e;
+    }
+    if (rt::Status st = events_[repeat].record(); !st.ok())
+      return makeError(st.message());
+    if (rt::Status st = events_[repeat].synchronize(); !st.ok())
+      return makeError(st.message());
     std::vector<float> times;
     for (int i = 0; i < repeat; ++i) {
-      auto timer = rt::Timer::create(*dev_);
-      if (!timer.ok())
-        return makeError(timer.message());
-      (void)timer->start();
-      if (auto e = launch(k, **d, warmup + i))
-        return e;
-      (void)timer->stop();
-      auto ms = timer->elapsedMs();
+      auto ms = rt::Event::elapsedMs(events_[i], events_[i + 1]);
       if (!ms.ok())
         return makeError(ms.message());
       times.push_back(*ms);
     }
     std::sort(times.begin(), times.end());
-    return times[times.size() / 2] * 1000.0;
+    size_t n = times.size();
+    double median = n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
+    return median * 1000.0;
+  }
+
+  /// Loads the candidate's code (a driver JIT for PTX): thread-safe for
+  /// distinct candidates, so the tuner's compile workers call it.
+  llvm::Error prepare(CompiledCandidate &cc) {
+    return load(*static_cast<GemmKernel *>(cc.payload.get()));
   }
 
   llvm::Error verify(const ShapeRecord &s, CompiledCandidate &cc) {
@@ -534,9 +653,16 @@ public:
       rows.push_back(i);
     if (d.m > 0 && rows.back() != d.m - 1)
       rows.push_back(d.m - 1);
-    double maxErr = 0, maxRef = 0;
-    int64_t bad = 0;
-    for (int64_t i : rows)
+    // One task per checked row, on every core (the rows of an 8192^3
+    // problem are half a second on one).
+    struct RowCheck {
+      double maxErr = 0, maxRef = 0;
+      int64_t bad = 0;
+    };
+    std::vector<RowCheck> per(rows.size());
+    llvm::parallelFor(0, rows.size(), [&](size_t r) {
+      int64_t i = rows[r];
+      RowCheck &rc = per[r];
       for (int64_t j = 0; j < d.n; ++j) {
         double acc = 0;
         for (int64_t kk = 0; kk < d.k; ++kk) {
@@ -548,12 +674,20 @@ public:
           acc += d.bias[j];
         double got = decode(info_.c, &c[(i * d.n + j) * eltBytes(info_.c)]);
         if (!std::isfinite(got)) {
-          ++bad;
+          ++rc.bad;
           continue;
         }
-        maxErr = std::max(maxErr, std::abs(got - acc));
-        maxRef = std::max(maxRef, std::abs(acc));
+        rc.maxErr = std::max(rc.maxErr, std::abs(got - acc));
+        rc.maxRef = std::max(rc.maxRef, std::abs(acc));
       }
+    });
+    double maxErr = 0, maxRef = 0;
+    int64_t bad = 0;
+    for (const RowCheck &rc : per) {
+      maxErr = std::max(maxErr, rc.maxErr);
+      maxRef = std::max(maxRef, rc.maxRef);
+      bad += rc.bad;
+    }
     double rel = maxRef > 0 ? maxErr / maxRef : maxErr;
     if (bad || rel > tolerance(info_.c))
       return makeError(fmt::format(
@@ -570,6 +704,9 @@ private:
   GemmInfo info_;
   std::shared_ptr<rt::Device> dev_;
   std::unique_ptr<ShapeData> data_;
+  std::vector<rt::Event> events_; ///< reused by time()
+  int rotation_ = 0;              ///< the next input copy
+  std::atomic<bool> cubinWarned_{false};
   /// Host candidates: their object files linked into this process.
   jit::HostObjectLoader hostLoader_;
 };
@@ -678,7 +815,8 @@ int runTune(llvm::ArrayRef<std::string> argv) {
   Args args(argv,
             {"arch", "shapes", "sizes", "batch", "o", "space", "budget",
              "shard", "jobs", "warmup", "repeat", "device", "op", "model",
-             "tp-size", "ep-size", "dtype", "device-name", "devices"},
+             "tp-size", "ep-size", "dtype", "device-name", "devices", "cut",
+             "finalists", "quick-repeat", "json", "ptxas"},
             {"resume", "assume-aligned", "compile-only", "quiet", "help"});
   if (!args.error.empty())
     return fail("tune", args.error + "\n" + kTuneUsage);
@@ -1018,6 +1156,18 @@ int runTune(llvm::ArrayRef<std::string> argv) {
     topts.warmup = int(*w);
   if (auto r = parseInt(args.get("repeat", "20")))
     topts.repeat = std::max<int>(1, int(*r));
+  if (auto q = parseInt(args.get("quick-repeat", "5")))
+    topts.quickRepeat = std::max<int>(1, int(*q));
+  if (auto f = parseInt(args.get("finalists", "3")))
+    topts.retimeTop = std::max<int>(1, int(*f));
+  if (args.has("cut")) {
+    double f = 0;
+    if (StringRef(args.get("cut")).getAsDouble(f) || f < 1)
+      return fail("tune", fmt::format("--cut '{}': expected a factor >= 1, "
+                                      "e.g. 1.5",
+                                      args.get("cut")));
+    topts.cutFactor = f;
+  }
   if (args.has("budget")) {
     auto b = parseSeconds(args.get("budget"));
     if (!b)
@@ -1027,6 +1177,16 @@ int runTune(llvm::ArrayRef<std::string> argv) {
     topts.budgetSeconds = *b;
   }
   topts.resume = args.has("resume");
+  // NVIDIA: SASS by an external ptxas on the compile workers (and its
+  // register/spill report), instead of the driver's JIT at load.
+  std::string ptxas = args.get("ptxas");
+  if (ptxas.empty())
+    if (const char *p = std::getenv("MOEC_PTXAS"))
+      ptxas = p;
+  if (!ptxas.empty() && !target.isNVPTX())
+    ptxas.clear();
+  if (!ptxas.empty() && !llvm::sys::fs::can_execute(ptxas))
+    return fail("tune", fmt::format("--ptxas '{}': not an executable", ptxas));
   if (!args.has("quiet"))
     topts.progress = &llvm::errs();
   if (const char *k = std::getenv("MOEC_TUNE_KILL_AFTER"))
@@ -1038,8 +1198,7 @@ int runTune(llvm::ArrayRef<std::string> argv) {
     for (const ShapeRecord &s : shapes) {
       GemmShape gs{*s.dim("M"), *s.dim("N"), *s.dim("K"),
                    int64_t(eltBytes(info.a)), int64_t(eltBytes(info.b))};
-      std::vector<Candidate> cands =
-          pruneForShape(space->enumerate(), gs, family);
+      std::vector<Candidate> cands = candidatesForShape(*space, gs, family);
       unsigned threads = topts.threads ? topts.threads
                                        : llvm::hardware_concurrency().compute_thread_count();
       llvm::DefaultThreadPool pool(llvm::hardware_concurrency(threads));
@@ -1047,7 +1206,7 @@ int runTune(llvm::ArrayRef<std::string> argv) {
       auto t0 = std::chrono::steady_clock::now();
       for (const Candidate &c : cands)
         pool.async([&, c] {
-          auto r = compileCandidate(source, chip, aligned, c, nullptr);
+          auto r = compileCandidate(source, chip, aligned, c, nullptr, ptxas);
           if (!r) {
             llvm::consumeError(r.takeError());
             ++rejected;
@@ -1084,8 +1243,22 @@ int runTune(llvm::ArrayRef<std::string> argv) {
   // Candidates go through the JIT's kernel cache ($MOEC_CACHE_DIR, else
   // ~/.cache/moec): a second run of the same shape compiles nothing.
   jit::KernelCache cache;
-  hooks.compile = [&](const ShapeRecord &, const Candidate &c) {
-    return compileCandidate(source, chip, aligned, c, &cache);
+  // The worker threads also load each candidate onto the device: for PTX
+  // the driver's JIT (ptxas) runs there, in parallel, not on the timing
+  // thread.
+  hooks.compile = [&](const ShapeRecord &, const Candidate &c)
+      -> llvm::Expected<CompiledCandidate> {
+    auto cc = compileCandidate(source, chip, aligned, c, &cache, ptxas);
+    if (!cc)
+      return cc.takeError();
+    auto l0 = std::chrono::steady_clock::now();
+    if (auto e = harness.prepare(*cc))
+      return e;
+    cc->loadMs = std::chrono::duration<double, std::milli>(
+                     std::chrono::steady_clock::now() - l0)
+                     .count();
+    cc->compileMs += cc->loadMs;
+    return cc;
   };
   hooks.time = [&](const ShapeRecord &s, const Candidate &,
                    CompiledCandidate &cc, int warmup, int repeat) {
@@ -1104,10 +1277,11 @@ int runTune(llvm::ArrayRef<std::string> argv) {
     GemmShape gs{*s.dim("M"), *s.dim("N"), *s.dim("K"),
                  int64_t(eltBytes(info.a)), int64_t(eltBytes(info.b))};
     std::map<std::string, int> dropped;
+    size_t seeds = 0;
     std::vector<Candidate> cands =
-        pruneForShape(space->enumerate(), gs, family, &dropped);
+        candidatesForShape(*space, gs, family, &seeds, &dropped);
     auto shapeStart = std::chrono::steady_clock::now();
-    auto result = tuner.tuneShape(s, cands);
+    auto result = tuner.tuneShape(s, cands, seeds);
     if (!result)
       return fail("tune", llvm::toString(result.takeError()));
     totalCompiled += result->compiled;
@@ -1118,21 +1292,107 @@ int runTune(llvm::ArrayRef<std::string> argv) {
     for (auto &[why, n] : dropped)
       droppedText += fmt::format("{}{} {}", droppedText.empty() ? "" : ", ", n,
                                  why);
+    int pruned = 0;
+    for (auto &[why, n] : dropped)
+      pruned += n;
     llvm::outs() << fmt::format(
-        "M={} N={} K={}: {} candidates ({} pruned for the shape: {}); {} "
+        "M={} N={} K={}: {} candidates ({}{} pruned for the shape: {}); {} "
         "compiled, {} from the journal, {} rejected, {} spill, {} cut, {} "
         "timed, {} wrong, {} kernel cache hits; {:.1f} s\n",
-        gs.m, gs.n, gs.k, cands.size(), space->size() - cands.size(),
-        droppedText.empty() ? "none" : droppedText, result->compiled,
+        gs.m, gs.n, gs.k, cands.size(),
+        seeds ? fmt::format("{} seeds first; ", seeds) : std::string(),
+        pruned, droppedText.empty() ? "none" : droppedText, result->compiled,
         result->fromJournal, result->rejected, result->spilled, result->cut,
         result->timed, result->wrong, result->cacheHits, secs);
+    const TunerPhases &ph = result->phases;
+    unsigned threads = topts.threads
+                           ? topts.threads
+                           : llvm::hardware_concurrency().compute_thread_count();
+    std::string timeLine = fmt::format(
+        "  time: compile {:.1f} s wall ({} candidates, {:.1f}/s on {} "
+        "threads; {:.1f} s CPU, of which loading {:.1f} s), waiting for "
+        "compiles {:.1f} s, first pass {:.2f} s, {} re-timing round(s) {:.2f} "
+        "s ({} measurements, {} finalists), verify {:.2f} s; total {:.1f} s",
+        ph.compileWall, ph.compiledInWall,
+        ph.compileWall > 0 ? ph.compiledInWall / ph.compileWall : 0.0, threads,
+        ph.compileCpu, ph.loadCpu, ph.wait, ph.firstPass, result->rounds,
+        ph.halving + ph.finalRound, result->retimed, result->finalists,
+        ph.verify, ph.total);
+    auto writeJson = [&](const char *status) -> llvm::Error {
+      if (!args.has("json"))
+        return llvm::Error::success();
+      llvm::json::Object o{
+          {"shape", llvm::json::Array{gs.m, gs.n, gs.k}},
+          {"status", status},
+          {"wall_s", secs},
+          {"candidates", int64_t(cands.size())},
+          {"seeds", int64_t(seeds)},
+          {"pruned", pruned},
+          {"compiled", result->compiled},
+          {"cache_hits", result->cacheHits},
+          {"journal", result->fromJournal},
+          {"rejected", result->rejected},
+          {"spill", result->spilled},
+          {"cut", result->cut},
+          {"timed", result->timed},
+          {"wrong", result->wrong},
+          {"rounds", result->rounds},
+          {"retimed", result->retimed},
+          {"finalists", result->finalists},
+          {"complete", result->complete},
+          {"threads", int64_t(threads)},
+          {"phases",
+           llvm::json::Object{{"compile_wall_s", ph.compileWall},
+                              {"compiled_in_wall", ph.compiledInWall},
+                              {"compile_cpu_s", ph.compileCpu},
+                              {"load_cpu_s", ph.loadCpu},
+                              {"wait_s", ph.wait},
+                              {"first_pass_s", ph.firstPass},
+                              {"halving_s", ph.halving},
+                              {"final_round_s", ph.finalRound},
+                              {"verify_s", ph.verify},
+                              {"total_s", ph.total}}}};
+      auto entryJson = [&](const Candidate &c) {
+        llvm::json::Object e;
+        for (auto &[k, v] : toEntry(c, family, EntryFlavor::Moec).fields)
+          e[k] = v;
+        return e;
+      };
+      if (result->best) {
+        o["best"] = result->best->key();
+        o["best_us"] = result->bestUs;
+        o["config"] = entryJson(*result->best);
+      }
+      if (result->bestSeed) {
+        o["best_seed"] = result->bestSeed->key();
+        o["best_seed_us"] = result->bestSeedUs;
+        o["seed_config"] = entryJson(*result->bestSeed);
+      }
+      std::string line;
+      llvm::raw_string_ostream os(line);
+      os << llvm::json::Value(std::move(o)) << "\n";
+      AppendFile f;
+      if (auto e = f.open(args.get("json")))
+        return e;
+      return f.append(line);
+    };
     if (!result->best) {
-      llvm::outs() << "  no candidate passed\n";
+      llvm::outs() << "  no candidate passed\n" << timeLine << "\n";
+      if (auto e = writeJson("none"))
+        return fail("tune", llvm::toString(std::move(e)));
       exitCode = 1;
       continue;
     }
     llvm::outs() << fmt::format("  best {} {:.3f} us\n", result->best->key(),
                                 result->bestUs);
+    if (result->bestSeed)
+      llvm::outs() << fmt::format(
+          "  best seed {} {:.3f} us (same final round): tuned {:.3f}x it\n",
+          result->bestSeed->key(), result->bestSeedUs,
+          result->bestUs > 0 ? result->bestSeedUs / result->bestUs : 0.0);
+    llvm::outs() << timeLine << "\n";
+    if (auto e = writeJson("ok"))
+      return fail("tune", llvm::toString(std::move(e)));
     // Into DIR's file for (N, K, device, dtype, layout), keyed by M.
     ConfigFileKey key =
         gemmFileKey(gs.n, gs.k, deviceName, eltName(info.a), info.layout());

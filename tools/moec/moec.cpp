@@ -129,6 +129,12 @@ cl::opt<int> deviceIndex("device", cl::desc("Device index"), cl::init(0),
                          cl::cat(runCat), cl::sub(runCmd), cl::sub(benchCmd));
 cl::opt<bool> verbose("verbose", cl::desc("Say what was compiled and how long it took"),
                       cl::sub(compileCmd), cl::sub(runCmd), cl::sub(benchCmd));
+cl::opt<std::string> indexPattern(
+    "index-pattern",
+    cl::desc("sparse_attention: index rows random | duplicates | invalid "
+             "(even tokens all -1) | window (short windows through a page "
+             "table)"),
+    cl::init("random"), cl::cat(runCat), cl::sub(runCmd), cl::sub(benchCmd));
 cl::opt<int> warmup("warmup", cl::desc("bench: warm-up launches"), cl::init(10),
                     cl::cat(runCat), cl::sub(benchCmd));
 cl::opt<int> repeat("repeat", cl::desc("bench: timed launches"), cl::init(50),
@@ -328,6 +334,7 @@ int runRunOrBench(bool bench) {
   opts.warmup = warmup;
   opts.repeat = std::max(1, repeat.getValue());
   opts.jsonOut = jsonOut;
+  opts.indexPattern = indexPattern;
   module->walk([&](Operation *op) {
     if (auto cfg = op->getAttrOfType<moec::ConfigAttr>("config")) {
       std::string s;

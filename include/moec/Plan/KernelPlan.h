@@ -36,6 +36,11 @@ struct MatmulProblem {
   int64_t epilogueTileBytes = 0; ///< LDS of an `lds` epilogue's tile
   int64_t extraLdsBytes = 0;     ///< LDS outside the pipelined buffers
   int64_t accElems = 0;          ///< f32 accumulator elements; 0 = m * n
+  /// Waves beyond the m x n tile's instruction tiles may sit out the
+  /// product instead of failing the coverage rule (sparse attention: its
+  /// gathers, softmax and transposes use every wave, each product as many as
+  /// its tile has instruction tiles).
+  bool wavesMayIdle = false;
 
   /// Global accesses (GEMM): element bytes of A, B, C and the extent of the
   /// tile along each operand's contiguous dimension; 0 where not a GEMM.

@@ -62,6 +62,18 @@ public:
                               mlir::Value tid, mlir::ValueRange acc,
                               ElementFn fn) = 0;
 
+  /// Like forEachElement, but `fn` returns the element's new f32 value and
+  /// the updated accumulators are returned (on the host, which keeps them in
+  /// memory, they are updated in place and the result is empty). The
+  /// attention kernel rescales its output accumulator with it (the online
+  /// softmax's correction factor per row) and clears the score accumulator.
+  using UpdateFn = llvm::function_ref<mlir::Value(
+      mlir::OpBuilder &, mlir::Location, mlir::Value row, mlir::Value col,
+      mlir::Value value)>;
+  virtual llvm::SmallVector<mlir::Value>
+  updateElements(mlir::OpBuilder &b, mlir::Location loc, mlir::Value tid,
+                 mlir::ValueRange acc, UpdateFn fn) = 0;
+
   /// Global memory as the skeleton addresses it: a *window* of a 2-D global
   /// memref (inner stride 1) starting at element (row, col), and element
   /// offsets from that start. Every access carries a validity bit: an

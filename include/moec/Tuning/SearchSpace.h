@@ -66,6 +66,13 @@ llvm::Expected<Candidate> fromEntry(const TuningEntry &entry);
 /// matrix_instr_nonkdim, kpack, epilogue (0 direct, 1 lds), async_copy.
 struct SearchSpace {
   std::vector<std::pair<std::string, std::vector<int64_t>>> axes;
+  /// Configs known to be good (a fixed config list): tuned first, whether
+  /// or not the axes hold them, so that the first pass's cut is tight from
+  /// the start and the result is never worse than the best of them (the
+  /// tuner times the best seed in its final round). In the JSON file:
+  /// "seeds": [{"block_m": 128, "block_n": 128, ...}, ...], absent keys
+  /// keep Candidate's defaults (those of #moec.config).
+  std::vector<Candidate> seeds;
 
   /// The product of the axes (absent axes keep Candidate's defaults).
   std::vector<Candidate> enumerate() const;
@@ -84,6 +91,16 @@ struct GemmShape {
   int64_t elemBytesA = 2, elemBytesB = 2;
 };
 
+/// The candidates to tune for a shape, seeds first: the seeds pruned for
+/// the shape, then the space's product pruned for the shape less the
+/// seeds. `seedCount` (optional) receives how many seeds lead the list.
+std::vector<Candidate> candidatesForShape(const SearchSpace &space,
+                                          const GemmShape &shape,
+                                          TargetFamily family,
+                                          size_t *seedCount = nullptr,
+                                          std::map<std::string, int> *dropped =
+                                              nullptr);
+
 /// Drops candidates that cannot be the best for this shape (our statement
 /// of the rules of ROCm's tune_gemm.py and vLLM's prune_rocm_configs):
 /// - AMD: an MFMA family wider than the problem (32 needs M and N >= 32), or
@@ -92,7 +109,9 @@ struct GemmShape {
 ///   smallest (so every shape keeps at least one block size);
 /// - a K step larger than K rounded up to a power of two (unless smallest);
 /// - group_m > 1 when one group of rows already covers M;
-/// - large GEMMs (M, N >= 2048): tiles under 64 in M or N, K steps under 32.
+/// - large GEMMs (M, N >= 2048): tiles under 64 in M or N, K steps under 32;
+/// - NVIDIA: 256 or more f32 accumulators per thread (block_m x block_n over
+///   32 x num_warps): more than a thread's 255 registers, a certain spill.
 /// `dropped` (optional) counts the candidates each rule removed.
 std::vector<Candidate> pruneForShape(const std::vector<Candidate> &cands,
                                      const GemmShape &shape,

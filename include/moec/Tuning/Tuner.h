@@ -2,21 +2,33 @@
 //
 // The tuner knows nothing of MLIR or devices: three hooks compile, time and
 // verify a candidate. For each shape it
-//   1. compiles every candidate not yet in the journal, in parallel on all
-//      host cores (a compile error is the verifier's or the backend's
-//      rejection);
+//   1. compiles every candidate not yet in the journal on all host cores (a
+//      compile error is the verifier's or the backend's rejection); the
+//      compile hook may also load the code onto the device there, so that a
+//      driver's own JIT (PTX -> SASS) runs in parallel too;
 //   2. drops, untimed, candidates whose code object spills or uses scratch,
-//      or holds fewer waves per SIMD than its waves_per_eu asks for;
-//   3. times the rest on the calling thread as they become ready: a short
-//      measurement first, and only a candidate within `cutFactor` of the best
-//      so far gets the full warm-up + median of `repeat`;
-//   4. re-times the `retimeTop` fastest and verifies them, fastest first,
-//      against the float64 reference: the first that passes is the winner
-//      (a wrong result is never chosen);
-//   5. stops early at the time budget.
-// Every outcome is appended to a journal (one JSON line per candidate, one
-// per finished shape) before the next candidate starts, so `--resume` after a
-// kill at any point redoes at most the candidate in flight.
+//      or holds fewer waves per SIMD than its waves_per_eu asks for (the
+//      seeds excepted: they are the reference, timed as they are);
+//   3. first pass, pipelined with 1.: each candidate, in the order given, is
+//      timed as soon as it (and those before it) compiled, with a short
+//      measurement (`quickWarmup` + `quickRepeat` launches); one slower than
+//      `cutFactor` x the best first-pass time so far is cut and never timed
+//      again. Give the best-known configs first (the `seeds`): the cut is
+//      then tight from the start;
+//   4. successive halving: the survivors (those still within `cutFactor` of
+//      the best after the pass) are re-timed with twice the launches of the
+//      round before, keeping the fastest `keepFraction` each round, until
+//      `retimeTop` are left; the best seed is kept in every round;
+//   5. final round: the finalists timed with `warmup` + `repeat` launches in
+//      `finalPasses` interleaved passes (median of the passes' medians); the
+//      winner is the fastest of this round that passes the float64 check
+//      (fastest first; a wrong result is never chosen);
+//   6. stops starting candidates at the time budget (then 4.-5. on what was
+//      timed).
+// Every first-pass outcome is appended to a journal (one JSON line per
+// candidate, one per finished shape) before the next candidate starts, so
+// `--resume` after a kill at any point redoes at most the candidate in
+// flight (and the short re-timing rounds).
 //
 //===----------------------------------------------------------------------===//
 #ifndef MOEC_TUNING_TUNER_H
@@ -50,6 +62,9 @@ struct CompiledCandidate {
   std::shared_ptr<void> payload;
   Resources resources;
   double compileMs = 0;
+  /// Of compileMs: loading it onto the device (a driver's JIT), when the
+  /// compile hook does that.
+  double loadMs = 0;
   /// Read from the kernel cache (an earlier run compiled it), not compiled.
   bool cacheHit = false;
 };
@@ -74,16 +89,33 @@ struct TunerHooks {
 
 struct TunerOptions {
   unsigned threads = 0; ///< compile threads; 0 = every host core
-  int warmup = 5, repeat = 20;
-  int quickRepeat = 3;     ///< launches of the first, cheap measurement
-  double cutFactor = 1.3;  ///< cut a candidate slower than this x the best
-  int retimeTop = 3;       ///< re-timed and verified at the end
+  int warmup = 5, repeat = 20; ///< the final round
+  int finalPasses = 3;     ///< the final round's interleaved passes
+  int quickWarmup = 1;     ///< the first pass
+  int quickRepeat = 5;
+  double cutFactor = 1.5;  ///< cut a candidate slower than this x the best
+  double keepFraction = 0.5; ///< kept per re-timing round
+  int retimeTop = 3;       ///< finalists (plus the best seed)
   double budgetSeconds = 0; ///< for all shapes together; 0 = none
   std::string journalPath; ///< "" = no journal
   bool resume = false;     ///< reuse what the journal holds
   llvm::raw_ostream *progress = nullptr; ///< a progress line here
   /// Testing: SIGKILL this process after this many journal records.
   int killAfterRecords = -1;
+};
+
+/// Where a shape's wall time went (seconds, except the CPU sums).
+struct TunerPhases {
+  double compileWall = 0;  ///< first compile started .. last one finished
+  double compileCpu = 0;   ///< sum over candidates (threads overlap)
+  double loadCpu = 0;      ///< of compileCpu: loading onto the device
+  double wait = 0;         ///< the tuner's thread waiting for compiles
+  double firstPass = 0;    ///< timing in the first pass
+  double halving = 0;      ///< re-timing rounds
+  double finalRound = 0;   ///< the finalists' full measurement
+  double verify = 0;       ///< float64 checks
+  double total = 0;
+  int compiledInWall = 0;  ///< candidates finished within compileWall
 };
 
 struct ShapeResult {
@@ -95,8 +127,19 @@ struct ShapeResult {
   int cacheHits = 0;      ///< read from the kernel cache instead
   int fromJournal = 0;    ///< outcomes taken from the journal
   /// spilled: dropped for their resources (spills, scratch, occupancy).
+  /// cut: slower than cutFactor x the best in the first pass (at the time,
+  /// or once the pass was over), never re-timed.
   int rejected = 0, spilled = 0, cut = 0, timed = 0, wrong = 0;
+  int rounds = 0;         ///< re-timing rounds, the final one included
+  int retimed = 0;        ///< measurements after the first pass
+  int finalists = 0;
   bool complete = false;  ///< every candidate was seen (no budget stop)
+  /// The best of the seeds (the fixed config list), kept to the final
+  /// round: its final-round time, same harness as bestUs (0 = no seed
+  /// reached it).
+  std::optional<Candidate> bestSeed;
+  double bestSeedUs = 0;
+  TunerPhases phases;
 };
 
 class Tuner {
@@ -105,8 +148,11 @@ public:
   ~Tuner();
   /// Reads the journal when resuming, opens it for appending.
   llvm::Error open();
+  /// The first `seeds` candidates are the reference configs (e.g. the fixed
+  /// list): timed first, and the best of them is timed in the final round.
   llvm::Expected<ShapeResult> tuneShape(const ShapeRecord &shape,
-                                        const std::vector<Candidate> &cands);
+                                        const std::vector<Candidate> &cands,
+                                        size_t seeds = 0);
   /// Seconds since open().
   double elapsed() const;
   bool budgetExceeded() const;
@@ -128,7 +174,11 @@ private:
   double start_ = 0;
   /// From the journal: shape -> candidate key -> outcome; finished shapes.
   std::map<std::string, std::map<std::string, Outcome>> past_;
-  std::map<std::string, std::pair<std::string, double>> done_;
+  struct Done {
+    std::string best, bestSeed;
+    double us = 0, seedUs = 0;
+  };
+  std::map<std::string, Done> done_;
 };
 
 /// The i-th of n slices of `shapes` (0-based): those at positions p with

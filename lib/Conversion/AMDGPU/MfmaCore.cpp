@@ -168,6 +168,26 @@ public:
 
   void forEachElement(OpBuilder &b, Location loc, Value tid, ValueRange acc,
                       ElementFn fn) override {
+    visitElements(b, loc, tid, acc,
+                  [&](OpBuilder &bb, Location l, Value row, Value col,
+                      Value &v) { fn(bb, l, row, col, v); });
+  }
+
+  SmallVector<Value> updateElements(OpBuilder &b, Location loc, Value tid,
+                                    ValueRange acc, UpdateFn fn) override {
+    return visitElements(b, loc, tid, acc,
+                         [&](OpBuilder &bb, Location l, Value row, Value col,
+                             Value &v) { v = fn(bb, l, row, col, v); });
+  }
+
+  /// Calls `fn` on every element this lane holds; what `fn` leaves in its
+  /// value is written back into the returned accumulators.
+  SmallVector<Value>
+  visitElements(OpBuilder &b, Location loc, Value tid, ValueRange accIn,
+                llvm::function_ref<void(OpBuilder &, Location, Value, Value,
+                                        Value &)>
+                    fn) {
+    SmallVector<Value> acc(accIn);
     auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
     auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); };
     auto mul = [&](Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); };
@@ -184,9 +204,14 @@ public:
           int64_t fixed = nk == 16 ? r : (r / 4) * 8 + r % 4;
           Value row = add(add(row0, c(i * nk + fixed)), grpRows);
           Value col = add(col0, c(j * nk));
-          Value v = vector::ExtractOp::create(b, loc, acc[i * repN + j], r);
+          Value &tile = acc[i * repN + j];
+          Value v = vector::ExtractOp::create(b, loc, tile, r);
+          Value old = v;
           fn(b, loc, row, col, v);
+          if (v != old)
+            tile = vector::InsertOp::create(b, loc, v, tile, r);
         }
+    return acc;
   }
 
   // Global access through buffer instructions (Triton's AMD idiom): a

@@ -80,6 +80,16 @@ public:
     });
   }
 
+  SmallVector<Value> updateElements(OpBuilder &b, Location loc, Value,
+                                    ValueRange, UpdateFn fn) override {
+    forTile(b, loc, [&](Value i, Value j) {
+      Value v = memref::LoadOp::create(b, loc, accBuf, ValueRange{i, j});
+      memref::StoreOp::create(b, loc, fn(b, loc, i, j, v), accBuf,
+                              ValueRange{i, j});
+    });
+    return {};
+  }
+
 private:
   static Value idx(OpBuilder &b, Location loc, int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v);

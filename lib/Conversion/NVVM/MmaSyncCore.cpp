@@ -170,6 +170,26 @@ public:
 
   void forEachElement(OpBuilder &b, Location loc, Value tid, ValueRange acc,
                       ElementFn fn) override {
+    visitElements(b, loc, tid, acc,
+                  [&](OpBuilder &bb, Location l, Value row, Value col,
+                      Value &v) { fn(bb, l, row, col, v); });
+  }
+
+  SmallVector<Value> updateElements(OpBuilder &b, Location loc, Value tid,
+                                    ValueRange acc, UpdateFn fn) override {
+    return visitElements(b, loc, tid, acc,
+                         [&](OpBuilder &bb, Location l, Value row, Value col,
+                             Value &v) { v = fn(bb, l, row, col, v); });
+  }
+
+  /// Calls `fn` on every element this lane holds; what `fn` leaves in its
+  /// value is written back into the returned accumulators.
+  SmallVector<Value>
+  visitElements(OpBuilder &b, Location loc, Value tid, ValueRange accIn,
+                llvm::function_ref<void(OpBuilder &, Location, Value, Value,
+                                        Value &)>
+                    fn) {
+    SmallVector<Value> acc(accIn);
     auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
     auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); };
     auto mul = [&](Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); };
@@ -189,10 +209,16 @@ public:
           for (int64_t cc = 0; cc < 2; ++cc) {
             Value row = add(row0, c(i * kInstrM + r * 8));
             Value col = add(col0, c(j * kInstrN + cc));
-            Value v = vector::ExtractOp::create(b, loc, acc[i * repN + j],
+            Value &tile = acc[i * repN + j];
+            Value v = vector::ExtractOp::create(b, loc, tile,
                                                 ArrayRef<int64_t>{r, cc});
+            Value old = v;
             fn(b, loc, row, col, v);
+            if (v != old)
+              tile = vector::InsertOp::create(b, loc, v, tile,
+                                              ArrayRef<int64_t>{r, cc});
           }
+    return acc;
   }
 
   // cp.async (sm_80+): 16-byte copies that bypass L1 (.cg), committed and

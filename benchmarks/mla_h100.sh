@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Sparse MLA decode on the H100 (issue 12's benchmarks). Runs from the
+# repository root on the GPU machine, with the bundle of scripts/make-bundle.sh:
+#
+#   OUT=$OUT bash benchmarks/mla_h100.sh
+#
+# 1. CUDA numerics: `moec run --arch sm_90` of moec.sparse_attention against
+#    the float64 reference for every index pattern (random, duplicates, all
+#    -1 rows, short windows), h_q 16 and 128, page 1 and 64, d 576/512;
+#    and benchmarks/triton_sparse_mla.py --check (the Triton kernel against
+#    torch).
+# 2. device copy bandwidth (torch, 1 GiB, bytes read + written);
+# 3. h_q 16 and 128, topk 2048, d_qk 576, d_v 512, page 64, bf16, batch
+#    1, 8, 64, 256, 1024: moec (`moec bench --arch sm_90`, the best of a
+#    config list; each bench first checks numerics) and the Triton kernel of
+#    benchmarks/triton_sparse_mla.py (the best of its config grid), both
+#    timed as the median of 50 launches after 10 warm-ups, same index
+#    pattern (random rows of a cache of max(2 topk, batch x topk) rows,
+#    about 1 in 8 entries -1), effective bandwidth = (gathered KV rows +
+#    q + out + lse bytes) / time.
+# Writes $OUT/mla_h100.md (tables, ratios), $OUT/mla_h100.json (every
+# measurement) and $OUT/mla_h100_log.txt.
+# Environment: MOEC_BIN_DIR (default /tmp/moec/bin, extracted from
+# bundle/moec-bundle.tar.xz when missing), MLA_BATCHES, MLA_HQ, MLA_QUICK=1
+# (fewer configs on both sides), MLA_ARCH (sm_90), MLA_NUMERIC_TOPK (2048),
+# MLA_BENCH_FLAGS (extra moec bench flags, e.g. --repeat 5).
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 2
+ROOT=$(pwd)
+OUT=${OUT:-$ROOT/device-out}
+mkdir -p "$OUT"
+BIN=${MOEC_BIN_DIR:-/tmp/moec/bin}
+if [ ! -x "$BIN/moec" ] && [ -f "$ROOT/bundle/moec-bundle.tar.xz" ]; then
+  mkdir -p /tmp/moec && tar -C /tmp/moec -xJf "$ROOT/bundle/moec-bundle.tar.xz"
+  BIN=/tmp/moec/bin
+fi
+MOEC=$BIN/moec
+[ -x "$MOEC" ] || { echo "mla_h100: no moec at $MOEC" >&2; exit 2; }
+export LD_LIBRARY_PATH="$(dirname "$BIN")/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+BATCHES=${MLA_BATCHES:-"1 8 64 256 1024"}
+HQS=${MLA_HQ:-"16 128"}
+QUICK=${MLA_QUICK:-0}
+ARCH=${MLA_ARCH:-sm_90}   # host: a dry run of the moec side without a GPU
+WORK=$(mktemp -d)
+LOG=$OUT/mla_h100_log.txt
+RES=$OUT/mla_h100.json
+: > "$LOG"; : > "$RES"
+log() { echo "$*" | tee -a "$LOG"; }
+status=0
+
+# mla_file H_Q PAGE TOPK -> a function file for that shape (tokens dynamic).
+mla_file() {
+  local h=$1 page=$2 topk=$3 f=$WORK/mla_h$1_p$2_k$3.mlir
+  cat > "$f" <<EOF
+func.func @mla(%q: memref<?x${h}x576xbf16>, %kv: memref<?x${page}x576xbf16>,
+               %idx: memref<?x${topk}xi32>, %out: memref<?x${h}x512xbf16>,
+               %lse: memref<?x${h}xf32>) {
+  moec.sparse_attention %q, %kv, %idx -> %out lse(%lse : memref<?x${h}xf32>) {
+    scale = 0.0721687836 : f32, config = #moec.config<>
+  } : memref<?x${h}x576xbf16>, memref<?x${page}x576xbf16>, memref<?x${topk}xi32>
+      -> memref<?x${h}x512xbf16>
+  return
+}
+EOF
+  echo "$f"
+}
+
+log "== sparse MLA decode on $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)"
+
+# 1. Numerics.
+log "-- numerics: moec run --arch $ARCH"
+for h in 16 128; do
+  for page in 1 64; do
+    f=$(mla_file "$h" "$page" "${MLA_NUMERIC_TOPK:-2048}")
+    for pat in random duplicates invalid window; do
+      for tokens in 1 3; do
+        line=$(timeout 120 "$MOEC" run "$f" --arch "$ARCH" --sizes tokens=$tokens \
+                 --index-pattern $pat --seed $tokens 2>&1 | tail -1)
+        echo "$line" >> "$LOG"
+        case "$line" in *"-> PASS"*) r=PASS ;; *) r=FAIL; status=1 ;; esac
+        echo "{\"kind\": \"numerics\", \"impl\": \"moec\", \"h_q\": $h, \"page\": $page, \"pattern\": \"$pat\", \"tokens\": $tokens, \"result\": \"$r\"}" >> "$RES"
+        [ $r = PASS ] || log "FAIL moec run h_q=$h page=$page $pat tokens=$tokens: $line"
+      done
+    done
+  done
+done
+log "   $(grep -c '"numerics", "impl": "moec".*PASS' "$RES") moec numerics cases passed, $(grep -c '"numerics", "impl": "moec".*FAIL' "$RES") failed"
+if timeout 300 python3 benchmarks/triton_sparse_mla.py --check >> "$LOG" 2>&1; then
+  log "   triton check: PASS"
+else
+  log "   triton check: FAIL (see log)"; status=1
+fi
+
+# 2. Copy bandwidth.
+python3 benchmarks/triton_sparse_mla.py --copy --json "$RES" 2>>"$LOG" | tee -a "$LOG"
+
+# 3. moec and Triton per shape.
+if [ "$QUICK" = 1 ]; then
+  CONFIGS="16,32,4,2 32,32,4,2 64,32,8,2 16,64,4,1"
+  TQ=--quick
+else
+  CONFIGS="16,32,4,2 16,32,4,1 16,32,8,2 16,64,4,2 16,64,8,2 16,16,4,2 32,32,4,2 32,32,8,2 32,64,8,2 64,32,8,2 64,16,4,2 16,32,4,3"
+  TQ=
+fi
+for h in $HQS; do
+  f=$(mla_file "$h" 64 2048)
+  for b in $BATCHES; do
+    bestMs=""; bestCfg=""
+    for c in $CONFIGS; do
+      IFS=, read -r bh bkv w s <<< "$c"
+      [ "$bh" -le "$h" ] || [ "$bh" = 16 ] || continue
+      j=$WORK/moec.jsonl; : > "$j"
+      timeout 180 "$MOEC" bench "$f" --arch "$ARCH" --sizes tokens=$b --seed 1 \
+        --block-h "$bh" --block-kv "$bkv" --num-warps "$w" --num-stages "$s" \
+        ${MLA_BENCH_FLAGS:-} --json "$j" >> "$LOG" 2>&1 || { echo "   moec config $c failed at h_q=$h batch=$b" >> "$LOG"; continue; }
+      ms=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["ms"])' "$j" 2>/dev/null) || continue
+      if [ -z "$bestMs" ] || python3 -c "import sys; sys.exit(0 if $ms < $bestMs else 1)"; then
+        bestMs=$ms; bestCfg=$c; cp "$j" "$WORK/best.jsonl"
+      fi
+    done
+    if [ -n "$bestMs" ]; then
+      python3 - "$bestCfg" "$WORK/best.jsonl" >> "$RES" <<'EOF'
+import json, sys
+r = json.loads(open(sys.argv[2]).readline())
+bh, bkv, w, s = sys.argv[1].split(",")
+print(json.dumps({"impl": "moec", "tokens": r["tokens"], "h_q": r["h_q"], "topk": r["topk"],
+                  "d_qk": r["d_qk"], "d_v": r["d_v"], "page": r["page"], "ms": r["ms"],
+                  "gbps": r["gbps"],
+                  "config": "block_h={} block_kv={} num_warps={} num_stages={}".format(bh, bkv, w, s)}))
+EOF
+      log "   moec  h_q=$h batch=$b: $(tail -1 "$RES")"
+    else
+      log "   moec  h_q=$h batch=$b: no config ran"; status=1
+    fi
+    timeout 400 python3 benchmarks/triton_sparse_mla.py --bench $TQ --h-q "$h" --batch "$b" \
+      --json "$RES" 2>>"$LOG" | tail -1 | sed 's/^/   triton /' | tee -a "$LOG"
+  done
+done
+
+# Tables.
+python3 - "$RES" > "$OUT/mla_h100.md" <<'EOF'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+copy = next((r["gbps"] for r in rows if r.get("impl") == "copy"), None)
+num = [r for r in rows if r.get("kind") == "numerics"]
+print("# Sparse MLA decode on the H100 (benchmarks/mla_h100.sh)\n")
+print("Numerics (moec run --arch sm_90 vs float64): {} passed, {} failed.\n".format(
+    sum(r["result"] == "PASS" for r in num), sum(r["result"] != "PASS" for r in num)))
+if copy:
+    print("Device copy bandwidth (1 GiB, read + written): {:.0f} GB/s.\n".format(copy))
+print("topk 2048, d_qk 576, d_v 512, page 64, bf16; effective bandwidth = "
+      "(gathered KV + q + out + lse bytes) / median time.\n")
+print("| h_q | batch | moec ms | moec GB/s | % copy | moec config | Triton ms | Triton GB/s | Triton config | moec / Triton speed |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+key = lambda r: (r["h_q"], r["tokens"])
+m = {key(r): r for r in rows if r.get("impl") == "moec" and "ms" in r}
+t = {key(r): r for r in rows if r.get("impl") == "triton" and "ms" in r}
+for k in sorted(set(m) | set(t)):
+    a, b = m.get(k), t.get(k)
+    f = lambda r, x, fmt: fmt.format(r[x]) if r else "-"
+    pct = "{:.0f}%".format(100 * a["gbps"] / copy) if a and copy else "-"
+    ratio = "{:.2f}x".format(b["ms"] / a["ms"]) if a and b else "-"
+    print("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
+        k[0], k[1], f(a, "ms", "{:.4f}"), f(a, "gbps", "{:.0f}"), pct,
+        f(a, "config", "{}"), f(b, "ms", "{:.4f}"), f(b, "gbps", "{:.0f}"),
+        f(b, "config", "{}"), ratio))
+EOF
+cat "$OUT/mla_h100.md" | tee -a "$LOG"
+rm -rf "$WORK"
+exit $status

@@ -1,0 +1,113 @@
+//===- SparseAttentionPlan.cpp - the plan of a sparse MLA decode kernel ---===//
+//
+// Every number the verifier, the lowering and `moec run` need for
+// `moec.sparse_attention` (moec/Dialect/OpPlans.h says what they mean).
+//
+//===----------------------------------------------------------------------===//
+
+#include "moec/Dialect/OpPlans.h"
+#include "moec/Dialect/TargetChecks.h"
+
+#include "llvm/Support/MathExtras.h"
+
+#include <numeric>
+
+using namespace mlir;
+using namespace moec;
+
+SparseAttentionPlan moec::getSparseAttentionPlan(SparseAttentionOp op,
+                                                 const TargetInfo &target) {
+  SparseAttentionPlan sp;
+  ConfigValues cfg(op.getConfig());
+  auto qT = cast<MemRefType>(op.getQ().getType());
+  auto oT = cast<MemRefType>(op.getOut().getType());
+  Type elt = qT.getElementType();
+  int64_t eb = elementBytes(elt);
+  int64_t bh = cfg.block_h, bkv = cfg.block_kv;
+  sp.dQK = qT.getDimSize(2);
+  sp.dV = oT.getDimSize(2);
+  sp.hQ = qT.getDimSize(1);
+  const bool gpu = !target.isHost();
+  sp.vec = gpu ? KernelPlan::kVectorBytes / eb : 1;
+  // P x V goes dvChunk columns of d_v at a time: the largest power of two
+  // dividing d_v, at most 128 (the transposed V chunk shares LDS with the
+  // scores; 128 keeps the default tile inside gfx942's 64 KiB).
+  sp.dvChunk = std::min<int64_t>(128, sp.dV & -sp.dV);
+
+  // The whole kernel: the KV ring is its B ring; everything else is extra.
+  MatmulProblem whole;
+  whole.m = bh;
+  whole.n = bkv;
+  whole.k = sp.dQK;
+  whole.mName = "block_h";
+  whole.nName = "block_kv";
+  whole.kName = "d_qk";
+  whole.inputType = elt;
+  whole.bStageBytes = bkv * sp.dQK * eb;
+  whole.wavesMayIdle = true;
+  KernelPlan first = KernelPlan::get(cfg, target, whole);
+
+  // Waves per product: as many as divide its instruction tiles.
+  auto wavesFor = [&](int64_t m, int64_t n) -> int64_t {
+    if (!gpu || !first.instr || m % first.instr->m || n % first.instr->n)
+      return gpu ? cfg.num_warps : 1;
+    int64_t tiles = (m / first.instr->m) * (n / first.instr->n);
+    return std::gcd(cfg.num_warps, tiles);
+  };
+  sp.qkWaves = wavesFor(bh, bkv);
+  sp.pvWaves = wavesFor(bh, sp.dvChunk);
+  // Registers: as if every wave held what the busiest wave of each product
+  // holds (the score and the output accumulators are live together).
+  whole.accElems = bh * sp.dV * cfg.num_warps / std::max<int64_t>(sp.pvWaves, 1) +
+                   bh * bkv * cfg.num_warps / std::max<int64_t>(sp.qkWaves, 1);
+  if (!gpu)
+    whole.accElems = bh * (sp.dV + bkv);
+
+  int64_t nbuf = first.numLdsBuffers;
+  auto align = [](int64_t x) { return static_cast<int64_t>(llvm::alignTo(x, 16)); };
+  sp.ldsQ = first.ldsABytes + first.ldsBBytes;
+  sp.ldsP = align(sp.ldsQ + bh * sp.dQK * eb);
+  sp.ldsX = align(sp.ldsP + bh * bkv * eb);
+  int64_t xBytes = std::max(bh * bkv * 4, sp.dvChunk * bkv * eb);
+  sp.ldsIdx = align(sp.ldsX + xBytes);
+  sp.ldsStats = align(sp.ldsIdx + nbuf * bkv * 4);
+  int64_t end = align(sp.ldsStats + 3 * bh * 4);
+  whole.extraLdsBytes = end - sp.ldsQ;
+  sp.kernel = KernelPlan::get(cfg, target, whole);
+
+  auto product = [&](int64_t m, int64_t n, int64_t k, StringRef nName,
+                     StringRef kName, int64_t waves) {
+    ConfigValues c = cfg;
+    c.block_m = m;
+    c.block_n = n;
+    c.block_k = k;
+    c.num_warps = waves;
+    MatmulProblem p;
+    p.m = m;
+    p.n = n;
+    p.k = k;
+    p.mName = "block_h";
+    p.nName = nName;
+    p.kName = kName;
+    p.inputType = elt;
+    KernelPlan plan = KernelPlan::get(c, target, p);
+    // The product runs inside the whole workgroup.
+    plan.lanes = sp.kernel.lanes;
+    return plan;
+  };
+  sp.qk = product(bh, bkv, sp.dQK, "block_kv", "d_qk", sp.qkWaves);
+  sp.pv = product(bh, sp.dvChunk, bkv, "the d_v chunk", "block_kv", sp.pvWaves);
+  return sp;
+}
+
+int64_t SparseAttentionPlan::gridSize(int64_t tokens, int64_t heads) const {
+  return tokens * llvm::divideCeil(heads, kernel.config.block_h);
+}
+
+LogicalResult SparseAttentionPlan::verify(
+    function_ref<InFlightDiagnostic()> emitError) const {
+  if (failed(kernel.verify(emitError)) || failed(qk.verify(emitError)) ||
+      failed(pv.verify(emitError)))
+    return failure();
+  return success();
+}

@@ -1,0 +1,635 @@
+//===- SparseAttentionKernelBuilder.cpp - sparse MLA decode skeleton ------===//
+//
+// Builds one workgroup's program for `moec.sparse_attention`: query token t
+// and heads h0 .. h0 + block_h (pid = t * ceil(h_q / block_h) + head group).
+//
+//   Q tile [block_h][d_qk] -> LDS once
+//   for each block of block_kv indices of row t:
+//     gather the KV rows (flat row = index; -1, or past topk, or outside
+//     the cache: masked) into the KV ring in LDS, once for all block_h
+//     heads; num_stages 2 loads the next block into registers while this one
+//     is computed, num_stages s > 2 keeps s - 1 LDS buffers, s - 2 ahead
+//     S = Q KV^T                       matrix core (the plan's qk product)
+//     scores -> LDS (f32, scaled by scale * log2(e))
+//     online softmax per row, f32: running max m, sum l, correction alpha;
+//       P = exp2(S - m) (0 where masked) -> LDS in the KV element type
+//     for each dvChunk of d_v:
+//       O_chunk *= alpha (MatrixCore::updateElements)
+//       V^T chunk [dvChunk][block_kv] -> LDS (from the gathered rows)
+//       O_chunk += P V_chunk           matrix core (the plan's pv product)
+//   out = O / l (0 where l = 0), lse = (m + log2 l) ln 2 (-inf where l = 0)
+//
+// Everything but the two products is target-independent: it goes through
+// the core's global windows (validity bits: a masked load reads zeros) and
+// plain LDS accesses through the skeleton's swizzle (LdsLayout.h).
+//
+//===----------------------------------------------------------------------===//
+
+#include "moec/Transforms/SparseAttentionKernel.h"
+#include "moec/Dialect/TargetChecks.h"
+#include "moec/Transforms/KernelBuilding.h"
+#include "moec/Transforms/LdsLayout.h"
+#include "moec/Transforms/MatrixCore.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace moec;
+
+SparseAttentionKernelSpec
+SparseAttentionKernelSpec::get(SparseAttentionOp op, const TargetInfo &target) {
+  SparseAttentionKernelSpec s;
+  s.plan = getSparseAttentionPlan(op, target);
+  s.elt = cast<MemRefType>(op.getQ().getType()).getElementType();
+  s.outType = cast<MemRefType>(op.getOut().getType()).getElementType();
+  s.hasLse = static_cast<bool>(op.getLse());
+  s.scale = op.getScale().convertToFloat();
+  for (auto [g, plan] : {std::pair{&s.qk, &s.plan.qk}, {&s.pv, &s.plan.pv}}) {
+    g->plan = *plan;
+    g->aType = g->bType = s.elt;
+    g->cType = Float32Type::get(op.getContext());
+  }
+  return s;
+}
+
+namespace {
+
+using Pred = arith::CmpIPredicate;
+
+class AttentionBuilder {
+public:
+  AttentionBuilder(OpBuilder &b, Location loc,
+                   const SparseAttentionKernelSpec &spec, MatrixCore &qkCore,
+                   ArrayRef<std::unique_ptr<MatrixCore>> pvCores)
+      : b(b), loc(loc), im{b, loc}, spec(spec), plan(spec.plan),
+        qkCore(qkCore), pvCores(pvCores) {}
+
+  void build(gpu::GPUFuncOp func);
+
+private:
+  Value cst(int64_t v) { return im.cst(v); }
+  int64_t lanes() const { return plan.kernel.lanes; }
+  /// Lanes of the first `waves` waves (the whole lane on the host).
+  int64_t lanesOf(int64_t waves) const {
+    if (!gpu())
+      return lanes();
+    return waves * (plan.kernel.lanes / plan.kernel.config.num_warps);
+  }
+  bool gpu() const { return qkCore.unrollsLanes(); }
+  int64_t bh() const { return spec.cfg().block_h; }
+  int64_t bkv() const { return spec.cfg().block_kv; }
+  int64_t nbuf() const { return plan.kernel.numLdsBuffers; }
+
+  /// `fn(i)` for i = tid, tid + lanes, ... below `total`: work spread over
+  /// the workgroup's lanes (one lane does it all on the host).
+  void coopFor(int64_t total, llvm::function_ref<void(Value)> fn);
+  /// `body` on the first `activeLanes` lanes; the others pass `acc` on.
+  SmallVector<Value> onLanes(int64_t activeLanes, ValueRange acc,
+                             llvm::function_ref<SmallVector<Value>()> body);
+  void barrier() { gpu::BarrierOp::create(b, loc); }
+  /// Ends `loop`'s body with `values` (replacing the implicit yield a loop
+  /// without iteration arguments was built with).
+  void yield(scf::ForOp loop, ValueRange values) {
+    Block *body = loop.getBody();
+    if (!body->empty() && isa<scf::YieldOp>(body->back()))
+      body->back().erase();
+    b.setInsertionPointToEnd(body);
+    scf::YieldOp::create(b, loc, values);
+  }
+
+  /// (row, column) in the KV tile of this lane's gather vector `i`.
+  std::pair<Value, Value> gatherCoords(int64_t i);
+  int64_t gatherSlots() const { return bkv() * plan.dQK / plan.vec; }
+  int64_t gatherPerLane() const {
+    return llvm::divideCeil(gatherSlots(), lanes());
+  }
+  /// GPU: this lane's gather vectors of the block at kv0, then their
+  /// (masked) indices.
+  SmallVector<Value> loadKV(Value kv0);
+  /// GPU: registers from loadKV -> KV buffer `buf` and its index row.
+  void storeKV(ValueRange regs, Value buf);
+  /// Host: the block at kv0 straight into buffer `buf`.
+  void gatherLooped(Value kv0, Value buf);
+  /// The flat row of index position `pos` of this token, or -1 (as i32)
+  /// where masked, with its validity.
+  std::pair<Value, Value> loadIndex(Value pos);
+
+  /// One KV block already in buffer `buf`: scores, softmax, P x V.
+  SmallVector<Value> computeBlock(Value buf, ValueRange acc);
+  /// log2(x) for a finite f32 x >= 1 (the softmax sum), target-independent.
+  Value log2AtLeastOne(Value x);
+
+  Value stat(int64_t which, Value row) {
+    return memref::LoadOp::create(b, loc, statL, ValueRange{cst(which), row});
+  }
+  void setStat(int64_t which, Value row, Value v) {
+    memref::StoreOp::create(b, loc, v, statL, ValueRange{cst(which), row});
+  }
+
+  OpBuilder &b;
+  Location loc;
+  IndexMath im;
+  const SparseAttentionKernelSpec &spec;
+  const SparseAttentionPlan &plan;
+  MatrixCore &qkCore;
+  ArrayRef<std::unique_ptr<MatrixCore>> pvCores;
+
+  Value tid, t, h0, hQ, topk, numRows, rowQ0;
+  Value kvArg, kvWin, idxWin;
+  Value kvRing, qL, pL, sL, vtL, idxL, statL;
+  SmallVector<Value> qkInit;
+  SmallVector<size_t> pvAccCount; ///< accumulators per d_v chunk
+};
+
+} // namespace
+
+void AttentionBuilder::coopFor(int64_t total, llvm::function_ref<void(Value)> fn) {
+  auto loop = scf::ForOp::create(b, loc, tid, cst(total), cst(lanes()));
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(loop.getBody());
+  fn(loop.getInductionVar());
+}
+
+SmallVector<Value>
+AttentionBuilder::onLanes(int64_t activeLanes, ValueRange acc,
+                          llvm::function_ref<SmallVector<Value>()> body) {
+  if (activeLanes >= lanes())
+    return body();
+  Value active = im.cmp(Pred::ult, tid, cst(activeLanes));
+  if (acc.empty()) {
+    auto ifOp = scf::IfOp::create(b, loc, active, /*withElse=*/false);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+    body();
+    return {};
+  }
+  auto ifOp = scf::IfOp::create(b, loc, acc.getTypes(), active,
+                                /*withElse=*/true);
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  scf::YieldOp::create(b, loc, body());
+  b.setInsertionPointToStart(ifOp.elseBlock());
+  scf::YieldOp::create(b, loc, acc);
+  return SmallVector<Value>(ifOp.getResults());
+}
+
+std::pair<Value, Value> AttentionBuilder::loadIndex(Value pos) {
+  Type i32 = b.getI32Type();
+  Value inTopk = im.cmp(Pred::slt, pos, topk);
+  Value raw = qkCore.loadGlobal(b, loc, idxWin, i32, pos, inTopk);
+  Value idx = arith::IndexCastOp::create(b, loc, b.getIndexType(), raw);
+  Value valid = im.andI(inTopk, im.andI(im.cmp(Pred::sge, idx, cst(0)),
+                                        im.cmp(Pred::slt, idx, numRows)));
+  Value masked = arith::SelectOp::create(
+      b, loc, valid, raw,
+      arith::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(-1)));
+  return {masked, valid};
+}
+
+std::pair<Value, Value> AttentionBuilder::gatherCoords(int64_t i) {
+  int64_t perRow = plan.dQK / plan.vec;
+  Value slot = im.add(cst(i * lanes()), tid);
+  if ((i + 1) * lanes() > gatherSlots()) // the last round may be partial
+    slot = im.minS(slot, cst(gatherSlots() - 1));
+  return {im.divU(slot, cst(perRow)),
+          im.mul(im.remU(slot, cst(perRow)), cst(plan.vec))};
+}
+
+SmallVector<Value> AttentionBuilder::loadKV(Value kv0) {
+  auto vecType = VectorType::get({plan.vec}, spec.elt);
+  SmallVector<Value> vecs, idxs;
+  for (int64_t i = 0; i < gatherPerLane(); ++i) {
+    auto [j, c] = gatherCoords(i);
+    auto [idx, valid] = loadIndex(im.add(kv0, j));
+    Value row = arith::IndexCastOp::create(b, loc, b.getIndexType(), idx);
+    vecs.push_back(qkCore.loadGlobal(
+        b, loc, kvWin, vecType, im.add(im.mul(row, cst(plan.dQK)), c), valid));
+    idxs.push_back(idx);
+  }
+  llvm::append_range(vecs, idxs);
+  return vecs;
+}
+
+void AttentionBuilder::storeKV(ValueRange regs, Value buf) {
+  int64_t n = gatherPerLane();
+  for (int64_t i = 0; i < n; ++i) {
+    auto emit = [&] {
+      auto [j, c] = gatherCoords(i);
+      // c is a multiple of the vector: the vector is one swizzle chunk.
+      vector::StoreOp::create(
+          b, loc, regs[i], kvRing,
+          ValueRange{buf, j, swizzledLdsCol(b, loc, kvRing, j, c)},
+          /*nontemporal=*/false, llvm::MaybeAlign(KernelPlan::kVectorBytes));
+      auto first = scf::IfOp::create(b, loc, im.cmp(Pred::eq, c, cst(0)),
+                                     /*withElse=*/false);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(first.thenBlock());
+      memref::StoreOp::create(b, loc, regs[n + i], idxL, ValueRange{buf, j});
+    };
+    if ((i + 1) * lanes() <= gatherSlots()) {
+      emit();
+      continue;
+    }
+    auto guard = scf::IfOp::create(
+        b, loc,
+        im.cmp(Pred::slt, im.add(cst(i * lanes()), tid), cst(gatherSlots())),
+        /*withElse=*/false);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(guard.thenBlock());
+    emit();
+  }
+}
+
+void AttentionBuilder::gatherLooped(Value kv0, Value buf) {
+  auto rows = scf::ForOp::create(b, loc, cst(0), cst(bkv()), cst(1));
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(rows.getBody());
+  Value j = rows.getInductionVar();
+  auto [idx, valid] = loadIndex(im.add(kv0, j));
+  memref::StoreOp::create(b, loc, idx, idxL, ValueRange{buf, j});
+  Value base = im.mul(arith::IndexCastOp::create(b, loc, b.getIndexType(), idx),
+                      cst(plan.dQK));
+  auto cols = scf::ForOp::create(b, loc, cst(0), cst(plan.dQK), cst(1));
+  b.setInsertionPointToStart(cols.getBody());
+  Value c = cols.getInductionVar();
+  Value x = qkCore.loadGlobal(b, loc, kvWin, spec.elt, im.add(base, c), valid);
+  memref::StoreOp::create(b, loc, x, kvRing,
+                          ValueRange{buf, j, swizzledLdsCol(b, loc, kvRing, j, c)});
+}
+
+SmallVector<Value> AttentionBuilder::computeBlock(Value buf, ValueRange accIn) {
+  // This block's KV buffer as a one-buffer tile, the products' B operand.
+  Value kvBuf = memref::SubViewOp::create(
+      b, loc, kvRing, ArrayRef<OpFoldResult>{buf, b.getIndexAttr(0), b.getIndexAttr(0)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(bkv()),
+                             b.getIndexAttr(plan.dQK)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1),
+                             b.getIndexAttr(1)});
+  Value zeroBuf = cst(0);
+
+  // S = Q KV^T, scaled into the exp2 domain, -> LDS.
+  float scaleLog2 = spec.scale * static_cast<float>(M_LOG2E);
+  onLanes(lanesOf(plan.qkWaves), {}, [&]() -> SmallVector<Value> {
+    SmallVector<Value> s0 = qkInit;
+    if (!gpu()) // the host core accumulates in memory: clear it
+      s0 = qkCore.updateElements(b, loc, tid, {},
+                                 [&](OpBuilder &, Location, Value, Value,
+                                     Value) { return im.f32(0.0); });
+    SmallVector<Value> s =
+        qkCore.multiply(b, loc, qL, kvBuf, zeroBuf, tid, s0);
+    qkCore.forEachElement(
+        b, loc, tid, s, [&](OpBuilder &, Location, Value r, Value c, Value v) {
+          memref::StoreOp::create(
+              b, loc, arith::MulFOp::create(b, loc, v, im.f32(scaleLog2)), sL,
+              ValueRange{r, c});
+        });
+    return {};
+  });
+  barrier();
+
+  // Online softmax, one lane per row.
+  const float negInf = -std::numeric_limits<float>::infinity();
+  coopFor(bh(), [&](Value r) {
+    Value mOld = stat(0, r), lOld = stat(1, r);
+    auto overBlock = [&](Value init,
+                         llvm::function_ref<Value(Value, Value, Value, Value)>
+                             step) {
+      auto loop =
+          scf::ForOp::create(b, loc, cst(0), cst(bkv()), cst(1), ValueRange{init});
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value j = loop.getInductionVar();
+      Value valid = arith::CmpIOp::create(
+          b, loc, Pred::sge,
+          memref::LoadOp::create(b, loc, idxL, ValueRange{buf, j}),
+          arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0)));
+      Value s = memref::LoadOp::create(b, loc, sL, ValueRange{r, j});
+      scf::YieldOp::create(
+          b, loc, step(j, valid, s, loop.getRegionIterArgs()[0]));
+      return loop.getResult(0);
+    };
+    Value mBlk = overBlock(im.f32(negInf), [&](Value, Value valid, Value s,
+                                               Value mx) -> Value {
+      return arith::SelectOp::create(
+          b, loc, valid, arith::MaximumFOp::create(b, loc, mx, s), mx);
+    });
+    Value mNew = arith::MaximumFOp::create(b, loc, mOld, mBlk);
+    // Nothing valid yet: subtract 0 instead of -inf (no NaN).
+    Value mSafe = arith::SelectOp::create(
+        b, loc,
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mNew,
+                              im.f32(negInf)),
+        im.f32(0.0), mNew);
+    Value alpha = math::Exp2Op::create(
+        b, loc, arith::SubFOp::create(b, loc, mOld, mSafe));
+    Value sum = overBlock(im.f32(0.0), [&](Value j, Value valid, Value s,
+                                           Value acc) -> Value {
+      Value p = arith::SelectOp::create(
+          b, loc, valid,
+          math::Exp2Op::create(b, loc, arith::SubFOp::create(b, loc, s, mSafe)),
+          im.f32(0.0));
+      memref::StoreOp::create(b, loc,
+                              arith::TruncFOp::create(b, loc, spec.elt, p), pL,
+                              ValueRange{zeroBuf, r,
+                                         swizzledLdsCol(b, loc, pL, r, j)});
+      return arith::AddFOp::create(b, loc, acc, p);
+    });
+    setStat(0, r, mNew);
+    setStat(1, r,
+            arith::AddFOp::create(b, loc,
+                                  arith::MulFOp::create(b, loc, lOld, alpha),
+                                  sum));
+    setStat(2, r, alpha);
+  });
+  barrier();
+
+  // O = alpha O + P V, one d_v chunk at a time.
+  SmallVector<Value> acc;
+  size_t at = 0;
+  int64_t chunk = plan.dvChunk;
+  int64_t pvLanes = lanesOf(plan.pvWaves);
+  for (auto [ci, core] : llvm::enumerate(pvCores)) {
+    ValueRange mine = accIn.slice(at, pvAccCount[ci]);
+    at += pvAccCount[ci];
+    SmallVector<Value> o = onLanes(pvLanes, mine, [&] {
+      return core->updateElements(
+          b, loc, tid, mine, [&](OpBuilder &, Location, Value r, Value, Value v) {
+            return arith::MulFOp::create(b, loc, v, stat(2, r)).getResult();
+          });
+    });
+    // V^T chunk: vtL[d][j] = kv[j][ci * chunk + d].
+    int64_t perRow = chunk / plan.vec;
+    auto vecType = VectorType::get({plan.vec}, spec.elt);
+    coopFor(bkv() * perRow, [&](Value slot) {
+      Value j = im.divU(slot, cst(perRow));
+      Value d = im.mul(im.remU(slot, cst(perRow)), cst(plan.vec));
+      Value col = im.add(d, cst(static_cast<int64_t>(ci) * chunk));
+      Value v = vector::LoadOp::create(
+          b, loc, vecType, kvBuf,
+          ValueRange{zeroBuf, j, swizzledLdsCol(b, loc, kvBuf, j, col)});
+      for (int64_t e = 0; e < plan.vec; ++e) {
+        Value row = im.add(d, cst(e));
+        memref::StoreOp::create(b, loc, vector::ExtractOp::create(b, loc, v, e),
+                                vtL,
+                                ValueRange{zeroBuf, row,
+                                           swizzledLdsCol(b, loc, vtL, row, j)});
+      }
+    });
+    barrier();
+    o = onLanes(pvLanes, o, [&] {
+      return core->multiply(b, loc, pL, vtL, zeroBuf, tid, o);
+    });
+    barrier();
+    llvm::append_range(acc, o);
+  }
+  return acc;
+}
+
+Value AttentionBuilder::log2AtLeastOne(Value x) {
+  // x = 2^e * m with m in [1, 2): e from the exponent bits, log2(m) =
+  // 2 atanh(z) / ln 2 with z = (m - 1) / (m + 1) in [0, 1/3], whose odd
+  // series to z^15 is exact to f32 rounding (the next term is < 1e-8).
+  // (math.log2 would become a libm / ocml / libdevice call that the GPU
+  // code objects do not link.)
+  Type i32 = b.getI32Type();
+  auto i32c = [&](int64_t v) {
+    return arith::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(v));
+  };
+  Value bits = arith::BitcastOp::create(b, loc, i32, x);
+  Value e = arith::SubIOp::create(
+      b, loc,
+      arith::AndIOp::create(b, loc,
+                            arith::ShRUIOp::create(b, loc, bits, i32c(23)),
+                            i32c(0xff)),
+      i32c(127));
+  Value m = arith::BitcastOp::create(
+      b, loc, b.getF32Type(),
+      arith::OrIOp::create(b, loc,
+                           arith::AndIOp::create(b, loc, bits, i32c(0x7fffff)),
+                           i32c(0x3f800000)));
+  Value z = arith::DivFOp::create(b, loc,
+                                  arith::SubFOp::create(b, loc, m, im.f32(1.0)),
+                                  arith::AddFOp::create(b, loc, m, im.f32(1.0)));
+  Value z2 = arith::MulFOp::create(b, loc, z, z);
+  Value series = im.f32(1.0 / 15);
+  for (int k = 13; k >= 1; k -= 2)
+    series = arith::AddFOp::create(
+        b, loc, arith::MulFOp::create(b, loc, series, z2), im.f32(1.0 / k));
+  Value log2m = arith::MulFOp::create(
+      b, loc, arith::MulFOp::create(b, loc, series, z),
+      im.f32(2.0 * M_LOG2E));
+  return arith::AddFOp::create(
+      b, loc, arith::SIToFPOp::create(b, loc, b.getF32Type(), e), log2m);
+}
+
+void AttentionBuilder::build(gpu::GPUFuncOp func) {
+  Block &entry = func.getBody().front();
+  b.setInsertionPointToStart(&entry);
+  ValueRange args = func.getArguments();
+  Value qArg = args[0], idxArg = args[2], outArg = args[3];
+  Value lseArg = spec.hasLse ? args[4] : Value();
+  kvArg = args[1];
+
+  tid = gpu() ? gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x).getResult()
+              : cst(0);
+  // Rows of q, kv_cache and out as 2-D matrices: [tokens * h_q, d].
+  auto collapse = [&](Value v) {
+    return memref::CollapseShapeOp::create(
+        b, loc, v, ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+  };
+  Value q2 = collapse(qArg), kv2 = collapse(kvArg), out2 = collapse(outArg);
+  hQ = memref::DimOp::create(b, loc, qArg, 1);
+  topk = memref::DimOp::create(b, loc, idxArg, 1);
+  numRows = memref::DimOp::create(b, loc, kv2, 0);
+  Value pid = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+  Value groups = im.ceilDiv(hQ, bh());
+  t = im.divU(pid, groups);
+  h0 = im.mul(im.remU(pid, groups), cst(bh()));
+  rowQ0 = im.add(im.mul(t, hQ), h0);
+
+  // Accumulators first: the host core allocates its buffers here, once.
+  qkInit = qkCore.initAccumulators(b, loc);
+  SmallVector<Value> acc;
+  for (const auto &core : pvCores) {
+    SmallVector<Value> a = core->initAccumulators(b, loc);
+    pvAccCount.push_back(a.size());
+    llvm::append_range(acc, a);
+  }
+
+  // LDS (the plan places every region).
+  Value raw = allocateLds(b, loc, func, plan.kernel);
+  Type f32 = b.getF32Type();
+  kvRing = ldsView(b, loc, raw, {nbuf(), bkv(), plan.dQK}, spec.elt, 0);
+  qL = ldsView(b, loc, raw, {1, bh(), plan.dQK}, spec.elt, plan.ldsQ);
+  pL = ldsView(b, loc, raw, {1, bh(), bkv()}, spec.elt, plan.ldsP);
+  sL = ldsView(b, loc, raw, {bh(), bkv()}, f32, plan.ldsX);
+  vtL = ldsView(b, loc, raw, {1, plan.dvChunk, bkv()}, spec.elt, plan.ldsX);
+  idxL = ldsView(b, loc, raw, {nbuf(), bkv()}, b.getI32Type(), plan.ldsIdx);
+  statL = ldsView(b, loc, raw, {3, bh()}, f32, plan.ldsStats);
+
+  kvWin = qkCore.globalWindow(b, loc, kv2, cst(0), cst(0));
+  idxWin = qkCore.globalWindow(b, loc, idxArg, t, cst(0));
+
+  // Q -> LDS once; heads past h_q read zeros (their rows are never stored).
+  {
+    Value qWin = qkCore.globalWindow(b, loc, q2, rowQ0, cst(0));
+    int64_t perRow = plan.dQK / plan.vec;
+    auto vecType = VectorType::get({plan.vec}, spec.elt);
+    coopFor(bh() * perRow, [&](Value slot) {
+      Value r = im.divU(slot, cst(perRow));
+      Value c = im.mul(im.remU(slot, cst(perRow)), cst(plan.vec));
+      Value v = qkCore.loadGlobal(b, loc, qWin, vecType,
+                                  im.add(im.mul(r, cst(plan.dQK)), c),
+                                  im.cmp(Pred::slt, im.add(h0, r), hQ));
+      vector::StoreOp::create(
+          b, loc, v, qL, ValueRange{cst(0), r, swizzledLdsCol(b, loc, qL, r, c)},
+          /*nontemporal=*/false,
+          llvm::MaybeAlign(plan.vec * elementBytes(spec.elt)));
+    });
+  }
+  const float negInf = -std::numeric_limits<float>::infinity();
+  coopFor(bh(), [&](Value r) {
+    setStat(0, r, im.f32(negInf));
+    setStat(1, r, im.f32(0.0));
+  });
+
+  Value numBlocks = im.ceilDiv(topk, bkv());
+  auto blockStart = [&](Value kt) { return im.mul(kt, cst(bkv())); };
+  size_t nAcc = acc.size();
+  if (!gpu()) {
+    // Host: one lane, no pipeline.
+    auto loop = scf::ForOp::create(b, loc, cst(0), numBlocks, cst(1), acc);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(loop.getBody());
+    gatherLooped(blockStart(loop.getInductionVar()), cst(0));
+    yield(loop, computeBlock(cst(0), loop.getRegionIterArgs()));
+    b.setInsertionPointAfter(loop);
+    acc = SmallVector<Value>(loop.getResults());
+  } else if (plan.kernel.numStages == 1) {
+    barrier();
+    auto loop = scf::ForOp::create(b, loc, cst(0), numBlocks, cst(1), acc);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(loop.getBody());
+    storeKV(loadKV(blockStart(loop.getInductionVar())), cst(0));
+    barrier();
+    scf::YieldOp::create(b, loc,
+                         computeBlock(cst(0), loop.getRegionIterArgs()));
+    b.setInsertionPointAfter(loop);
+    acc = SmallVector<Value>(loop.getResults());
+  } else {
+    // A ring of nbuf buffers: blocks 0 .. nbuf - 2 go to LDS up front, block
+    // nbuf - 1 waits in registers. Iteration kt stores the waiting block
+    // kt + nbuf - 1 into the buffer iteration kt - 1 read (every read of it
+    // ended at that iteration's last barrier), issues the loads of block
+    // kt + nbuf, and computes block kt. With one buffer (num_stages = 2) a
+    // barrier separates the store from the compute.
+    int64_t n = nbuf();
+    for (int64_t i = 0; i + 1 < n; ++i)
+      storeKV(loadKV(cst(i * bkv())), cst(i));
+    SmallVector<Value> init = acc;
+    llvm::append_range(init, loadKV(cst((n - 1) * bkv())));
+    barrier();
+    auto loop = scf::ForOp::create(b, loc, cst(0), numBlocks, cst(1), init);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value kt = loop.getInductionVar();
+    ValueRange iter = loop.getRegionIterArgs();
+    Value writeBuf = im.remU(im.add(kt, cst(n - 1)), cst(n));
+    storeKV(iter.drop_front(nAcc), writeBuf);
+    SmallVector<Value> prefetch = loadKV(blockStart(im.add(kt, cst(n))));
+    if (n == 1)
+      barrier();
+    SmallVector<Value> next =
+        computeBlock(im.remU(kt, cst(n)), iter.take_front(nAcc));
+    llvm::append_range(next, prefetch);
+    scf::YieldOp::create(b, loc, next);
+    b.setInsertionPointAfter(loop);
+    acc = SmallVector<Value>(loop.getResults().take_front(nAcc));
+  }
+
+  // out = O / l; rows whose indices were all masked have l = 0: zeros.
+  Value outWin = qkCore.globalWindow(b, loc, out2, rowQ0, cst(0));
+  int64_t pvLanes = lanesOf(plan.pvWaves);
+  size_t at = 0;
+  for (auto [ci, core] : llvm::enumerate(pvCores)) {
+    ValueRange mine = ValueRange(acc).slice(at, pvAccCount[ci]);
+    at += pvAccCount[ci];
+    onLanes(pvLanes, {}, [&]() -> SmallVector<Value> {
+      core->forEachElement(
+          b, loc, tid, mine, [&](OpBuilder &, Location, Value r, Value c, Value v) {
+            Value l = stat(1, r);
+            Value pos = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
+                                              l, im.f32(0.0));
+            Value inv = arith::SelectOp::create(
+                b, loc, pos, arith::DivFOp::create(b, loc, im.f32(1.0), l),
+                im.f32(0.0));
+            Value o = arith::MulFOp::create(b, loc, v, inv);
+            if (!spec.outType.isF32())
+              o = arith::TruncFOp::create(b, loc, spec.outType, o);
+            Value col = im.add(c, cst(static_cast<int64_t>(ci) * plan.dvChunk));
+            core->storeGlobal(b, loc, outWin, o,
+                              im.add(im.mul(r, cst(plan.dV)), col),
+                              im.cmp(Pred::slt, im.add(h0, r), hQ));
+          });
+      return {};
+    });
+  }
+  if (lseArg) {
+    // lse = ln(sum exp(scale s)) = (m + log2 l) ln 2 with m in the exp2
+    // domain; -inf where nothing was valid.
+    Value lseWin = qkCore.globalWindow(b, loc, lseArg, t, h0);
+    coopFor(bh(), [&](Value r) {
+      Value l = stat(1, r), m = stat(0, r);
+      Value pos = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, l,
+                                        im.f32(0.0));
+      Value lse = arith::MulFOp::create(
+          b, loc,
+          arith::AddFOp::create(b, loc, m, log2AtLeastOne(l)),
+          im.f32(M_LN2));
+      lse = arith::SelectOp::create(b, loc, pos, lse, im.f32(negInf));
+      qkCore.storeGlobal(b, loc, lseWin, lse, r,
+                         im.cmp(Pred::slt, im.add(h0, r), hQ));
+    });
+  }
+  gpu::ReturnOp::create(b, loc);
+}
+
+FailureOr<gpu::GPUFuncOp>
+moec::buildSparseAttentionKernel(OpBuilder &b, gpu::GPUModuleOp module,
+                                 StringRef name,
+                                 const SparseAttentionKernelSpec &spec,
+                                 Location loc) {
+  FailureOr<std::unique_ptr<MatrixCore>> qk = createMatrixCore(spec.qk, loc);
+  if (failed(qk))
+    return failure();
+  // One core per d_v chunk: the host keeps each chunk's accumulator in its
+  // core's buffer.
+  SmallVector<std::unique_ptr<MatrixCore>> pv;
+  for (int64_t c = 0; c < spec.plan.dV / spec.plan.dvChunk; ++c) {
+    FailureOr<std::unique_ptr<MatrixCore>> core = createMatrixCore(spec.pv, loc);
+    if (failed(core))
+      return failure();
+    pv.push_back(std::move(*core));
+  }
+  MLIRContext *ctx = b.getContext();
+  SmallVector<Type> argTypes = {globalKernelArgType(ctx, spec.elt, 3),
+                                globalKernelArgType(ctx, spec.elt, 3),
+                                globalKernelArgType(ctx, b.getI32Type(), 2),
+                                globalKernelArgType(ctx, spec.outType, 3)};
+  if (spec.hasLse)
+    argTypes.push_back(globalKernelArgType(ctx, b.getF32Type(), 2));
+  OpBuilder::InsertionGuard g(b);
+  gpu::GPUFuncOp func =
+      createKernelFunc(b, module, name, argTypes, spec.plan.kernel, **qk, loc);
+  AttentionBuilder builder(b, loc, spec, **qk, pv);
+  builder.build(func);
+  return func;
+}

@@ -1,0 +1,95 @@
+// moec.sparse_attention on gfx942: every tunable shows in the ISA or the
+// code object's metadata. The function is a small MLA decode (h_q 64,
+// d_qk = d_v = 128, topk 256) so that every variant fits 64 KiB of LDS.
+//
+// LDS (SparseAttentionPlan, bf16): KV ring block_kv x 128 x 2 per buffer,
+// Q block_h x 128 x 2, P block_h x block_kv x 2, scores (f32) sharing room
+// with a 128-column V^T chunk (128 x block_kv x 2), indices 4 x block_kv per
+// buffer, row statistics 3 x block_h x 4. Default (16, 32, 2 stages, one
+// buffer): 8192 + 4096 + 1024 + 8192 + 128 + 192 = 21824.
+//
+// MFMAs: S = Q KV^T is (block_h / 16) (block_kv / 16) tiles x 128 / 16 K
+// steps over min(num_warps, tiles) waves; O += P V is (block_h / 16) x 8
+// tiles x block_kv / 16 K steps over the waves. Default: 2 x 8 / 2 + 8 x 2
+// / 4 = 12 per wave.
+//
+// RUN: moec compile %s --arch gfx942 --emit asm | FileCheck %s --check-prefixes=COMMON,DEFAULT --implicit-check-not=v_mfma
+//
+// block_h: more Q rows, more MFMAs, more LDS (32: 4 + 12; 64: 8 + 24).
+// RUN: moec compile %s --arch gfx942 --block-h 32 --emit asm | FileCheck %s --check-prefixes=COMMON,BH32 --implicit-check-not=v_mfma
+// RUN: moec compile %s --arch gfx942 --block-h 64 --emit asm | FileCheck %s --check-prefixes=COMMON,BH64 --implicit-check-not=v_mfma
+//
+// block_kv: the gathered tile, the V^T chunk and the index row scale with it.
+// RUN: moec compile %s --arch gfx942 --block-kv 16 --emit asm | FileCheck %s --check-prefixes=COMMON,BKV16 --implicit-check-not=v_mfma
+// RUN: moec compile %s --arch gfx942 --block-kv 64 --emit asm | FileCheck %s --check-prefixes=COMMON,BKV64 --implicit-check-not=v_mfma
+//
+// num_warps: lanes in the metadata; one wave does all 32 MFMAs (and needs
+// no barrier), eight split P V.
+// RUN: moec compile %s --arch gfx942 --num-warps 1 --emit asm | FileCheck %s --check-prefixes=COMMON,W1 --implicit-check-not=v_mfma
+// RUN: moec compile %s --arch gfx942 --num-warps 8 --emit asm | FileCheck %s --check-prefixes=COMMON,W8 --implicit-check-not=v_mfma
+//
+// num_stages: 3 keeps two KV buffers (and two index rows) in LDS and drops
+// the barrier between the store and the compute of one block.
+// RUN: moec compile %s --arch gfx942 --num-stages 1 --emit asm | FileCheck %s --check-prefixes=COMMON,S1
+// RUN: moec compile %s --arch gfx942 --num-stages 3 --emit asm | FileCheck %s --check-prefixes=COMMON,S3
+// RUN: moec compile %s --arch gfx942 --num-stages 1 --emit kernels | FileCheck %s --check-prefix=LOOP1
+// RUN: moec compile %s --arch gfx942 --emit kernels | FileCheck %s --check-prefix=LOOP2
+//
+// matrix_instr_nonkdim: the 32x32 family (block_h 32).
+// RUN: moec compile %s --arch gfx942 --block-h 32 --matrix-instr-nonkdim 32 --emit asm | FileCheck %s --check-prefixes=COMMON,NK32 --implicit-check-not=v_mfma_f32_16x16
+//
+// waves_per_eu: the function attribute the backend budgets registers by.
+// RUN: moec compile %s --arch gfx942 --waves-per-eu 2 --emit llvm | FileCheck %s --check-prefix=WPE
+// RUN: moec compile %s --arch gfx942 --emit llvm | FileCheck %s --check-prefix=NOWPE
+//
+// kpack: 2 reads the MFMA operands 16 bytes at a time (no ds_read_b64).
+// RUN: moec compile %s --arch gfx942 --emit asm | FileCheck %s --check-prefix=KP1
+// RUN: moec compile %s --arch gfx942 --kpack 2 --emit asm | FileCheck %s --check-prefix=KP2
+
+func.func @mla(%q: memref<?x64x128xbf16>, %kv: memref<?x64x128xbf16>, %idx: memref<?x256xi32>,
+               %out: memref<?x64x128xbf16>, %lse: memref<?x64xf32>) {
+  moec.sparse_attention %q, %kv, %idx -> %out lse(%lse : memref<?x64xf32>) {
+    scale = 0.088 : f32, config = #moec.config<>
+  } : memref<?x64x128xbf16>, memref<?x64x128xbf16>, memref<?x256xi32> -> memref<?x64x128xbf16>
+  return
+}
+
+// COMMON: mla_sparse_attention:
+
+// DEFAULT-COUNT-12: v_mfma_f32_16x16x16_bf16
+// DEFAULT: .group_segment_fixed_size: 21824
+// DEFAULT: .max_flat_workgroup_size: 256
+
+// BH32-COUNT-16: v_mfma_f32_16x16x16_bf16
+// BH32: .group_segment_fixed_size: 27136
+// BH64-COUNT-32: v_mfma_f32_16x16x16_bf16
+// BH64: .group_segment_fixed_size: 37760
+
+// BKV16-COUNT-10: v_mfma_f32_16x16x16_bf16
+// BKV16: .group_segment_fixed_size: 13056
+// BKV64-COUNT-16: v_mfma_f32_16x16x16_bf16
+// BKV64: .group_segment_fixed_size: 39360
+
+// W1-NOT: s_barrier
+// W1-COUNT-32: v_mfma_f32_16x16x16_bf16
+// W1: .max_flat_workgroup_size: 64
+// W8-COUNT-10: v_mfma_f32_16x16x16_bf16
+// W8: .max_flat_workgroup_size: 512
+
+// S1: .group_segment_fixed_size: 21824
+// S3: .group_segment_fixed_size: 30144
+
+// The KV loop (lowered to blocks) carries the output accumulators and, from
+// 2 stages, the prefetched block: per lane two 16-byte vectors (32 rows x
+// 128 bf16 over 256 lanes) and their two indices.
+// LOOP1: llvm.br ^bb{{[0-9]+}}({{[^)]*}} : i64, vector<4xf32>, vector<4xf32>)
+// LOOP2: llvm.br ^bb{{[0-9]+}}({{[^)]*}} : i64, vector<4xf32>, vector<4xf32>, vector<8xbf16>, vector<8xbf16>, i32, i32)
+
+// NK32-COUNT-20: v_mfma_f32_32x32x8_bf16
+// NK32: .group_segment_fixed_size: 27136
+
+// WPE: attributes #{{[0-9]+}} = { {{.*}}"amdgpu-waves-per-eu"="2"
+// NOWPE-NOT: amdgpu-waves-per-eu
+
+// KP1: ds_read_b64
+// KP2-NOT: ds_read_b64

@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""End-to-end numerical sweep of moec.sparse_attention (sparse MLA decode).
+
+Writes one small .mlir function per case and runs `moec run` on it: the
+host target (the same skeleton as the GPUs, the scalar core) and, with
+--emulate, gfx942's lane-level kernel on the CPU emulator (64-lane waves,
+MFMA layouts, buffer range checks). moec run compares `out` and `lse` with
+a float64 dense-attention reference over the gathered rows, over
+NaN-poisoned outputs, and checks that all-masked rows give zeros and
+lse = -inf.
+
+    mla_sweep.py --moec build/bin/moec --workdir /tmp/mla [-j 2]
+                 [--filter S] [--list] [--min host=40,gfx942=8]
+
+The matrix: index patterns random / duplicates / invalid (all -1 rows) /
+window (short windows through a page table), topk a multiple of block_kv
+and not, page sizes 1 and 64, h_q 16 and 128, batch 1 and 3, small
+d_qk/d_v (64/32) for speed plus 576/512 cases, bf16 and f16 inputs, bf16
+and f32 outputs, with and without lse, and the tunables (block_h,
+block_kv, num_warps, num_stages, matrix_instr_nonkdim, kpack,
+waves_per_eu) on the emulated gfx942 kernel. --min fails the run when
+fewer cases than asked pass per target, so the suite cannot shrink
+silently.
+"""
+
+import argparse
+import concurrent.futures
+import os
+import re
+import subprocess
+import sys
+
+RESULT_RE = re.compile(r"-> (PASS|FAIL)")
+
+TEMPLATE = """module {{
+  func.func @mla(%q: memref<?x{h}x{dqk}x{qt}>, %kv: memref<?x{page}x{dqk}x{qt}>,
+                 %idx: memref<?x{topk}xi32>, %out: memref<?x{h}x{dv}x{ot}>{lse_arg}) {{
+    moec.sparse_attention %q, %kv, %idx -> %out{lse_use} {{
+      scale = {scale} : f32, config = #moec.config<{config}>
+    }} : memref<?x{h}x{dqk}x{qt}>, memref<?x{page}x{dqk}x{qt}>, memref<?x{topk}xi32>
+        -> memref<?x{h}x{dv}x{ot}>
+    return
+  }}
+}}
+"""
+
+
+class Case:
+    def __init__(self, arch, pattern, tokens, h, dqk, dv, topk, page,
+                 qt="bf16", ot="bf16", lse=True, config=None):
+        self.arch, self.pattern, self.tokens = arch, pattern, tokens
+        self.h, self.dqk, self.dv, self.topk, self.page = h, dqk, dv, topk, page
+        self.qt, self.ot, self.lse = qt, ot, lse
+        self.config = dict(config or {})
+
+    def name(self):
+        cfg = "".join(" {}={}".format(k, v) for k, v in self.config.items())
+        return "{} {} tokens={} h_q={} d={}/{} topk={} page={} {}->{}{}{}".format(
+            self.arch, self.pattern, self.tokens, self.h, self.dqk, self.dv,
+            self.topk, self.page, self.qt, self.ot, "" if self.lse else " no-lse",
+            cfg)
+
+    def mlir(self):
+        cfg = ", ".join("{} = {}".format(k, v) for k, v in self.config.items())
+        return TEMPLATE.format(
+            h=self.h, dqk=self.dqk, dv=self.dv, qt=self.qt, ot=self.ot,
+            page=self.page, topk=self.topk, scale=1.0 / (self.dqk ** 0.5) * 2,
+            config=cfg,
+            lse_arg=", %lse: memref<?x{}xf32>".format(self.h) if self.lse else "",
+            lse_use=" lse(%lse : memref<?x{}xf32>)".format(self.h)
+            if self.lse else "")
+
+
+def cases():
+    out = []
+    small = dict(dqk=64, dv=32)
+    # Host: every pattern x topk (multiple of block_kv or not) x page x h_q.
+    for pattern in ["random", "duplicates", "invalid", "window"]:
+        for topk in [64, 100]:
+            for page in [1, 64]:
+                for h in [16, 128]:
+                    out.append(Case("host", pattern, 1 if h == 128 else 3, h,
+                                    topk=topk, page=page, **small))
+    # Host: dtypes, lse, configs, a batch where several tokens share rows.
+    out += [
+        Case("host", "random", 3, 16, 64, 32, 100, 16, qt="f16", ot="f16"),
+        Case("host", "random", 3, 16, 64, 32, 100, 16, ot="f32", lse=False),
+        Case("host", "window", 5, 16, 64, 64, 77, 64,
+             config={"block_kv": 16}),
+        Case("host", "random", 2, 16, 64, 32, 200, 64,
+             config={"block_kv": 64, "block_h": 32}),
+        # The DeepSeek shape: 576 = 512 latent + 64 rope, V = first 512.
+        Case("host", "random", 1, 16, 576, 512, 300, 64),
+        Case("host", "invalid", 2, 16, 576, 512, 96, 1),
+    ]
+    # gfx942 on the emulator: the tunables, each away from its default.
+    emu = dict(pattern="random", tokens=2, h=16, dqk=64, dv=32, topk=100,
+               page=16)
+    for cfg in [{}, {"num_stages": 1}, {"num_stages": 3}, {"num_warps": 1},
+                {"num_warps": 8}, {"block_kv": 64, "num_warps": 2},
+                {"block_kv": 16}, {"block_h": 32, "matrix_instr_nonkdim": 32},
+                {"kpack": 2}, {"waves_per_eu": 2}]:
+        out.append(Case("gfx942", config=cfg, **emu))
+    for pattern in ["duplicates", "invalid", "window"]:
+        out.append(Case("gfx942", pattern, 2, 16, 64, 32, 100, 1))
+    out.append(Case("gfx942", "window", 1, 128, 576, 512, 90, 64))
+    out.append(Case("gfx90a", "random", 2, 16, 64, 32, 70, 16))
+    out.append(Case("gfx950", "invalid", 2, 32, 64, 32, 70, 64,
+                    config={"block_h": 32}))
+    return out
+
+
+def run_case(args, i, case):
+    path = os.path.join(args.workdir, "case{}.mlir".format(i))
+    with open(path, "w") as f:
+        f.write(case.mlir())
+    cmd = [args.moec, "run", path, "--arch", case.arch, "--seed", str(100 + i),
+           "--index-pattern", case.pattern,
+           "--sizes", "tokens={}".format(case.tokens)]
+    if case.arch != "host":
+        cmd.append("--emulate")
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True)
+    m = RESULT_RE.search(p.stdout)
+    ok = p.returncode == 0 and m is not None and m.group(1) == "PASS"
+    return case, ok, p.stdout.strip(), " ".join(cmd)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--moec", default="moec")
+    ap.add_argument("--workdir", required=True)
+    ap.add_argument("-j", type=int, default=2)
+    ap.add_argument("--filter", default="")
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--min", default="")
+    args = ap.parse_args()
+    todo = [c for c in cases() if args.filter in c.name()]
+    if args.list:
+        for c in todo:
+            print(c.name())
+        return 0
+    os.makedirs(args.workdir, exist_ok=True)
+    passed, failed = {}, []
+    with concurrent.futures.ThreadPoolExecutor(args.j) as pool:
+        for case, ok, output, cmd in pool.map(
+                lambda ic: run_case(args, *ic), enumerate(todo)):
+            if ok:
+                passed[case.arch] = passed.get(case.arch, 0) + 1
+            else:
+                failed.append(case)
+                print("FAIL {}\n  {}\n  {}".format(case.name(), cmd,
+                                                   output.replace("\n", "\n  ")))
+    for arch in sorted(passed):
+        print("{}: {} passed".format(arch, passed[arch]))
+    short = []
+    for want in filter(None, args.min.split(",")):
+        arch, n = want.split("=")
+        if passed.get(arch, 0) < int(n):
+            short.append("{} passed {} < {}".format(arch, passed.get(arch, 0), n))
+    if short:
+        print("too few cases passed: " + "; ".join(short))
+    print("{} cases, {} failed".format(len(todo), len(failed)))
+    return 1 if failed or short else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

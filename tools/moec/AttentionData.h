@@ -1,0 +1,56 @@
+//===- AttentionData.h - inputs and reference of moec run for MLA -*- C++ -*-===//
+//
+// What `moec run` needs to check a `moec.sparse_attention` function besides
+// launching it: index rows of several patterns (random, duplicated rows,
+// all-masked rows, short windows through a page table) and the float64
+// reference, dense attention over the gathered rows.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MOEC_TOOLS_MOEC_ATTENTIONDATA_H
+#define MOEC_TOOLS_MOEC_ATTENTIONDATA_H
+
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <random>
+#include <vector>
+
+namespace moec::tool::attn {
+
+/// How the index rows [tokens, topk] are filled.
+enum class IndexPattern {
+  Random,     ///< uniform rows of the cache, about 1 in 8 entries -1
+  Duplicates, ///< rows drawn from 4 rows only: every row many times
+  Invalid,    ///< even tokens all -1 (zeros, lse = -inf), odd ones random
+  Window,     ///< each token's window of 1 .. topk logical positions
+              ///< through a random page table, -1 beyond (the indexer's
+              ///< short-window case); about a quarter exactly topk long
+};
+std::optional<IndexPattern> parseIndexPattern(llvm::StringRef name);
+const char *indexPatternName(IndexPattern p);
+
+/// indices [tokens, topk], row-major, into a cache of `kvRows` rows in pages
+/// of `pageSize` rows.
+std::vector<int32_t> makeIndices(IndexPattern pattern, int64_t tokens,
+                                 int64_t topk, int64_t kvRows, int64_t pageSize,
+                                 std::mt19937_64 &rng);
+
+struct Shape {
+  int64_t tokens = 0, hQ = 0, dQK = 0, dV = 0, topk = 0, kvRows = 0;
+  double scale = 1.0;
+};
+
+/// The reference of token t, head h: out (dV values) and lse. `q(t, h, c)`
+/// and `kv(row, c)` give the (rounded) input values. A row with no valid
+/// index gives zeros and lse = -inf.
+void referenceRow(const Shape &s,
+                  const std::function<double(int64_t, int64_t, int64_t)> &q,
+                  const std::function<double(int64_t, int64_t)> &kv,
+                  const int32_t *indices, int64_t t, int64_t h, double *out,
+                  double &lse);
+
+} // namespace moec::tool::attn
+
+#endif // MOEC_TOOLS_MOEC_ATTENTIONDATA_H
