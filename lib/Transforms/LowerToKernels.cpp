@@ -198,11 +198,8 @@ LogicalResult lowerSparseAttention(SparseAttentionOp op,
 
 LogicalResult lowerMoeAlign(MoeAlignOp op, const TargetInfo &target,
                             gpu::GPUModuleOp kernels, StringRef name) {
-  for (Value v : op->getOperands())
-    if (!cast<MemRefType>(v.getType()).getLayout().isIdentity())
-      return op.emitOpError()
-             << "operands with a non-identity layout are not supported by the "
-                "kernel lowering yet: " << v.getType();
+  if (failed(checkIdentityLayouts(op)))
+    return failure();
   MoeAlignPlan plan = getMoeAlignPlan(op, target);
   OpBuilder b(op);
   gpu::GPUFuncOp func = buildMoeAlignKernel(b, kernels, name, op, plan);
@@ -233,11 +230,8 @@ LogicalResult lowerMoeAlign(MoeAlignOp op, const TargetInfo &target,
 
 LogicalResult lowerActAndMul(ActAndMulOp op, const TargetInfo &target,
                              gpu::GPUModuleOp kernels, StringRef name) {
-  for (Value v : op->getOperands())
-    if (!cast<MemRefType>(v.getType()).getLayout().isIdentity())
-      return op.emitOpError()
-             << "operands with a non-identity layout are not supported by the "
-                "kernel lowering yet: " << v.getType();
+  if (failed(checkIdentityLayouts(op)))
+    return failure();
   ActAndMulPlan plan = getActAndMulPlan(op, target);
   OpBuilder b(op);
   gpu::GPUFuncOp func = buildActAndMulKernel(b, kernels, name, op, plan);
