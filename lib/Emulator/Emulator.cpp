@@ -64,6 +64,7 @@ enum class OpC : uint16_t {
   Shuffle, ReduceAdd, ReduceMax, ReduceMin,
   // memory
   Load, Store, MaskedLoad, MaskedStore, MakeRsrc, BufLoad, BufStore,
+  BufAtomicAdd, PtrAtomicAdd,
   // memref descriptors
   MrDim, MrCopy, MrView, MrReinterpret, MrMetadata, MrAlignedPtr,
   // gpu
@@ -563,6 +564,15 @@ LogicalResult Program::decodeOp(Operation *op, BlockCode &bc,
   if (isa<ROCDL::RawPtrBufferStoreOp>(op)) {
     in.k2 = slots[in.ops[0]].k;
     return push(OpC::BufStore);
+  }
+  if (isa<ROCDL::RawPtrBufferAtomicFaddOp>(op)) {
+    in.k2 = slots[in.ops[0]].k;
+    return push(OpC::BufAtomicAdd);
+  }
+  if (auto rmw = dyn_cast<LLVM::AtomicRMWOp>(op)) {
+    if (rmw.getBinOp() != LLVM::AtomicBinOp::fadd)
+      return fail(op, "only fadd atomics are supported");
+    return push(OpC::PtrAtomicAdd);
   }
   if (auto mf = dyn_cast<amdgpu::MFMAOp>(op)) {
     if (mf.getBlocks() != 1 || mf.getCbsz() || mf.getAbid() ||
@@ -1593,6 +1603,7 @@ void Executor::exec(Wave &w, const Instr &in, uint64_t mask) {
   case OpC::MrMetadata: case OpC::MrAlignedPtr:
     return execMemory(w, in, mask);
   case OpC::MakeRsrc: case OpC::BufLoad: case OpC::BufStore:
+  case OpC::BufAtomicAdd: case OpC::PtrAtomicAdd:
     return execBuffer(w, in, mask);
   default:
     // Unreachable: decode refuses, by name, every op it has no opcode for.
@@ -1798,7 +1809,39 @@ void Executor::execBuffer(Wave &w, const Instr &in, uint64_t mask) {
     }
     return commit(w, in.res, o, mask);
   }
-  bool store = in.op == OpC::BufStore;
+  if (in.op == OpC::PtrAtomicAdd) {
+    // llvm.atomicrmw fadd %ptr, %val: lanes in order (the hardware's order
+    // is unspecified, the sum is the same up to rounding); the old value
+    // is the result.
+    const Slot &vs = p.slots[in.ops[1]];
+    unsigned eb = bytesOf(vs.k);
+    const uint64_t *ptr = reg(w, in.ops[0]), *v = reg(w, in.ops[1]);
+    uint64_t *o = out(w, in.res, mask);
+    for (int l = 0; l < kLanes; ++l) {
+      if (!(mask >> l & 1))
+        continue;
+      uint64_t bytes = uint64_t(vs.n) * eb;
+      if (!findAlloc(ptr[l], bytes)) {
+        if (checks)
+          return err(in, l,
+                     fmt::format("atomic add of {} bytes at 0x{:x} outside "
+                                 "every buffer",
+                                 bytes, ptr[l]));
+        continue;
+      }
+      for (uint32_t e = 0; e < vs.n; ++e) {
+        auto *at = reinterpret_cast<uint8_t *>(ptr[l] + e * eb);
+        uint64_t old = 0;
+        std::memcpy(&old, at, eb);
+        uint64_t sum = encode(vs.k, decode(vs.k, old) + decode(vs.k, v[e * kLanes + l]));
+        std::memcpy(at, &sum, eb);
+        o[e * kLanes + l] = old;
+      }
+    }
+    return commit(w, in.res, o, mask);
+  }
+  bool atomic = in.op == OpC::BufAtomicAdd;
+  bool store = in.op == OpC::BufStore || atomic;
   int32_t rsrc = in.ops[store ? 1 : 0];
   int32_t voff = in.ops[store ? 2 : 1], soff = in.ops[store ? 3 : 2];
   int32_t valSlot = store ? in.ops[0] : in.res;
@@ -1841,7 +1884,17 @@ void Executor::execBuffer(Wave &w, const Instr &in, uint64_t mask) {
                         store ? "store" : "load", comp, off + c, base, records));
         return;
       }
-      if (store)
+      if (atomic) {
+        // Read, add each element of this piece, write back.
+        auto *mem = reinterpret_cast<uint8_t *>(addr);
+        for (uint64_t at = c; at < c + comp; at += eb) {
+          uint64_t old = 0, add = 0;
+          std::memcpy(&old, mem + (at - c), eb);
+          std::memcpy(&add, buf + at, eb);
+          uint64_t sum = encode(vs.k, decode(vs.k, old) + decode(vs.k, add));
+          std::memcpy(mem + (at - c), &sum, eb);
+        }
+      } else if (store)
         std::memcpy(reinterpret_cast<void *>(addr), buf + c, comp);
       else
         std::memcpy(buf + c, reinterpret_cast<const void *>(addr), comp);

@@ -110,13 +110,22 @@ struct OpRun {
   std::string kernel;
 };
 
-/// Grid and lanes of a moe_gemm's kernel for `tokens`, from its plan.
-FailureOr<std::pair<int64_t, int64_t>>
-moeGemmLaunch(MoeGemmOp op, const TargetInfo &target, int64_t tokens) {
-  (void)target;
-  (void)tokens;
-  return op.emitError() << "moec run: moec.moe_gemm has no kernel lowering "
-                           "yet (no getMoeGemmPlan to size its launch)";
+/// The launch of a moe_gemm's kernel from its plan: one workgroup per
+/// (block_m rows of sorted_token_ids, block_n columns of W), as the
+/// lowering launches it.
+struct GemmLaunch {
+  int64_t grid = 1, lanes = 1;
+  size_t sharedBytes = 0;
+};
+GemmLaunch moeGemmLaunch(MoeGemmOp op, const TargetInfo &target,
+                         int64_t sortedRows) {
+  KernelPlan plan = getMoeGemmPlan(op, target);
+  GemmLaunch l;
+  int64_t n = cast<MemRefType>(op.getW().getType()).getDimSize(1);
+  l.grid = plan.gridSize(sortedRows, n);
+  l.lanes = plan.lanes;
+  l.sharedBytes = plan.dynamicLds ? plan.ldsBytes : 0;
+  return l;
 }
 
 class MoeRunner {
@@ -405,12 +414,10 @@ LogicalResult MoeRunner::describe() {
       r.reduce = g.getReduce();
       r.hasWeights = static_cast<bool>(g.getTopkWeights());
       roots[c].zero = g.getReduce();
-      FailureOr<std::pair<int64_t, int64_t>> launch =
-          moeGemmLaunch(g, *target, tokens);
-      if (failed(launch))
-        return failure();
-      r.grid = launch->first;
-      r.lanes = launch->second;
+      GemmLaunch launch = moeGemmLaunch(g, *target, s);
+      r.grid = launch.grid;
+      r.lanes = launch.lanes;
+      r.sharedBytes = launch.sharedBytes;
     }
     ops.push_back(std::move(r));
   }
@@ -759,9 +766,15 @@ int MoeRunner::run() {
     return fail(fmt::format("expected {} kernels after lowering, got {}",
                             ops.size(), compiled->kernels.size()));
   for (size_t i = 0; i < ops.size(); ++i) {
-    ops[i].kernel = compiled->kernels[i].name;
-    if (compiled->kernels[i].dynamicLds)
-      ops[i].sharedBytes = compiled->kernels[i].ldsBytes;
+    const OutlinedKernel &k = compiled->kernels[i];
+    ops[i].kernel = k.name;
+    // The plans sized the launches; the lowering built from the same plans.
+    size_t lowered = k.dynamicLds ? size_t(k.ldsBytes) : 0;
+    if (lowered != ops[i].sharedBytes || k.workgroupSize != ops[i].lanes)
+      return fail(fmt::format(
+          "{}: the plan says {} lanes and {} bytes of dynamic LDS, the "
+          "lowered kernel {} and {} (internal error)",
+          k.name, ops[i].lanes, ops[i].sharedBytes, k.workgroupSize, lowered));
   }
   rt::DeviceKind kind = target->isHost()    ? rt::DeviceKind::Host
                         : target->isNVPTX() ? rt::DeviceKind::Cuda
