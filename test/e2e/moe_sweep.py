@@ -10,12 +10,15 @@ workgroups; top_k 1, 2, 4, 8; E from 1 to 256; block_m 16..256), and, with
 experts, topk_weights, reduce) and the two-GEMM chain of a layer (w13 output
 viewed per copy as the down GEMM's A, a_per_copy, topk_weights, reduce),
 and with --kinds layer the whole layer (act_and_mul between the GEMMs).
+With --arch gfx942 --emulate the AMD lane-level kernels run on the CPU
+emulator (whole 64-lane waves, LDS with race checks, several workgroups).
 moec run checks moe_align exactly against its reference (counts, padding,
 order within each expert, expert ids, the padded length) and every moe_gemm
 against float64; outputs are poisoned first. A failing case is printed with
 moec run's output and a command line that reproduces it with its seed.
 
     moe_sweep.py --moec build/bin/moec --workdir /tmp/moe [-j 2]
+                 [--arch gfx942 --emulate]
                  [--kinds align,gemm,chain,layer] [--filter SUBSTR] [--list]
 
 Exit status: 0 when every case passes, 1 when any fails, 2 on a usage error.
@@ -250,9 +253,15 @@ RESULT_RE = re.compile(r"-> (PASS|FAIL)$", re.M)
 SEED_RE = re.compile(r"seed=(\d+)")
 
 
-def run_case(moec, path, case, ops, seed, timeout):
-    cmd = [moec, "run", path, "--arch", "host", "--tokens", str(case.tokens),
+def run_case(moec, path, case, ops, seed, timeout, arch="host", emulate=False):
+    cmd = [moec, "run", path, "--arch", arch, "--tokens", str(case.tokens),
            "--routing", case.routing]
+    if emulate:
+        cmd.append("--emulate")
+        # One wave covers every MFMA tile of the sweep's small GEMM tiles
+        # (num_warps must divide the 16x16 tiles evenly on AMD).
+        if case.variant.kind != "align" and "num-warps" not in case.config:
+            cmd += ["--num-warps", "1"]
     for k, v in case.config.items():
         cmd += ["--" + k, str(v)]
     if seed is not None:
@@ -279,6 +288,11 @@ def main():
     ap.add_argument("-j", "--jobs", type=int, default=2)
     ap.add_argument("--kinds", default="align",
                     help="comma-separated: align, gemm, chain, layer")
+    ap.add_argument("--arch", default="host",
+                    help="host, or an AMD chip with --emulate")
+    ap.add_argument("--emulate", action="store_true",
+                    help="run the AMD lane-level kernels on the CPU emulator "
+                    "(multi-lane workgroups, LDS race checks)")
     ap.add_argument("--filter", default="")
     ap.add_argument("--seed", type=int)
     ap.add_argument("--timeout", type=float, default=120)
@@ -311,7 +325,8 @@ def main():
     failures = []
     with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
         futures = [pool.submit(run_case, args.moec, paths[c.variant.name()], c,
-                               ops[c.variant.kind], args.seed, args.timeout)
+                               ops[c.variant.kind], args.seed, args.timeout,
+                               args.arch, args.emulate)
                    for c in cases]
         for i, (c, fut) in enumerate(zip(cases, futures)):
             ok, rc, out, ms, cmd = fut.result()

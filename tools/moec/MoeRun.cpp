@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Emulate.h"
 #include "MoeData.h"
 #include "Run.h"
 
@@ -749,9 +750,10 @@ int MoeRunner::run() {
   if (!targetAttr)
     return fail("the module has no moec.target");
   target = lookupTarget(targetAttr.getChip());
-  if (opts.emulate)
-    return fail("--emulate runs moec.gemm only; MoE functions run on a device "
-                "or the host");
+  if (opts.emulate && !target->isAMDGPU())
+    return fail("--emulate runs the AMD lane-level kernels; use an AMD --arch");
+  if (opts.emulate && opts.bench)
+    return fail("--emulate checks numerics; it cannot time a kernel");
   auto r = parseRouting(opts.routing);
   if (!r)
     return fail(fmt::format("--routing {}: not one of uniform, skewed, "
@@ -764,7 +766,9 @@ int MoeRunner::run() {
   seed = opts.seed ? *opts.seed : std::random_device{}();
   rng.seed(seed);
 
-  FailureOr<CompiledModule> compiled = compileModule(module);
+  // --emulate: the lane-level AMD kernels on lib/Emulator, host memory.
+  FailureOr<CompiledModule> compiled = compileModule(
+      module, opts.emulate ? CompileStop::LaneLevel : CompileStop::Loadable);
   if (failed(compiled))
     return 1;
   if (compiled->kernels.size() != ops.size())
@@ -781,25 +785,27 @@ int MoeRunner::run() {
           "lowered kernel {} and {} (internal error)",
           k.name, ops[i].lanes, ops[i].sharedBytes, k.workgroupSize, lowered));
   }
-  rt::DeviceKind kind = target->isHost()    ? rt::DeviceKind::Host
-                        : target->isNVPTX() ? rt::DeviceKind::Cuda
-                                            : rt::DeviceKind::Hip;
+  rt::DeviceKind kind = target->isHost() || opts.emulate ? rt::DeviceKind::Host
+                        : target->isNVPTX()                 ? rt::DeviceKind::Cuda
+                                                            : rt::DeviceKind::Hip;
   auto device = rt::Device::open(kind, opts.deviceIndex);
   if (!device.ok())
     return fail(device.message());
   std::shared_ptr<rt::Device> dev = *device;
-  deviceLabel = dev->label();
-  rt::Expected<std::shared_ptr<rt::Module>> loaded =
-      target->isHost() ? dev->loadHostModule(compiled->hostKernels)
-                       : dev->loadModule(compiled->image);
-  if (!loaded.ok())
-    return fail(loaded.message());
+  deviceLabel = opts.emulate ? "the AMD emulator" : dev->label();
   std::vector<rt::Kernel> kernels;
-  for (const OpRun &r : ops) {
-    auto k = (*loaded)->getKernel(r.kernel);
-    if (!k.ok())
-      return fail(k.message());
-    kernels.push_back(*k);
+  if (!opts.emulate) {
+    rt::Expected<std::shared_ptr<rt::Module>> loaded =
+        target->isHost() ? dev->loadHostModule(compiled->hostKernels)
+                         : dev->loadModule(compiled->image);
+    if (!loaded.ok())
+      return fail(loaded.message());
+    for (const OpRun &r : ops) {
+      auto k = (*loaded)->getKernel(r.kernel);
+      if (!k.ok())
+        return fail(k.message());
+      kernels.push_back(*k);
+    }
   }
   if (failed(makeInputs(*dev)))
     return 1;
@@ -807,12 +813,28 @@ int MoeRunner::run() {
   for (size_t i = 0; i < ops.size(); ++i)
     for (const Operand &o : ops[i].operands)
       args[i].addMemRef(roots[o.root].buf.data(), o.shape);
-  for (size_t i = 0; i < ops.size(); ++i)
-    if (ops[i].grid > 0)
-      if (rt::Status s = kernels[i].launch({ops[i].grid}, {ops[i].lanes},
-                                           ops[i].sharedBytes, args[i]);
-          !s.ok())
-        return fail(fmt::format("{}: {}", ops[i].kernel, s.message()));
+  std::vector<const rt::Buffer *> buffers;
+  for (const Root &root : roots)
+    buffers.push_back(&root.buf);
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (ops[i].grid <= 0)
+      continue;
+    if (opts.emulate) {
+      std::string summary;
+      std::string error = tool::emulateLaunch(
+          module, ops[i].kernel, {ops[i].grid, 1, 1}, {ops[i].lanes, 1, 1},
+          args[i], buffers, summary);
+      if (!error.empty())
+        return fail(fmt::format("{}: {}", ops[i].kernel, error));
+      if (opts.verbose)
+        llvm::errs() << "moec run: " << ops[i].kernel << ": " << summary << "\n";
+      continue;
+    }
+    if (rt::Status s = kernels[i].launch({ops[i].grid}, {ops[i].lanes},
+                                         ops[i].sharedBytes, args[i]);
+        !s.ok())
+      return fail(fmt::format("{}: {}", ops[i].kernel, s.message()));
+  }
   if (rt::Status s = dev->synchronize(); !s.ok())
     return fail(s.message());
   for (Root &root : roots) {
