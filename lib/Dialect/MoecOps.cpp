@@ -416,7 +416,7 @@ LogicalResult MoeGemmOp::verify() {
 
   // Dtypes decide the quantization scheme, which decides the scales.
   // C's element type (f16, bf16 or f32) is an ODS constraint.
-  Type aElt = eltOf(getA()), wElt = eltOf(getW()), cElt = eltOf(getC());
+  Type aElt = eltOf(getA()), wElt = eltOf(getW());
   Quant quant = getQuant();
   switch (quant) {
   case Quant::None:
@@ -528,18 +528,46 @@ LogicalResult MoeGemmOp::verify() {
   if (failed(verifyElementTypeForTarget(op, "A", aElt, *target)) ||
       failed(verifyElementTypeForTarget(op, "W", wElt, *target)))
     return failure();
-  // int8_w8a16 dequantizes W to A's type before the matrix unit.
-  MatmulProblem tile;
-  tile.m = cfg.getBlockM();
-  tile.n = cfg.getBlockN();
-  tile.k = cfg.getBlockK();
-  tile.inputType = aElt;
-  tile.aStageBytes = ldsTileBytes(tile.m, tile.k, aElt);
-  tile.bStageBytes = ldsTileBytes(tile.k, tile.n, wElt);
-  tile.epilogueTileBytes = ldsTileBytes(tile.m, tile.n, cElt);
-  return KernelPlan::get(ConfigValues(cfg), *target, tile).verify([&] {
-    return emitOpError();
-  });
+  return getMoeGemmPlan(*this, *target).verify([&] { return emitOpError(); });
+}
+
+MatmulProblem moec::getMoeGemmProblem(MoeGemmOp op) {
+  ConfigAttr cfg = op.getConfig();
+  Type aElt = eltOf(op.getA()), wElt = eltOf(op.getW()), cElt = eltOf(op.getC());
+  MatmulProblem p;
+  p.m = cfg.getBlockM();
+  p.n = cfg.getBlockN();
+  p.k = cfg.getBlockK();
+  p.inputType = aElt;
+  // int8_w8a16 dequantizes W to A's type on its way to LDS, so both LDS
+  // tiles hold A's type and B's vectors are as wide as A's in LDS.
+  Type bLds = op.getQuant() == MoeGemmOp::Quant::Int8W8A16 ? aElt : wElt;
+  p.aStageBytes = ldsTileBytes(p.m, p.k, aElt);
+  p.bStageBytes = ldsTileBytes(p.n, p.k, bLds);
+  p.epilogueTileBytes = ldsTileBytes(p.m, p.n, cElt);
+  // The block's row map: per tile row the A row, the C row (i32, -1 when
+  // the row is padding) and the routing weight (f32).
+  p.extraLdsBytes = llvm::alignTo(p.m * 12, 16);
+  p.aEltBytes = elementBytes(aElt);
+  p.bEltBytes = elementBytes(bLds);
+  p.cEltBytes = elementBytes(cElt);
+  // A is M x K and W[e] N x K: both are read along K.
+  p.aContiguous = p.k;
+  p.bContiguous = p.k;
+  Value operands[3] = {op.getA(), op.getW(), op.getC()};
+  for (int i = 0; i < 3; ++i) {
+    MemRefType t = memrefOf(operands[i]);
+    int64_t last = t.getDimSize(t.getRank() - 1);
+    p.staticLdAligned[i] =
+        !isDyn(last) &&
+        last * elementBytes(t.getElementType()) % KernelPlan::kVectorBytes == 0;
+  }
+  return p;
+}
+
+KernelPlan moec::getMoeGemmPlan(MoeGemmOp op, const TargetInfo &target) {
+  return KernelPlan::get(ConfigValues(op.getConfig()), target,
+                         getMoeGemmProblem(op));
 }
 
 //===----------------------------------------------------------------------===//

@@ -64,6 +64,7 @@ enum class OpC : uint16_t {
   Shuffle, ReduceAdd, ReduceMax, ReduceMin,
   // memory
   Load, Store, MaskedLoad, MaskedStore, MakeRsrc, BufLoad, BufStore,
+  BufAtomicAdd, PtrAtomicAdd, MrAtomicRmw,
   // memref descriptors
   MrDim, MrCopy, MrView, MrReinterpret, MrMetadata, MrAlignedPtr,
   // gpu
@@ -564,6 +565,25 @@ LogicalResult Program::decodeOp(Operation *op, BlockCode &bc,
     in.k2 = slots[in.ops[0]].k;
     return push(OpC::BufStore);
   }
+  if (isa<ROCDL::RawPtrBufferAtomicFaddOp>(op)) {
+    in.k2 = slots[in.ops[0]].k;
+    return push(OpC::BufAtomicAdd);
+  }
+  if (auto rmw = dyn_cast<memref::AtomicRMWOp>(op)) {
+    // memref.atomic_rmw addi / addf (moe_align's LDS counters, reduce
+    // epilogues off AMD): imm[0] = 0 integer, 1 float.
+    if (rmw.getKind() != arith::AtomicRMWKind::addi &&
+        rmw.getKind() != arith::AtomicRMWKind::addf)
+      return fail(op, "only addi and addf memref atomics are supported");
+    in.imm.push_back(rmw.getKind() == arith::AtomicRMWKind::addf);
+    in.k2 = slots[in.ops[0]].k;
+    return push(OpC::MrAtomicRmw);
+  }
+  if (auto rmw = dyn_cast<LLVM::AtomicRMWOp>(op)) {
+    if (rmw.getBinOp() != LLVM::AtomicBinOp::fadd)
+      return fail(op, "only fadd atomics are supported");
+    return push(OpC::PtrAtomicAdd);
+  }
   if (auto mf = dyn_cast<amdgpu::MFMAOp>(op)) {
     if (mf.getBlocks() != 1 || mf.getCbsz() || mf.getAbid() ||
         mf.getBlgp() != amdgpu::MFMAPermB::none || mf.getNegateA() ||
@@ -686,6 +706,9 @@ struct LdsShadow {
   uint32_t rEpoch = 0;
   uint16_t readers = 0;
   uint8_t writer = 0;
+  /// Every write since the last barrier was atomic: other waves' atomics to
+  /// the byte are no race, their plain accesses are.
+  bool atomic = false;
 };
 
 struct Wave {
@@ -810,7 +833,7 @@ private:
   }
 
   bool ldsAccess(const Instr &in, int lane, uint64_t at, uint64_t bytes,
-                 bool write) {
+                 bool write, bool atomic = false) {
     if (at + bytes > lds.size()) {
       if (!checks)
         return false;
@@ -833,13 +856,19 @@ private:
                           i, __builtin_ctz(s.readers & ~me)));
           return false;
         }
-        if (s.wEpoch == epoch && s.writer != cur->id) {
+        if (s.wEpoch == epoch && s.writer != cur->id && !(atomic && s.atomic)) {
           err(in, lane,
               fmt::format("LDS byte {} written by waves {} and {} since the "
                           "last barrier (missing barrier)",
                           i, s.writer, cur->id));
           return false;
         }
+        if (atomic && s.wEpoch == 0) {
+          err(in, lane, fmt::format("atomic update of LDS byte {} that was "
+                                    "never written", i));
+          return false;
+        }
+        s.atomic = s.wEpoch == epoch ? s.atomic && atomic : atomic;
         s.wEpoch = epoch;
         s.writer = cur->id;
       } else {
@@ -952,6 +981,7 @@ private:
   void execMfma(Wave &w, const Instr &in, uint64_t mask);
   void execMemory(Wave &w, const Instr &in, uint64_t mask);
   void execBuffer(Wave &w, const Instr &in, uint64_t mask);
+  void execAtomicRmw(Wave &w, const Instr &in, uint64_t mask);
 };
 
 } // namespace
@@ -1593,11 +1623,54 @@ void Executor::exec(Wave &w, const Instr &in, uint64_t mask) {
   case OpC::MrMetadata: case OpC::MrAlignedPtr:
     return execMemory(w, in, mask);
   case OpC::MakeRsrc: case OpC::BufLoad: case OpC::BufStore:
+  case OpC::BufAtomicAdd: case OpC::PtrAtomicAdd:
     return execBuffer(w, in, mask);
+  case OpC::MrAtomicRmw:
+    return execAtomicRmw(w, in, mask);
   default:
     // Unreachable: decode refuses, by name, every op it has no opcode for.
     err(in, -1, "internal: a decoded opcode has no executor");
   }
+}
+
+void Executor::execAtomicRmw(Wave &w, const Instr &in, uint64_t mask) {
+  // memref.atomic_rmw %value, %memref[%indices]: lanes in order (the
+  // hardware's order is unspecified; integer sums do not depend on it); the
+  // old value is the result.
+  const MemDesc &m = w.mems[p.slots[in.ops[1]].off];
+  bool isFloat = in.imm[0] != 0;
+  unsigned eb = bytesOf(in.k2);
+  const uint64_t *v = reg(w, in.ops[0]);
+  uint64_t *o = out(w, in.res, mask);
+  for (int l = 0; l < kLanes; ++l) {
+    if (!(mask >> l & 1))
+      continue;
+    int64_t idx[8];
+    for (int d = 0; d < m.rank; ++d)
+      idx[d] = static_cast<int64_t>(reg(w, in.ops[2 + d])[l]);
+    uint64_t addr;
+    if (!address(in, l, m, idx, 1, addr))
+      return;
+    uint8_t *at;
+    if (m.lds) {
+      if (!ldsAccess(in, l, addr, eb, true, /*atomic=*/true))
+        return;
+      at = lds.data() + addr;
+    } else {
+      if (!findAlloc(addr, eb))
+        return err(in, l, fmt::format("atomic update of {} bytes at 0x{:x} "
+                                      "outside every buffer",
+                                      eb, addr));
+      at = reinterpret_cast<uint8_t *>(addr);
+    }
+    uint64_t old = 0;
+    std::memcpy(&old, at, eb);
+    uint64_t sum = isFloat ? encode(in.k2, decode(in.k2, old) + decode(in.k2, v[l]))
+                           : truncBits(old + v[l], bitsOf(in.k2));
+    std::memcpy(at, &sum, eb);
+    o[l] = old;
+  }
+  commit(w, in.res, o, mask);
 }
 
 void Executor::execMemory(Wave &w, const Instr &in, uint64_t mask) {
@@ -1798,7 +1871,39 @@ void Executor::execBuffer(Wave &w, const Instr &in, uint64_t mask) {
     }
     return commit(w, in.res, o, mask);
   }
-  bool store = in.op == OpC::BufStore;
+  if (in.op == OpC::PtrAtomicAdd) {
+    // llvm.atomicrmw fadd %ptr, %val: lanes in order (the hardware's order
+    // is unspecified, the sum is the same up to rounding); the old value
+    // is the result.
+    const Slot &vs = p.slots[in.ops[1]];
+    unsigned eb = bytesOf(vs.k);
+    const uint64_t *ptr = reg(w, in.ops[0]), *v = reg(w, in.ops[1]);
+    uint64_t *o = out(w, in.res, mask);
+    for (int l = 0; l < kLanes; ++l) {
+      if (!(mask >> l & 1))
+        continue;
+      uint64_t bytes = uint64_t(vs.n) * eb;
+      if (!findAlloc(ptr[l], bytes)) {
+        if (checks)
+          return err(in, l,
+                     fmt::format("atomic add of {} bytes at 0x{:x} outside "
+                                 "every buffer",
+                                 bytes, ptr[l]));
+        continue;
+      }
+      for (uint32_t e = 0; e < vs.n; ++e) {
+        auto *at = reinterpret_cast<uint8_t *>(ptr[l] + e * eb);
+        uint64_t old = 0;
+        std::memcpy(&old, at, eb);
+        uint64_t sum = encode(vs.k, decode(vs.k, old) + decode(vs.k, v[e * kLanes + l]));
+        std::memcpy(at, &sum, eb);
+        o[e * kLanes + l] = old;
+      }
+    }
+    return commit(w, in.res, o, mask);
+  }
+  bool atomic = in.op == OpC::BufAtomicAdd;
+  bool store = in.op == OpC::BufStore || atomic;
   int32_t rsrc = in.ops[store ? 1 : 0];
   int32_t voff = in.ops[store ? 2 : 1], soff = in.ops[store ? 3 : 2];
   int32_t valSlot = store ? in.ops[0] : in.res;
@@ -1841,7 +1946,17 @@ void Executor::execBuffer(Wave &w, const Instr &in, uint64_t mask) {
                         store ? "store" : "load", comp, off + c, base, records));
         return;
       }
-      if (store)
+      if (atomic) {
+        // Read, add each element of this piece, write back.
+        auto *mem = reinterpret_cast<uint8_t *>(addr);
+        for (uint64_t at = c; at < c + comp; at += eb) {
+          uint64_t old = 0, add = 0;
+          std::memcpy(&old, mem + (at - c), eb);
+          std::memcpy(&add, buf + at, eb);
+          uint64_t sum = encode(vs.k, decode(vs.k, old) + decode(vs.k, add));
+          std::memcpy(mem + (at - c), &sum, eb);
+        }
+      } else if (store)
         std::memcpy(reinterpret_cast<void *>(addr), buf + c, comp);
       else
         std::memcpy(buf + c, reinterpret_cast<const void *>(addr), comp);

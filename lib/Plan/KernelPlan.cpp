@@ -43,8 +43,13 @@ KernelPlan KernelPlan::get(const ConfigValues &config, const TargetInfo &target,
   p.ldsBBytes = llvm::alignTo(p.numLdsBuffers * problem.bStageBytes, 16);
   p.epilogueLdsBytes =
       p.epilogue == EpilogueKind::lds ? problem.epilogueTileBytes : 0;
-  p.ldsBytes = std::max(p.ldsABytes + p.ldsBBytes, p.epilogueLdsBytes) +
-               problem.extraLdsBytes;
+  p.extraLdsOffset = problem.extraLdsBytes
+                         ? llvm::alignTo(std::max(p.ldsABytes + p.ldsBBytes,
+                                                  p.epilogueLdsBytes),
+                                         16)
+                         : std::max(p.ldsABytes + p.ldsBBytes,
+                                    p.epilogueLdsBytes);
+  p.ldsBytes = p.extraLdsOffset + problem.extraLdsBytes;
   // CUDA takes static shared memory up to 48 KiB only; past that it must be
   // dynamic and sized at launch.
   p.dynamicLds = target.isNVPTX() && p.ldsBytes > kMaxStaticSharedBytes;

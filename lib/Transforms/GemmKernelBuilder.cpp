@@ -14,6 +14,16 @@
 //   epilogue: scale, bias, activation, convert, then either store straight
 //   from the accumulator layout (`direct`) or through LDS for wide stores.
 //
+// `moec.moe_gemm` is the same program with a row map (GemmKernelSpec::moe):
+// the workgroup's block of sorted_token_ids is staged in LDS as, per tile
+// row, the A row, the C row (-1 for padding) and the routing weight; A's
+// tile rows are gathered through it (each lane reads the rows of its load
+// slots once, before the K loop; padding rows are invalid accesses), B is
+// the block's expert slice W[expert_ids[block]], a block past
+// num_tokens_post_padded or of expert -1 does nothing, and the epilogue
+// scatters through the same map (times the weight; an atomic add with
+// `reduce`).
+//
 // Global memory goes through the core's windows (MatrixCore::globalWindow):
 // every load and store carries a validity bit, so edge tiles take the same
 // code as interior ones. Where the leading dimension is a multiple of the
@@ -57,6 +67,10 @@ static bool isPerTensor(Value scale) {
   return t.getRank() == 0 || (t.getRank() == 1 && t.getDimSize(0) == 1);
 }
 
+static int64_t kernelScaleRank(Value scale) {
+  return std::max<int64_t>(1, cast<MemRefType>(scale.getType()).getRank());
+}
+
 GemmKernelSpec GemmKernelSpec::get(GemmOp op, const TargetInfo &target) {
   GemmKernelSpec s;
   s.plan = getGemmPlan(op, target);
@@ -71,6 +85,32 @@ GemmKernelSpec GemmKernelSpec::get(GemmOp op, const TargetInfo &target) {
   s.scaleAPerTensor = !s.hasScaleA || isPerTensor(op.getScaleA());
   s.scaleBPerTensor = !s.hasScaleB || isPerTensor(op.getScaleB());
   s.activation = op.getActivation();
+  return s;
+}
+
+GemmKernelSpec GemmKernelSpec::get(MoeGemmOp op, const TargetInfo &target) {
+  GemmKernelSpec s;
+  s.plan = getMoeGemmPlan(op, target);
+  s.transposeB = true; // W[e] is N x K
+  s.aType = elementTypeOf(op.getA());
+  s.bType = elementTypeOf(op.getW());
+  s.cType = elementTypeOf(op.getC());
+  s.hasScaleA = static_cast<bool>(op.getAScale());
+  s.hasScaleB = static_cast<bool>(op.getBScale());
+  s.scaleAPerTensor = !s.hasScaleA || isPerTensor(op.getAScale());
+  s.scaleBPerTensor = !s.hasScaleB || isPerTensor(op.getBScale());
+  if (s.hasScaleA)
+    s.scaleARank = kernelScaleRank(op.getAScale());
+  if (s.hasScaleB)
+    s.scaleBRank = kernelScaleRank(op.getBScale());
+  MoeRouting r;
+  r.topK = op.getTopK();
+  r.aPerCopy = op.getAPerCopy();
+  r.reduce = op.getReduce();
+  r.cRank = cast<MemRefType>(op.getC().getType()).getRank();
+  if (Value w = op.getTopkWeights())
+    r.topkWeightsType = elementTypeOf(w);
+  s.moe = r;
   return s;
 }
 
@@ -94,6 +134,12 @@ struct OperandTile {
   Value rowLimit;    ///< M or N
   int64_t vec;       ///< elements per vector load
   bool ldAligned;    ///< leading dimension known to be a multiple of vec
+  /// Rows gathered through the row map (moe_gemm's A): the tile row of
+  /// vector slot i of this lane is global row gatherRow[i] (clamped to 0
+  /// for padding rows), valid iff gatherValid[i]. Read once, before the K
+  /// loop; loads then take offsets from row 0 of the operand.
+  bool gathered = false;
+  SmallVector<Value> gatherRow, gatherValid;
 };
 
 class GemmBuilder {
@@ -153,6 +199,31 @@ private:
   Value applyActivation(Value x);
   void epilogue(ValueRange acc, Value ldsRaw);
 
+  // moe_gemm: the routing (GemmKernelSpec::moe).
+  /// Opens the guard of a block that has work (below
+  /// num_tokens_post_padded, expert in [0, E)) and leaves the builder
+  /// inside it; sets `expert`.
+  void openMoeGuard(Value bArg);
+  /// Stages the block's row map in LDS, then a barrier.
+  void stageRowMap(Value raw);
+  /// Reads the row map for the A slots of this lane.
+  void gatherRows(OperandTile &a);
+  /// The expert's slice W[e] of W [E, N, K] as an N x K memref.
+  Value expertSlice(Value w, Value e);
+  /// [d0, d1, d2] -> [d0 * d1, d2] (contiguous).
+  Value collapseRows(Value m);
+  /// Where tile row `row` goes in the epilogue: the row of the output
+  /// window, whether it exists, the routing weight (null if none) and the
+  /// row index of per-row scales (finish clamps it into range). `between`
+  /// runs after the row's index and before its check (so that a gemm's
+  /// epilogue keeps its instruction order).
+  struct RowTarget {
+    Value row, valid, weight, scaleRow;
+  };
+  RowTarget rowTarget(Value row, llvm::function_ref<void()> between = {});
+  /// A store of the epilogue: plain, or an atomic add with `reduce`.
+  void storeOut(Value window, Value value, Value offset, Value valid);
+
   OpBuilder &b;
   Location loc;
   const GemmKernelSpec &spec;
@@ -161,6 +232,12 @@ private:
   Value tid, M, N, K, m0, n0;
   Value biasArg, scaleAArg, scaleBArg, cArg;
   Value scaleAValue, scaleBValue; // hoisted per-tensor scales
+  // moe_gemm
+  Value sortedArg, expertsArg, npadArg, topkwArg;
+  Value numValid;      ///< tokens x top_k: row ids below it are real
+  Value expert;        ///< the block's expert (index)
+  Value ldsRowMap;     ///< [2][block_m] i32: A row, C row (-1: padding)
+  Value ldsWeights;    ///< [block_m] f32 routing weights
 };
 
 } // namespace
@@ -200,9 +277,13 @@ std::pair<Value, Value> GemmBuilder::vectorCoords(OperandTile &t, int64_t i) {
 Value GemmBuilder::isInterior(OperandTile &t, Value k0) {
   // Interior: the whole tile is inside the matrix and rows are 16-byte
   // aligned, so plain wide loads are safe.
+  // Gathered rows are clamped into the operand (a padding row reads row 0,
+  // which only its own, discarded, accumulator row sees).
   Value ld = memref::DimOp::create(b, loc, t.global, 1);
-  Value rowsIn = cmp(arith::CmpIPredicate::sle, add(t.rowBase, cst(t.rows)),
-                     t.rowLimit);
+  Value rowsIn = t.gathered
+                     ? arith::ConstantIntOp::create(b, loc, 1, 1).getResult()
+                     : cmp(arith::CmpIPredicate::sle,
+                           add(t.rowBase, cst(t.rows)), t.rowLimit);
   Value kIn = cmp(arith::CmpIPredicate::sle, add(k0, cst(spec.cfg().block_k)), K);
   Value aligned = cmp(arith::CmpIPredicate::eq,
                       arith::RemUIOp::create(b, loc, ld, cst(t.vec)), cst(0));
@@ -216,21 +297,29 @@ SmallVector<Value> GemmBuilder::loadTile(OperandTile &t, Value k0) {
   // element by element: the same offsets, one validity bit per element.
   auto vecType = VectorType::get({t.vec}, t.elt);
   int64_t perLane = slotsPerLane(t);
-  Value window = t.kContiguous
-                     ? core.globalWindow(b, loc, t.global, t.rowBase, k0)
-                     : core.globalWindow(b, loc, t.global, k0, t.rowBase);
+  // A gathered operand's window starts at row 0: its offsets are rows of
+  // the row map.
+  Value window =
+      t.kContiguous
+          ? core.globalWindow(b, loc, t.global, t.gathered ? cst(0) : t.rowBase,
+                              k0)
+          : core.globalWindow(b, loc, t.global, k0, t.rowBase);
   Value ld = memref::DimOp::create(b, loc, t.global, 1);
   auto emitLoads = [&](bool wholeVectors) {
     SmallVector<Value> vecs;
     for (int64_t i = 0; i < perLane; ++i) {
       auto [r, c] = vectorCoords(t, i);
       Value gRow = add(t.rowBase, r), gK = add(k0, c);
-      Value offset = t.kContiguous ? add(mul(r, ld), c) : add(mul(c, ld), r);
+      Value row = t.gathered ? t.gatherRow[i] : r;
+      Value offset =
+          t.kContiguous ? add(mul(row, ld), c) : add(mul(c, ld), row);
       auto valid = [&](int64_t e) {
-        Value row = t.kContiguous || !e ? gRow : add(gRow, cst(e));
         Value k = !t.kContiguous || !e ? gK : add(gK, cst(e));
-        return andI(cmp(arith::CmpIPredicate::slt, row, t.rowLimit),
-                    cmp(arith::CmpIPredicate::slt, k, K));
+        Value kIn = cmp(arith::CmpIPredicate::slt, k, K);
+        if (t.gathered)
+          return andI(t.gatherValid[i], kIn);
+        Value rowE = t.kContiguous || !e ? gRow : add(gRow, cst(e));
+        return andI(cmp(arith::CmpIPredicate::slt, rowE, t.rowLimit), kIn);
       };
       if (wholeVectors) {
         vecs.push_back(
@@ -327,8 +416,15 @@ void GemmBuilder::copyTileLooped(OperandTile &t, Value k0, Value buf) {
   b.setInsertionPointToStart(ks.getBody());
   Value c = ks.getInductionVar();
   Value gRow = add(t.rowBase, r), gK = add(k0, c);
-  Value inside = andI(cmp(arith::CmpIPredicate::slt, gRow, t.rowLimit),
-                      cmp(arith::CmpIPredicate::slt, gK, K));
+  Value rowIn = cmp(arith::CmpIPredicate::slt, gRow, t.rowLimit);
+  if (t.gathered) {
+    // The row map's A row (-1: padding).
+    gRow = arith::IndexCastOp::create(
+        b, loc, b.getIndexType(),
+        memref::LoadOp::create(b, loc, ldsRowMap, ValueRange{cst(0), r}));
+    rowIn = cmp(arith::CmpIPredicate::sge, gRow, cst(0));
+  }
+  Value inside = andI(rowIn, cmp(arith::CmpIPredicate::slt, gK, K));
   auto ifOp = scf::IfOp::create(b, loc, TypeRange{t.elt}, inside, true);
   {
     OpBuilder::InsertionGuard g2(b);
@@ -361,7 +457,8 @@ void GemmBuilder::copyTileAsync(OperandTile &t, Value k0, Value buf) {
     Value slot = add(cst(i * core.lanes()), tid);
     auto emitCopy = [&] {
       auto [r, c] = slotCoords(t, slot);
-      core.asyncCopy(b, loc, t.global, ValueRange{add(t.rowBase, r), add(k0, c)},
+      Value row = t.gathered ? t.gatherRow[i] : add(t.rowBase, r);
+      core.asyncCopy(b, loc, t.global, ValueRange{row, add(k0, c)},
                      t.lds,
                      ValueRange{buf, r, swizzledLdsCol(b, loc, t.lds, r, c)},
                      t.vec);
@@ -543,7 +640,9 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
   };
   // Everything but the store: f32 in, the output element out. Reads of the
   // row/column operands use indices clamped into range.
-  auto finish = [&](Value gRow, Value gCol, Value v) {
+  auto finish = [&](const RowTarget &rt, Value gCol, Value v) {
+    Value gRow = spec.moe ? rt.scaleRow : minS(rt.scaleRow, sub(M, cst(1)));
+    gCol = minS(gCol, sub(N, cst(1)));
     if (spec.hasScaleA)
       v = arith::MulFOp::create(
           b, loc, v,
@@ -562,11 +661,14 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
       v = arith::AddFOp::create(
           b, loc, v,
           toF32(memref::LoadOp::create(b, loc, biasArg, ValueRange{gCol})));
+    if (rt.weight)
+      v = arith::MulFOp::create(b, loc, v, rt.weight);
     return convert(applyActivation(v));
   };
 
+  // moe_gemm scatters through the row map: its window starts at row 0.
   Value ldc = memref::DimOp::create(b, loc, cArg, 1);
-  Value window = core.globalWindow(b, loc, cArg, m0, n0);
+  Value window = core.globalWindow(b, loc, cArg, spec.moe ? cst(0) : m0, n0);
   if (spec.plan.epilogue == EpilogueKind::direct || !core.unrollsLanes()) {
     // Straight from the accumulator layout: each lane stores what it holds.
     // The bias and scales are read at clamped indices: lanes outside the
@@ -574,13 +676,12 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
     core.forEachElement(
         b, loc, tid, acc,
         [&](OpBuilder &, Location, Value row, Value col, Value v) {
-          Value gRow = add(m0, row), gCol = add(n0, col);
-          Value inside = andI(cmp(arith::CmpIPredicate::slt, gRow, M),
-                              cmp(arith::CmpIPredicate::slt, gCol, N));
-          Value out = finish(minS(gRow, sub(M, cst(1))),
-                             minS(gCol, sub(N, cst(1))), v);
-          core.storeGlobal(b, loc, window, out, add(mul(row, ldc), col),
-                           inside);
+          Value gCol;
+          RowTarget rt = rowTarget(row, [&] { gCol = add(n0, col); });
+          Value inside =
+              andI(rt.valid, cmp(arith::CmpIPredicate::slt, gCol, N));
+          Value out = finish(rt, gCol, v);
+          storeOut(window, out, add(mul(rt.row, ldc), col), inside);
         });
     return;
   }
@@ -594,10 +695,10 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
   core.forEachElement(
       b, loc, tid, acc,
       [&](OpBuilder &, Location, Value row, Value col, Value v) {
-        Value gRow = minS(add(m0, row), sub(M, cst(1)));
-        Value gCol = minS(add(n0, col), sub(N, cst(1)));
+        Value gCol;
+        RowTarget rt = rowTarget(row, [&] { gCol = add(n0, col); });
         memref::StoreOp::create(
-            b, loc, finish(gRow, gCol, v), tile,
+            b, loc, finish(rt, gCol, v), tile,
             ValueRange{row, swizzledLdsCol(b, loc, tile, row, col)});
       });
   gpu::BarrierOp::create(b, loc);
@@ -619,17 +720,18 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
         Value v = vector::LoadOp::create(
             b, loc, vecType, tile,
             ValueRange{row, swizzledLdsCol(b, loc, tile, row, col)});
-        Value gRow = add(m0, row), gCol = add(n0, col);
-        Value rowIn = cmp(arith::CmpIPredicate::slt, gRow, M);
-        Value offset = add(mul(row, ldc), col);
+        Value gCol;
+        RowTarget rt = rowTarget(row, [&] { gCol = add(n0, col); });
+        Value rowIn = rt.valid;
+        Value offset = add(mul(rt.row, ldc), col);
         if (wholeVectors) {
-          core.storeGlobal(b, loc, window, v, offset,
-                           andI(rowIn, cmp(arith::CmpIPredicate::slt, gCol, N)));
+          storeOut(window, v, offset,
+                   andI(rowIn, cmp(arith::CmpIPredicate::slt, gCol, N)));
           return;
         }
         for (int64_t e = 0; e < vec; ++e)
-          core.storeGlobal(
-              b, loc, window, vector::ExtractOp::create(b, loc, v, e),
+          storeOut(
+              window, vector::ExtractOp::create(b, loc, v, e),
               add(offset, cst(e)),
               andI(rowIn,
                    cmp(arith::CmpIPredicate::slt, add(gCol, cst(e)), N)));
@@ -659,6 +761,188 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
   }
 }
 
+//===----------------------------------------------------------------------===//
+// moe_gemm: the row map
+//===----------------------------------------------------------------------===//
+
+Value GemmBuilder::expertSlice(Value w, Value e) {
+  auto meta = memref::ExtractStridedMetadataOp::create(b, loc, w);
+  auto type = cast<MemRefType>(w.getType());
+  auto sliceType = MemRefType::get(
+      {ShapedType::kDynamic, ShapedType::kDynamic}, type.getElementType(),
+      StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic,
+                             {ShapedType::kDynamic, 1}),
+      type.getMemorySpace());
+  Value offset = add(meta.getOffset(), mul(e, meta.getStrides()[0]));
+  return memref::ReinterpretCastOp::create(
+      b, loc, sliceType, meta.getBaseBuffer(), OpFoldResult(offset),
+      ArrayRef<OpFoldResult>{meta.getSizes()[1], meta.getSizes()[2]},
+      ArrayRef<OpFoldResult>{meta.getStrides()[1], b.getIndexAttr(1)});
+}
+
+Value GemmBuilder::collapseRows(Value m) {
+  auto meta = memref::ExtractStridedMetadataOp::create(b, loc, m);
+  auto type = cast<MemRefType>(m.getType());
+  auto viewType = MemRefType::get(
+      {ShapedType::kDynamic, ShapedType::kDynamic}, type.getElementType(),
+      StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic,
+                             {ShapedType::kDynamic, 1}),
+      type.getMemorySpace());
+  return memref::ReinterpretCastOp::create(
+      b, loc, viewType, meta.getBaseBuffer(), OpFoldResult(meta.getOffset()),
+      ArrayRef<OpFoldResult>{mul(meta.getSizes()[0], meta.getSizes()[1]),
+                             meta.getSizes()[2]},
+      ArrayRef<OpFoldResult>{meta.getStrides()[1], b.getIndexAttr(1)});
+}
+
+void GemmBuilder::openMoeGuard(Value bArg) {
+  // A block has work when it starts below num_tokens_post_padded and its
+  // expert is one of W's (expert_ids says -1 for a block this rank skips).
+  // The condition is uniform: the whole workgroup skips, barriers included.
+  Type i32 = b.getI32Type();
+  auto toIndex = [&](Value v) {
+    return arith::IndexCastOp::create(b, loc, b.getIndexType(), v).getResult();
+  };
+  Value npad = toIndex(memref::LoadOp::create(b, loc, npadArg, ValueRange{cst(0)}));
+  Value pidM = arith::DivUIOp::create(b, loc, m0, cst(spec.cfg().block_m));
+  Value live =
+      andI(andI(cmp(arith::CmpIPredicate::slt, m0, npad),
+                cmp(arith::CmpIPredicate::slt, pidM,
+                    memref::DimOp::create(b, loc, expertsArg, 0))),
+           cmp(arith::CmpIPredicate::sgt, numValid, cst(0)));
+  auto load = scf::IfOp::create(b, loc, TypeRange{i32}, live, true);
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(load.thenBlock());
+    scf::YieldOp::create(
+        b, loc,
+        ValueRange{memref::LoadOp::create(b, loc, expertsArg, ValueRange{pidM})});
+    b.setInsertionPointToStart(load.elseBlock());
+    scf::YieldOp::create(b, loc,
+                         ValueRange{arith::ConstantIntOp::create(b, loc, i32, -1)});
+  }
+  expert = toIndex(load.getResult(0));
+  Value run = andI(cmp(arith::CmpIPredicate::sge, expert, cst(0)),
+                   cmp(arith::CmpIPredicate::slt, expert,
+                       memref::DimOp::create(b, loc, bArg, 0)));
+  auto guard = scf::IfOp::create(b, loc, run, /*withElse=*/false);
+  b.setInsertionPointToStart(guard.thenBlock());
+}
+
+void GemmBuilder::stageRowMap(Value raw) {
+  // Lane l writes rows l, l + lanes, ...: row r of the block is sorted id
+  // s = sorted_token_ids[m0 + r]; it is real iff s < tokens x top_k (ids
+  // past the end of sorted_token_ids are padding too).
+  const MoeRouting &moe = *spec.moe;
+  int64_t bm = spec.cfg().block_m;
+  auto wg = gpu::AddressSpaceAttr::get(b.getContext(),
+                                       gpu::AddressSpace::Workgroup);
+  Type i32 = b.getI32Type();
+  int64_t at = spec.plan.extraLdsOffset;
+  ldsRowMap = memref::ViewOp::create(
+      b, loc, MemRefType::get({2, bm}, i32, MemRefLayoutAttrInterface(), wg),
+      raw, cst(at), ValueRange{});
+  ldsWeights = memref::ViewOp::create(
+      b, loc,
+      MemRefType::get({bm}, b.getF32Type(), MemRefLayoutAttrInterface(), wg),
+      raw, cst(at + 8 * bm), ValueRange{});
+  auto loop = scf::ForOp::create(b, loc, tid, cst(bm), cst(core.lanes()));
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value r = loop.getInductionVar();
+    Value idx = add(m0, r);
+    Value inSorted = cmp(arith::CmpIPredicate::slt, idx, M);
+    Value sId = memref::LoadOp::create(b, loc, sortedArg,
+                                       ValueRange{minS(idx, sub(M, cst(1)))});
+    Value sIdx = arith::IndexCastOp::create(b, loc, b.getIndexType(), sId);
+    // Unsigned: a negative id is padding as well.
+    Value valid = andI(inSorted, cmp(arith::CmpIPredicate::ult, sIdx, numValid));
+    Value token = arith::DivUIOp::create(b, loc, sIdx, cst(moe.topK));
+    Value aRow = moe.aPerCopy ? sIdx : token;
+    Value cRow = moe.reduce ? token : sIdx;
+    auto entry = [&](Value v) {
+      return arith::SelectOp::create(
+          b, loc, valid, arith::IndexCastOp::create(b, loc, i32, v),
+          arith::ConstantIntOp::create(b, loc, i32, -1));
+    };
+    memref::StoreOp::create(b, loc, entry(aRow), ldsRowMap,
+                            ValueRange{cst(0), r});
+    memref::StoreOp::create(b, loc, entry(cRow), ldsRowMap,
+                            ValueRange{cst(1), r});
+    Value w = f32(1.0);
+    if (topkwArg) {
+      auto ifOp = scf::IfOp::create(b, loc, TypeRange{b.getF32Type()}, valid,
+                                    true);
+      OpBuilder::InsertionGuard g2(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      Value x = memref::LoadOp::create(
+          b, loc, topkwArg,
+          ValueRange{token, arith::RemUIOp::create(b, loc, sIdx, cst(moe.topK))});
+      if (!x.getType().isF32())
+        x = arith::ExtFOp::create(b, loc, b.getF32Type(), x);
+      scf::YieldOp::create(b, loc, x);
+      b.setInsertionPointToStart(ifOp.elseBlock());
+      scf::YieldOp::create(b, loc, ValueRange{f32(0.0)});
+      b.setInsertionPointAfter(ifOp);
+      w = ifOp.getResult(0);
+    }
+    memref::StoreOp::create(b, loc, w, ldsWeights, ValueRange{r});
+  }
+  gpu::BarrierOp::create(b, loc);
+}
+
+void GemmBuilder::gatherRows(OperandTile &a) {
+  a.gathered = true;
+  if (!core.unrollsLanes())
+    return; // the host's looped copies read the map per row
+  for (int64_t i = 0; i < slotsPerLane(a); ++i) {
+    Value r = vectorCoords(a, i).first;
+    Value row = arith::IndexCastOp::create(
+        b, loc, b.getIndexType(),
+        memref::LoadOp::create(b, loc, ldsRowMap, ValueRange{cst(0), r}));
+    a.gatherValid.push_back(cmp(arith::CmpIPredicate::sge, row, cst(0)));
+    a.gatherRow.push_back(maxS(row, cst(0)));
+  }
+}
+
+GemmBuilder::RowTarget GemmBuilder::rowTarget(Value row,
+                                              function_ref<void()> between) {
+  RowTarget t;
+  if (!spec.moe) {
+    // The window starts at row m0.
+    Value gRow = add(m0, row);
+    if (between)
+      between();
+    t.row = row;
+    t.valid = cmp(arith::CmpIPredicate::slt, gRow, M);
+    t.scaleRow = gRow;
+    return t;
+  }
+  if (between)
+    between();
+  auto mapped = [&](int64_t which) {
+    return arith::IndexCastOp::create(
+        b, loc, b.getIndexType(),
+        memref::LoadOp::create(b, loc, ldsRowMap, ValueRange{cst(which), row}));
+  };
+  Value cRow = mapped(1);
+  t.valid = cmp(arith::CmpIPredicate::sge, cRow, cst(0));
+  t.row = maxS(cRow, cst(0));
+  t.scaleRow = maxS(mapped(0), cst(0));
+  if (topkwArg)
+    t.weight = memref::LoadOp::create(b, loc, ldsWeights, ValueRange{row});
+  return t;
+}
+
+void GemmBuilder::storeOut(Value window, Value value, Value offset,
+                           Value valid) {
+  if (spec.moe && spec.moe->reduce)
+    core.atomicAddGlobal(b, loc, window, value, offset, valid);
+  else
+    core.storeGlobal(b, loc, window, value, offset, valid);
+}
+
 LogicalResult GemmBuilder::build(gpu::GPUFuncOp func) {
   Block &entry = func.getBody().front();
   b.setInsertionPointToStart(&entry);
@@ -666,6 +950,13 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func) {
   Value aArg = args[0], bArg = args[1];
   cArg = args[2];
   unsigned next = 3;
+  if (spec.moe) {
+    sortedArg = args[next++];
+    expertsArg = args[next++];
+    npadArg = args[next++];
+    if (spec.moe->topkWeightsType)
+      topkwArg = args[next++];
+  }
   if (spec.biasType)
     biasArg = args[next++];
   if (spec.hasScaleA)
@@ -673,9 +964,20 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func) {
   if (spec.hasScaleB)
     scaleBArg = args[next++];
 
-  M = memref::DimOp::create(b, loc, aArg, spec.transposeA ? 1 : 0);
-  K = memref::DimOp::create(b, loc, aArg, spec.transposeA ? 0 : 1);
-  N = memref::DimOp::create(b, loc, bArg, spec.transposeB ? 0 : 1);
+  if (spec.moe) {
+    // The rows of the problem are the sorted ids; W is [E, N, K] and C
+    // [tokens, (top_k,) N].
+    M = memref::DimOp::create(b, loc, sortedArg, 0);
+    K = memref::DimOp::create(b, loc, aArg, 1);
+    N = memref::DimOp::create(b, loc, bArg, 1);
+    numValid = mul(memref::DimOp::create(b, loc, cArg, 0), cst(spec.moe->topK));
+    if (spec.moe->cRank == 3)
+      cArg = collapseRows(cArg);
+  } else {
+    M = memref::DimOp::create(b, loc, aArg, spec.transposeA ? 1 : 0);
+    K = memref::DimOp::create(b, loc, aArg, spec.transposeA ? 0 : 1);
+    N = memref::DimOp::create(b, loc, bArg, spec.transposeB ? 0 : 1);
+  }
   tid = core.unrollsLanes()
             ? gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x).getResult()
             : cst(0);
@@ -698,6 +1000,19 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func) {
   m0 = mul(pidM, cst(spec.cfg().block_m));
   n0 = mul(pidN, cst(spec.cfg().block_n));
 
+  // LDS: one raw buffer, viewed as the A and B rings and, after the loop, as
+  // the epilogue tile. Tiles are unpadded and swizzled (LdsLayout.h); the
+  // plan sizes and places them.
+  const KernelPlan &plan = spec.plan;
+  int64_t nbuf = plan.numLdsBuffers;
+  Value raw = allocateLds(b, loc, func, plan);
+  // moe_gemm: everything below runs only for a block with work.
+  Block *bodyEnd = nullptr;
+  if (spec.moe) {
+    openMoeGuard(bArg);
+    bodyEnd = b.getInsertionBlock();
+  }
+
   if (spec.hasScaleA && spec.scaleAPerTensor)
     scaleAValue = memref::LoadOp::create(
         b, loc, scaleAArg,
@@ -709,25 +1024,35 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func) {
         cast<MemRefType>(scaleBArg.getType()).getRank() ? ValueRange{cst(0)}
                                                          : ValueRange{});
 
-  // LDS: one raw buffer, viewed as the A and B rings and, after the loop, as
-  // the epilogue tile. Tiles are unpadded and swizzled (LdsLayout.h); the
-  // plan sizes and places them.
-  const KernelPlan &plan = spec.plan;
-  int64_t nbuf = plan.numLdsBuffers;
-  Value raw = allocateLds(b, loc, func, plan);
   auto ring = [&](int64_t rows, Type elt, int64_t offset) {
     return ldsView(b, loc, raw, {nbuf, rows, spec.cfg().block_k}, elt, offset);
   };
   Value ldsA = ring(spec.cfg().block_m, spec.aType, 0);
   Value ldsB = ring(spec.cfg().block_n, spec.bType, plan.ldsABytes);
 
-  OperandTile a{aArg, ldsA, spec.aType, spec.cfg().block_m, !spec.transposeA,
-                m0, M, plan.vecA, plan.ldAligned[0]};
-  OperandTile bt{bArg, ldsB, spec.bType, spec.cfg().block_n, spec.transposeB,
-                 n0, N, plan.vecB, plan.ldAligned[1]};
+  auto tile = [&](Value global, Value lds, Type elt, int64_t rows,
+                  bool kContiguous, Value rowBase, Value rowLimit, int64_t vec,
+                  bool ldAligned) {
+    OperandTile t;
+    t.global = global, t.lds = lds, t.elt = elt, t.rows = rows;
+    t.kContiguous = kContiguous, t.rowBase = rowBase, t.rowLimit = rowLimit;
+    t.vec = vec, t.ldAligned = ldAligned;
+    return t;
+  };
+  OperandTile a = tile(aArg, ldsA, spec.aType, spec.cfg().block_m,
+                       !spec.transposeA, m0, M, plan.vecA, plan.ldAligned[0]);
+  OperandTile bt = tile(bArg, ldsB, spec.bType, spec.cfg().block_n,
+                        spec.transposeB, n0, N, plan.vecB, plan.ldAligned[1]);
+  if (spec.moe) {
+    bt.global = expertSlice(bArg, expert);
+    stageRowMap(raw);
+    gatherRows(a);
+  }
 
   SmallVector<Value> acc = kLoop(a, bt, ceilDiv(K, spec.cfg().block_k));
   epilogue(acc, raw);
+  if (bodyEnd)
+    b.setInsertionPointAfter(bodyEnd->getParentOp());
   gpu::ReturnOp::create(b, loc);
   return success();
 }
@@ -742,15 +1067,28 @@ FailureOr<GemmKernel> moec::buildGemmKernel(OpBuilder &b,
     return failure();
 
   MLIRContext *ctx = b.getContext();
-  SmallVector<Type> argTypes = {globalKernelArgType(ctx, spec.aType, 2),
-                                globalKernelArgType(ctx, spec.bType, 2),
-                                globalKernelArgType(ctx, spec.cType, 2)};
+  auto arg = [&](Type elt, int64_t rank) {
+    return globalKernelArgType(ctx, elt, rank);
+  };
+  SmallVector<Type> argTypes;
+  if (spec.moe) {
+    // A, W [E, N, K], C, sorted_token_ids, expert_ids,
+    // num_tokens_post_padded, topk_weights.
+    Type i32 = b.getI32Type();
+    argTypes = {arg(spec.aType, 2), arg(spec.bType, 3),
+                arg(spec.cType, spec.moe->cRank), arg(i32, 1), arg(i32, 1),
+                arg(i32, 1)};
+    if (spec.moe->topkWeightsType)
+      argTypes.push_back(arg(spec.moe->topkWeightsType, 2));
+  } else {
+    argTypes = {arg(spec.aType, 2), arg(spec.bType, 2), arg(spec.cType, 2)};
+  }
   if (spec.biasType)
     argTypes.push_back(globalKernelArgType(ctx, spec.biasType, 1));
   if (spec.hasScaleA)
-    argTypes.push_back(globalKernelArgType(ctx, b.getF32Type(), 1));
+    argTypes.push_back(arg(b.getF32Type(), spec.scaleARank));
   if (spec.hasScaleB)
-    argTypes.push_back(globalKernelArgType(ctx, b.getF32Type(), 1));
+    argTypes.push_back(arg(b.getF32Type(), spec.scaleBRank));
 
   OpBuilder::InsertionGuard g(b);
   gpu::GPUFuncOp func =

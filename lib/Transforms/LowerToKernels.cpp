@@ -139,23 +139,25 @@ void emitLaunch(OpBuilder &b, Operation *op, gpu::GPUFuncOp func,
   op->erase();
 }
 
-LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
-                        gpu::GPUModuleOp kernels, StringRef name) {
+/// A kernel of the GEMM skeleton (gemm, moe_gemm) and its launch: a grid of
+/// ceil(rows / block_m) x ceil(cols / block_n) workgroups, the extents the
+/// kernel tiles, built before the op by `rowsCols`.
+LogicalResult lowerGemmLike(
+    Operation *op, const GemmKernelSpec &spec, gpu::GPUModuleOp kernels,
+    StringRef name,
+    llvm::function_ref<std::pair<Value, Value>(OpBuilder &, Location)>
+        rowsCols) {
   if (failed(checkIdentityLayouts(op)))
     return failure();
-  GemmKernelSpec spec = GemmKernelSpec::get(op, target);
   OpBuilder b(op);
   FailureOr<GemmKernel> kernel =
-      buildGemmKernel(b, kernels, name, spec, op.getLoc());
+      buildGemmKernel(b, kernels, name, spec, op->getLoc());
   if (failed(kernel))
     return failure();
-  Location loc = op.getLoc();
+  Location loc = op->getLoc();
   b.setInsertionPoint(op);
   auto makeGrid = [&]() -> Value {
-    Value m =
-        memref::DimOp::create(b, loc, op.getA(), op.getTransposeA() ? 1 : 0);
-    Value n =
-        memref::DimOp::create(b, loc, op.getB(), op.getTransposeB() ? 0 : 1);
+    auto [m, n] = rowsCols(b, loc);
     auto cdiv = [&](Value x, int64_t d) {
       return arith::CeilDivUIOp::create(
           b, loc, x, arith::ConstantIndexOp::create(b, loc, d));
@@ -166,8 +168,34 @@ LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
     Value tilesN = cdiv(n, spec.cfg().block_n);
     return arith::MulIOp::create(b, loc, tilesM, tilesN);
   };
-  emitLaunch(b, op, kernel->func, spec.plan, op.getConfig(), makeGrid);
+  emitLaunch(b, op, kernel->func, spec.plan, op->getAttr("config"), makeGrid);
   return success();
+}
+
+LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
+                        gpu::GPUModuleOp kernels, StringRef name) {
+  return lowerGemmLike(
+      op, GemmKernelSpec::get(op, target), kernels, name,
+      [&](OpBuilder &b, Location loc) -> std::pair<Value, Value> {
+        Value m = memref::DimOp::create(b, loc, op.getA(),
+                                        op.getTransposeA() ? 1 : 0);
+        Value n = memref::DimOp::create(b, loc, op.getB(),
+                                        op.getTransposeB() ? 0 : 1);
+        return {m, n};
+      });
+}
+
+/// moe_gemm: one workgroup per (block_m rows of sorted_token_ids, block_n
+/// columns of W), getMoeGemmPlan's grid.
+LogicalResult lowerMoeGemm(MoeGemmOp op, const TargetInfo &target,
+                           gpu::GPUModuleOp kernels, StringRef name) {
+  return lowerGemmLike(
+      op, GemmKernelSpec::get(op, target), kernels, name,
+      [&](OpBuilder &b, Location loc) -> std::pair<Value, Value> {
+        Value m = memref::DimOp::create(b, loc, op.getSortedTokenIds(), 0);
+        Value n = memref::DimOp::create(b, loc, op.getW(), 1);
+        return {m, n};
+      });
 }
 
 LogicalResult lowerSparseAttention(SparseAttentionOp op,
@@ -314,14 +342,19 @@ struct LowerToKernelsPass
           return signalPassFailure();
         continue;
       }
+      if (auto moe = dyn_cast<MoeGemmOp>(op)) {
+        if (failed(lowerMoeGemm(moe, *target, kernels, name)))
+          return signalPassFailure();
+        continue;
+      }
       if (auto attn = dyn_cast<SparseAttentionOp>(op)) {
         if (failed(lowerSparseAttention(attn, *target, kernels, name)))
           return signalPassFailure();
         continue;
       }
       op->emitOpError() << "has no kernel lowering yet (moec.gemm, "
-                           "moec.moe_align, moec.act_and_mul and "
-                           "moec.sparse_attention lower today)";
+                           "moec.moe_gemm, moec.moe_align, moec.act_and_mul "
+                           "and moec.sparse_attention lower today)";
       return signalPassFailure();
     }
   }

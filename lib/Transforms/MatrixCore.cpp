@@ -131,3 +131,23 @@ void MatrixCore::storeGlobal(OpBuilder &b, Location loc, Value window,
   else
     memref::StoreOp::create(b, loc, value, window, ValueRange{offset});
 }
+
+void MatrixCore::atomicAddGlobal(OpBuilder &b, Location loc, Value window,
+                                 Value value, Value offset, Value valid) {
+  auto ifOp = scf::IfOp::create(b, loc, valid, /*withElse=*/false);
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  auto vt = dyn_cast<VectorType>(value.getType());
+  int64_t n = vt ? vt.getNumElements() : 1;
+  for (int64_t e = 0; e < n; ++e) {
+    Value x = vt ? vector::ExtractOp::create(b, loc, value, e).getResult()
+                 : value;
+    Value at = e ? arith::AddIOp::create(
+                       b, loc, offset,
+                       arith::ConstantIndexOp::create(b, loc, e))
+                       .getResult()
+                 : offset;
+    memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, x, window,
+                                ValueRange{at});
+  }
+}

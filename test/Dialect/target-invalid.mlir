@@ -788,12 +788,14 @@ module attributes {moec.target = #moec.target<"gfx942">} {
 
 // -----
 
-// moe_gemm counts each operand with its own element size. int8_w8a16:
-// 256 x 128 bf16 + 128 x 256 i8 = 98304 bytes.
+// moe_gemm's LDS: the A and B tiles plus the block's row map (block_m x
+// 12 bytes: A row, C row, routing weight). int8_w8a16 dequantizes W to A's
+// type on its way to LDS: 256 x 128 bf16 + 256 x 128 bf16 + 3072 = 134144
+// bytes.
 module attributes {moec.target = #moec.target<"gfx942">} {
   func.func @lds_moe_int8(%a: memref<?x4096xbf16>, %w: memref<8x4096x4096xi8>, %c: memref<?x2x4096xbf16>,
                           %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %bs: memref<8x4096xf32>) {
-    // expected-error @below {{'moec.moe_gemm' op LDS use of 98304 bytes (block_m = 256, block_n = 256, block_k = 128, num_stages = 2, epilogue = direct) is over gfx942's limit of 65536 bytes}}
+    // expected-error @below {{'moec.moe_gemm' op LDS use of 134144 bytes (block_m = 256, block_n = 256, block_k = 128, num_stages = 2, epilogue = direct) is over gfx942's limit of 65536 bytes}}
     moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%bs : memref<8x4096xf32>) {top_k = 2 : i64, config = #moec.config<block_m = 256, block_n = 256, block_k = 128>} : memref<?x4096xbf16>, memref<8x4096x4096xi8> -> memref<?x2x4096xbf16>
     return
   }
@@ -801,25 +803,26 @@ module attributes {moec.target = #moec.target<"gfx942">} {
 
 // -----
 
-// fp8_w8a8 with the same tile: 256 x 128 + 128 x 256 one-byte elements =
-// 65536, which fits; int8_w8a16 with block_k 64 (49152) fits as well.
+// fp8_w8a8 with block_k 64: 256 x 64 + 256 x 64 one-byte elements + 3072 =
+// 35840, which fits; int8_w8a16 with block_k 32 (16384 + 16384 + 3072)
+// fits as well.
 module attributes {moec.target = #moec.target<"gfx942">} {
   func.func @lds_moe_fits(%a: memref<?x4096xf8E4M3FNUZ>, %w: memref<8x4096x4096xf8E4M3FNUZ>, %c: memref<?x2x4096xbf16>,
                           %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<f32>, %bs: memref<8xf32>,
                           %a16: memref<?x4096xbf16>, %w8: memref<8x4096x4096xi8>, %bs8: memref<8x4096xf32>) {
-    moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<f32>) b_scale(%bs : memref<8xf32>) {top_k = 2 : i64, config = #moec.config<block_m = 256, block_n = 256, block_k = 128>} : memref<?x4096xf8E4M3FNUZ>, memref<8x4096x4096xf8E4M3FNUZ> -> memref<?x2x4096xbf16>
-    moec.moe_gemm %a16, %w8 -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%bs8 : memref<8x4096xf32>) {top_k = 2 : i64, config = #moec.config<block_m = 256, block_n = 256, block_k = 64>} : memref<?x4096xbf16>, memref<8x4096x4096xi8> -> memref<?x2x4096xbf16>
+    moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<f32>) b_scale(%bs : memref<8xf32>) {top_k = 2 : i64, config = #moec.config<block_m = 256, block_n = 256, block_k = 64>} : memref<?x4096xf8E4M3FNUZ>, memref<8x4096x4096xf8E4M3FNUZ> -> memref<?x2x4096xbf16>
+    moec.moe_gemm %a16, %w8 -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%bs8 : memref<8x4096xf32>) {top_k = 2 : i64, config = #moec.config<block_m = 256, block_n = 256, block_k = 32>} : memref<?x4096xbf16>, memref<8x4096x4096xi8> -> memref<?x2x4096xbf16>
     return
   }
 }
 
 // -----
 
-// The bf16 version of that fp8 tile is 131072 bytes.
+// The bf16 256 x 256 x 128 tile is 131072 + 3072 bytes.
 module attributes {moec.target = #moec.target<"gfx942">} {
   func.func @lds_moe_bf16(%a: memref<?x4096xbf16>, %w: memref<8x4096x4096xbf16>, %c: memref<?x2x4096xbf16>,
                           %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
-    // expected-error @below {{'moec.moe_gemm' op LDS use of 131072 bytes (block_m = 256, block_n = 256, block_k = 128, num_stages = 2, epilogue = direct) is over gfx942's limit of 65536 bytes}}
+    // expected-error @below {{'moec.moe_gemm' op LDS use of 134144 bytes (block_m = 256, block_n = 256, block_k = 128, num_stages = 2, epilogue = direct) is over gfx942's limit of 65536 bytes}}
     moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 2 : i64, config = #moec.config<block_m = 256, block_n = 256, block_k = 128>} : memref<?x4096xbf16>, memref<8x4096x4096xbf16> -> memref<?x2x4096xbf16>
     return
   }

@@ -26,11 +26,11 @@ struct RunOptions {
   int repeat = 50;
   std::string jsonOut;     ///< bench: append one JSON line per run here
   std::string configLabel; ///< bench: how to name the config in the JSON
+  /// Sparse attention: how index rows are filled (AttentionData.h).
+  std::string indexPattern = "random";
   /// MoE functions: tokens (else --sizes M= or tokens=) and the routing.
   std::optional<int64_t> tokens;
   std::string routing = "uniform";
-  /// Sparse attention: how index rows are filled (AttentionData.h).
-  std::string indexPattern = "random";
 };
 
 /// The size of a dimension: `fromType` when static (then --sizes must
@@ -42,14 +42,14 @@ mlir::FailureOr<int64_t> resolveDim(int64_t fromType, const char *name,
 /// float64 reference, and (bench) times it. Returns the process exit code.
 int runGemm(mlir::ModuleOp module, const RunOptions &opts);
 
-/// Runs a function of moec.moe_align / moec.moe_gemm ops in order on
-/// generated routings and checks every output (MoeRun.cpp).
-int runMoe(mlir::ModuleOp module, const RunOptions &opts);
 /// The same for a moec.sparse_attention (AttentionRun.cpp): inputs with
 /// --index-pattern, a float64 dense-attention reference over the gathered
 /// rows for `out` and `lse`.
 int runSparseAttention(mlir::ModuleOp module, SparseAttentionOp op,
                        const RunOptions &opts);
+/// Runs a function of moec.moe_align / moec.moe_gemm ops in order on
+/// generated routings and checks every output (MoeRun.cpp).
+int runMoe(mlir::ModuleOp module, const RunOptions &opts);
 
 } // namespace moec::tool
 

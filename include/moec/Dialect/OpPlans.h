@@ -18,6 +18,44 @@ MatmulProblem getGemmProblem(GemmOp op);
 /// The plan of `op`'s kernel on `target`.
 KernelPlan getGemmPlan(GemmOp op, const TargetInfo &target);
 
+/// The plan of a `moec.sparse_attention` kernel (sparse MLA decode): one
+/// workgroup per (query token, group of block_h heads), looping over the
+/// token's topk indices block_kv at a time. Two products run on the matrix
+/// core, each with its own KernelPlan (what its MatrixCore is built from):
+///   qk: S = Q (block_h x d_qk) x KV (block_kv x d_qk)^T, K = d_qk;
+///   pv: O[:, chunk] += P (block_h x block_kv) x V^T (dvChunk x block_kv)^T,
+///       K = block_kv, one per dvChunk columns of d_v.
+/// A product whose tile has fewer instruction tiles than num_warps runs on
+/// the first qkWaves / pvWaves waves; the others wait at the next barrier.
+/// LDS (one allocation): the KV ring [numLdsBuffers][block_kv][d_qk] at 0,
+/// then Q [block_h][d_qk], P [block_h][block_kv] (KV element type), a
+/// region shared by the f32 scores [block_h][block_kv] and the transposed V
+/// chunk [dvChunk][block_kv], the gathered indices [numLdsBuffers][block_kv]
+/// (i32, -1 where masked) and the row statistics max, sum and correction
+/// [3][block_h] (f32).
+struct SparseAttentionPlan {
+  /// The whole kernel: lanes, pipeline (numStages, numLdsBuffers), LDS total
+  /// and whether it is dynamic, register budget; verify() checks it.
+  KernelPlan kernel;
+  KernelPlan qk, pv;
+  int64_t qkWaves = 1, pvWaves = 1;
+  int64_t dQK = 0, dV = 0, dvChunk = 0;
+  int64_t hQ = 0; ///< query heads; dynamic (ShapedType::kDynamic) possible
+  /// Elements per global vector access (16 bytes on GPUs, 1 on the host).
+  int64_t vec = 1;
+  /// Byte offsets into LDS.
+  int64_t ldsQ = 0, ldsP = 0, ldsX = 0, ldsIdx = 0, ldsStats = 0;
+
+  /// Workgroups: tokens x ceil(h_q / block_h).
+  int64_t gridSize(int64_t tokens, int64_t hQ) const;
+  /// The target checks of both products and of the whole kernel.
+  mlir::LogicalResult
+  verify(llvm::function_ref<mlir::InFlightDiagnostic()> emitError) const;
+};
+
+/// The plan of `op`'s kernel on `target`.
+SparseAttentionPlan getSparseAttentionPlan(SparseAttentionOp op,
+                                           const TargetInfo &target);
 /// The launch of `moec.moe_align` (lib/Transforms/MoeAlignKernel.cpp says
 /// how the kernel works). One workgroup sorts `copiesPerWorkgroup` routed
 /// copies; `subChunks` of its lanes each scatter a contiguous run of
@@ -66,44 +104,13 @@ struct ActAndMulPlan {
 };
 ActAndMulPlan getActAndMulPlan(ActAndMulOp op, const TargetInfo &target);
 
-/// The plan of a `moec.sparse_attention` kernel (sparse MLA decode): one
-/// workgroup per (query token, group of block_h heads), looping over the
-/// token's topk indices block_kv at a time. Two products run on the matrix
-/// core, each with its own KernelPlan (what its MatrixCore is built from):
-///   qk: S = Q (block_h x d_qk) x KV (block_kv x d_qk)^T, K = d_qk;
-///   pv: O[:, chunk] += P (block_h x block_kv) x V^T (dvChunk x block_kv)^T,
-///       K = block_kv, one per dvChunk columns of d_v.
-/// A product whose tile has fewer instruction tiles than num_warps runs on
-/// the first qkWaves / pvWaves waves; the others wait at the next barrier.
-/// LDS (one allocation): the KV ring [numLdsBuffers][block_kv][d_qk] at 0,
-/// then Q [block_h][d_qk], P [block_h][block_kv] (KV element type), a
-/// region shared by the f32 scores [block_h][block_kv] and the transposed V
-/// chunk [dvChunk][block_kv], the gathered indices [numLdsBuffers][block_kv]
-/// (i32, -1 where masked) and the row statistics max, sum and correction
-/// [3][block_h] (f32).
-struct SparseAttentionPlan {
-  /// The whole kernel: lanes, pipeline (numStages, numLdsBuffers), LDS total
-  /// and whether it is dynamic, register budget; verify() checks it.
-  KernelPlan kernel;
-  KernelPlan qk, pv;
-  int64_t qkWaves = 1, pvWaves = 1;
-  int64_t dQK = 0, dV = 0, dvChunk = 0;
-  int64_t hQ = 0; ///< query heads; dynamic (ShapedType::kDynamic) possible
-  /// Elements per global vector access (16 bytes on GPUs, 1 on the host).
-  int64_t vec = 1;
-  /// Byte offsets into LDS.
-  int64_t ldsQ = 0, ldsP = 0, ldsX = 0, ldsIdx = 0, ldsStats = 0;
-
-  /// Workgroups: tokens x ceil(h_q / block_h).
-  int64_t gridSize(int64_t tokens, int64_t hQ) const;
-  /// The target checks of both products and of the whole kernel.
-  mlir::LogicalResult
-  verify(llvm::function_ref<mlir::InFlightDiagnostic()> emitError) const;
-};
-
-/// The plan of `op`'s kernel on `target`.
-SparseAttentionPlan getSparseAttentionPlan(SparseAttentionOp op,
-                                           const TargetInfo &target);
+/// The matrix problem of one workgroup of a moe_gemm: a GEMM tile with B
+/// N x K (W's layout) plus the block's row map in LDS.
+MatmulProblem getMoeGemmProblem(MoeGemmOp op);
+/// The plan of `op`'s kernel on `target`. Its grid is
+/// ceil(len(sorted_token_ids) / block_m) x ceil(N / block_n):
+/// gridSize(len(sorted_token_ids), N).
+KernelPlan getMoeGemmPlan(MoeGemmOp op, const TargetInfo &target);
 
 } // namespace moec
 

@@ -85,6 +85,9 @@ struct KernelPlan {
   int64_t ldsABytes = 0;        ///< A ring, 16-byte aligned, at offset 0
   int64_t ldsBBytes = 0;        ///< B ring, right after the A ring
   int64_t epilogueLdsBytes = 0; ///< the lds epilogue's tile (aliases rings)
+  /// Where problem.extraLdsBytes start: after the rings and the epilogue
+  /// tile, 16-byte aligned (moe_gemm's row map, attention's P tile).
+  int64_t extraLdsOffset = 0;
   int64_t ldsBytes = 0;         ///< what one workgroup allocates
   /// The LDS is dynamic shared memory, sized at launch (NVIDIA past 48 KiB).
   bool dynamicLds = false;

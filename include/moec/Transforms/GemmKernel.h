@@ -15,20 +15,40 @@
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 
+#include <optional>
+
 namespace moec {
 
-/// Everything that shapes the generated code for one `moec.gemm`: its plan
-/// (config, target and every number derived from them) and what the op
-/// says about its operands.
+/// What `moec.moe_gemm` adds to a GEMM (see the op's description): the
+/// rows of A are gathered through `sorted_token_ids`, B is the expert's
+/// slice `W[expert_ids[block]]` (N x K), and the rows of C are scattered
+/// through the same ids, times the routing weight, or atomically added
+/// into the token's row with `reduce`.
+struct MoeRouting {
+  int64_t topK = 1;
+  bool aPerCopy = false; ///< A has one row per routed copy (down projection)
+  bool reduce = false;   ///< C is [tokens, N]: copies are summed atomically
+  int64_t cRank = 3;     ///< rank of C: 3 ([tokens, top_k, N]) or 2
+  mlir::Type topkWeightsType; ///< element type of topk_weights, or null
+};
+
+/// Everything that shapes the generated code for one `moec.gemm` or
+/// `moec.moe_gemm`: its plan (config, target and every number derived from
+/// them) and what the op says about its operands.
 struct GemmKernelSpec {
   KernelPlan plan;
   bool transposeA = false, transposeB = false;
   mlir::Type aType, bType, cType, biasType; ///< element types; bias may be null
   bool hasScaleA = false, hasScaleB = false;
   bool scaleAPerTensor = true, scaleBPerTensor = true;
+  /// Ranks of the scale operands as the kernel takes them (rank 0 -> 1).
+  int64_t scaleARank = 1, scaleBRank = 1;
   Activation activation = Activation::none;
+  /// Set for moe_gemm: the routing that maps tile rows to A and C rows.
+  std::optional<MoeRouting> moe;
 
   static GemmKernelSpec get(GemmOp op, const TargetInfo &target);
+  static GemmKernelSpec get(MoeGemmOp op, const TargetInfo &target);
   const ConfigValues &cfg() const { return plan.config; }
 };
 
@@ -39,8 +59,11 @@ struct GemmKernel {
 };
 
 /// Builds the kernel for `spec` as a `gpu.func` at the end of `module`.
-/// Arguments: A, B, C, then bias, scale_a, scale_b when present, each a
-/// memref of the op's operand rank with dynamic sizes.
+/// Arguments: the op's operands in ODS order (optional ones when present),
+/// each a memref of the operand's rank (a rank-0 scale as [1]) with dynamic
+/// sizes: A, B, C, bias, scale_a, scale_b for gemm; A, W, C,
+/// sorted_token_ids, expert_ids, num_tokens_post_padded, topk_weights,
+/// a_scale, b_scale for moe_gemm.
 mlir::FailureOr<GemmKernel> buildGemmKernel(mlir::OpBuilder &b,
                                             mlir::gpu::GPUModuleOp module,
                                             llvm::StringRef name,

@@ -92,6 +92,14 @@ public:
   virtual void storeGlobal(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Value window, mlir::Value value,
                            mlir::Value offset, mlir::Value valid);
+  /// Atomically adds `value` (an f16/bf16/f32 element or a vector of them)
+  /// to the elements at `offset` of `window`; dropped when `valid` is false.
+  /// The default adds element by element with `memref.atomic_rmw addf`
+  /// (a compare-and-swap loop where the target has no such instruction);
+  /// the AMD core uses its packed buffer/global atomics.
+  virtual void atomicAddGlobal(mlir::OpBuilder &b, mlir::Location loc,
+                               mlir::Value window, mlir::Value value,
+                               mlir::Value offset, mlir::Value valid);
 
 protected:
   /// Element offset of (row, col) in `memref`'s underlying buffer (its own

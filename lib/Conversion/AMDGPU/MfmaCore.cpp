@@ -25,6 +25,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/ROCDLDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "llvm/Support/FormatVariadic.h"
 
@@ -263,7 +264,94 @@ public:
         i32(b, loc, 0), i32(b, loc, 0), nullptr, nullptr, nullptr);
   }
 
+  // Atomic adds (moe_gemm's reduce): f32 one element at a time, f16/bf16
+  // as packed pairs (a lone element pairs with a zero in its dword's other
+  // half). Buffer atomics where the chip has them, whose range check drops
+  // invalid ones as stores are dropped; bf16 pairs without the buffer form
+  // (gfx90a, gfx942) take the global atomic through the window's base
+  // pointer (global_atomic_pk_add_bf16 on gfx942; a compare-and-swap loop
+  // on gfx90a, which has no bf16 atomic add).
+  void atomicAddGlobal(OpBuilder &b, Location loc, Value window, Value value,
+                       Value offset, Value valid) override {
+    auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+    auto vt = dyn_cast<VectorType>(value.getType());
+    Type elt = vt ? vt.getElementType() : value.getType();
+    int64_t n = vt ? vt.getNumElements() : 1;
+    auto element = [&](int64_t e) -> Value {
+      return vt ? vector::ExtractOp::create(b, loc, value, e).getResult()
+                : value;
+    };
+    auto at = [&](int64_t e) -> Value {
+      return e ? arith::AddIOp::create(b, loc, offset, c(e)).getResult()
+               : offset;
+    };
+    if (elt.isF32()) {
+      for (int64_t e = 0; e < n; ++e)
+        bufferAtomicAdd(b, loc, window, element(e), at(e), valid);
+      return;
+    }
+    auto pairType = VectorType::get({2}, elt);
+    if (n % 2 == 0) {
+      // Whole vectors start at even offsets (the lds epilogue's row vectors
+      // with an even leading dimension).
+      for (int64_t e = 0; e < n; e += 2)
+        pairAtomicAdd(b, loc, window,
+                      vector::ExtractStridedSliceOp::create(b, loc, value, {e},
+                                                            {2}, {1}),
+                      at(e), valid);
+      return;
+    }
+    for (int64_t e = 0; e < n; ++e) {
+      Value x = element(e), off = at(e);
+      Value odd = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::ne,
+          arith::RemUIOp::create(b, loc, off, c(2)), c(0));
+      Value zero = arith::ConstantOp::create(b, loc, elt, b.getZeroAttr(elt));
+      Value lo = arith::SelectOp::create(b, loc, odd, zero, x);
+      Value hi = arith::SelectOp::create(b, loc, odd, x, zero);
+      Value pair =
+          vector::FromElementsOp::create(b, loc, pairType, ValueRange{lo, hi});
+      Value even = arith::SubIOp::create(
+          b, loc, off, arith::SelectOp::create(b, loc, odd, c(1), c(0)));
+      pairAtomicAdd(b, loc, window, pair, even, valid);
+    }
+  }
+
 private:
+  void bufferAtomicAdd(OpBuilder &b, Location loc, Value window, Value value,
+                       Value offset, Value valid) {
+    ROCDL::RawPtrBufferAtomicFaddOp::create(
+        b, loc, value, window, byteOffset(b, loc, value.getType(), offset, valid),
+        i32(b, loc, 0), i32(b, loc, 0), nullptr, nullptr, nullptr);
+  }
+
+  /// Adds a pair of 16-bit floats at the even element `offset`.
+  void pairAtomicAdd(OpBuilder &b, Location loc, Value window, Value pair,
+                     Value offset, Value valid) {
+    Type elt = cast<VectorType>(pair.getType()).getElementType();
+    // LLVM's FeatureAtomicBufferPkAddBF16Inst: gfx950 (of the chips here).
+    if (!elt.isBF16() || spec.plan.target->chip == "gfx950")
+      return bufferAtomicAdd(b, loc, window, pair, offset, valid);
+    auto rsrc = window.getDefiningOp<ROCDL::MakeBufferRsrcOp>();
+    Value base = LLVM::PtrToIntOp::create(b, loc, b.getI64Type(), rsrc.getBase());
+    auto ifOp = scf::IfOp::create(b, loc, valid, /*withElse=*/false);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    Value bytes = arith::MulIOp::create(
+        b, loc, offset, arith::ConstantIndexOp::create(b, loc, 2));
+    Value addr = arith::AddIOp::create(
+        b, loc, base, arith::IndexCastOp::create(b, loc, b.getI64Type(), bytes));
+    Value ptr = LLVM::IntToPtrOp::create(
+        b, loc, LLVM::LLVMPointerType::get(b.getContext(), 1), addr, nullptr);
+    auto rmw = LLVM::AtomicRMWOp::create(b, loc, LLVM::AtomicBinOp::fadd, ptr,
+                                         pair, LLVM::AtomicOrdering::monotonic,
+                                         /*syncscope=*/"agent", /*alignment=*/4);
+    // Output buffers are ordinary device memory (hipMalloc): the hardware
+    // atomic is exact there.
+    rmw->setAttr(ROCDL::ROCDLDialect::NoFineGrainedMemoryAttrHelper::getNameStr(),
+                 b.getUnitAttr());
+  }
+
   /// num_records of every window: offsets below 2^31 are in range, and the
   /// offset of an invalid access, kOutOfRange, is not.
   static constexpr int64_t kBufferRecords = 0x7fffffff;

@@ -1,0 +1,399 @@
+//===- MoeGemmTest.cpp - moec.moe_gemm against a float64 reference ---------===//
+//
+// Builds a `moec.moe_gemm` for each case, compiles it, and runs it
+//   - on the host target through the host device (workgroups in parallel on
+//     the thread pool, so `reduce`'s atomic adds race for real), and
+//   - on gfx942 / gfx90a / gfx950 through the AMD emulator (lib/Emulator):
+//     the lane-level kernel that becomes the code object, with MFMA
+//     layouts, buffer range checks and LDS checks,
+// with routing arrays built here the way vLLM's moe_align_block_size
+// builds them (sorted_token_ids grouped by expert and padded to block_m
+// with the sentinel tokens x top_k, expert_ids per block, -1 for an expert
+// this rank skips, num_tokens_post_padded), and compares with a float64
+// reference computed from the rounded inputs. C starts as NaN bytes without
+// `reduce`: a row the kernel must not write (padding, a skipped expert)
+// must still be NaN, and every row it must write must be close. With
+// `reduce` C starts with random values the kernel must add to.
+//
+//===----------------------------------------------------------------------===//
+
+#include "moec/Dialect/MoecDialect.h"
+#include "moec/Dialect/OpPlans.h"
+#include "moec/Driver/Compiler.h"
+#include "moec/Emulator/Emulator.h"
+#include "moec/Emulator/Numeric.h"
+#include "moec/Runtime/KernelArgs.h"
+#include "moec/Runtime/Runtime.h"
+#include "moec/Tools/Registration.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+using namespace mlir;
+using namespace moec;
+
+namespace {
+
+enum class Routing {
+  Random,    ///< top_k distinct random experts per token
+  OneExpert, ///< every copy to expert 0 (others empty)
+  Skip,      ///< random, but expert 1's blocks say -1 (another rank's)
+};
+
+struct MoeCase {
+  const char *name;
+  int64_t tokens, experts, n, k, topK;
+  Routing routing = Routing::Random;
+  bool reduce = false, weights = false, aPerCopy = false;
+  const char *ab = "bf16"; ///< A and W
+  const char *c = "bf16";  ///< C
+  int64_t blockM = 16;
+  const char *config = "block_m = 16, block_n = 32, block_k = 32, num_warps = 2";
+};
+
+emu::EK kindOf(llvm::StringRef t) {
+  if (t == "f16")
+    return emu::EK::F16;
+  if (t == "f32")
+    return emu::EK::F32;
+  return emu::EK::BF16;
+}
+
+/// An array in an element encoding, with the values its bits mean.
+struct Array {
+  emu::EK kind;
+  std::vector<uint8_t> bytes;
+  std::vector<double> values;
+  Array(emu::EK kind, size_t n)
+      : kind(kind), bytes(n * emu::bytesOf(kind)), values(n) {}
+  void set(size_t i, double v) {
+    uint64_t bits = emu::encode(kind, v);
+    std::memcpy(&bytes[i * emu::bytesOf(kind)], &bits, emu::bytesOf(kind));
+    values[i] = emu::decode(kind, bits);
+  }
+  double get(size_t i) const {
+    uint64_t bits = 0;
+    std::memcpy(&bits, &bytes[i * emu::bytesOf(kind)], emu::bytesOf(kind));
+    return emu::decode(kind, bits);
+  }
+};
+
+/// vLLM's moe_align_block_size on the host.
+struct RoutingArrays {
+  std::vector<int32_t> topkIds, sorted, expertIds;
+  int32_t postPadded = 0;
+};
+
+RoutingArrays makeRouting(const MoeCase &c, std::mt19937_64 &rng) {
+  RoutingArrays r;
+  int64_t copies = c.tokens * c.topK;
+  r.topkIds.resize(copies);
+  for (int64_t t = 0; t < c.tokens; ++t) {
+    std::vector<int32_t> experts(c.experts);
+    std::iota(experts.begin(), experts.end(), 0);
+    std::shuffle(experts.begin(), experts.end(), rng);
+    for (int64_t j = 0; j < c.topK; ++j)
+      r.topkIds[t * c.topK + j] =
+          c.routing == Routing::OneExpert ? 0 : experts[j % c.experts];
+  }
+  int32_t sentinel = static_cast<int32_t>(copies);
+  for (int64_t e = 0; e < c.experts; ++e) {
+    int64_t start = r.sorted.size();
+    for (int64_t s = 0; s < copies; ++s)
+      if (r.topkIds[s] == e)
+        r.sorted.push_back(static_cast<int32_t>(s));
+    while ((r.sorted.size() - start) % c.blockM)
+      r.sorted.push_back(sentinel);
+    for (size_t b = start / c.blockM; b < r.sorted.size() / c.blockM; ++b)
+      r.expertIds.push_back(c.routing == Routing::Skip && e == 1 ? -1 : e);
+  }
+  r.postPadded = static_cast<int32_t>(r.sorted.size());
+  // vLLM's buffer size: room for the worst case, sentinel-filled; the
+  // blocks past num_tokens_post_padded name expert 0 so that only the
+  // post-padded guard stops them.
+  size_t capacity = copies + c.experts * (c.blockM - 1);
+  r.sorted.resize(std::max(capacity, r.sorted.size()), sentinel);
+  r.expertIds.resize((r.sorted.size() + c.blockM - 1) / c.blockM, 0);
+  return r;
+}
+
+std::string moduleText(const MoeCase &c, llvm::StringRef chip) {
+  std::string cType = c.reduce ? fmt::format("memref<?x?x{}>", c.c)
+                               : fmt::format("memref<?x?x?x{}>", c.c);
+  std::string wType = fmt::format("memref<?x?x?x{}>", c.ab);
+  std::string aType = fmt::format("memref<?x?x{}>", c.ab);
+  std::string attrs = fmt::format("top_k = {} : i64", c.topK);
+  if (c.reduce)
+    attrs += ", reduce";
+  if (c.aPerCopy)
+    attrs += ", a_per_copy";
+  return fmt::format(
+      R"(module attributes {{moec.target = #moec.target<"{0}">}} {{
+  func.func @moe(%a: {1}, %w: {2}, %c: {3}, %s: memref<?xi32>, %e: memref<?xi32>,
+                 %n: memref<1xi32>, %tw: memref<?x?xf32>) {{
+    moec.moe_gemm %a, %w -> %c
+      routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {4}
+      {{{5}, config = #moec.config<{6}>}} : {1}, {2} -> {3}
+    return
+  }}
+}})",
+      chip.str(), aType, wType, cType,
+      c.weights ? "topk_weights(%tw : memref<?x?xf32>)" : "", attrs, c.config);
+}
+
+/// One kernel argument: a host array with its shape.
+struct Arg {
+  void *data;
+  size_t bytes;
+  std::vector<int64_t> sizes;
+};
+
+/// Compiles `c` for `chip` and runs it on `args`: the host device for
+/// "host", the AMD emulator otherwise. Returns an error text, "" if none.
+std::string compileAndRun(const MoeCase &c, llvm::StringRef chip,
+                          const std::vector<Arg> &args) {
+  DialectRegistry registry;
+  registerMoecDialects(registry);
+  MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+  std::string diagnostics;
+  ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &d) {
+    diagnostics += d.str() + "\n";
+    return success();
+  });
+  OwningOpRef<ModuleOp> module =
+      parseSourceString<ModuleOp>(moduleText(c, chip), &ctx);
+  if (!module)
+    return "parse/verify error: " + diagnostics;
+  MoeGemmOp op;
+  module->walk([&](MoeGemmOp o) { op = o; });
+  const TargetInfo *target = lookupTarget(chip);
+  KernelPlan plan = getMoeGemmPlan(op, *target);
+  int64_t grid = plan.gridSize(args[3].sizes[0], c.n);
+  bool host = chip == "host";
+  FailureOr<CompiledModule> compiled = compileModule(
+      *module, host ? CompileStop::Loadable : CompileStop::LaneLevel);
+  if (failed(compiled))
+    return "compile error: " + diagnostics;
+  std::string kernelName = compiled->kernels.front().name;
+  if (host) {
+    auto device = rt::Device::open(rt::DeviceKind::Host, 0);
+    if (!device.ok())
+      return device.message();
+    auto loaded = (*device)->loadHostModule(compiled->hostKernels);
+    if (!loaded.ok())
+      return loaded.message();
+    auto kernel = (*loaded)->getKernel(kernelName);
+    if (!kernel.ok())
+      return kernel.message();
+    rt::KernelArgs kargs;
+    for (const Arg &a : args)
+      kargs.addMemRef(a.data, a.sizes);
+    if (rt::Status s = kernel->launch({grid}, {plan.lanes}, 0, kargs);
+        !s.ok())
+      return s.message();
+    return "";
+  }
+  gpu::GPUFuncOp func = emu::findKernel(*module, kernelName);
+  std::string chipAttr;
+  llvm::raw_string_ostream os(chipAttr);
+  os << (*module)->getAttr("moec.target");
+  auto emulator = emu::Emulator::create(func, chipAttr);
+  if (!emulator)
+    return llvm::toString(emulator.takeError());
+  std::vector<emu::MemRefArg> margs;
+  std::vector<emu::Allocation> allocs;
+  for (const Arg &a : args) {
+    emu::MemRefArg m;
+    m.allocated = m.aligned = a.data;
+    m.sizes = a.sizes;
+    m.strides.assign(a.sizes.size(), 1);
+    for (int64_t d = static_cast<int64_t>(a.sizes.size()) - 2; d >= 0; --d)
+      m.strides[d] = m.strides[d + 1] * a.sizes[d + 1];
+    margs.push_back(m);
+    allocs.push_back({a.data, a.bytes});
+  }
+  if (llvm::Error e = (*emulator)->launch({grid, 1, 1}, {plan.lanes, 1, 1},
+                                          margs, allocs))
+    return llvm::toString(std::move(e));
+  return "";
+}
+
+/// Relative error bound of one output element type: one rounding of the
+/// result (plus, with `reduce`, one per added copy and the initial value).
+double tolerance(emu::EK c, int64_t adds) {
+  double one = c == emu::EK::BF16 ? 1.0 / 128 : c == emu::EK::F16 ? 1.0 / 512
+                                                                  : 1e-5;
+  return one * adds;
+}
+
+void runCase(const MoeCase &c, llvm::StringRef chip) {
+  SCOPED_TRACE(fmt::format("{} on {}", c.name, chip.str()));
+  std::mt19937_64 rng(std::hash<std::string>()(c.name));
+  std::uniform_real_distribution<double> uni(-1.0, 1.0), pos(0.0, 1.0);
+  RoutingArrays r = makeRouting(c, rng);
+  int64_t copies = c.tokens * c.topK;
+  int64_t aRows = c.aPerCopy ? copies : c.tokens;
+  emu::EK abKind = kindOf(c.ab), cKind = kindOf(c.c);
+  Array a(abKind, aRows * c.k), w(abKind, c.experts * c.n * c.k);
+  for (size_t i = 0; i < a.values.size(); ++i)
+    a.set(i, uni(rng));
+  for (size_t i = 0; i < w.values.size(); ++i)
+    w.set(i, uni(rng));
+  Array tw(emu::EK::F32, std::max<int64_t>(copies, 1));
+  for (size_t i = 0; i < tw.values.size(); ++i)
+    tw.set(i, pos(rng));
+  int64_t cRows = c.reduce ? c.tokens : copies;
+  Array out(cKind, std::max<int64_t>(cRows * c.n, 1));
+  if (c.reduce)
+    for (size_t i = 0; i < out.values.size(); ++i)
+      out.set(i, uni(rng));
+  else
+    std::fill(out.bytes.begin(), out.bytes.end(), 0xFF); // NaN
+  Array init = out;
+
+  std::vector<Arg> args = {
+      {a.bytes.data(), a.bytes.size(), {aRows, c.k}},
+      {w.bytes.data(), w.bytes.size(), {c.experts, c.n, c.k}},
+      {out.bytes.data(), out.bytes.size(),
+       c.reduce ? std::vector<int64_t>{c.tokens, c.n}
+                : std::vector<int64_t>{c.tokens, c.topK, c.n}},
+      {r.sorted.data(), r.sorted.size() * 4, {int64_t(r.sorted.size())}},
+      {r.expertIds.data(), r.expertIds.size() * 4,
+       {int64_t(r.expertIds.size())}},
+      {&r.postPadded, 4, {1}},
+  };
+  if (c.weights)
+    args.push_back({tw.bytes.data(), tw.bytes.size(), {c.tokens, c.topK}});
+  std::string error = compileAndRun(c, chip, args);
+  ASSERT_EQ(error, "");
+
+  // Reference: what each sorted id of a live block contributes.
+  std::vector<double> ref(cRows * c.n, 0.0);
+  std::vector<bool> written(cRows, false);
+  for (int64_t blk = 0; blk * c.blockM < r.postPadded; ++blk) {
+    int32_t e = r.expertIds[blk];
+    if (e < 0)
+      continue;
+    for (int64_t i = blk * c.blockM; i < (blk + 1) * c.blockM; ++i) {
+      int64_t s = r.sorted[i];
+      if (s >= copies)
+        continue;
+      int64_t row = c.aPerCopy ? s : s / c.topK;
+      int64_t dst = c.reduce ? s / c.topK : s;
+      written[dst] = true;
+      double weight = c.weights ? tw.values[s] : 1.0;
+      for (int64_t j = 0; j < c.n; ++j) {
+        double acc = 0;
+        for (int64_t kk = 0; kk < c.k; ++kk)
+          acc += a.values[row * c.k + kk] * w.values[(e * c.n + j) * c.k + kk];
+        ref[dst * c.n + j] += weight * acc;
+      }
+    }
+  }
+  double maxErr = 0, maxRef = 0;
+  int64_t badUnwritten = 0, nonFinite = 0;
+  for (int64_t i = 0; i < cRows; ++i)
+    for (int64_t j = 0; j < c.n; ++j) {
+      size_t at = i * c.n + j;
+      double got = out.get(at);
+      if (!written[i]) {
+        // Untouched: NaN stays NaN, a reduce target keeps its value.
+        bool same = c.reduce ? got == init.values[at] : std::isnan(got);
+        badUnwritten += !same;
+        continue;
+      }
+      double want = ref[at] + (c.reduce ? init.values[at] : 0.0);
+      if (!std::isfinite(got)) {
+        ++nonFinite;
+        continue;
+      }
+      maxErr = std::max(maxErr, std::abs(got - want));
+      maxRef = std::max(maxRef, std::abs(want));
+    }
+  double rel = maxRef > 0 ? maxErr / maxRef : maxErr;
+  EXPECT_EQ(nonFinite, 0) << "rows the kernel must write are NaN";
+  EXPECT_EQ(badUnwritten, 0) << "rows the kernel must not touch changed";
+  EXPECT_LE(rel, tolerance(cKind, c.reduce ? c.topK + 1 : 1))
+      << "max abs error " << maxErr << " of max " << maxRef;
+}
+
+std::vector<MoeCase> cases() {
+  std::vector<MoeCase> v;
+  auto add = [&](MoeCase c) { v.push_back(c); };
+  // name, tokens, experts, n, k, top_k
+  add({"random_top2", 37, 4, 64, 96, 2});
+  add({"tokens1", 1, 4, 32, 64, 2});
+  add({"top1_empty_experts", 5, 8, 32, 32, 1});
+  add({"one_expert_all", 23, 4, 48, 64, 2, Routing::OneExpert});
+  add({"skip_expert", 29, 4, 32, 64, 2, Routing::Skip});
+  add({"top4", 9, 8, 32, 48, 4});
+  add({"top8_f16", 6, 8, 32, 32, 8, Routing::Random, false, false, false,
+       "f16", "f16"});
+  add({"weights", 21, 4, 40, 64, 2, Routing::Random, false, true});
+  add({"a_per_copy_weights", 11, 4, 32, 64, 2, Routing::Random, false, true,
+       true});
+  add({"reduce", 19, 4, 32, 64, 2, Routing::Random, true});
+  add({"reduce_weights_f32", 13, 4, 32, 80, 4, Routing::Skip, true, true,
+       false, "bf16", "f32"});
+  add({"reduce_f16_per_copy", 17, 4, 32, 64, 2, Routing::Random, true, true,
+       true, "f16", "f16"});
+  // The epilogue through LDS and the pipeline variants.
+  MoeCase lds{"lds_epilogue", 27, 4, 64, 64, 2};
+  lds.config = "block_m = 16, block_n = 32, block_k = 32, num_warps = 2, "
+               "epilogue = lds";
+  add(lds);
+  MoeCase ldsReduce = lds;
+  ldsReduce.name = "lds_epilogue_reduce_weights";
+  ldsReduce.reduce = ldsReduce.weights = true;
+  add(ldsReduce);
+  for (int stages : {1, 3}) {
+    MoeCase s{stages == 1 ? "stages1" : "stages3", 26, 4, 32, 128, 2};
+    s.config = stages == 1 ? "block_m = 16, block_n = 32, block_k = 32, "
+                             "num_warps = 2, num_stages = 1"
+                           : "block_m = 16, block_n = 32, block_k = 32, "
+                             "num_warps = 2, num_stages = 3";
+    add(s);
+  }
+  MoeCase big{"block32_nk32_kpack2", 45, 4, 64, 128, 2};
+  big.blockM = 32;
+  big.config = "block_m = 32, block_n = 64, block_k = 64, num_warps = 2, "
+               "matrix_instr_nonkdim = 32, kpack = 2, group_m = 4";
+  add(big);
+  return v;
+}
+
+class MoeGemm : public ::testing::TestWithParam<MoeCase> {};
+
+TEST_P(MoeGemm, Host) { runCase(GetParam(), "host"); }
+
+TEST_P(MoeGemm, EmulatedGfx942) { runCase(GetParam(), "gfx942"); }
+
+TEST_P(MoeGemm, EmulatedGfx90a) { runCase(GetParam(), "gfx90a"); }
+
+TEST_P(MoeGemm, EmulatedGfx950) {
+  // gfx950's MFMA operands are K-packed already: kpack is 1 there.
+  MoeCase c = GetParam();
+  std::string config = c.config;
+  if (size_t at = config.find("kpack = 2"); at != std::string::npos)
+    config.replace(at, 9, "kpack = 1");
+  c.config = config.c_str();
+  runCase(c, "gfx950");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, MoeGemm, ::testing::ValuesIn(cases()),
+    [](const ::testing::TestParamInfo<MoeCase> &info) {
+      return std::string(info.param.name);
+    });
+
+} // namespace
