@@ -500,7 +500,8 @@ def main():
     for name in models:
         title, e, k, h, inter, layer_file = MODELS[name]
         n = 2 * inter
-        w13 = (torch.randn((e, n, h), device="cuda", dtype=torch.bfloat16) * 0.05)
+        # In place: DeepSeek-V3's w13 alone is 15 GB.
+        w13 = torch.randn((e, n, h), device="cuda", dtype=torch.bfloat16).mul_(0.05)
         w13_file = os.path.join(work, "{}_w13.mlir".format(name))
         open(w13_file, "w").write(W13_TEMPLATE.format(name=name + "_w13", k=k, e=e, n=n, hid=h))
         best_cfg = {}
@@ -532,7 +533,7 @@ def main():
         if args.no_layer:
             del w13
             continue
-        w2 = (torch.randn((e, h, inter), device="cuda", dtype=torch.bfloat16) * 0.05)
+        w2 = torch.randn((e, h, inter), device="cuda", dtype=torch.bfloat16).mul_(0.05)
         for m in ms:
             gen.manual_seed(2000 + m)
             hidden = torch.randn((m, h), device="cuda", dtype=torch.bfloat16, generator=gen)
