@@ -139,9 +139,33 @@ for r in rows:
         f(ph.get("compile_cpu_s"), "%.1f"), f(ph.get("load_cpu_s"), "%.1f"), f(ph.get("wait_s"), "%.1f"),
         f(ph.get("first_pass_s"), "%.2f"), f((ph.get("halving_s") or 0) + (ph.get("final_round_s") or 0), "%.2f"),
         f(ph.get("verify_s"), "%.2f")))
+# Per candidate, from the journals: compile (loading included) and loading
+# alone, in ms. A driver that serialises its PTX JIT shows as loads far
+# longer in parallel than ptxas takes alone.
+import glob, statistics
+jl = []
+for d in sorted(glob.glob(os.path.join(work, "db-*"))):
+    recs = []
+    jp = os.path.join(d, "journal.jsonl")
+    if os.path.exists(jp):
+        for l in open(jp):
+            try:
+                r = json.loads(l)
+            except ValueError:
+                continue
+            if "compile_ms" in r:
+                recs.append(r)
+    if recs:
+        c = sorted(r["compile_ms"] for r in recs); ld = sorted(r.get("load_ms", 0) for r in recs)
+        jl.append("| %s | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |" % (
+            os.path.basename(d)[3:], len(recs), statistics.median(c), c[int(0.9 * (len(c) - 1))], c[-1],
+            statistics.median(ld), ld[int(0.9 * (len(ld) - 1))], ld[-1]))
+if jl:
+    L += ["", "## Per candidate (journals): compile incl. load, and load alone, ms (on the workers, in parallel)", "",
+          "| run | candidates | compile median | p90 | max | load median | p90 | max |", "|---|---|---|---|---|---|---|---|"] + jl
 L += ["", "## Tuned vs the best of the fixed config list vs Triton tuned (ms; speed-up > 1: moec tuned is faster)", "",
-      "| shape MxNxK | tuned config | tuned (final round) | best seed = fixed-list best (final round) | tuned (moec bench) | fixed-list best (moec bench) | tuned/fixed | Triton tuned config | Triton configs | Triton tuning s | Triton ms | Triton ms / moec tuned ms (bench, else final round) |",
-      "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+      "| shape MxNxK | tuned config | tuned (final round) | best seed = fixed-list best (final round) | speed-up, same round | tuned (moec bench) | fixed-list best (moec bench) | speed-up, moec bench | Triton tuned config | Triton configs | Triton tuning s | Triton ms | Triton ms / moec tuned ms (bench, else final round) |",
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
 summary = []
 seen = set()
 for r in reversed(rows):  # the last row of a shape is the ptxas one when both ran
@@ -159,9 +183,10 @@ for r in summary:
     tri_ms = tr.get("ms")
     r.update({"tuned_bench_ms": t_ms, "fixed_best_bench_ms": f_ms, "triton_ms": tri_ms,
               "triton_config": tr.get("best_label"), "triton_tune_wall_s": tr.get("tune_wall_s")})
-    L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+    L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
         "x".join(map(str, s)), cfg, f(t_us / 1000 if t_us else None), f(s_us / 1000 if s_us else None),
-        f(t_ms), f(f_ms), f(f_ms / t_ms if t_ms and f_ms else (s_us / t_us if t_us and s_us else None), "%.3fx"),
+        f(s_us / t_us if t_us and s_us else None, "%.3fx"),
+        f(t_ms), f(f_ms), f(f_ms / t_ms if t_ms and f_ms else None, "%.3fx"),
         tr.get("best_label", "-"), tr.get("configs", "-"), f(tr.get("tune_wall_s"), "%.1f"), f(tri_ms),
         f(tri_ms / t_ms if tri_ms and t_ms else (tri_ms / (t_us / 1000) if tri_ms and t_us else None), "%.2fx")))
 if tj:
@@ -186,7 +211,7 @@ if [ "${TUNE_COMPILE_ONLY:-1}" = 1 ]; then
     sp=$( [ "$a" = gfx942 ] && echo benchmarks/tune/space_gfx942.json || space_for 4096 )
     extra=(); [ "$v" = "$ARCH:ptxas" ] && extra=(${PTXAS_ARGS[@]+"${PTXAS_ARGS[@]}"})
     log "-- compile-only $a ($sp) ${extra[*]}"
-    timeout 200 "$MOEC" tune "$FILE" --arch "$a" --sizes M=4096,N=4096,K=4096 \
+    timeout 150 "$MOEC" tune "$FILE" --arch "$a" --sizes M=4096,N=4096,K=4096 \
       --assume-aligned --space "$sp" --compile-only ${extra[@]+"${extra[@]}"} 2>&1 | tee -a "$LOG" \
       | sed -n 's/.*: \([0-9]*\) candidates in \([0-9.]*\) s on \([0-9]*\) threads: \([0-9.]*\) compiled\/s; \([0-9]*\) ok, \([0-9]*\) rejected, \([0-9]*\) spill/{"kind": "compile", "arch": "'"$a"'", "ptxas": '"$( [ ${#extra[@]} -gt 0 ] && echo true || echo false )"', "candidates": \1, "seconds": \2, "threads": \3, "per_s": \4, "ok": \5, "rejected": \6, "spill": \7}/p' >> "$RES"
   done
@@ -203,7 +228,9 @@ tune_one() { # M N K budget label cache-dir [extra moec args...]
   dir=$WORK/db-$label-$M-$N-$K
   log "-- tune M=$M N=$N K=$K ($sp, budget ${b}s, $label)"
   t0=$(date +%s.%N)
-  MOEC_CACHE_DIR=$cache timeout $((b + 90)) "$MOEC" tune "$FILE" --arch "$ARCH" --sizes "M=$M,N=$N,K=$K" \
+  # A cold start for both caches: moec's kernel cache and the driver's own
+  # PTX JIT cache (CUDA_CACHE_PATH), one of each per label.
+  MOEC_CACHE_DIR=$cache CUDA_CACHE_PATH=$cache-nv timeout $((b + 90)) "$MOEC" tune "$FILE" --arch "$ARCH" --sizes "M=$M,N=$N,K=$K" \
     --assume-aligned --space "$sp" --budget "${b}s" --cut "$CUT" --finalists "$FINALISTS" \
     --json "$WORK/tune.jsonl" "$@" -o "$dir" > "$WORK/tune.txt" 2> "$WORK/tune.err"
   rc=$?

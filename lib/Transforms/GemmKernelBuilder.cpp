@@ -94,15 +94,24 @@ GemmKernelSpec GemmKernelSpec::get(MoeGemmOp op, const TargetInfo &target) {
   s.transposeB = true; // W[e] is N x K
   s.aType = elementTypeOf(op.getA());
   s.bType = elementTypeOf(op.getW());
+  if (op.getQuant() == MoeGemmOp::Quant::Int8W8A16) {
+    s.bMemoryType = s.bType;
+    s.bType = s.aType;
+  }
   s.cType = elementTypeOf(op.getC());
   s.hasScaleA = static_cast<bool>(op.getAScale());
   s.hasScaleB = static_cast<bool>(op.getBScale());
   s.scaleAPerTensor = !s.hasScaleA || isPerTensor(op.getAScale());
-  s.scaleBPerTensor = !s.hasScaleB || isPerTensor(op.getBScale());
   if (s.hasScaleA)
     s.scaleARank = kernelScaleRank(op.getAScale());
-  if (s.hasScaleB)
+  if (s.hasScaleB) {
+    // b_scale: [] per tensor, [E] per expert (one value per workgroup
+    // either way), [E, N] per channel.
+    int64_t rank = cast<MemRefType>(op.getBScale().getType()).getRank();
     s.scaleBRank = kernelScaleRank(op.getBScale());
+    s.scaleBPerTensor = rank <= 1;
+    s.scaleBPerExpert = rank == 1;
+  }
   MoeRouting r;
   r.topK = op.getTopK();
   r.aPerCopy = op.getAPerCopy();
@@ -127,7 +136,8 @@ constexpr int64_t kVectorBytes = KernelPlan::kVectorBytes;
 struct OperandTile {
   Value global;      ///< 2-D memref in global memory
   Value lds;         ///< [buffers][rows][BK] view of LDS (LdsLayout.h)
-  Type elt;
+  Type elt;          ///< element type in global memory
+  Type ldsElt;       ///< in LDS: elt, or the type an integer elt converts to
   int64_t rows;      ///< BM for A, BN for B
   bool kContiguous;  ///< global layout is rows x K (else K x rows)
   Value rowBase;     ///< m0 or n0
@@ -169,6 +179,8 @@ private:
   SmallVector<Value> loadTile(OperandTile &t, Value k0);
   /// Registers -> LDS buffer `buf`.
   void storeTile(OperandTile &t, Value buf, ValueRange vecs);
+  /// A loaded element or vector in LDS's type (int8 weights -> A's type).
+  Value toLdsType(const OperandTile &t, Value v);
   /// Host: global -> LDS with loops (one lane does the whole tile).
   void copyTileLooped(OperandTile &t, Value k0, Value buf);
   /// Global -> LDS buffer `buf` for one K tile through the core's async
@@ -350,11 +362,24 @@ SmallVector<Value> GemmBuilder::loadTile(OperandTile &t, Value k0) {
   return SmallVector<Value>(ifOp.getResults());
 }
 
-void GemmBuilder::storeTile(OperandTile &t, Value buf, ValueRange vecs) {
+Value GemmBuilder::toLdsType(const OperandTile &t, Value v) {
+  if (t.ldsElt == t.elt)
+    return v;
+  // Integer weights are exact in A's 16-bit float type (|x| <= 128).
+  Type to = t.ldsElt;
+  if (auto vt = dyn_cast<VectorType>(v.getType()))
+    to = VectorType::get(vt.getShape(), t.ldsElt);
+  return arith::SIToFPOp::create(b, loc, to, v);
+}
+
+void GemmBuilder::storeTile(OperandTile &t, Value buf, ValueRange loaded) {
+  SmallVector<Value> vecs;
+  for (Value v : loaded)
+    vecs.push_back(toLdsType(t, v));
   if (pairsKRows(t)) {
     // Vectors 2p and 2p + 1 hold K rows k, k + 1 (k even) of the same
     // columns: transpose them into K-contiguous LDS two K elements a store.
-    auto pairType = VectorType::get({2}, t.elt);
+    auto pairType = VectorType::get({2}, t.ldsElt);
     for (int64_t p = 0; 2 * p < static_cast<int64_t>(vecs.size()); ++p) {
       auto [r, k] = vectorCoords(t, 2 * p);
       for (int64_t e = 0; e < t.vec; ++e) {
@@ -367,7 +392,7 @@ void GemmBuilder::storeTile(OperandTile &t, Value buf, ValueRange vecs) {
         vector::StoreOp::create(
             b, loc, pair, t.lds,
             ValueRange{buf, row, swizzledLdsCol(b, loc, t.lds, row, k)},
-            /*nontemporal=*/false, llvm::MaybeAlign(2 * elementBytes(t.elt)));
+            /*nontemporal=*/false, llvm::MaybeAlign(2 * elementBytes(t.ldsElt)));
       }
     }
     return;
@@ -439,13 +464,14 @@ void GemmBuilder::copyTileLooped(OperandTile &t, Value k0, Value buf) {
                              b, loc, t.elt, b.getZeroAttr(t.elt))});
   }
   memref::StoreOp::create(
-      b, loc, ifOp.getResult(0), t.lds,
+      b, loc, toLdsType(t, ifOp.getResult(0)), t.lds,
       ValueRange{buf, r, swizzledLdsCol(b, loc, t.lds, r, c)});
 }
 
 void GemmBuilder::copyTileAsync(OperandTile &t, Value k0, Value buf) {
-  if (!t.kContiguous) {
-    // A copy cannot transpose: the K x rows layout goes through registers.
+  if (!t.kContiguous || t.ldsElt != t.elt) {
+    // A copy can neither transpose nor convert: the K x rows layout and
+    // int8 weights go through registers.
     storeTile(t, buf, loadTile(t, k0));
     return;
   }
@@ -643,19 +669,31 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
   auto finish = [&](const RowTarget &rt, Value gCol, Value v) {
     Value gRow = spec.moe ? rt.scaleRow : minS(rt.scaleRow, sub(M, cst(1)));
     gCol = minS(gCol, sub(N, cst(1)));
+    // Per-row scales are [M] or [M, 1]; per-column ones [N] (gemm) or
+    // [E, N] (moe_gemm, the block's expert).
+    auto rowIndex = [&]() -> SmallVector<Value> {
+      if (spec.scaleARank == 2)
+        return {gRow, cst(0)};
+      return {gRow};
+    };
+    auto colIndex = [&]() -> SmallVector<Value> {
+      if (spec.moe)
+        return {expert, gCol};
+      return {gCol};
+    };
     if (spec.hasScaleA)
       v = arith::MulFOp::create(
           b, loc, v,
           spec.scaleAPerTensor
               ? scaleAValue
-              : memref::LoadOp::create(b, loc, scaleAArg, ValueRange{gRow})
+              : memref::LoadOp::create(b, loc, scaleAArg, rowIndex())
                     .getResult());
     if (spec.hasScaleB)
       v = arith::MulFOp::create(
           b, loc, v,
           spec.scaleBPerTensor
               ? scaleBValue
-              : memref::LoadOp::create(b, loc, scaleBArg, ValueRange{gCol})
+              : memref::LoadOp::create(b, loc, scaleBArg, colIndex())
                     .getResult());
     if (biasArg)
       v = arith::AddFOp::create(
@@ -1021,8 +1059,7 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func) {
   if (spec.hasScaleB && spec.scaleBPerTensor)
     scaleBValue = memref::LoadOp::create(
         b, loc, scaleBArg,
-        cast<MemRefType>(scaleBArg.getType()).getRank() ? ValueRange{cst(0)}
-                                                         : ValueRange{});
+        ValueRange{spec.scaleBPerExpert ? expert : cst(0)});
 
   auto ring = [&](int64_t rows, Type elt, int64_t offset) {
     return ldsView(b, loc, raw, {nbuf, rows, spec.cfg().block_k}, elt, offset);
@@ -1034,15 +1071,17 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func) {
                   bool kContiguous, Value rowBase, Value rowLimit, int64_t vec,
                   bool ldAligned) {
     OperandTile t;
-    t.global = global, t.lds = lds, t.elt = elt, t.rows = rows;
+    t.global = global, t.lds = lds, t.elt = elt, t.ldsElt = elt, t.rows = rows;
     t.kContiguous = kContiguous, t.rowBase = rowBase, t.rowLimit = rowLimit;
     t.vec = vec, t.ldAligned = ldAligned;
     return t;
   };
   OperandTile a = tile(aArg, ldsA, spec.aType, spec.cfg().block_m,
                        !spec.transposeA, m0, M, plan.vecA, plan.ldAligned[0]);
-  OperandTile bt = tile(bArg, ldsB, spec.bType, spec.cfg().block_n,
+  Type bMemory = spec.bMemoryType ? spec.bMemoryType : spec.bType;
+  OperandTile bt = tile(bArg, ldsB, bMemory, spec.cfg().block_n,
                         spec.transposeB, n0, N, plan.vecB, plan.ldAligned[1]);
+  bt.ldsElt = spec.bType;
   if (spec.moe) {
     bt.global = expertSlice(bArg, expert);
     stageRowMap(raw);
@@ -1075,7 +1114,8 @@ FailureOr<GemmKernel> moec::buildGemmKernel(OpBuilder &b,
     // A, W [E, N, K], C, sorted_token_ids, expert_ids,
     // num_tokens_post_padded, topk_weights.
     Type i32 = b.getI32Type();
-    argTypes = {arg(spec.aType, 2), arg(spec.bType, 3),
+    argTypes = {arg(spec.aType, 2),
+                arg(spec.bMemoryType ? spec.bMemoryType : spec.bType, 3),
                 arg(spec.cType, spec.moe->cRank), arg(i32, 1), arg(i32, 1),
                 arg(i32, 1)};
     if (spec.moe->topkWeightsType)

@@ -189,6 +189,12 @@ LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
 /// columns of W), getMoeGemmPlan's grid.
 LogicalResult lowerMoeGemm(MoeGemmOp op, const TargetInfo &target,
                            gpu::GPUModuleOp kernels, StringRef name) {
+  if (op.isBlockQuantized())
+    return op.emitOpError()
+           << "block-wise fp8 scales (group_n = " << *op.getGroupN()
+           << ", group_k = " << *op.getGroupK()
+           << ") have no kernel lowering yet; per-tensor, per-token and "
+              "per-channel scales do";
   return lowerGemmLike(
       op, GemmKernelSpec::get(op, target), kernels, name,
       [&](OpBuilder &b, Location loc) -> std::pair<Value, Value> {
@@ -226,8 +232,11 @@ LogicalResult lowerSparseAttention(SparseAttentionOp op,
 
 LogicalResult lowerMoeAlign(MoeAlignOp op, const TargetInfo &target,
                             gpu::GPUModuleOp kernels, StringRef name) {
-  if (failed(checkIdentityLayouts(op)))
-    return failure();
+  for (Value v : op->getOperands())
+    if (!cast<MemRefType>(v.getType()).getLayout().isIdentity())
+      return op.emitOpError()
+             << "operands with a non-identity layout are not supported by the "
+                "kernel lowering yet: " << v.getType();
   MoeAlignPlan plan = getMoeAlignPlan(op, target);
   OpBuilder b(op);
   gpu::GPUFuncOp func = buildMoeAlignKernel(b, kernels, name, op, plan);
@@ -258,8 +267,11 @@ LogicalResult lowerMoeAlign(MoeAlignOp op, const TargetInfo &target,
 
 LogicalResult lowerActAndMul(ActAndMulOp op, const TargetInfo &target,
                              gpu::GPUModuleOp kernels, StringRef name) {
-  if (failed(checkIdentityLayouts(op)))
-    return failure();
+  for (Value v : op->getOperands())
+    if (!cast<MemRefType>(v.getType()).getLayout().isIdentity())
+      return op.emitOpError()
+             << "operands with a non-identity layout are not supported by the "
+                "kernel lowering yet: " << v.getType();
   ActAndMulPlan plan = getActAndMulPlan(op, target);
   OpBuilder b(op);
   gpu::GPUFuncOp func = buildActAndMulKernel(b, kernels, name, op, plan);
@@ -332,16 +344,6 @@ struct LowerToKernelsPass
           return signalPassFailure();
         continue;
       }
-      if (auto align = dyn_cast<MoeAlignOp>(op)) {
-        if (failed(lowerMoeAlign(align, *target, kernels, name)))
-          return signalPassFailure();
-        continue;
-      }
-      if (auto act = dyn_cast<ActAndMulOp>(op)) {
-        if (failed(lowerActAndMul(act, *target, kernels, name)))
-          return signalPassFailure();
-        continue;
-      }
       if (auto moe = dyn_cast<MoeGemmOp>(op)) {
         if (failed(lowerMoeGemm(moe, *target, kernels, name)))
           return signalPassFailure();
@@ -352,9 +354,17 @@ struct LowerToKernelsPass
           return signalPassFailure();
         continue;
       }
-      op->emitOpError() << "has no kernel lowering yet (moec.gemm, "
-                           "moec.moe_gemm, moec.moe_align, moec.act_and_mul "
-                           "and moec.sparse_attention lower today)";
+      if (auto align = dyn_cast<MoeAlignOp>(op)) {
+        if (failed(lowerMoeAlign(align, *target, kernels, name)))
+          return signalPassFailure();
+        continue;
+      }
+      if (auto act = dyn_cast<ActAndMulOp>(op)) {
+        if (failed(lowerActAndMul(act, *target, kernels, name)))
+          return signalPassFailure();
+        continue;
+      }
+      op->emitOpError() << "has no kernel lowering yet";
       return signalPassFailure();
     }
   }

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <cmath>
 #include <chrono>
 #include <csignal>
 #include <future>
@@ -119,6 +120,10 @@ llvm::Error Tuner::record(const std::string &shapeKey, const Candidate &c,
                    {"status", o.status}};
   if (o.status == "ok" || o.status == "cut" || o.status == "wrong")
     rec["us"] = o.us;
+  if (o.compileMs >= 0)
+    rec["compile_ms"] = int64_t(std::llround(o.compileMs));
+  if (o.loadMs >= 0)
+    rec["load_ms"] = int64_t(std::llround(o.loadMs));
   if (!msg.empty())
     rec["msg"] = msg;
   if (auto e = journal_.append(jsonText(json::Value(std::move(rec))) + "\n"))
@@ -348,7 +353,7 @@ Tuner::tuneShape(const ShapeRecord &shape, const std::vector<Candidate> &cands,
     if (!seed && res.known &&
         (res.vgprSpills > 0 || res.sgprSpills > 0 || res.scratchBytes > 0)) {
       ++result.spilled;
-      if (rec(c, {"spill", 0},
+      if (rec(c, {"spill", 0, cc->compileMs, cc->loadMs},
                fmt::format("{} VGPR and {} SGPR spills, {} B scratch",
                            res.vgprSpills, res.sgprSpills, res.scratchBytes)))
         break;
@@ -359,7 +364,7 @@ Tuner::tuneShape(const ShapeRecord &shape, const std::vector<Candidate> &cands,
     if (!seed && res.known && c.wavesPerEU > 0 && res.wavesPerSimd > 0 &&
         res.wavesPerSimd < c.wavesPerEU) {
       ++result.spilled;
-      if (rec(c, {"occupancy", 0},
+      if (rec(c, {"occupancy", 0, cc->compileMs, cc->loadMs},
               fmt::format("{} waves per SIMD fit, waves_per_eu asks for {}",
                           res.wavesPerSimd, c.wavesPerEU)))
         break;
@@ -372,20 +377,20 @@ Tuner::tuneShape(const ShapeRecord &shape, const std::vector<Candidate> &cands,
     quickLaunches += quickWarmup + quickRepeat;
     if (!quick) {
       std::string msg = llvm::toString(quick.takeError());
-      if (rec(c, {"error", 0}, msg))
+      if (rec(c, {"error", 0, cc->compileMs, cc->loadMs}, msg))
         break;
       continue;
     }
     if (bestQuick > 0 && *quick > opts_.cutFactor * bestQuick) {
       ++result.cut;
-      if (rec(c, {"cut", *quick}, ""))
+      if (rec(c, {"cut", *quick, cc->compileMs, cc->loadMs}, ""))
         break;
     } else {
       ++result.timed;
       if (bestQuick == 0 || *quick < bestQuick)
         bestQuick = *quick;
       live.push_back({c, key, seed, *quick, *quick, cc});
-      if (rec(c, {"ok", *quick}, ""))
+      if (rec(c, {"ok", *quick, cc->compileMs, cc->loadMs}, ""))
         break;
     }
     if (now() - lastProgress > 1.0) {

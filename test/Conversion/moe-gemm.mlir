@@ -233,3 +233,25 @@ func.func @down_f32(%a: memref<?x1024xbf16>, %w: memref<8x4096x1024xbf16>,
 // SM90-ASYNC-LABEL: .visible .entry up_moe_gemm
 // SM90-ASYNC:       cp.async.cg.shared.global
 // SM90-ASYNC:       cp.async.wait
+
+// Block-wise fp8 scales are refused by name until they lower.
+// RUN: not moec compile %S/Inputs/moe-gemm-blockwise.mlir --arch gfx942 -o /dev/null 2>&1 | FileCheck %s --check-prefix=BLOCKWISE
+// BLOCKWISE: error: 'moec.moe_gemm' op block-wise fp8 scales (group_n = 128, group_k = 128) have no kernel lowering yet
+
+// fp8_w8a8 (fnuz on gfx942, OCP on gfx950) runs the fp8 MFMAs; int8_w8a16
+// loads 8 i8 of W per lane (buffer_load_dwordx2), converts them to bf16 on
+// their way to LDS and runs the bf16 MFMAs.
+// RUN: sed s/FP8TYPE/f8E4M3FNUZ/g %S/Inputs/moe-gemm-quant.mlir > %t.942.mlir
+// RUN: moec compile %t.942.mlir --arch gfx942 --emit asm | FileCheck %s --check-prefix=QUANT942
+// RUN: sed s/FP8TYPE/f8E4M3FN/g %S/Inputs/moe-gemm-quant.mlir > %t.950.mlir
+// RUN: moec compile %t.950.mlir --arch gfx950 --emit asm | FileCheck %s --check-prefix=QUANT950
+// QUANT942-LABEL: {{^}}fp8_moe_gemm:
+// QUANT942:       v_mfma_f32_16x16x32_fp8_fp8
+// QUANT942-LABEL: {{^}}int8_moe_gemm:
+// QUANT942:       buffer_load_dwordx2
+// QUANT942:       v_cvt_f32_i32
+// QUANT942:       v_mfma_f32_16x16x16_bf16
+// QUANT950-LABEL: {{^}}fp8_moe_gemm:
+// QUANT950:       v_mfma_f32_16x16x32_fp8_fp8
+// QUANT950-LABEL: {{^}}int8_moe_gemm:
+// QUANT950:       v_mfma_f32_16x16x32_bf16

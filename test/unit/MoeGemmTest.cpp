@@ -49,13 +49,22 @@ enum class Routing {
   Skip,      ///< random, but expert 1's blocks say -1 (another rank's)
 };
 
+/// The dtypes and scales (the op's quantization schemes).
+enum class Quant {
+  None,         ///< f16/bf16 A and W
+  Fp8Tensor,    ///< fp8_w8a8, a_scale per tensor [], b_scale per expert [E]
+  Fp8Token,     ///< fp8_w8a8, a_scale per token [M], b_scale per channel [E, N]
+  Int8Channel,  ///< int8_w8a16: bf16 A, i8 W, b_scale per channel [E, N]
+};
+
 struct MoeCase {
   const char *name;
   int64_t tokens, experts, n, k, topK;
   Routing routing = Routing::Random;
   bool reduce = false, weights = false, aPerCopy = false;
-  const char *ab = "bf16"; ///< A and W
+  const char *ab = "bf16"; ///< A and W (fp8: the target's e4m3 flavour)
   const char *c = "bf16";  ///< C
+  Quant quant = Quant::None;
   int64_t blockM = 16;
   const char *config = "block_m = 16, block_n = 32, block_k = 32, num_warps = 2";
 };
@@ -65,7 +74,33 @@ emu::EK kindOf(llvm::StringRef t) {
     return emu::EK::F16;
   if (t == "f32")
     return emu::EK::F32;
+  if (t == "i8")
+    return emu::EK::I8;
+  if (t == "f8E4M3FNUZ")
+    return emu::EK::F8E4M3FNUZ;
+  if (t == "f8E4M3FN")
+    return emu::EK::F8E4M3FN;
   return emu::EK::BF16;
+}
+
+/// The element types of A and W for `c` on `chip` ("" where the chip has
+/// no such type: fp8 on gfx90a and the host).
+std::pair<std::string, std::string> operandTypes(const MoeCase &c,
+                                                 llvm::StringRef chip) {
+  switch (c.quant) {
+  case Quant::None:
+    return {c.ab, c.ab};
+  case Quant::Int8Channel:
+    return {c.ab, "i8"};
+  case Quant::Fp8Tensor:
+  case Quant::Fp8Token:
+    if (chip == "gfx942")
+      return {"f8E4M3FNUZ", "f8E4M3FNUZ"};
+    if (chip == "gfx950")
+      return {"f8E4M3FN", "f8E4M3FN"};
+    return {"", ""};
+  }
+  return {"", ""};
 }
 
 /// An array in an element encoding, with the values its bits mean.
@@ -129,8 +164,16 @@ RoutingArrays makeRouting(const MoeCase &c, std::mt19937_64 &rng) {
 std::string moduleText(const MoeCase &c, llvm::StringRef chip) {
   std::string cType = c.reduce ? fmt::format("memref<?x?x{}>", c.c)
                                : fmt::format("memref<?x?x?x{}>", c.c);
-  std::string wType = fmt::format("memref<?x?x?x{}>", c.ab);
-  std::string aType = fmt::format("memref<?x?x{}>", c.ab);
+  auto [aElt, wElt] = operandTypes(c, chip);
+  std::string wType = fmt::format("memref<?x?x?x{}>", wElt);
+  std::string aType = fmt::format("memref<?x?x{}>", aElt);
+  std::string scales;
+  if (c.quant == Quant::Fp8Tensor)
+    scales = "a_scale(%as0 : memref<f32>) b_scale(%bs1 : memref<?xf32>)";
+  else if (c.quant == Quant::Fp8Token)
+    scales = "a_scale(%as1 : memref<?xf32>) b_scale(%bs2 : memref<?x?xf32>)";
+  else if (c.quant == Quant::Int8Channel)
+    scales = "b_scale(%bs2 : memref<?x?xf32>)";
   std::string attrs = fmt::format("top_k = {} : i64", c.topK);
   if (c.reduce)
     attrs += ", reduce";
@@ -139,15 +182,17 @@ std::string moduleText(const MoeCase &c, llvm::StringRef chip) {
   return fmt::format(
       R"(module attributes {{moec.target = #moec.target<"{0}">}} {{
   func.func @moe(%a: {1}, %w: {2}, %c: {3}, %s: memref<?xi32>, %e: memref<?xi32>,
-                 %n: memref<1xi32>, %tw: memref<?x?xf32>) {{
+                 %n: memref<1xi32>, %tw: memref<?x?xf32>, %as0: memref<f32>,
+                 %as1: memref<?xf32>, %bs1: memref<?xf32>, %bs2: memref<?x?xf32>) {{
     moec.moe_gemm %a, %w -> %c
-      routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {4}
+      routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {4} {7}
       {{{5}, config = #moec.config<{6}>}} : {1}, {2} -> {3}
     return
   }}
 }})",
       chip.str(), aType, wType, cType,
-      c.weights ? "topk_weights(%tw : memref<?x?xf32>)" : "", attrs, c.config);
+      c.weights ? "topk_weights(%tw : memref<?x?xf32>)" : "", attrs, c.config,
+      scales);
 }
 
 /// One kernel argument: a host array with its shape.
@@ -240,15 +285,30 @@ void runCase(const MoeCase &c, llvm::StringRef chip) {
   SCOPED_TRACE(fmt::format("{} on {}", c.name, chip.str()));
   std::mt19937_64 rng(std::hash<std::string>()(c.name));
   std::uniform_real_distribution<double> uni(-1.0, 1.0), pos(0.0, 1.0);
+  auto [aElt, wElt] = operandTypes(c, chip);
+  if (aElt.empty() || (chip == "host" && aElt.rfind("f8", 0) == 0))
+    GTEST_SKIP() << "no fp8 on " << chip.str();
   RoutingArrays r = makeRouting(c, rng);
   int64_t copies = c.tokens * c.topK;
   int64_t aRows = c.aPerCopy ? copies : c.tokens;
-  emu::EK abKind = kindOf(c.ab), cKind = kindOf(c.c);
-  Array a(abKind, aRows * c.k), w(abKind, c.experts * c.n * c.k);
+  emu::EK aKind = kindOf(aElt), wKind = kindOf(wElt), cKind = kindOf(c.c);
+  Array a(aKind, aRows * c.k), w(wKind, c.experts * c.n * c.k);
   for (size_t i = 0; i < a.values.size(); ++i)
     a.set(i, uni(rng));
+  std::uniform_int_distribution<int> i8(-127, 127);
   for (size_t i = 0; i < w.values.size(); ++i)
-    w.set(i, uni(rng));
+    w.set(i, wKind == emu::EK::I8 ? double(i8(rng)) : uni(rng));
+  // Scales in [0.5, 2): a_scale per tensor (1) or per A row, b_scale per
+  // expert or per (expert, column).
+  std::uniform_real_distribution<double> scale(0.5, 2.0);
+  bool perToken = c.quant == Quant::Fp8Token;
+  bool perChannel = c.quant == Quant::Fp8Token || c.quant == Quant::Int8Channel;
+  Array as(emu::EK::F32, perToken ? aRows : 1);
+  Array bs(emu::EK::F32, perChannel ? c.experts * c.n : c.experts);
+  for (size_t i = 0; i < as.values.size(); ++i)
+    as.set(i, scale(rng));
+  for (size_t i = 0; i < bs.values.size(); ++i)
+    bs.set(i, scale(rng));
   Array tw(emu::EK::F32, std::max<int64_t>(copies, 1));
   for (size_t i = 0; i < tw.values.size(); ++i)
     tw.set(i, pos(rng));
@@ -274,6 +334,13 @@ void runCase(const MoeCase &c, llvm::StringRef chip) {
   };
   if (c.weights)
     args.push_back({tw.bytes.data(), tw.bytes.size(), {c.tokens, c.topK}});
+  if (c.quant == Quant::Fp8Tensor || c.quant == Quant::Fp8Token)
+    args.push_back({as.bytes.data(), as.bytes.size(),
+                    {int64_t(as.values.size())}});
+  if (c.quant != Quant::None)
+    args.push_back({bs.bytes.data(), bs.bytes.size(),
+                    perChannel ? std::vector<int64_t>{c.experts, c.n}
+                               : std::vector<int64_t>{c.experts}});
   std::string error = compileAndRun(c, chip, args);
   ASSERT_EQ(error, "");
 
@@ -292,11 +359,16 @@ void runCase(const MoeCase &c, llvm::StringRef chip) {
       int64_t dst = c.reduce ? s / c.topK : s;
       written[dst] = true;
       double weight = c.weights ? tw.values[s] : 1.0;
+      if (c.quant == Quant::Fp8Tensor || c.quant == Quant::Fp8Token)
+        weight *= as.values[perToken ? row : 0];
       for (int64_t j = 0; j < c.n; ++j) {
         double acc = 0;
         for (int64_t kk = 0; kk < c.k; ++kk)
           acc += a.values[row * c.k + kk] * w.values[(e * c.n + j) * c.k + kk];
-        ref[dst * c.n + j] += weight * acc;
+        double bScale = c.quant == Quant::None ? 1.0
+                        : perChannel           ? bs.values[e * c.n + j]
+                                               : bs.values[e];
+        ref[dst * c.n + j] += weight * bScale * acc;
       }
     }
   }
@@ -347,6 +419,34 @@ std::vector<MoeCase> cases() {
        false, "bf16", "f32"});
   add({"reduce_f16_per_copy", 17, 4, 32, 64, 2, Routing::Random, true, true,
        true, "f16", "f16"});
+  // Quantized: fp8_w8a8 (gfx942 fnuz, gfx950 OCP; the host and gfx90a have
+  // no fp8) and int8_w8a16.
+  MoeCase fp8t{"fp8_tensor_expert", 21, 4, 32, 64, 2};
+  fp8t.quant = Quant::Fp8Tensor;
+  add(fp8t);
+  MoeCase fp8c{"fp8_token_channel_reduce_weights", 19, 4, 48, 96, 2,
+               Routing::Skip, true, true, true};
+  fp8c.quant = Quant::Fp8Token;
+  add(fp8c);
+  MoeCase fp8lds = fp8t;
+  fp8lds.name = "fp8_token_channel_lds_nk32";
+  fp8lds.quant = Quant::Fp8Token;
+  fp8lds.blockM = 32;
+  fp8lds.config = "block_m = 32, block_n = 32, block_k = 64, num_warps = 1, "
+                  "matrix_instr_nonkdim = 32, epilogue = lds";
+  add(fp8lds);
+  MoeCase i8{"int8_channel", 23, 4, 40, 80, 2};
+  i8.quant = Quant::Int8Channel;
+  add(i8);
+  MoeCase i8r{"int8_channel_reduce_f16", 17, 4, 32, 64, 4, Routing::Random,
+              true, true, false, "f16", "f32"};
+  i8r.quant = Quant::Int8Channel;
+  add(i8r);
+  MoeCase i8s = i8;
+  i8s.name = "int8_stages3_lds";
+  i8s.config = "block_m = 16, block_n = 32, block_k = 32, num_warps = 2, "
+               "num_stages = 3, epilogue = lds";
+  add(i8s);
   // The epilogue through LDS and the pipeline variants.
   MoeCase lds{"lds_epilogue", 27, 4, 64, 64, 2};
   lds.config = "block_m = 16, block_n = 32, block_k = 32, num_warps = 2, "

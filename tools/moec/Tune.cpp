@@ -784,9 +784,10 @@ int runModelFrontEnd(const Args &args) {
                                 shape->w13N(), shape->w13K(), b * shape->topk,
                                 shape->w2N(), shape->w2K());
   if (args.has("o"))
-    return fail("tune", "tuning the fused-MoE GEMMs waits for the moe_gemm "
-                        "lowering (the shapes above are what it will tune); "
-                        "tune a moec.gemm file meanwhile");
+    return fail("tune", "tuning the fused-MoE GEMMs is not wired into moec "
+                        "tune yet (the shapes above are what it will tune; "
+                        "`moec bench` times a MoE function with a given "
+                        "config); tune a moec.gemm file meanwhile");
   return 0;
 }
 

@@ -39,10 +39,18 @@ struct GemmKernelSpec {
   KernelPlan plan;
   bool transposeA = false, transposeB = false;
   mlir::Type aType, bType, cType, biasType; ///< element types; bias may be null
+  /// B's element type in memory where it differs from bType, the type of
+  /// its LDS tile and of the matrix unit (int8_w8a16: i8 W, dequantized to
+  /// A's type on its way to LDS); null otherwise.
+  mlir::Type bMemoryType;
   bool hasScaleA = false, hasScaleB = false;
   bool scaleAPerTensor = true, scaleBPerTensor = true;
   /// Ranks of the scale operands as the kernel takes them (rank 0 -> 1).
+  /// A rank-2 scale_a is per row ([M, 1]); a rank-2 scale_b is per
+  /// (expert, column) ([E, N]).
   int64_t scaleARank = 1, scaleBRank = 1;
+  /// moe_gemm's b_scale [E]: one value per expert, hence per workgroup.
+  bool scaleBPerExpert = false;
   Activation activation = Activation::none;
   /// Set for moe_gemm: the routing that maps tile rows to A and C rows.
   std::optional<MoeRouting> moe;

@@ -161,6 +161,8 @@ private:
   struct Outcome {
     std::string status; ///< ok, cut, rejected, spill, wrong, error
     double us = 0;
+    /// Journal only: what compiling (and loading) the candidate took.
+    double compileMs = -1, loadMs = -1;
   };
   llvm::Error record(const std::string &shapeKey, const Candidate &c,
                      const Outcome &o, const std::string &msg);
