@@ -22,8 +22,9 @@ copies) of both (examples/moe/*_tp1.mlir on the moec side).
 Tuning: both sides walk the same list of configs (the sm_90 space moec's
 tuner uses, benchmarks/tune/space_sm90_{small,large}.json, ordered by how
 well BLOCK_M fits the rows per expert, then a seeded shuffle) and get the
-same budget: the first --candidates configs of that list (Triton has no
-async_copy knob: its duplicates are dropped). Each Triton candidate is checked
+same budget: the first --candidates configs of that list that moec's
+verifier accepts for sm_90 (LDS, registers; Triton has no async_copy knob:
+its duplicates are dropped). Each Triton candidate is checked
 against torch first (poisoned output); moec's through `moec bench`, which
 checks every output before timing. The full layer uses each side's winning
 w13 config for both GEMMs. Reported: time, TFLOP/s, weight GB/s against the
@@ -348,6 +349,22 @@ def moec_bench(moec, path, m, flags, work, timeout=240, repeat=20):
     return rec, out, " ".join(map(shlex.quote, cmd))
 
 
+def prune(moec, path, cands, want, work):
+    """The first `want` candidates moec's verifier accepts for sm_90 (LDS,
+    registers, warps covering the tile): resource pruning as moec's tuner
+    does it, applied to the list both sides then share."""
+    out = []
+    for c in cands:
+        if len(out) == want:
+            break
+        p = subprocess.run([moec, "compile", path, "--arch", "sm_90", "--emit", "mlir",
+                            "-o", os.path.join(work, "pruned.mlir")] + moec_flags(c),
+                           capture_output=True, text=True)
+        if p.returncode == 0:
+            out.append(c)
+    return out
+
+
 def tune_moec(moec, path, m, cands, work):
     results = []
     t0 = time.monotonic()
@@ -516,7 +533,8 @@ def main():
                    "flops": 2.0 * m * k * n * h,
                    "floor_ms": weight_bytes / (res["copy_gbs"] * 1e6)}
             cands, space = ordered_candidates(m, k, e)
-            cands = cands[:args.candidates]
+            cands = (prune(args.moec, w13_file, cands, args.candidates, work)
+                     if have_moec else cands[:args.candidates])
             row["space"] = space
             log("== {} w13 M={} ({} active experts)".format(title, m, active))
             row["torch_align_ms"] = time_ms(lambda: torch_align(topk_ids, e, 64))
