@@ -233,35 +233,46 @@ LogicalResult GemmOp::verify() {
   return getGemmPlan(*this, *target).verify([&] { return emitOpError(); });
 }
 
-MatmulProblem moec::getGemmProblem(GemmOp op) {
-  ConfigAttr cfg = op.getConfig();
-  Type aElt = eltOf(op.getA()), bElt = eltOf(op.getB()), cElt = eltOf(op.getC());
+namespace {
+/// A problem on the GEMM skeleton (GemmKernelBuilder.cpp): the tile; the
+/// LDS it allocates, K-contiguous A [BM][BK] and B [BN][BK] tiles (B in
+/// `bLds`, its type in LDS) and the epilogue's [BM][BN] tile, unpadded
+/// (swizzled); element sizes of the global accesses; and which of A, B, C
+/// have a last dimension that is a static multiple of 16 bytes. The
+/// contiguous extents of A and B are the caller's.
+MatmulProblem skeletonProblem(ConfigAttr cfg, Value a, Value b, Value c,
+                              Type bLds) {
+  Type aElt = eltOf(a), cElt = eltOf(c);
   MatmulProblem p;
   p.m = cfg.getBlockM();
   p.n = cfg.getBlockN();
   p.k = cfg.getBlockK();
   p.inputType = aElt;
-  // The LDS the GEMM lowering allocates: K-contiguous A [BM][BK] and
-  // B [BN][BK] tiles and the epilogue's [BM][BN] tile, unpadded (swizzled).
   p.aStageBytes = ldsTileBytes(p.m, p.k, aElt);
-  p.bStageBytes = ldsTileBytes(p.n, p.k, bElt);
+  p.bStageBytes = ldsTileBytes(p.n, p.k, bLds);
   p.epilogueTileBytes = ldsTileBytes(p.m, p.n, cElt);
   p.aEltBytes = elementBytes(aElt);
-  p.bEltBytes = elementBytes(bElt);
+  p.bEltBytes = elementBytes(bLds);
   p.cEltBytes = elementBytes(cElt);
+  Value operands[3] = {a, b, c};
+  for (int i = 0; i < 3; ++i) {
+    MemRefType t = memrefOf(operands[i]);
+    int64_t last = t.getDimSize(t.getRank() - 1);
+    p.staticLdAligned[i] =
+        !isDyn(last) &&
+        last * elementBytes(t.getElementType()) % KernelPlan::kVectorBytes == 0;
+  }
+  return p;
+}
+} // namespace
+
+MatmulProblem moec::getGemmProblem(GemmOp op) {
+  MatmulProblem p = skeletonProblem(op.getConfig(), op.getA(), op.getB(),
+                                    op.getC(), eltOf(op.getB()));
   // Global tiles are read along their contiguous dimension: K for A unless
   // transposed (then M), N for B unless transposed (then K).
   p.aContiguous = op.getTransposeA() ? p.m : p.k;
   p.bContiguous = op.getTransposeB() ? p.k : p.n;
-  Value operands[3] = {op.getA(), op.getB(), op.getC()};
-  for (int i = 0; i < 3; ++i) {
-    MemRefType t = memrefOf(operands[i]);
-    p.staticLdAligned[i] =
-        t.getRank() == 2 && !t.isDynamicDim(1) &&
-        t.getDimSize(1) * elementBytes(t.getElementType()) %
-                KernelPlan::kVectorBytes ==
-            0;
-  }
   return p;
 }
 
@@ -532,36 +543,19 @@ LogicalResult MoeGemmOp::verify() {
 }
 
 MatmulProblem moec::getMoeGemmProblem(MoeGemmOp op) {
-  ConfigAttr cfg = op.getConfig();
-  Type aElt = eltOf(op.getA()), wElt = eltOf(op.getW()), cElt = eltOf(op.getC());
-  MatmulProblem p;
-  p.m = cfg.getBlockM();
-  p.n = cfg.getBlockN();
-  p.k = cfg.getBlockK();
-  p.inputType = aElt;
   // int8_w8a16 dequantizes W to A's type on its way to LDS, so both LDS
   // tiles hold A's type and B's vectors are as wide as A's in LDS.
-  Type bLds = op.getQuant() == MoeGemmOp::Quant::Int8W8A16 ? aElt : wElt;
-  p.aStageBytes = ldsTileBytes(p.m, p.k, aElt);
-  p.bStageBytes = ldsTileBytes(p.n, p.k, bLds);
-  p.epilogueTileBytes = ldsTileBytes(p.m, p.n, cElt);
+  Type aElt = eltOf(op.getA());
+  Type bLds =
+      op.getQuant() == MoeGemmOp::Quant::Int8W8A16 ? aElt : eltOf(op.getW());
+  MatmulProblem p =
+      skeletonProblem(op.getConfig(), op.getA(), op.getW(), op.getC(), bLds);
   // The block's row map: per tile row the A row, the C row (i32, -1 when
   // the row is padding) and the routing weight (f32).
   p.extraLdsBytes = llvm::alignTo(p.m * 12, 16);
-  p.aEltBytes = elementBytes(aElt);
-  p.bEltBytes = elementBytes(bLds);
-  p.cEltBytes = elementBytes(cElt);
   // A is M x K and W[e] N x K: both are read along K.
   p.aContiguous = p.k;
   p.bContiguous = p.k;
-  Value operands[3] = {op.getA(), op.getW(), op.getC()};
-  for (int i = 0; i < 3; ++i) {
-    MemRefType t = memrefOf(operands[i]);
-    int64_t last = t.getDimSize(t.getRank() - 1);
-    p.staticLdAligned[i] =
-        !isDyn(last) &&
-        last * elementBytes(t.getElementType()) % KernelPlan::kVectorBytes == 0;
-  }
   return p;
 }
 

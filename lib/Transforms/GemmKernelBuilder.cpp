@@ -112,6 +112,11 @@ GemmKernelSpec GemmKernelSpec::get(MoeGemmOp op, const TargetInfo &target) {
     s.scaleBPerTensor = rank <= 1;
     s.scaleBPerExpert = rank == 1;
   }
+  if (op.isBlockQuantized()) {
+    s.groupN = *op.getGroupN();
+    s.groupK = *op.getGroupK();
+    s.scaleAPerTensor = s.scaleBPerTensor = s.scaleBPerExpert = false;
+  }
   MoeRouting r;
   r.topK = op.getTopK();
   r.aPerCopy = op.getAPerCopy();
@@ -205,6 +210,11 @@ private:
   }
 
   SmallVector<Value> kLoop(OperandTile &a, OperandTile &b2, Value numK);
+  /// acc + the product of the tiles in LDS buffer `buf` (K tile `kt`); with
+  /// block-wise scales the tile's product is scaled by its K group's
+  /// a_scale x b_scale first.
+  SmallVector<Value> multiplyTile(OperandTile &a, OperandTile &b2, Value buf,
+                                  ValueRange acc, Value kt);
   SmallVector<Value> kLoopAsync(OperandTile &a, OperandTile &b2, Value numK);
   /// Whether tile k0 of `t` lies wholly inside the matrix with 16-byte rows.
   Value isInterior(OperandTile &t, Value k0);
@@ -220,10 +230,10 @@ private:
   void stageRowMap(Value raw);
   /// Reads the row map for the A slots of this lane.
   void gatherRows(OperandTile &a);
-  /// The expert's slice W[e] of W [E, N, K] as an N x K memref.
-  Value expertSlice(Value w, Value e);
-  /// [d0, d1, d2] -> [d0 * d1, d2] (contiguous).
-  Value collapseRows(Value m);
+  /// A 2-D view of a contiguous [d0, d1, d2] memref: the slice m[e]
+  /// ([d1, d2]: the expert's W [N, K]) or, without `e`, all of it as
+  /// [d0 x d1, d2] (C [tokens, top_k, N] as rows of copies).
+  Value rowsView(Value m, Value e = {});
   /// Where tile row `row` goes in the epilogue: the row of the output
   /// window, whether it exists, the routing weight (null if none) and the
   /// row index of per-row scales (finish clamps it into range). `between`
@@ -538,15 +548,48 @@ SmallVector<Value> GemmBuilder::kLoopAsync(OperandTile &a, OperandTile &bt,
     gpu::BarrierOp::create(b, loc);
     Value ahead = add(kt, cst(s - 1));
     issue(ahead, arith::RemUIOp::create(b, loc, ahead, cst(s)));
-    SmallVector<Value> next =
-        core.multiply(b, loc, a.lds, bt.lds,
-                      arith::RemUIOp::create(b, loc, kt, cst(s)), tid,
-                      loop.getRegionIterArgs());
+    SmallVector<Value> next = multiplyTile(
+        a, bt, arith::RemUIOp::create(b, loc, kt, cst(s)),
+        loop.getRegionIterArgs(), kt);
     scf::YieldOp::create(b, loc, next);
   }
   // Nothing may still be landing in LDS when the epilogue reuses it.
   core.waitAsyncCopies(b, loc, 0);
   return SmallVector<Value>(loop.getResults());
+}
+
+SmallVector<Value> GemmBuilder::multiplyTile(OperandTile &a, OperandTile &bt,
+                                             Value buf, ValueRange acc,
+                                             Value kt) {
+  if (!spec.groupK)
+    return core.multiply(b, loc, a.lds, bt.lds, buf, tid, acc);
+  // Block-wise fp8 (moe_gemm): group_k is a multiple of block_k, so the
+  // tile lies in one K group g: acc += (A x B) * a_scale[row, g] *
+  // b_scale[e, col / group_n, g].
+  SmallVector<Value> tileAcc = core.multiply(
+      b, loc, a.lds, bt.lds, buf, tid, core.initAccumulators(b, loc));
+  Value g = arith::DivUIOp::create(b, loc, mul(kt, cst(spec.cfg().block_k)),
+                                   cst(spec.groupK));
+  tileAcc = core.updateElements(
+      b, loc, tid, tileAcc,
+      [&](OpBuilder &, Location, Value row, Value col, Value v) -> Value {
+        Value aRow = maxS(arith::IndexCastOp::create(
+                              b, loc, b.getIndexType(),
+                              memref::LoadOp::create(b, loc, ldsRowMap,
+                                                     ValueRange{cst(0), row})),
+                          cst(0));
+        Value gCol = minS(add(n0, col), sub(N, cst(1)));
+        Value nGroup = arith::DivUIOp::create(b, loc, gCol, cst(spec.groupN));
+        Value sa = memref::LoadOp::create(b, loc, scaleAArg, ValueRange{aRow, g});
+        Value sb = memref::LoadOp::create(b, loc, scaleBArg,
+                                          ValueRange{expert, nGroup, g});
+        return arith::MulFOp::create(b, loc, v,
+                                     arith::MulFOp::create(b, loc, sa, sb));
+      });
+  SmallVector<Value> out;
+  for (auto [x, y] : llvm::zip(acc, tileAcc))
+    out.push_back(arith::AddFOp::create(b, loc, x, y));
+  return out;
 }
 
 SmallVector<Value> GemmBuilder::kLoop(OperandTile &a, OperandTile &bt,
@@ -592,8 +635,8 @@ SmallVector<Value> GemmBuilder::kLoop(OperandTile &a, OperandTile &bt,
     SmallVector<Value> regs = loadBoth(tileK(loop.getInductionVar()));
     storeBoth(regs, cst(0));
     barrier();
-    SmallVector<Value> next = core.multiply(b, loc, a.lds, bt.lds, cst(0), tid,
-                                            loop.getRegionIterArgs());
+    SmallVector<Value> next = multiplyTile(
+        a, bt, cst(0), loop.getRegionIterArgs(), loop.getInductionVar());
     barrier();
     scf::YieldOp::create(b, loc, next);
     return SmallVector<Value>(loop.getResults());
@@ -613,7 +656,7 @@ SmallVector<Value> GemmBuilder::kLoop(OperandTile &a, OperandTile &bt,
     Value kt = loop.getInductionVar();
     SmallVector<Value> prefetch = loadBoth(tileK(add(kt, cst(1))));
     SmallVector<Value> next =
-        core.multiply(b, loc, a.lds, bt.lds, cst(0), tid, args.take_front(nAcc));
+        multiplyTile(a, bt, cst(0), args.take_front(nAcc), kt);
     barrier();
     llvm::append_range(next, prefetch);
     scf::YieldOp::create(b, loc, next);
@@ -641,7 +684,7 @@ SmallVector<Value> GemmBuilder::kLoop(OperandTile &a, OperandTile &bt,
   SmallVector<Value> prefetch = loadBoth(tileK(add(kt, cst(nbuf))));
   Value readBuf = arith::RemUIOp::create(b, loc, kt, cst(nbuf));
   SmallVector<Value> next =
-      core.multiply(b, loc, a.lds, bt.lds, readBuf, tid, args.take_front(nAcc));
+      multiplyTile(a, bt, readBuf, args.take_front(nAcc), kt);
   llvm::append_range(next, prefetch);
   scf::YieldOp::create(b, loc, next);
   b.setInsertionPointAfter(loop);
@@ -681,14 +724,14 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
         return {expert, gCol};
       return {gCol};
     };
-    if (spec.hasScaleA)
+    if (spec.hasScaleA && !spec.groupK)
       v = arith::MulFOp::create(
           b, loc, v,
           spec.scaleAPerTensor
               ? scaleAValue
               : memref::LoadOp::create(b, loc, scaleAArg, rowIndex())
                     .getResult());
-    if (spec.hasScaleB)
+    if (spec.hasScaleB && !spec.groupK)
       v = arith::MulFOp::create(
           b, loc, v,
           spec.scaleBPerTensor
@@ -803,22 +846,7 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
 // moe_gemm: the row map
 //===----------------------------------------------------------------------===//
 
-Value GemmBuilder::expertSlice(Value w, Value e) {
-  auto meta = memref::ExtractStridedMetadataOp::create(b, loc, w);
-  auto type = cast<MemRefType>(w.getType());
-  auto sliceType = MemRefType::get(
-      {ShapedType::kDynamic, ShapedType::kDynamic}, type.getElementType(),
-      StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic,
-                             {ShapedType::kDynamic, 1}),
-      type.getMemorySpace());
-  Value offset = add(meta.getOffset(), mul(e, meta.getStrides()[0]));
-  return memref::ReinterpretCastOp::create(
-      b, loc, sliceType, meta.getBaseBuffer(), OpFoldResult(offset),
-      ArrayRef<OpFoldResult>{meta.getSizes()[1], meta.getSizes()[2]},
-      ArrayRef<OpFoldResult>{meta.getStrides()[1], b.getIndexAttr(1)});
-}
-
-Value GemmBuilder::collapseRows(Value m) {
+Value GemmBuilder::rowsView(Value m, Value e) {
   auto meta = memref::ExtractStridedMetadataOp::create(b, loc, m);
   auto type = cast<MemRefType>(m.getType());
   auto viewType = MemRefType::get(
@@ -826,10 +854,16 @@ Value GemmBuilder::collapseRows(Value m) {
       StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic,
                              {ShapedType::kDynamic, 1}),
       type.getMemorySpace());
+  // W[e]: W's offset moved by e slices, [N, K]; else [d0 x d1, d2].
+  Value offset = meta.getOffset();
+  OpFoldResult rows = meta.getSizes()[1];
+  if (e)
+    offset = add(offset, mul(e, meta.getStrides()[0]));
+  else
+    rows = mul(meta.getSizes()[0], meta.getSizes()[1]);
   return memref::ReinterpretCastOp::create(
-      b, loc, viewType, meta.getBaseBuffer(), OpFoldResult(meta.getOffset()),
-      ArrayRef<OpFoldResult>{mul(meta.getSizes()[0], meta.getSizes()[1]),
-                             meta.getSizes()[2]},
+      b, loc, viewType, meta.getBaseBuffer(), OpFoldResult(offset),
+      ArrayRef<OpFoldResult>{rows, meta.getSizes()[2]},
       ArrayRef<OpFoldResult>{meta.getStrides()[1], b.getIndexAttr(1)});
 }
 
@@ -1010,7 +1044,7 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func) {
     N = memref::DimOp::create(b, loc, bArg, 1);
     numValid = mul(memref::DimOp::create(b, loc, cArg, 0), cst(spec.moe->topK));
     if (spec.moe->cRank == 3)
-      cArg = collapseRows(cArg);
+      cArg = rowsView(cArg);
   } else {
     M = memref::DimOp::create(b, loc, aArg, spec.transposeA ? 1 : 0);
     K = memref::DimOp::create(b, loc, aArg, spec.transposeA ? 0 : 1);
@@ -1083,7 +1117,7 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func) {
                         spec.transposeB, n0, N, plan.vecB, plan.ldAligned[1]);
   bt.ldsElt = spec.bType;
   if (spec.moe) {
-    bt.global = expertSlice(bArg, expert);
+    bt.global = rowsView(bArg, expert);
     stageRowMap(raw);
     gatherRows(a);
   }

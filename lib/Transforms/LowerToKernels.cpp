@@ -189,12 +189,6 @@ LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
 /// columns of W), getMoeGemmPlan's grid.
 LogicalResult lowerMoeGemm(MoeGemmOp op, const TargetInfo &target,
                            gpu::GPUModuleOp kernels, StringRef name) {
-  if (op.isBlockQuantized())
-    return op.emitOpError()
-           << "block-wise fp8 scales (group_n = " << *op.getGroupN()
-           << ", group_k = " << *op.getGroupK()
-           << ") have no kernel lowering yet; per-tensor, per-token and "
-              "per-channel scales do";
   return lowerGemmLike(
       op, GemmKernelSpec::get(op, target), kernels, name,
       [&](OpBuilder &b, Location loc) -> std::pair<Value, Value> {

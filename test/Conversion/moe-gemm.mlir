@@ -234,9 +234,24 @@ func.func @down_f32(%a: memref<?x1024xbf16>, %w: memref<8x4096x1024xbf16>,
 // SM90-ASYNC:       cp.async.cg.shared.global
 // SM90-ASYNC:       cp.async.wait
 
-// Block-wise fp8 scales are refused by name until they lower.
-// RUN: not moec compile %S/Inputs/moe-gemm-blockwise.mlir --arch gfx942 -o /dev/null 2>&1 | FileCheck %s --check-prefix=BLOCKWISE
-// BLOCKWISE: error: 'moec.moe_gemm' op block-wise fp8 scales (group_n = 128, group_k = 128) have no kernel lowering yet
+// Block-wise fp8 scales (group_n = group_k = 128): each K tile's product
+// goes to a fresh accumulator that is scaled by a_scale[row, g] x
+// b_scale[e, col / 128, g] and added inside the K loop (the MFMAs start
+// from zero each tile), and the epilogue multiplies no scale.
+// RUN: moec compile %S/Inputs/moe-gemm-blockwise.mlir --arch gfx942 --emit mlir | moec-opt --moec-lower-to-kernels --canonicalize --cse | FileCheck %s --check-prefix=BLOCKWISE
+// BLOCKWISE-LABEL: gpu.func @blockwise_moe_gemm(
+// BLOCKWISE:       %[[ZERO:[a-z0-9_]+]] = arith.constant dense<0.000000e+00> : vector<4xf32>
+// BLOCKWISE:       scf.for
+// BLOCKWISE:         amdgpu.mfma 16x16x32 {{.*}} + %[[ZERO]] blgp
+// BLOCKWISE:         %[[G:.*]] = arith.divui %{{.*}}, %c128 : index
+// BLOCKWISE:         %[[NG:.*]] = arith.divui %{{.*}}, %c128 : index
+// BLOCKWISE:         %[[SA:.*]] = memref.load %arg6[%{{.*}}, %[[G]]]
+// BLOCKWISE:         %[[SB:.*]] = memref.load %arg7[%{{.*}}, %[[NG]], %[[G]]]
+// BLOCKWISE:         arith.mulf %[[SA]], %[[SB]] : f32
+// BLOCKWISE:         arith.addf %{{.*}} : vector<4xf32>
+// BLOCKWISE:         scf.yield
+// BLOCKWISE-NOT:   memref.load %arg6
+// BLOCKWISE:       gpu.return
 
 // fp8_w8a8 (fnuz on gfx942, OCP on gfx950) runs the fp8 MFMAs; int8_w8a16
 // loads 8 i8 of W per lane (buffer_load_dwordx2), converts them to bf16 on

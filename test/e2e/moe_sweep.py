@@ -253,7 +253,8 @@ RESULT_RE = re.compile(r"-> (PASS|FAIL)$", re.M)
 SEED_RE = re.compile(r"seed=(\d+)")
 
 
-def run_case(moec, path, case, ops, seed, timeout, arch="host", emulate=False):
+def run_case(moec, path, case, ops, seed, timeout, arch="host", emulate=False,
+             extra=()):
     cmd = [moec, "run", path, "--arch", arch, "--tokens", str(case.tokens),
            "--routing", case.routing]
     if emulate:
@@ -264,6 +265,7 @@ def run_case(moec, path, case, ops, seed, timeout, arch="host", emulate=False):
             cmd += ["--num-warps", "1"]
     for k, v in case.config.items():
         cmd += ["--" + k, str(v)]
+    cmd += list(extra)
     if seed is not None:
         cmd += ["--seed", str(seed)]
     start = time.monotonic()
@@ -289,13 +291,18 @@ def main():
     ap.add_argument("--kinds", default="align",
                     help="comma-separated: align, gemm, chain, layer")
     ap.add_argument("--arch", default="host",
-                    help="host, or an AMD chip with --emulate")
+                    help="moec run's target: host here, sm_90 on the H100, "
+                    "an AMD chip with --emulate")
     ap.add_argument("--emulate", action="store_true",
                     help="run the AMD lane-level kernels on the CPU emulator "
                     "(multi-lane workgroups, LDS race checks)")
     ap.add_argument("--filter", default="")
     ap.add_argument("--seed", type=int)
     ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("--run-flags", default="",
+                    help="more moec run flags for every case, e.g. "
+                    "'--num-warps 2' (sm_90: 4 warps cannot cover a 16x16 "
+                    "tile)")
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
@@ -326,7 +333,7 @@ def main():
     with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
         futures = [pool.submit(run_case, args.moec, paths[c.variant.name()], c,
                                ops[c.variant.kind], args.seed, args.timeout,
-                               args.arch, args.emulate)
+                               args.arch, args.emulate, args.run_flags.split())
                    for c in cases]
         for i, (c, fut) in enumerate(zip(cases, futures)):
             ok, rc, out, ms, cmd = fut.result()

@@ -55,7 +55,10 @@ enum class Quant {
   Fp8Tensor,    ///< fp8_w8a8, a_scale per tensor [], b_scale per expert [E]
   Fp8Token,     ///< fp8_w8a8, a_scale per token [M], b_scale per channel [E, N]
   Int8Channel,  ///< int8_w8a16: bf16 A, i8 W, b_scale per channel [E, N]
+  Fp8Block,     ///< fp8_w8a8 block-wise: a_scale [M, K/gk], b_scale [E, N/gn, K/gk]
 };
+
+constexpr int64_t kGroupN = 32, kGroupK = 64; ///< Fp8Block's block_shape
 
 struct MoeCase {
   const char *name;
@@ -94,6 +97,7 @@ std::pair<std::string, std::string> operandTypes(const MoeCase &c,
     return {c.ab, "i8"};
   case Quant::Fp8Tensor:
   case Quant::Fp8Token:
+  case Quant::Fp8Block:
     if (chip == "gfx942")
       return {"f8E4M3FNUZ", "f8E4M3FNUZ"};
     if (chip == "gfx950")
@@ -174,16 +178,22 @@ std::string moduleText(const MoeCase &c, llvm::StringRef chip) {
     scales = "a_scale(%as1 : memref<?xf32>) b_scale(%bs2 : memref<?x?xf32>)";
   else if (c.quant == Quant::Int8Channel)
     scales = "b_scale(%bs2 : memref<?x?xf32>)";
+  else if (c.quant == Quant::Fp8Block)
+    scales = "a_scale(%as2 : memref<?x?xf32>) b_scale(%bs3 : memref<?x?x?xf32>)";
   std::string attrs = fmt::format("top_k = {} : i64", c.topK);
   if (c.reduce)
     attrs += ", reduce";
   if (c.aPerCopy)
     attrs += ", a_per_copy";
+  if (c.quant == Quant::Fp8Block)
+    attrs += fmt::format(", group_n = {} : i64, group_k = {} : i64", kGroupN,
+                         kGroupK);
   return fmt::format(
       R"(module attributes {{moec.target = #moec.target<"{0}">}} {{
   func.func @moe(%a: {1}, %w: {2}, %c: {3}, %s: memref<?xi32>, %e: memref<?xi32>,
                  %n: memref<1xi32>, %tw: memref<?x?xf32>, %as0: memref<f32>,
-                 %as1: memref<?xf32>, %bs1: memref<?xf32>, %bs2: memref<?x?xf32>) {{
+                 %as1: memref<?xf32>, %bs1: memref<?xf32>, %bs2: memref<?x?xf32>,
+                 %as2: memref<?x?xf32>, %bs3: memref<?x?x?xf32>) {{
     moec.moe_gemm %a, %w -> %c
       routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {4} {7}
       {{{5}, config = #moec.config<{6}>}} : {1}, {2} -> {3}
@@ -303,8 +313,13 @@ void runCase(const MoeCase &c, llvm::StringRef chip) {
   std::uniform_real_distribution<double> scale(0.5, 2.0);
   bool perToken = c.quant == Quant::Fp8Token;
   bool perChannel = c.quant == Quant::Fp8Token || c.quant == Quant::Int8Channel;
-  Array as(emu::EK::F32, perToken ? aRows : 1);
-  Array bs(emu::EK::F32, perChannel ? c.experts * c.n : c.experts);
+  bool block = c.quant == Quant::Fp8Block;
+  int64_t kGroups = (c.k + kGroupK - 1) / kGroupK;
+  int64_t nGroups = (c.n + kGroupN - 1) / kGroupN;
+  Array as(emu::EK::F32, block ? aRows * kGroups : perToken ? aRows : 1);
+  Array bs(emu::EK::F32, block        ? c.experts * nGroups * kGroups
+                         : perChannel ? c.experts * c.n
+                                      : c.experts);
   for (size_t i = 0; i < as.values.size(); ++i)
     as.set(i, scale(rng));
   for (size_t i = 0; i < bs.values.size(); ++i)
@@ -337,7 +352,12 @@ void runCase(const MoeCase &c, llvm::StringRef chip) {
   if (c.quant == Quant::Fp8Tensor || c.quant == Quant::Fp8Token)
     args.push_back({as.bytes.data(), as.bytes.size(),
                     {int64_t(as.values.size())}});
-  if (c.quant != Quant::None)
+  if (block)
+    args.push_back({as.bytes.data(), as.bytes.size(), {aRows, kGroups}});
+  if (block)
+    args.push_back({bs.bytes.data(), bs.bytes.size(),
+                    {c.experts, nGroups, kGroups}});
+  else if (c.quant != Quant::None)
     args.push_back({bs.bytes.data(), bs.bytes.size(),
                     perChannel ? std::vector<int64_t>{c.experts, c.n}
                                : std::vector<int64_t>{c.experts}});
@@ -364,10 +384,14 @@ void runCase(const MoeCase &c, llvm::StringRef chip) {
       for (int64_t j = 0; j < c.n; ++j) {
         double acc = 0;
         for (int64_t kk = 0; kk < c.k; ++kk)
-          acc += a.values[row * c.k + kk] * w.values[(e * c.n + j) * c.k + kk];
-        double bScale = c.quant == Quant::None ? 1.0
-                        : perChannel           ? bs.values[e * c.n + j]
-                                               : bs.values[e];
+          acc += a.values[row * c.k + kk] * w.values[(e * c.n + j) * c.k + kk] *
+                 (block ? as.values[row * kGroups + kk / kGroupK] *
+                              bs.values[(e * nGroups + j / kGroupN) * kGroups +
+                                        kk / kGroupK]
+                        : 1.0);
+        double bScale = c.quant == Quant::None || block ? 1.0
+                        : perChannel ? bs.values[e * c.n + j]
+                                     : bs.values[e];
         ref[dst * c.n + j] += weight * bScale * acc;
       }
     }
@@ -435,6 +459,17 @@ std::vector<MoeCase> cases() {
   fp8lds.config = "block_m = 32, block_n = 32, block_k = 64, num_warps = 1, "
                   "matrix_instr_nonkdim = 32, epilogue = lds";
   add(fp8lds);
+  // Block-wise: K groups of 64 over block_k 32 (two tiles a group), N
+  // groups of 32, a K edge (K = 160: the last group is half full).
+  MoeCase fp8b{"fp8_block", 21, 4, 64, 160, 2};
+  fp8b.quant = Quant::Fp8Block;
+  add(fp8b);
+  MoeCase fp8br{"fp8_block_reduce_stages3_lds", 15, 4, 48, 128, 2,
+                Routing::Skip, true, true, true};
+  fp8br.quant = Quant::Fp8Block;
+  fp8br.config = "block_m = 16, block_n = 32, block_k = 32, num_warps = 2, "
+                 "num_stages = 3, epilogue = lds";
+  add(fp8br);
   MoeCase i8{"int8_channel", 23, 4, 40, 80, 2};
   i8.quant = Quant::Int8Channel;
   add(i8);
@@ -464,6 +499,12 @@ std::vector<MoeCase> cases() {
                              "num_warps = 2, num_stages = 3";
     add(s);
   }
+  // Leading dimensions that are multiples of 16 bytes, promised.
+  MoeCase aligned{"assume_aligned_lds_reduce", 33, 4, 64, 96, 2,
+                  Routing::Random, true, true};
+  aligned.config = "block_m = 16, block_n = 32, block_k = 32, num_warps = 2, "
+                   "assume_aligned = true, epilogue = lds, group_m = 1";
+  add(aligned);
   MoeCase big{"block32_nk32_kpack2", 45, 4, 64, 128, 2};
   big.blockM = 32;
   big.config = "block_m = 32, block_n = 64, block_k = 64, num_warps = 2, "

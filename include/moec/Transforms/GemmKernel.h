@@ -51,6 +51,10 @@ struct GemmKernelSpec {
   int64_t scaleARank = 1, scaleBRank = 1;
   /// moe_gemm's b_scale [E]: one value per expert, hence per workgroup.
   bool scaleBPerExpert = false;
+  /// Block-wise fp8 (moe_gemm's group_n, group_k; 0 = not block-wise):
+  /// a_scale [M, K groups] and b_scale [E, N groups, K groups] scale each
+  /// K tile's product inside the K loop instead of the epilogue.
+  int64_t groupN = 0, groupK = 0;
   Activation activation = Activation::none;
   /// Set for moe_gemm: the routing that maps tile rows to A and C rows.
   std::optional<MoeRouting> moe;
