@@ -8,7 +8,8 @@
 #    every routing (E = 256 with an expert map, and E = 8 with enough tokens
 #    for several workgroups), and each model layer of examples/moe at small
 #    token counts (align, w13 GEMM, act_and_mul, w2 GEMM with reduce), each
-#    checked against the float64 reference;
+#    checked against the float64 reference, and test/e2e/moe_sweep.py's
+#    cases (every routing, sizes, expert maps, dtypes) on the GPU;
 # 2. benchmarks/triton_fused_moe.py: moec (through `moec bench`) against
 #    this repository's Triton fused-MoE kernel, w13 of Mixtral TP1 and
 #    DeepSeek-V3 TP1 at M = 1 .. 4096 and their full layers, same candidate
@@ -44,7 +45,7 @@ status=0
 STEPS=${MOE_STEPS:-numerics bench}
 want() { case " $STEPS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
-# 1. Numerics on the GPU (about 16 moec runs).
+# 1. Numerics on the GPU (16 moec runs, then the sweep's ~100 cases).
 if want numerics; then
   echo "== moec run on $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)" | tee -a "$NUM"
   run() {
@@ -61,6 +62,20 @@ if want numerics; then
   done
   run examples/moe/qwen3_30b_a3b_tp1.mlir --arch "$ARCH" --tokens 77 --routing skewed
   run examples/moe/mixtral_8x7b_tp1.mlir --arch "$ARCH" --tokens 64 --routing one-expert
+  # The CI sweep's cases on the GPU (moe_sweep.py): align over every routing
+  # and size, then align + GEMM, the two-GEMM chain and the whole layer
+  # (2 warps: on sm_90, 4 cannot cover the sweep's 16x16 tiles).
+  SW=$(mktemp -d)
+  for kinds in "align" "gemm,chain,layer"; do
+    flags=""; [ "$kinds" != align ] && [ "$ARCH" != host ] && flags="--num-warps 2"
+    if timeout 240 python3 test/e2e/moe_sweep.py --moec "$MOEC" --workdir "$SW" -j 4 \
+         --arch "$ARCH" --kinds "$kinds" --run-flags "$flags" >> "$NUM" 2>&1; then
+      echo "PASS moe_sweep.py --kinds $kinds" | tee -a "$NUM"
+    else
+      echo "FAIL moe_sweep.py --kinds $kinds (see moe_numerics.txt)" | tee -a "$NUM"; status=1
+    fi
+  done
+  rm -rf "$SW"
 fi
 
 # 2. The benchmark against Triton.
