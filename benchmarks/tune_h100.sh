@@ -39,6 +39,19 @@
 #   TUNE_SPACE_LARGE, TUNE_SPACE_SMALL: other spaces for M >= 2048 / < 2048
 #   TRITON_TUNE_WARMUP_MS 5, TRITON_TUNE_REP_MS 20, TRITON_TUNE_BUDGET_S 120,
 #   TRITON_TUNE_JOBS (every core): the Triton side (see its --help)
+#   TUNE_MOE          1: also tune the fused-MoE w13 GEMM of a model with
+#                     `moec tune --op moe` (step 5): one process per batch,
+#                     each with its own --budget, cold kernel cache at the
+#                     first; $OUT/tune_moe/E=..,N=..,device_name=...json (the
+#                     vLLM file, keys = batch) and a MoE table in the summary
+#   TUNE_MOE_ONLY     1: step 5 alone (no GEMM shapes, no steps 1, 3, 4)
+#   TUNE_MOE_MODEL    examples/models/mixtral-8x7b.json
+#   TUNE_MOE_TP       1 (Mixtral TP1: w13 E 8, N 28672, K 4096, top-2)
+#   TUNE_MOE_BATCHES  "1 16 256"
+#   TUNE_MOE_BUDGET   30   seconds per batch
+#   TUNE_MOE_SPACE    benchmarks/tune/space_moe_sm90.json
+#   TUNE_MOE_COMPILE_ONLY 1: first compile the MoE space at the largest batch
+#                     with --compile-only (candidates/s, rejected)
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$(pwd)
@@ -54,6 +67,9 @@ MOEC=$BIN/moec
 [ -d "$BIN/../lib" ] && export LD_LIBRARY_PATH="$BIN/../lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 ARCH=${MOEC_ARCH:-sm_90}
 SHAPES=${TUNE_SHAPES:-"4096,4096,4096 8192,8192,8192 256,14336,4096 16,4096,4096"}
+if [ "${TUNE_MOE_ONLY:-0}" = 1 ]; then
+  SHAPES=""; TUNE_MOE=1; TUNE_COMPILE_ONLY=0; TUNE_BENCH=0; TUNE_TRITON=0
+fi
 BUDGET=${TUNE_BUDGET:-30}
 FIRST_BUDGET=${TUNE_FIRST_BUDGET:-60}
 CUT=${TUNE_CUT:-1.5}
@@ -195,9 +211,28 @@ if tj:
         tj["triton"], tj["torch"], tj["configs_in_list"], c["configs"], c["wall_s"], c["jobs"], c["per_s"], c["failed"],
         f(tj["shapes"][0].get("tune_wall_with_compile_s") if tj["shapes"] else None, "%.1f"),
         tj["method"]["tuning"], tj["method"]["winner"])]
+mp = os.path.join(work, "moe.jsonl")
+moe = [json.loads(l) for l in open(mp) if l.strip()] if os.path.exists(mp) else []
+if moe:
+    L += ["", "## Fused MoE: the w13 moe_gemm tuned by `moec tune --op moe` (one process per batch; kernel cache cold at the first)", "",
+          "| batch | GEMM rows MxNxK | E | top_k | process wall s | tuner wall s | candidates | compiled/cache hits | cut | timed | wrong | complete | tuned config | tuned us | best seed | seed us | speed-up |",
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in moe:
+        L.append("| %s | %s | %s | %s | %s | %s | %s | %s/%s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            r.get("batch"), "x".join(map(str, r.get("shape", []))), r.get("experts"), r.get("top_k"),
+            f(r.get("process_wall_s"), "%.1f"), f(r.get("wall_s"), "%.1f"), r.get("candidates", "-"),
+            r.get("compiled", "-"), r.get("cache_hits", "-"), r.get("cut", "-"), r.get("timed", "-"), r.get("wrong", "-"),
+            r.get("complete", "-"), r.get("best", "-"), f(r.get("best_us"), "%.1f"), r.get("best_seed", "-"),
+            f(r.get("best_seed_us"), "%.1f"),
+            f(r["best_seed_us"] / r["best_us"] if r.get("best_us") and r.get("best_seed_us") else None, "%.3fx")))
+    mc = os.path.join(work, "moe_compile.txt")
+    if os.path.exists(mc) and open(mc).read().strip():
+        L += ["", "MoE space, compile only (every core, no kernel cache): `%s`" % open(mc).read().strip()]
+    for cf in sorted(glob.glob(os.path.join(out, "tune_moe", "E=*.json"))):
+        L += ["", "`%s`:" % os.path.basename(cf), "", "```", open(cf).read().rstrip(), "```"]
 L += ["", "Script wall time: %.0f s." % (time.time() - float(t_script))]
 open(os.path.join(out, "tune_summary.md"), "w").write("\n".join(L) + "\n")
-json.dump({"rows": rows, "triton": tj}, open(os.path.join(out, "tune_results.json"), "w"), indent=1)
+json.dump({"rows": rows, "triton": tj, "moe": moe}, open(os.path.join(out, "tune_results.json"), "w"), indent=1)
 if os.environ.get("TUNE_PRINT_SUMMARY"):
     print("\n".join(L))
 PY
@@ -295,6 +330,41 @@ PY
 fi
 
 summarize
+
+# 5. The fused-MoE w13 GEMM of a model, one process (and budget) per batch.
+if [ "${TUNE_MOE:-0}" = 1 ]; then
+  MOE_MODEL=${TUNE_MOE_MODEL:-examples/models/mixtral-8x7b.json}
+  MOE_SPACE=${TUNE_MOE_SPACE:-benchmarks/tune/space_moe_sm90.json}
+  [ "$ARCH" = host ] && MOE_SPACE=${TUNE_MOE_SPACE:-benchmarks/tune/space_moe_host.json}
+  mkdir -p "$OUT/tune_moe"
+  : > "$WORK/moe.jsonl"
+  if [ "${TUNE_MOE_COMPILE_ONLY:-1}" = 1 ]; then
+    # Compile throughput of the MoE space at the largest batch (no cache).
+    last=$(echo ${TUNE_MOE_BATCHES:-1 16 256} | awk '{print $NF}')
+    log "-- moec tune --op moe --compile-only batch $last"
+    timeout 300 "$MOEC" tune --op moe --model "$MOE_MODEL" --tp-size "${TUNE_MOE_TP:-1}" --dtype bf16 \
+      --batch "$last" --arch "$ARCH" --space "$MOE_SPACE" --compile-only ${PTXAS_ARGS[@]+"${PTXAS_ARGS[@]}"} \
+      2>&1 | tee -a "$LOG" | grep compile-only > "$WORK/moe_compile.txt"
+  fi
+  for b in ${TUNE_MOE_BATCHES:-1 16 256}; do
+    log "-- moec tune --op moe $MOE_MODEL tp ${TUNE_MOE_TP:-1} batch $b (budget ${TUNE_MOE_BUDGET:-30} s, $MOE_SPACE)"
+    t0=$(date +%s.%N)
+    MOEC_CACHE_DIR=$WORK/cache-moe timeout $(( ${TUNE_MOE_BUDGET:-30} + 240 )) "$MOEC" tune --op moe --model "$MOE_MODEL" \
+      --tp-size "${TUNE_MOE_TP:-1}" --dtype bf16 --batch "$b" --arch "$ARCH" -o "$WORK/db-moe" --resume \
+      --space "$MOE_SPACE" --budget "${TUNE_MOE_BUDGET:-30}" --cut "$CUT" --finalists "$FINALISTS" \
+      --json "$WORK/moe-$b.jsonl" --quiet ${PTXAS_ARGS[@]+"${PTXAS_ARGS[@]}"} 2>&1 | tee -a "$LOG" | tail -4
+    wall=$(python3 -c "print('%.1f' % ($(date +%s.%N) - $t0))")
+    log "   process wall time: $wall s"
+    python3 - "$WORK/moe-$b.jsonl" "$wall" >> "$WORK/moe.jsonl" <<'PY'
+import json, os, sys
+p, wall = sys.argv[1], float(sys.argv[2])
+for l in (open(p) if os.path.exists(p) else []):
+    r = json.loads(l); r["process_wall_s"] = wall; print(json.dumps(r))
+PY
+    cp "$WORK"/db-moe/E=*.json "$OUT/tune_moe/" 2>/dev/null
+    summarize
+  done
+fi
 
 # 4. Triton tuned over its own config list, same shapes.
 if [ "${TUNE_TRITON:-1}" = 1 ] && [ "$ARCH" != host ]; then

@@ -2,7 +2,8 @@
 //
 //   moec tune FILE.mlir --arch host --shapes shapes.jsonl -o DIR
 //   moec tune FILE.mlir --arch sm_90 --sizes M=16,N=4096,K=4096 -o DIR
-//   moec tune --op moe --model config.json --tp-size 8 --dtype fp8_w8a8 --batch 1,16
+//   moec tune --op moe --model config.json --tp-size 8 --dtype bf16
+//             --batch 1,16 --arch sm_90 -o DIR
 //   moec db merge -o OUT DIR...
 //   moec db lookup DIR... --file NAME --m M
 //
@@ -13,7 +14,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "MoeData.h"
+
 #include "moec/Dialect/MoecDialect.h"
+#include "moec/Dialect/OpPlans.h"
 #include "moec/Driver/Compiler.h"
 #include "moec/Runtime/KernelArgs.h"
 #include "moec/Runtime/Runtime.h"
@@ -50,11 +54,15 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <functional>
+#include <mutex>
 #include <random>
 
 using namespace mlir;
 using namespace moec;
 using namespace moec::tuning;
+namespace moe = moec::tool::moe;
+namespace emu = moec::emu;
 using llvm::StringRef;
 
 int runTune(llvm::ArrayRef<std::string> args);
@@ -66,7 +74,12 @@ constexpr const char *kTuneUsage = R"(usage:
   moec tune FILE.mlir [--arch CHIP] (--shapes LOG.jsonl | --sizes M=..,N=..,K=.. ...
                       | --batch 1,16,256 [--sizes N=..,K=..]) -o DIR [options]
   moec tune --op moe --model config.json [--tp-size N] [--ep-size N]
-            [--dtype bf16|fp8_w8a8|int8_w8a16] [--batch 1,16,256]
+            [--dtype bf16|fp16|fp8_w8a8|int8_w8a16] [--batch 1,16,256]
+            [--arch CHIP -o DIR [options]]
+            without -o: the MoE GEMM shapes and the config file name; with
+            -o: the w13 (gate+up) moe_gemm tuned per batch (bf16/fp16) into
+            DIR/E=..,N=..,device_name=...json (vLLM's file, keys = batch);
+            --compile-only: compile the candidates of each batch, no device
 options:
   --space small|full|FILE.json   candidates (default: full)
   --budget SECONDS[s]            stop starting new candidates after this long
@@ -260,7 +273,14 @@ struct GemmKernel {
   /// NVIDIA with --ptxas: the SASS (cubin) ptxas made of the PTX, loaded
   /// instead of the PTX (no driver JIT at load).
   std::string cubin;
+  /// The launch, when compileCandidate's `plan` hook sized it from the op's
+  /// KernelPlan (moe_gemm: moec/Dialect/OpPlans.h); grid 0 = not planned.
+  int64_t grid = 0, lanes = 0, sharedBytes = 0;
 };
+
+/// Sizes a candidate's launch from its verified module (before lowering).
+using PlanHook =
+    std::function<llvm::Error(ModuleOp, const TargetInfo &, GemmKernel &)>;
 
 /// PTX -> cubin with an external ptxas, as its own process (so as many run
 /// at once as there are compile workers); what `ptxas -v` says about
@@ -336,7 +356,7 @@ llvm::Error runPtxas(const std::string &ptxas, StringRef chip, StringRef ptx,
 llvm::Expected<CompiledCandidate>
 compileCandidate(const std::string &source, StringRef chip, bool aligned,
                  const Candidate &cand, jit::KernelCache *cache,
-                 const std::string &ptxas = "") {
+                 const std::string &ptxas = "", const PlanHook &plan = {}) {
   auto start = std::chrono::steady_clock::now();
   DialectRegistry registry;
   registerMoecDialects(registry);
@@ -368,6 +388,10 @@ compileCandidate(const std::string &source, StringRef chip, bool aligned,
   if (!target)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "no target " + chip.str());
+  auto kernel = std::make_shared<GemmKernel>();
+  if (plan)
+    if (llvm::Error e = plan(*module, *target, *kernel))
+      return e;
   // What the JIT stores: host kernels as an object file, not JIT-linked.
   auto compile = [&](std::string &payload, std::string &error) {
     CompileOptions opts;
@@ -380,7 +404,6 @@ compileCandidate(const std::string &source, StringRef chip, bool aligned,
     payload = jit::serializePayload(*compiled);
     return true;
   };
-  auto kernel = std::make_shared<GemmKernel>();
   CompiledCandidate cc;
   if (cache) {
     jit::CacheKey key =
@@ -731,6 +754,10 @@ std::string parseBatches(const Args &args, std::vector<int64_t> &batches) {
   return {};
 }
 
+int tuneMoe(const Args &args, const MoeModelShape &shape,
+            const std::string &dtype, const std::vector<int64_t> &batches,
+            ConfigFileKey key);
+
 int runModelFrontEnd(const Args &args) {
   std::string model = args.get("model");
   if (model.empty())
@@ -783,11 +810,8 @@ int runModelFrontEnd(const Args &args) {
                                 b, b * shape->topk, b * shape->topk,
                                 shape->w13N(), shape->w13K(), b * shape->topk,
                                 shape->w2N(), shape->w2K());
-  if (args.has("o"))
-    return fail("tune", "tuning the fused-MoE GEMMs is not wired into moec "
-                        "tune yet (the shapes above are what it will tune; "
-                        "`moec bench` times a MoE function with a given "
-                        "config); tune a moec.gemm file meanwhile");
+  if (args.has("o") || args.has("compile-only"))
+    return tuneMoe(args, *shape, dtype, batches, key);
   return 0;
 }
 
@@ -808,6 +832,596 @@ std::optional<double> parseSeconds(StringRef s) {
   if (s.getAsDouble(v) || v < 0)
     return std::nullopt;
   return v * scale;
+}
+
+/// The tuner's options from the command line (shared by `moec tune FILE`
+/// and `--op moe`); an error text, empty when they parse.
+std::string parseTunerOptions(const Args &args, const TargetInfo &target,
+                              TunerOptions &topts, std::string &ptxas) {
+  if (auto j = parseInt(args.get("jobs", "0")))
+    topts.threads = unsigned(*j);
+  if (auto w = parseInt(args.get("warmup", "5")))
+    topts.warmup = int(*w);
+  if (auto r = parseInt(args.get("repeat", "20")))
+    topts.repeat = std::max<int>(1, int(*r));
+  if (auto q = parseInt(args.get("quick-repeat", "5")))
+    topts.quickRepeat = std::max<int>(1, int(*q));
+  if (auto f = parseInt(args.get("finalists", "3")))
+    topts.retimeTop = std::max<int>(1, int(*f));
+  if (args.has("cut")) {
+    double f = 0;
+    if (StringRef(args.get("cut")).getAsDouble(f) || f < 1)
+      return fmt::format("--cut '{}': expected a factor >= 1, e.g. 1.5",
+                         args.get("cut"));
+    topts.cutFactor = f;
+  }
+  if (args.has("budget")) {
+    auto b = parseSeconds(args.get("budget"));
+    if (!b)
+      return fmt::format("--budget '{}': expected seconds, e.g. 60s",
+                         args.get("budget"));
+    topts.budgetSeconds = *b;
+  }
+  topts.resume = args.has("resume");
+  // NVIDIA: SASS by an external ptxas on the compile workers (and its
+  // register/spill report), instead of the driver's JIT at load.
+  ptxas = args.get("ptxas");
+  if (ptxas.empty())
+    if (const char *p = std::getenv("MOEC_PTXAS"))
+      ptxas = p;
+  if (!ptxas.empty() && !target.isNVPTX())
+    ptxas.clear();
+  if (!ptxas.empty() && !llvm::sys::fs::can_execute(ptxas))
+    return fmt::format("--ptxas '{}': not an executable", ptxas);
+  if (!args.has("quiet"))
+    topts.progress = &llvm::errs();
+  if (const char *k = std::getenv("MOEC_TUNE_KILL_AFTER"))
+    if (auto v = parseInt(k))
+      topts.killAfterRecords = int(*v);
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// moec tune --op moe: the w13 (gate+up) moe_gemm of a model
+//===----------------------------------------------------------------------===//
+
+/// The moe_gemm tuned for a model: A [tokens, K] (tokens dynamic, so one
+/// kernel per candidate serves every batch: later batches are kernel cache
+/// hits), W [E, N, K], C [tokens, top_k, N], routing arrays dynamic.
+struct MoeProblem {
+  int64_t experts = 0, topK = 1, n = 0, k = 0;
+  std::string elt; ///< bf16 or f16
+  emu::EK ek = emu::EK::BF16;
+
+  std::string moduleText() const {
+    std::string a = fmt::format("memref<?x{}x{}>", k, elt);
+    std::string w = fmt::format("memref<{}x{}x{}x{}>", experts, n, k, elt);
+    std::string c = fmt::format("memref<?x{}x{}x{}>", topK, n, elt);
+    return fmt::format(
+        R"(module {{
+  func.func @moe_w13(%a: {0}, %w: {1}, %c: {2}, %s: memref<?xi32>,
+                     %e: memref<?xi32>, %n: memref<1xi32>) {{
+    moec.moe_gemm %a, %w -> %c
+      routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>)
+      {{top_k = {3} : i64, config = #moec.config<block_m = 16>}}
+      : {0}, {1} -> {2}
+    return
+  }}
+}}
+)",
+        a, w, c, topK);
+  }
+  /// vLLM's buffer sizes for a block_m: room for the worst case.
+  int64_t sortedLen(int64_t tokens, int64_t blockM) const {
+    return tokens * topK + experts * (blockM - 1);
+  }
+  int64_t blocks(int64_t tokens, int64_t blockM) const {
+    return (sortedLen(tokens, blockM) + blockM - 1) / blockM;
+  }
+};
+
+/// Device data of one batch and the routing of each block_m, as vLLM's
+/// benchmark_moe.py makes it: uniform random top-k (seeded), aligned on the
+/// host (moe_align's reference) for each candidate's block_m.
+class MoeHarness {
+public:
+  MoeHarness(MoeProblem p, std::shared_ptr<rt::Device> dev)
+      : p_(std::move(p)), dev_(dev), loader_(GemmInfo{}, dev) {}
+
+  llvm::Error prepare(CompiledCandidate &cc) {
+    return loader_.load(*static_cast<GemmKernel *>(cc.payload.get()));
+  }
+
+  llvm::Expected<double> time(const ShapeRecord &s, CompiledCandidate &cc,
+                              int warmup, int repeat) {
+    auto &k = *static_cast<GemmKernel *>(cc.payload.get());
+    if (auto e = loader_.load(k))
+      return e;
+    auto r = routing(s, k.cand.blockM);
+    if (!r)
+      return r.takeError();
+    repeat = std::max(repeat, 1);
+    while (events_.size() < size_t(repeat) + 1) {
+      auto ev = dev_->createEvent();
+      if (!ev.ok())
+        return err(ev.message());
+      events_.push_back(std::move(*ev));
+    }
+    for (int i = 0; i < warmup; ++i)
+      if (auto e = launch(k, **r))
+        return e;
+    for (int i = 0; i < repeat; ++i) {
+      if (rt::Status st = events_[i].record(); !st.ok())
+        return err(st.message());
+      if (auto e = launch(k, **r))
+        return e;
+    }
+    if (rt::Status st = events_[repeat].record(); !st.ok())
+      return err(st.message());
+    if (rt::Status st = events_[repeat].synchronize(); !st.ok())
+      return err(st.message());
+    std::vector<float> times;
+    for (int i = 0; i < repeat; ++i) {
+      auto ms = rt::Event::elapsedMs(events_[i], events_[i + 1]);
+      if (!ms.ok())
+        return err(ms.message());
+      times.push_back(*ms);
+    }
+    llvm::sort(times);
+    size_t n = times.size();
+    double median =
+        n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
+    return median * 1000.0;
+  }
+
+  /// C starts as NaN bytes; every routed copy's row must match the float64
+  /// reference (moe::checkMoeGemm).
+  llvm::Error verify(const ShapeRecord &s, CompiledCandidate &cc) {
+    auto &k = *static_cast<GemmKernel *>(cc.payload.get());
+    if (auto e = loader_.load(k))
+      return e;
+    auto r = routing(s, k.cand.blockM);
+    if (!r)
+      return r.takeError();
+    Data &d = *data_;
+    // Testing: a planted bug for the candidates whose key starts with
+    // $MOEC_TUNE_PLANT_WRONG (with a leading '!': those whose key does not):
+    // every block names the next expert, so the kernel multiplies with the
+    // wrong weights (the check must catch it).
+    std::unique_ptr<Routing> planted;
+    if (const char *w = std::getenv("MOEC_TUNE_PLANT_WRONG"); w && *w) {
+      StringRef prefix(w);
+      bool negate = prefix.consume_front("!");
+      if (StringRef(k.cand.key()).starts_with(prefix) != negate)
+        planted = std::make_unique<Routing>();
+    }
+    if (planted) {
+      planted->ref = (*r)->ref;
+      for (int32_t &e : planted->ref.expertIds)
+        if (e >= 0)
+          e = int32_t((e + 1) % p_.experts);
+      if (auto e = upload(*planted))
+        return e;
+    }
+    Routing &use = planted ? *planted : **r;
+    if (rt::Status st = d.c.fill(0xFF); !st.ok())
+      return err(st.message());
+    if (auto e = launch(k, use))
+      return e;
+    if (rt::Status st = dev_->synchronize(); !st.ok())
+      return err(st.message());
+    int64_t elems = d.tokens * p_.topK * p_.n;
+    std::vector<uint8_t> bytes(elems * emu::bytesOf(p_.ek));
+    if (rt::Status st = d.c.copyToHost(bytes.data(), bytes.size()); !st.ok())
+      return err(st.message());
+    std::vector<double> c = moe::decodeAll(p_.ek, bytes, elems);
+    moe::GemmRefProblem prob;
+    prob.tokens = d.tokens, prob.topK = p_.topK, prob.n = p_.n, prob.k = p_.k;
+    prob.experts = p_.experts;
+    moe::GemmRefInputs in;
+    in.a = [&](int64_t row, int64_t kk) { return d.a.at(row * p_.k + kk); };
+    in.w = [&](int64_t e, int64_t n, int64_t kk) {
+      return d.w.at((e * p_.n + n) * p_.k + kk);
+    };
+    std::mt19937_64 rng(7);
+    // The reference is the true routing: a planted one is wrong.
+    moe::GemmCheck check =
+        moe::checkMoeGemm(prob, in, (*r)->ref, k.cand.blockM, c,
+                          tolerance(p_.ek == emu::EK::BF16 ? Elt::BF16
+                                                           : Elt::F16),
+                          rng);
+    if (!check.pass)
+      return err("wrong result: " + check.summary);
+    return llvm::Error::success();
+  }
+
+private:
+  struct Routing {
+    moe::AlignOutputs ref;
+    rt::Buffer sorted, experts, npad;
+  };
+  struct Data {
+    int64_t tokens = 0;
+    moe::PooledArray a, w;
+    std::vector<int32_t> ids;
+    rt::Buffer aBuf, wBuf, c;
+    std::map<int64_t, std::unique_ptr<Routing>> byBlockM;
+  };
+  static llvm::Error err(const std::string &m) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), m);
+  }
+  llvm::Expected<rt::Buffer> deviceCopy(const void *src, size_t bytes) {
+    auto buf = dev_->allocate(std::max<size_t>(bytes, 16));
+    if (!buf.ok())
+      return err(buf.message());
+    if (bytes)
+      if (rt::Status st = buf->copyFromHost(src, bytes); !st.ok())
+        return err(st.message());
+    return std::move(*buf);
+  }
+  /// A pooled array expanded to its full size on the device.
+  llvm::Expected<rt::Buffer> deviceCopy(const moe::PooledArray &x) {
+    size_t eb = x.eltBytes(), pool = x.bytes.size();
+    std::vector<uint8_t> full(size_t(x.elems) * eb);
+    for (size_t off = 0; off < full.size(); off += pool)
+      std::memcpy(&full[off], x.bytes.data(),
+                  std::min(pool, full.size() - off));
+    return deviceCopy(full.data(), full.size());
+  }
+  llvm::Error upload(Routing &r) {
+    auto s = deviceCopy(r.ref.sorted.data(), r.ref.sorted.size() * 4);
+    if (!s)
+      return s.takeError();
+    auto e = deviceCopy(r.ref.expertIds.data(), r.ref.expertIds.size() * 4);
+    if (!e)
+      return e.takeError();
+    auto n = deviceCopy(&r.ref.npad, 4);
+    if (!n)
+      return n.takeError();
+    r.sorted = std::move(*s), r.experts = std::move(*e),
+    r.npad = std::move(*n);
+    return llvm::Error::success();
+  }
+  llvm::Expected<Routing *> routing(const ShapeRecord &s, int64_t blockM) {
+    int64_t tokens = *s.dim("M");
+    if (!data_ || data_->tokens != tokens) {
+      data_.reset();
+      auto d = std::make_unique<Data>();
+      d->tokens = tokens;
+      std::mt19937_64 rng(1234);
+      d->ids = moe::makeTopkIds(moe::Routing::Uniform, tokens, p_.topK,
+                                p_.experts, rng);
+      d->a = moe::PooledArray::random(p_.ek, tokens * p_.k, -1, 1, rng);
+      d->w = moe::PooledArray::random(p_.ek, p_.experts * p_.n * p_.k, -1, 1,
+                                      rng);
+      auto a = deviceCopy(d->a);
+      if (!a)
+        return a.takeError();
+      auto w = deviceCopy(d->w);
+      if (!w)
+        return w.takeError();
+      auto c = dev_->allocate(std::max<size_t>(
+          size_t(tokens * p_.topK * p_.n) * emu::bytesOf(p_.ek), 16));
+      if (!c.ok())
+        return err(c.message());
+      d->aBuf = std::move(*a), d->wBuf = std::move(*w), d->c = std::move(*c);
+      data_ = std::move(d);
+    }
+    auto &slot = data_->byBlockM[blockM];
+    if (!slot) {
+      auto r = std::make_unique<Routing>();
+      r->ref = moe::alignReference(data_->ids, p_.topK, p_.experts, blockM,
+                                   nullptr, p_.sortedLen(tokens, blockM),
+                                   p_.blocks(tokens, blockM));
+      // Past the padded length: the sentinel, as vLLM fills it.
+      int32_t copies = int32_t(tokens * p_.topK);
+      for (int32_t &x : r->ref.sorted)
+        if (x < 0)
+          x = copies;
+      if (auto e = upload(*r))
+        return e;
+      slot = std::move(r);
+    }
+    return slot.get();
+  }
+  llvm::Error launch(GemmKernel &k, Routing &r) {
+    Data &d = *data_;
+    rt::KernelArgs args;
+    args.addMemRef(d.aBuf.data(), {d.tokens, p_.k});
+    args.addMemRef(d.wBuf.data(), {p_.experts, p_.n, p_.k});
+    args.addMemRef(d.c.data(), {d.tokens, p_.topK, p_.n});
+    args.addMemRef(r.sorted.data(), {int64_t(r.ref.sorted.size())});
+    args.addMemRef(r.experts.data(), {int64_t(r.ref.expertIds.size())});
+    args.addMemRef(r.npad.data(), {1});
+    rt::Status st = k.kernel->launch(rt::Dim3{std::max<int64_t>(k.grid, 1)},
+                                     rt::Dim3{k.lanes}, k.sharedBytes, args);
+    if (!st.ok())
+      return err(st.message());
+    return llvm::Error::success();
+  }
+
+  MoeProblem p_;
+  std::shared_ptr<rt::Device> dev_;
+  GemmHarness loader_; ///< its load(): host object files, cubins, PTX
+  std::unique_ptr<Data> data_;
+  std::vector<rt::Event> events_;
+};
+
+int tuneMoe(const Args &args, const MoeModelShape &shape,
+            const std::string &dtype, const std::vector<int64_t> &batches,
+            ConfigFileKey key) {
+  for (const char *flag : {"shard", "devices", "shapes", "sizes"})
+    if (args.has(flag))
+      return fail("tune", fmt::format("--{} is not for --op moe yet (one "
+                                      "process per batch list and device)",
+                                      flag));
+  if (dtype != "bf16" && dtype != "fp16")
+    return fail("tune", fmt::format("--op moe -o: the MoE tuning harness "
+                                    "takes bf16 and fp16 today, not '{}'",
+                                    dtype));
+  std::string chip = args.get("arch");
+  const TargetInfo *target = lookupTarget(chip);
+  if (!target)
+    return fail("tune", fmt::format("--op moe -o needs --arch, one of {}",
+                                    knownTargetNames()));
+  TargetFamily family = familyOfChip(chip);
+  std::string outDir = args.get("o");
+  MoeProblem p;
+  p.experts = shape.experts, p.topK = shape.topk;
+  p.n = shape.w13N(), p.k = shape.w13K();
+  p.elt = dtype == "bf16" ? "bf16" : "f16";
+  p.ek = dtype == "bf16" ? emu::EK::BF16 : emu::EK::F16;
+  const std::string source = p.moduleText();
+
+  std::string spaceArg = args.get("space", "full");
+  llvm::Expected<SearchSpace> space =
+      (spaceArg == "full" || spaceArg == "small")
+          ? SearchSpace::defaults("moe", family, spaceArg)
+          : [&]() -> llvm::Expected<SearchSpace> {
+              auto sb = llvm::MemoryBuffer::getFile(spaceArg, true);
+              if (!sb)
+                return llvm::createStringError(
+                    sb.getError(), fmt::format("{}: cannot read: {}", spaceArg,
+                                               sb.getError().message()));
+              return SearchSpace::fromJson((*sb)->getBuffer(), spaceArg);
+            }();
+  if (!space)
+    return fail("tune", llvm::toString(space.takeError()));
+
+  TunerOptions topts;
+  std::string ptxas;
+  if (std::string e = parseTunerOptions(args, *target, topts, ptxas);
+      !e.empty())
+    return fail("tune", e);
+
+  // A candidate for a batch: compiled (through `cache` when given), its
+  // launch sized by getMoeGemmPlan for the batch's routing buffers.
+  auto compileMoe = [&](int64_t tokens, const Candidate &c,
+                        jit::KernelCache *cache)
+      -> llvm::Expected<CompiledCandidate> {
+    PlanHook plan = [&](ModuleOp m, const TargetInfo &t,
+                        GemmKernel &k) -> llvm::Error {
+      MoeGemmOp op;
+      m.walk([&](MoeGemmOp o) { op = o; });
+      if (!op)
+        return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                       "no moec.moe_gemm");
+      KernelPlan kp = getMoeGemmPlan(op, t);
+      k.grid = kp.gridSize(p.sortedLen(tokens, c.blockM), p.n);
+      k.lanes = kp.lanes;
+      k.sharedBytes = kp.dynamicLds ? kp.ldsBytes : 0;
+      return llvm::Error::success();
+    };
+    auto cc = compileCandidate(source, chip, false, c, cache, ptxas, plan);
+    if (!cc)
+      return cc.takeError();
+    // The plan sized the launch; the kernel's own metadata must agree.
+    const auto &gk = *static_cast<GemmKernel *>(cc->payload.get());
+    const OutlinedKernel &ki = gk.payload.kernels.front();
+    if (ki.workgroupSize != gk.lanes ||
+        (ki.dynamicLds ? ki.ldsBytes : 0) != gk.sharedBytes)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          fmt::format("getMoeGemmPlan says {} lanes and {} B of dynamic LDS, "
+                      "the kernel {} and {}",
+                      gk.lanes, gk.sharedBytes, ki.workgroupSize,
+                      ki.dynamicLds ? ki.ldsBytes : 0));
+    return cc;
+  };
+
+  // Compile only: every candidate of each batch, no device (how fast they
+  // compile, what the verifier and the plan check reject).
+  if (args.has("compile-only")) {
+    int exit = 0;
+    for (int64_t tokens : batches) {
+      GemmShape gs{tokens * p.topK, p.n, p.k, int64_t(emu::bytesOf(p.ek)),
+                   int64_t(emu::bytesOf(p.ek))};
+      std::vector<Candidate> cands = candidatesForShape(*space, gs, family);
+      unsigned threads =
+          topts.threads ? topts.threads
+                        : llvm::hardware_concurrency().compute_thread_count();
+      llvm::DefaultThreadPool pool(llvm::hardware_concurrency(threads));
+      std::atomic<int> ok{0}, rejected{0};
+      std::mutex firstMutex;
+      std::string first;
+      auto t0 = std::chrono::steady_clock::now();
+      for (const Candidate &c : cands)
+        pool.async([&, c] {
+          auto r = compileMoe(tokens, c, nullptr);
+          if (r) {
+            ++ok;
+            return;
+          }
+          std::string msg = llvm::toString(r.takeError());
+          ++rejected;
+          std::lock_guard<std::mutex> lock(firstMutex);
+          if (first.empty())
+            first = c.key() + ": " + msg;
+        });
+      pool.wait();
+      double secs = std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - t0)
+                        .count();
+      llvm::outs() << fmt::format(
+          "compile-only batch {}: {} candidates in {:.2f} s on {} threads: "
+          "{:.1f} compiled/s; {} ok, {} rejected{}\n",
+          tokens, cands.size(), secs, threads,
+          secs > 0 ? cands.size() / secs : 0.0, ok.load(), rejected.load(),
+          first.empty() ? "" : " (first: " + first.substr(0, 300) + ")");
+      if (ok.load() == 0)
+        exit = 1;
+    }
+    return exit;
+  }
+
+  rt::DeviceKind kind = target->isHost()    ? rt::DeviceKind::Host
+                        : target->isNVPTX() ? rt::DeviceKind::Cuda
+                                            : rt::DeviceKind::Hip;
+  auto idx = parseInt(args.get("device", "0"));
+  auto opened = rt::Device::open(kind, idx ? int(*idx) : 0);
+  if (!opened.ok())
+    return fail("tune", opened.message());
+  std::shared_ptr<rt::Device> dev = *opened;
+  std::string deviceName =
+      args.has("device-name") ? args.get("device-name") : dev->name();
+  key.deviceName = vllmDeviceName(deviceName);
+
+  if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
+    return fail("tune", fmt::format("cannot create {}: {}", outDir,
+                                    ec.message()));
+  llvm::SmallString<256> journal(outDir);
+  llvm::sys::path::append(journal, "journal.jsonl");
+  topts.journalPath = std::string(journal);
+
+  MoeHarness harness(p, dev);
+  jit::KernelCache cache;
+  TunerHooks hooks;
+  hooks.compile = [&](const ShapeRecord &s, const Candidate &c)
+      -> llvm::Expected<CompiledCandidate> {
+    auto cc = compileMoe(*s.dim("M"), c, &cache);
+    if (!cc)
+      return cc.takeError();
+    auto l0 = std::chrono::steady_clock::now();
+    if (auto e = harness.prepare(*cc))
+      return e;
+    cc->loadMs = std::chrono::duration<double, std::milli>(
+                     std::chrono::steady_clock::now() - l0)
+                     .count();
+    cc->compileMs += cc->loadMs;
+    return cc;
+  };
+  hooks.time = [&](const ShapeRecord &s, const Candidate &,
+                   CompiledCandidate &cc, int warmup, int repeat) {
+    return harness.time(s, cc, warmup, repeat);
+  };
+  hooks.verify = [&](const ShapeRecord &s, const Candidate &,
+                     CompiledCandidate &cc) { return harness.verify(s, cc); };
+  Tuner tuner(hooks, topts);
+  if (auto e = tuner.open())
+    return fail("tune", llvm::toString(std::move(e)));
+
+  llvm::SmallString<256> path(outDir);
+  llvm::sys::path::append(path, configFileName(key));
+  int exitCode = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  for (int64_t tokens : batches) {
+    ShapeRecord s;
+    s.op = "moe_gemm";
+    s.shape = {{"M", tokens}, {"E", p.experts}, {"N", p.n}, {"K", p.k},
+               {"top_k", p.topK}};
+    s.dtypes = {p.elt, p.elt, p.elt};
+    s.attrs = {{"gemm", "w13"}};
+    s.target = chip;
+    s.device = deviceName;
+    // vLLM prunes with the GEMM's rows: batch x top_k.
+    GemmShape gs{tokens * p.topK, p.n, p.k, int64_t(emu::bytesOf(p.ek)),
+                 int64_t(emu::bytesOf(p.ek))};
+    std::map<std::string, int> dropped;
+    size_t seeds = 0;
+    std::vector<Candidate> cands =
+        candidatesForShape(*space, gs, family, &seeds, &dropped);
+    auto shapeStart = std::chrono::steady_clock::now();
+    auto result = tuner.tuneShape(s, cands, seeds);
+    if (!result)
+      return fail("tune", llvm::toString(result.takeError()));
+    double secs = std::chrono::duration<double>(
+                      std::chrono::steady_clock::now() - shapeStart)
+                      .count();
+    int pruned = 0;
+    for (auto &[why, n] : dropped)
+      pruned += n;
+    llvm::outs() << fmt::format(
+        "batch {} (w13 M={} N={} K={}, E={} top_k={}): {} candidates ({} "
+        "pruned for the shape); {} compiled, {} from the journal, {} "
+        "rejected, {} spill, {} cut, {} timed, {} wrong, {} kernel cache "
+        "hits; {:.1f} s\n",
+        tokens, tokens * p.topK, p.n, p.k, p.experts, p.topK, cands.size(),
+        pruned, result->compiled, result->fromJournal, result->rejected,
+        result->spilled, result->cut, result->timed, result->wrong,
+        result->cacheHits, secs);
+    if (!result->best) {
+      llvm::outs() << "  no candidate passed\n";
+      exitCode = 1;
+      continue;
+    }
+    llvm::outs() << fmt::format("  best {} {:.3f} us\n", result->best->key(),
+                                result->bestUs);
+    if (result->bestSeed)
+      llvm::outs() << fmt::format(
+          "  best seed {} {:.3f} us (same final round): tuned {:.3f}x it\n",
+          result->bestSeed->key(), result->bestSeedUs,
+          result->bestUs > 0 ? result->bestSeedUs / result->bestUs : 0.0);
+    if (args.has("json")) {
+      llvm::json::Object o{{"batch", tokens},
+                           {"shape", llvm::json::Array{tokens * p.topK, p.n,
+                                                       p.k}},
+                           {"experts", p.experts},
+                           {"top_k", p.topK},
+                           {"wall_s", secs},
+                           {"candidates", int64_t(cands.size())},
+                           {"compiled", result->compiled},
+                           {"cache_hits", result->cacheHits},
+                           {"cut", result->cut},
+                           {"timed", result->timed},
+                           {"wrong", result->wrong},
+                           {"complete", result->complete},
+                           {"best", result->best->key()},
+                           {"best_us", result->bestUs}};
+      if (result->bestSeed) {
+        o["best_seed"] = result->bestSeed->key();
+        o["best_seed_us"] = result->bestSeedUs;
+      }
+      std::string line;
+      llvm::raw_string_ostream os(line);
+      os << llvm::json::Value(std::move(o)) << "\n";
+      AppendFile f;
+      if (auto e = f.open(args.get("json")))
+        return fail("tune", llvm::toString(std::move(e)));
+      if (auto e = f.append(line))
+        return fail("tune", llvm::toString(std::move(e)));
+    }
+    // Into the vLLM file for (E, N, device, dtype), keyed by the batch: only
+    // the keys vLLM passes to its kernel (no time: vLLM would pass it on).
+    ConfigFile cf;
+    if (llvm::sys::fs::exists(path)) {
+      auto existing = readConfigFile(path);
+      if (!existing)
+        return fail("tune", llvm::toString(existing.takeError()));
+      cf = std::move(*existing);
+    }
+    cf.put(tokens, toEntry(*result->best, family, EntryFlavor::VllmMoe));
+    if (auto e = writeConfigFile(path, cf))
+      return fail("tune", llvm::toString(std::move(e)));
+    if (!result->complete)
+      llvm::outs() << "  (stopped at the time budget: not every candidate "
+                      "was tried; --resume continues)\n";
+  }
+  double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
+  llvm::outs() << fmt::format("tuned {} batch size(s) in {:.1f} s into {}\n",
+                              batches.size(), secs, std::string(path));
+  return exitCode;
 }
 
 } // namespace
@@ -1151,48 +1765,10 @@ int runTune(llvm::ArrayRef<std::string> argv) {
                         "see the skipped lines above)");
 
   TunerOptions topts;
-  if (auto j = parseInt(args.get("jobs", "0")))
-    topts.threads = unsigned(*j);
-  if (auto w = parseInt(args.get("warmup", "5")))
-    topts.warmup = int(*w);
-  if (auto r = parseInt(args.get("repeat", "20")))
-    topts.repeat = std::max<int>(1, int(*r));
-  if (auto q = parseInt(args.get("quick-repeat", "5")))
-    topts.quickRepeat = std::max<int>(1, int(*q));
-  if (auto f = parseInt(args.get("finalists", "3")))
-    topts.retimeTop = std::max<int>(1, int(*f));
-  if (args.has("cut")) {
-    double f = 0;
-    if (StringRef(args.get("cut")).getAsDouble(f) || f < 1)
-      return fail("tune", fmt::format("--cut '{}': expected a factor >= 1, "
-                                      "e.g. 1.5",
-                                      args.get("cut")));
-    topts.cutFactor = f;
-  }
-  if (args.has("budget")) {
-    auto b = parseSeconds(args.get("budget"));
-    if (!b)
-      return fail("tune", fmt::format("--budget '{}': expected seconds, e.g. "
-                                      "60s",
-                                      args.get("budget")));
-    topts.budgetSeconds = *b;
-  }
-  topts.resume = args.has("resume");
-  // NVIDIA: SASS by an external ptxas on the compile workers (and its
-  // register/spill report), instead of the driver's JIT at load.
-  std::string ptxas = args.get("ptxas");
-  if (ptxas.empty())
-    if (const char *p = std::getenv("MOEC_PTXAS"))
-      ptxas = p;
-  if (!ptxas.empty() && !target.isNVPTX())
-    ptxas.clear();
-  if (!ptxas.empty() && !llvm::sys::fs::can_execute(ptxas))
-    return fail("tune", fmt::format("--ptxas '{}': not an executable", ptxas));
-  if (!args.has("quiet"))
-    topts.progress = &llvm::errs();
-  if (const char *k = std::getenv("MOEC_TUNE_KILL_AFTER"))
-    if (auto v = parseInt(k))
-      topts.killAfterRecords = int(*v);
+  std::string ptxas;
+  if (std::string e = parseTunerOptions(args, target, topts, ptxas);
+      !e.empty())
+    return fail("tune", e);
 
   // Compile only: how fast candidates compile, and what the resources prune.
   if (args.has("compile-only")) {
