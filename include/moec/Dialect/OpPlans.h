@@ -18,14 +18,6 @@ MatmulProblem getGemmProblem(GemmOp op);
 /// The plan of `op`'s kernel on `target`.
 KernelPlan getGemmPlan(GemmOp op, const TargetInfo &target);
 
-/// The matrix problem of one workgroup of a moe_gemm: a GEMM tile with B
-/// N x K (W's layout) plus the block's row map in LDS.
-MatmulProblem getMoeGemmProblem(MoeGemmOp op);
-/// The plan of `op`'s kernel on `target`. Its grid is
-/// ceil(len(sorted_token_ids) / block_m) x ceil(N / block_n):
-/// gridSize(len(sorted_token_ids), N).
-KernelPlan getMoeGemmPlan(MoeGemmOp op, const TargetInfo &target);
-
 /// The plan of a `moec.sparse_attention` kernel (sparse MLA decode): one
 /// workgroup per (query token, group of block_h heads), looping over the
 /// token's topk indices block_kv at a time. Two products run on the matrix
@@ -127,6 +119,14 @@ struct ActAndMulPlan {
                            const TargetInfo &target);
 };
 ActAndMulPlan getActAndMulPlan(ActAndMulOp op, const TargetInfo &target);
+
+/// The matrix problem of one workgroup of a moe_gemm: a GEMM tile with B
+/// N x K (W's layout) plus the block's row map in LDS.
+MatmulProblem getMoeGemmProblem(MoeGemmOp op);
+/// The plan of `op`'s kernel on `target`. Its grid is
+/// ceil(len(sorted_token_ids) / block_m) x ceil(N / block_n):
+/// gridSize(len(sorted_token_ids), N).
+KernelPlan getMoeGemmPlan(MoeGemmOp op, const TargetInfo &target);
 
 } // namespace moec
 
