@@ -15,15 +15,20 @@
 #    config list; each bench first checks numerics) and the Triton kernel of
 #    benchmarks/triton_sparse_mla.py (the best of its config grid), both
 #    timed as the median of 50 launches after 10 warm-ups, same index
-#    pattern (random rows of a cache of max(2 topk, batch x topk) rows,
+#    pattern (random rows of a cache of min(max(2 topk, batch x topk), 2^20) rows,
 #    about 1 in 8 entries -1), effective bandwidth = (gathered KV rows +
-#    q + out + lse bytes) / time.
-# Writes $OUT/mla_h100.md (tables, ratios), $OUT/mla_h100.json (every
-# measurement) and $OUT/mla_h100_log.txt.
+#    q + out + lse bytes) / time. moec splits the KV range (split-KV with
+#    its merge kernel, counted in its time) at small batches; the Triton
+#    kernel does not split.
+# Writes $OUT/mla_h100$MLA_TAG.md (tables, ratios), $OUT/mla_h100$MLA_TAG.json
+# (every measurement) and $OUT/mla_h100${MLA_TAG}_log.txt. A full run takes
+# about 12 minutes; under a 10-minute limit run it in two parts, e.g.
+#   MLA_HQ=16 MLA_TAG=_h16 ...; MLA_HQ=128 MLA_NUMERICS=0 MLA_TAG=_h128 ...
 # Environment: MOEC_BIN_DIR (default /tmp/moec/bin, extracted from
 # bundle/moec-bundle.tar.xz when missing), MLA_BATCHES, MLA_HQ, MLA_QUICK=1
 # (fewer configs on both sides), MLA_ARCH (sm_90), MLA_NUMERIC_TOPK (2048),
-# MLA_BENCH_FLAGS (extra moec bench flags, e.g. --repeat 5).
+# MLA_BENCH_FLAGS (extra moec bench flags, e.g. --repeat 5), MLA_NUMERICS=0
+# (skip step 1), MLA_TAG (suffix of the output files).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$(pwd)
@@ -42,21 +47,26 @@ HQS=${MLA_HQ:-"16 128"}
 QUICK=${MLA_QUICK:-0}
 ARCH=${MLA_ARCH:-sm_90}   # host: a dry run of the moec side without a GPU
 WORK=$(mktemp -d)
-LOG=$OUT/mla_h100_log.txt
-RES=$OUT/mla_h100.json
+TAG=${MLA_TAG:-}
+LOG=$OUT/mla_h100${TAG}_log.txt
+RES=$OUT/mla_h100${TAG}.json
 : > "$LOG"; : > "$RES"
 log() { echo "$*" | tee -a "$LOG"; }
 status=0
 
-# mla_file H_Q PAGE TOPK -> a function file for that shape (tokens dynamic).
+# mla_file H_Q PAGE TOPK -> a function file for that shape (tokens dynamic),
+# with a split-KV workspace: moec bench splits (at most kv_splits = 32) only
+# where tokens x head groups leave SMs idle (SparseAttentionPlan::kvSplitsFor
+# with the H100's 132 SMs) and reports the splits it used.
 mla_file() {
   local h=$1 page=$2 topk=$3 f=$WORK/mla_h$1_p$2_k$3.mlir
   cat > "$f" <<EOF
 func.func @mla(%q: memref<?x${h}x576xbf16>, %kv: memref<?x${page}x576xbf16>,
                %idx: memref<?x${topk}xi32>, %out: memref<?x${h}x512xbf16>,
-               %lse: memref<?x${h}xf32>) {
-  moec.sparse_attention %q, %kv, %idx -> %out lse(%lse : memref<?x${h}xf32>) {
-    scale = 0.0721687836 : f32, config = #moec.config<>
+               %lse: memref<?x${h}xf32>, %ws: memref<?x?x513xf32>) {
+  moec.sparse_attention %q, %kv, %idx -> %out lse(%lse : memref<?x${h}xf32>)
+      workspace(%ws : memref<?x?x513xf32>) {
+    scale = 0.0721687836 : f32, config = #moec.config<kv_splits = 32>
   } : memref<?x${h}x576xbf16>, memref<?x${page}x576xbf16>, memref<?x${topk}xi32>
       -> memref<?x${h}x512xbf16>
   return
@@ -65,22 +75,29 @@ EOF
   echo "$f"
 }
 
+T0=$SECONDS
+step() { log "-- [$((SECONDS - T0)) s] $*"; }
 log "== sparse MLA decode on $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)"
 
 # 1. Numerics.
-log "-- numerics: moec run --arch $ARCH"
+if [ "${MLA_NUMERICS:-1}" = 1 ]; then
+step "numerics: moec run --arch $ARCH"
+# Every index pattern at page 64 (tokens 1: the plan splits the KV range;
+# tokens 3: --sizes splits=1, no split), one random case at page 1: 18
+# runs, each a compile, a PTX load, a launch and the float64 check.
 for h in 16 128; do
-  for page in 1 64; do
+  for spec in "64 random" "64 duplicates" "64 invalid" "64 window" "1 random"; do
+    set -- $spec; page=$1; pat=$2
     f=$(mla_file "$h" "$page" "${MLA_NUMERIC_TOPK:-2048}")
-    for pat in random duplicates invalid window; do
-      for tokens in 1 3; do
-        line=$(timeout 120 "$MOEC" run "$f" --arch "$ARCH" --sizes tokens=$tokens \
-                 --index-pattern $pat --seed $tokens 2>&1 | tail -1)
-        echo "$line" >> "$LOG"
-        case "$line" in *"-> PASS"*) r=PASS ;; *) r=FAIL; status=1 ;; esac
-        echo "{\"kind\": \"numerics\", \"impl\": \"moec\", \"h_q\": $h, \"page\": $page, \"pattern\": \"$pat\", \"tokens\": $tokens, \"result\": \"$r\"}" >> "$RES"
-        [ $r = PASS ] || log "FAIL moec run h_q=$h page=$page $pat tokens=$tokens: $line"
-      done
+    for tokens in 1 3; do
+      [ "$page" = 1 ] && [ "$tokens" = 3 ] && continue
+      sp=$([ "$tokens" = 1 ] || echo ",splits=1")
+      line=$(timeout 120 "$MOEC" run "$f" --arch "$ARCH" --sizes tokens=$tokens$sp \
+               --index-pattern $pat --seed $tokens 2>&1 | tail -1)
+      echo "$line" >> "$LOG"
+      case "$line" in *"-> PASS"*) r=PASS ;; *) r=FAIL; status=1 ;; esac
+      echo "{\"kind\": \"numerics\", \"impl\": \"moec\", \"h_q\": $h, \"page\": $page, \"pattern\": \"$pat\", \"tokens\": $tokens, \"result\": \"$r\"}" >> "$RES"
+      [ $r = PASS ] || log "FAIL moec run h_q=$h page=$page $pat tokens=$tokens: $line"
     done
   done
 done
@@ -90,8 +107,10 @@ if timeout 300 python3 benchmarks/triton_sparse_mla.py --check >> "$LOG" 2>&1; t
 else
   log "   triton check: FAIL (see log)"; status=1
 fi
+fi
 
 # 2. Copy bandwidth.
+step "copy bandwidth"
 python3 benchmarks/triton_sparse_mla.py --copy --json "$RES" 2>>"$LOG" | tee -a "$LOG"
 
 # 3. moec and Triton per shape.
@@ -105,6 +124,7 @@ fi
 for h in $HQS; do
   f=$(mla_file "$h" 64 2048)
   for b in $BATCHES; do
+    step "h_q=$h batch=$b"
     bestMs=""; bestCfg=""
     for c in $CONFIGS; do
       IFS=, read -r bh bkv w s <<< "$c"
@@ -125,8 +145,9 @@ r = json.loads(open(sys.argv[2]).readline())
 bh, bkv, w, s = sys.argv[1].split(",")
 print(json.dumps({"impl": "moec", "tokens": r["tokens"], "h_q": r["h_q"], "topk": r["topk"],
                   "d_qk": r["d_qk"], "d_v": r["d_v"], "page": r["page"], "ms": r["ms"],
-                  "gbps": r["gbps"],
-                  "config": "block_h={} block_kv={} num_warps={} num_stages={}".format(bh, bkv, w, s)}))
+                  "gbps": r["gbps"], "splits": r.get("splits", 1),
+                  "config": "block_h={} block_kv={} num_warps={} num_stages={} splits={}".format(
+                      bh, bkv, w, s, r.get("splits", 1))}))
 EOF
       log "   moec  h_q=$h batch=$b: $(tail -1 "$RES")"
     else
@@ -138,7 +159,8 @@ EOF
 done
 
 # Tables.
-python3 - "$RES" > "$OUT/mla_h100.md" <<'EOF'
+step "done"
+python3 - "$RES" > "$OUT/mla_h100${TAG}.md" <<'EOF'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 copy = next((r["gbps"] for r in rows if r.get("impl") == "copy"), None)
@@ -165,6 +187,6 @@ for k in sorted(set(m) | set(t)):
         f(a, "config", "{}"), f(b, "ms", "{:.4f}"), f(b, "gbps", "{:.0f}"),
         f(b, "config", "{}"), ratio))
 EOF
-cat "$OUT/mla_h100.md" | tee -a "$LOG"
+cat "$OUT/mla_h100${TAG}.md" | tee -a "$LOG"
 rm -rf "$WORK"
 exit $status

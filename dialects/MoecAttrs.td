@@ -81,6 +81,7 @@ def Moec_ConfigAttr : Moec_Attr<"Config", "config"> {
     | `block_h`, `block_kv` | 16/32 | attention: query heads and KV rows per workgroup |
     | `async_copy` | false | NVIDIA: stage K tiles with cp.async into num_stages LDS buffers |
     | `assume_aligned` | false | leading dimensions are multiples of 16 bytes (no element-wise edge path) |
+    | `kv_splits` | 1 | attention: most KV splits per (token, head group), merged by a second kernel (needs a workspace) |
 
     Every knob is listed once in include/moec/Dialect/ConfigKnobs.def, from
     which the defaults, the CLI flags, the mangled name and the hash derive.
@@ -107,7 +108,8 @@ def Moec_ConfigAttr : Moec_Attr<"Config", "config"> {
     Moec_ConfigInt<"block_h">:$block_h,
     Moec_ConfigInt<"block_kv">:$block_kv,
     Moec_ConfigBool<"async_copy">:$async_copy,
-    Moec_ConfigBool<"assume_aligned">:$assume_aligned
+    Moec_ConfigBool<"assume_aligned">:$assume_aligned,
+    Moec_ConfigInt<"kv_splits">:$kv_splits
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

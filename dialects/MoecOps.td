@@ -248,7 +248,7 @@ def Moec_ActAndMulOp : Moec_Op<"act_and_mul"> {
 // moec.sparse_attention
 //===----------------------------------------------------------------------===//
 
-def Moec_SparseAttentionOp : Moec_Op<"sparse_attention"> {
+def Moec_SparseAttentionOp : Moec_Op<"sparse_attention", [AttrSizedOperandSegments]> {
   let summary = "sparse MLA decode over a paged latent KV cache";
   let description = [{
     DeepSeek V3.2-style sparse MLA decode. For each query token `t` and
@@ -264,6 +264,15 @@ def Moec_SparseAttentionOp : Moec_Op<"sparse_attention"> {
     given, receives the natural log-sum-exp of the scaled scores; a row
     whose indices are all `-1` produces zeros and `lse = -inf`.
 
+    Split-KV: with a `workspace` (f32 `[splits, tokens * h_q, d_v + 1]`,
+    `splits` at most the config's `kv_splits`), `splits` workgroups share
+    each (token, head group), each taking a contiguous range of the index
+    blocks and writing its normalized partial output and log-sum-exp to
+    the workspace; a second kernel merges them into `out` and `lse`. The
+    launcher chooses `splits` (its first dimension) from the batch: 1, no
+    split and no merge, when tokens x head groups fill the device
+    (`sparseAttentionKvSplits` in moec/Dialect/OpPlans.h).
+
     Example:
     ```mlir
     moec.sparse_attention %q, %kv, %idx -> %out
@@ -278,12 +287,14 @@ def Moec_SparseAttentionOp : Moec_Op<"sparse_attention"> {
     Arg<Moec_IndexMatrix, "indices [tokens, topk]", [MemRead]>:$indices,
     Arg<MemRefRankOf<[F16, BF16, F32], [3]>, "out [tokens, h_q, d_v]", [MemWrite]>:$out,
     Arg<Optional<MemRefRankOf<[F32], [2]>>, "lse [tokens, h_q]", [MemWrite]>:$lse,
+    Arg<Optional<MemRefRankOf<[F32], [3]>>, "workspace [splits, tokens * h_q, d_v + 1]", [MemRead, MemWrite]>:$workspace,
     F32Attr:$scale,
     Moec_ConfigAttr:$config
   );
   let assemblyFormat = [{
     $q `,` $kv_cache `,` $indices `->` $out
     (`lse` `(` $lse^ `:` type($lse) `)`)?
+    (`workspace` `(` $workspace^ `:` type($workspace) `)`)?
     attr-dict `:` type($q) `,` type($kv_cache) `,` type($indices) `->` type($out)
   }];
   let hasVerifier = 1;

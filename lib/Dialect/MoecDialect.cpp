@@ -143,7 +143,7 @@ LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                  int64_t nonKDim, int64_t kpack,
                                  EpilogueKind epilogue, int64_t blockH,
                                  int64_t blockKV, bool asyncCopy,
-                                 bool assumeAligned) {
+                                 bool assumeAligned, int64_t kvSplits) {
   if (failed(checkPow2InRange(emitError, "block_m", blockM, 16, 256)) ||
       failed(checkPow2InRange(emitError, "block_n", blockN, 16, 256)) ||
       failed(checkPow2InRange(emitError, "block_k", blockK, 16, 256)) ||
@@ -152,7 +152,8 @@ LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       failed(checkInRange(emitError, "num_stages", numStages, 0, 8)) ||
       failed(checkInRange(emitError, "waves_per_eu", wavesPerEU, 0, 16)) ||
       failed(checkPow2InRange(emitError, "block_h", blockH, 16, 128)) ||
-      failed(checkPow2InRange(emitError, "block_kv", blockKV, 16, 256)))
+      failed(checkPow2InRange(emitError, "block_kv", blockKV, 16, 256)) ||
+      failed(checkInRange(emitError, "kv_splits", kvSplits, 1, 64)))
     return failure();
   if (nonKDim != 16 && nonKDim != 32)
     return emitError() << "matrix_instr_nonkdim = " << nonKDim

@@ -635,7 +635,8 @@ LogicalResult ActAndMulOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult SparseAttentionOp::verify() {
-  if (failed(verifyCommon(*this, {"q", "kv_cache", "indices", "out", "lse"})))
+  if (failed(verifyCommon(*this,
+                          {"q", "kv_cache", "indices", "out", "lse", "workspace"})))
     return failure();
   Operation *op = getOperation();
   MemRefType qT = memrefOf(getQ()), kvT = memrefOf(getKvCache()),
@@ -667,6 +668,21 @@ LogicalResult SparseAttentionOp::verify() {
                             "tokens", qT.getDimSize(0))) ||
         failed(checkSameDim(op, "lse shape", "dim 1 of lse", lT.getDimSize(1),
                             "h_q", qT.getDimSize(1))))
+      return failure();
+  }
+  if (Value ws = getWorkspace()) {
+    MemRefType wT = memrefOf(ws);
+    int64_t splits = getConfig().getKvSplits();
+    if (!isDyn(wT.getDimSize(0)) && wT.getDimSize(0) > splits)
+      return emitOpError() << "workspace has " << wT.getDimSize(0)
+                           << " splits, more than kv_splits = " << splits;
+    if (failed(checkSameDim(op, "workspace shape", "dim 2 of workspace",
+                            wT.getDimSize(2), "d_v + 1", dV + 1)))
+      return failure();
+    int64_t t = qT.getDimSize(0), h = qT.getDimSize(1);
+    if (!isDyn(t) && !isDyn(h) &&
+        failed(checkSameDim(op, "workspace shape", "dim 1 of workspace",
+                            wT.getDimSize(1), "tokens x h_q", t * h)))
       return failure();
   }
   float scale = getScale().convertToFloat();

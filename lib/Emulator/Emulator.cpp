@@ -64,7 +64,7 @@ enum class OpC : uint16_t {
   Shuffle, ReduceAdd, ReduceMax, ReduceMin,
   // memory
   Load, Store, MaskedLoad, MaskedStore, MakeRsrc, BufLoad, BufStore,
-  BufAtomicAdd, PtrAtomicAdd,
+  BufAtomicAdd, PtrAtomicAdd, MrAtomicRmw,
   // memref descriptors
   MrDim, MrCopy, MrView, MrReinterpret, MrMetadata, MrAlignedPtr,
   // gpu
@@ -569,6 +569,16 @@ LogicalResult Program::decodeOp(Operation *op, BlockCode &bc,
     in.k2 = slots[in.ops[0]].k;
     return push(OpC::BufAtomicAdd);
   }
+  if (auto rmw = dyn_cast<memref::AtomicRMWOp>(op)) {
+    // memref.atomic_rmw addi / addf (moe_align's LDS counters, reduce
+    // epilogues off AMD): imm[0] = 0 integer, 1 float.
+    if (rmw.getKind() != arith::AtomicRMWKind::addi &&
+        rmw.getKind() != arith::AtomicRMWKind::addf)
+      return fail(op, "only addi and addf memref atomics are supported");
+    in.imm.push_back(rmw.getKind() == arith::AtomicRMWKind::addf);
+    in.k2 = slots[in.ops[0]].k;
+    return push(OpC::MrAtomicRmw);
+  }
   if (auto rmw = dyn_cast<LLVM::AtomicRMWOp>(op)) {
     if (rmw.getBinOp() != LLVM::AtomicBinOp::fadd)
       return fail(op, "only fadd atomics are supported");
@@ -696,6 +706,9 @@ struct LdsShadow {
   uint32_t rEpoch = 0;
   uint16_t readers = 0;
   uint8_t writer = 0;
+  /// Every write since the last barrier was atomic: other waves' atomics to
+  /// the byte are no race, their plain accesses are.
+  bool atomic = false;
 };
 
 struct Wave {
@@ -820,7 +833,7 @@ private:
   }
 
   bool ldsAccess(const Instr &in, int lane, uint64_t at, uint64_t bytes,
-                 bool write) {
+                 bool write, bool atomic = false) {
     if (at + bytes > lds.size()) {
       if (!checks)
         return false;
@@ -843,13 +856,19 @@ private:
                           i, __builtin_ctz(s.readers & ~me)));
           return false;
         }
-        if (s.wEpoch == epoch && s.writer != cur->id) {
+        if (s.wEpoch == epoch && s.writer != cur->id && !(atomic && s.atomic)) {
           err(in, lane,
               fmt::format("LDS byte {} written by waves {} and {} since the "
                           "last barrier (missing barrier)",
                           i, s.writer, cur->id));
           return false;
         }
+        if (atomic && s.wEpoch == 0) {
+          err(in, lane, fmt::format("atomic update of LDS byte {} that was "
+                                    "never written", i));
+          return false;
+        }
+        s.atomic = s.wEpoch == epoch ? s.atomic && atomic : atomic;
         s.wEpoch = epoch;
         s.writer = cur->id;
       } else {
@@ -962,6 +981,7 @@ private:
   void execMfma(Wave &w, const Instr &in, uint64_t mask);
   void execMemory(Wave &w, const Instr &in, uint64_t mask);
   void execBuffer(Wave &w, const Instr &in, uint64_t mask);
+  void execAtomicRmw(Wave &w, const Instr &in, uint64_t mask);
 };
 
 } // namespace
@@ -1605,10 +1625,52 @@ void Executor::exec(Wave &w, const Instr &in, uint64_t mask) {
   case OpC::MakeRsrc: case OpC::BufLoad: case OpC::BufStore:
   case OpC::BufAtomicAdd: case OpC::PtrAtomicAdd:
     return execBuffer(w, in, mask);
+  case OpC::MrAtomicRmw:
+    return execAtomicRmw(w, in, mask);
   default:
     // Unreachable: decode refuses, by name, every op it has no opcode for.
     err(in, -1, "internal: a decoded opcode has no executor");
   }
+}
+
+void Executor::execAtomicRmw(Wave &w, const Instr &in, uint64_t mask) {
+  // memref.atomic_rmw %value, %memref[%indices]: lanes in order (the
+  // hardware's order is unspecified; integer sums do not depend on it); the
+  // old value is the result.
+  const MemDesc &m = w.mems[p.slots[in.ops[1]].off];
+  bool isFloat = in.imm[0] != 0;
+  unsigned eb = bytesOf(in.k2);
+  const uint64_t *v = reg(w, in.ops[0]);
+  uint64_t *o = out(w, in.res, mask);
+  for (int l = 0; l < kLanes; ++l) {
+    if (!(mask >> l & 1))
+      continue;
+    int64_t idx[8];
+    for (int d = 0; d < m.rank; ++d)
+      idx[d] = static_cast<int64_t>(reg(w, in.ops[2 + d])[l]);
+    uint64_t addr;
+    if (!address(in, l, m, idx, 1, addr))
+      return;
+    uint8_t *at;
+    if (m.lds) {
+      if (!ldsAccess(in, l, addr, eb, true, /*atomic=*/true))
+        return;
+      at = lds.data() + addr;
+    } else {
+      if (!findAlloc(addr, eb))
+        return err(in, l, fmt::format("atomic update of {} bytes at 0x{:x} "
+                                      "outside every buffer",
+                                      eb, addr));
+      at = reinterpret_cast<uint8_t *>(addr);
+    }
+    uint64_t old = 0;
+    std::memcpy(&old, at, eb);
+    uint64_t sum = isFloat ? encode(in.k2, decode(in.k2, old) + decode(in.k2, v[l]))
+                           : truncBits(old + v[l], bitsOf(in.k2));
+    std::memcpy(at, &sum, eb);
+    o[l] = old;
+  }
+  commit(w, in.res, o, mask);
 }
 
 void Executor::execMemory(Wave &w, const Instr &in, uint64_t mask) {

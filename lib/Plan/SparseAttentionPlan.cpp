@@ -10,7 +10,9 @@
 
 #include "llvm/Support/MathExtras.h"
 
+#include <algorithm>
 #include <numeric>
+#include <thread>
 
 using namespace mlir;
 using namespace moec;
@@ -68,7 +70,11 @@ SparseAttentionPlan moec::getSparseAttentionPlan(SparseAttentionOp op,
   sp.ldsQ = first.ldsABytes + first.ldsBBytes;
   sp.ldsP = align(sp.ldsQ + bh * sp.dQK * eb);
   sp.ldsX = align(sp.ldsP + bh * bkv * eb);
-  int64_t xBytes = std::max(bh * bkv * 4, sp.dvChunk * bkv * eb);
+  // Softmax lanes per row: the workgroup's lanes over block_h rows (powers
+  // of two), at most block_kv.
+  sp.softmaxGroups = std::clamp<int64_t>(first.lanes / bh, 1, bkv);
+  int64_t xBytes = std::max((bh * bkv + 2 * bh * sp.softmaxGroups) * 4,
+                            sp.dvChunk * bkv * eb);
   sp.ldsIdx = align(sp.ldsX + xBytes);
   sp.ldsStats = align(sp.ldsIdx + nbuf * bkv * 4);
   int64_t end = align(sp.ldsStats + 3 * bh * 4);
@@ -100,8 +106,37 @@ SparseAttentionPlan moec::getSparseAttentionPlan(SparseAttentionOp op,
   return sp;
 }
 
-int64_t SparseAttentionPlan::gridSize(int64_t tokens, int64_t heads) const {
-  return tokens * llvm::divideCeil(heads, kernel.config.block_h);
+int64_t SparseAttentionPlan::gridSize(int64_t tokens, int64_t heads,
+                                      int64_t splits) const {
+  return tokens * llvm::divideCeil(heads, kernel.config.block_h) * splits;
+}
+
+int64_t SparseAttentionPlan::kvSplitsFor(int64_t tokens, int64_t heads,
+                                         int64_t topk,
+                                         int64_t computeUnits) const {
+  int64_t groups = gridSize(tokens, heads);
+  if (groups <= 0 || groups >= computeUnits)
+    return 1;
+  int64_t blocks = llvm::divideCeil(std::max<int64_t>(topk, 1),
+                                    kernel.config.block_kv);
+  int64_t want = llvm::divideCeil(computeUnits, groups);
+  return std::max<int64_t>(
+      1, std::min({want, kernel.config.kv_splits, blocks}));
+}
+
+int64_t SparseAttentionPlan::typicalComputeUnits(const TargetInfo &t) {
+  StringRef chip = t.chip;
+  if (chip == "gfx942")
+    return 304;
+  if (chip == "gfx950")
+    return 256;
+  if (chip == "gfx90a")
+    return 110;
+  if (chip == "sm_80")
+    return 108;
+  if (chip == "sm_90")
+    return 132;
+  return std::max<int64_t>(1, std::thread::hardware_concurrency());
 }
 
 LogicalResult SparseAttentionPlan::verify(

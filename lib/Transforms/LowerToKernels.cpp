@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
 
@@ -116,7 +117,7 @@ LogicalResult checkIdentityLayouts(Operation *op) {
 /// `makeGrid()` workgroups of the plan's lanes; the op is erased.
 void emitLaunch(OpBuilder &b, Operation *op, gpu::GPUFuncOp func,
                 const KernelPlan &plan, Attribute config,
-                llvm::function_ref<Value()> makeGrid) {
+                llvm::function_ref<Value()> makeGrid, bool eraseOp = true) {
   func->setAttr(MoecDialect::kKernelLdsBytesAttrName,
                 b.getI64IntegerAttr(plan.ldsBytes));
   func->setAttr(MoecDialect::kKernelConfigAttrName, config);
@@ -136,7 +137,8 @@ void emitLaunch(OpBuilder &b, Operation *op, gpu::GPUFuncOp func,
         b, loc, b.getI32IntegerAttr(static_cast<int32_t>(plan.ldsBytes)));
   gpu::LaunchFuncOp::create(b, loc, func, gpu::KernelDim3{grid, one, one},
                             gpu::KernelDim3{lanes, one, one}, dynamicLds, args);
-  op->erase();
+  if (eraseOp)
+    op->erase();
 }
 
 /// A kernel of the GEMM skeleton (gemm, moe_gemm) and its launch: a grid of
@@ -212,15 +214,49 @@ LogicalResult lowerSparseAttention(SparseAttentionOp op,
   // Grid: tokens x ceil(h_q / block_h), as SparseAttentionPlan::gridSize.
   Location loc = op.getLoc();
   b.setInsertionPoint(op);
+  // Split-KV: the workspace's first dimension is the launch's split count
+  // (the launcher sizes it, SparseAttentionPlan::kvSplitsFor).
+  Value ws = op.getWorkspace();
+  auto splits = [&]() -> Value {
+    return ws ? memref::DimOp::create(b, loc, ws, 0).getResult()
+              : arith::ConstantIndexOp::create(b, loc, 1).getResult();
+  };
   auto makeGrid = [&]() -> Value {
     Value tokens = memref::DimOp::create(b, loc, op.getQ(), 0);
     Value heads = memref::DimOp::create(b, loc, op.getQ(), 1);
     Value groups = arith::CeilDivUIOp::create(
         b, loc, heads,
         arith::ConstantIndexOp::create(b, loc, spec.cfg().block_h));
-    return arith::MulIOp::create(b, loc, tokens, groups);
+    Value grid = arith::MulIOp::create(b, loc, tokens, groups);
+    return ws ? arith::MulIOp::create(b, loc, grid, splits()).getResult()
+              : grid;
   };
-  emitLaunch(b, op, *func, spec.plan.kernel, op.getConfig(), makeGrid);
+  emitLaunch(b, op, *func, spec.plan.kernel, op.getConfig(), makeGrid,
+             /*eraseOp=*/false);
+  if (ws) {
+    // Then the merge, when there was more than one split.
+    std::string mergeName = (name + "_merge").str();
+    FailureOr<gpu::GPUFuncOp> merge =
+        buildSparseAttentionMergeKernel(b, kernels, mergeName, spec, loc);
+    if (failed(merge))
+      return failure();
+    Value many = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::ugt, splits(),
+        arith::ConstantIndexOp::create(b, loc, 1));
+    auto ifOp = scf::IfOp::create(b, loc, many, /*withElse=*/false);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+    // The merge uses no LDS.
+    KernelPlan mergePlan = spec.plan.kernel;
+    mergePlan.ldsBytes = 0;
+    mergePlan.dynamicLds = false;
+    emitLaunch(b, op, *merge, mergePlan, op.getConfig(), [&]() -> Value {
+      Value tokens = memref::DimOp::create(b, loc, op.getQ(), 0);
+      Value heads = memref::DimOp::create(b, loc, op.getQ(), 1);
+      return arith::MulIOp::create(b, loc, tokens, heads);
+    }, /*eraseOp=*/false);
+  }
+  op.erase();
   return success();
 }
 

@@ -58,6 +58,34 @@ moec::createMatrixCore(const GemmKernelSpec &spec, Location loc) {
 }
 
 //===----------------------------------------------------------------------===//
+// Accumulator elements
+//===----------------------------------------------------------------------===//
+
+void MatrixCore::forEachElement(OpBuilder &b, Location loc, Value tid,
+                                ValueRange acc, ElementFn fn) {
+  visitElements(b, loc, tid, acc,
+                [&](OpBuilder &bb, Location l, Value row, Value col, Value &v) {
+                  fn(bb, l, row, col, v);
+                });
+}
+
+SmallVector<Value> MatrixCore::updateElements(OpBuilder &b, Location loc,
+                                              Value tid, ValueRange acc,
+                                              UpdateFn fn) {
+  return visitElements(
+      b, loc, tid, acc,
+      [&](OpBuilder &bb, Location l, Value row, Value col, Value &v) {
+        v = fn(bb, l, row, col, v);
+      });
+}
+
+SmallVector<Value> MatrixCore::visitElements(OpBuilder &, Location, Value,
+                                             ValueRange, VisitFn) {
+  llvm_unreachable("a core without visitElements must override "
+                   "forEachElement and updateElements");
+}
+
+//===----------------------------------------------------------------------===//
 // Global access, guarded by branches
 //===----------------------------------------------------------------------===//
 

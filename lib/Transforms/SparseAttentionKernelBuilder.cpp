@@ -11,8 +11,9 @@
 //     is computed, num_stages s > 2 keeps s - 1 LDS buffers, s - 2 ahead
 //     S = Q KV^T                       matrix core (the plan's qk product)
 //     scores -> LDS (f32, scaled by scale * log2(e))
-//     online softmax per row, f32: running max m, sum l, correction alpha;
-//       P = exp2(S - m) (0 where masked) -> LDS in the KV element type
+//     online softmax per row, f32, G lanes a row: running max m, sum l,
+//       correction alpha; P = exp2(S - m) (0 where masked) -> LDS in the
+//       KV element type
 //     for each dvChunk of d_v:
 //       O_chunk *= alpha (MatrixCore::updateElements)
 //       V^T chunk [dvChunk][block_kv] -> LDS (from the gathered rows)
@@ -51,6 +52,7 @@ SparseAttentionKernelSpec::get(SparseAttentionOp op, const TargetInfo &target) {
   s.elt = cast<MemRefType>(op.getQ().getType()).getElementType();
   s.outType = cast<MemRefType>(op.getOut().getType()).getElementType();
   s.hasLse = static_cast<bool>(op.getLse());
+  s.hasWorkspace = static_cast<bool>(op.getWorkspace());
   s.scale = op.getScale().convertToFloat();
   for (auto [g, plan] : {std::pair{&s.qk, &s.plan.qk}, {&s.pv, &s.plan.pv}}) {
     g->plan = *plan;
@@ -60,9 +62,26 @@ SparseAttentionKernelSpec::get(SparseAttentionOp op, const TargetInfo &target) {
   return s;
 }
 
+static Value log2AtLeastOne(OpBuilder &b, Location loc, Value x);
+
 namespace {
 
 using Pred = arith::CmpIPredicate;
+
+/// The op's operands in ODS order as kernel arguments.
+SmallVector<Type> kernelArgTypes(OpBuilder &b,
+                                 const SparseAttentionKernelSpec &spec) {
+  MLIRContext *ctx = b.getContext();
+  SmallVector<Type> types = {globalKernelArgType(ctx, spec.elt, 3),
+                             globalKernelArgType(ctx, spec.elt, 3),
+                             globalKernelArgType(ctx, b.getI32Type(), 2),
+                             globalKernelArgType(ctx, spec.outType, 3)};
+  if (spec.hasLse)
+    types.push_back(globalKernelArgType(ctx, b.getF32Type(), 2));
+  if (spec.hasWorkspace)
+    types.push_back(globalKernelArgType(ctx, b.getF32Type(), 3));
+  return types;
+}
 
 class AttentionBuilder {
 public:
@@ -124,8 +143,6 @@ private:
 
   /// One KV block already in buffer `buf`: scores, softmax, P x V.
   SmallVector<Value> computeBlock(Value buf, ValueRange acc);
-  /// log2(x) for a finite f32 x >= 1 (the softmax sum), target-independent.
-  Value log2AtLeastOne(Value x);
 
   Value stat(int64_t which, Value row) {
     return memref::LoadOp::create(b, loc, statL, ValueRange{cst(which), row});
@@ -145,6 +162,7 @@ private:
   Value tid, t, h0, hQ, topk, numRows, rowQ0;
   Value kvArg, kvWin, idxWin;
   Value kvRing, qL, pL, sL, vtL, idxL, statL;
+  Value pmL, psL; ///< the softmax's partial maxima and sums [block_h][G]
   SmallVector<Value> qkInit;
   SmallVector<size_t> pvAccCount; ///< accumulators per d_v chunk
 };
@@ -295,58 +313,96 @@ SmallVector<Value> AttentionBuilder::computeBlock(Value buf, ValueRange accIn) {
   });
   barrier();
 
-  // Online softmax, one lane per row.
+  // Online softmax over G = plan.softmaxGroups lanes per row, each with
+  // block_kv / G columns: (1) partial maxima -> LDS; (2) each lane takes the
+  // block's max, writes its P columns and a partial sum; (3) one lane per row
+  // updates max, sum and the correction alpha.
   const float negInf = -std::numeric_limits<float>::infinity();
-  coopFor(bh(), [&](Value r) {
-    Value mOld = stat(0, r), lOld = stat(1, r);
-    auto overBlock = [&](Value init,
+  int64_t groups = plan.softmaxGroups, per = bkv() / groups;
+  // Over this lane's columns of row r: step(j, valid, s, acc) -> acc.
+  auto overColumns = [&](Value r, Value g, Value init,
                          llvm::function_ref<Value(Value, Value, Value, Value)>
                              step) {
-      auto loop =
-          scf::ForOp::create(b, loc, cst(0), cst(bkv()), cst(1), ValueRange{init});
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPointToStart(loop.getBody());
-      Value j = loop.getInductionVar();
-      Value valid = arith::CmpIOp::create(
-          b, loc, Pred::sge,
-          memref::LoadOp::create(b, loc, idxL, ValueRange{buf, j}),
-          arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0)));
-      Value s = memref::LoadOp::create(b, loc, sL, ValueRange{r, j});
-      scf::YieldOp::create(
-          b, loc, step(j, valid, s, loop.getRegionIterArgs()[0]));
-      return loop.getResult(0);
-    };
-    Value mBlk = overBlock(im.f32(negInf), [&](Value, Value valid, Value s,
-                                               Value mx) -> Value {
-      return arith::SelectOp::create(
-          b, loc, valid, arith::MaximumFOp::create(b, loc, mx, s), mx);
-    });
-    Value mNew = arith::MaximumFOp::create(b, loc, mOld, mBlk);
-    // Nothing valid yet: subtract 0 instead of -inf (no NaN).
+    Value j0 = im.mul(g, cst(per));
+    auto loop = scf::ForOp::create(b, loc, j0, im.add(j0, cst(per)), cst(1),
+                                   ValueRange{init});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value j = loop.getInductionVar();
+    Value valid = arith::CmpIOp::create(
+        b, loc, Pred::sge,
+        memref::LoadOp::create(b, loc, idxL, ValueRange{buf, j}),
+        arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0)));
+    Value s = memref::LoadOp::create(b, loc, sL, ValueRange{r, j});
+    scf::YieldOp::create(b, loc,
+                         step(j, valid, s, loop.getRegionIterArgs()[0]));
+    return loop.getResult(0);
+  };
+  // reduce(view, r): combine the G partials of row r.
+  auto reduce = [&](Value view, Value r, bool isMax) {
+    auto loop = scf::ForOp::create(b, loc, cst(0), cst(groups), cst(1),
+                                   ValueRange{im.f32(isMax ? negInf : 0.0)});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value x = memref::LoadOp::create(
+        b, loc, view, ValueRange{r, loop.getInductionVar()});
+    Value acc = loop.getRegionIterArgs()[0];
+    scf::YieldOp::create(
+        b, loc,
+        isMax ? arith::MaximumFOp::create(b, loc, acc, x).getResult()
+              : arith::AddFOp::create(b, loc, acc, x).getResult());
+    return loop.getResult(0);
+  };
+  // The running max with this block, and what to subtract (0 while nothing
+  // is valid, so no inf - inf).
+  auto newMax = [&](Value r) {
+    Value mNew =
+        arith::MaximumFOp::create(b, loc, stat(0, r), reduce(pmL, r, true));
     Value mSafe = arith::SelectOp::create(
         b, loc,
         arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mNew,
                               im.f32(negInf)),
         im.f32(0.0), mNew);
+    return std::pair<Value, Value>{mNew, mSafe};
+  };
+  coopFor(bh() * groups, [&](Value slot) {
+    Value r = im.divU(slot, cst(groups)), g = im.remU(slot, cst(groups));
+    Value mx = overColumns(r, g, im.f32(negInf),
+                           [&](Value, Value valid, Value s, Value acc) -> Value {
+                             return arith::SelectOp::create(
+                                 b, loc, valid,
+                                 arith::MaximumFOp::create(b, loc, acc, s), acc);
+                           });
+    memref::StoreOp::create(b, loc, mx, pmL, ValueRange{r, g});
+  });
+  barrier();
+  coopFor(bh() * groups, [&](Value slot) {
+    Value r = im.divU(slot, cst(groups)), g = im.remU(slot, cst(groups));
+    Value mSafe = newMax(r).second;
+    Value sum = overColumns(
+        r, g, im.f32(0.0), [&](Value j, Value valid, Value s, Value acc) -> Value {
+          Value p = arith::SelectOp::create(
+              b, loc, valid,
+              math::Exp2Op::create(b, loc,
+                                   arith::SubFOp::create(b, loc, s, mSafe)),
+              im.f32(0.0));
+          memref::StoreOp::create(
+              b, loc, arith::TruncFOp::create(b, loc, spec.elt, p), pL,
+              ValueRange{zeroBuf, r, swizzledLdsCol(b, loc, pL, r, j)});
+          return arith::AddFOp::create(b, loc, acc, p);
+        });
+    memref::StoreOp::create(b, loc, sum, psL, ValueRange{r, g});
+  });
+  barrier();
+  coopFor(bh(), [&](Value r) {
+    auto [mNew, mSafe] = newMax(r);
     Value alpha = math::Exp2Op::create(
-        b, loc, arith::SubFOp::create(b, loc, mOld, mSafe));
-    Value sum = overBlock(im.f32(0.0), [&](Value j, Value valid, Value s,
-                                           Value acc) -> Value {
-      Value p = arith::SelectOp::create(
-          b, loc, valid,
-          math::Exp2Op::create(b, loc, arith::SubFOp::create(b, loc, s, mSafe)),
-          im.f32(0.0));
-      memref::StoreOp::create(b, loc,
-                              arith::TruncFOp::create(b, loc, spec.elt, p), pL,
-                              ValueRange{zeroBuf, r,
-                                         swizzledLdsCol(b, loc, pL, r, j)});
-      return arith::AddFOp::create(b, loc, acc, p);
-    });
+        b, loc, arith::SubFOp::create(b, loc, stat(0, r), mSafe));
     setStat(0, r, mNew);
     setStat(1, r,
             arith::AddFOp::create(b, loc,
-                                  arith::MulFOp::create(b, loc, lOld, alpha),
-                                  sum));
+                                  arith::MulFOp::create(b, loc, stat(1, r), alpha),
+                                  reduce(psL, r, false)));
     setStat(2, r, alpha);
   });
   barrier();
@@ -393,7 +449,9 @@ SmallVector<Value> AttentionBuilder::computeBlock(Value buf, ValueRange accIn) {
   return acc;
 }
 
-Value AttentionBuilder::log2AtLeastOne(Value x) {
+/// log2(x) for a finite f32 x >= 1 (a softmax sum), target-independent.
+static Value log2AtLeastOne(OpBuilder &b, Location loc, Value x) {
+  IndexMath im{b, loc};
   // x = 2^e * m with m in [1, 2): e from the exponent bits, log2(m) =
   // 2 atanh(z) / ln 2 with z = (m - 1) / (m + 1) in [0, 1/3], whose odd
   // series to z^15 is exact to f32 rounding (the next term is < 1e-8).
@@ -436,6 +494,7 @@ void AttentionBuilder::build(gpu::GPUFuncOp func) {
   ValueRange args = func.getArguments();
   Value qArg = args[0], idxArg = args[2], outArg = args[3];
   Value lseArg = spec.hasLse ? args[4] : Value();
+  Value wsArg = spec.hasWorkspace ? args.back() : Value();
   kvArg = args[1];
 
   tid = gpu() ? gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x).getResult()
@@ -449,10 +508,16 @@ void AttentionBuilder::build(gpu::GPUFuncOp func) {
   hQ = memref::DimOp::create(b, loc, qArg, 1);
   topk = memref::DimOp::create(b, loc, idxArg, 1);
   numRows = memref::DimOp::create(b, loc, kv2, 0);
+  // pid = (t * groups + head group) * splits + split; the splits (the
+  // workspace's first dimension, 1 without one) share the index blocks.
   Value pid = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+  Value splits = wsArg ? memref::DimOp::create(b, loc, wsArg, 0).getResult()
+                       : cst(1);
+  Value split = im.remU(pid, splits);
+  Value tg = im.divU(pid, splits);
   Value groups = im.ceilDiv(hQ, bh());
-  t = im.divU(pid, groups);
-  h0 = im.mul(im.remU(pid, groups), cst(bh()));
+  t = im.divU(tg, groups);
+  h0 = im.mul(im.remU(tg, groups), cst(bh()));
   rowQ0 = im.add(im.mul(t, hQ), h0);
 
   // Accumulators first: the host core allocates its buffers here, once.
@@ -471,6 +536,11 @@ void AttentionBuilder::build(gpu::GPUFuncOp func) {
   qL = ldsView(b, loc, raw, {1, bh(), plan.dQK}, spec.elt, plan.ldsQ);
   pL = ldsView(b, loc, raw, {1, bh(), bkv()}, spec.elt, plan.ldsP);
   sL = ldsView(b, loc, raw, {bh(), bkv()}, f32, plan.ldsX);
+  // The partials follow the scores (SparseAttentionPlan sizes the region).
+  pmL = ldsView(b, loc, raw, {bh(), plan.softmaxGroups}, f32,
+                plan.ldsX + bh() * bkv() * 4);
+  psL = ldsView(b, loc, raw, {bh(), plan.softmaxGroups}, f32,
+                plan.ldsX + (bh() * bkv() + bh() * plan.softmaxGroups) * 4);
   vtL = ldsView(b, loc, raw, {1, plan.dvChunk, bkv()}, spec.elt, plan.ldsX);
   idxL = ldsView(b, loc, raw, {nbuf(), bkv()}, b.getI32Type(), plan.ldsIdx);
   statL = ldsView(b, loc, raw, {3, bh()}, f32, plan.ldsStats);
@@ -501,8 +571,15 @@ void AttentionBuilder::build(gpu::GPUFuncOp func) {
     setStat(1, r, im.f32(0.0));
   });
 
-  Value numBlocks = im.ceilDiv(topk, bkv());
-  auto blockStart = [&](Value kt) { return im.mul(kt, cst(bkv())); };
+  // This split's index blocks: [first, first + numBlocks).
+  Value allBlocks = im.ceilDiv(topk, bkv());
+  Value perSplit = arith::CeilDivUIOp::create(b, loc, allBlocks, splits);
+  Value first = im.mul(split, perSplit);
+  Value numBlocks = im.maxS(
+      im.sub(im.minS(im.add(first, perSplit), allBlocks), first), cst(0));
+  auto blockStart = [&](Value kt) {
+    return im.mul(im.add(first, kt), cst(bkv()));
+  };
   size_t nAcc = acc.size();
   if (!gpu()) {
     // Host: one lane, no pipeline.
@@ -533,9 +610,9 @@ void AttentionBuilder::build(gpu::GPUFuncOp func) {
     // barrier separates the store from the compute.
     int64_t n = nbuf();
     for (int64_t i = 0; i + 1 < n; ++i)
-      storeKV(loadKV(cst(i * bkv())), cst(i));
+      storeKV(loadKV(blockStart(cst(i))), cst(i));
     SmallVector<Value> init = acc;
-    llvm::append_range(init, loadKV(cst((n - 1) * bkv())));
+    llvm::append_range(init, loadKV(blockStart(cst(n - 1))));
     barrier();
     auto loop = scf::ForOp::create(b, loc, cst(0), numBlocks, cst(1), init);
     OpBuilder::InsertionGuard g(b);
@@ -556,7 +633,22 @@ void AttentionBuilder::build(gpu::GPUFuncOp func) {
   }
 
   // out = O / l; rows whose indices were all masked have l = 0: zeros.
-  Value outWin = qkCore.globalWindow(b, loc, out2, rowQ0, cst(0));
+  // With splits, each split writes its normalized part and its lse to the
+  // workspace instead (row split * tokens * h_q + t * h_q + h, lse in
+  // column d_v); the merge kernel combines them.
+  auto epilogue = [&](bool partial) {
+  Value outWin;
+  Value wsRow0;
+  if (partial) {
+    Value ws2 = memref::CollapseShapeOp::create(
+        b, loc, wsArg, ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+    wsRow0 = im.add(im.mul(split, memref::DimOp::create(b, loc, wsArg, 1)),
+                    rowQ0);
+    outWin = qkCore.globalWindow(b, loc, ws2, wsRow0, cst(0));
+  } else {
+    outWin = qkCore.globalWindow(b, loc, out2, rowQ0, cst(0));
+  }
+  int64_t ld = partial ? plan.dV + 1 : plan.dV;
   int64_t pvLanes = lanesOf(plan.pvWaves);
   size_t at = 0;
   for (auto [ci, core] : llvm::enumerate(pvCores)) {
@@ -572,32 +664,47 @@ void AttentionBuilder::build(gpu::GPUFuncOp func) {
                 b, loc, pos, arith::DivFOp::create(b, loc, im.f32(1.0), l),
                 im.f32(0.0));
             Value o = arith::MulFOp::create(b, loc, v, inv);
-            if (!spec.outType.isF32())
+            if (!partial && !spec.outType.isF32())
               o = arith::TruncFOp::create(b, loc, spec.outType, o);
             Value col = im.add(c, cst(static_cast<int64_t>(ci) * plan.dvChunk));
             core->storeGlobal(b, loc, outWin, o,
-                              im.add(im.mul(r, cst(plan.dV)), col),
+                              im.add(im.mul(r, cst(ld)), col),
                               im.cmp(Pred::slt, im.add(h0, r), hQ));
           });
       return {};
     });
   }
-  if (lseArg) {
+  if (lseArg || partial) {
     // lse = ln(sum exp(scale s)) = (m + log2 l) ln 2 with m in the exp2
     // domain; -inf where nothing was valid.
-    Value lseWin = qkCore.globalWindow(b, loc, lseArg, t, h0);
+    Value lseWin = partial ? outWin
+                           : qkCore.globalWindow(b, loc, lseArg, t, h0);
     coopFor(bh(), [&](Value r) {
       Value l = stat(1, r), m = stat(0, r);
       Value pos = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, l,
                                         im.f32(0.0));
       Value lse = arith::MulFOp::create(
           b, loc,
-          arith::AddFOp::create(b, loc, m, log2AtLeastOne(l)),
+          arith::AddFOp::create(b, loc, m, log2AtLeastOne(b, loc, l)),
           im.f32(M_LN2));
       lse = arith::SelectOp::create(b, loc, pos, lse, im.f32(negInf));
-      qkCore.storeGlobal(b, loc, lseWin, lse, r,
-                         im.cmp(Pred::slt, im.add(h0, r), hQ));
+      qkCore.storeGlobal(
+          b, loc, lseWin, lse,
+          partial ? im.add(im.mul(r, cst(ld)), cst(plan.dV)) : r,
+          im.cmp(Pred::slt, im.add(h0, r), hQ));
     });
+  }
+  };
+  if (!wsArg) {
+    epilogue(false);
+  } else {
+    auto ifOp = scf::IfOp::create(b, loc, im.cmp(Pred::eq, splits, cst(1)),
+                                  /*withElse=*/true);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+    epilogue(false);
+    b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+    epilogue(true);
   }
   gpu::ReturnOp::create(b, loc);
 }
@@ -619,17 +726,105 @@ moec::buildSparseAttentionKernel(OpBuilder &b, gpu::GPUModuleOp module,
       return failure();
     pv.push_back(std::move(*core));
   }
-  MLIRContext *ctx = b.getContext();
-  SmallVector<Type> argTypes = {globalKernelArgType(ctx, spec.elt, 3),
-                                globalKernelArgType(ctx, spec.elt, 3),
-                                globalKernelArgType(ctx, b.getI32Type(), 2),
-                                globalKernelArgType(ctx, spec.outType, 3)};
-  if (spec.hasLse)
-    argTypes.push_back(globalKernelArgType(ctx, b.getF32Type(), 2));
   OpBuilder::InsertionGuard g(b);
-  gpu::GPUFuncOp func =
-      createKernelFunc(b, module, name, argTypes, spec.plan.kernel, **qk, loc);
+  gpu::GPUFuncOp func = createKernelFunc(b, module, name, kernelArgTypes(b, spec),
+                                         spec.plan.kernel, **qk, loc);
   AttentionBuilder builder(b, loc, spec, **qk, pv);
   builder.build(func);
+  return func;
+}
+
+FailureOr<gpu::GPUFuncOp>
+moec::buildSparseAttentionMergeKernel(OpBuilder &b, gpu::GPUModuleOp module,
+                                      StringRef name,
+                                      const SparseAttentionKernelSpec &spec,
+                                      Location loc) {
+  // The core only decorates the kernel (lanes, waves per EU); the merge is
+  // plain loads, exp2 and stores.
+  FailureOr<std::unique_ptr<MatrixCore>> core = createMatrixCore(spec.qk, loc);
+  if (failed(core))
+    return failure();
+  OpBuilder::InsertionGuard g(b);
+  gpu::GPUFuncOp func = createKernelFunc(b, module, name, kernelArgTypes(b, spec),
+                                         spec.plan.kernel, **core, loc);
+  b.setInsertionPointToStart(&func.getBody().front());
+  IndexMath im{b, loc};
+  bool gpu = (*core)->unrollsLanes();
+  ValueRange args = func.getArguments();
+  Value outArg = args[3], lseArg = spec.hasLse ? args[4] : Value();
+  Value ws = args.back();
+  Value tid = gpu ? gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x).getResult()
+                  : im.cst(0);
+  Value row = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x); // t * h_q + h
+  Value splits = memref::DimOp::create(b, loc, ws, 0);
+  Value dV = im.cst(spec.plan.dV);
+  Value out2 = memref::CollapseShapeOp::create(
+      b, loc, outArg, ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+  const float negInf = -std::numeric_limits<float>::infinity();
+  auto overSplits = [&](Value init, llvm::function_ref<Value(Value, Value)> step) {
+    auto loop = scf::ForOp::create(b, loc, im.cst(0), splits, im.cst(1),
+                                   ValueRange{init});
+    OpBuilder::InsertionGuard g2(b);
+    b.setInsertionPointToStart(loop.getBody());
+    scf::YieldOp::create(
+        b, loc, step(loop.getInductionVar(), loop.getRegionIterArgs()[0]));
+    return loop.getResult(0);
+  };
+  auto lseOf = [&](Value s) {
+    return memref::LoadOp::create(b, loc, ws, ValueRange{s, row, dV}).getResult();
+  };
+  // M = max lse_s; w_s = exp(lse_s - M) (0 for an empty split); every lane
+  // computes them (splits are few).
+  Value m = overSplits(im.f32(negInf), [&](Value s, Value mx) -> Value {
+    return arith::MaximumFOp::create(b, loc, mx, lseOf(s));
+  });
+  Value any = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE, m,
+                                    im.f32(negInf));
+  Value mSafe = arith::SelectOp::create(b, loc, any, m, im.f32(0.0));
+  auto weight = [&](Value s) {
+    return math::Exp2Op::create(
+        b, loc,
+        arith::MulFOp::create(b, loc,
+                              arith::SubFOp::create(b, loc, lseOf(s), mSafe),
+                              im.f32(M_LOG2E)));
+  };
+  Value wsum = overSplits(im.f32(0.0), [&](Value s, Value acc) -> Value {
+    return arith::AddFOp::create(b, loc, acc, weight(s));
+  });
+  Value inv = arith::SelectOp::create(
+      b, loc, any, arith::DivFOp::create(b, loc, im.f32(1.0), wsum),
+      im.f32(0.0));
+  int64_t lanes = spec.plan.kernel.lanes;
+  auto cols = scf::ForOp::create(b, loc, tid, dV, im.cst(lanes));
+  {
+    OpBuilder::InsertionGuard g2(b);
+    b.setInsertionPointToStart(cols.getBody());
+    Value c = cols.getInductionVar();
+    Value o = overSplits(im.f32(0.0), [&](Value s, Value acc) -> Value {
+      Value part = memref::LoadOp::create(b, loc, ws, ValueRange{s, row, c});
+      return arith::AddFOp::create(b, loc, acc,
+                                   arith::MulFOp::create(b, loc, weight(s), part));
+    });
+    o = arith::MulFOp::create(b, loc, o, inv);
+    if (!spec.outType.isF32())
+      o = arith::TruncFOp::create(b, loc, spec.outType, o);
+    memref::StoreOp::create(b, loc, o, out2, ValueRange{row, c});
+  }
+  if (lseArg) {
+    // lse = M + ln(sum w_s); wsum >= 1 (the largest split weighs 1).
+    auto first = scf::IfOp::create(b, loc, im.cmp(Pred::eq, tid, im.cst(0)),
+                                   /*withElse=*/false);
+    OpBuilder::InsertionGuard g2(b);
+    b.setInsertionPoint(first.thenBlock()->getTerminator());
+    Value lse2 = memref::CollapseShapeOp::create(
+        b, loc, lseArg, ArrayRef<ReassociationIndices>{{0, 1}});
+    Value l = arith::AddFOp::create(
+        b, loc, m,
+        arith::MulFOp::create(b, loc, log2AtLeastOne(b, loc, wsum),
+                              im.f32(M_LN2)));
+    l = arith::SelectOp::create(b, loc, any, l, im.f32(negInf));
+    memref::StoreOp::create(b, loc, l, lse2, ValueRange{row});
+  }
+  gpu::ReturnOp::create(b, loc);
   return func;
 }

@@ -4,9 +4,11 @@
 //
 // LDS (SparseAttentionPlan, bf16): KV ring block_kv x 128 x 2 per buffer,
 // Q block_h x 128 x 2, P block_h x block_kv x 2, scores (f32) sharing room
-// with a 128-column V^T chunk (128 x block_kv x 2), indices 4 x block_kv per
-// buffer, row statistics 3 x block_h x 4. Default (16, 32, 2 stages, one
-// buffer): 8192 + 4096 + 1024 + 8192 + 128 + 192 = 21824.
+// with a 128-column V^T chunk (128 x block_kv x 2) and the softmax's
+// partial maxima and sums (2 x block_h x G x 4, G = lanes / block_h lanes a
+// row), indices 4 x block_kv per buffer, row statistics 3 x block_h x 4.
+// Default (16, 32, 2 stages, one buffer): 8192 + 4096 + 1024 + 8192 + 128 +
+// 192 = 21824. At block_h 64 the scores and partials (10240) outgrow V^T.
 //
 // MFMAs: S = Q KV^T is (block_h / 16) (block_kv / 16) tiles x 128 / 16 K
 // steps over min(num_warps, tiles) waves; O += P V is (block_h / 16) x 8
@@ -42,9 +44,16 @@
 // RUN: moec compile %s --arch gfx942 --waves-per-eu 2 --emit llvm | FileCheck %s --check-prefix=WPE
 // RUN: moec compile %s --arch gfx942 --emit llvm | FileCheck %s --check-prefix=NOWPE
 //
-// kpack: 2 reads the MFMA operands 16 bytes at a time (no ds_read_b64).
-// RUN: moec compile %s --arch gfx942 --emit asm | FileCheck %s --check-prefix=KP1
-// RUN: moec compile %s --arch gfx942 --kpack 2 --emit asm | FileCheck %s --check-prefix=KP2
+// kpack: 2 reads the MFMA operands 16 bytes at a time: the 8-byte operand
+// reads become 16-byte ones (the few ds_read_b64 left read the index row).
+// RUN: moec compile %s --arch gfx942 --emit asm | FileCheck %s --check-prefix=KP1 --implicit-check-not=ds_read_b128
+// RUN: moec compile %s --arch gfx942 --kpack 2 --emit asm | FileCheck %s --check-prefix=KP2 --implicit-check-not=ds_read_b128
+//
+// kv_splits with a workspace: a second kernel (the merge, no LDS, no MFMA)
+// and a launch of it only when the workspace has more than one split.
+// RUN: sed -e 's/lse(%%lse : memref<?x64xf32>)/lse(%%lse : memref<?x64xf32>) workspace(%%ws : memref<?x?x129xf32>)/' -e 's/%%lse: memref<?x64xf32>)/%%lse: memref<?x64xf32>, %%ws: memref<?x?x129xf32>)/' %s > %t.split.mlir
+// RUN: moec compile %t.split.mlir --arch gfx942 --kv-splits 8 --emit asm | FileCheck %s --check-prefix=SPLIT
+// RUN: moec compile %t.split.mlir --arch gfx942 --kv-splits 8 --emit mlir | moec-opt --moec-lower-to-kernels | FileCheck %s --check-prefix=SPLIT-LAUNCH
 
 func.func @mla(%q: memref<?x64x128xbf16>, %kv: memref<?x64x128xbf16>, %idx: memref<?x256xi32>,
                %out: memref<?x64x128xbf16>, %lse: memref<?x64xf32>) {
@@ -63,7 +72,7 @@ func.func @mla(%q: memref<?x64x128xbf16>, %kv: memref<?x64x128xbf16>, %idx: memr
 // BH32-COUNT-16: v_mfma_f32_16x16x16_bf16
 // BH32: .group_segment_fixed_size: 27136
 // BH64-COUNT-32: v_mfma_f32_16x16x16_bf16
-// BH64: .group_segment_fixed_size: 37760
+// BH64: .group_segment_fixed_size: 39808
 
 // BKV16-COUNT-10: v_mfma_f32_16x16x16_bf16
 // BKV16: .group_segment_fixed_size: 13056
@@ -91,5 +100,17 @@ func.func @mla(%q: memref<?x64x128xbf16>, %kv: memref<?x64x128xbf16>, %idx: memr
 // WPE: attributes #{{[0-9]+}} = { {{.*}}"amdgpu-waves-per-eu"="2"
 // NOWPE-NOT: amdgpu-waves-per-eu
 
-// KP1: ds_read_b64
-// KP2-NOT: ds_read_b64
+// SPLIT: mla_sparse_attention:
+// SPLIT: .group_segment_fixed_size: 21824
+// SPLIT: .name: mla_sparse_attention
+// SPLIT: .group_segment_fixed_size: 0
+// SPLIT: .name: mla_sparse_attention_merge
+
+// SPLIT-LAUNCH: %[[S:.*]] = memref.dim %arg5, %c0
+// SPLIT-LAUNCH: gpu.launch_func @moec_kernels::@mla_sparse_attention blocks in
+// SPLIT-LAUNCH: %[[MANY:.*]] = arith.cmpi ugt, %{{.*}}, %c1
+// SPLIT-LAUNCH: scf.if %[[MANY]] {
+// SPLIT-LAUNCH: gpu.launch_func @moec_kernels::@mla_sparse_attention_merge blocks in
+
+// KP1-COUNT-14: ds_read_b128
+// KP2-COUNT-25: ds_read_b128

@@ -1404,6 +1404,39 @@ func.func @attn_scale_nan(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xbf16>
 
 // -----
 
+func.func @workspace_columns(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<?x2048xi32>, %out: memref<?x128x512xbf16>, %ws: memref<?x?x512xf32>) {
+  // The workspace holds d_v partial outputs and the split's lse per row.
+  // expected-error @below {{'moec.sparse_attention' op workspace shape: dim 2 of workspace (512) does not match d_v + 1 (513)}}
+  moec.sparse_attention %q, %kv, %idx -> %out workspace(%ws : memref<?x?x512xf32>) {scale = 0.04 : f32, config = #moec.config<kv_splits = 8>} : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32> -> memref<?x128x512xbf16>
+  return
+}
+
+// -----
+
+func.func @workspace_splits(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<?x2048xi32>, %out: memref<?x128x512xbf16>, %ws: memref<8x?x513xf32>) {
+  // expected-error @below {{'moec.sparse_attention' op workspace has 8 splits, more than kv_splits = 4}}
+  moec.sparse_attention %q, %kv, %idx -> %out workspace(%ws : memref<8x?x513xf32>) {scale = 0.04 : f32, config = #moec.config<kv_splits = 4>} : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32> -> memref<?x128x512xbf16>
+  return
+}
+
+// -----
+
+func.func @workspace_rows(%q: memref<2x128x576xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<2x2048xi32>, %out: memref<2x128x512xbf16>, %ws: memref<4x128x513xf32>) {
+  // expected-error @below {{'moec.sparse_attention' op workspace shape: dim 1 of workspace (128) does not match tokens x h_q (256)}}
+  moec.sparse_attention %q, %kv, %idx -> %out workspace(%ws : memref<4x128x513xf32>) {scale = 0.04 : f32, config = #moec.config<kv_splits = 4>} : memref<2x128x576xbf16>, memref<?x64x576xbf16>, memref<2x2048xi32> -> memref<2x128x512xbf16>
+  return
+}
+
+// -----
+
+func.func @kv_splits_range(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<?x2048xi32>, %out: memref<?x128x512xbf16>) {
+  // expected-error @below {{kv_splits = 0 must be between 1 and 64}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, config = #moec.config<kv_splits = 0>} : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32> -> memref<?x128x512xbf16>
+  return
+}
+
+// -----
+
 func.func @attn_scale_f64(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xbf16>, %idx: memref<?x2048xi32>, %out: memref<?x128x512xbf16>) {
   // expected-error @below {{'moec.sparse_attention' op attribute 'scale' failed to satisfy constraint: 32-bit float attribute}}
   moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f64, config = #moec.config<>} : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32> -> memref<?x128x512xbf16>

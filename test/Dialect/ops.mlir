@@ -393,7 +393,7 @@ func.func @act_and_mul(%x: memref<?x2x28672xbf16>, %y: memref<?x2x14336xbf16>,
 // CHECK: moec.sparse_attention %{{.*}}, %{{.*}}, %{{.*}} -> %{{.*}} lse(%{{.*}} : memref<?x128xf32>) {config = #moec.config<epilogue = lds, block_h = 32, block_kv = 64>, scale = 0.0721687824 : f32} : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32> -> memref<?x128x512xf32>
 // CHECK: moec.sparse_attention {{.*}} : memref<4x16x64xf16>, memref<10x16x64xf16>, memref<4x128xi32> -> memref<4x16x64xf16>
 // GENERIC-LABEL: sym_name = "sparse_attention"
-// GENERIC: "moec.sparse_attention"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{config = #moec.config<>, scale = 4.170000e-02 : f32}>
+// GENERIC: "moec.sparse_attention"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{config = #moec.config<>, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0, 0>, scale = 4.170000e-02 : f32}>
 // GENERIC: "moec.sparse_attention"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{config
 func.func @sparse_attention(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xbf16>,
                             %idx: memref<?x2048xi32>, %out: memref<?x128x512xbf16>,

@@ -18,7 +18,8 @@ and not, page sizes 1 and 64, h_q 16 and 128, batch 1 and 3, small
 d_qk/d_v (64/32) for speed plus 576/512 cases, bf16 and f16 inputs, bf16
 and f32 outputs, with and without lse, and the tunables (block_h,
 block_kv, num_warps, num_stages, matrix_instr_nonkdim, kpack,
-waves_per_eu) on the emulated gfx942 kernel. --min fails the run when
+waves_per_eu) on the emulated gfx942 kernel, and split-KV (a workspace,
+1 to 4 splits, the merge kernel) on both. --min fails the run when
 fewer cases than asked pass per target, so the suite cannot shrink
 silently.
 """
@@ -34,8 +35,8 @@ RESULT_RE = re.compile(r"-> (PASS|FAIL)")
 
 TEMPLATE = """module {{
   func.func @mla(%q: memref<?x{h}x{dqk}x{qt}>, %kv: memref<?x{page}x{dqk}x{qt}>,
-                 %idx: memref<?x{topk}xi32>, %out: memref<?x{h}x{dv}x{ot}>{lse_arg}) {{
-    moec.sparse_attention %q, %kv, %idx -> %out{lse_use} {{
+                 %idx: memref<?x{topk}xi32>, %out: memref<?x{h}x{dv}x{ot}>{lse_arg}{ws_arg}) {{
+    moec.sparse_attention %q, %kv, %idx -> %out{lse_use}{ws_use} {{
       scale = {scale} : f32, config = #moec.config<{config}>
     }} : memref<?x{h}x{dqk}x{qt}>, memref<?x{page}x{dqk}x{qt}>, memref<?x{topk}xi32>
         -> memref<?x{h}x{dv}x{ot}>
@@ -47,18 +48,22 @@ TEMPLATE = """module {{
 
 class Case:
     def __init__(self, arch, pattern, tokens, h, dqk, dv, topk, page,
-                 qt="bf16", ot="bf16", lse=True, config=None):
+                 qt="bf16", ot="bf16", lse=True, config=None, splits=0):
         self.arch, self.pattern, self.tokens = arch, pattern, tokens
         self.h, self.dqk, self.dv, self.topk, self.page = h, dqk, dv, topk, page
         self.qt, self.ot, self.lse = qt, ot, lse
         self.config = dict(config or {})
+        # splits > 0: a workspace, kv_splits = 4, the launch uses `splits`.
+        self.splits = splits
+        if splits:
+            self.config["kv_splits"] = 4
 
     def name(self):
         cfg = "".join(" {}={}".format(k, v) for k, v in self.config.items())
         return "{} {} tokens={} h_q={} d={}/{} topk={} page={} {}->{}{}{}".format(
             self.arch, self.pattern, self.tokens, self.h, self.dqk, self.dv,
             self.topk, self.page, self.qt, self.ot, "" if self.lse else " no-lse",
-            cfg)
+            cfg) + (" splits={}".format(self.splits) if self.splits else "")
 
     def mlir(self):
         cfg = ", ".join("{} = {}".format(k, v) for k, v in self.config.items())
@@ -68,7 +73,11 @@ class Case:
             config=cfg,
             lse_arg=", %lse: memref<?x{}xf32>".format(self.h) if self.lse else "",
             lse_use=" lse(%lse : memref<?x{}xf32>)".format(self.h)
-            if self.lse else "")
+            if self.lse else "",
+            ws_arg=", %ws: memref<?x?x{}xf32>".format(self.dv + 1)
+            if self.splits else "",
+            ws_use=" workspace(%ws : memref<?x?x{}xf32>)".format(self.dv + 1)
+            if self.splits else "")
 
 
 def cases():
@@ -93,6 +102,15 @@ def cases():
         Case("host", "random", 1, 16, 576, 512, 300, 64),
         Case("host", "invalid", 2, 16, 576, 512, 96, 1),
     ]
+    # Split-KV: a workspace and 1..4 splits (1: no merge), uneven block
+    # ranges (topk 200 = 7 blocks), empty splits (short windows), masked rows.
+    for splits in [1, 2, 3, 4]:
+        out.append(Case("host", "random", 3, 16, 64, 32, 200, 16, splits=splits))
+    out += [
+        Case("host", "window", 4, 16, 64, 32, 200, 64, splits=4),
+        Case("host", "invalid", 2, 128, 64, 32, 100, 1, splits=3, lse=False),
+        Case("host", "random", 1, 16, 576, 512, 256, 64, splits=4),
+    ]
     # gfx942 on the emulator: the tunables, each away from its default.
     emu = dict(pattern="random", tokens=2, h=16, dqk=64, dv=32, topk=100,
                page=16)
@@ -104,6 +122,9 @@ def cases():
     for pattern in ["duplicates", "invalid", "window"]:
         out.append(Case("gfx942", pattern, 2, 16, 64, 32, 100, 1))
     out.append(Case("gfx942", "window", 1, 128, 576, 512, 90, 64))
+    out.append(Case("gfx942", "random", 2, 16, 64, 32, 200, 16, splits=3))
+    out.append(Case("gfx942", "invalid", 2, 16, 64, 32, 200, 16, splits=2,
+                    config={"num_stages": 3}))
     out.append(Case("gfx90a", "random", 2, 16, 64, 32, 70, 16))
     out.append(Case("gfx950", "invalid", 2, 32, 64, 32, 70, 64,
                     config={"block_h": 32}))
@@ -116,7 +137,8 @@ def run_case(args, i, case):
         f.write(case.mlir())
     cmd = [args.moec, "run", path, "--arch", case.arch, "--seed", str(100 + i),
            "--index-pattern", case.pattern,
-           "--sizes", "tokens={}".format(case.tokens)]
+           "--sizes", "tokens={}".format(case.tokens) +
+           (",splits={}".format(case.splits) if case.splits else "")]
     if case.arch != "host":
         cmd.append("--emulate")
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

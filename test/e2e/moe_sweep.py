@@ -8,14 +8,18 @@ M = 1, M = 0, M not a multiple of block_m, inputs large enough for several
 workgroups; top_k 1, 2, 4, 8; E from 1 to 256; block_m 16..256), and, with
 --kinds gemm,chain, moe_align followed by moe_gemm (gathered rows, per-block
 experts, topk_weights, reduce) and the two-GEMM chain of a layer (w13 output
-viewed per copy as the down GEMM's A, a_per_copy, topk_weights, reduce).
+viewed per copy as the down GEMM's A, a_per_copy, topk_weights, reduce),
+and with --kinds layer the whole layer (act_and_mul between the GEMMs).
+With --arch gfx942 --emulate the AMD lane-level kernels run on the CPU
+emulator (whole 64-lane waves, LDS with race checks, several workgroups).
 moec run checks moe_align exactly against its reference (counts, padding,
 order within each expert, expert ids, the padded length) and every moe_gemm
 against float64; outputs are poisoned first. A failing case is printed with
 moec run's output and a command line that reproduces it with its seed.
 
     moe_sweep.py --moec build/bin/moec --workdir /tmp/moe [-j 2]
-                 [--kinds align,gemm,chain] [--filter SUBSTR] [--list]
+                 [--arch gfx942 --emulate]
+                 [--kinds align,gemm,chain,layer] [--filter SUBSTR] [--list]
 
 Exit status: 0 when every case passes, 1 when any fails, 2 on a usage error.
 """
@@ -103,7 +107,7 @@ class Variant:
                 "    moec.moe_gemm %a, %w -> %c {}{} {{{}config = "
                 "#moec.config<>}} : {}, {} -> {}".format(
                     routing, extra, attrs, a, w, c))
-        elif self.kind == "chain":
+        elif self.kind in ("chain", "layer"):
             # Gate/up GEMM into [T, top_k, 2I], viewed as [T * top_k, 2I]:
             # the down GEMM's A, one row per copy, reduced into [T, N].
             two_i = 2 * self.inter
@@ -129,8 +133,26 @@ class Variant:
                     routing, self.top_k,
                     "activation = #moec.activation<{}>, ".format(self.act)
                     if self.act else "", h, w13, mid))
-            body.append("    %flat = memref.collapse_shape %mid [[0, 1], [2]] "
-                        ": {} into {}".format(mid, flat))
+            if self.kind == "layer":
+                # The real layer: silu(gate) * up between the GEMMs.
+                act = "memref<{}x{}x{}x{}>".format(t, self.top_k, self.inter,
+                                                   self.dtype)
+                args.append("%act: " + act)
+                body.append(
+                    "    moec.act_and_mul %mid -> %act {{activation = "
+                    "#moec.activation<silu>, config = #moec.config<>}} : {} -> "
+                    "{}".format(mid, act))
+                mid, two_i = act, self.inter
+                flat = "memref<{}x{}x{}>".format(copies, two_i, self.dtype)
+                w2 = "memref<{}x{}x{}x{}>".format(self.local, self.n, two_i,
+                                                  self.dtype)
+                args[args.index("%w2: " + "memref<{}x{}x{}x{}>".format(
+                    self.local, self.n, 2 * self.inter, self.dtype))] = "%w2: " + w2
+                body.append("    %flat = memref.collapse_shape %act [[0, 1], "
+                            "[2]] : {} into {}".format(mid, flat))
+            else:
+                body.append("    %flat = memref.collapse_shape %mid [[0, 1], "
+                            "[2]] : {} into {}".format(mid, flat))
             body.append(
                 "    moec.moe_gemm %flat, %w2 -> %out {} topk_weights(%tw : "
                 "{}) {{top_k = {} : i64, a_per_copy, reduce, config = "
@@ -227,6 +249,21 @@ def build_cases(kinds):
             cases.append(Case("chain-fused", V("chain", e, k, act=act,
                                                inter=inter), t, r,
                               {"block-m": 16, "block-n": 32, "block-k": 16}))
+    if "layer" in kinds:
+        # The whole layer: align, w13, act_and_mul, w2 with topk_weights and
+        # reduce; f16 and bf16, expert maps, -1 ids, one expert for all.
+        for n, (e, k, t, r) in enumerate([(8, 2, 19, "uniform"),
+                                          (16, 4, 1, "skewed"),
+                                          (8, 8, 45, "invalid"),
+                                          (4, 1, 17, "one-expert"),
+                                          (32, 8, 9, "empty-experts")]):
+            cases.append(Case("layer", V("layer", e, k,
+                                         dtype=["bf16", "f16"][n % 2],
+                                         out=["bf16", "f16", "f32"][n % 3]),
+                              t, r, {"block-m": [16, 32][n % 2],
+                                     "block-n": 32, "block-k": 16}))
+        cases.append(Case("layer", V("layer", 16, 4, emap=True, local=7), 29,
+                          "uniform", {"block-m": 16}))
     return cases
 
 
@@ -234,9 +271,16 @@ RESULT_RE = re.compile(r"-> (PASS|FAIL)$", re.M)
 SEED_RE = re.compile(r"seed=(\d+)")
 
 
-def run_case(moec, path, case, ops, seed, timeout, arch="host", extra=()):
+def run_case(moec, path, case, ops, seed, timeout, arch="host", emulate=False,
+             extra=()):
     cmd = [moec, "run", path, "--arch", arch, "--tokens", str(case.tokens),
            "--routing", case.routing]
+    if emulate:
+        cmd.append("--emulate")
+        # One wave covers every MFMA tile of the sweep's small GEMM tiles
+        # (num_warps must divide the 16x16 tiles evenly on AMD).
+        if case.variant.kind != "align" and "num-warps" not in case.config:
+            cmd += ["--num-warps", "1"]
     for k, v in case.config.items():
         cmd += ["--" + k, str(v)]
     cmd += list(extra)
@@ -263,12 +307,16 @@ def main():
     ap.add_argument("--workdir", required=True)
     ap.add_argument("-j", "--jobs", type=int, default=2)
     ap.add_argument("--kinds", default="align",
-                    help="comma-separated: align, gemm, chain")
+                    help="comma-separated: align, gemm, chain, layer")
+    ap.add_argument("--arch", default="host",
+                    help="moec run's target: host here, sm_90 on the H100, "
+                    "an AMD chip with --emulate")
+    ap.add_argument("--emulate", action="store_true",
+                    help="run the AMD lane-level kernels on the CPU emulator "
+                    "(multi-lane workgroups, LDS race checks)")
     ap.add_argument("--filter", default="")
     ap.add_argument("--seed", type=int)
     ap.add_argument("--timeout", type=float, default=120)
-    ap.add_argument("--arch", default="host",
-                    help="moec run's target: host here, sm_90 on the H100")
     ap.add_argument("--run-flags", default="",
                     help="more moec run flags for every case, e.g. "
                     "'--num-warps 2' (sm_90: 4 warps cannot cover a 16x16 "
@@ -277,8 +325,8 @@ def main():
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
     kinds = set(args.kinds.split(","))
-    if not kinds <= {"align", "gemm", "chain"}:
-        print("error: --kinds takes align, gemm, chain")
+    if not kinds <= {"align", "gemm", "chain", "layer"}:
+        print("error: --kinds takes align, gemm, chain, layer")
         return 2
     cases = [c for c in build_cases(kinds) if args.filter in c.name()]
     if args.list:
@@ -297,13 +345,13 @@ def main():
             paths[name] = os.path.join(args.workdir, "moe_{}.mlir".format(name))
             with open(paths[name], "w") as f:
                 f.write(c.variant.mlir())
-    ops = {"align": 1, "gemm": 2, "chain": 3}
+    ops = {"align": 1, "gemm": 2, "chain": 3, "layer": 4}
     start = time.monotonic()
     failures = []
     with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
         futures = [pool.submit(run_case, args.moec, paths[c.variant.name()], c,
                                ops[c.variant.kind], args.seed, args.timeout,
-                               args.arch, args.run_flags.split())
+                               args.arch, args.emulate, args.run_flags.split())
                    for c in cases]
         for i, (c, fut) in enumerate(zip(cases, futures)):
             ok, rc, out, ms, cmd = fut.result()

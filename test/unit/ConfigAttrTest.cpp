@@ -141,7 +141,7 @@ TEST_F(ConfigAttrTest, EveryKnobRoundTrips) {
   v.num_warps = 8, v.num_stages = 3, v.waves_per_eu = 2,
   v.matrix_instr_nonkdim = 32, v.kpack = 2, v.epilogue = EpilogueKind::lds,
   v.block_h = 32, v.block_kv = 64, v.async_copy = true,
-  v.assume_aligned = true;
+  v.assume_aligned = true, v.kv_splits = 4;
   ConfigValues defaults;
 #define MOEC_INT_KNOB(param, Field, flag, dflt, help)                          \
   EXPECT_NE(v.param, defaults.param) << #param " must differ in this test";
@@ -166,7 +166,7 @@ TEST_F(ConfigAttrTest, EveryKnobRoundTrips) {
   // Distinct configs, distinct names and hashes; the hash is stable.
   EXPECT_NE(v.mangle(), defaults.mangle());
   EXPECT_NE(stableHash(v), stableHash(defaults));
-  EXPECT_EQ(defaults.mangle(), "64_64_32_8_4_2_0_16_1_direct_16_32");
+  EXPECT_EQ(defaults.mangle(), "64_64_32_8_4_2_0_16_1_direct_16_32_1");
 }
 
 } // namespace

@@ -11,13 +11,14 @@
 // Sizes: tokens (q's first dimension), topk, page_size and blocks (the
 // kv_cache's pages) come from the types or --sizes tokens=..,topk=..,
 // blocks=..; blocks defaults to enough pages for max(2 topk, tokens x topk)
-// rows (at most 2^22 rows).
+// rows (at most 2^20 rows).
 //
 //===----------------------------------------------------------------------===//
 
 #include "AttentionData.h"
 #include "Emulate.h"
 #include "Run.h"
+#include "RunSupport.h"
 
 #include "moec/Dialect/OpPlans.h"
 #include "moec/Driver/Compiler.h"
@@ -108,7 +109,7 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
   s.dV = oT.getDimSize(2);
   s.scale = op.getScale().convertToDouble();
   int64_t wantRows = std::min<int64_t>(
-      std::max<int64_t>(2 * s.topk, s.tokens * s.topk), int64_t(1) << 22);
+      std::max<int64_t>(2 * s.topk, s.tokens * s.topk), int64_t(1) << 20);
   int64_t blocksDefault = std::max<int64_t>(1, (wantRows + *page - 1) / *page);
   int64_t blocks = kvT.getDimSize(0);
   if (ShapedType::isDynamic(blocks)) {
@@ -140,56 +141,84 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
 
   // Lowering erases the op: read it before.
   const bool hasLse = static_cast<bool>(op.getLse());
+  const bool hasWs = static_cast<bool>(op.getWorkspace());
+  // Split-KV: as many splits as the plan asks for this batch on the usual
+  // part of the target (--sizes splits=N overrides it).
+  int64_t splits = 1;
+  if (hasWs) {
+    auto it = opts.sizes.find("splits");
+    splits = it != opts.sizes.end()
+                 ? it->second
+                 : plan.kvSplitsFor(s.tokens, s.hQ, s.topk,
+                                    SparseAttentionPlan::typicalComputeUnits(
+                                        *lookupTarget(targetAttr.getChip())));
+    if (splits < 1 || splits > plan.kernel.config.kv_splits)
+      return fail(fmt::format("splits = {} must be between 1 and kv_splits = {}",
+                              splits, plan.kernel.config.kv_splits));
+  }
   if (opts.emulate && opts.bench)
     return fail("--emulate checks numerics; it cannot time a kernel");
   FailureOr<CompiledModule> compiled = compileModule(
       module, opts.emulate ? CompileStop::LaneLevel : CompileStop::Loadable);
   if (failed(compiled))
     return 1;
-  if (compiled->kernels.size() != 1)
-    return fail("expected one kernel after lowering");
+  if (compiled->kernels.size() != (hasWs ? 2u : 1u))
+    return fail("expected the attention kernel (and with a workspace its "
+                "merge kernel) after lowering");
   const OutlinedKernel &kinfo = compiled->kernels.front();
-  rt::DeviceKind kind = compiled->target->isHost() || opts.emulate
-                            ? rt::DeviceKind::Host
-                        : compiled->target->isNVPTX() ? rt::DeviceKind::Cuda
-                                                      : rt::DeviceKind::Hip;
-  auto device = rt::Device::open(kind, opts.deviceIndex);
+  const OutlinedKernel *mergeInfo =
+      hasWs ? &compiled->kernels.back() : nullptr;
+  auto device = openRunDevice(*compiled, opts.emulate, opts.deviceIndex);
   if (!device.ok())
     return fail(device.message());
   std::shared_ptr<rt::Device> dev = *device;
-  std::optional<rt::Expected<rt::Kernel>> kernel;
+  std::optional<rt::Expected<rt::Kernel>> kernel, mergeKernel;
   if (!opts.emulate) {
-    auto loaded = compiled->target->isHost()
-                      ? dev->loadHostModule(compiled->hostKernels)
-                      : dev->loadModule(compiled->image);
+    auto loaded = loadCompiled(*dev, *compiled);
     if (!loaded.ok())
       return fail(loaded.message());
     kernel = (*loaded)->getKernel(kinfo.name);
     if (!kernel->ok())
       return fail(kernel->message());
+    if (mergeInfo) {
+      mergeKernel = (*loaded)->getKernel(mergeInfo->name);
+      if (!mergeKernel->ok())
+        return fail(mergeKernel->message());
+    }
   }
 
   // Inputs.
   uint64_t seed = opts.seed ? *opts.seed : std::random_device{}();
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> uni(-1.0, 1.0);
+  // A bench's cache is up to 2^20 rows (1.2 GB at d_qk 576): elements are
+  // drawn from a pool of 65536 random encoded values by a splitmix64 hash of
+  // the index, fast enough for that.
+  Encoded pool(*qKind, size_t(1) << 16);
+  for (size_t i = 0; i < (size_t(1) << 16); ++i)
+    pool.set(i, uni(rng));
+  uint64_t salt = rng();
+  auto fill = [&](Encoded &e) {
+    size_t n = e.bytes.size() / e.eltBytes;
+    for (size_t i = 0; i < n; ++i) {
+      uint64_t z = (i + salt) * 0x9E3779B97F4A7C15ull;
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+      std::memcpy(&e.bytes[i * e.eltBytes],
+                  &pool.bytes[((z ^ (z >> 31)) & 0xffff) * e.eltBytes],
+                  e.eltBytes);
+    }
+    salt = rng();
+  };
   Encoded q(*qKind, size_t(s.tokens * s.hQ * s.dQK));
   Encoded kv(*qKind, size_t(s.kvRows * s.dQK));
-  for (size_t i = 0; i < q.bytes.size() / q.eltBytes; ++i)
-    q.set(i, uni(rng));
-  for (size_t i = 0; i < kv.bytes.size() / kv.eltBytes; ++i)
-    kv.set(i, uni(rng));
+  fill(q);
+  fill(kv);
   std::vector<int32_t> indices =
       attn::makeIndices(*pattern, s.tokens, s.topk, s.kvRows, *page, rng);
 
-  auto upload = [&](const void *data, size_t bytes) -> rt::Expected<rt::Buffer> {
-    auto buf = dev->allocate(std::max<size_t>(bytes, 16));
-    if (!buf.ok())
-      return buf.status();
-    if (bytes)
-      if (rt::Status st = buf->copyFromHost(data, bytes); !st.ok())
-        return st;
-    return buf;
+  auto upload = [&](const void *data, size_t bytes) {
+    return uploadBytes(*dev, data, bytes);
   };
   auto qBuf = upload(q.bytes.data(), q.bytes.size());
   auto kvBuf = upload(kv.bytes.data(), kv.bytes.size());
@@ -200,6 +229,10 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
   std::vector<float> lse(size_t(s.tokens * s.hQ));
   auto outBuf = dev->allocate(std::max<size_t>(out.bytes.size(), 16));
   auto lseBuf = dev->allocate(std::max<size_t>(lse.size() * 4, 16));
+  size_t wsElems = size_t(splits * s.tokens * s.hQ * (s.dV + 1));
+  auto wsBuf = dev->allocate(std::max<size_t>(hasWs ? wsElems * 4 : 0, 16));
+  if (!wsBuf.ok())
+    return fail("cannot allocate the workspace on " + dev->label());
   if (!outBuf.ok() || !lseBuf.ok())
     return fail("cannot allocate the outputs on " + dev->label());
   // Poison: all-ones bytes are NaN in f16, bf16 and f32.
@@ -213,22 +246,38 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
   args.addMemRef(outBuf->data(), {s.tokens, s.hQ, s.dV});
   if (hasLse)
     args.addMemRef(lseBuf->data(), {s.tokens, s.hQ});
-  rt::Dim3 grid{std::max<int64_t>(plan.gridSize(s.tokens, s.hQ), 1)};
+  if (hasWs)
+    args.addMemRef(wsBuf->data(), {splits, s.tokens * s.hQ, s.dV + 1});
+  rt::Dim3 grid{std::max<int64_t>(plan.gridSize(s.tokens, s.hQ, splits), 1)};
+  rt::Dim3 mergeGrid{std::max<int64_t>(plan.mergeGridSize(s.tokens, s.hQ), 1)};
   rt::Dim3 block{plan.kernel.lanes};
   size_t shared = plan.kernel.dynamicLds ? plan.kernel.ldsBytes : 0;
   bool empty = s.tokens == 0;
+  // The attention kernel, then the merge when there is more than one split.
+  auto launch = [&]() -> rt::Status {
+    if (rt::Status st = (*kernel)->launch(grid, block, shared, args); !st.ok())
+      return st;
+    if (splits > 1)
+      return (*mergeKernel)->launch(mergeGrid, block, 0, args);
+    return rt::Status();
+  };
   if (!empty) {
     if (opts.emulate) {
+      std::vector<const rt::Buffer *> bufs = {&*qBuf, &*kvBuf, &*idxBuf,
+                                              &*outBuf, &*lseBuf, &*wsBuf};
       std::string summary;
       std::string error = tool::emulateLaunch(
-          module, kinfo.name, {grid.x, 1, 1}, {block.x, 1, 1}, args,
-          {&*qBuf, &*kvBuf, &*idxBuf, &*outBuf, &*lseBuf}, summary);
+          module, kinfo.name, {grid.x, 1, 1}, {block.x, 1, 1}, args, bufs,
+          summary);
+      if (error.empty() && splits > 1)
+        error = tool::emulateLaunch(module, mergeInfo->name,
+                                    {mergeGrid.x, 1, 1}, {block.x, 1, 1}, args,
+                                    bufs, summary);
       if (!error.empty())
         return fail(error);
       if (opts.verbose)
         llvm::errs() << "moec run: " << summary << "\n";
-    } else if (rt::Status st = (*kernel)->launch(grid, block, shared, args);
-               !st.ok()) {
+    } else if (rt::Status st = launch(); !st.ok()) {
       return fail(st.message());
     }
     if (rt::Status st = dev->synchronize(); !st.ok())
@@ -300,12 +349,12 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
               maxLseErr <= lseTol;
   llvm::outs() << fmt::format(
       "{} on {} ({}): tokens={} h_q={} d_qk={} d_v={} topk={} page={} "
-      "kv_rows={} indices={} seed={} checked_tokens={} max_abs_err={:.3e} "
+      "kv_rows={} splits={} indices={} seed={} checked_tokens={} max_abs_err={:.3e} "
       "max_rel_err={:.3e} (tolerance {:.1e}) max_lse_err={:.3e} (tolerance "
       "{:.0e}) masked_rows={} wrong_masked={} unwritten_or_nan={} -> {}\n",
       kinfo.name, opts.emulate ? std::string("the AMD emulator") : dev->label(),
       compiled->target->chip.str(), s.tokens, s.hQ, s.dQK, s.dV, s.topk, *page,
-      s.kvRows, attn::indexPatternName(*pattern), seed, toks.size(), maxAbsErr,
+      s.kvRows, splits, attn::indexPatternName(*pattern), seed, toks.size(), maxAbsErr,
       relErr, outTol, maxLseErr, lseTol, emptyRows, emptyRowsWrong, nonFinite,
       pass ? "PASS" : "FAIL");
   if (!pass)
@@ -313,25 +362,11 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
   if (!opts.bench || empty)
     return 0;
 
-  for (int i = 0; i < opts.warmup; ++i)
-    if (rt::Status st = (*kernel)->launch(grid, block, shared, args); !st.ok())
-      return fail(st.message());
-  std::vector<float> times;
-  for (int i = 0; i < opts.repeat; ++i) {
-    auto timer = rt::Timer::create(*dev);
-    if (!timer.ok())
-      return fail(timer.message());
-    (void)timer->start();
-    if (rt::Status st = (*kernel)->launch(grid, block, shared, args); !st.ok())
-      return fail(st.message());
-    (void)timer->stop();
-    auto ms = timer->elapsedMs();
-    if (!ms.ok())
-      return fail(ms.message());
-    times.push_back(*ms);
-  }
-  std::sort(times.begin(), times.end());
-  double median = times[times.size() / 2];
+  auto timed = medianLaunchMs(*dev, opts.warmup, opts.repeat,
+                              [&](int) { return launch(); });
+  if (!timed.ok())
+    return fail(timed.message());
+  double median = *timed;
   int64_t valid = 0;
   for (int32_t i : indices)
     valid += i >= 0 && i < s.kvRows;
@@ -340,18 +375,19 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
   llvm::outs() << fmt::format(
       "bench {}: median {:.4f} ms over {} runs ({} warm-up) {:.1f} GB/s "
       "(gathered KV + q + out)\n",
-      kinfo.name, median, times.size(), opts.warmup, bytes / median / 1e6);
-  if (!opts.jsonOut.empty()) {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(opts.jsonOut, ec, llvm::sys::fs::OF_Append);
-    if (ec)
-      return fail(fmt::format("cannot write {}: {}", opts.jsonOut, ec.message()));
-    os << fmt::format(
-        "{{\"kernel\": \"{}\", \"target\": \"{}\", \"op\": \"sparse_attention\", "
-        "\"tokens\": {}, \"h_q\": {}, \"d_qk\": {}, \"d_v\": {}, \"topk\": {}, "
-        "\"page\": {}, \"ms\": {:.6f}, \"gbps\": {:.2f}, \"config\": \"{}\"}}\n",
-        kinfo.name, compiled->target->chip.str(), s.tokens, s.hQ, s.dQK, s.dV,
-        s.topk, *page, median, bytes / median / 1e6, opts.configLabel);
-  }
+      kinfo.name, median, opts.repeat, opts.warmup, bytes / median / 1e6);
+  if (!opts.jsonOut.empty())
+    if (std::string err = appendLine(
+            opts.jsonOut,
+            fmt::format(
+                "{{\"kernel\": \"{}\", \"target\": \"{}\", \"op\": "
+                "\"sparse_attention\", \"tokens\": {}, \"h_q\": {}, \"d_qk\": {}, "
+                "\"d_v\": {}, \"topk\": {}, \"page\": {}, \"splits\": {}, \"ms\": "
+                "{:.6f}, \"gbps\": {:.2f}, \"config\": \"{}\"}}",
+                kinfo.name, compiled->target->chip.str(), s.tokens, s.hQ, s.dQK,
+                s.dV, s.topk, *page, splits, median, bytes / median / 1e6,
+                opts.configLabel));
+        !err.empty())
+      return fail(err);
   return 0;
 }

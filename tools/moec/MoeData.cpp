@@ -226,7 +226,7 @@ GemmCheck moec::tool::moe::checkMoeGemm(const GemmRefProblem &p,
                                         const GemmRefInputs &in,
                                         const AlignOutputs &routing,
                                         int64_t blockM,
-                                        const std::vector<double> &c,
+                                        const std::function<double(int64_t)> &c,
                                         double tolerance,
                                         std::mt19937_64 &rng) {
   int64_t copies = p.tokens * p.topK;
@@ -294,7 +294,7 @@ GemmCheck moec::tool::moe::checkMoeGemm(const GemmRefProblem &p,
     }
     ++checked;
     for (int64_t n = 0; n < outN; ++n) {
-      double got = c[r * outN + n];
+      double got = c(r * outN + n);
       if (!std::isfinite(got)) {
         ++bad;
         continue;
@@ -360,4 +360,12 @@ GemmCheck moec::tool::moe::checkActAndMul(
       "(tolerance {:.1e}) unwritten_or_nan={}",
       checked, undefined, maxAbs, rel, tolerance, bad);
   return c;
+}
+
+double moec::tool::moe::decodeAt(emu::EK elt, const std::vector<uint8_t> &bytes,
+                                 int64_t i) {
+  size_t eb = emu::bytesOf(elt);
+  uint64_t bits = 0;
+  std::memcpy(&bits, &bytes[i * eb], eb);
+  return emu::decode(elt, bits);
 }

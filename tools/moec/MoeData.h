@@ -108,8 +108,21 @@ struct GemmCheck {
 };
 GemmCheck checkMoeGemm(const GemmRefProblem &p, const GemmRefInputs &in,
                        const AlignOutputs &routing, int64_t blockM,
-                       const std::vector<double> &c, double tolerance,
-                       std::mt19937_64 &rng);
+                       const std::function<double(int64_t)> &c,
+                       double tolerance, std::mt19937_64 &rng);
+
+/// The same with C already decoded.
+inline GemmCheck checkMoeGemm(const GemmRefProblem &p, const GemmRefInputs &in,
+                              const AlignOutputs &routing, int64_t blockM,
+                              const std::vector<double> &c, double tolerance,
+                              std::mt19937_64 &rng) {
+  return checkMoeGemm(
+      p, in, routing, blockM, [&c](int64_t i) { return c[i]; }, tolerance,
+      rng);
+}
+
+/// Element i of `bytes` holding elements of kind `elt`.
+double decodeAt(emu::EK elt, const std::vector<uint8_t> &bytes, int64_t i);
 
 /// act(x) in float64, for each `moec` activation (as Activation.cpp
 /// defines them).

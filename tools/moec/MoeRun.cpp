@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Emulate.h"
 #include "MoeData.h"
 #include "Run.h"
 
@@ -110,14 +111,22 @@ struct OpRun {
   std::string kernel;
 };
 
-/// Grid and lanes of a moe_gemm's kernel for `sortedIds` entries of
-/// sorted_token_ids, from its plan: ceil(sortedIds / block_m) x
-/// ceil(N / block_n) workgroups.
-FailureOr<std::pair<int64_t, int64_t>>
-moeGemmLaunch(MoeGemmOp op, const TargetInfo &target, int64_t sortedIds) {
+/// The launch of a moe_gemm's kernel from its plan: one workgroup per
+/// (block_m rows of sorted_token_ids, block_n columns of W), as the
+/// lowering launches it.
+struct GemmLaunch {
+  int64_t grid = 1, lanes = 1;
+  size_t sharedBytes = 0;
+};
+GemmLaunch moeGemmLaunch(MoeGemmOp op, const TargetInfo &target,
+                         int64_t sortedRows) {
   KernelPlan plan = getMoeGemmPlan(op, target);
+  GemmLaunch l;
   int64_t n = cast<MemRefType>(op.getW().getType()).getDimSize(1);
-  return std::pair{plan.gridSize(sortedIds, n), plan.lanes};
+  l.grid = plan.gridSize(sortedRows, n);
+  l.lanes = plan.lanes;
+  l.sharedBytes = plan.dynamicLds ? plan.ldsBytes : 0;
+  return l;
 }
 
 class MoeRunner {
@@ -410,12 +419,10 @@ LogicalResult MoeRunner::describe() {
       if (std::optional<Activation> act = g.getActivation())
         r.activation = static_cast<int>(*act);
       roots[c].zero = g.getReduce();
-      FailureOr<std::pair<int64_t, int64_t>> launch =
-          moeGemmLaunch(g, *target, s);
-      if (failed(launch))
-        return failure();
-      r.grid = launch->first;
-      r.lanes = launch->second;
+      GemmLaunch launch = moeGemmLaunch(g, *target, s);
+      r.grid = launch.grid;
+      r.lanes = launch.lanes;
+      r.sharedBytes = launch.sharedBytes;
     }
     ops.push_back(std::move(r));
   }
@@ -595,14 +602,12 @@ int MoeRunner::check() {
     p.gateActivation = r.activation;
     // A is an input or an intermediate the device wrote.
     const Root &aRoot = view(aO);
-    std::vector<double> aWritten;
-    if (aRoot.writer >= 0)
-      aWritten = decodeAll(aRoot.elt, aRoot.result, product(aO.shape));
+
     const Root &wRoot = view(wO);
     GemmRefInputs in;
     int64_t k = p.k, n = p.n;
     in.a = [&](int64_t row, int64_t kk) {
-      return aRoot.writer >= 0 ? aWritten[row * k + kk]
+      return aRoot.writer >= 0 ? decodeAt(aRoot.elt, aRoot.result, row * k + kk)
                                : aRoot.data.at(row * k + kk);
     };
     in.w = [&](int64_t e, int64_t nn, int64_t kk) {
@@ -613,9 +618,16 @@ int MoeRunner::check() {
       in.topkWeight = [&tw](int64_t s) { return tw.data.at(s); };
     }
     const Root &cRoot = view(cO);
-    std::vector<double> c = decodeAll(cRoot.elt, cRoot.result, product(cO.shape));
-    GemmCheck res = checkMoeGemm(p, in, routing_, blockM, c,
-                                 toleranceOf(cRoot.elt), rng);
+    auto c = [&cRoot](int64_t i) {
+      return decodeAt(cRoot.elt, cRoot.result, i);
+    };
+    // With reduce, the top_k copies are added into C one at a time (atomic
+    // adds in C's type): each addition rounds once, so a 16-bit C carries up
+    // to top_k roundings of the partial sums instead of one.
+    double tol = toleranceOf(cRoot.elt);
+    if (p.reduce && cRoot.elt != emu::EK::F32)
+      tol *= double(1 + p.topK) / 2;
+    GemmCheck res = checkMoeGemm(p, in, routing_, blockM, c, tol, rng);
     llvm::outs() << fmt::format(
         "{} on {} ({}): tokens={} top_k={} experts={} N={} K={}{}{}{}{} "
         "routing={} seed={} {} -> {}\n",
@@ -748,9 +760,10 @@ int MoeRunner::run() {
   if (!targetAttr)
     return fail("the module has no moec.target");
   target = lookupTarget(targetAttr.getChip());
-  if (opts.emulate)
-    return fail("--emulate runs moec.gemm only; MoE functions run on a device "
-                "or the host");
+  if (opts.emulate && !target->isAMDGPU())
+    return fail("--emulate runs the AMD lane-level kernels; use an AMD --arch");
+  if (opts.emulate && opts.bench)
+    return fail("--emulate checks numerics; it cannot time a kernel");
   auto r = parseRouting(opts.routing);
   if (!r)
     return fail(fmt::format("--routing {}: not one of uniform, skewed, "
@@ -763,36 +776,46 @@ int MoeRunner::run() {
   seed = opts.seed ? *opts.seed : std::random_device{}();
   rng.seed(seed);
 
-  FailureOr<CompiledModule> compiled = compileModule(module);
+  // --emulate: the lane-level AMD kernels on lib/Emulator, host memory.
+  FailureOr<CompiledModule> compiled = compileModule(
+      module, opts.emulate ? CompileStop::LaneLevel : CompileStop::Loadable);
   if (failed(compiled))
     return 1;
   if (compiled->kernels.size() != ops.size())
     return fail(fmt::format("expected {} kernels after lowering, got {}",
                             ops.size(), compiled->kernels.size()));
   for (size_t i = 0; i < ops.size(); ++i) {
-    ops[i].kernel = compiled->kernels[i].name;
-    if (compiled->kernels[i].dynamicLds)
-      ops[i].sharedBytes = compiled->kernels[i].ldsBytes;
+    const OutlinedKernel &k = compiled->kernels[i];
+    ops[i].kernel = k.name;
+    // The plans sized the launches; the lowering built from the same plans.
+    size_t lowered = k.dynamicLds ? size_t(k.ldsBytes) : 0;
+    if (lowered != ops[i].sharedBytes || k.workgroupSize != ops[i].lanes)
+      return fail(fmt::format(
+          "{}: the plan says {} lanes and {} bytes of dynamic LDS, the "
+          "lowered kernel {} and {} (internal error)",
+          k.name, ops[i].lanes, ops[i].sharedBytes, k.workgroupSize, lowered));
   }
-  rt::DeviceKind kind = target->isHost()    ? rt::DeviceKind::Host
-                        : target->isNVPTX() ? rt::DeviceKind::Cuda
-                                            : rt::DeviceKind::Hip;
+  rt::DeviceKind kind = target->isHost() || opts.emulate ? rt::DeviceKind::Host
+                        : target->isNVPTX()                 ? rt::DeviceKind::Cuda
+                                                            : rt::DeviceKind::Hip;
   auto device = rt::Device::open(kind, opts.deviceIndex);
   if (!device.ok())
     return fail(device.message());
   std::shared_ptr<rt::Device> dev = *device;
-  deviceLabel = dev->label();
-  rt::Expected<std::shared_ptr<rt::Module>> loaded =
-      target->isHost() ? dev->loadHostModule(compiled->hostKernels)
-                       : dev->loadModule(compiled->image);
-  if (!loaded.ok())
-    return fail(loaded.message());
+  deviceLabel = opts.emulate ? "the AMD emulator" : dev->label();
   std::vector<rt::Kernel> kernels;
-  for (const OpRun &r : ops) {
-    auto k = (*loaded)->getKernel(r.kernel);
-    if (!k.ok())
-      return fail(k.message());
-    kernels.push_back(*k);
+  if (!opts.emulate) {
+    rt::Expected<std::shared_ptr<rt::Module>> loaded =
+        target->isHost() ? dev->loadHostModule(compiled->hostKernels)
+                         : dev->loadModule(compiled->image);
+    if (!loaded.ok())
+      return fail(loaded.message());
+    for (const OpRun &r : ops) {
+      auto k = (*loaded)->getKernel(r.kernel);
+      if (!k.ok())
+        return fail(k.message());
+      kernels.push_back(*k);
+    }
   }
   if (failed(makeInputs(*dev)))
     return 1;
@@ -800,12 +823,28 @@ int MoeRunner::run() {
   for (size_t i = 0; i < ops.size(); ++i)
     for (const Operand &o : ops[i].operands)
       args[i].addMemRef(roots[o.root].buf.data(), o.shape);
-  for (size_t i = 0; i < ops.size(); ++i)
-    if (ops[i].grid > 0)
-      if (rt::Status s = kernels[i].launch({ops[i].grid}, {ops[i].lanes},
-                                           ops[i].sharedBytes, args[i]);
-          !s.ok())
-        return fail(fmt::format("{}: {}", ops[i].kernel, s.message()));
+  std::vector<const rt::Buffer *> buffers;
+  for (const Root &root : roots)
+    buffers.push_back(&root.buf);
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (ops[i].grid <= 0)
+      continue;
+    if (opts.emulate) {
+      std::string summary;
+      std::string error = tool::emulateLaunch(
+          module, ops[i].kernel, {ops[i].grid, 1, 1}, {ops[i].lanes, 1, 1},
+          args[i], buffers, summary);
+      if (!error.empty())
+        return fail(fmt::format("{}: {}", ops[i].kernel, error));
+      if (opts.verbose)
+        llvm::errs() << "moec run: " << ops[i].kernel << ": " << summary << "\n";
+      continue;
+    }
+    if (rt::Status s = kernels[i].launch({ops[i].grid}, {ops[i].lanes},
+                                         ops[i].sharedBytes, args[i]);
+        !s.ok())
+      return fail(fmt::format("{}: {}", ops[i].kernel, s.message()));
+  }
   if (rt::Status s = dev->synchronize(); !s.ok())
     return fail(s.message());
   for (Root &root : roots) {

@@ -11,6 +11,7 @@
 
 #include "Run.h"
 #include "Emulate.h"
+#include "RunSupport.h"
 
 #include "moec/Dialect/MoecDialect.h"
 #include "moec/Driver/Compiler.h"
@@ -438,20 +439,13 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
 
   // The device: the one matching the target unless --device says otherwise.
   // --emulate: host memory, the lane-level kernel run by lib/Emulator.
-  rt::DeviceKind kind = compiled->target->isHost() || opts.emulate
-                            ? rt::DeviceKind::Host
-                        : compiled->target->isNVPTX() ? rt::DeviceKind::Cuda
-                                                      : rt::DeviceKind::Hip;
-  auto device = rt::Device::open(kind, opts.deviceIndex);
+  auto device = openRunDevice(*compiled, opts.emulate, opts.deviceIndex);
   if (!device.ok())
     return fail(device.message());
   std::shared_ptr<rt::Device> dev = *device;
   std::optional<rt::Expected<rt::Kernel>> kernel;
   if (!opts.emulate) {
-    rt::Expected<std::shared_ptr<rt::Module>> loaded =
-        compiled->target->isHost()
-            ? dev->loadHostModule(compiled->hostKernels)
-            : dev->loadModule(compiled->image);
+    auto loaded = loadCompiled(*dev, *compiled);
     if (!loaded.ok())
       return fail(loaded.message());
     kernel = (*loaded)->getKernel(kinfo.name);
@@ -526,15 +520,8 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
   for (size_t i = 0; i < scaleB.size(); ++i)
     scaleB.set(i, scaleDist(rng));
 
-  auto upload = [&](const HostArray &h) -> rt::Expected<rt::Buffer> {
-    auto buf = dev->allocate(std::max<size_t>(h.bytes.size(), 16));
-    if (!buf.ok())
-      return buf.status();
-    if (!h.bytes.empty())
-      if (rt::Status s = buf->copyFromHost(h.bytes.data(), h.bytes.size());
-          !s.ok())
-        return s;
-    return buf;
+  auto upload = [&](const HostArray &h) {
+    return uploadBytes(*dev, h.bytes.data(), h.bytes.size());
   };
   auto makeInputs = [&]() -> rt::Expected<DeviceInputs> {
     DeviceInputs in;
@@ -676,46 +663,29 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
   std::vector<rt::KernelArgs> argSets;
   for (DeviceInputs &in : sets)
     argSets.push_back(argsFor(in));
-  for (int i = 0; i < opts.warmup; ++i)
-    if (rt::Status s = (*kernel)->launch(gridDim, blockDim, sharedBytes,
-                                         argSets[i % argSets.size()]);
-        !s.ok())
-      return fail(s.message());
-  std::vector<float> times;
-  for (int i = 0; i < opts.repeat; ++i) {
-    auto timer = rt::Timer::create(*dev);
-    if (!timer.ok())
-      return fail(timer.message());
-    (void)timer->start();
-    if (rt::Status s = (*kernel)->launch(gridDim, blockDim, sharedBytes,
-                                         argSets[i % argSets.size()]);
-        !s.ok())
-      return fail(s.message());
-    (void)timer->stop();
-    auto ms = timer->elapsedMs();
-    if (!ms.ok())
-      return fail(ms.message());
-    times.push_back(*ms);
-  }
-  std::sort(times.begin(), times.end());
-  double median = times[times.size() / 2];
+  auto timed = medianLaunchMs(*dev, opts.warmup, opts.repeat, [&](int i) {
+    return (*kernel)->launch(gridDim, blockDim, sharedBytes,
+                             argSets[i % argSets.size()]);
+  });
+  if (!timed.ok())
+    return fail(timed.message());
+  double median = *timed;
   double flops = 2.0 * p.m * p.n * p.k;
   double bytes = a.bytes.size() + b.bytes.size() + cBytes;
   llvm::outs() << fmt::format(
       "bench {}: median {:.4f} ms over {} runs ({} warm-up, {} input copies) "
       "{:.1f} TFLOP/s {:.1f} GB/s\n",
-      kinfo.name, median, times.size(), opts.warmup, copies,
+      kinfo.name, median, opts.repeat, opts.warmup, copies,
       flops / median / 1e9, bytes / median / 1e6);
-  if (!opts.jsonOut.empty()) {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(opts.jsonOut, ec, llvm::sys::fs::OF_Append);
-    if (ec)
-      return fail(fmt::format("cannot write {}: {}", opts.jsonOut, ec.message()));
-    os << fmt::format(
-        "{{\"kernel\": \"{}\", \"target\": \"{}\", \"shape\": [{}, {}, {}], "
-        "\"ms\": {:.6f}, \"tflops\": {:.3f}, \"config\": \"{}\"}}\n",
-        kinfo.name, compiled->target->chip.str(), p.m, p.n, p.k, median,
-        flops / median / 1e9, opts.configLabel);
-  }
+  if (!opts.jsonOut.empty())
+    if (std::string err = appendLine(
+            opts.jsonOut,
+            fmt::format("{{\"kernel\": \"{}\", \"target\": \"{}\", \"shape\": "
+                        "[{}, {}, {}], \"ms\": {:.6f}, \"tflops\": {:.3f}, "
+                        "\"config\": \"{}\"}}",
+                        kinfo.name, compiled->target->chip.str(), p.m, p.n,
+                        p.k, median, flops / median / 1e9, opts.configLabel));
+        !err.empty())
+      return fail(err);
   return 0;
 }

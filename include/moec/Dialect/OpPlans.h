@@ -18,14 +18,6 @@ MatmulProblem getGemmProblem(GemmOp op);
 /// The plan of `op`'s kernel on `target`.
 KernelPlan getGemmPlan(GemmOp op, const TargetInfo &target);
 
-/// The matrix problem of one workgroup of a moe_gemm: a GEMM tile with B
-/// N x K (W's layout) plus the block's row map in LDS.
-MatmulProblem getMoeGemmProblem(MoeGemmOp op);
-/// The plan of `op`'s kernel on `target`. Its grid is
-/// ceil(len(sorted_token_ids) / block_m) x ceil(N / block_n):
-/// gridSize(len(sorted_token_ids), N).
-KernelPlan getMoeGemmPlan(MoeGemmOp op, const TargetInfo &target);
-
 /// The plan of a `moec.sparse_attention` kernel (sparse MLA decode): one
 /// workgroup per (query token, group of block_h heads), looping over the
 /// token's topk indices block_kv at a time. Two products run on the matrix
@@ -37,8 +29,9 @@ KernelPlan getMoeGemmPlan(MoeGemmOp op, const TargetInfo &target);
 /// the first qkWaves / pvWaves waves; the others wait at the next barrier.
 /// LDS (one allocation): the KV ring [numLdsBuffers][block_kv][d_qk] at 0,
 /// then Q [block_h][d_qk], P [block_h][block_kv] (KV element type), a
-/// region shared by the f32 scores [block_h][block_kv] and the transposed V
-/// chunk [dvChunk][block_kv], the gathered indices [numLdsBuffers][block_kv]
+/// region shared by the f32 scores [block_h][block_kv] with the softmax's
+/// partial maxima and sums [2][block_h][G] and the transposed V chunk
+/// [dvChunk][block_kv], the gathered indices [numLdsBuffers][block_kv]
 /// (i32, -1 where masked) and the row statistics max, sum and correction
 /// [3][block_h] (f32).
 struct SparseAttentionPlan {
@@ -47,6 +40,9 @@ struct SparseAttentionPlan {
   KernelPlan kernel;
   KernelPlan qk, pv;
   int64_t qkWaves = 1, pvWaves = 1;
+  /// Lanes per row in the online softmax (each takes block_kv / G columns;
+  /// partial maxima and sums meet in LDS after the scores).
+  int64_t softmaxGroups = 1;
   int64_t dQK = 0, dV = 0, dvChunk = 0;
   int64_t hQ = 0; ///< query heads; dynamic (ShapedType::kDynamic) possible
   /// Elements per global vector access (16 bytes on GPUs, 1 on the host).
@@ -54,8 +50,20 @@ struct SparseAttentionPlan {
   /// Byte offsets into LDS.
   int64_t ldsQ = 0, ldsP = 0, ldsX = 0, ldsIdx = 0, ldsStats = 0;
 
-  /// Workgroups: tokens x ceil(h_q / block_h).
-  int64_t gridSize(int64_t tokens, int64_t hQ) const;
+  /// Workgroups of the attention kernel: tokens x ceil(h_q / block_h) x
+  /// splits.
+  int64_t gridSize(int64_t tokens, int64_t hQ, int64_t splits = 1) const;
+  /// Workgroups of the merge kernel (one per token and head).
+  int64_t mergeGridSize(int64_t tokens, int64_t hQ) const { return tokens * hQ; }
+  /// The KV splits a launch of `tokens` tokens should use on a device of
+  /// `computeUnits` CUs/SMs: 1 (no split, no merge) when tokens x head
+  /// groups give every unit a workgroup already, else enough splits to (at
+  /// most the config's kv_splits, at most the topk / block_kv blocks).
+  int64_t kvSplitsFor(int64_t tokens, int64_t hQ, int64_t topk,
+                      int64_t computeUnits) const;
+  /// CUs (AMD) or SMs (NVIDIA) of the usual part of the target (MI300X,
+  /// MI250X's GCD, MI355X, A100, H100 SXM), the host's hardware threads.
+  static int64_t typicalComputeUnits(const TargetInfo &target);
   /// The target checks of both products and of the whole kernel.
   mlir::LogicalResult
   verify(llvm::function_ref<mlir::InFlightDiagnostic()> emitError) const;
@@ -111,6 +119,14 @@ struct ActAndMulPlan {
                            const TargetInfo &target);
 };
 ActAndMulPlan getActAndMulPlan(ActAndMulOp op, const TargetInfo &target);
+
+/// The matrix problem of one workgroup of a moe_gemm: a GEMM tile with B
+/// N x K (W's layout) plus the block's row map in LDS.
+MatmulProblem getMoeGemmProblem(MoeGemmOp op);
+/// The plan of `op`'s kernel on `target`. Its grid is
+/// ceil(len(sorted_token_ids) / block_m) x ceil(N / block_n):
+/// gridSize(len(sorted_token_ids), N).
+KernelPlan getMoeGemmPlan(MoeGemmOp op, const TargetInfo &target);
 
 } // namespace moec
 

@@ -60,7 +60,7 @@ public:
                                             mlir::Value value)>;
   virtual void forEachElement(mlir::OpBuilder &b, mlir::Location loc,
                               mlir::Value tid, mlir::ValueRange acc,
-                              ElementFn fn) = 0;
+                              ElementFn fn);
 
   /// Like forEachElement, but `fn` returns the element's new f32 value and
   /// the updated accumulators are returned (on the host, which keeps them in
@@ -72,7 +72,21 @@ public:
       mlir::Value value)>;
   virtual llvm::SmallVector<mlir::Value>
   updateElements(mlir::OpBuilder &b, mlir::Location loc, mlir::Value tid,
-                 mlir::ValueRange acc, UpdateFn fn) = 0;
+                 mlir::ValueRange acc, UpdateFn fn);
+
+protected:
+  /// Where the two above meet for cores that keep accumulators in registers
+  /// (MFMA, mma.sync): calls `fn` on every element this lane holds; what
+  /// `fn` leaves in its value is written back into the returned
+  /// accumulators. A core that overrides both above need not implement it.
+  using VisitFn = llvm::function_ref<void(mlir::OpBuilder &, mlir::Location,
+                                          mlir::Value row, mlir::Value col,
+                                          mlir::Value &value)>;
+  virtual llvm::SmallVector<mlir::Value>
+  visitElements(mlir::OpBuilder &b, mlir::Location loc, mlir::Value tid,
+                mlir::ValueRange acc, VisitFn fn);
+
+public:
 
   /// Global memory as the skeleton addresses it: a *window* of a 2-D global
   /// memref (inner stride 1) starting at element (row, col), and element

@@ -25,6 +25,7 @@ struct SparseAttentionKernelSpec {
   mlir::Type elt;     ///< q and kv_cache
   mlir::Type outType; ///< out
   bool hasLse = false;
+  bool hasWorkspace = false; ///< split-KV: the op has a workspace
   float scale = 1.0f;
 
   static SparseAttentionKernelSpec get(SparseAttentionOp op,
@@ -32,9 +33,19 @@ struct SparseAttentionKernelSpec {
   const ConfigValues &cfg() const { return plan.kernel.config; }
 };
 
+/// Builds the split-KV merge kernel (spec.hasWorkspace): one workgroup per
+/// (token, head) combines the splits' partial outputs and lse from the
+/// workspace into `out` and `lse`. Same arguments as the attention kernel.
+mlir::FailureOr<mlir::gpu::GPUFuncOp>
+buildSparseAttentionMergeKernel(mlir::OpBuilder &b,
+                                mlir::gpu::GPUModuleOp module,
+                                llvm::StringRef name,
+                                const SparseAttentionKernelSpec &spec,
+                                mlir::Location loc);
+
 /// Builds the kernel for `spec` as a `gpu.func` at the end of `module`.
 /// Arguments: the op's operands in ODS order (q, kv_cache, indices, out,
-/// then lse when present), each a memref of the operand's rank with dynamic
+/// then lse and workspace when present), each a memref of the operand's rank with dynamic
 /// sizes in the global address space.
 mlir::FailureOr<mlir::gpu::GPUFuncOp>
 buildSparseAttentionKernel(mlir::OpBuilder &b, mlir::gpu::GPUModuleOp module,

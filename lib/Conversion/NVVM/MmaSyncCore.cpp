@@ -168,27 +168,8 @@ public:
     return acc;
   }
 
-  void forEachElement(OpBuilder &b, Location loc, Value tid, ValueRange acc,
-                      ElementFn fn) override {
-    visitElements(b, loc, tid, acc,
-                  [&](OpBuilder &bb, Location l, Value row, Value col,
-                      Value &v) { fn(bb, l, row, col, v); });
-  }
-
-  SmallVector<Value> updateElements(OpBuilder &b, Location loc, Value tid,
-                                    ValueRange acc, UpdateFn fn) override {
-    return visitElements(b, loc, tid, acc,
-                         [&](OpBuilder &bb, Location l, Value row, Value col,
-                             Value &v) { v = fn(bb, l, row, col, v); });
-  }
-
-  /// Calls `fn` on every element this lane holds; what `fn` leaves in its
-  /// value is written back into the returned accumulators.
-  SmallVector<Value>
-  visitElements(OpBuilder &b, Location loc, Value tid, ValueRange accIn,
-                llvm::function_ref<void(OpBuilder &, Location, Value, Value,
-                                        Value &)>
-                    fn) {
+  SmallVector<Value> visitElements(OpBuilder &b, Location loc, Value tid,
+                                   ValueRange accIn, VisitFn fn) override {
     SmallVector<Value> acc(accIn);
     auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
     auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); };
