@@ -45,7 +45,7 @@ status=0
 STEPS=${MOE_STEPS:-numerics bench}
 want() { case " $STEPS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
-# 1. Numerics on the GPU (16 moec runs, then the sweep's ~100 cases).
+# 1. Numerics on the GPU (18 moec runs, then the sweep's ~100 cases).
 if want numerics; then
   echo "== moec run on $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)" | tee -a "$NUM"
   run() {
@@ -62,6 +62,10 @@ if want numerics; then
   done
   run examples/moe/qwen3_30b_a3b_tp1.mlir --arch "$ARCH" --tokens 77 --routing skewed
   run examples/moe/mixtral_8x7b_tp1.mlir --arch "$ARCH" --tokens 64 --routing one-expert
+  # silu_and_mul fused into the w13 GEMM (moe_gemm's activation): the
+  # Mixtral layer and its small copy (N/2 = 88: partial gate/up halves).
+  run examples/moe/mixtral_8x7b_tp1_fused.mlir --arch "$ARCH" --tokens 64 --routing uniform
+  run test/e2e/Inputs/moe-layer-fused-small.mlir --arch "$ARCH" --tokens 37 --routing invalid
   # The CI sweep's cases on the GPU (moe_sweep.py): align over every routing
   # and size, then align + GEMM, the two-GEMM chain and the whole layer
   # (2 warps: on sm_90, 4 cannot cover the sweep's 16x16 tiles).

@@ -164,6 +164,14 @@ def Moec_MoeGemmOp : Moec_Op<"moe_gemm", [AttrSizedOperandSegments]> {
     channel `[E, N]`, or block-wise `[E, ceil(N / group_n), ceil(K / group_k)]`);
     f16/bf16 A with i8 W (`int8_w8a16`) needs a per-channel `b_scale [E, N]`.
     Block-wise scales are selected by the `group_n`/`group_k` attributes.
+
+    With `activation` (`#moec.activation<silu>`: vLLM's `silu_and_mul`,
+    `<gelu>`: `gelu_and_mul`; any activation but `none`) the op is the
+    gate/up projection fused with the gated activation: N is even, rows
+    `[0, N/2)` of `W[e]` are the gate and rows `[N/2, N)` the up projection
+    (vLLM's w13 layout), C's last dimension is `N/2`, and
+    `out(s)[j] = w(s) * act(g[j]) * u[j]` with `g`, `u` the two halves of
+    the product above, computed in f32. Not with `reduce`.
   }];
   let arguments = (ins
     Arg<Moec_Matrix, "A (hidden states)", [MemRead]>:$a,
@@ -180,6 +188,7 @@ def Moec_MoeGemmOp : Moec_Op<"moe_gemm", [AttrSizedOperandSegments]> {
     UnitAttr:$reduce,
     OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$group_n,
     OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$group_k,
+    OptionalAttr<Moec_ActivationAttr>:$activation,
     Moec_ConfigAttr:$config
   );
   let assemblyFormat = [{

@@ -5,8 +5,8 @@
 //   moe_align    topk_ids -> sorted_token_ids / expert_ids / padded length
 //   moe_gemm     w13: hidden [T, 4096] x W13 [8, 28672, 4096] -> [T, 2, 28672]
 //                (gate and up projections stacked, rows gathered per copy)
-//   act_and_mul  silu(gate) * up -> [T, 2, 14336]  (its own kernel: moe_gemm
-//                has no fused silu_and_mul epilogue yet)
+//   act_and_mul  silu(gate) * up -> [T, 2, 14336]  (its own kernel here;
+//                mixtral_8x7b_tp1_fused.mlir fuses it into w13's epilogue)
 //   moe_gemm     w2: one row per copy [T * 2, 14336] x W2 [8, 4096, 14336],
 //                times topk_weights, the 2 copies of a token summed straight
 //                into out [T, 4096] (reduce: out must be zero before the call)

@@ -382,9 +382,35 @@ LogicalResult MoeGemmOp::verify() {
                             cT.getDimSize(1), "top_k", topK)))
       return failure();
   }
-  if (failed(checkSameDim(op, "N mismatch", "N of W", n, "last dim of C",
-                          cT.getDimSize(cT.getRank() - 1))))
+  // A gated activation (act(gate) * up) writes half of W's N columns.
+  std::optional<Activation> gate = getActivation();
+  if (gate) {
+    if (*gate == Activation::none)
+      return emitOpError() << "activation must name a gated activation "
+                              "(silu, gelu, ...), not none";
+    if (getReduce())
+      return emitOpError() << "activation (act(gate) * up, the gate/up "
+                              "projection) cannot be combined with reduce";
+    if (!isDyn(n) && n % 2 != 0)
+      return emitOpError() << "with activation, N of W (" << n
+                           << ") must be even: gate rows [0, N/2), up rows "
+                              "[N/2, N)";
+    // block_n is even: the config allows powers of two from 16 only.
+    if (getGroupN() && !isDyn(n) && (n / 2) % *getGroupN() != 0)
+      return emitOpError() << "with activation, group_n (" << *getGroupN()
+                           << ") must divide N/2 so that no scale group "
+                              "spans the gate and up halves";
+  }
+  int64_t cLast = cT.getDimSize(cT.getRank() - 1);
+  if (gate) {
+    if (!isDyn(n) && !isDyn(cLast) && cLast != n / 2)
+      return emitOpError() << "with activation, the last dim of C (" << cLast
+                           << ") must be N/2 = " << n / 2 << " (N of W is "
+                           << n << ")";
+  } else if (failed(checkSameDim(op, "N mismatch", "N of W", n,
+                                 "last dim of C", cLast))) {
     return failure();
+  }
 
   int64_t aRows = aT.getDimSize(0);
   if (getAPerCopy()) {
@@ -553,6 +579,13 @@ MatmulProblem moec::getMoeGemmProblem(MoeGemmOp op) {
   // The block's row map: per tile row the A row, the C row (i32, -1 when
   // the row is padding) and the routing weight (f32).
   p.extraLdsBytes = llvm::alignTo(p.m * 12, 16);
+  // A gated activation pairs gate column c with up column c + block_n / 2,
+  // which sit in other lanes: the epilogue always goes through an f32 tile
+  // in LDS (on every target, whatever `epilogue` says).
+  if (op.getActivation()) {
+    p.epilogueTileBytes = p.m * p.n * 4;
+    p.forceLdsEpilogue = true;
+  }
   // A is M x K and W[e] N x K: both are read along K.
   p.aContiguous = p.k;
   p.bContiguous = p.k;

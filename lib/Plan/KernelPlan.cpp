@@ -35,7 +35,9 @@ KernelPlan KernelPlan::get(const ConfigValues &config, const TargetInfo &target,
   else
     p.numLdsBuffers = p.numStages - 1;
 
-  p.epilogue = gpu ? config.epilogue : EpilogueKind::direct;
+  p.epilogue = problem.forceLdsEpilogue ? EpilogueKind::lds
+              : gpu                     ? config.epilogue
+                                        : EpilogueKind::direct;
 
   // LDS: one raw allocation holding the A ring then the B ring; the lds
   // epilogue's tile reuses it once the K loop is done.

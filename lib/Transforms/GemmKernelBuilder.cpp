@@ -23,6 +23,9 @@
 // num_tokens_post_padded or of expert -1 does nothing, and the epilogue
 // scatters through the same map (times the weight; an atomic add with
 // `reduce`).
+// With a gated activation (MoeRouting::gate) the B tile's rows come half
+// from W's gate rows and half from the matching up rows, and the epilogue
+// pairs them through an f32 LDS tile: C = w * act(gate) * up, N/2 wide.
 //
 // Global memory goes through the core's windows (MatrixCore::globalWindow):
 // every load and store carries a validity bit, so edge tiles take the same
@@ -124,6 +127,8 @@ GemmKernelSpec GemmKernelSpec::get(MoeGemmOp op, const TargetInfo &target) {
   r.cRank = cast<MemRefType>(op.getC().getType()).getRank();
   if (Value w = op.getTopkWeights())
     r.topkWeightsType = elementTypeOf(w);
+  if (std::optional<Activation> act = op.getActivation())
+    r.gate = *act;
   s.moe = r;
   return s;
 }
@@ -155,6 +160,10 @@ struct OperandTile {
   /// loop; loads then take offsets from row 0 of the operand.
   bool gathered = false;
   SmallVector<Value> gatherRow, gatherValid;
+  /// moe_gemm with a gated activation (B = W[e]): tile row r < rows/2 is
+  /// gate row n0/2 + r, the others up row N/2 + n0/2 + r - rows/2
+  /// (GemmBuilder::gatedRow); set with `gathered`.
+  bool gated = false;
 };
 
 class GemmBuilder {
@@ -245,6 +254,26 @@ private:
   RowTarget rowTarget(Value row, llvm::function_ref<void()> between = {});
   /// A store of the epilogue: plain, or an atomic add with `reduce`.
   void storeOut(Value window, Value value, Value offset, Value valid);
+
+  // moe_gemm with a gated activation (MoeRouting::gate).
+  bool isGated() const {
+    return spec.moe && spec.moe->gate != Activation::none;
+  }
+  /// W's row behind B tile row (= accumulator column) `r` and whether it
+  /// exists: gate row n0/2 + r for r < block_n/2, else up row
+  /// N/2 + n0/2 + r - block_n/2; the row is clamped into [0, N).
+  std::pair<Value, Value> gatedRow(Value r);
+  /// The global column (W's row) of accumulator column `col`.
+  Value globalCol(Value col) {
+    return isGated() ? gatedRow(col).first : add(n0, col);
+  }
+  /// Reads the gated row map for the B slots of this lane.
+  void gatherGatedRows(OperandTile &bt);
+  /// The gated epilogue: park the scaled f32 tile in LDS, then each lane
+  /// takes (row, c) pairs, c < block_n/2: act(tile[row][c]) *
+  /// tile[row][c + block_n/2], times the routing weight, into C's column
+  /// n0/2 + c.
+  void gatedEpilogue(ValueRange acc, Value ldsRaw);
 
   OpBuilder &b;
   Location loc;
@@ -452,7 +481,11 @@ void GemmBuilder::copyTileLooped(OperandTile &t, Value k0, Value buf) {
   Value c = ks.getInductionVar();
   Value gRow = add(t.rowBase, r), gK = add(k0, c);
   Value rowIn = cmp(arith::CmpIPredicate::slt, gRow, t.rowLimit);
-  if (t.gathered) {
+  if (t.gated) {
+    auto [row, valid] = gatedRow(r);
+    gRow = row;
+    rowIn = valid;
+  } else if (t.gathered) {
     // The row map's A row (-1: padding).
     gRow = arith::IndexCastOp::create(
         b, loc, b.getIndexType(),
@@ -578,7 +611,7 @@ SmallVector<Value> GemmBuilder::multiplyTile(OperandTile &a, OperandTile &bt,
                               memref::LoadOp::create(b, loc, ldsRowMap,
                                                      ValueRange{cst(0), row})),
                           cst(0));
-        Value gCol = minS(add(n0, col), sub(N, cst(1)));
+        Value gCol = minS(globalCol(col), sub(N, cst(1)));
         Value nGroup = arith::DivUIOp::create(b, loc, gCol, cst(spec.groupN));
         Value sa = memref::LoadOp::create(b, loc, scaleAArg, ValueRange{aRow, g});
         Value sb = memref::LoadOp::create(b, loc, scaleBArg,
@@ -696,6 +729,8 @@ Value GemmBuilder::applyActivation(Value x) {
 }
 
 void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
+  if (isGated())
+    return gatedEpilogue(acc, ldsRaw);
   Type cElt = spec.cType;
   auto convert = [&](Value v) -> Value {
     if (cElt.isF32())
@@ -840,6 +875,90 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
     b.setInsertionPointToStart(ifOp.elseBlock());
     emitStores(false);
   }
+}
+
+//===----------------------------------------------------------------------===//
+// moe_gemm with a gated activation
+//===----------------------------------------------------------------------===//
+
+std::pair<Value, Value> GemmBuilder::gatedRow(Value r) {
+  int64_t half = spec.cfg().block_n / 2;
+  Value nHalf = arith::DivUIOp::create(b, loc, N, cst(2));
+  Value h0 = arith::DivUIOp::create(b, loc, n0, cst(2));
+  Value isUp = cmp(arith::CmpIPredicate::uge, r, cst(half));
+  Value local = arith::SelectOp::create(b, loc, isUp, sub(r, cst(half)), r);
+  Value hRow = add(h0, local);
+  Value valid = cmp(arith::CmpIPredicate::slt, hRow, nHalf);
+  Value row = add(hRow, arith::SelectOp::create(b, loc, isUp, nHalf, cst(0)));
+  return {minS(row, sub(N, cst(1))), valid};
+}
+
+void GemmBuilder::gatherGatedRows(OperandTile &bt) {
+  bt.gathered = bt.gated = true;
+  if (!core.unrollsLanes())
+    return; // the host's looped copies map each row
+  for (int64_t i = 0; i < slotsPerLane(bt); ++i) {
+    auto [row, valid] = gatedRow(vectorCoords(bt, i).first);
+    bt.gatherRow.push_back(row);
+    bt.gatherValid.push_back(valid);
+  }
+}
+
+void GemmBuilder::gatedEpilogue(ValueRange acc, Value ldsRaw) {
+  int64_t bm = spec.cfg().block_m, half = spec.cfg().block_n / 2;
+  Type f32Type = b.getF32Type();
+  // Park the scaled accumulators as f32 (gate columns [0, half), up
+  // columns [half, block_n)); the tile aliases the K loop's buffers.
+  gpu::BarrierOp::create(b, loc);
+  Value tile = ldsView(b, loc, ldsRaw, {bm, spec.cfg().block_n}, f32Type, 0);
+  core.forEachElement(
+      b, loc, tid, acc,
+      [&](OpBuilder &, Location, Value row, Value col, Value v) {
+        if (spec.hasScaleA && !spec.groupK) {
+          Value s = scaleAValue;
+          if (!spec.scaleAPerTensor) {
+            Value aRow = rowTarget(row).scaleRow;
+            SmallVector<Value> idx{aRow};
+            if (spec.scaleARank == 2)
+              idx.push_back(cst(0));
+            s = memref::LoadOp::create(b, loc, scaleAArg, idx);
+          }
+          v = arith::MulFOp::create(b, loc, v, s);
+        }
+        if (spec.hasScaleB && !spec.groupK) {
+          Value s = scaleBValue;
+          if (!spec.scaleBPerTensor)
+            s = memref::LoadOp::create(b, loc, scaleBArg,
+                                       ValueRange{expert, globalCol(col)});
+          v = arith::MulFOp::create(b, loc, v, s);
+        }
+        memref::StoreOp::create(b, loc, v, tile, ValueRange{row, col});
+      });
+  gpu::BarrierOp::create(b, loc);
+
+  // out[row][c] = w(row) * act(gate) * up into C's column n0/2 + c.
+  Value nHalf = arith::DivUIOp::create(b, loc, N, cst(2));
+  Value h0 = arith::DivUIOp::create(b, loc, n0, cst(2));
+  Value ldc = memref::DimOp::create(b, loc, cArg, 1);
+  Value window = core.globalWindow(b, loc, cArg, cst(0), h0);
+  auto loop = scf::ForOp::create(b, loc, tid, cst(bm * half), cst(core.lanes()));
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(loop.getBody());
+  Value slot = loop.getInductionVar();
+  Value row = arith::DivUIOp::create(b, loc, slot, cst(half));
+  Value c = arith::RemUIOp::create(b, loc, slot, cst(half));
+  Value gate = memref::LoadOp::create(b, loc, tile, ValueRange{row, c});
+  Value up = memref::LoadOp::create(b, loc, tile,
+                                    ValueRange{row, add(c, cst(half))});
+  Value v = arith::MulFOp::create(
+      b, loc, buildActivation(b, loc, spec.moe->gate, gate), up);
+  RowTarget rt = rowTarget(row);
+  if (rt.weight)
+    v = arith::MulFOp::create(b, loc, v, rt.weight);
+  if (!spec.cType.isF32())
+    v = arith::TruncFOp::create(b, loc, spec.cType, v);
+  Value inside = andI(rt.valid, cmp(arith::CmpIPredicate::slt, add(h0, c), nHalf));
+  storeOut(window, v, add(mul(rt.row, ldc), c), inside);
 }
 
 //===----------------------------------------------------------------------===//
@@ -1120,6 +1239,8 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func) {
     bt.global = rowsView(bArg, expert);
     stageRowMap(raw);
     gatherRows(a);
+    if (isGated())
+      gatherGatedRows(bt);
   }
 
   SmallVector<Value> acc = kLoop(a, bt, ceilDiv(K, spec.cfg().block_k));

@@ -234,6 +234,32 @@ func.func @down_f32(%a: memref<?x1024xbf16>, %w: memref<8x4096x1024xbf16>,
 // SM90-ASYNC:       cp.async.cg.shared.global
 // SM90-ASYNC:       cp.async.wait
 
+// A gated activation (activation = silu: act(gate) * up, C N/2 wide): the
+// K loop is the plain one (the B tile's rows come from the gate and up
+// halves), the epilogue always parks an f32 tile in LDS (64 x 128 x 4 =
+// 32768 bytes, more than the K loop's 8192 + 16384; + the row map 768),
+// reads each gate/up pair back, applies silu (exp2 -> v_exp_f32) and
+// stores N/2 columns. The same op on sm_90 and the host.
+// RUN: moec compile %S/Inputs/moe-gemm-gated.mlir --arch gfx942 --emit asm | FileCheck %s --check-prefix=GATED
+// RUN: moec compile %S/Inputs/moe-gemm-gated.mlir --arch gfx942 --emit hsaco -o %t.gated && moec inspect %t.gated | FileCheck %s --check-prefix=GATED-LDS
+// RUN: moec compile %S/Inputs/moe-gemm-gated.mlir --arch sm_90 --emit ptx | FileCheck %s --check-prefix=GATED-SM90
+// RUN: moec compile %S/Inputs/moe-gemm-gated.mlir --arch host --emit obj -o /dev/null
+// GATED-LABEL: {{^}}gate_up_moe_gemm:
+// GATED:       v_mfma_f32_16x16x16_bf16
+// GATED:       s_barrier
+// GATED:       ds_write_b32
+// GATED:       s_barrier
+// GATED:       ds_read_b32
+// GATED:       v_exp_f32
+// GATED:       buffer_store_short
+// GATED:       s_endpgm
+// GATED-LDS:   gate_up_moe_gemm 256x1x1 {{.*}} 33536
+// GATED-SM90-LABEL: .visible .entry gate_up_moe_gemm
+// GATED-SM90:       mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// GATED-SM90:       bar.sync
+// GATED-SM90:       ex2.approx
+// GATED-SM90:       st.global.b16
+
 // Block-wise fp8 scales (group_n = group_k = 128): each K tile's product
 // goes to a fresh accumulator that is scaled by a_scale[row, g] x
 // b_scale[e, col / 128, g] and added inside the K loop (the MFMAs start

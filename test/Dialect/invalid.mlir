@@ -703,6 +703,52 @@ func.func @moe_gemm_k_mismatch(%a: memref<?x4096xbf16>, %w: memref<8x1024x2048xb
 
 // -----
 
+func.func @moe_gemm_gated_odd_n(%a: memref<?x4096xbf16>, %w: memref<8x1023x4096xbf16>, %c: memref<?x2x511xbf16>,
+                                %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op with activation, N of W (1023) must be even: gate rows [0, N/2), up rows [N/2, N)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 2 : i64, activation = #moec.activation<silu>, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x1023x4096xbf16> -> memref<?x2x511xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_gated_c_not_half(%a: memref<?x4096xbf16>, %w: memref<8x2048x4096xbf16>, %c: memref<?x2x2048xbf16>,
+                                     %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op with activation, the last dim of C (2048) must be N/2 = 1024 (N of W is 2048)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 2 : i64, activation = #moec.activation<silu>, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x2048x4096xbf16> -> memref<?x2x2048xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_gated_reduce(%a: memref<?x4096xbf16>, %w: memref<8x2048x4096xbf16>, %c: memref<?x1024xbf16>,
+                                 %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op activation (act(gate) * up, the gate/up projection) cannot be combined with reduce}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 2 : i64, reduce, activation = #moec.activation<gelu>, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x2048x4096xbf16> -> memref<?x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_gated_none(%a: memref<?x4096xbf16>, %w: memref<8x2048x4096xbf16>, %c: memref<?x2x1024xbf16>,
+                               %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op activation must name a gated activation (silu, gelu, ...), not none}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 2 : i64, activation = #moec.activation<none>, config = #moec.config<>} : memref<?x4096xbf16>, memref<8x2048x4096xbf16> -> memref<?x2x1024xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_gated_group_n(%a: memref<?x4096xf8E4M3FNUZ>, %w: memref<8x384x4096xf8E4M3FNUZ>, %c: memref<?x2x192xbf16>,
+                                  %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>,
+                                  %as: memref<?x32xf32>, %bs: memref<8x3x32xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op with activation, group_n (128) must divide N/2 so that no scale group spans the gate and up halves}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<?x32xf32>) b_scale(%bs : memref<8x3x32xf32>) {top_k = 2 : i64, group_n = 128 : i64, group_k = 128 : i64, activation = #moec.activation<silu>, config = #moec.config<>} : memref<?x4096xf8E4M3FNUZ>, memref<8x384x4096xf8E4M3FNUZ> -> memref<?x2x192xbf16>
+  return
+}
+
+// -----
+
 func.func @moe_gemm_reduce_rank(%a: memref<?x4096xbf16>, %w: memref<8x1024x4096xbf16>, %c: memref<?x2x1024xbf16>,
                                 %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
   // expected-error @below {{'moec.moe_gemm' op with reduce, C must be [tokens, N], not rank 3}}

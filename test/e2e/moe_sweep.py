@@ -41,13 +41,16 @@ class Variant:
 
     def __init__(self, kind, experts, top_k, emap=False, local=None,
                  static_tokens=None, n=48, k=40, inter=24, dtype="bf16",
-                 out="bf16", weights=False, reduce=False):
+                 out="bf16", weights=False, reduce=False, act=None):
         self.kind, self.experts, self.top_k = kind, experts, top_k
         self.emap, self.static_tokens = emap, static_tokens
         self.local = local if local is not None else experts
         self.n, self.k, self.inter = n, k, inter
         self.dtype, self.out = dtype, out
         self.weights, self.reduce = weights, reduce
+        # chain: the gated activation fused into the w13 moe_gemm
+        # (activation = silu/gelu: its C is [T, top_k, I], no act_and_mul).
+        self.act = act
 
     def name(self):
         s = "{}_e{}_k{}".format(self.kind, self.experts, self.top_k)
@@ -63,6 +66,8 @@ class Variant:
                 s += "_tw"
             if self.reduce:
                 s += "_reduce"
+            if self.act:
+                s += "_{}_and_mul_i{}".format(self.act, self.inter)
         return s
 
     def mlir(self):
@@ -109,20 +114,25 @@ class Variant:
             h = "memref<{}x{}x{}>".format(t, self.k, self.dtype)
             w13 = "memref<{}x{}x{}x{}>".format(self.local, two_i, self.k,
                                                self.dtype)
-            mid = "memref<{}x{}x{}x{}>".format(t, self.top_k, two_i,
+            # With a fused activation the w13 GEMM writes act(gate) * up,
+            # I wide.
+            mid_i = self.inter if self.act else two_i
+            mid = "memref<{}x{}x{}x{}>".format(t, self.top_k, mid_i,
                                                self.dtype)
             copies = "?" if self.static_tokens is None else str(
                 self.static_tokens * self.top_k)
-            flat = "memref<{}x{}x{}>".format(copies, two_i, self.dtype)
-            w2 = "memref<{}x{}x{}x{}>".format(self.local, self.n, two_i,
+            flat = "memref<{}x{}x{}>".format(copies, mid_i, self.dtype)
+            w2 = "memref<{}x{}x{}x{}>".format(self.local, self.n, mid_i,
                                               self.dtype)
             out = "memref<{}x{}x{}>".format(t, self.n, self.out)
             args += ["%h: " + h, "%w13: " + w13, "%mid: " + mid,
                      "%w2: " + w2, "%tw: " + tw_type, "%out: " + out]
             body.append(
                 "    moec.moe_gemm %h, %w13 -> %mid {} {{top_k = {} : i64, "
-                "config = #moec.config<>}} : {}, {} -> {}".format(
-                    routing, self.top_k, h, w13, mid))
+                "{}config = #moec.config<>}} : {}, {} -> {}".format(
+                    routing, self.top_k,
+                    "activation = #moec.activation<{}>, ".format(self.act)
+                    if self.act else "", h, w13, mid))
             if self.kind == "layer":
                 # The real layer: silu(gate) * up between the GEMMs.
                 act = "memref<{}x{}x{}x{}>".format(t, self.top_k, self.inter,
@@ -231,6 +241,14 @@ def build_cases(kinds):
                               {"block-m": 16, "block-n": 32, "block-k": 16}))
         cases.append(Case("chain", V("chain", 16, 4, emap=True, local=6), 21,
                           "one-expert", {"block-m": 16}))
+        # The gated activation fused into w13 (I = 24, 40: the last
+        # workgroup's gate/up halves partly outside N/2).
+        for e, k, t, r, act, inter in [(8, 2, 19, "uniform", "silu", 24),
+                                       (16, 4, 7, "skewed", "gelu", 40),
+                                       (8, 8, 33, "invalid", "silu", 40)]:
+            cases.append(Case("chain-fused", V("chain", e, k, act=act,
+                                               inter=inter), t, r,
+                              {"block-m": 16, "block-n": 32, "block-k": 16}))
     if "layer" in kinds:
         # The whole layer: align, w13, act_and_mul, w2 with topk_weights and
         # reduce; f16 and bf16, expert maps, -1 ids, one expert for all.

@@ -70,7 +70,17 @@ struct MoeCase {
   Quant quant = Quant::None;
   int64_t blockM = 16;
   const char *config = "block_m = 16, block_n = 32, block_k = 32, num_warps = 2";
+  /// A gated activation ("silu", "gelu"; null: none): C is N/2 wide and
+  /// holds w * act(gate) * up, gate = W rows [0, N/2), up = [N/2, N).
+  const char *act = nullptr;
 };
+
+/// act(x) in float64 for the gated cases.
+double activationRef(llvm::StringRef act, double x) {
+  if (act == "silu")
+    return x / (1.0 + std::exp(-x));
+  return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0))); // gelu
+}
 
 emu::EK kindOf(llvm::StringRef t) {
   if (t == "f16")
@@ -185,6 +195,8 @@ std::string moduleText(const MoeCase &c, llvm::StringRef chip) {
     attrs += ", reduce";
   if (c.aPerCopy)
     attrs += ", a_per_copy";
+  if (c.act)
+    attrs += fmt::format(", activation = #moec.activation<{}>", c.act);
   if (c.quant == Quant::Fp8Block)
     attrs += fmt::format(", group_n = {} : i64, group_k = {} : i64", kGroupN,
                          kGroupK);
@@ -328,7 +340,8 @@ void runCase(const MoeCase &c, llvm::StringRef chip) {
   for (size_t i = 0; i < tw.values.size(); ++i)
     tw.set(i, pos(rng));
   int64_t cRows = c.reduce ? c.tokens : copies;
-  Array out(cKind, std::max<int64_t>(cRows * c.n, 1));
+  int64_t cN = c.act ? c.n / 2 : c.n; // C's last dimension
+  Array out(cKind, std::max<int64_t>(cRows * cN, 1));
   if (c.reduce)
     for (size_t i = 0; i < out.values.size(); ++i)
       out.set(i, uni(rng));
@@ -340,8 +353,8 @@ void runCase(const MoeCase &c, llvm::StringRef chip) {
       {a.bytes.data(), a.bytes.size(), {aRows, c.k}},
       {w.bytes.data(), w.bytes.size(), {c.experts, c.n, c.k}},
       {out.bytes.data(), out.bytes.size(),
-       c.reduce ? std::vector<int64_t>{c.tokens, c.n}
-                : std::vector<int64_t>{c.tokens, c.topK, c.n}},
+       c.reduce ? std::vector<int64_t>{c.tokens, cN}
+                : std::vector<int64_t>{c.tokens, c.topK, cN}},
       {r.sorted.data(), r.sorted.size() * 4, {int64_t(r.sorted.size())}},
       {r.expertIds.data(), r.expertIds.size() * 4,
        {int64_t(r.expertIds.size())}},
@@ -365,7 +378,8 @@ void runCase(const MoeCase &c, llvm::StringRef chip) {
   ASSERT_EQ(error, "");
 
   // Reference: what each sorted id of a live block contributes.
-  std::vector<double> ref(cRows * c.n, 0.0);
+  std::vector<double> ref(cRows * cN, 0.0);
+  std::vector<double> pre(c.n);
   std::vector<bool> written(cRows, false);
   for (int64_t blk = 0; blk * c.blockM < r.postPadded; ++blk) {
     int32_t e = r.expertIds[blk];
@@ -379,8 +393,9 @@ void runCase(const MoeCase &c, llvm::StringRef chip) {
       int64_t dst = c.reduce ? s / c.topK : s;
       written[dst] = true;
       double weight = c.weights ? tw.values[s] : 1.0;
-      if (c.quant == Quant::Fp8Tensor || c.quant == Quant::Fp8Token)
-        weight *= as.values[perToken ? row : 0];
+      double aScale = c.quant == Quant::Fp8Tensor || c.quant == Quant::Fp8Token
+                          ? as.values[perToken ? row : 0]
+                          : 1.0;
       for (int64_t j = 0; j < c.n; ++j) {
         double acc = 0;
         for (int64_t kk = 0; kk < c.k; ++kk)
@@ -392,15 +407,20 @@ void runCase(const MoeCase &c, llvm::StringRef chip) {
         double bScale = c.quant == Quant::None || block ? 1.0
                         : perChannel ? bs.values[e * c.n + j]
                                      : bs.values[e];
-        ref[dst * c.n + j] += weight * bScale * acc;
+        pre[j] = aScale * bScale * acc;
       }
+      // The gated activation on the float64 gate and up columns.
+      for (int64_t j = 0; j < cN; ++j)
+        ref[dst * cN + j] +=
+            weight * (c.act ? activationRef(c.act, pre[j]) * pre[cN + j]
+                            : pre[j]);
     }
   }
   double maxErr = 0, maxRef = 0;
   int64_t badUnwritten = 0, nonFinite = 0;
   for (int64_t i = 0; i < cRows; ++i)
-    for (int64_t j = 0; j < c.n; ++j) {
-      size_t at = i * c.n + j;
+    for (int64_t j = 0; j < cN; ++j) {
+      size_t at = i * cN + j;
       double got = out.get(at);
       if (!written[i]) {
         // Untouched: NaN stays NaN, a reduce target keeps its value.
@@ -510,6 +530,33 @@ std::vector<MoeCase> cases() {
   big.config = "block_m = 32, block_n = 64, block_k = 64, num_warps = 2, "
                "matrix_instr_nonkdim = 32, kpack = 2, group_m = 4";
   add(big);
+  // Gated activations (the w13 projection fused with silu_and_mul /
+  // gelu_and_mul): N/2 = 40 leaves the last workgroup's halves partly
+  // outside; the scales pair per-channel b_scale / N groups with the gate
+  // and up rows they belong to.
+  MoeCase silu{"gated_silu_weights", 31, 4, 80, 96, 2, Routing::Skip, false,
+               true};
+  silu.act = "silu";
+  add(silu);
+  MoeCase gelu{"gated_gelu_f16_f32", 19, 4, 64, 64, 2, Routing::Random, false,
+               false, false, "f16", "f32"};
+  gelu.act = "gelu";
+  add(gelu);
+  MoeCase siluLds{"gated_silu_stages3_nk32", 27, 4, 128, 128, 2};
+  siluLds.act = "silu";
+  siluLds.blockM = 32;
+  siluLds.config = "block_m = 32, block_n = 64, block_k = 32, num_warps = 2, "
+                   "num_stages = 3, matrix_instr_nonkdim = 32, group_m = 2";
+  add(siluLds);
+  MoeCase fp8g{"gated_silu_fp8_token_channel", 21, 4, 48, 64, 2};
+  fp8g.quant = Quant::Fp8Token;
+  fp8g.act = "silu";
+  add(fp8g);
+  MoeCase fp8bg{"gated_gelu_fp8_block", 17, 4, 128, 128, 2, Routing::Random,
+                false, true};
+  fp8bg.quant = Quant::Fp8Block;
+  fp8bg.act = "gelu";
+  add(fp8bg);
   return v;
 }
 

@@ -230,6 +230,8 @@ GemmCheck moec::tool::moe::checkMoeGemm(const GemmRefProblem &p,
                                         double tolerance,
                                         std::mt19937_64 &rng) {
   int64_t copies = p.tokens * p.topK;
+  // Columns of C: N, or N/2 behind a gated activation.
+  int64_t outN = p.gateActivation ? p.n / 2 : p.n;
   // The local expert each copy is multiplied with; -1: no block covers it.
   std::vector<int32_t> expertOf(copies, -1);
   for (int64_t b = 0; b * blockM < routing.npad; ++b) {
@@ -248,12 +250,18 @@ GemmCheck moec::tool::moe::checkMoeGemm(const GemmRefProblem &p,
       return;
     int64_t row = p.aPerCopy ? s : s / p.topK;
     double tw = p.hasWeights ? in.topkWeight(s) : 1.0;
+    std::vector<double> sums(p.n);
     for (int64_t n = 0; n < p.n; ++n) {
       double sum = 0;
       for (int64_t kk = 0; kk < p.k; ++kk)
         sum += in.a(row, kk) * in.w(e, n, kk);
-      acc[n] += tw * sum;
+      sums[n] = sum;
     }
+    for (int64_t n = 0; n < outN; ++n)
+      acc[n] += tw * (p.gateActivation
+                          ? activationRef(p.gateActivation, sums[n]) *
+                                sums[outN + n]
+                          : sums[n]);
   };
   // Output rows: tokens with reduce, copies without.
   int64_t rows = p.reduce ? p.tokens : copies;
@@ -273,7 +281,7 @@ GemmCheck moec::tool::moe::checkMoeGemm(const GemmRefProblem &p,
   }
   double maxAbs = 0, maxRef = 0;
   int64_t bad = 0, checked = 0;
-  std::vector<double> acc(p.n);
+  std::vector<double> acc(outN);
   for (int64_t r : pick) {
     std::fill(acc.begin(), acc.end(), 0.0);
     if (p.reduce) {
@@ -285,8 +293,8 @@ GemmCheck moec::tool::moe::checkMoeGemm(const GemmRefProblem &p,
       copyRow(r, acc);
     }
     ++checked;
-    for (int64_t n = 0; n < p.n; ++n) {
-      double got = c(r * p.n + n);
+    for (int64_t n = 0; n < outN; ++n) {
+      double got = c(r * outN + n);
       if (!std::isfinite(got)) {
         ++bad;
         continue;

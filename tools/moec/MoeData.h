@@ -84,6 +84,10 @@ struct GemmRefProblem {
   int64_t tokens = 0, topK = 1, n = 0, k = 0, experts = 0;
   bool aPerCopy = false, reduce = false;
   bool hasWeights = false;
+  /// A gated activation (moec::Activation as int, 0: none): W's rows are
+  /// gate [0, n/2) and up [n/2, n); the output is tw * act(gate) * up,
+  /// n/2 wide.
+  int gateActivation = 0;
 };
 /// A copy's output row: out(s)[n] for the copy `s` routed to local expert
 /// `e`, in float64. `a(row, k)`, `w(e, n, k)`, `tw(s)` read the inputs.

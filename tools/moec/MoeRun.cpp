@@ -103,7 +103,7 @@ struct OpRun {
   Operation *op; ///< valid until compileModule
   bool isAlign = false, isAct = false;
   bool hasMap = false;                               // moe_align
-  int activation = 0;                                // act_and_mul
+  int activation = 0; // act_and_mul; moe_gemm's gated activation (0: none)
   bool aPerCopy = false, reduce = false, hasWeights = false; // moe_gemm
   std::vector<Operand> operands; ///< present operands, ODS order
   int64_t grid = 1, lanes = 1;
@@ -393,9 +393,11 @@ LogicalResult MoeRunner::describe() {
       auto w = cast<MemRefType>(g.getW().getType());
       int64_t n = w.getDimSize(1), k = w.getDimSize(2);
       auto [s, b] = routingSizes(g.getSortedTokenIds(), g.getExpertIds());
+      // A gated activation writes act(gate) * up: N/2 columns.
+      int64_t cN = g.getActivation() ? n / 2 : n;
       std::vector<int64_t> cShape =
-          g.getReduce() ? std::vector<int64_t>{tokens, n}
-                        : std::vector<int64_t>{tokens, topK, n};
+          g.getReduce() ? std::vector<int64_t>{tokens, cN}
+                        : std::vector<int64_t>{tokens, topK, cN};
       if (failed(addOperand(r, g.getA(),
                             {g.getAPerCopy() ? copies : tokens, k}, "A")) ||
           failed(addOperand(r, g.getW(), {w.getDimSize(0), n, k}, "W")) ||
@@ -414,6 +416,8 @@ LogicalResult MoeRunner::describe() {
       r.aPerCopy = g.getAPerCopy();
       r.reduce = g.getReduce();
       r.hasWeights = static_cast<bool>(g.getTopkWeights());
+      if (std::optional<Activation> act = g.getActivation())
+        r.activation = static_cast<int>(*act);
       roots[c].zero = g.getReduce();
       GemmLaunch launch = moeGemmLaunch(g, *target, s);
       r.grid = launch.grid;
@@ -595,6 +599,7 @@ int MoeRunner::check() {
     p.aPerCopy = r.aPerCopy;
     p.reduce = r.reduce;
     p.hasWeights = r.hasWeights;
+    p.gateActivation = r.activation;
     // A is an input or an intermediate the device wrote.
     const Root &aRoot = view(aO);
 
@@ -624,11 +629,16 @@ int MoeRunner::check() {
       tol *= double(1 + p.topK) / 2;
     GemmCheck res = checkMoeGemm(p, in, routing_, blockM, c, tol, rng);
     llvm::outs() << fmt::format(
-        "{} on {} ({}): tokens={} top_k={} experts={} N={} K={}{}{}{} "
+        "{} on {} ({}): tokens={} top_k={} experts={} N={} K={}{}{}{}{} "
         "routing={} seed={} {} -> {}\n",
         r.kernel, deviceLabel, target->chip.str(), tokens, topK, p.experts,
         p.n, p.k, p.aPerCopy ? " a_per_copy" : "",
         p.hasWeights ? " topk_weights" : "", p.reduce ? " reduce" : "",
+        r.activation ? " activation=" +
+                           stringifyActivation(
+                               static_cast<Activation>(r.activation))
+                               .str()
+                     : std::string(),
         routingName(routing), seed, res.summary, res.pass ? "PASS" : "FAIL");
     pass &= res.pass;
   }

@@ -35,6 +35,9 @@ struct MatmulProblem {
   int64_t bStageBytes = 0;  ///< LDS bytes of the B tile staged per K step
   int64_t epilogueTileBytes = 0; ///< LDS of an `lds` epilogue's tile
   int64_t extraLdsBytes = 0;     ///< LDS outside the pipelined buffers
+  /// The epilogue goes through its LDS tile on every target (moe_gemm with
+  /// a gated activation), whatever the config's `epilogue` says.
+  bool forceLdsEpilogue = false;
   int64_t accElems = 0;          ///< f32 accumulator elements; 0 = m * n
   /// Waves beyond the m x n tile's instruction tiles may sit out the
   /// product instead of failing the coverage rule (sparse attention: its

@@ -30,6 +30,11 @@ struct MoeRouting {
   bool reduce = false;   ///< C is [tokens, N]: copies are summed atomically
   int64_t cRank = 3;     ///< rank of C: 3 ([tokens, top_k, N]) or 2
   mlir::Type topkWeightsType; ///< element type of topk_weights, or null
+  /// A gated activation (`activation` on the op), else none: W's rows are
+  /// gate [0, N/2) and up [N/2, N), C gets act(gate) * up, N/2 wide. The
+  /// workgroup's B tile holds block_n/2 gate rows then the matching
+  /// block_n/2 up rows, and the epilogue pairs them through an f32 LDS tile.
+  Activation gate = Activation::none;
 };
 
 /// Everything that shapes the generated code for one `moec.gemm` or
