@@ -245,6 +245,45 @@ def Moec_ActAndMulOp : Moec_Op<"act_and_mul"> {
 }
 
 //===----------------------------------------------------------------------===//
+// moec.sparse_window_indices
+//===----------------------------------------------------------------------===//
+
+def Moec_SparseWindowIndicesOp : Moec_Op<"sparse_window_indices"> {
+  let summary = "identity index rows for short windows (skip the indexer's top-k)";
+  let description = [{
+    The short-window path of sparse MLA decode. For each token `t` with
+    `len = seq_lens[t]` valid KV positions: when `len <= topk` (the second
+    dimension of `indices`), row `t` receives the identity over its window
+    in the flat row numbering `moec.sparse_attention` reads
+    (`block * page_size + offset`):
+    `indices[t, j] = block_table[t, j / page_size] * page_size + j % page_size`
+    for `j < len`, and `-1` for `j >= len` (also for a position whose block
+    lies past `block_table`'s second dimension, and for every `j` when
+    `len <= 0`). A row with `len > topk` is left untouched: the caller runs
+    its top-k for those rows.
+
+    Example:
+    ```mlir
+    moec.sparse_window_indices %seq_lens, %block_table -> %idx
+      {page_size = 64 : i64, config = #moec.config<>}
+      : memref<?xi32>, memref<?x?xi32> -> memref<?x2048xi32>
+    ```
+  }];
+  let arguments = (ins
+    Arg<MemRefRankOf<[I32], [1]>, "seq_lens [tokens]", [MemRead]>:$seq_lens,
+    Arg<Moec_IndexMatrix, "block_table [tokens, max_blocks]", [MemRead]>:$block_table,
+    Arg<Moec_IndexMatrix, "indices [tokens, topk]", [MemWrite]>:$indices,
+    ConfinedAttr<I64Attr, [IntPositive]>:$page_size,
+    Moec_ConfigAttr:$config
+  );
+  let assemblyFormat = [{
+    $seq_lens `,` $block_table `->` $indices attr-dict `:` type($seq_lens) `,`
+    type($block_table) `->` type($indices)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // moec.sparse_attention
 //===----------------------------------------------------------------------===//
 

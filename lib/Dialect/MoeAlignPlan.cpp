@@ -110,6 +110,11 @@ ActAndMulPlan moec::getActAndMulPlan(ActAndMulOp op,
   return ActAndMulPlan::get(ConfigValues(op.getConfig()), target);
 }
 
+ActAndMulPlan moec::getSparseWindowIndicesPlan(SparseWindowIndicesOp op,
+                                               const TargetInfo &target) {
+  return ActAndMulPlan::get(ConfigValues(op.getConfig()), target);
+}
+
 int64_t ActAndMulPlan::gridSize(int64_t elems) const {
   return std::max<int64_t>(1, llvm::divideCeil(elems, elemsPerWorkgroup));
 }

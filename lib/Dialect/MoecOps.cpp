@@ -631,6 +631,30 @@ LogicalResult ActAndMulOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// SparseWindowIndicesOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SparseWindowIndicesOp::verify() {
+  if (failed(verifyCommon(*this, {"seq_lens", "block_table", "indices"})))
+    return failure();
+  Operation *op = getOperation();
+  MemRefType lens = memrefOf(getSeqLens()), table = memrefOf(getBlockTable()),
+             idx = memrefOf(getIndices());
+  if (failed(checkSameDim(op, "tokens mismatch", "dim 0 of seq_lens",
+                          lens.getDimSize(0), "dim 0 of indices",
+                          idx.getDimSize(0))) ||
+      failed(checkSameDim(op, "tokens mismatch", "dim 0 of block_table",
+                          table.getDimSize(0), "dim 0 of indices",
+                          idx.getDimSize(0))))
+    return failure();
+  const TargetInfo *target = getEnclosingTarget(op);
+  if (!target)
+    return success();
+  return getSparseWindowIndicesPlan(*this, *target).verify(
+      [&] { return emitOpError(); });
+}
+
+//===----------------------------------------------------------------------===//
 // SparseAttentionOp
 //===----------------------------------------------------------------------===//
 

@@ -1235,6 +1235,42 @@ func.func @moe_gemm_missing_routing(%a: memref<?x4096xbf16>, %w: memref<8x1024x4
 }
 
 //===----------------------------------------------------------------------===//
+// moec.sparse_window_indices
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @window_tokens(%l: memref<4xi32>, %bt: memref<?x?xi32>, %idx: memref<5x64xi32>) {
+  // expected-error @below {{'moec.sparse_window_indices' op tokens mismatch: dim 0 of seq_lens (4) does not match dim 0 of indices (5)}}
+  moec.sparse_window_indices %l, %bt -> %idx {page_size = 1 : i64, config = #moec.config<>} : memref<4xi32>, memref<?x?xi32> -> memref<5x64xi32>
+  return
+}
+
+// -----
+
+func.func @window_table_tokens(%l: memref<?xi32>, %bt: memref<3x8xi32>, %idx: memref<5x64xi32>) {
+  // expected-error @below {{'moec.sparse_window_indices' op tokens mismatch: dim 0 of block_table (3) does not match dim 0 of indices (5)}}
+  moec.sparse_window_indices %l, %bt -> %idx {page_size = 1 : i64, config = #moec.config<>} : memref<?xi32>, memref<3x8xi32> -> memref<5x64xi32>
+  return
+}
+
+// -----
+
+func.func @window_page(%l: memref<?xi32>, %bt: memref<?x?xi32>, %idx: memref<?x64xi32>) {
+  // expected-error @below {{'moec.sparse_window_indices' op attribute 'page_size' failed to satisfy constraint}}
+  moec.sparse_window_indices %l, %bt -> %idx {page_size = 0 : i64, config = #moec.config<>} : memref<?xi32>, memref<?x?xi32> -> memref<?x64xi32>
+  return
+}
+
+// -----
+
+func.func @window_elt(%l: memref<?xi32>, %bt: memref<?x?xi32>, %idx: memref<?x64xi64>) {
+  // expected-error @below {{'moec.sparse_window_indices' op operand #2 must be}}
+  moec.sparse_window_indices %l, %bt -> %idx {page_size = 1 : i64, config = #moec.config<>} : memref<?xi32>, memref<?x?xi32> -> memref<?x64xi64>
+  return
+}
+
+//===----------------------------------------------------------------------===//
 // moec.act_and_mul
 //===----------------------------------------------------------------------===//
 

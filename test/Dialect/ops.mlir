@@ -385,6 +385,21 @@ func.func @act_and_mul(%x: memref<?x2x28672xbf16>, %y: memref<?x2x14336xbf16>,
 }
 
 //===----------------------------------------------------------------------===//
+// moec.sparse_window_indices
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: func @sparse_window_indices
+// CHECK: moec.sparse_window_indices %{{.*}}, %{{.*}} -> %{{.*}} {config = #moec.config<>, page_size = 64 : i64} : memref<?xi32>, memref<?x?xi32> -> memref<?x2048xi32>
+// GENERIC-LABEL: sym_name = "sparse_window_indices"
+// GENERIC: "moec.sparse_window_indices"(%{{.*}}, %{{.*}}, %{{.*}}) <{config = #moec.config<>, page_size = 64 : i64}> : (memref<?xi32>, memref<?x?xi32>, memref<?x2048xi32>) -> ()
+func.func @sparse_window_indices(%lens: memref<?xi32>, %bt: memref<?x?xi32>,
+                                 %idx: memref<?x2048xi32>) {
+  moec.sparse_window_indices %lens, %bt -> %idx {page_size = 64 : i64, config = #moec.config<>}
+    : memref<?xi32>, memref<?x?xi32> -> memref<?x2048xi32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
 // moec.sparse_attention
 //===----------------------------------------------------------------------===//
 

@@ -119,6 +119,10 @@ struct ActAndMulPlan {
                            const TargetInfo &target);
 };
 ActAndMulPlan getActAndMulPlan(ActAndMulOp op, const TargetInfo &target);
+/// The launch of `moec.sparse_window_indices`: the same element-wise shape
+/// as act_and_mul, over the tokens x topk elements of `indices`.
+ActAndMulPlan getSparseWindowIndicesPlan(SparseWindowIndicesOp op,
+                                         const TargetInfo &target);
 
 /// The matrix problem of one workgroup of a moe_gemm: a GEMM tile with B
 /// N x K (W's layout) plus the block's row map in LDS.

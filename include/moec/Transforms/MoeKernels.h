@@ -31,6 +31,14 @@ mlir::gpu::GPUFuncOp buildActAndMulKernel(mlir::OpBuilder &b,
                                           ActAndMulOp op,
                                           const ActAndMulPlan &plan);
 
+/// Builds the kernel of `op` (SparseWindowKernel.cpp says what it
+/// computes): arguments seq_lens, block_table and indices with dynamic
+/// sizes; launch `plan.gridSize(tokens * topk)` workgroups of `plan.lanes`
+/// lanes.
+mlir::gpu::GPUFuncOp buildSparseWindowIndicesKernel(
+    mlir::OpBuilder &b, mlir::gpu::GPUModuleOp module, llvm::StringRef name,
+    SparseWindowIndicesOp op, const ActAndMulPlan &plan);
+
 } // namespace moec
 
 #endif // MOEC_TRANSFORMS_MOEKERNELS_H
