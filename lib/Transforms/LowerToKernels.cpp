@@ -112,16 +112,19 @@ LogicalResult checkIdentityLayouts(Operation *op) {
   return success();
 }
 
-/// The launch of a built kernel before `op`: its LDS attributes from the
-/// plan, the op's operands cast to the kernel's argument types, then
-/// `makeGrid()` workgroups of the plan's lanes; the op is erased.
+/// The launch of a built kernel before `op`: its LDS attributes, the op's
+/// operands cast to the kernel's argument types, then `makeGrid()`
+/// workgroups of `lanesPerGroup` lanes; the op is erased. The numbers come
+/// from the op's plan (a KernelPlan, or the plan struct of a kernel outside
+/// the matrix skeleton: moe_align, act_and_mul), never recomputed here.
 void emitLaunch(OpBuilder &b, Operation *op, gpu::GPUFuncOp func,
-                const KernelPlan &plan, Attribute config,
-                llvm::function_ref<Value()> makeGrid, bool eraseOp = true) {
+                int64_t ldsBytes, bool dynamicLds, int64_t lanesPerGroup,
+                Attribute config, llvm::function_ref<Value()> makeGrid,
+                bool eraseOp = true) {
   func->setAttr(MoecDialect::kKernelLdsBytesAttrName,
-                b.getI64IntegerAttr(plan.ldsBytes));
+                b.getI64IntegerAttr(ldsBytes));
   func->setAttr(MoecDialect::kKernelConfigAttrName, config);
-  if (plan.dynamicLds)
+  if (dynamicLds)
     func->setAttr(MoecDialect::kKernelDynamicLdsAttrName, b.getUnitAttr());
   Location loc = op->getLoc();
   SmallVector<Value> args;
@@ -130,15 +133,22 @@ void emitLaunch(OpBuilder &b, Operation *op, gpu::GPUFuncOp func,
     args.push_back(castToKernelArg(b, loc, v, t));
   Value grid = makeGrid();
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  Value lanes = arith::ConstantIndexOp::create(b, loc, plan.lanes);
-  Value dynamicLds;
-  if (plan.dynamicLds)
-    dynamicLds = arith::ConstantOp::create(
-        b, loc, b.getI32IntegerAttr(static_cast<int32_t>(plan.ldsBytes)));
+  Value lanes = arith::ConstantIndexOp::create(b, loc, lanesPerGroup);
+  Value dynamicSize;
+  if (dynamicLds)
+    dynamicSize = arith::ConstantOp::create(
+        b, loc, b.getI32IntegerAttr(static_cast<int32_t>(ldsBytes)));
   gpu::LaunchFuncOp::create(b, loc, func, gpu::KernelDim3{grid, one, one},
-                            gpu::KernelDim3{lanes, one, one}, dynamicLds, args);
+                            gpu::KernelDim3{lanes, one, one}, dynamicSize, args);
   if (eraseOp)
     op->erase();
+}
+
+void emitLaunch(OpBuilder &b, Operation *op, gpu::GPUFuncOp func,
+                const KernelPlan &plan, Attribute config,
+                llvm::function_ref<Value()> makeGrid, bool eraseOp = true) {
+  emitLaunch(b, op, func, plan.ldsBytes, plan.dynamicLds, plan.lanes, config,
+             makeGrid, eraseOp);
 }
 
 /// A kernel of the GEMM skeleton (gemm, moe_gemm) and its launch: a grid of
@@ -262,71 +272,54 @@ LogicalResult lowerSparseAttention(SparseAttentionOp op,
 
 LogicalResult lowerMoeAlign(MoeAlignOp op, const TargetInfo &target,
                             gpu::GPUModuleOp kernels, StringRef name) {
-  for (Value v : op->getOperands())
-    if (!cast<MemRefType>(v.getType()).getLayout().isIdentity())
-      return op.emitOpError()
-             << "operands with a non-identity layout are not supported by the "
-                "kernel lowering yet: " << v.getType();
+  if (failed(checkIdentityLayouts(op)))
+    return failure();
   MoeAlignPlan plan = getMoeAlignPlan(op, target);
   OpBuilder b(op);
   gpu::GPUFuncOp func = buildMoeAlignKernel(b, kernels, name, op, plan);
-  func->setAttr(MoecDialect::kKernelLdsBytesAttrName,
-                b.getI64IntegerAttr(plan.ldsBytes));
-  func->setAttr(MoecDialect::kKernelConfigAttrName, op.getConfig());
-
-  Location loc = op.getLoc();
   b.setInsertionPoint(op);
-  SmallVector<Value> args;
-  for (auto [v, t] :
-       llvm::zip(op->getOperands(), func.getFunctionType().getInputs()))
-    args.push_back(castToKernelArg(b, loc, v, t));
-  Value tokens = memref::DimOp::create(b, loc, op.getTopkIds(), 0);
-  Value topK = memref::DimOp::create(b, loc, op.getTopkIds(), 1);
-  Value copies = arith::MulIOp::create(b, loc, tokens, topK);
-  // plan.gridSize: at least one workgroup, which writes the length.
-  Value per = arith::ConstantIndexOp::create(b, loc, plan.copiesPerWorkgroup);
-  Value chunks = arith::CeilDivUIOp::create(b, loc, copies, per);
-  Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  Value grid = arith::MaxUIOp::create(b, loc, chunks, one);
-  Value lanes = arith::ConstantIndexOp::create(b, loc, plan.lanes);
-  gpu::LaunchFuncOp::create(b, loc, func, gpu::KernelDim3{grid, one, one},
-                            gpu::KernelDim3{lanes, one, one}, Value(), args);
-  op.erase();
+  Location loc = op.getLoc();
+  emitLaunch(b, op, func, plan.ldsBytes, /*dynamicLds=*/false, plan.lanes,
+             op.getConfig(), [&]() -> Value {
+               Value tokens = memref::DimOp::create(b, loc, op.getTopkIds(), 0);
+               Value topK = memref::DimOp::create(b, loc, op.getTopkIds(), 1);
+               Value copies = arith::MulIOp::create(b, loc, tokens, topK);
+               // plan.gridSize: at least one workgroup, which writes the
+               // length.
+               Value per = arith::ConstantIndexOp::create(
+                   b, loc, plan.copiesPerWorkgroup);
+               Value chunks = arith::CeilDivUIOp::create(b, loc, copies, per);
+               Value one = arith::ConstantIndexOp::create(b, loc, 1);
+               return arith::MaxUIOp::create(b, loc, chunks, one);
+             });
   return success();
 }
 
 LogicalResult lowerActAndMul(ActAndMulOp op, const TargetInfo &target,
                              gpu::GPUModuleOp kernels, StringRef name) {
-  for (Value v : op->getOperands())
-    if (!cast<MemRefType>(v.getType()).getLayout().isIdentity())
-      return op.emitOpError()
-             << "operands with a non-identity layout are not supported by the "
-                "kernel lowering yet: " << v.getType();
+  if (failed(checkIdentityLayouts(op)))
+    return failure();
   ActAndMulPlan plan = getActAndMulPlan(op, target);
   OpBuilder b(op);
   gpu::GPUFuncOp func = buildActAndMulKernel(b, kernels, name, op, plan);
-  func->setAttr(MoecDialect::kKernelLdsBytesAttrName, b.getI64IntegerAttr(0));
-  func->setAttr(MoecDialect::kKernelConfigAttrName, op.getConfig());
-  Location loc = op.getLoc();
   b.setInsertionPoint(op);
-  SmallVector<Value> args;
-  for (auto [v, t] :
-       llvm::zip(op->getOperands(), func.getFunctionType().getInputs()))
-    args.push_back(castToKernelArg(b, loc, v, t));
-  // plan.gridSize(elements of output).
-  auto outT = cast<MemRefType>(op.getOutput().getType());
-  Value elems = arith::ConstantIndexOp::create(b, loc, 1);
-  for (int64_t d = 0; d < outT.getRank(); ++d)
-    elems = arith::MulIOp::create(
-        b, loc, elems, memref::DimOp::create(b, loc, op.getOutput(), d));
-  Value per = arith::ConstantIndexOp::create(b, loc, plan.elemsPerWorkgroup);
-  Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  Value grid = arith::MaxUIOp::create(
-      b, loc, arith::CeilDivUIOp::create(b, loc, elems, per), one);
-  Value lanes = arith::ConstantIndexOp::create(b, loc, plan.lanes);
-  gpu::LaunchFuncOp::create(b, loc, func, gpu::KernelDim3{grid, one, one},
-                            gpu::KernelDim3{lanes, one, one}, Value(), args);
-  op.erase();
+  Location loc = op.getLoc();
+  emitLaunch(b, op, func, /*ldsBytes=*/0, /*dynamicLds=*/false, plan.lanes,
+             op.getConfig(), [&]() -> Value {
+               // plan.gridSize(elements of output).
+               auto outT = cast<MemRefType>(op.getOutput().getType());
+               Value elems = arith::ConstantIndexOp::create(b, loc, 1);
+               for (int64_t d = 0; d < outT.getRank(); ++d)
+                 elems = arith::MulIOp::create(
+                     b, loc, elems,
+                     memref::DimOp::create(b, loc, op.getOutput(), d));
+               Value per = arith::ConstantIndexOp::create(
+                   b, loc, plan.elemsPerWorkgroup);
+               Value one = arith::ConstantIndexOp::create(b, loc, 1);
+               return arith::MaxUIOp::create(
+                   b, loc, arith::CeilDivUIOp::create(b, loc, elems, per),
+                   one);
+             });
   return success();
 }
 
