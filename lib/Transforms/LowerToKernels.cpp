@@ -327,35 +327,27 @@ LogicalResult lowerSparseWindowIndices(SparseWindowIndicesOp op,
                                        const TargetInfo &target,
                                        gpu::GPUModuleOp kernels,
                                        StringRef name) {
-  for (Value v : op->getOperands())
-    if (!cast<MemRefType>(v.getType()).getLayout().isIdentity())
-      return op.emitOpError()
-             << "operands with a non-identity layout are not supported by the "
-                "kernel lowering yet: " << v.getType();
+  if (failed(checkIdentityLayouts(op)))
+    return failure();
   ActAndMulPlan plan = getSparseWindowIndicesPlan(op, target);
   OpBuilder b(op);
   gpu::GPUFuncOp func =
       buildSparseWindowIndicesKernel(b, kernels, name, op, plan);
-  func->setAttr(MoecDialect::kKernelLdsBytesAttrName, b.getI64IntegerAttr(0));
-  func->setAttr(MoecDialect::kKernelConfigAttrName, op.getConfig());
-  Location loc = op.getLoc();
   b.setInsertionPoint(op);
-  SmallVector<Value> args;
-  for (auto [v, t] :
-       llvm::zip(op->getOperands(), func.getFunctionType().getInputs()))
-    args.push_back(castToKernelArg(b, loc, v, t));
-  // plan.gridSize(tokens * topk).
-  Value elems = arith::MulIOp::create(
-      b, loc, memref::DimOp::create(b, loc, op.getIndices(), 0),
-      memref::DimOp::create(b, loc, op.getIndices(), 1));
-  Value per = arith::ConstantIndexOp::create(b, loc, plan.elemsPerWorkgroup);
-  Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  Value grid = arith::MaxUIOp::create(
-      b, loc, arith::CeilDivUIOp::create(b, loc, elems, per), one);
-  Value lanes = arith::ConstantIndexOp::create(b, loc, plan.lanes);
-  gpu::LaunchFuncOp::create(b, loc, func, gpu::KernelDim3{grid, one, one},
-                            gpu::KernelDim3{lanes, one, one}, Value(), args);
-  op.erase();
+  Location loc = op.getLoc();
+  emitLaunch(b, op, func, /*ldsBytes=*/0, /*dynamicLds=*/false, plan.lanes,
+             op.getConfig(), [&]() -> Value {
+               // plan.gridSize(tokens * topk).
+               Value elems = arith::MulIOp::create(
+                   b, loc, memref::DimOp::create(b, loc, op.getIndices(), 0),
+                   memref::DimOp::create(b, loc, op.getIndices(), 1));
+               Value per = arith::ConstantIndexOp::create(
+                   b, loc, plan.elemsPerWorkgroup);
+               Value one = arith::ConstantIndexOp::create(b, loc, 1);
+               return arith::MaxUIOp::create(
+                   b, loc, arith::CeilDivUIOp::create(b, loc, elems, per),
+                   one);
+             });
   return success();
 }
 
