@@ -13,6 +13,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 namespace moec {
 #define GEN_PASS_DEF_MOECLOWERTOKERNELS
@@ -390,38 +391,24 @@ struct LowerToKernelsPass
     gpu::GPUModuleOp kernels = getOrCreateKernelModule(module, *target);
     for (Operation *op : ops) {
       std::string name = uniqueKernelName(op, module, kernels);
-      if (auto gemm = dyn_cast<GemmOp>(op)) {
-        if (failed(lowerGemm(gemm, *target, kernels, name)))
-          return signalPassFailure();
-        continue;
-      }
-      if (auto moe = dyn_cast<MoeGemmOp>(op)) {
-        if (failed(lowerMoeGemm(moe, *target, kernels, name)))
-          return signalPassFailure();
-        continue;
-      }
-      if (auto attn = dyn_cast<SparseAttentionOp>(op)) {
-        if (failed(lowerSparseAttention(attn, *target, kernels, name)))
-          return signalPassFailure();
-        continue;
-      }
-      if (auto align = dyn_cast<MoeAlignOp>(op)) {
-        if (failed(lowerMoeAlign(align, *target, kernels, name)))
-          return signalPassFailure();
-        continue;
-      }
-      if (auto window = dyn_cast<SparseWindowIndicesOp>(op)) {
-        if (failed(lowerSparseWindowIndices(window, *target, kernels, name)))
-          return signalPassFailure();
-        continue;
-      }
-      if (auto act = dyn_cast<ActAndMulOp>(op)) {
-        if (failed(lowerActAndMul(act, *target, kernels, name)))
-          return signalPassFailure();
-        continue;
-      }
-      op->emitOpError() << "has no kernel lowering yet";
-      return signalPassFailure();
+      auto lower = [&](auto lowerOp) {
+        return [&, lowerOp](auto concrete) {
+          return lowerOp(concrete, *target, kernels, name);
+        };
+      };
+      LogicalResult lowered =
+          llvm::TypeSwitch<Operation *, LogicalResult>(op)
+              .Case<GemmOp>(lower(lowerGemm))
+              .Case<MoeGemmOp>(lower(lowerMoeGemm))
+              .Case<SparseAttentionOp>(lower(lowerSparseAttention))
+              .Case<MoeAlignOp>(lower(lowerMoeAlign))
+              .Case<SparseWindowIndicesOp>(lower(lowerSparseWindowIndices))
+              .Case<ActAndMulOp>(lower(lowerActAndMul))
+              .Default([](Operation *other) {
+                return other->emitOpError() << "has no kernel lowering yet";
+              });
+      if (failed(lowered))
+        return signalPassFailure();
     }
   }
 };
