@@ -26,6 +26,8 @@
 #include "moec/Runtime/Runtime.h"
 #include "moec/Tools/Registration.h"
 
+#include "KernelRunner.h"
+
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -217,12 +219,7 @@ std::string moduleText(const MoeCase &c, llvm::StringRef chip) {
       scales);
 }
 
-/// One kernel argument: a host array with its shape.
-struct Arg {
-  void *data;
-  size_t bytes;
-  std::vector<int64_t> sizes;
-};
+using moec::test::Arg;
 
 /// Compiles `c` for `chip` and runs it on `args`: the host device for
 /// "host", the AMD emulator otherwise. Returns an error text, "" if none.
@@ -251,48 +248,8 @@ std::string compileAndRun(const MoeCase &c, llvm::StringRef chip,
       *module, host ? CompileStop::Loadable : CompileStop::LaneLevel);
   if (failed(compiled))
     return "compile error: " + diagnostics;
-  std::string kernelName = compiled->kernels.front().name;
-  if (host) {
-    auto device = rt::Device::open(rt::DeviceKind::Host, 0);
-    if (!device.ok())
-      return device.message();
-    auto loaded = (*device)->loadHostModule(compiled->hostKernels);
-    if (!loaded.ok())
-      return loaded.message();
-    auto kernel = (*loaded)->getKernel(kernelName);
-    if (!kernel.ok())
-      return kernel.message();
-    rt::KernelArgs kargs;
-    for (const Arg &a : args)
-      kargs.addMemRef(a.data, a.sizes);
-    if (rt::Status s = kernel->launch({grid}, {plan.lanes}, 0, kargs);
-        !s.ok())
-      return s.message();
-    return "";
-  }
-  gpu::GPUFuncOp func = emu::findKernel(*module, kernelName);
-  std::string chipAttr;
-  llvm::raw_string_ostream os(chipAttr);
-  os << (*module)->getAttr("moec.target");
-  auto emulator = emu::Emulator::create(func, chipAttr);
-  if (!emulator)
-    return llvm::toString(emulator.takeError());
-  std::vector<emu::MemRefArg> margs;
-  std::vector<emu::Allocation> allocs;
-  for (const Arg &a : args) {
-    emu::MemRefArg m;
-    m.allocated = m.aligned = a.data;
-    m.sizes = a.sizes;
-    m.strides.assign(a.sizes.size(), 1);
-    for (int64_t d = static_cast<int64_t>(a.sizes.size()) - 2; d >= 0; --d)
-      m.strides[d] = m.strides[d + 1] * a.sizes[d + 1];
-    margs.push_back(m);
-    allocs.push_back({a.data, a.bytes});
-  }
-  if (llvm::Error e = (*emulator)->launch({grid, 1, 1}, {plan.lanes, 1, 1},
-                                          margs, allocs))
-    return llvm::toString(std::move(e));
-  return "";
+  return moec::test::runKernel(*module, *compiled, chip, grid, plan.lanes,
+                               args);
 }
 
 /// Relative error bound of one output element type: one rounding of the
