@@ -754,6 +754,39 @@ std::string parseBatches(const Args &args, std::vector<int64_t> &batches) {
   return {};
 }
 
+/// The tuner's hooks over a harness (GemmHarness, MoeHarness): `compile`
+/// builds a candidate, then the harness loads it on the same worker thread
+/// (for PTX the driver's JIT runs there, in parallel, not on the timing
+/// thread), its load time counted apart and in the compile time; timing and
+/// the float64 check are the harness's.
+template <typename Harness, typename CompileFn>
+TunerHooks harnessHooks(Harness &harness, CompileFn compile) {
+  TunerHooks hooks;
+  hooks.compile = [&harness, compile](const ShapeRecord &s, const Candidate &c)
+      -> llvm::Expected<CompiledCandidate> {
+    auto cc = compile(s, c);
+    if (!cc)
+      return cc.takeError();
+    auto l0 = std::chrono::steady_clock::now();
+    if (auto e = harness.prepare(*cc))
+      return e;
+    cc->loadMs = std::chrono::duration<double, std::milli>(
+                     std::chrono::steady_clock::now() - l0)
+                     .count();
+    cc->compileMs += cc->loadMs;
+    return cc;
+  };
+  hooks.time = [&harness](const ShapeRecord &s, const Candidate &,
+                          CompiledCandidate &cc, int warmup, int repeat) {
+    return harness.time(s, cc, warmup, repeat);
+  };
+  hooks.verify = [&harness](const ShapeRecord &s, const Candidate &,
+                            CompiledCandidate &cc) {
+    return harness.verify(s, cc);
+  };
+  return hooks;
+}
+
 int tuneMoe(const Args &args, const MoeModelShape &shape,
             const std::string &dtype, const std::vector<int64_t> &batches,
             ConfigFileKey key);
@@ -1295,27 +1328,10 @@ int tuneMoe(const Args &args, const MoeModelShape &shape,
 
   MoeHarness harness(p, dev);
   jit::KernelCache cache;
-  TunerHooks hooks;
-  hooks.compile = [&](const ShapeRecord &s, const Candidate &c)
-      -> llvm::Expected<CompiledCandidate> {
-    auto cc = compileMoe(*s.dim("M"), c, &cache);
-    if (!cc)
-      return cc.takeError();
-    auto l0 = std::chrono::steady_clock::now();
-    if (auto e = harness.prepare(*cc))
-      return e;
-    cc->loadMs = std::chrono::duration<double, std::milli>(
-                     std::chrono::steady_clock::now() - l0)
-                     .count();
-    cc->compileMs += cc->loadMs;
-    return cc;
-  };
-  hooks.time = [&](const ShapeRecord &s, const Candidate &,
-                   CompiledCandidate &cc, int warmup, int repeat) {
-    return harness.time(s, cc, warmup, repeat);
-  };
-  hooks.verify = [&](const ShapeRecord &s, const Candidate &,
-                     CompiledCandidate &cc) { return harness.verify(s, cc); };
+  TunerHooks hooks =
+      harnessHooks(harness, [&](const ShapeRecord &s, const Candidate &c) {
+        return compileMoe(*s.dim("M"), c, &cache);
+      });
   Tuner tuner(hooks, topts);
   if (auto e = tuner.open())
     return fail("tune", llvm::toString(std::move(e)));
@@ -1816,33 +1832,13 @@ int runTune(llvm::ArrayRef<std::string> argv) {
   topts.journalPath = std::string(journal);
 
   GemmHarness harness(info, dev);
-  TunerHooks hooks;
   // Candidates go through the JIT's kernel cache ($MOEC_CACHE_DIR, else
   // ~/.cache/moec): a second run of the same shape compiles nothing.
   jit::KernelCache cache;
-  // The worker threads also load each candidate onto the device: for PTX
-  // the driver's JIT (ptxas) runs there, in parallel, not on the timing
-  // thread.
-  hooks.compile = [&](const ShapeRecord &, const Candidate &c)
-      -> llvm::Expected<CompiledCandidate> {
-    auto cc = compileCandidate(source, chip, aligned, c, &cache, ptxas);
-    if (!cc)
-      return cc.takeError();
-    auto l0 = std::chrono::steady_clock::now();
-    if (auto e = harness.prepare(*cc))
-      return e;
-    cc->loadMs = std::chrono::duration<double, std::milli>(
-                     std::chrono::steady_clock::now() - l0)
-                     .count();
-    cc->compileMs += cc->loadMs;
-    return cc;
-  };
-  hooks.time = [&](const ShapeRecord &s, const Candidate &,
-                   CompiledCandidate &cc, int warmup, int repeat) {
-    return harness.time(s, cc, warmup, repeat);
-  };
-  hooks.verify = [&](const ShapeRecord &s, const Candidate &,
-                     CompiledCandidate &cc) { return harness.verify(s, cc); };
+  TunerHooks hooks =
+      harnessHooks(harness, [&](const ShapeRecord &, const Candidate &c) {
+        return compileCandidate(source, chip, aligned, c, &cache, ptxas);
+      });
   Tuner tuner(hooks, topts);
   if (auto e = tuner.open())
     return fail("tune", llvm::toString(std::move(e)));
