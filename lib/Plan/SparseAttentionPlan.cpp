@@ -7,6 +7,7 @@
 
 #include "moec/Dialect/OpPlans.h"
 #include "moec/Dialect/TargetChecks.h"
+#include "moec/Transforms/LdsLayout.h"
 
 #include "llvm/Support/MathExtras.h"
 
@@ -31,10 +32,14 @@ SparseAttentionPlan moec::getSparseAttentionPlan(SparseAttentionOp op,
   sp.hQ = qT.getDimSize(1);
   const bool gpu = !target.isHost();
   sp.vec = gpu ? KernelPlan::kVectorBytes / eb : 1;
-  // P x V goes dvChunk columns of d_v at a time: the largest power of two
-  // dividing d_v, at most 128 (the transposed V chunk shares LDS with the
-  // scores; 128 keeps the default tile inside gfx942's 64 KiB).
+  // P x V goes dvChunk columns of d_v at a time (one product per chunk, V
+  // read in place from the KV buffer): the largest power of two dividing
+  // d_v, at most 128, so each product's operand view stays inside one
+  // swizzle period of the KV rows.
   sp.dvChunk = std::min<int64_t>(128, sp.dV & -sp.dV);
+  LdsSwizzle kvRows = LdsSwizzle::get(sp.dQK, eb);
+  if (!kvRows.isIdentity() && sp.dvChunk % kvRows.period())
+    sp.dvChunk = sp.dV; // one view at column 0: always aligned
 
   // The whole kernel: the KV ring is its B ring; everything else is extra.
   MatmulProblem whole;
@@ -73,8 +78,7 @@ SparseAttentionPlan moec::getSparseAttentionPlan(SparseAttentionOp op,
   // Softmax lanes per row: the workgroup's lanes over block_h rows (powers
   // of two), at most block_kv.
   sp.softmaxGroups = std::clamp<int64_t>(first.lanes / bh, 1, bkv);
-  int64_t xBytes = std::max((bh * bkv + 2 * bh * sp.softmaxGroups) * 4,
-                            sp.dvChunk * bkv * eb);
+  int64_t xBytes = (bh * bkv + 2 * bh * sp.softmaxGroups) * 4;
   sp.ldsIdx = align(sp.ldsX + xBytes);
   sp.ldsStats = align(sp.ldsIdx + nbuf * bkv * 4);
   int64_t end = align(sp.ldsStats + 3 * bh * 4);

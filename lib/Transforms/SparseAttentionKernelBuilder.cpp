@@ -16,8 +16,9 @@
 //       KV element type
 //     for each dvChunk of d_v:
 //       O_chunk *= alpha (MatrixCore::updateElements)
-//       V^T chunk [dvChunk][block_kv] -> LDS (from the gathered rows)
-//       O_chunk += P V_chunk           matrix core (the plan's pv product)
+//       O_chunk += P V_chunk           matrix core (the plan's pv product),
+//                                      V read in place from the gathered
+//                                      rows ([block_kv][d] is K x N)
 //   out = O / l (0 where l = 0), lse = (m + log2 l) ln 2 (-inf where l = 0)
 //
 // Everything but the two products is target-independent: it goes through
@@ -59,6 +60,8 @@ SparseAttentionKernelSpec::get(SparseAttentionOp op, const TargetInfo &target) {
     g->aType = g->bType = s.elt;
     g->cType = Float32Type::get(op.getContext());
   }
+  // P x V reads V in place: the gathered rows are [block_kv][d], i.e. K x N.
+  s.pv.ldsBIsKxN = true;
   return s;
 }
 
@@ -142,7 +145,13 @@ private:
   std::pair<Value, Value> loadIndex(Value pos);
 
   /// One KV block already in buffer `buf`: scores, softmax, P x V.
-  SmallVector<Value> computeBlock(Value buf, ValueRange acc);
+  /// `afterScores` runs right after the barrier that ends the score product
+  /// (every lane is then past the previous block's P x V: the pipelined
+  /// loop refills the buffer that block read there). `trailingBarrier` ends
+  /// the block with a barrier (a one-buffer ring is refilled next).
+  SmallVector<Value> computeBlock(Value buf, ValueRange acc,
+                                  llvm::function_ref<void()> afterScores,
+                                  bool trailingBarrier);
 
   Value stat(int64_t which, Value row) {
     return memref::LoadOp::create(b, loc, statL, ValueRange{cst(which), row});
@@ -161,7 +170,7 @@ private:
 
   Value tid, t, h0, hQ, topk, numRows, rowQ0;
   Value kvArg, kvWin, idxWin;
-  Value kvRing, qL, pL, sL, vtL, idxL, statL;
+  Value kvRing, qL, pL, sL, idxL, statL;
   Value pmL, psL; ///< the softmax's partial maxima and sums [block_h][G]
   SmallVector<Value> qkInit;
   SmallVector<size_t> pvAccCount; ///< accumulators per d_v chunk
@@ -283,7 +292,10 @@ void AttentionBuilder::gatherLooped(Value kv0, Value buf) {
                           ValueRange{buf, j, swizzledLdsCol(b, loc, kvRing, j, c)});
 }
 
-SmallVector<Value> AttentionBuilder::computeBlock(Value buf, ValueRange accIn) {
+SmallVector<Value>
+AttentionBuilder::computeBlock(Value buf, ValueRange accIn,
+                               llvm::function_ref<void()> afterScores,
+                               bool trailingBarrier) {
   // This block's KV buffer as a one-buffer tile, the products' B operand.
   Value kvBuf = memref::SubViewOp::create(
       b, loc, kvRing, ArrayRef<OpFoldResult>{buf, b.getIndexAttr(0), b.getIndexAttr(0)},
@@ -312,6 +324,8 @@ SmallVector<Value> AttentionBuilder::computeBlock(Value buf, ValueRange accIn) {
     return {};
   });
   barrier();
+  if (afterScores)
+    afterScores();
 
   // Online softmax over G = plan.softmaxGroups lanes per row, each with
   // block_kv / G columns: (1) partial maxima -> LDS; (2) each lane takes the
@@ -421,31 +435,26 @@ SmallVector<Value> AttentionBuilder::computeBlock(Value buf, ValueRange accIn) {
             return arith::MulFOp::create(b, loc, v, stat(2, r)).getResult();
           });
     });
-    // V^T chunk: vtL[d][j] = kv[j][ci * chunk + d].
-    int64_t perRow = chunk / plan.vec;
-    auto vecType = VectorType::get({plan.vec}, spec.elt);
-    coopFor(bkv() * perRow, [&](Value slot) {
-      Value j = im.divU(slot, cst(perRow));
-      Value d = im.mul(im.remU(slot, cst(perRow)), cst(plan.vec));
-      Value col = im.add(d, cst(static_cast<int64_t>(ci) * chunk));
-      Value v = vector::LoadOp::create(
-          b, loc, vecType, kvBuf,
-          ValueRange{zeroBuf, j, swizzledLdsCol(b, loc, kvBuf, j, col)});
-      for (int64_t e = 0; e < plan.vec; ++e) {
-        Value row = im.add(d, cst(e));
-        memref::StoreOp::create(b, loc, vector::ExtractOp::create(b, loc, v, e),
-                                vtL,
-                                ValueRange{zeroBuf, row,
-                                           swizzledLdsCol(b, loc, vtL, row, j)});
-      }
-    });
-    barrier();
+    // V chunk ci: the gathered rows from column ci * chunk on, [block_kv][..]
+    // as K x N; the product reads its first `chunk` columns. The view runs
+    // to the end of the rows so that the swizzle (of the row pitch, whose
+    // period divides the offset: SparseAttentionPlan) stays inside it.
+    int64_t col0 = static_cast<int64_t>(ci) * chunk;
+    Value vChunk = memref::SubViewOp::create(
+        b, loc, kvBuf,
+        ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0),
+                               b.getIndexAttr(col0)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(bkv()),
+                               b.getIndexAttr(plan.dQK - col0)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1),
+                               b.getIndexAttr(1)});
     o = onLanes(pvLanes, o, [&] {
-      return core->multiply(b, loc, pL, vtL, zeroBuf, tid, o);
+      return core->multiply(b, loc, pL, vChunk, zeroBuf, tid, o);
     });
-    barrier();
     llvm::append_range(acc, o);
   }
+  if (trailingBarrier)
+    barrier();
   return acc;
 }
 
@@ -541,7 +550,6 @@ void AttentionBuilder::build(gpu::GPUFuncOp func) {
                 plan.ldsX + bh() * bkv() * 4);
   psL = ldsView(b, loc, raw, {bh(), plan.softmaxGroups}, f32,
                 plan.ldsX + (bh() * bkv() + bh() * plan.softmaxGroups) * 4);
-  vtL = ldsView(b, loc, raw, {1, plan.dvChunk, bkv()}, spec.elt, plan.ldsX);
   idxL = ldsView(b, loc, raw, {nbuf(), bkv()}, b.getI32Type(), plan.ldsIdx);
   statL = ldsView(b, loc, raw, {3, bh()}, f32, plan.ldsStats);
 
@@ -587,7 +595,8 @@ void AttentionBuilder::build(gpu::GPUFuncOp func) {
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(loop.getBody());
     gatherLooped(blockStart(loop.getInductionVar()), cst(0));
-    yield(loop, computeBlock(cst(0), loop.getRegionIterArgs()));
+    yield(loop, computeBlock(cst(0), loop.getRegionIterArgs(), {},
+                             /*trailingBarrier=*/false));
     b.setInsertionPointAfter(loop);
     acc = SmallVector<Value>(loop.getResults());
   } else if (plan.kernel.numStages == 1) {
@@ -598,16 +607,19 @@ void AttentionBuilder::build(gpu::GPUFuncOp func) {
     storeKV(loadKV(blockStart(loop.getInductionVar())), cst(0));
     barrier();
     scf::YieldOp::create(b, loc,
-                         computeBlock(cst(0), loop.getRegionIterArgs()));
+                         computeBlock(cst(0), loop.getRegionIterArgs(), {},
+                                      /*trailingBarrier=*/true));
     b.setInsertionPointAfter(loop);
     acc = SmallVector<Value>(loop.getResults());
   } else {
     // A ring of nbuf buffers: blocks 0 .. nbuf - 2 go to LDS up front, block
-    // nbuf - 1 waits in registers. Iteration kt stores the waiting block
-    // kt + nbuf - 1 into the buffer iteration kt - 1 read (every read of it
-    // ended at that iteration's last barrier), issues the loads of block
-    // kt + nbuf, and computes block kt. With one buffer (num_stages = 2) a
-    // barrier separates the store from the compute.
+    // nbuf - 1 waits in registers. Iteration kt issues the loads of block
+    // kt + nbuf, computes block kt and stores the waiting block kt + nbuf - 1
+    // into the buffer iteration kt - 1 read. With several buffers the store
+    // goes right after the score barrier of block kt (every lane has then
+    // finished block kt - 1), so a block costs no barrier of its own; with
+    // one buffer (num_stages = 2) the store comes first, between the
+    // previous block's trailing barrier and one before the compute.
     int64_t n = nbuf();
     for (int64_t i = 0; i + 1 < n; ++i)
       storeKV(loadKV(blockStart(cst(i))), cst(i));
@@ -620,12 +632,16 @@ void AttentionBuilder::build(gpu::GPUFuncOp func) {
     Value kt = loop.getInductionVar();
     ValueRange iter = loop.getRegionIterArgs();
     Value writeBuf = im.remU(im.add(kt, cst(n - 1)), cst(n));
-    storeKV(iter.drop_front(nAcc), writeBuf);
-    SmallVector<Value> prefetch = loadKV(blockStart(im.add(kt, cst(n))));
-    if (n == 1)
+    auto store = [&] { storeKV(iter.drop_front(nAcc), writeBuf); };
+    if (n == 1) {
+      store();
       barrier();
-    SmallVector<Value> next =
-        computeBlock(im.remU(kt, cst(n)), iter.take_front(nAcc));
+    }
+    SmallVector<Value> prefetch = loadKV(blockStart(im.add(kt, cst(n))));
+    SmallVector<Value> next = computeBlock(
+        im.remU(kt, cst(n)), iter.take_front(nAcc),
+        n == 1 ? llvm::function_ref<void()>() : llvm::function_ref<void()>(store),
+        /*trailingBarrier=*/n == 1);
     llvm::append_range(next, prefetch);
     scf::YieldOp::create(b, loc, next);
     b.setInsertionPointAfter(loop);

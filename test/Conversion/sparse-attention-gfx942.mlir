@@ -3,12 +3,12 @@
 // d_qk = d_v = 128, topk 256) so that every variant fits 64 KiB of LDS.
 //
 // LDS (SparseAttentionPlan, bf16): KV ring block_kv x 128 x 2 per buffer,
-// Q block_h x 128 x 2, P block_h x block_kv x 2, scores (f32) sharing room
-// with a 128-column V^T chunk (128 x block_kv x 2) and the softmax's
-// partial maxima and sums (2 x block_h x G x 4, G = lanes / block_h lanes a
-// row), indices 4 x block_kv per buffer, row statistics 3 x block_h x 4.
-// Default (16, 32, 2 stages, one buffer): 8192 + 4096 + 1024 + 8192 + 128 +
-// 192 = 21824. At block_h 64 the scores and partials (10240) outgrow V^T.
+// Q block_h x 128 x 2, P block_h x block_kv x 2, scores (f32, block_h x
+// block_kv x 4) and the softmax's partial maxima and sums (2 x block_h x G x
+// 4, G = lanes / block_h lanes a row), indices 4 x block_kv per buffer, row
+// statistics 3 x block_h x 4. P x V reads V in place from the KV ring (no
+// transposed copy). Default (16, 32, 2 stages, one buffer): 8192 + 4096 +
+// 1024 + 2048 + 2048 + 128 + 192 = 17728.
 //
 // MFMAs: S = Q KV^T is (block_h / 16) (block_kv / 16) tiles x 128 / 16 K
 // steps over min(num_warps, tiles) waves; O += P V is (block_h / 16) x 8
@@ -21,7 +21,7 @@
 // RUN: moec compile %s --arch gfx942 --block-h 32 --emit asm | FileCheck %s --check-prefixes=COMMON,BH32 --implicit-check-not=v_mfma
 // RUN: moec compile %s --arch gfx942 --block-h 64 --emit asm | FileCheck %s --check-prefixes=COMMON,BH64 --implicit-check-not=v_mfma
 //
-// block_kv: the gathered tile, the V^T chunk and the index row scale with it.
+// block_kv: the gathered tile, the scores and the index row scale with it.
 // RUN: moec compile %s --arch gfx942 --block-kv 16 --emit asm | FileCheck %s --check-prefixes=COMMON,BKV16 --implicit-check-not=v_mfma
 // RUN: moec compile %s --arch gfx942 --block-kv 64 --emit asm | FileCheck %s --check-prefixes=COMMON,BKV64 --implicit-check-not=v_mfma
 //
@@ -30,8 +30,9 @@
 // RUN: moec compile %s --arch gfx942 --num-warps 1 --emit asm | FileCheck %s --check-prefixes=COMMON,W1 --implicit-check-not=v_mfma
 // RUN: moec compile %s --arch gfx942 --num-warps 8 --emit asm | FileCheck %s --check-prefixes=COMMON,W8 --implicit-check-not=v_mfma
 //
-// num_stages: 3 keeps two KV buffers (and two index rows) in LDS and drops
-// the barrier between the store and the compute of one block.
+// num_stages: 3 keeps two KV buffers (and two index rows) in LDS; the store
+// of the waiting block then rides on the score barrier, so a block has no
+// barrier of its own (2 stages: store, barrier, compute, trailing barrier).
 // RUN: moec compile %s --arch gfx942 --num-stages 1 --emit asm | FileCheck %s --check-prefixes=COMMON,S1
 // RUN: moec compile %s --arch gfx942 --num-stages 3 --emit asm | FileCheck %s --check-prefixes=COMMON,S3
 // RUN: moec compile %s --arch gfx942 --num-stages 1 --emit kernels | FileCheck %s --check-prefix=LOOP1
@@ -66,18 +67,18 @@ func.func @mla(%q: memref<?x64x128xbf16>, %kv: memref<?x64x128xbf16>, %idx: memr
 // COMMON: mla_sparse_attention:
 
 // DEFAULT-COUNT-12: v_mfma_f32_16x16x16_bf16
-// DEFAULT: .group_segment_fixed_size: 21824
+// DEFAULT: .group_segment_fixed_size: 17728
 // DEFAULT: .max_flat_workgroup_size: 256
 
 // BH32-COUNT-16: v_mfma_f32_16x16x16_bf16
-// BH32: .group_segment_fixed_size: 27136
+// BH32: .group_segment_fixed_size: 25088
 // BH64-COUNT-32: v_mfma_f32_16x16x16_bf16
 // BH64: .group_segment_fixed_size: 39808
 
 // BKV16-COUNT-10: v_mfma_f32_16x16x16_bf16
-// BKV16: .group_segment_fixed_size: 13056
+// BKV16: .group_segment_fixed_size: 12032
 // BKV64-COUNT-16: v_mfma_f32_16x16x16_bf16
-// BKV64: .group_segment_fixed_size: 39360
+// BKV64: .group_segment_fixed_size: 29120
 
 // W1-NOT: s_barrier
 // W1-COUNT-32: v_mfma_f32_16x16x16_bf16
@@ -85,8 +86,12 @@ func.func @mla(%q: memref<?x64x128xbf16>, %kv: memref<?x64x128xbf16>, %idx: memr
 // W8-COUNT-10: v_mfma_f32_16x16x16_bf16
 // W8: .max_flat_workgroup_size: 512
 
-// S1: .group_segment_fixed_size: 21824
-// S3: .group_segment_fixed_size: 30144
+// S1-COUNT-7: s_barrier
+// S1-NOT: s_barrier
+// S1: .group_segment_fixed_size: 17728
+// S3-COUNT-5: s_barrier
+// S3-NOT: s_barrier
+// S3: .group_segment_fixed_size: 26048
 
 // The KV loop (lowered to blocks) carries the output accumulators and, from
 // 2 stages, the prefetched block: per lane two 16-byte vectors (32 rows x
@@ -95,13 +100,13 @@ func.func @mla(%q: memref<?x64x128xbf16>, %kv: memref<?x64x128xbf16>, %idx: memr
 // LOOP2: llvm.br ^bb{{[0-9]+}}({{[^)]*}} : i64, vector<4xf32>, vector<4xf32>, vector<8xbf16>, vector<8xbf16>, i32, i32)
 
 // NK32-COUNT-20: v_mfma_f32_32x32x8_bf16
-// NK32: .group_segment_fixed_size: 27136
+// NK32: .group_segment_fixed_size: 25088
 
 // WPE: attributes #{{[0-9]+}} = { {{.*}}"amdgpu-waves-per-eu"="2"
 // NOWPE-NOT: amdgpu-waves-per-eu
 
 // SPLIT: mla_sparse_attention:
-// SPLIT: .group_segment_fixed_size: 21824
+// SPLIT: .group_segment_fixed_size: 17728
 // SPLIT: .name: mla_sparse_attention
 // SPLIT: .group_segment_fixed_size: 0
 // SPLIT: .name: mla_sparse_attention_merge
@@ -112,5 +117,5 @@ func.func @mla(%q: memref<?x64x128xbf16>, %kv: memref<?x64x128xbf16>, %idx: memr
 // SPLIT-LAUNCH: scf.if %[[MANY]] {
 // SPLIT-LAUNCH: gpu.launch_func @moec_kernels::@mla_sparse_attention_merge blocks in
 
-// KP1-COUNT-14: ds_read_b128
-// KP2-COUNT-25: ds_read_b128
+// KP1-COUNT-13: ds_read_b128
+// KP2-COUNT-22: ds_read_b128
