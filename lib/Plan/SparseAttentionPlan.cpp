@@ -9,6 +9,7 @@
 #include "moec/Dialect/TargetChecks.h"
 #include "moec/Transforms/LdsLayout.h"
 
+#include "llvm/ADT/bit.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
@@ -75,10 +76,13 @@ SparseAttentionPlan moec::getSparseAttentionPlan(SparseAttentionOp op,
   sp.ldsQ = first.ldsABytes + first.ldsBBytes;
   sp.ldsP = align(sp.ldsQ + bh * sp.dQK * eb);
   sp.ldsX = align(sp.ldsP + bh * bkv * eb);
-  // Softmax lanes per row: the workgroup's lanes over block_h rows (powers
-  // of two), at most block_kv.
-  sp.softmaxGroups = std::clamp<int64_t>(first.lanes / bh, 1, bkv);
-  int64_t xBytes = (bh * bkv + 2 * bh * sp.softmaxGroups) * 4;
+  // Softmax lanes per row: the workgroup's lanes over block_h rows, a power
+  // of two (they combine by xor shuffles inside one wave) dividing block_kv
+  // (each takes block_kv / G columns); bh x G <= lanes follows.
+  int64_t wave = first.lanes / cfg.num_warps;
+  sp.softmaxGroups = static_cast<int64_t>(llvm::bit_floor(static_cast<uint64_t>(
+      std::max<int64_t>(1, std::min({first.lanes / bh, bkv & -bkv, wave})))));
+  int64_t xBytes = bh * bkv * 4; // the scores
   sp.ldsIdx = align(sp.ldsX + xBytes);
   sp.ldsStats = align(sp.ldsIdx + nbuf * bkv * 4);
   int64_t end = align(sp.ldsStats + 3 * bh * 4);

@@ -11,9 +11,9 @@
 //     is computed, num_stages s > 2 keeps s - 1 LDS buffers, s - 2 ahead
 //     S = Q KV^T                       matrix core (the plan's qk product)
 //     scores -> LDS (f32, scaled by scale * log2(e))
-//     online softmax per row, f32, G lanes a row: running max m, sum l,
-//       correction alpha; P = exp2(S - m) (0 where masked) -> LDS in the
-//       KV element type
+//     online softmax per row, f32, G lanes a row combined by shuffles:
+//       running max m, sum l, correction alpha; P = exp2(S - m) (0 where
+//       masked) -> LDS in the KV element type
 //     for each dvChunk of d_v:
 //       O_chunk *= alpha (MatrixCore::updateElements)
 //       O_chunk += P V_chunk           matrix core (the plan's pv product),
@@ -171,7 +171,6 @@ private:
   Value tid, t, h0, hQ, topk, numRows, rowQ0;
   Value kvArg, kvWin, idxWin;
   Value kvRing, qL, pL, sL, idxL, statL;
-  Value pmL, psL; ///< the softmax's partial maxima and sums [block_h][G]
   SmallVector<Value> qkInit;
   SmallVector<size_t> pvAccCount; ///< accumulators per d_v chunk
 };
@@ -327,10 +326,12 @@ AttentionBuilder::computeBlock(Value buf, ValueRange accIn,
   if (afterScores)
     afterScores();
 
-  // Online softmax over G = plan.softmaxGroups lanes per row, each with
-  // block_kv / G columns: (1) partial maxima -> LDS; (2) each lane takes the
-  // block's max, writes its P columns and a partial sum; (3) one lane per row
-  // updates max, sum and the correction alpha.
+  // Online softmax over G = plan.softmaxGroups lanes per row (aligned
+  // groups of consecutive lanes of one wave), each with block_kv / G
+  // columns, in one pass and without LDS partials: the G lanes combine their
+  // maxima and sums with xor shuffles, then the group's first lane updates
+  // the row's max, sum and correction alpha. The only barrier is the one
+  // after it (P and alpha are read by every wave of P x V).
   const float negInf = -std::numeric_limits<float>::infinity();
   int64_t groups = plan.softmaxGroups, per = bkv() / groups;
   // Over this lane's columns of row r: step(j, valid, s, acc) -> acc.
@@ -352,47 +353,51 @@ AttentionBuilder::computeBlock(Value buf, ValueRange accIn,
                          step(j, valid, s, loop.getRegionIterArgs()[0]));
     return loop.getResult(0);
   };
-  // reduce(view, r): combine the G partials of row r.
-  auto reduce = [&](Value view, Value r, bool isMax) {
-    auto loop = scf::ForOp::create(b, loc, cst(0), cst(groups), cst(1),
-                                   ValueRange{im.f32(isMax ? negInf : 0.0)});
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value x = memref::LoadOp::create(
-        b, loc, view, ValueRange{r, loop.getInductionVar()});
-    Value acc = loop.getRegionIterArgs()[0];
-    scf::YieldOp::create(
-        b, loc,
-        isMax ? arith::MaximumFOp::create(b, loc, acc, x).getResult()
-              : arith::AddFOp::create(b, loc, acc, x).getResult());
-    return loop.getResult(0);
+  // x combined over the G lanes of the group (a butterfly of xor shuffles;
+  // every lane of the wave takes part).
+  auto groupReduce = [&](Value x, bool isMax) {
+    Type i32 = b.getI32Type();
+    int64_t width = plan.kernel.lanes / plan.kernel.config.num_warps;
+    for (int64_t off = groups / 2; off >= 1; off /= 2) {
+      Value other =
+          gpu::ShuffleOp::create(
+              b, loc, x,
+              arith::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(off)),
+              arith::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(width)),
+              gpu::ShuffleMode::XOR)
+              .getShuffleResult();
+      x = isMax ? arith::MaximumFOp::create(b, loc, x, other).getResult()
+                : arith::AddFOp::create(b, loc, x, other).getResult();
+    }
+    return x;
   };
-  // The running max with this block, and what to subtract (0 while nothing
-  // is valid, so no inf - inf).
-  auto newMax = [&](Value r) {
-    Value mNew =
-        arith::MaximumFOp::create(b, loc, stat(0, r), reduce(pmL, r, true));
-    Value mSafe = arith::SelectOp::create(
-        b, loc,
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mNew,
-                              im.f32(negInf)),
-        im.f32(0.0), mNew);
-    return std::pair<Value, Value>{mNew, mSafe};
-  };
-  coopFor(bh() * groups, [&](Value slot) {
-    Value r = im.divU(slot, cst(groups)), g = im.remU(slot, cst(groups));
+  // Row r's softmax step on this lane's columns (group lane g); `active`
+  // (null: always) guards what the lane writes.
+  auto softmaxRow = [&](Value r, Value g, Value active) {
+    auto guarded = [&](Value cond, llvm::function_ref<void()> body) {
+      if (!cond) {
+        body();
+        return;
+      }
+      auto ifOp = scf::IfOp::create(b, loc, cond, /*withElse=*/false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      body();
+    };
     Value mx = overColumns(r, g, im.f32(negInf),
                            [&](Value, Value valid, Value s, Value acc) -> Value {
                              return arith::SelectOp::create(
                                  b, loc, valid,
                                  arith::MaximumFOp::create(b, loc, acc, s), acc);
                            });
-    memref::StoreOp::create(b, loc, mx, pmL, ValueRange{r, g});
-  });
-  barrier();
-  coopFor(bh() * groups, [&](Value slot) {
-    Value r = im.divU(slot, cst(groups)), g = im.remU(slot, cst(groups));
-    Value mSafe = newMax(r).second;
+    Value mOld = stat(0, r);
+    Value mNew = arith::MaximumFOp::create(b, loc, mOld, groupReduce(mx, true));
+    // What to subtract: 0 while nothing is valid, so no inf - inf.
+    Value mSafe = arith::SelectOp::create(
+        b, loc,
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mNew,
+                              im.f32(negInf)),
+        im.f32(0.0), mNew);
     Value sum = overColumns(
         r, g, im.f32(0.0), [&](Value j, Value valid, Value s, Value acc) -> Value {
           Value p = arith::SelectOp::create(
@@ -400,25 +405,34 @@ AttentionBuilder::computeBlock(Value buf, ValueRange accIn,
               math::Exp2Op::create(b, loc,
                                    arith::SubFOp::create(b, loc, s, mSafe)),
               im.f32(0.0));
-          memref::StoreOp::create(
-              b, loc, arith::TruncFOp::create(b, loc, spec.elt, p), pL,
-              ValueRange{zeroBuf, r, swizzledLdsCol(b, loc, pL, r, j)});
+          guarded(active, [&] {
+            memref::StoreOp::create(
+                b, loc, arith::TruncFOp::create(b, loc, spec.elt, p), pL,
+                ValueRange{zeroBuf, r, swizzledLdsCol(b, loc, pL, r, j)});
+          });
           return arith::AddFOp::create(b, loc, acc, p);
         });
-    memref::StoreOp::create(b, loc, sum, psL, ValueRange{r, g});
-  });
-  barrier();
-  coopFor(bh(), [&](Value r) {
-    auto [mNew, mSafe] = newMax(r);
-    Value alpha = math::Exp2Op::create(
-        b, loc, arith::SubFOp::create(b, loc, stat(0, r), mSafe));
-    setStat(0, r, mNew);
-    setStat(1, r,
-            arith::AddFOp::create(b, loc,
-                                  arith::MulFOp::create(b, loc, stat(1, r), alpha),
-                                  reduce(psL, r, false)));
-    setStat(2, r, alpha);
-  });
+    sum = groupReduce(sum, false);
+    Value first = im.cmp(Pred::eq, g, cst(0));
+    guarded(active ? im.andI(active, first) : first, [&] {
+      Value alpha = math::Exp2Op::create(
+          b, loc, arith::SubFOp::create(b, loc, mOld, mSafe));
+      setStat(0, r, mNew);
+      setStat(1, r,
+              arith::AddFOp::create(
+                  b, loc, arith::MulFOp::create(b, loc, stat(1, r), alpha), sum));
+      setStat(2, r, alpha);
+    });
+  };
+  if (groups == 1) {
+    coopFor(bh(), [&](Value r) { softmaxRow(r, cst(0), Value()); });
+  } else {
+    // bh x G <= lanes (SparseAttentionPlan): one slot per lane; the lanes
+    // past them shuffle along on a clamped row and write nothing.
+    Value active = im.cmp(Pred::ult, tid, cst(bh() * groups));
+    Value r = im.minS(im.divU(tid, cst(groups)), cst(bh() - 1));
+    softmaxRow(r, im.remU(tid, cst(groups)), active);
+  }
   barrier();
 
   // O = alpha O + P V, one d_v chunk at a time.
@@ -545,11 +559,6 @@ void AttentionBuilder::build(gpu::GPUFuncOp func) {
   qL = ldsView(b, loc, raw, {1, bh(), plan.dQK}, spec.elt, plan.ldsQ);
   pL = ldsView(b, loc, raw, {1, bh(), bkv()}, spec.elt, plan.ldsP);
   sL = ldsView(b, loc, raw, {bh(), bkv()}, f32, plan.ldsX);
-  // The partials follow the scores (SparseAttentionPlan sizes the region).
-  pmL = ldsView(b, loc, raw, {bh(), plan.softmaxGroups}, f32,
-                plan.ldsX + bh() * bkv() * 4);
-  psL = ldsView(b, loc, raw, {bh(), plan.softmaxGroups}, f32,
-                plan.ldsX + (bh() * bkv() + bh() * plan.softmaxGroups) * 4);
   idxL = ldsView(b, loc, raw, {nbuf(), bkv()}, b.getI32Type(), plan.ldsIdx);
   statL = ldsView(b, loc, raw, {3, bh()}, f32, plan.ldsStats);
 

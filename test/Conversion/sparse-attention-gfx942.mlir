@@ -4,11 +4,11 @@
 //
 // LDS (SparseAttentionPlan, bf16): KV ring block_kv x 128 x 2 per buffer,
 // Q block_h x 128 x 2, P block_h x block_kv x 2, scores (f32, block_h x
-// block_kv x 4) and the softmax's partial maxima and sums (2 x block_h x G x
-// 4, G = lanes / block_h lanes a row), indices 4 x block_kv per buffer, row
-// statistics 3 x block_h x 4. P x V reads V in place from the KV ring (no
-// transposed copy). Default (16, 32, 2 stages, one buffer): 8192 + 4096 +
-// 1024 + 2048 + 2048 + 128 + 192 = 17728.
+// block_kv x 4), indices 4 x block_kv per buffer, row statistics 3 x
+// block_h x 4. P x V reads V in place from the KV ring (no transposed copy);
+// the softmax's G lanes a row meet by shuffles (ds_bpermute), not in LDS.
+// Default (16, 32, 2 stages, one buffer): 8192 + 4096 + 1024 + 2048 + 128 +
+// 192 = 15680.
 //
 // MFMAs: S = Q KV^T is (block_h / 16) (block_kv / 16) tiles x 128 / 16 K
 // steps over min(num_warps, tiles) waves; O += P V is (block_h / 16) x 8
@@ -67,18 +67,18 @@ func.func @mla(%q: memref<?x64x128xbf16>, %kv: memref<?x64x128xbf16>, %idx: memr
 // COMMON: mla_sparse_attention:
 
 // DEFAULT-COUNT-12: v_mfma_f32_16x16x16_bf16
-// DEFAULT: .group_segment_fixed_size: 17728
+// DEFAULT: .group_segment_fixed_size: 15680
 // DEFAULT: .max_flat_workgroup_size: 256
 
 // BH32-COUNT-16: v_mfma_f32_16x16x16_bf16
-// BH32: .group_segment_fixed_size: 25088
+// BH32: .group_segment_fixed_size: 23040
 // BH64-COUNT-32: v_mfma_f32_16x16x16_bf16
-// BH64: .group_segment_fixed_size: 39808
+// BH64: .group_segment_fixed_size: 37760
 
 // BKV16-COUNT-10: v_mfma_f32_16x16x16_bf16
-// BKV16: .group_segment_fixed_size: 12032
+// BKV16: .group_segment_fixed_size: 9984
 // BKV64-COUNT-16: v_mfma_f32_16x16x16_bf16
-// BKV64: .group_segment_fixed_size: 29120
+// BKV64: .group_segment_fixed_size: 27072
 
 // W1-NOT: s_barrier
 // W1-COUNT-32: v_mfma_f32_16x16x16_bf16
@@ -86,12 +86,12 @@ func.func @mla(%q: memref<?x64x128xbf16>, %kv: memref<?x64x128xbf16>, %idx: memr
 // W8-COUNT-10: v_mfma_f32_16x16x16_bf16
 // W8: .max_flat_workgroup_size: 512
 
-// S1-COUNT-7: s_barrier
+// S1-COUNT-5: s_barrier
 // S1-NOT: s_barrier
-// S1: .group_segment_fixed_size: 17728
-// S3-COUNT-5: s_barrier
+// S1: .group_segment_fixed_size: 15680
+// S3-COUNT-3: s_barrier
 // S3-NOT: s_barrier
-// S3: .group_segment_fixed_size: 26048
+// S3: .group_segment_fixed_size: 24000
 
 // The KV loop (lowered to blocks) carries the output accumulators and, from
 // 2 stages, the prefetched block: per lane two 16-byte vectors (32 rows x
@@ -100,13 +100,13 @@ func.func @mla(%q: memref<?x64x128xbf16>, %kv: memref<?x64x128xbf16>, %idx: memr
 // LOOP2: llvm.br ^bb{{[0-9]+}}({{[^)]*}} : i64, vector<4xf32>, vector<4xf32>, vector<8xbf16>, vector<8xbf16>, i32, i32)
 
 // NK32-COUNT-20: v_mfma_f32_32x32x8_bf16
-// NK32: .group_segment_fixed_size: 25088
+// NK32: .group_segment_fixed_size: 23040
 
 // WPE: attributes #{{[0-9]+}} = { {{.*}}"amdgpu-waves-per-eu"="2"
 // NOWPE-NOT: amdgpu-waves-per-eu
 
 // SPLIT: mla_sparse_attention:
-// SPLIT: .group_segment_fixed_size: 17728
+// SPLIT: .group_segment_fixed_size: 15680
 // SPLIT: .name: mla_sparse_attention
 // SPLIT: .group_segment_fixed_size: 0
 // SPLIT: .name: mla_sparse_attention_merge
@@ -117,5 +117,5 @@ func.func @mla(%q: memref<?x64x128xbf16>, %kv: memref<?x64x128xbf16>, %idx: memr
 // SPLIT-LAUNCH: scf.if %[[MANY]] {
 // SPLIT-LAUNCH: gpu.launch_func @moec_kernels::@mla_sparse_attention_merge blocks in
 
-// KP1-COUNT-13: ds_read_b128
-// KP2-COUNT-22: ds_read_b128
+// KP1-COUNT-2: ds_read_b128
+// KP2-COUNT-11: ds_read_b128

@@ -41,7 +41,7 @@ struct SparseAttentionPlan {
   KernelPlan qk, pv;
   int64_t qkWaves = 1, pvWaves = 1;
   /// Lanes per row in the online softmax (each takes block_kv / G columns;
-  /// partial maxima and sums meet in LDS after the scores).
+  /// a power of two: their maxima and sums meet by xor shuffles).
   int64_t softmaxGroups = 1;
   int64_t dQK = 0, dV = 0, dvChunk = 0;
   int64_t hQ = 0; ///< query heads; dynamic (ShapedType::kDynamic) possible
