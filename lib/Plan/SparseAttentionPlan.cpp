@@ -41,6 +41,15 @@ SparseAttentionPlan moec::getSparseAttentionPlan(SparseAttentionOp op,
   LdsSwizzle kvRows = LdsSwizzle::get(sp.dQK, eb);
   if (!kvRows.isIdentity() && sp.dvChunk % kvRows.period())
     sp.dvChunk = sp.dV; // one view at column 0: always aligned
+  // The score product's step: 64 columns where they divide d_qk and keep
+  // the views on the swizzle's period, else all of d_qk at once.
+  sp.qkChunk = sp.dQK;
+  for (int64_t c : {64, 128, 32})
+    if (c < sp.dQK && sp.dQK % c == 0 &&
+        (kvRows.isIdentity() || c % kvRows.period() == 0)) {
+      sp.qkChunk = c;
+      break;
+    }
 
   // The whole kernel: the KV ring is its B ring; everything else is extra.
   MatmulProblem whole;
@@ -109,7 +118,7 @@ SparseAttentionPlan moec::getSparseAttentionPlan(SparseAttentionOp op,
     plan.lanes = sp.kernel.lanes;
     return plan;
   };
-  sp.qk = product(bh, bkv, sp.dQK, "block_kv", "d_qk", sp.qkWaves);
+  sp.qk = product(bh, bkv, sp.qkChunk, "block_kv", "d_qk", sp.qkWaves);
   sp.pv = product(bh, sp.dvChunk, bkv, "the d_v chunk", "block_kv", sp.pvWaves);
   return sp;
 }

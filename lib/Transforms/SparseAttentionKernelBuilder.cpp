@@ -312,8 +312,38 @@ AttentionBuilder::computeBlock(Value buf, ValueRange accIn,
       s0 = qkCore.updateElements(b, loc, tid, {},
                                  [&](OpBuilder &, Location, Value, Value,
                                      Value) { return im.f32(0.0); });
-    SmallVector<Value> s =
-        qkCore.multiply(b, loc, qL, kvBuf, zeroBuf, tid, s0);
+    // qkChunk columns of d_qk per step of a rolled loop (the plan says why);
+    // the views start on the swizzle's period, so they swizzle as their
+    // parents do.
+    int64_t chunk = plan.qkChunk, steps = plan.dQK / chunk;
+    auto columns = [&](Value view, int64_t rows, Value col0) -> Value {
+      if (steps == 1)
+        return view;
+      return memref::SubViewOp::create(
+          b, loc, view,
+          ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0), col0},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(rows),
+                                 b.getIndexAttr(chunk)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1),
+                                 b.getIndexAttr(1)});
+    };
+    SmallVector<Value> s;
+    if (steps == 1) {
+      s = qkCore.multiply(b, loc, qL, kvBuf, zeroBuf, tid, s0);
+    } else {
+      auto loop = scf::ForOp::create(b, loc, cst(0), cst(plan.dQK),
+                                     cst(chunk), s0);
+      keepRolled(loop);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value col0 = loop.getInductionVar();
+      SmallVector<Value> next = qkCore.multiply(
+          b, loc, columns(qL, bh(), col0), columns(kvBuf, bkv(), col0),
+          zeroBuf, tid, loop.getRegionIterArgs());
+      yield(loop, next);
+      b.setInsertionPointAfter(loop);
+      s = SmallVector<Value>(loop.getResults());
+    }
     qkCore.forEachElement(
         b, loc, tid, s, [&](OpBuilder &, Location, Value r, Value c, Value v) {
           memref::StoreOp::create(

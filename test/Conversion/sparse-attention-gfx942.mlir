@@ -10,14 +10,15 @@
 // Default (16, 32, 2 stages, one buffer): 8192 + 4096 + 1024 + 2048 + 128 +
 // 192 = 15680.
 //
-// MFMAs: S = Q KV^T is (block_h / 16) (block_kv / 16) tiles x 128 / 16 K
-// steps over min(num_warps, tiles) waves; O += P V is (block_h / 16) x 8
-// tiles x block_kv / 16 K steps over the waves. Default: 2 x 8 / 2 + 8 x 2
-// / 4 = 12 per wave.
+// MFMAs: S = Q KV^T goes over d_qk in a rolled loop of 64-column steps
+// (SparseAttentionPlan::qkChunk), each (block_h / 16) (block_kv / 16) tiles
+// x 64 / 16 K steps over min(num_warps, tiles) waves; O += P V is (block_h /
+// 16) x 8 tiles x block_kv / 16 K steps over the waves. Default: 2 x 4 / 2 +
+// 8 x 2 / 4 = 8 per wave.
 //
 // RUN: moec compile %s --arch gfx942 --emit asm | FileCheck %s --check-prefixes=COMMON,DEFAULT --implicit-check-not=v_mfma
 //
-// block_h: more Q rows, more MFMAs, more LDS (32: 4 + 12; 64: 8 + 24).
+// block_h: more Q rows, more MFMAs, more LDS (32: 4 + 8; 64: 8 + 16).
 // RUN: moec compile %s --arch gfx942 --block-h 32 --emit asm | FileCheck %s --check-prefixes=COMMON,BH32 --implicit-check-not=v_mfma
 // RUN: moec compile %s --arch gfx942 --block-h 64 --emit asm | FileCheck %s --check-prefixes=COMMON,BH64 --implicit-check-not=v_mfma
 //
@@ -25,7 +26,7 @@
 // RUN: moec compile %s --arch gfx942 --block-kv 16 --emit asm | FileCheck %s --check-prefixes=COMMON,BKV16 --implicit-check-not=v_mfma
 // RUN: moec compile %s --arch gfx942 --block-kv 64 --emit asm | FileCheck %s --check-prefixes=COMMON,BKV64 --implicit-check-not=v_mfma
 //
-// num_warps: lanes in the metadata; one wave does all 32 MFMAs (and needs
+// num_warps: lanes in the metadata; one wave does all 24 MFMAs (and needs
 // no barrier), eight split P V.
 // RUN: moec compile %s --arch gfx942 --num-warps 1 --emit asm | FileCheck %s --check-prefixes=COMMON,W1 --implicit-check-not=v_mfma
 // RUN: moec compile %s --arch gfx942 --num-warps 8 --emit asm | FileCheck %s --check-prefixes=COMMON,W8 --implicit-check-not=v_mfma
@@ -40,6 +41,10 @@
 //
 // matrix_instr_nonkdim: the 32x32 family (block_h 32).
 // RUN: moec compile %s --arch gfx942 --block-h 32 --matrix-instr-nonkdim 32 --emit asm | FileCheck %s --check-prefixes=COMMON,NK32 --implicit-check-not=v_mfma_f32_16x16
+//
+// The score product's d_qk loop stays a loop (fully unrolled over d_qk 576
+// the sm_90 kernel spilled at 255 registers).
+// RUN: moec compile %s --arch gfx942 --emit llvm | FileCheck %s --check-prefix=ROLLED
 //
 // waves_per_eu: the function attribute the backend budgets registers by.
 // RUN: moec compile %s --arch gfx942 --waves-per-eu 2 --emit llvm | FileCheck %s --check-prefix=WPE
@@ -66,24 +71,24 @@ func.func @mla(%q: memref<?x64x128xbf16>, %kv: memref<?x64x128xbf16>, %idx: memr
 
 // COMMON: mla_sparse_attention:
 
-// DEFAULT-COUNT-12: v_mfma_f32_16x16x16_bf16
+// DEFAULT-COUNT-8: v_mfma_f32_16x16x16_bf16
 // DEFAULT: .group_segment_fixed_size: 15680
 // DEFAULT: .max_flat_workgroup_size: 256
 
-// BH32-COUNT-16: v_mfma_f32_16x16x16_bf16
+// BH32-COUNT-12: v_mfma_f32_16x16x16_bf16
 // BH32: .group_segment_fixed_size: 23040
-// BH64-COUNT-32: v_mfma_f32_16x16x16_bf16
+// BH64-COUNT-24: v_mfma_f32_16x16x16_bf16
 // BH64: .group_segment_fixed_size: 37760
 
-// BKV16-COUNT-10: v_mfma_f32_16x16x16_bf16
+// BKV16-COUNT-6: v_mfma_f32_16x16x16_bf16
 // BKV16: .group_segment_fixed_size: 9984
-// BKV64-COUNT-16: v_mfma_f32_16x16x16_bf16
+// BKV64-COUNT-12: v_mfma_f32_16x16x16_bf16
 // BKV64: .group_segment_fixed_size: 27072
 
 // W1-NOT: s_barrier
-// W1-COUNT-32: v_mfma_f32_16x16x16_bf16
+// W1-COUNT-24: v_mfma_f32_16x16x16_bf16
 // W1: .max_flat_workgroup_size: 64
-// W8-COUNT-10: v_mfma_f32_16x16x16_bf16
+// W8-COUNT-6: v_mfma_f32_16x16x16_bf16
 // W8: .max_flat_workgroup_size: 512
 
 // S1-COUNT-5: s_barrier
@@ -99,8 +104,12 @@ func.func @mla(%q: memref<?x64x128xbf16>, %kv: memref<?x64x128xbf16>, %idx: memr
 // LOOP1: llvm.br ^bb{{[0-9]+}}({{[^)]*}} : i64, vector<4xf32>, vector<4xf32>)
 // LOOP2: llvm.br ^bb{{[0-9]+}}({{[^)]*}} : i64, vector<4xf32>, vector<4xf32>, vector<8xbf16>, vector<8xbf16>, i32, i32)
 
-// NK32-COUNT-20: v_mfma_f32_32x32x8_bf16
+// NK32-COUNT-12: v_mfma_f32_32x32x8_bf16
 // NK32: .group_segment_fixed_size: 23040
+
+// ROLLED: br {{.*}}, !llvm.loop ![[LOOP:[0-9]+]]
+// ROLLED: ![[LOOP]] = distinct !{![[LOOP]], ![[DISABLE:[0-9]+]]}
+// ROLLED: ![[DISABLE]] = !{!"llvm.loop.unroll.disable"}
 
 // WPE: attributes #{{[0-9]+}} = { {{.*}}"amdgpu-waves-per-eu"="2"
 // NOWPE-NOT: amdgpu-waves-per-eu
@@ -118,4 +127,4 @@ func.func @mla(%q: memref<?x64x128xbf16>, %kv: memref<?x64x128xbf16>, %idx: memr
 // SPLIT-LAUNCH: gpu.launch_func @moec_kernels::@mla_sparse_attention_merge blocks in
 
 // KP1-COUNT-2: ds_read_b128
-// KP2-COUNT-11: ds_read_b128
+// KP2-COUNT-7: ds_read_b128
