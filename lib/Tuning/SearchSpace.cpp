@@ -39,6 +39,7 @@ const AxisField kIntAxes[] = {
     {"kpack", &Candidate::kpack},
     {"block_h", &Candidate::blockH},
     {"block_kv", &Candidate::blockKV},
+    {"kv_splits", &Candidate::kvSplits},
 };
 
 bool setAxis(Candidate &c, StringRef name, int64_t v) {
@@ -63,8 +64,10 @@ std::string Candidate::key() const {
   std::string k = fmt::format("m{}n{}k{}g{}w{}s{}e{}i{}p{}", blockM, blockN,
                               blockK, groupM, numWarps, numStages, wavesPerEU,
                               nonKDim, kpack);
-  if (blockH != 16 || blockKV != 32)
+  if (blockH != 16 || blockKV != 32 || kvSplits != 1)
     k += fmt::format("h{}v{}", blockH, blockKV);
+  if (kvSplits != 1)
+    k += fmt::format("x{}", kvSplits);
   k += ldsEpilogue ? ":lds" : ":direct";
   if (asyncCopy)
     k += ":async";
@@ -84,7 +87,7 @@ std::optional<Candidate> Candidate::fromKey(StringRef key) {
       {'w', &Candidate::numWarps},  {'s', &Candidate::numStages},
       {'e', &Candidate::wavesPerEU}, {'i', &Candidate::nonKDim},
       {'p', &Candidate::kpack},     {'h', &Candidate::blockH},
-      {'v', &Candidate::blockKV}};
+      {'v', &Candidate::blockKV},   {'x', &Candidate::kvSplits}};
   while (!nums.empty()) {
     char l = nums.front();
     nums = nums.drop_front();
@@ -122,6 +125,18 @@ TargetFamily moec::tuning::familyOfChip(StringRef chip) {
 TuningEntry moec::tuning::toEntry(const Candidate &c, TargetFamily family,
                                   EntryFlavor flavor) {
   TuningEntry e;
+  if (flavor == EntryFlavor::Attention) {
+    e.set("block_h", c.blockH);
+    e.set("block_kv", c.blockKV);
+    e.set("num_warps", c.numWarps);
+    e.set("num_stages", c.numStages);
+    e.set("kv_splits", c.kvSplits);
+    if (family == TargetFamily::AMD) {
+      e.set("waves_per_eu", c.wavesPerEU);
+      e.set("matrix_instr_nonkdim", c.nonKDim);
+    }
+    return e;
+  }
   e.set("BLOCK_SIZE_M", c.blockM);
   e.set("BLOCK_SIZE_N", c.blockN);
   e.set("BLOCK_SIZE_K", c.blockK);
@@ -158,7 +173,8 @@ llvm::Expected<Candidate> moec::tuning::fromEntry(const TuningEntry &entry) {
       {"matrix_instr_nonkdim", &Candidate::nonKDim},
       {"kpack", &Candidate::kpack},
       {"block_h", &Candidate::blockH},
-      {"block_kv", &Candidate::blockKV}};
+      {"block_kv", &Candidate::blockKV},
+      {"kv_splits", &Candidate::kvSplits}};
   for (const auto &[k, field] : keys) {
     const json::Value *v = entry.get(k);
     if (!v)

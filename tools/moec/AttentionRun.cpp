@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "AttentionConfig.h"
 #include "AttentionData.h"
 #include "Emulate.h"
 #include "Run.h"
@@ -136,6 +137,28 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
       module->getAttrOfType<TargetAttr>(MoecDialect::kTargetAttrName);
   if (!targetAttr)
     return fail("the module has no moec.target");
+  const TargetInfo &targetInfo = *lookupTarget(targetAttr.getChip());
+  // The device first: its name picks the tuning database's file when the
+  // config comes from the per-shape choice.
+  rt::DeviceKind kind = targetInfo.isHost() || opts.emulate
+                            ? rt::DeviceKind::Host
+                        : targetInfo.isNVPTX() ? rt::DeviceKind::Cuda
+                                               : rt::DeviceKind::Hip;
+  auto device = rt::Device::open(kind, opts.deviceIndex);
+  if (!device.ok())
+    return fail(device.message());
+  std::shared_ptr<rt::Device> dev = *device;
+  if (!opts.configGiven &&
+      failed(chooseAttentionConfigs(module, opts.sizes,
+                                    opts.emulate ? "" : dev->name(),
+                                    opts.verbose, opts.bench ? "bench" : "run")))
+    return 1;
+  // bench's JSON names the config used (the chosen one, too).
+  std::string configLabel;
+  {
+    llvm::raw_string_ostream os(configLabel);
+    Attribute(op.getConfig()).print(os);
+  }
   const SparseAttentionPlan plan =
       getSparseAttentionPlan(op, *lookupTarget(targetAttr.getChip()));
 
@@ -168,10 +191,6 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
   const OutlinedKernel &kinfo = compiled->kernels.front();
   const OutlinedKernel *mergeInfo =
       hasWs ? &compiled->kernels.back() : nullptr;
-  auto device = openRunDevice(*compiled, opts.emulate, opts.deviceIndex);
-  if (!device.ok())
-    return fail(device.message());
-  std::shared_ptr<rt::Device> dev = *device;
   std::optional<rt::Expected<rt::Kernel>> kernel, mergeKernel;
   if (!opts.emulate) {
     auto loaded = loadCompiled(*dev, *compiled);
@@ -386,7 +405,7 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
                 "{:.6f}, \"gbps\": {:.2f}, \"config\": \"{}\"}}",
                 kinfo.name, compiled->target->chip.str(), s.tokens, s.hQ, s.dQK,
                 s.dV, s.topk, *page, splits, median, bytes / median / 1e6,
-                opts.configLabel));
+                configLabel));
         !err.empty())
       return fail(err);
   return 0;
