@@ -476,6 +476,51 @@ compileCandidate(const std::string &source, StringRef chip, bool aligned,
 // Device data of one shape: inputs (copies rotated past the L2), output
 //===----------------------------------------------------------------------===//
 
+/// `warmup` launches, then `repeat` launches each between two events, all
+/// queued back to back and waited for once; the median launch in
+/// microseconds. Every harness times this way; `launch` queues one launch
+/// (of whatever kernels a candidate is) on the device.
+llvm::Expected<double> timeLaunches(rt::Device &dev,
+                                    std::vector<rt::Event> &events,
+                                    int warmup, int repeat,
+                                    const std::function<llvm::Error()> &launch) {
+  auto err = [](const std::string &m) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), m);
+  };
+  repeat = std::max(repeat, 1);
+  while (events.size() < size_t(repeat) + 1) {
+    auto ev = dev.createEvent();
+    if (!ev.ok())
+      return err(ev.message());
+    events.push_back(std::move(*ev));
+  }
+  for (int i = 0; i < warmup; ++i)
+    if (auto e = launch())
+      return e;
+  // Event i marks the start of launch i and the end of launch i - 1.
+  for (int i = 0; i < repeat; ++i) {
+    if (rt::Status st = events[i].record(); !st.ok())
+      return err(st.message());
+    if (auto e = launch())
+      return e;
+  }
+  if (rt::Status st = events[repeat].record(); !st.ok())
+    return err(st.message());
+  if (rt::Status st = events[repeat].synchronize(); !st.ok())
+    return err(st.message());
+  std::vector<float> times;
+  for (int i = 0; i < repeat; ++i) {
+    auto ms = rt::Event::elapsedMs(events[i], events[i + 1]);
+    if (!ms.ok())
+      return err(ms.message());
+    times.push_back(*ms);
+  }
+  llvm::sort(times);
+  size_t n = times.size();
+  double median = n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
+  return median * 1000.0;
+}
+
 struct ShapeData {
   int64_t m, n, k;
   std::vector<double> a, b, bias; // rounded values, for the reference
@@ -595,9 +640,8 @@ public:
     return llvm::Error::success();
   }
 
-  /// `warmup` launches, then `repeat` launches each between two events, all
-  /// queued back to back and waited for once; the median launch in
-  /// microseconds. Launch i reads input copy i (rotated past the L2).
+  /// The median launch in microseconds (timeLaunches); launch i reads
+  /// input copy i (rotated past the L2).
   llvm::Expected<double> time(const ShapeRecord &s, CompiledCandidate &cc,
                               int warmup, int repeat) {
     auto &k = *static_cast<GemmKernel *>(cc.payload.get());
@@ -606,38 +650,8 @@ public:
       return d.takeError();
     if (auto e = load(k))
       return e;
-    repeat = std::max(repeat, 1);
-    while (events_.size() < size_t(repeat) + 1) {
-      auto ev = dev_->createEvent();
-      if (!ev.ok())
-        return makeError(ev.message());
-      events_.push_back(std::move(*ev));
-    }
-    for (int i = 0; i < warmup; ++i)
-      if (auto e = launch(k, **d, rotation_++))
-        return e;
-    // Event i marks the start of launch i and the end of launch i - 1.
-    for (int i = 0; i < repeat; ++i) {
-      if (rt::Status st = events_[i].record(); !st.ok())
-        return makeError(st.message());
-      if (auto e = launch(k, **d, rotation_++))
-        return e;
-    }
-    if (rt::Status st = events_[repeat].record(); !st.ok())
-      return makeError(st.message());
-    if (rt::Status st = events_[repeat].synchronize(); !st.ok())
-      return makeError(st.message());
-    std::vector<float> times;
-    for (int i = 0; i < repeat; ++i) {
-      auto ms = rt::Event::elapsedMs(events_[i], events_[i + 1]);
-      if (!ms.ok())
-        return makeError(ms.message());
-      times.push_back(*ms);
-    }
-    std::sort(times.begin(), times.end());
-    size_t n = times.size();
-    double median = n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
-    return median * 1000.0;
+    return timeLaunches(*dev_, events_, warmup, repeat,
+                        [&] { return launch(k, **d, rotation_++); });
   }
 
   /// Loads the candidate's code (a driver JIT for PTX): thread-safe for
@@ -915,6 +929,269 @@ std::string parseTunerOptions(const Args &args, const TargetInfo &target,
 }
 
 //===----------------------------------------------------------------------===//
+// What every op's tuning shares: the space, the device, the per-shape loop
+// (tune, report, JSON line, DB entry) and --compile-only
+//===----------------------------------------------------------------------===//
+
+/// --space: "full", "small" (the op's defaults for the family) or a JSON
+/// file.
+llvm::Expected<SearchSpace> loadSpace(const Args &args, StringRef op,
+                                      TargetFamily family) {
+  std::string spaceArg = args.get("space", "full");
+  if (spaceArg == "full" || spaceArg == "small")
+    return SearchSpace::defaults(op, family, spaceArg);
+  auto sb = llvm::MemoryBuffer::getFile(spaceArg, true);
+  if (!sb)
+    return llvm::createStringError(
+        sb.getError(),
+        fmt::format("{}: cannot read: {}", spaceArg, sb.getError().message()));
+  return SearchSpace::fromJson((*sb)->getBuffer(), spaceArg);
+}
+
+/// The device of the target's kind, index --device (default 0).
+rt::Expected<std::shared_ptr<rt::Device>> openTuneDevice(const Args &args,
+                                                         const TargetInfo &t) {
+  rt::DeviceKind kind = t.isHost()    ? rt::DeviceKind::Host
+                        : t.isNVPTX() ? rt::DeviceKind::Cuda
+                                      : rt::DeviceKind::Hip;
+  auto idx = parseInt(args.get("device", "0"));
+  return rt::Device::open(kind, idx ? int(*idx) : 0);
+}
+
+unsigned compileThreads(const TunerOptions &topts) {
+  return topts.threads ? topts.threads
+                       : llvm::hardware_concurrency().compute_thread_count();
+}
+
+/// One shape of one op, as the shared loop sees it.
+struct TuneJob {
+  ShapeRecord record;
+  /// What starts the shape's lines: "M=16 N=4096 K=4096", "batch 8 (w13 ...)".
+  std::string label;
+  std::vector<Candidate> cands; ///< seeds first (candidatesForShape)
+  size_t seeds = 0;
+  std::map<std::string, int> dropped; ///< pruned for the shape, per rule
+  /// The JSON line: "shape" and fields of the op's own ("batch", ...).
+  llvm::json::Array jsonShape;
+  llvm::json::Object jsonExtra;
+  /// Where the winner goes: the config file and its key (M, batch, tokens).
+  std::string dbPath;
+  int64_t dbKey = 0;
+  /// The winner's entry in that file; `us` < 0: no time (the JSON line's
+  /// "config").
+  std::function<TuningEntry(const Candidate &, double us)> entry;
+};
+
+/// Tunes every job in order: each shape's summary line, the winner and the
+/// best seed, the phases, the --json line, the winner's entry written into
+/// its file (read, put, atomic write). `onWinner` adds lines of the op's
+/// own. Returns the exit code (1 when a shape had no passing candidate)
+/// and counts compiled candidates into `compiled`; an error stops it.
+llvm::Expected<int> runJobs(
+    const Args &args, Tuner &tuner, unsigned threads,
+    std::vector<TuneJob> &jobs, int &compiled,
+    const std::function<void(const TuneJob &, const ShapeResult &)> &onWinner =
+        {}) {
+  int exitCode = 0;
+  for (TuneJob &job : jobs) {
+    auto shapeStart = std::chrono::steady_clock::now();
+    auto result = tuner.tuneShape(job.record, job.cands, job.seeds);
+    if (!result)
+      return result.takeError();
+    compiled += result->compiled;
+    double secs = std::chrono::duration<double>(
+                      std::chrono::steady_clock::now() - shapeStart)
+                      .count();
+    std::string droppedText;
+    int pruned = 0;
+    for (auto &[why, n] : job.dropped) {
+      droppedText += fmt::format("{}{} {}", droppedText.empty() ? "" : ", ", n,
+                                 why);
+      pruned += n;
+    }
+    llvm::outs() << fmt::format(
+        "{}: {} candidates ({}{} pruned for the shape: {}); {} compiled, {} "
+        "from the journal, {} rejected, {} spill, {} cut, {} timed, {} wrong, "
+        "{} kernel cache hits; {:.1f} s\n",
+        job.label, job.cands.size(),
+        job.seeds ? fmt::format("{} seeds first; ", job.seeds) : std::string(),
+        pruned, droppedText.empty() ? "none" : droppedText, result->compiled,
+        result->fromJournal, result->rejected, result->spilled, result->cut,
+        result->timed, result->wrong, result->cacheHits, secs);
+    const TunerPhases &ph = result->phases;
+    std::string timeLine = fmt::format(
+        "  time: compile {:.1f} s wall ({} candidates, {:.1f}/s on {} "
+        "threads; {:.1f} s CPU, of which loading {:.1f} s), waiting for "
+        "compiles {:.1f} s, first pass {:.2f} s, {} re-timing round(s) {:.2f} "
+        "s ({} measurements, {} finalists), verify {:.2f} s; total {:.1f} s",
+        ph.compileWall, ph.compiledInWall,
+        ph.compileWall > 0 ? ph.compiledInWall / ph.compileWall : 0.0, threads,
+        ph.compileCpu, ph.loadCpu, ph.wait, ph.firstPass, result->rounds,
+        ph.halving + ph.finalRound, result->retimed, result->finalists,
+        ph.verify, ph.total);
+    auto writeJson = [&](const char *status) -> llvm::Error {
+      if (!args.has("json"))
+        return llvm::Error::success();
+      llvm::json::Object o{
+          {"shape", llvm::json::Array(job.jsonShape)},
+          {"status", status},
+          {"wall_s", secs},
+          {"candidates", int64_t(job.cands.size())},
+          {"seeds", int64_t(job.seeds)},
+          {"pruned", pruned},
+          {"compiled", result->compiled},
+          {"cache_hits", result->cacheHits},
+          {"journal", result->fromJournal},
+          {"rejected", result->rejected},
+          {"spill", result->spilled},
+          {"cut", result->cut},
+          {"timed", result->timed},
+          {"wrong", result->wrong},
+          {"rounds", result->rounds},
+          {"retimed", result->retimed},
+          {"finalists", result->finalists},
+          {"complete", result->complete},
+          {"threads", int64_t(threads)},
+          {"phases",
+           llvm::json::Object{{"compile_wall_s", ph.compileWall},
+                              {"compiled_in_wall", ph.compiledInWall},
+                              {"compile_cpu_s", ph.compileCpu},
+                              {"load_cpu_s", ph.loadCpu},
+                              {"wait_s", ph.wait},
+                              {"first_pass_s", ph.firstPass},
+                              {"halving_s", ph.halving},
+                              {"final_round_s", ph.finalRound},
+                              {"verify_s", ph.verify},
+                              {"total_s", ph.total}}}};
+      for (const auto &kv : job.jsonExtra)
+        o[kv.first] = kv.second;
+      auto entryJson = [&](const Candidate &c) {
+        llvm::json::Object e;
+        for (auto &[k, v] : job.entry(c, -1).fields)
+          e[k] = v;
+        return e;
+      };
+      if (result->best) {
+        o["best"] = result->best->key();
+        o["best_us"] = result->bestUs;
+        o["config"] = entryJson(*result->best);
+      }
+      if (result->bestSeed) {
+        o["best_seed"] = result->bestSeed->key();
+        o["best_seed_us"] = result->bestSeedUs;
+        o["seed_config"] = entryJson(*result->bestSeed);
+      }
+      std::string line;
+      llvm::raw_string_ostream os(line);
+      os << llvm::json::Value(std::move(o)) << "\n";
+      AppendFile f;
+      if (auto e = f.open(args.get("json")))
+        return e;
+      return f.append(line);
+    };
+    if (!result->best) {
+      llvm::outs() << "  no candidate passed\n" << timeLine << "\n";
+      if (auto e = writeJson("none"))
+        return e;
+      exitCode = 1;
+      continue;
+    }
+    llvm::outs() << fmt::format("  best {} {:.3f} us\n", result->best->key(),
+                                result->bestUs);
+    if (result->bestSeed)
+      llvm::outs() << fmt::format(
+          "  best seed {} {:.3f} us (same final round): tuned {:.3f}x it\n",
+          result->bestSeed->key(), result->bestSeedUs,
+          result->bestUs > 0 ? result->bestSeedUs / result->bestUs : 0.0);
+    llvm::outs() << timeLine << "\n";
+    if (onWinner)
+      onWinner(job, *result);
+    if (auto e = writeJson("ok"))
+      return e;
+    ConfigFile cf;
+    if (llvm::sys::fs::exists(job.dbPath)) {
+      auto existing = readConfigFile(job.dbPath);
+      if (!existing)
+        return existing.takeError();
+      cf = std::move(*existing);
+    }
+    cf.put(job.dbKey, job.entry(*result->best, result->bestUs));
+    if (auto e = writeConfigFile(job.dbPath, cf))
+      return e;
+    if (!result->complete)
+      llvm::outs() << "  (stopped at the time budget: not every candidate "
+                      "was tried; --resume continues)\n";
+  }
+  return exitCode;
+}
+
+/// --compile-only: every candidate of each job compiled on `threads`
+/// threads (no device, no kernel cache): how fast, and what the verifier,
+/// the code generator and the resources reject. Exit code 1 when a job
+/// has no candidate that compiles.
+int compileOnlyJobs(
+    const std::vector<TuneJob> &jobs, unsigned threads,
+    const std::function<llvm::Expected<CompiledCandidate>(
+        const TuneJob &, const Candidate &)> &compile) {
+  int exit = 0;
+  for (const TuneJob &job : jobs) {
+    llvm::DefaultThreadPool pool(llvm::hardware_concurrency(threads));
+    std::atomic<int> ok{0}, rejected{0}, spilled{0};
+    std::mutex firstMutex;
+    std::string first;
+    auto t0 = std::chrono::steady_clock::now();
+    for (const Candidate &c : job.cands)
+      pool.async([&, c] {
+        auto r = compile(job, c);
+        if (!r) {
+          std::string msg = llvm::toString(r.takeError());
+          ++rejected;
+          std::lock_guard<std::mutex> lock(firstMutex);
+          if (first.empty())
+            first = c.key() + ": " + msg;
+        } else if (r->resources.vgprSpills || r->resources.sgprSpills ||
+                   r->resources.scratchBytes) {
+          ++spilled;
+        } else {
+          ++ok;
+        }
+      });
+    pool.wait();
+    double secs = std::chrono::duration<double>(
+                      std::chrono::steady_clock::now() - t0)
+                      .count();
+    llvm::outs() << fmt::format(
+        "compile-only {}: {} candidates in {:.2f} s on {} threads: {:.1f} "
+        "compiled/s; {} ok, {} rejected, {} spill{}\n",
+        job.label, job.cands.size(), secs, threads,
+        secs > 0 ? job.cands.size() / secs : 0.0, ok.load(), rejected.load(),
+        spilled.load(),
+        first.empty() ? "" : " (first: " + first.substr(0, 300) + ")");
+    if (ok.load() + spilled.load() == 0)
+      exit = 1;
+  }
+  return exit;
+}
+
+/// The tuner for `jobs`: its journal in DIR (created).
+llvm::Error openJournal(const std::string &outDir, TunerOptions &topts) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
+    return llvm::createStringError(
+        ec, fmt::format("cannot create {}: {}", outDir, ec.message()));
+  llvm::SmallString<256> journal(outDir);
+  llvm::sys::path::append(journal, "journal.jsonl");
+  topts.journalPath = std::string(journal);
+  return llvm::Error::success();
+}
+
+/// DIR/NAME for a config file key.
+std::string dbPathIn(const std::string &dir, const ConfigFileKey &key) {
+  llvm::SmallString<256> path(dir);
+  llvm::sys::path::append(path, configFileName(key));
+  return std::string(path);
+}
+
+//===----------------------------------------------------------------------===//
 // moec tune --op moe: the w13 (gate+up) moe_gemm of a model
 //===----------------------------------------------------------------------===//
 
@@ -973,38 +1250,8 @@ public:
     auto r = routing(s, k.cand.blockM);
     if (!r)
       return r.takeError();
-    repeat = std::max(repeat, 1);
-    while (events_.size() < size_t(repeat) + 1) {
-      auto ev = dev_->createEvent();
-      if (!ev.ok())
-        return err(ev.message());
-      events_.push_back(std::move(*ev));
-    }
-    for (int i = 0; i < warmup; ++i)
-      if (auto e = launch(k, **r))
-        return e;
-    for (int i = 0; i < repeat; ++i) {
-      if (rt::Status st = events_[i].record(); !st.ok())
-        return err(st.message());
-      if (auto e = launch(k, **r))
-        return e;
-    }
-    if (rt::Status st = events_[repeat].record(); !st.ok())
-      return err(st.message());
-    if (rt::Status st = events_[repeat].synchronize(); !st.ok())
-      return err(st.message());
-    std::vector<float> times;
-    for (int i = 0; i < repeat; ++i) {
-      auto ms = rt::Event::elapsedMs(events_[i], events_[i + 1]);
-      if (!ms.ok())
-        return err(ms.message());
-      times.push_back(*ms);
-    }
-    llvm::sort(times);
-    size_t n = times.size();
-    double median =
-        n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
-    return median * 1000.0;
+    return timeLaunches(*dev_, events_, warmup, repeat,
+                        [&] { return launch(k, **r); });
   }
 
   /// C starts as NaN bytes; every routed copy's row must match the float64
@@ -1206,18 +1453,7 @@ int tuneMoe(const Args &args, const MoeModelShape &shape,
   p.ek = dtype == "bf16" ? emu::EK::BF16 : emu::EK::F16;
   const std::string source = p.moduleText();
 
-  std::string spaceArg = args.get("space", "full");
-  llvm::Expected<SearchSpace> space =
-      (spaceArg == "full" || spaceArg == "small")
-          ? SearchSpace::defaults("moe", family, spaceArg)
-          : [&]() -> llvm::Expected<SearchSpace> {
-              auto sb = llvm::MemoryBuffer::getFile(spaceArg, true);
-              if (!sb)
-                return llvm::createStringError(
-                    sb.getError(), fmt::format("{}: cannot read: {}", spaceArg,
-                                               sb.getError().message()));
-              return SearchSpace::fromJson((*sb)->getBuffer(), spaceArg);
-            }();
+  llvm::Expected<SearchSpace> space = loadSpace(args, "moe", family);
   if (!space)
     return fail("tune", llvm::toString(space.takeError()));
 
@@ -1262,69 +1498,57 @@ int tuneMoe(const Args &args, const MoeModelShape &shape,
     return cc;
   };
 
-  // Compile only: every candidate of each batch, no device (how fast they
-  // compile, what the verifier and the plan check reject).
-  if (args.has("compile-only")) {
-    int exit = 0;
-    for (int64_t tokens : batches) {
-      GemmShape gs{tokens * p.topK, p.n, p.k, int64_t(emu::bytesOf(p.ek)),
-                   int64_t(emu::bytesOf(p.ek))};
-      std::vector<Candidate> cands = candidatesForShape(*space, gs, family);
-      unsigned threads =
-          topts.threads ? topts.threads
-                        : llvm::hardware_concurrency().compute_thread_count();
-      llvm::DefaultThreadPool pool(llvm::hardware_concurrency(threads));
-      std::atomic<int> ok{0}, rejected{0};
-      std::mutex firstMutex;
-      std::string first;
-      auto t0 = std::chrono::steady_clock::now();
-      for (const Candidate &c : cands)
-        pool.async([&, c] {
-          auto r = compileMoe(tokens, c, nullptr);
-          if (r) {
-            ++ok;
-            return;
-          }
-          std::string msg = llvm::toString(r.takeError());
-          ++rejected;
-          std::lock_guard<std::mutex> lock(firstMutex);
-          if (first.empty())
-            first = c.key() + ": " + msg;
-        });
-      pool.wait();
-      double secs = std::chrono::duration<double>(
-                        std::chrono::steady_clock::now() - t0)
-                        .count();
-      llvm::outs() << fmt::format(
-          "compile-only batch {}: {} candidates in {:.2f} s on {} threads: "
-          "{:.1f} compiled/s; {} ok, {} rejected{}\n",
-          tokens, cands.size(), secs, threads,
-          secs > 0 ? cands.size() / secs : 0.0, ok.load(), rejected.load(),
-          first.empty() ? "" : " (first: " + first.substr(0, 300) + ")");
-      if (ok.load() == 0)
-        exit = 1;
-    }
-    return exit;
+  // One job per batch: vLLM prunes with the GEMM's rows, batch x top_k.
+  std::vector<TuneJob> jobs;
+  for (int64_t tokens : batches) {
+    TuneJob job;
+    ShapeRecord &s = job.record;
+    s.op = "moe_gemm";
+    s.shape = {{"M", tokens}, {"E", p.experts}, {"N", p.n}, {"K", p.k},
+               {"top_k", p.topK}};
+    s.dtypes = {p.elt, p.elt, p.elt};
+    s.attrs = {{"gemm", "w13"}};
+    s.target = chip;
+    GemmShape gs{tokens * p.topK, p.n, p.k, int64_t(emu::bytesOf(p.ek)),
+                 int64_t(emu::bytesOf(p.ek))};
+    job.cands = candidatesForShape(*space, gs, family, &job.seeds, &job.dropped);
+    job.label = fmt::format("batch {} (w13 M={} N={} K={}, E={} top_k={})",
+                            tokens, gs.m, p.n, p.k, p.experts, p.topK);
+    job.jsonShape = llvm::json::Array{gs.m, p.n, p.k};
+    job.jsonExtra = llvm::json::Object{
+        {"batch", tokens}, {"experts", p.experts}, {"top_k", p.topK}};
+    job.dbKey = tokens;
+    // vLLM's file: only the keys vLLM passes to its kernel (no time: vLLM
+    // would pass it on).
+    job.entry = [family](const Candidate &c, double) {
+      return toEntry(c, family, EntryFlavor::VllmMoe);
+    };
+    jobs.push_back(std::move(job));
   }
 
-  rt::DeviceKind kind = target->isHost()    ? rt::DeviceKind::Host
-                        : target->isNVPTX() ? rt::DeviceKind::Cuda
-                                            : rt::DeviceKind::Hip;
-  auto idx = parseInt(args.get("device", "0"));
-  auto opened = rt::Device::open(kind, idx ? int(*idx) : 0);
+  // Compile only: every candidate of each batch, no device (how fast they
+  // compile, what the verifier and the plan check reject).
+  if (args.has("compile-only"))
+    return compileOnlyJobs(jobs, compileThreads(topts),
+                           [&](const TuneJob &job, const Candidate &c) {
+                             return compileMoe(*job.record.dim("M"), c,
+                                               nullptr);
+                           });
+
+  auto opened = openTuneDevice(args, *target);
   if (!opened.ok())
     return fail("tune", opened.message());
   std::shared_ptr<rt::Device> dev = *opened;
   std::string deviceName =
       args.has("device-name") ? args.get("device-name") : dev->name();
   key.deviceName = vllmDeviceName(deviceName);
-
-  if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
-    return fail("tune", fmt::format("cannot create {}: {}", outDir,
-                                    ec.message()));
-  llvm::SmallString<256> journal(outDir);
-  llvm::sys::path::append(journal, "journal.jsonl");
-  topts.journalPath = std::string(journal);
+  if (auto e = openJournal(outDir, topts))
+    return fail("tune", llvm::toString(std::move(e)));
+  std::string path = dbPathIn(outDir, key);
+  for (TuneJob &job : jobs) {
+    job.record.device = deviceName;
+    job.dbPath = path;
+  }
 
   MoeHarness harness(p, dev);
   jit::KernelCache cache;
@@ -1335,109 +1559,17 @@ int tuneMoe(const Args &args, const MoeModelShape &shape,
   Tuner tuner(hooks, topts);
   if (auto e = tuner.open())
     return fail("tune", llvm::toString(std::move(e)));
-
-  llvm::SmallString<256> path(outDir);
-  llvm::sys::path::append(path, configFileName(key));
-  int exitCode = 0;
   auto t0 = std::chrono::steady_clock::now();
-  for (int64_t tokens : batches) {
-    ShapeRecord s;
-    s.op = "moe_gemm";
-    s.shape = {{"M", tokens}, {"E", p.experts}, {"N", p.n}, {"K", p.k},
-               {"top_k", p.topK}};
-    s.dtypes = {p.elt, p.elt, p.elt};
-    s.attrs = {{"gemm", "w13"}};
-    s.target = chip;
-    s.device = deviceName;
-    // vLLM prunes with the GEMM's rows: batch x top_k.
-    GemmShape gs{tokens * p.topK, p.n, p.k, int64_t(emu::bytesOf(p.ek)),
-                 int64_t(emu::bytesOf(p.ek))};
-    std::map<std::string, int> dropped;
-    size_t seeds = 0;
-    std::vector<Candidate> cands =
-        candidatesForShape(*space, gs, family, &seeds, &dropped);
-    auto shapeStart = std::chrono::steady_clock::now();
-    auto result = tuner.tuneShape(s, cands, seeds);
-    if (!result)
-      return fail("tune", llvm::toString(result.takeError()));
-    double secs = std::chrono::duration<double>(
-                      std::chrono::steady_clock::now() - shapeStart)
-                      .count();
-    int pruned = 0;
-    for (auto &[why, n] : dropped)
-      pruned += n;
-    llvm::outs() << fmt::format(
-        "batch {} (w13 M={} N={} K={}, E={} top_k={}): {} candidates ({} "
-        "pruned for the shape); {} compiled, {} from the journal, {} "
-        "rejected, {} spill, {} cut, {} timed, {} wrong, {} kernel cache "
-        "hits; {:.1f} s\n",
-        tokens, tokens * p.topK, p.n, p.k, p.experts, p.topK, cands.size(),
-        pruned, result->compiled, result->fromJournal, result->rejected,
-        result->spilled, result->cut, result->timed, result->wrong,
-        result->cacheHits, secs);
-    if (!result->best) {
-      llvm::outs() << "  no candidate passed\n";
-      exitCode = 1;
-      continue;
-    }
-    llvm::outs() << fmt::format("  best {} {:.3f} us\n", result->best->key(),
-                                result->bestUs);
-    if (result->bestSeed)
-      llvm::outs() << fmt::format(
-          "  best seed {} {:.3f} us (same final round): tuned {:.3f}x it\n",
-          result->bestSeed->key(), result->bestSeedUs,
-          result->bestUs > 0 ? result->bestSeedUs / result->bestUs : 0.0);
-    if (args.has("json")) {
-      llvm::json::Object o{{"batch", tokens},
-                           {"shape", llvm::json::Array{tokens * p.topK, p.n,
-                                                       p.k}},
-                           {"experts", p.experts},
-                           {"top_k", p.topK},
-                           {"wall_s", secs},
-                           {"candidates", int64_t(cands.size())},
-                           {"compiled", result->compiled},
-                           {"cache_hits", result->cacheHits},
-                           {"cut", result->cut},
-                           {"timed", result->timed},
-                           {"wrong", result->wrong},
-                           {"complete", result->complete},
-                           {"best", result->best->key()},
-                           {"best_us", result->bestUs}};
-      if (result->bestSeed) {
-        o["best_seed"] = result->bestSeed->key();
-        o["best_seed_us"] = result->bestSeedUs;
-      }
-      std::string line;
-      llvm::raw_string_ostream os(line);
-      os << llvm::json::Value(std::move(o)) << "\n";
-      AppendFile f;
-      if (auto e = f.open(args.get("json")))
-        return fail("tune", llvm::toString(std::move(e)));
-      if (auto e = f.append(line))
-        return fail("tune", llvm::toString(std::move(e)));
-    }
-    // Into the vLLM file for (E, N, device, dtype), keyed by the batch: only
-    // the keys vLLM passes to its kernel (no time: vLLM would pass it on).
-    ConfigFile cf;
-    if (llvm::sys::fs::exists(path)) {
-      auto existing = readConfigFile(path);
-      if (!existing)
-        return fail("tune", llvm::toString(existing.takeError()));
-      cf = std::move(*existing);
-    }
-    cf.put(tokens, toEntry(*result->best, family, EntryFlavor::VllmMoe));
-    if (auto e = writeConfigFile(path, cf))
-      return fail("tune", llvm::toString(std::move(e)));
-    if (!result->complete)
-      llvm::outs() << "  (stopped at the time budget: not every candidate "
-                      "was tried; --resume continues)\n";
-  }
+  int compiled = 0;
+  auto exitCode = runJobs(args, tuner, compileThreads(topts), jobs, compiled);
+  if (!exitCode)
+    return fail("tune", llvm::toString(exitCode.takeError()));
   double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count();
   llvm::outs() << fmt::format("tuned {} batch size(s) in {:.1f} s into {}\n",
-                              batches.size(), secs, std::string(path));
-  return exitCode;
+                              batches.size(), secs, path);
+  return *exitCode;
 }
 
 } // namespace
@@ -1524,18 +1656,7 @@ int runTune(llvm::ArrayRef<std::string> argv) {
   bool aligned = args.has("assume-aligned");
 
   // The search space.
-  std::string spaceArg = args.get("space", "full");
-  llvm::Expected<SearchSpace> space =
-      (spaceArg == "full" || spaceArg == "small")
-          ? SearchSpace::defaults("gemm", family, spaceArg)
-          : [&]() -> llvm::Expected<SearchSpace> {
-              auto sb = llvm::MemoryBuffer::getFile(spaceArg, true);
-              if (!sb)
-                return llvm::createStringError(
-                    sb.getError(), fmt::format("{}: cannot read: {}", spaceArg,
-                                               sb.getError().message()));
-              return SearchSpace::fromJson((*sb)->getBuffer(), spaceArg);
-            }();
+  llvm::Expected<SearchSpace> space = loadSpace(args, "gemm", family);
   if (!space)
     return fail("tune", llvm::toString(space.takeError()));
 
@@ -1637,11 +1758,7 @@ int runTune(llvm::ArrayRef<std::string> argv) {
   std::shared_ptr<rt::Device> dev;
   std::string deviceName = args.get("device-name");
   if (!args.has("compile-only")) {
-    rt::DeviceKind kind = target.isHost()    ? rt::DeviceKind::Host
-                          : target.isNVPTX() ? rt::DeviceKind::Cuda
-                                             : rt::DeviceKind::Hip;
-    auto idx = parseInt(args.get("device", "0"));
-    auto opened = rt::Device::open(kind, idx ? int(*idx) : 0);
+    auto opened = openTuneDevice(args, target);
     if (!opened.ok())
       return fail("tune", opened.message());
     dev = *opened;
@@ -1786,50 +1903,39 @@ int runTune(llvm::ArrayRef<std::string> argv) {
       !e.empty())
     return fail("tune", e);
 
-  // Compile only: how fast candidates compile, and what the resources prune.
-  if (args.has("compile-only")) {
-    for (const ShapeRecord &s : shapes) {
-      GemmShape gs{*s.dim("M"), *s.dim("N"), *s.dim("K"),
-                   int64_t(eltBytes(info.a)), int64_t(eltBytes(info.b))};
-      std::vector<Candidate> cands = candidatesForShape(*space, gs, family);
-      unsigned threads = topts.threads ? topts.threads
-                                       : llvm::hardware_concurrency().compute_thread_count();
-      llvm::DefaultThreadPool pool(llvm::hardware_concurrency(threads));
-      std::atomic<int> ok{0}, rejected{0}, spilled{0};
-      auto t0 = std::chrono::steady_clock::now();
-      for (const Candidate &c : cands)
-        pool.async([&, c] {
-          auto r = compileCandidate(source, chip, aligned, c, nullptr, ptxas);
-          if (!r) {
-            llvm::consumeError(r.takeError());
-            ++rejected;
-          } else if (r->resources.vgprSpills || r->resources.sgprSpills ||
-                     r->resources.scratchBytes) {
-            ++spilled;
-          } else {
-            ++ok;
-          }
-        });
-      pool.wait();
-      double secs = std::chrono::duration<double>(
-                        std::chrono::steady_clock::now() - t0)
-                        .count();
-      llvm::outs() << fmt::format(
-          "compile-only {}: {} candidates in {:.2f} s on {} threads: {:.1f} "
-          "compiled/s; {} ok, {} rejected, {} spill\n",
-          s.toJson(), cands.size(), secs, threads,
-          secs > 0 ? cands.size() / secs : 0.0, ok.load(), rejected.load(),
-          spilled.load());
-    }
-    return 0;
+  // One job per shape: M=.. N=.. K=.., into DIR's file for (N, K, device,
+  // dtype, layout), keyed by M, with the measured time.
+  std::vector<TuneJob> jobs;
+  for (const ShapeRecord &s : shapes) {
+    TuneJob job;
+    job.record = s;
+    GemmShape gs{*s.dim("M"), *s.dim("N"), *s.dim("K"),
+                 int64_t(eltBytes(info.a)), int64_t(eltBytes(info.b))};
+    job.cands = candidatesForShape(*space, gs, family, &job.seeds, &job.dropped);
+    job.label = fmt::format("M={} N={} K={}", gs.m, gs.n, gs.k);
+    job.jsonShape = llvm::json::Array{gs.m, gs.n, gs.k};
+    job.dbPath = dbPathIn(outDir, gemmFileKey(gs.n, gs.k, deviceName,
+                                              eltName(info.a), info.layout()));
+    job.dbKey = gs.m;
+    job.entry = [family](const Candidate &c, double us) {
+      TuningEntry e = toEntry(c, family, EntryFlavor::Moec);
+      if (us >= 0)
+        e.set("time_us", std::round(us * 1000) / 1000);
+      return e;
+    };
+    jobs.push_back(std::move(job));
   }
 
-  if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
-    return fail("tune", fmt::format("cannot create {}: {}", outDir,
-                                    ec.message()));
-  llvm::SmallString<256> journal(outDir);
-  llvm::sys::path::append(journal, "journal.jsonl");
-  topts.journalPath = std::string(journal);
+  // Compile only: how fast candidates compile, and what the resources prune.
+  if (args.has("compile-only"))
+    return compileOnlyJobs(jobs, compileThreads(topts),
+                           [&](const TuneJob &, const Candidate &c) {
+                             return compileCandidate(source, chip, aligned, c,
+                                                     nullptr, ptxas);
+                           });
+
+  if (auto e = openJournal(outDir, topts))
+    return fail("tune", llvm::toString(std::move(e)));
 
   GemmHarness harness(info, dev);
   // Candidates go through the JIT's kernel cache ($MOEC_CACHE_DIR, else
@@ -1843,150 +1949,12 @@ int runTune(llvm::ArrayRef<std::string> argv) {
   if (auto e = tuner.open())
     return fail("tune", llvm::toString(std::move(e)));
 
-  int exitCode = 0;
   int totalCompiled = 0;
   auto t0 = std::chrono::steady_clock::now();
-  for (const ShapeRecord &s : shapes) {
-    GemmShape gs{*s.dim("M"), *s.dim("N"), *s.dim("K"),
-                 int64_t(eltBytes(info.a)), int64_t(eltBytes(info.b))};
-    std::map<std::string, int> dropped;
-    size_t seeds = 0;
-    std::vector<Candidate> cands =
-        candidatesForShape(*space, gs, family, &seeds, &dropped);
-    auto shapeStart = std::chrono::steady_clock::now();
-    auto result = tuner.tuneShape(s, cands, seeds);
-    if (!result)
-      return fail("tune", llvm::toString(result.takeError()));
-    totalCompiled += result->compiled;
-    double secs = std::chrono::duration<double>(
-                      std::chrono::steady_clock::now() - shapeStart)
-                      .count();
-    std::string droppedText;
-    for (auto &[why, n] : dropped)
-      droppedText += fmt::format("{}{} {}", droppedText.empty() ? "" : ", ", n,
-                                 why);
-    int pruned = 0;
-    for (auto &[why, n] : dropped)
-      pruned += n;
-    llvm::outs() << fmt::format(
-        "M={} N={} K={}: {} candidates ({}{} pruned for the shape: {}); {} "
-        "compiled, {} from the journal, {} rejected, {} spill, {} cut, {} "
-        "timed, {} wrong, {} kernel cache hits; {:.1f} s\n",
-        gs.m, gs.n, gs.k, cands.size(),
-        seeds ? fmt::format("{} seeds first; ", seeds) : std::string(),
-        pruned, droppedText.empty() ? "none" : droppedText, result->compiled,
-        result->fromJournal, result->rejected, result->spilled, result->cut,
-        result->timed, result->wrong, result->cacheHits, secs);
-    const TunerPhases &ph = result->phases;
-    unsigned threads = topts.threads
-                           ? topts.threads
-                           : llvm::hardware_concurrency().compute_thread_count();
-    std::string timeLine = fmt::format(
-        "  time: compile {:.1f} s wall ({} candidates, {:.1f}/s on {} "
-        "threads; {:.1f} s CPU, of which loading {:.1f} s), waiting for "
-        "compiles {:.1f} s, first pass {:.2f} s, {} re-timing round(s) {:.2f} "
-        "s ({} measurements, {} finalists), verify {:.2f} s; total {:.1f} s",
-        ph.compileWall, ph.compiledInWall,
-        ph.compileWall > 0 ? ph.compiledInWall / ph.compileWall : 0.0, threads,
-        ph.compileCpu, ph.loadCpu, ph.wait, ph.firstPass, result->rounds,
-        ph.halving + ph.finalRound, result->retimed, result->finalists,
-        ph.verify, ph.total);
-    auto writeJson = [&](const char *status) -> llvm::Error {
-      if (!args.has("json"))
-        return llvm::Error::success();
-      llvm::json::Object o{
-          {"shape", llvm::json::Array{gs.m, gs.n, gs.k}},
-          {"status", status},
-          {"wall_s", secs},
-          {"candidates", int64_t(cands.size())},
-          {"seeds", int64_t(seeds)},
-          {"pruned", pruned},
-          {"compiled", result->compiled},
-          {"cache_hits", result->cacheHits},
-          {"journal", result->fromJournal},
-          {"rejected", result->rejected},
-          {"spill", result->spilled},
-          {"cut", result->cut},
-          {"timed", result->timed},
-          {"wrong", result->wrong},
-          {"rounds", result->rounds},
-          {"retimed", result->retimed},
-          {"finalists", result->finalists},
-          {"complete", result->complete},
-          {"threads", int64_t(threads)},
-          {"phases",
-           llvm::json::Object{{"compile_wall_s", ph.compileWall},
-                              {"compiled_in_wall", ph.compiledInWall},
-                              {"compile_cpu_s", ph.compileCpu},
-                              {"load_cpu_s", ph.loadCpu},
-                              {"wait_s", ph.wait},
-                              {"first_pass_s", ph.firstPass},
-                              {"halving_s", ph.halving},
-                              {"final_round_s", ph.finalRound},
-                              {"verify_s", ph.verify},
-                              {"total_s", ph.total}}}};
-      auto entryJson = [&](const Candidate &c) {
-        llvm::json::Object e;
-        for (auto &[k, v] : toEntry(c, family, EntryFlavor::Moec).fields)
-          e[k] = v;
-        return e;
-      };
-      if (result->best) {
-        o["best"] = result->best->key();
-        o["best_us"] = result->bestUs;
-        o["config"] = entryJson(*result->best);
-      }
-      if (result->bestSeed) {
-        o["best_seed"] = result->bestSeed->key();
-        o["best_seed_us"] = result->bestSeedUs;
-        o["seed_config"] = entryJson(*result->bestSeed);
-      }
-      std::string line;
-      llvm::raw_string_ostream os(line);
-      os << llvm::json::Value(std::move(o)) << "\n";
-      AppendFile f;
-      if (auto e = f.open(args.get("json")))
-        return e;
-      return f.append(line);
-    };
-    if (!result->best) {
-      llvm::outs() << "  no candidate passed\n" << timeLine << "\n";
-      if (auto e = writeJson("none"))
-        return fail("tune", llvm::toString(std::move(e)));
-      exitCode = 1;
-      continue;
-    }
-    llvm::outs() << fmt::format("  best {} {:.3f} us\n", result->best->key(),
-                                result->bestUs);
-    if (result->bestSeed)
-      llvm::outs() << fmt::format(
-          "  best seed {} {:.3f} us (same final round): tuned {:.3f}x it\n",
-          result->bestSeed->key(), result->bestSeedUs,
-          result->bestUs > 0 ? result->bestSeedUs / result->bestUs : 0.0);
-    llvm::outs() << timeLine << "\n";
-    if (auto e = writeJson("ok"))
-      return fail("tune", llvm::toString(std::move(e)));
-    // Into DIR's file for (N, K, device, dtype, layout), keyed by M.
-    ConfigFileKey key =
-        gemmFileKey(gs.n, gs.k, deviceName, eltName(info.a), info.layout());
-    llvm::SmallString<256> path(outDir);
-    llvm::sys::path::append(path, configFileName(key));
-    ConfigFile cf;
-    if (llvm::sys::fs::exists(path)) {
-      auto existing = readConfigFile(path);
-      if (!existing)
-        return fail("tune", llvm::toString(existing.takeError()));
-      cf = std::move(*existing);
-    }
-    TuningEntry entry = toEntry(*result->best, family, EntryFlavor::Moec);
-    entry.set("time_us", std::round(result->bestUs * 1000) / 1000);
-    cf.put(gs.m, std::move(entry));
-    if (auto e = writeConfigFile(path, cf))
-      return fail("tune", llvm::toString(std::move(e)));
-    if (!result->complete)
-      llvm::outs() << "  (stopped at the time budget: not every candidate "
-                      "was tried; --resume continues)\n";
-  }
+  auto exitCode =
+      runJobs(args, tuner, compileThreads(topts), jobs, totalCompiled);
+  if (!exitCode)
+    return fail("tune", llvm::toString(exitCode.takeError()));
   double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count();
@@ -1994,7 +1962,7 @@ int runTune(llvm::ArrayRef<std::string> argv) {
                               "compiled ({:.1f}/s)\n",
                               shapes.size(), secs, totalCompiled,
                               secs > 0 ? totalCompiled / secs : 0.0);
-  return exitCode;
+  return *exitCode;
 }
 
 int runDb(llvm::ArrayRef<std::string> argv) {
