@@ -225,9 +225,9 @@ size_t SearchSpace::size() const {
 llvm::Expected<SearchSpace> SearchSpace::defaults(StringRef op,
                                                   TargetFamily family,
                                                   StringRef size) {
-  if (op != "gemm" && op != "moe")
+  if (op != "gemm" && op != "moe" && op != "attention")
     return errorf(fmt::format("no default search space for op '{}' (gemm, "
-                              "moe)",
+                              "moe, attention)",
                               op.str()));
   if (size != "full" && size != "small")
     return errorf(fmt::format("search space '{}': expected full, small or a "
@@ -235,6 +235,51 @@ llvm::Expected<SearchSpace> SearchSpace::defaults(StringRef op,
                               size.str()));
   bool full = size == "full";
   SearchSpace s;
+  if (op == "attention") {
+    // Sparse MLA decode: the tile (block_h heads x block_kv rows), waves,
+    // pipeline depth, split-KV bound; on AMD the occupancy hint (block_h 16
+    // only: Q of d_qk 576 lives in 64 KiB of LDS). benchmarks/tune/
+    // space_mla_*.json are the files the device scripts use.
+    switch (family) {
+    case TargetFamily::AMD:
+      // block_kv 64 with Q and the KV block in LDS is over 64 KiB.
+      s.axes = full ? decltype(s.axes){{"block_h", {16}},
+                                       {"block_kv", {16, 32}},
+                                       {"num_warps", {4, 8}},
+                                       {"num_stages", {1, 2}},
+                                       {"waves_per_eu", {0, 1, 2}},
+                                       {"kv_splits", {1, 16, 32, 64}}}
+                    : decltype(s.axes){{"block_h", {16}},
+                                       {"block_kv", {32}},
+                                       {"num_warps", {4}},
+                                       {"num_stages", {2}},
+                                       {"kv_splits", {1, 32}}};
+      break;
+    case TargetFamily::NVIDIA:
+      s.axes = full ? decltype(s.axes){{"block_h", {16, 32, 64}},
+                                       {"block_kv", {16, 32, 64}},
+                                       {"num_warps", {4, 8}},
+                                       {"num_stages", {1, 2, 3}},
+                                       {"kv_splits", {1, 8, 16, 32, 64}}}
+                    : decltype(s.axes){{"block_h", {16, 64}},
+                                       {"block_kv", {32, 64}},
+                                       {"num_warps", {4, 8}},
+                                       {"num_stages", {1, 2}},
+                                       {"kv_splits", {1, 32}}};
+      break;
+    case TargetFamily::Host:
+      s.axes = full ? decltype(s.axes){{"block_h", {16, 32}},
+                                       {"block_kv", {16, 32, 64}},
+                                       {"num_stages", {1, 2}},
+                                       {"kv_splits", {1, 4, 16}}}
+                    : decltype(s.axes){{"block_h", {16}},
+                                       {"block_kv", {16, 32}},
+                                       {"num_stages", {1}},
+                                       {"kv_splits", {1, 4}}};
+      break;
+    }
+    return s;
+  }
   switch (family) {
   case TargetFamily::AMD:
     // vLLM's ROCm fp16 space (benchmark_moe.py get_rocm_tuning_space), with

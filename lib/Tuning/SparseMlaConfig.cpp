@@ -2,7 +2,11 @@
 
 #include "moec/Tuning/SparseMlaConfig.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include <fmt/format.h>
+
+#include <set>
 
 using namespace moec::tuning;
 using llvm::StringRef;
@@ -155,4 +159,67 @@ SparseMlaChoice moec::tuning::chooseSparseMlaConfig(
   choice.why =
       fmt::format("tuning database {} (tokens = {})", r->path, r->matchedKey);
   return choice;
+}
+
+std::vector<Candidate> moec::tuning::candidatesForAttention(
+    const SearchSpace &space, const SparseMlaShape &shape, TargetFamily family,
+    int64_t computeUnits, const std::vector<Candidate> &seeds,
+    size_t *seedCount, std::map<std::string, int> *dropped) {
+  std::vector<Candidate> all = space.enumerate();
+  int64_t minBH = INT64_MAX, minBKV = INT64_MAX;
+  for (const std::vector<Candidate> *list :
+       {static_cast<const std::vector<Candidate> *>(&space.seeds),
+        static_cast<const std::vector<Candidate> *>(&all)})
+    for (const Candidate &c : *list) {
+      minBH = std::min(minBH, c.blockH);
+      minBKV = std::min(minBKV, c.blockKV);
+    }
+  const int64_t topkCeil =
+      shape.topk <= 1 ? 1 : int64_t(llvm::PowerOf2Ceil(shape.topk));
+  std::vector<Candidate> out;
+  std::set<std::string> seen;
+  size_t leading = 0;
+  auto consider = [&](const Candidate &c, bool isSeed, bool fromSeeds) {
+    const char *why = nullptr;
+    if (!isSeed && c.blockH > shape.hQ && c.blockH != minBH)
+      why = "block_h over h_q";
+    else if (!isSeed && c.blockKV > topkCeil && c.blockKV != minBKV)
+      why = "block_kv over topk";
+    else if (family == TargetFamily::AMD && c.nonKDim > c.blockH)
+      why = "mfma wider than block_h";
+    if (why) {
+      if (dropped)
+        ++(*dropped)[why];
+      return;
+    }
+    // The splits a launch uses: 1 when the grid fills the device, else at
+    // most what fills it and at most the KV blocks.
+    Candidate folded = c;
+    int64_t groups =
+        std::max<int64_t>(shape.tokens, 1) *
+        ((std::max<int64_t>(shape.hQ, 1) + c.blockH - 1) / c.blockH);
+    int64_t blocks =
+        (std::max<int64_t>(shape.topk, 1) + c.blockKV - 1) / c.blockKV;
+    int64_t cap = groups >= computeUnits
+                      ? 1
+                      : std::min((computeUnits + groups - 1) / groups, blocks);
+    folded.kvSplits = std::max<int64_t>(1, std::min(c.kvSplits, cap));
+    if (!seen.insert(folded.key()).second) {
+      if (dropped && !fromSeeds)
+        ++(*dropped)["kv_splits folded (the launch would use fewer)"];
+      return;
+    }
+    out.push_back(folded);
+    if (fromSeeds)
+      ++leading;
+  };
+  for (const Candidate &c : seeds)
+    consider(c, true, true);
+  for (const Candidate &c : space.seeds)
+    consider(c, true, true);
+  for (const Candidate &c : all)
+    consider(c, false, false);
+  if (seedCount)
+    *seedCount = leading;
+  return out;
 }

@@ -24,6 +24,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <set>
+
 using namespace mlir;
 using namespace moec;
 using namespace moec::tuning;
@@ -219,4 +221,47 @@ TEST(SparseMlaConfig, RowsPrintAsTableLines) {
   ASSERT_TRUE(back);
   EXPECT_EQ(back->kvSplits, r.kvSplits);
   EXPECT_EQ(back->blockH, r.blockH);
+}
+
+TEST(SparseMlaConfig, AttentionCandidatesArePrunedAndFolded) {
+  SearchSpace space;
+  space.axes = {{"block_h", {16, 64}},
+                {"block_kv", {32, 4096}},
+                {"kv_splits", {1, 8, 32}}};
+  std::map<std::string, int> dropped;
+  size_t seeds = 0;
+  Candidate seed;
+  seed.blockKV = 64, seed.kvSplits = 64;
+  // h_q 16, topk 2048, batch 1 on 132 SMs: block_h 64 is over h_q, the
+  // splits stay (1 group, 64 blocks of 32 rows).
+  auto small = candidatesForAttention(space, {1, 16, 2048},
+                                      TargetFamily::NVIDIA, 132, {seed},
+                                      &seeds, &dropped);
+  EXPECT_EQ(seeds, 1u);
+  EXPECT_EQ(small.front().blockKV, 64);
+  EXPECT_EQ(small.front().kvSplits, 32) << "64 splits of 2048 / 64 blocks";
+  EXPECT_EQ(dropped["block_h over h_q"], 6);
+  std::set<int64_t> splits;
+  for (const Candidate &c : small) {
+    EXPECT_EQ(c.blockH, 16);
+    splits.insert(c.kvSplits);
+  }
+  EXPECT_EQ(splits, (std::set<int64_t>{1, 8, 32}));
+  // Batch 1024 fills the device: every kv_splits folds to 1.
+  dropped.clear();
+  auto big = candidatesForAttention(space, {1024, 128, 2048},
+                                    TargetFamily::NVIDIA, 132, {}, &seeds,
+                                    &dropped);
+  EXPECT_EQ(seeds, 0u);
+  for (const Candidate &c : big)
+    EXPECT_EQ(c.kvSplits, 1) << c.key();
+  // block_kv 4096 is over topk; block_h {16, 64} x block_kv 32 remain.
+  EXPECT_EQ(big.size(), 2u);
+  EXPECT_EQ(dropped["block_kv over topk"], 6);
+  EXPECT_EQ(dropped["kv_splits folded (the launch would use fewer)"], 4);
+  // block_kv over topk (unless the smallest) and AMD's MFMA width.
+  auto shortTopk = candidatesForAttention(space, {1024, 128, 64},
+                                          TargetFamily::AMD, 304);
+  for (const Candidate &c : shortTopk)
+    EXPECT_EQ(c.blockKV, 32) << c.key();
 }

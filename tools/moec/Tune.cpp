@@ -14,7 +14,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "AttentionData.h"
 #include "MoeData.h"
+#include "RunSupport.h"
 
 #include "moec/Dialect/MoecDialect.h"
 #include "moec/Dialect/OpPlans.h"
@@ -30,6 +32,7 @@
 #include "moec/Tuning/ConfigMapping.h"
 #include "moec/Tuning/ModelConfig.h"
 #include "moec/Tuning/SearchSpace.h"
+#include "moec/Tuning/SparseMlaConfig.h"
 #include "moec/Tuning/ShapeLog.h"
 #include "moec/Tuning/Tuner.h"
 #include "moec/Tuning/TuningDB.h"
@@ -62,6 +65,8 @@ using namespace mlir;
 using namespace moec;
 using namespace moec::tuning;
 namespace moe = moec::tool::moe;
+namespace attn = moec::tool::attn;
+using moec::tool::uploadBytes;
 namespace emu = moec::emu;
 using llvm::StringRef;
 
@@ -80,6 +85,17 @@ constexpr const char *kTuneUsage = R"(usage:
             -o: the w13 (gate+up) moe_gemm tuned per batch (bf16/fp16) into
             DIR/E=..,N=..,device_name=...json (vLLM's file, keys = batch);
             --compile-only: compile the candidates of each batch, no device
+  moec tune --op attention --arch CHIP [--q-heads 16,128] [--topk 2048]
+            [--batch 1,8,64,256,1024] [--page 64] [--d-qk 576] [--d-v 512]
+            [--dtype bf16|fp16] -o DIR [options]
+            sparse MLA decode (moec.sparse_attention with a split-KV
+            workspace, tokens dynamic) tuned per (tokens, h_q, topk), the
+            per-shape table's row as the first seed, each winner checked in
+            float64, into DIR/op=sparse_mla,h_q=..,topk=..,d_qk=..,d_v=..,
+            device_name=..,dtype=...json (keys = tokens; the runtime's
+            database) and a MOEC_MLA_ROW line per shape for
+            lib/Tuning/SparseMlaConfigs.def; spaces:
+            benchmarks/tune/space_mla_{sm90,gfx942,host}.json
 options:
   --space small|full|FILE.json   candidates (default: full)
   --budget SECONDS[s]            stop starting new candidates after this long
@@ -276,6 +292,10 @@ struct GemmKernel {
   /// The launch, when compileCandidate's `plan` hook sized it from the op's
   /// KernelPlan (moe_gemm: moec/Dialect/OpPlans.h); grid 0 = not planned.
   int64_t grid = 0, lanes = 0, sharedBytes = 0;
+  /// sparse_attention: the KV splits of the launch and, when more than one,
+  /// the merge kernel (the payload's second) and its grid.
+  int64_t splits = 1, mergeGrid = 0;
+  std::optional<rt::Kernel> merge;
 };
 
 /// Sizes a candidate's launch from its verified module (before lowering).
@@ -356,7 +376,8 @@ llvm::Error runPtxas(const std::string &ptxas, StringRef chip, StringRef ptx,
 llvm::Expected<CompiledCandidate>
 compileCandidate(const std::string &source, StringRef chip, bool aligned,
                  const Candidate &cand, jit::KernelCache *cache,
-                 const std::string &ptxas = "", const PlanHook &plan = {}) {
+                 const std::string &ptxas = "", const PlanHook &plan = {},
+                 size_t kernels = 1) {
   auto start = std::chrono::steady_clock::now();
   DialectRegistry registry;
   registerMoecDialects(registry);
@@ -421,9 +442,10 @@ compileCandidate(const std::string &source, StringRef chip, bool aligned,
     kernel->bytes = std::make_shared<const std::string>(std::move(payload));
   }
   if (!jit::parsePayload(*kernel->bytes, kernel->payload) ||
-      kernel->payload.kernels.size() != 1)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "expected one kernel after lowering");
+      kernel->payload.kernels.size() != kernels)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        fmt::format("expected {} kernel(s) after lowering", kernels));
   kernel->target = target;
   StringRef image(kernel->payload.image.data(), kernel->payload.image.size());
   if (target->isAMDGPU()) {
@@ -611,6 +633,12 @@ public:
     if (!kernel.ok())
       return makeError(kernel.message());
     k.kernel = std::move(*kernel);
+    if (p.kernels.size() > 1) {
+      auto merge = k.loaded->getKernel(p.kernels[1].name);
+      if (!merge.ok())
+        return makeError(merge.message());
+      k.merge = std::move(*merge);
+    }
     return llvm::Error::success();
   }
 
@@ -1572,6 +1600,541 @@ int tuneMoe(const Args &args, const MoeModelShape &shape,
   return *exitCode;
 }
 
+//===----------------------------------------------------------------------===//
+// moec tune --op attention: sparse MLA decode per (tokens, h_q, topk)
+//===----------------------------------------------------------------------===//
+
+/// The sparse_attention tuned for a decode shape: q [tokens, h_q, d_qk]
+/// (tokens dynamic, so one kernel per candidate serves every batch), a
+/// paged KV cache [blocks, page, d_qk], indices [tokens, topk], out, lse
+/// and a split-KV workspace [splits, tokens * h_q, d_v + 1] (dynamic).
+struct AttentionProblem {
+  int64_t hQ = 16, topk = 2048, page = 64, dQK = 576, dV = 512;
+  std::string elt = "bf16";
+  emu::EK ek = emu::EK::BF16;
+  double scale = 0.0721687836; ///< 1 / sqrt(192), as the example
+
+  std::string moduleText() const {
+    std::string q = fmt::format("memref<?x{}x{}x{}>", hQ, dQK, elt);
+    std::string kv = fmt::format("memref<?x{}x{}x{}>", page, dQK, elt);
+    std::string idx = fmt::format("memref<?x{}xi32>", topk);
+    std::string out = fmt::format("memref<?x{}x{}x{}>", hQ, dV, elt);
+    std::string lse = fmt::format("memref<?x{}xf32>", hQ);
+    std::string ws = fmt::format("memref<?x?x{}xf32>", dV + 1);
+    return fmt::format(
+        R"(module {{
+  func.func @mla(%q: {0}, %kv: {1}, %idx: {2}, %out: {3}, %lse: {4}, %ws: {5}) {{
+    moec.sparse_attention %q, %kv, %idx -> %out lse(%lse : {4})
+        workspace(%ws : {5}) {{
+      scale = {6} : f32, config = #moec.config<>
+    }} : {0}, {1}, {2} -> {3}
+    return
+  }}
+}}
+)",
+        q, kv, idx, out, lse, ws, scale);
+  }
+  /// Rows of the cache for a batch: as moec run sizes it, min(max(2 topk,
+  /// tokens x topk), 2^20), in whole pages.
+  int64_t blocks(int64_t tokens) const {
+    int64_t rows = std::min<int64_t>(std::max<int64_t>(2 * topk, tokens * topk),
+                                     int64_t(1) << 20);
+    return std::max<int64_t>(1, (rows + page - 1) / page);
+  }
+};
+
+/// A pooled array expanded to its full size on the device.
+llvm::Expected<rt::Buffer> uploadPooled(rt::Device &dev,
+                                        const moe::PooledArray &x) {
+  size_t eb = x.eltBytes(), pool = x.bytes.size();
+  std::vector<uint8_t> full(size_t(x.elems) * eb);
+  for (size_t off = 0; off < full.size(); off += pool)
+    std::memcpy(&full[off], x.bytes.data(), std::min(pool, full.size() - off));
+  auto buf = dev.allocate(std::max<size_t>(full.size(), 16));
+  if (!buf.ok())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   buf.message());
+  if (!full.empty())
+    if (rt::Status st = buf->copyFromHost(full.data(), full.size()); !st.ok())
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     st.message());
+  return std::move(*buf);
+}
+
+/// Device data of one batch (random q and cache, uniform random index rows
+/// with about 1 in 8 entries -1, as `moec run --index-pattern random`), the
+/// candidate's launch (attention kernel, then the merge kernel when it
+/// splits), and the float64 check of out and lse (`moec run`'s reference
+/// and tolerances).
+class AttentionHarness {
+public:
+  AttentionHarness(AttentionProblem p, std::shared_ptr<rt::Device> dev)
+      : p_(std::move(p)), dev_(dev), loader_(GemmInfo{}, dev) {}
+
+  llvm::Error prepare(CompiledCandidate &cc) {
+    return loader_.load(*static_cast<GemmKernel *>(cc.payload.get()));
+  }
+
+  llvm::Expected<double> time(const ShapeRecord &s, CompiledCandidate &cc,
+                              int warmup, int repeat) {
+    auto &k = *static_cast<GemmKernel *>(cc.payload.get());
+    if (auto e = loader_.load(k))
+      return e;
+    auto d = data(*s.dim("tokens"), k.splits);
+    if (!d)
+      return d.takeError();
+    return timeLaunches(*dev_, events_, warmup, repeat,
+                        [&] { return launch(k, **d, (*d)->idxBuf); });
+  }
+
+  llvm::Error verify(const ShapeRecord &s, CompiledCandidate &cc) {
+    auto &k = *static_cast<GemmKernel *>(cc.payload.get());
+    if (auto e = loader_.load(k))
+      return e;
+    auto dd = data(*s.dim("tokens"), k.splits);
+    if (!dd)
+      return dd.takeError();
+    Data &d = **dd;
+    // Testing: a planted bug for the candidates whose key starts with
+    // $MOEC_TUNE_PLANT_WRONG (with a leading '!': those whose key does not):
+    // the kernel reads the next row of the cache for every index (the check
+    // must catch it).
+    std::optional<rt::Buffer> planted;
+    if (const char *w = std::getenv("MOEC_TUNE_PLANT_WRONG"); w && *w) {
+      StringRef prefix(w);
+      bool negate = prefix.consume_front("!");
+      if (StringRef(k.cand.key()).starts_with(prefix) != negate) {
+        std::vector<int32_t> shifted = d.idx;
+        int64_t rows = d.blocks * p_.page;
+        for (int32_t &i : shifted)
+          if (i >= 0)
+            i = int32_t((i + 1) % rows);
+        auto buf = uploadBytes(*dev_, shifted.data(), shifted.size() * 4);
+        if (!buf.ok())
+          return err(buf.message());
+        planted = std::move(*buf);
+      }
+    }
+    if (rt::Status st = d.out.fill(0xFF); !st.ok())
+      return err(st.message());
+    if (rt::Status st = d.lse.fill(0xFF); !st.ok())
+      return err(st.message());
+    if (auto e = launch(k, d, planted ? *planted : d.idxBuf))
+      return e;
+    if (rt::Status st = dev_->synchronize(); !st.ok())
+      return err(st.message());
+    int64_t outElems = d.tokens * p_.hQ * p_.dV;
+    std::vector<uint8_t> outBytes(size_t(outElems) * emu::bytesOf(p_.ek));
+    std::vector<float> lse(size_t(d.tokens * p_.hQ));
+    if (rt::Status st = d.out.copyToHost(outBytes.data(), outBytes.size());
+        !st.ok())
+      return err(st.message());
+    if (rt::Status st = d.lse.copyToHost(lse.data(), lse.size() * 4); !st.ok())
+      return err(st.message());
+    std::vector<double> out = moe::decodeAll(p_.ek, outBytes, outElems);
+    // Every token of small batches, else a sample (first and last kept) of
+    // about 2e8 multiply-adds, as `moec run` checks.
+    std::vector<int64_t> toks;
+    double perToken = double(p_.hQ) * p_.topk * (p_.dQK + p_.dV);
+    int64_t want = std::max<int64_t>(2, int64_t(2e8 / perToken));
+    int64_t step = std::max<int64_t>(1, d.tokens / want);
+    for (int64_t t = 0; t < d.tokens; t += step)
+      toks.push_back(t);
+    if (d.tokens > 0 && toks.back() != d.tokens - 1)
+      toks.push_back(d.tokens - 1);
+    attn::Shape shape;
+    shape.tokens = d.tokens, shape.hQ = p_.hQ, shape.dQK = p_.dQK;
+    shape.dV = p_.dV, shape.topk = p_.topk, shape.kvRows = d.blocks * p_.page;
+    shape.scale = double(float(p_.scale));
+    struct Check {
+      double maxErr = 0, maxRef = 0, maxLseErr = 0;
+      int64_t bad = 0;
+    };
+    std::vector<Check> per(toks.size());
+    llvm::parallelFor(0, toks.size(), [&](size_t i) {
+      int64_t t = toks[i];
+      Check &c = per[i];
+      std::vector<double> ref(size_t(p_.dV));
+      for (int64_t h = 0; h < p_.hQ; ++h) {
+        double refLse;
+        attn::referenceRow(
+            shape,
+            [&](int64_t tt, int64_t hh, int64_t cc) {
+              return d.q.at((tt * p_.hQ + hh) * p_.dQK + cc);
+            },
+            [&](int64_t r, int64_t cc) { return d.kv.at(r * p_.dQK + cc); },
+            d.idx.data() + t * p_.topk, t, h, ref.data(), refLse);
+        for (int64_t col = 0; col < p_.dV; ++col) {
+          double got = out[size_t((t * p_.hQ + h) * p_.dV + col)];
+          if (!std::isfinite(got)) {
+            ++c.bad;
+            continue;
+          }
+          c.maxErr = std::max(c.maxErr, std::abs(got - ref[col]));
+          c.maxRef = std::max(c.maxRef, std::abs(ref[col]));
+        }
+        double gotLse = lse[size_t(t * p_.hQ + h)];
+        if (std::isinf(refLse))
+          c.bad += !(std::isinf(gotLse) && gotLse < 0);
+        else if (!std::isfinite(gotLse))
+          ++c.bad;
+        else
+          c.maxLseErr = std::max(c.maxLseErr, std::abs(gotLse - refLse));
+      }
+    });
+    Check all;
+    for (const Check &c : per) {
+      all.maxErr = std::max(all.maxErr, c.maxErr);
+      all.maxRef = std::max(all.maxRef, c.maxRef);
+      all.maxLseErr = std::max(all.maxLseErr, c.maxLseErr);
+      all.bad += c.bad;
+    }
+    // moec run's tolerances: P goes through the KV type before P x V.
+    const double outTol = 1.0 / 64, lseTol = 1e-4;
+    double rel = all.maxRef > 0 ? all.maxErr / all.maxRef : all.maxErr;
+    if (all.bad || rel > outTol || all.maxLseErr > lseTol)
+      return err(fmt::format(
+          "wrong result: max relative error {:.3e} (tolerance {:.1e}), max "
+          "lse error {:.3e} (tolerance {:.0e}), {} values unwritten, NaN or "
+          "wrong where a row is all -1 ({} tokens checked)",
+          rel, outTol, all.maxLseErr, lseTol, all.bad, toks.size()));
+    return llvm::Error::success();
+  }
+
+private:
+  struct Data {
+    int64_t tokens = 0, blocks = 0, wsSplits = 0;
+    moe::PooledArray q, kv;
+    std::vector<int32_t> idx;
+    rt::Buffer qBuf, kvBuf, idxBuf, out, lse, ws;
+  };
+  static llvm::Error err(const std::string &m) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), m);
+  }
+  llvm::Expected<Data *> data(int64_t tokens, int64_t splits) {
+    if (!data_ || data_->tokens != tokens) {
+      data_.reset();
+      auto d = std::make_unique<Data>();
+      d->tokens = tokens;
+      d->blocks = p_.blocks(tokens);
+      std::mt19937_64 rng(1234);
+      d->q = moe::PooledArray::random(p_.ek, tokens * p_.hQ * p_.dQK, -1, 1,
+                                      rng);
+      d->kv = moe::PooledArray::random(p_.ek, d->blocks * p_.page * p_.dQK,
+                                       -1, 1, rng);
+      d->idx = attn::makeIndices(attn::IndexPattern::Random, tokens, p_.topk,
+                                 d->blocks * p_.page, p_.page, rng);
+      auto q = uploadPooled(*dev_, d->q);
+      if (!q)
+        return q.takeError();
+      auto kv = uploadPooled(*dev_, d->kv);
+      if (!kv)
+        return kv.takeError();
+      auto idx = uploadBytes(*dev_, d->idx.data(), d->idx.size() * 4);
+      auto out = dev_->allocate(std::max<size_t>(
+          size_t(tokens * p_.hQ * p_.dV) * emu::bytesOf(p_.ek), 16));
+      auto lse = dev_->allocate(std::max<size_t>(size_t(tokens * p_.hQ) * 4, 16));
+      if (!idx.ok() || !out.ok() || !lse.ok())
+        return err(!idx.ok() ? idx.message()
+                   : !out.ok() ? out.message()
+                               : lse.message());
+      d->qBuf = std::move(*q), d->kvBuf = std::move(*kv);
+      d->idxBuf = std::move(*idx), d->out = std::move(*out);
+      d->lse = std::move(*lse);
+      data_ = std::move(d);
+    }
+    if (splits > data_->wsSplits) {
+      auto ws = dev_->allocate(
+          size_t(splits * tokens * p_.hQ * (p_.dV + 1)) * 4);
+      if (!ws.ok())
+        return err(ws.message());
+      data_->ws = std::move(*ws);
+      data_->wsSplits = splits;
+    }
+    return data_.get();
+  }
+  /// The kernel's arguments are the op's operands in ODS order.
+  llvm::Error launch(GemmKernel &k, Data &d, rt::Buffer &idx) {
+    rt::KernelArgs args;
+    args.addMemRef(d.qBuf.data(), {d.tokens, p_.hQ, p_.dQK});
+    args.addMemRef(d.kvBuf.data(), {d.blocks, p_.page, p_.dQK});
+    args.addMemRef(idx.data(), {d.tokens, p_.topk});
+    args.addMemRef(d.out.data(), {d.tokens, p_.hQ, p_.dV});
+    args.addMemRef(d.lse.data(), {d.tokens, p_.hQ});
+    args.addMemRef(d.ws.data(), {k.splits, d.tokens * p_.hQ, p_.dV + 1});
+    rt::Status st = k.kernel->launch(rt::Dim3{std::max<int64_t>(k.grid, 1)},
+                                     rt::Dim3{k.lanes}, k.sharedBytes, args);
+    if (st.ok() && k.splits > 1)
+      st = k.merge->launch(rt::Dim3{std::max<int64_t>(k.mergeGrid, 1)},
+                           rt::Dim3{k.lanes}, 0, args);
+    if (!st.ok())
+      return err(st.message());
+    return llvm::Error::success();
+  }
+
+  AttentionProblem p_;
+  std::shared_ptr<rt::Device> dev_;
+  GemmHarness loader_; ///< its load(): host object files, cubins, PTX
+  std::unique_ptr<Data> data_;
+  std::vector<rt::Event> events_;
+};
+
+/// A comma-separated list of positive integers (--h-q, --topk, --batch);
+/// the first bad entry, empty when all parse.
+std::string parseList(const Args &args, const char *flag,
+                      std::vector<int64_t> &out) {
+  for (const std::string &list : args.all(flag)) {
+    llvm::SmallVector<StringRef> parts;
+    StringRef(list).split(parts, ',', -1, false);
+    for (StringRef p : parts) {
+      auto v = parseInt(p);
+      if (!v || *v <= 0)
+        return p.str();
+      out.push_back(*v);
+    }
+  }
+  return {};
+}
+
+int tuneAttention(const Args &args) {
+  for (const char *flag : {"shard", "devices", "shapes", "sizes", "model"})
+    if (args.has(flag))
+      return fail("tune", fmt::format("--{} is not for --op attention", flag));
+  std::string chip = args.get("arch");
+  const TargetInfo *target = lookupTarget(chip);
+  if (!target)
+    return fail("tune", fmt::format("--op attention needs --arch, one of {}",
+                                    knownTargetNames()));
+  TargetFamily family = familyOfChip(chip);
+  std::vector<int64_t> hqs, topks, batches;
+  for (auto [flag, list] : {std::pair{"q-heads", &hqs}, {"topk", &topks},
+                            {"batch", &batches}})
+    if (std::string bad = parseList(args, flag, *list); !bad.empty())
+      return fail("tune", fmt::format("--{} entry '{}' is not a positive "
+                                      "integer",
+                                      flag, bad));
+  if (hqs.empty())
+    hqs = {16, 128};
+  if (topks.empty())
+    topks = {2048};
+  if (batches.empty())
+    batches = {1, 8, 64, 256, 1024};
+  llvm::sort(hqs);
+  hqs.erase(std::unique(hqs.begin(), hqs.end()), hqs.end());
+  llvm::sort(batches);
+  batches.erase(std::unique(batches.begin(), batches.end()), batches.end());
+  AttentionProblem base;
+  for (auto [flag, field] :
+       {std::pair{"page", &base.page}, {"d-qk", &base.dQK}, {"d-v", &base.dV}})
+    if (args.has(flag)) {
+      auto v = parseInt(args.get(flag));
+      if (!v || *v <= 0)
+        return fail("tune", fmt::format("--{} takes a positive integer", flag));
+      *field = *v;
+    }
+  std::string dtype = args.get("dtype", "bf16");
+  if (dtype != "bf16" && dtype != "fp16")
+    return fail("tune", fmt::format("--op attention --dtype '{}': expected "
+                                    "bf16 or fp16",
+                                    dtype));
+  base.elt = dtype == "bf16" ? "bf16" : "f16";
+  base.ek = dtype == "bf16" ? emu::EK::BF16 : emu::EK::F16;
+  std::string outDir = args.get("o");
+  if (outDir.empty() && !args.has("compile-only"))
+    return fail("tune", "--op attention needs -o DIR (or --compile-only)");
+
+  llvm::Expected<SearchSpace> space = loadSpace(args, "attention", family);
+  if (!space)
+    return fail("tune", llvm::toString(space.takeError()));
+  TunerOptions topts;
+  std::string ptxas;
+  if (std::string e = parseTunerOptions(args, *target, topts, ptxas);
+      !e.empty())
+    return fail("tune", e);
+  const int64_t cus = SparseAttentionPlan::typicalComputeUnits(*target);
+
+  // A candidate for a batch of `tokens`: compiled (through `cache` when
+  // given), its launch (grid, splits, merge grid) sized by the op's
+  // SparseAttentionPlan as `moec run` sizes it.
+  auto compileAttention = [&](const AttentionProblem &p, int64_t tokens,
+                              const Candidate &c, jit::KernelCache *cache)
+      -> llvm::Expected<CompiledCandidate> {
+    PlanHook plan = [&](ModuleOp m, const TargetInfo &t,
+                        GemmKernel &k) -> llvm::Error {
+      SparseAttentionOp op;
+      m.walk([&](SparseAttentionOp o) { op = o; });
+      if (!op)
+        return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                       "no moec.sparse_attention");
+      SparseAttentionPlan sp = getSparseAttentionPlan(op, t);
+      k.splits = sp.kvSplitsFor(tokens, p.hQ, p.topk, cus);
+      k.grid = sp.gridSize(tokens, p.hQ, k.splits);
+      k.mergeGrid = sp.mergeGridSize(tokens, p.hQ);
+      k.lanes = sp.kernel.lanes;
+      k.sharedBytes = sp.kernel.dynamicLds ? sp.kernel.ldsBytes : 0;
+      return llvm::Error::success();
+    };
+    auto cc = compileCandidate(p.moduleText(), chip, false, c, cache, ptxas,
+                               plan, /*kernels=*/2);
+    if (!cc)
+      return cc.takeError();
+    // The plan sized the launch; the kernel's own metadata must agree.
+    const auto &gk = *static_cast<GemmKernel *>(cc->payload.get());
+    const OutlinedKernel &ki = gk.payload.kernels.front();
+    if (ki.workgroupSize != gk.lanes ||
+        (ki.dynamicLds ? ki.ldsBytes : 0) != gk.sharedBytes)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          fmt::format("getSparseAttentionPlan says {} lanes and {} B of "
+                      "dynamic LDS, the kernel {} and {}",
+                      gk.lanes, gk.sharedBytes, ki.workgroupSize,
+                      ki.dynamicLds ? ki.ldsBytes : 0));
+    return cc;
+  };
+
+  // The device (its name names the DB file), unless compiling only.
+  std::shared_ptr<rt::Device> dev;
+  std::string deviceName = args.get("device-name");
+  if (!args.has("compile-only")) {
+    auto opened = openTuneDevice(args, *target);
+    if (!opened.ok())
+      return fail("tune", opened.message());
+    dev = *opened;
+    if (deviceName.empty())
+      deviceName = dev->name();
+  }
+  if (deviceName.empty())
+    deviceName = typicalDeviceName(chip);
+
+  // One job per (h_q, topk, batch), the table's row for the shape as the
+  // first seed (so the result is never slower than what the runtime picks
+  // without a database).
+  std::vector<TuneJob> jobs;
+  std::vector<AttentionProblem> problems; // per job
+  for (int64_t hQ : hqs)
+    for (int64_t topk : topks)
+      for (int64_t tokens : batches) {
+        AttentionProblem p = base;
+        p.hQ = hQ, p.topk = topk;
+        TuneJob job;
+        ShapeRecord &s = job.record;
+        s.op = "sparse_attention";
+        s.shape = {{"tokens", tokens}, {"h_q", hQ}, {"topk", topk},
+                   {"page", p.page},   {"d_qk", p.dQK}, {"d_v", p.dV}};
+        s.dtypes = {p.elt, p.elt, p.elt};
+        s.target = chip;
+        s.device = deviceName;
+        SparseMlaShape shape{tokens, hQ, topk};
+        Candidate row = lookupSparseMlaTable(chip, shape).candidate();
+        job.cands = candidatesForAttention(*space, shape, family, cus, {row},
+                                           &job.seeds, &job.dropped);
+        job.label = fmt::format("tokens {} (h_q={} topk={} page={} d_qk={} "
+                                "d_v={})",
+                                tokens, hQ, topk, p.page, p.dQK, p.dV);
+        job.jsonShape = llvm::json::Array{tokens, hQ, topk};
+        job.jsonExtra = llvm::json::Object{
+            {"tokens", tokens}, {"h_q", hQ}, {"topk", topk}, {"page", p.page}};
+        job.dbPath = dbPathIn(outDir, sparseMlaFileKey(hQ, topk, p.dQK, p.dV,
+                                                       deviceName, dtype == "bf16" ? "bf16" : "f16"));
+        job.dbKey = tokens;
+        job.entry = [family](const Candidate &c, double us) {
+          TuningEntry e = toEntry(c, family, EntryFlavor::Attention);
+          if (us >= 0)
+            e.set("time_us", std::round(us * 1000) / 1000);
+          return e;
+        };
+        jobs.push_back(std::move(job));
+        problems.push_back(p);
+      }
+  auto problemOf = [&](const ShapeRecord &s) -> const AttentionProblem & {
+    for (const AttentionProblem &p : problems)
+      if (p.hQ == *s.dim("h_q") && p.topk == *s.dim("topk"))
+        return p;
+    return problems.front();
+  };
+
+  if (args.has("compile-only"))
+    return compileOnlyJobs(jobs, compileThreads(topts),
+                           [&](const TuneJob &job, const Candidate &c) {
+                             return compileAttention(problemOf(job.record),
+                                                     *job.record.dim("tokens"),
+                                                     c, nullptr);
+                           });
+  if (auto e = openJournal(outDir, topts))
+    return fail("tune", llvm::toString(std::move(e)));
+
+  jit::KernelCache cache;
+  int exitCode = 0, compiled = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  std::set<std::string> files;
+  // One harness (one problem's data) per (h_q, topk), in job order.
+  for (size_t first = 0; first < jobs.size();) {
+    size_t last = first;
+    const AttentionProblem &p = problems[first];
+    while (last < jobs.size() && problems[last].hQ == p.hQ &&
+           problems[last].topk == p.topk)
+      ++last;
+    std::vector<TuneJob> group(std::make_move_iterator(jobs.begin() + first),
+                               std::make_move_iterator(jobs.begin() + last));
+    AttentionHarness harness(p, dev);
+    TunerHooks hooks =
+        harnessHooks(harness, [&](const ShapeRecord &s, const Candidate &c) {
+          return compileAttention(p, *s.dim("tokens"), c, &cache);
+        });
+    Tuner tuner(hooks, topts);
+    if (auto e = tuner.open())
+      return fail("tune", llvm::toString(std::move(e)));
+    // The table line of each winner: a MOEC_MLA_ROW of SparseMlaConfigs.def
+    // covering the tokens nearest to this batch (as the DB's nearest
+    // lookup) and the h_q up to this one from the previous tuned h_q.
+    auto onWinner = [&](const TuneJob &job, const ShapeResult &r) {
+      int64_t tokens = job.dbKey;
+      size_t bi = std::find(batches.begin(), batches.end(), tokens) -
+                  batches.begin();
+      size_t hi = std::find(hqs.begin(), hqs.end(), p.hQ) - hqs.begin();
+      SparseMlaTableRow row = lookupSparseMlaTable(chip, {tokens, p.hQ, p.topk});
+      const Candidate &c = *r.best;
+      std::string target = chip;
+      row.hQMin = hi == 0 ? -1 : hqs[hi - 1] + 1;
+      row.hQMax = hi + 1 == hqs.size() ? -1 : p.hQ;
+      row.topkMin = row.topkMax = -1;
+      row.tokensMin = bi == 0 ? 0 : (batches[bi - 1] + tokens) / 2 + 1;
+      row.tokensMax = bi + 1 == batches.size()
+                          ? -1
+                          : (tokens + batches[bi + 1]) / 2;
+      int64_t groups = tokens * ((p.hQ + c.blockH - 1) / c.blockH);
+      row.regime = groups < cus && c.kvSplits > 1 ? "ramp" : "saturated";
+      row.blockH = c.blockH, row.blockKV = c.blockKV;
+      row.numWarps = c.numWarps, row.numStages = c.numStages;
+      row.kvSplits = c.kvSplits, row.wavesPerEU = c.wavesPerEU;
+      row.nonKDim = c.nonKDim;
+      std::string source = fmt::format("moec tune: h_q {} topk {} batch {}, "
+                                       "{:.1f} us",
+                                       p.hQ, p.topk, tokens, r.bestUs);
+      row.source = source.c_str();
+      row.target = target.c_str();
+      llvm::outs() << "  table row: " << row.defLine() << "\n";
+    };
+    auto rc = runJobs(args, tuner, compileThreads(topts), group, compiled,
+                      onWinner);
+    if (!rc)
+      return fail("tune", llvm::toString(rc.takeError()));
+    exitCode |= *rc;
+    for (const TuneJob &j : group)
+      if (llvm::sys::fs::exists(j.dbPath))
+        files.insert(j.dbPath);
+    first = last;
+  }
+  double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
+  llvm::outs() << fmt::format("tuned {} decode shape(s) in {:.1f} s; {} "
+                              "candidates compiled; winners in {}\n",
+                              jobs.size(), secs, compiled,
+                              llvm::join(files, ", "));
+  return exitCode;
+}
+
 } // namespace
 
 int runTune(llvm::ArrayRef<std::string> argv) {
@@ -1579,7 +2142,8 @@ int runTune(llvm::ArrayRef<std::string> argv) {
             {"arch", "shapes", "sizes", "batch", "o", "space", "budget",
              "shard", "jobs", "warmup", "repeat", "device", "op", "model",
              "tp-size", "ep-size", "dtype", "device-name", "devices", "cut",
-             "finalists", "quick-repeat", "json", "ptxas"},
+             "finalists", "quick-repeat", "json", "ptxas", "q-heads", "topk",
+             "page", "d-qk", "d-v"},
             {"resume", "assume-aligned", "compile-only", "quiet", "help"});
   if (!args.error.empty())
     return fail("tune", args.error + "\n" + kTuneUsage);
@@ -1590,8 +2154,12 @@ int runTune(llvm::ArrayRef<std::string> argv) {
   std::string op = args.get("op", "gemm");
   if (op == "moe")
     return runModelFrontEnd(args);
+  if (op == "attention")
+    return tuneAttention(args);
   if (op != "gemm")
-    return fail("tune", fmt::format("--op '{}': expected gemm or moe", op));
+    return fail("tune", fmt::format("--op '{}': expected gemm, moe or "
+                                    "attention",
+                                    op));
   if (args.positional.size() != 1)
     return fail("tune", std::string("expected one input .mlir file\n") +
                             kTuneUsage);

@@ -92,6 +92,23 @@ SparseMlaChoice chooseSparseMlaConfig(TuningDB *db, llvm::StringRef chip,
                                       const SparseMlaShape &shape,
                                       int64_t dQK, int64_t dV);
 
+/// The candidates `moec tune --op attention` tries for a decode shape on a
+/// device of `computeUnits` CUs/SMs: `seeds` first (e.g. the table's row),
+/// then the space's seeds and product, each pruned and folded:
+/// - block_h over h_q (unless it is the space's smallest block_h): the
+///   extra heads are masked work;
+/// - block_kv over topk rounded up to a power of two (unless smallest);
+/// - AMD: an MFMA family wider than block_h (16 x 16 needs block_h >= 16);
+/// - kv_splits folded to what a launch would use
+///   (SparseAttentionPlan::kvSplitsFor, restated): 1 when tokens x head
+///   groups fill the device, never more than the KV blocks or the splits
+///   that fill it; candidates that fold into one are tried once.
+/// `seedCount` receives how many seeds lead; `dropped` counts each rule.
+std::vector<Candidate> candidatesForAttention(
+    const SearchSpace &space, const SparseMlaShape &shape, TargetFamily family,
+    int64_t computeUnits, const std::vector<Candidate> &seeds = {},
+    size_t *seedCount = nullptr, std::map<std::string, int> *dropped = nullptr);
+
 } // namespace moec::tuning
 
 #endif // MOEC_TUNING_SPARSEMLACONFIG_H
