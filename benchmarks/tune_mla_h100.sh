@@ -105,7 +105,7 @@ func.func @mla(%q: memref<?x${h}x576xbf16>, %kv: memref<?x${PAGE}x576xbf16>,
                %lse: memref<?x${h}xf32>, %ws: memref<?x?x513xf32>) {
   moec.sparse_attention %q, %kv, %idx -> %out lse(%lse : memref<?x${h}xf32>)
       workspace(%ws : memref<?x?x513xf32>) {
-    scale = 0.0721687836 : f32, config = #moec.config<>
+    scale = 0.0721687836 : f32
   } : memref<?x${h}x576xbf16>, memref<?x${PAGE}x576xbf16>, memref<?x${TOPK}xi32>
       -> memref<?x${h}x512xbf16>
   return

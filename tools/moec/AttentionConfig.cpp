@@ -17,17 +17,18 @@ using namespace mlir;
 using namespace moec;
 
 LogicalResult moec::tool::chooseAttentionConfigs(
-    ModuleOp module, const std::map<std::string, int64_t> &sizes,
+    llvm::ArrayRef<Operation *> ops, const std::map<std::string, int64_t> &sizes,
     const std::string &deviceName, bool verbose, const char *cmd) {
-  auto targetAttr = module->getAttrOfType<TargetAttr>(MoecDialect::kTargetAttrName);
-  if (!targetAttr)
-    return success();
-  std::string chip = targetAttr.getChip().str();
-  std::string device =
-      deviceName.empty() ? tuning::typicalDeviceName(chip) : deviceName;
-  WalkResult r = module.walk([&](SparseAttentionOp op) {
-    if (ConfigValues(op.getConfig()) != ConfigValues())
-      return WalkResult::advance();
+  for (Operation *o : ops) {
+    auto op = cast<SparseAttentionOp>(o);
+    auto module = op->getParentOfType<ModuleOp>();
+    auto targetAttr =
+        module->getAttrOfType<TargetAttr>(MoecDialect::kTargetAttrName);
+    if (!targetAttr)
+      continue;
+    std::string chip = targetAttr.getChip().str();
+    std::string device =
+        deviceName.empty() ? tuning::typicalDeviceName(chip) : deviceName;
     auto qT = cast<MemRefType>(op.getQ().getType());
     auto idxT = cast<MemRefType>(op.getIndices().getType());
     auto dim = [&](int64_t fromType, const char *name) -> int64_t {
@@ -50,8 +51,10 @@ LogicalResult moec::tool::chooseAttentionConfigs(
     ConfigAttr cfg = tuning::toConfigAttr([&] { return op.emitError(); },
                                           op->getContext(), choice.config);
     if (!cfg)
-      return WalkResult::interrupt();
+      return failure();
     op.setConfigAttr(cfg);
+    if (failed(verify(op)))
+      return failure();
     if (verbose) {
       std::string printed;
       llvm::raw_string_ostream ps(printed);
@@ -65,9 +68,6 @@ LogicalResult moec::tool::chooseAttentionConfigs(
           cmd, show(shape.tokens), show(shape.hQ), show(shape.topk), chip,
           printed, choice.why);
     }
-    return WalkResult::advance();
-  });
-  if (r.wasInterrupted())
-    return failure();
-  return verify(module);
+  }
+  return success();
 }

@@ -148,8 +148,7 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
   if (!device.ok())
     return fail(device.message());
   std::shared_ptr<rt::Device> dev = *device;
-  if (!opts.configGiven &&
-      failed(chooseAttentionConfigs(module, opts.sizes,
+  if (failed(chooseAttentionConfigs(opts.configPerShape, opts.sizes,
                                     opts.emulate ? "" : dev->name(),
                                     opts.verbose, opts.bench ? "bench" : "run")))
     return 1;

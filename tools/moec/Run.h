@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace moec::tool {
 
@@ -26,9 +27,9 @@ struct RunOptions {
   int repeat = 50;
   std::string jsonOut;     ///< bench: append one JSON line per run here
   std::string configLabel; ///< bench: how to name the config in the JSON
-  /// A config flag was given: a sparse_attention with the default config
-  /// keeps it rather than taking the per-shape one (AttentionConfig.h).
-  bool configGiven = false;
+  /// The sparse_attention ops whose config neither the file nor a flag
+  /// gives: each takes the config of its decode shape (AttentionConfig.h).
+  std::vector<mlir::Operation *> configPerShape;
   /// Sparse attention: how index rows are filled (AttentionData.h).
   std::string indexPattern = "random";
   /// MoE functions: tokens (else --sizes M= or tokens=) and the routing.

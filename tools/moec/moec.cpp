@@ -164,9 +164,12 @@ cl::list<std::string> cacheArgs(cl::Sink, cl::sub(cacheCmd));
 // compile
 //===----------------------------------------------------------------------===//
 
-/// Whether a config flag was given (set by applyConfigOverrides): without
-/// one, a sparse_attention with the default config takes the per-shape one.
+/// Whether a config flag was given (set by applyConfigOverrides).
 bool configFlagsGiven = false;
+/// The sparse_attention ops the file gives no `config` (loadVerifiedModule
+/// gives them #moec.config's defaults): without a config flag they take the
+/// config of their decode shape (AttentionConfig.h).
+std::vector<Operation *> unconfiguredOps;
 
 /// --sizes NAME=<n>,... into `out`; false after a message on a bad entry.
 bool parseSizes(const char *cmd, std::map<std::string, int64_t> &out) {
@@ -310,9 +313,18 @@ OwningOpRef<ModuleOp> loadVerifiedModule(MLIRContext &context,
         cmd, inputFile.getValue());
     return nullptr;
   }
+  unconfiguredOps.clear();
+  module->walk([&](moec::SparseAttentionOp op) {
+    if (!op->getAttr("config")) {
+      op->setAttr("config", moec::ConfigValues().toAttr(&context));
+      unconfiguredOps.push_back(op);
+    }
+  });
   if (failed(attachTarget(*module)) || failed(applyConfigOverrides(*module, cmd)) ||
       failed(verify(*module)))
     return nullptr;
+  if (configFlagsGiven)
+    unconfiguredOps.clear();
   return module;
 }
 
@@ -341,7 +353,7 @@ int runRunOrBench(bool bench) {
   moec::tool::RunOptions opts;
   if (!parseSizes(cmd, opts.sizes))
     return 1;
-  opts.configGiven = configFlagsGiven;
+  opts.configPerShape = unconfiguredOps;
   if (seed.getNumOccurrences())
     opts.seed = seed;
   opts.deviceIndex = deviceIndex;
@@ -422,9 +434,8 @@ int runCompile() {
   std::map<std::string, int64_t> sizeValues;
   if (!parseSizes("compile", sizeValues))
     return 1;
-  if (!configFlagsGiven &&
-      failed(moec::tool::chooseAttentionConfigs(*module, sizeValues, "",
-                                                verbose, "compile")))
+  if (failed(moec::tool::chooseAttentionConfigs(unconfiguredOps, sizeValues,
+                                                "", verbose, "compile")))
     return 1;
 
   auto targetAttr = module->getOperation()->getAttrOfType<moec::TargetAttr>(
