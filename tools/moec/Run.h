@@ -48,9 +48,22 @@ int runGemm(mlir::ModuleOp module, const RunOptions &opts);
 
 /// The same for a moec.sparse_attention (AttentionRun.cpp): inputs with
 /// --index-pattern, a float64 dense-attention reference over the gathered
-/// rows for `out` and `lse`.
+/// rows for `out` and `lse`. With `window` (a moec.sparse_window_indices
+/// writing the attention's indices before it) the index rows come from the
+/// window kernel, run first on generated windows (short, exact, long, empty)
+/// and checked exactly.
 int runSparseAttention(mlir::ModuleOp module, SparseAttentionOp op,
-                       const RunOptions &opts);
+                       const RunOptions &opts,
+                       SparseWindowIndicesOp window = {});
+/// A moec.sparse_window_indices alone (AttentionRun.cpp): windows of every
+/// kind through a random block table, the indices compared exactly with the
+/// reference (identity over short windows, -1 past them, long rows left
+/// untouched); bench: the kernel's time and bytes written.
+int runSparseWindow(mlir::ModuleOp module, SparseWindowIndicesOp op,
+                    const RunOptions &opts);
+/// A function of sparse_attention and/or sparse_window_indices: whichever
+/// of the two above fits (AttentionRun.cpp).
+int runAttentionFunction(mlir::ModuleOp module, const RunOptions &opts);
 /// Runs a function of moec.moe_align / moec.moe_gemm ops in order on
 /// generated routings and checks every output (MoeRun.cpp).
 int runMoe(mlir::ModuleOp module, const RunOptions &opts);
