@@ -16,7 +16,6 @@
 
 #include "AttentionData.h"
 #include "MoeData.h"
-#include "RunSupport.h"
 
 #include "moec/Dialect/MoecDialect.h"
 #include "moec/Dialect/OpPlans.h"
@@ -66,7 +65,6 @@ using namespace moec;
 using namespace moec::tuning;
 namespace moe = moec::tool::moe;
 namespace attn = moec::tool::attn;
-using moec::tool::uploadBytes;
 namespace emu = moec::emu;
 using llvm::StringRef;
 
@@ -413,6 +411,19 @@ compileCandidate(const std::string &source, StringRef chip, bool aligned,
   if (plan)
     if (llvm::Error e = plan(*module, *target, *kernel))
       return e;
+  // A launch the op's plan sized must agree with the kernel's metadata.
+  auto checkPlan = [&]() -> llvm::Error {
+    const OutlinedKernel &ki = kernel->payload.kernels.front();
+    if (!plan || (ki.workgroupSize == kernel->lanes &&
+                  (ki.dynamicLds ? ki.ldsBytes : 0) == kernel->sharedBytes))
+      return llvm::Error::success();
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        fmt::format("the op's plan says {} lanes and {} B of dynamic LDS, "
+                    "the kernel {} and {}",
+                    kernel->lanes, kernel->sharedBytes, ki.workgroupSize,
+                    ki.dynamicLds ? ki.ldsBytes : 0));
+  };
   // What the JIT stores: host kernels as an object file, not JIT-linked.
   auto compile = [&](std::string &payload, std::string &error) {
     CompileOptions opts;
@@ -447,6 +458,8 @@ compileCandidate(const std::string &source, StringRef chip, bool aligned,
         llvm::inconvertibleErrorCode(),
         fmt::format("expected {} kernel(s) after lowering", kernels));
   kernel->target = target;
+  if (llvm::Error e = checkPlan())
+    return e;
   StringRef image(kernel->payload.image.data(), kernel->payload.image.size());
   if (target->isAMDGPU()) {
     auto info = readCodeObject(
@@ -1258,23 +1271,79 @@ struct MoeProblem {
   }
 };
 
-/// Device data of one batch and the routing of each block_m, as vLLM's
-/// benchmark_moe.py makes it: uniform random top-k (seeded), aligned on the
-/// host (moe_align's reference) for each candidate's block_m.
-class MoeHarness {
+/// What the harnesses of planned launches share (MoeHarness,
+/// AttentionHarness): the device, GemmHarness's loader (host object files,
+/// cubins, PTX), the timing events, uploads and the planted-bug switch.
+class DeviceHarness {
 public:
-  MoeHarness(MoeProblem p, std::shared_ptr<rt::Device> dev)
-      : p_(std::move(p)), dev_(dev), loader_(GemmInfo{}, dev) {}
+  explicit DeviceHarness(std::shared_ptr<rt::Device> dev)
+      : dev_(dev), loader_(GemmInfo{}, dev) {}
 
+  /// Loads the candidate's code (a driver JIT for PTX) on a compile worker.
   llvm::Error prepare(CompiledCandidate &cc) {
     return loader_.load(*static_cast<GemmKernel *>(cc.payload.get()));
   }
 
+protected:
+  static llvm::Error err(const std::string &m) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), m);
+  }
+  /// The candidate's kernel, loaded.
+  llvm::Expected<GemmKernel *> loaded(CompiledCandidate &cc) {
+    auto *k = static_cast<GemmKernel *>(cc.payload.get());
+    if (auto e = loader_.load(*k))
+      return e;
+    return k;
+  }
+  llvm::Expected<rt::Buffer> deviceCopy(const void *src, size_t bytes) {
+    auto buf = dev_->allocate(std::max<size_t>(bytes, 16));
+    if (!buf.ok())
+      return err(buf.message());
+    if (bytes)
+      if (rt::Status st = buf->copyFromHost(src, bytes); !st.ok())
+        return err(st.message());
+    return std::move(*buf);
+  }
+  /// A pooled array expanded to its full size on the device.
+  llvm::Expected<rt::Buffer> deviceCopy(const moe::PooledArray &x) {
+    size_t eb = x.eltBytes(), pool = x.bytes.size();
+    std::vector<uint8_t> full(size_t(x.elems) * eb);
+    for (size_t off = 0; off < full.size(); off += pool)
+      std::memcpy(&full[off], x.bytes.data(),
+                  std::min(pool, full.size() - off));
+    return deviceCopy(full.data(), full.size());
+  }
+  /// Testing: whether `c` gets the harness's planted bug: its key starts
+  /// with $MOEC_TUNE_PLANT_WRONG (with a leading '!': does not). The check
+  /// must catch every planted candidate.
+  static bool planted(const Candidate &c) {
+    const char *w = std::getenv("MOEC_TUNE_PLANT_WRONG");
+    if (!w || !*w)
+      return false;
+    StringRef prefix(w);
+    bool negate = prefix.consume_front("!");
+    return StringRef(c.key()).starts_with(prefix) != negate;
+  }
+
+  std::shared_ptr<rt::Device> dev_;
+  GemmHarness loader_; ///< its load(): host object files, cubins, PTX
+  std::vector<rt::Event> events_;
+};
+
+/// Device data of one batch and the routing of each block_m, as vLLM's
+/// benchmark_moe.py makes it: uniform random top-k (seeded), aligned on the
+/// host (moe_align's reference) for each candidate's block_m.
+class MoeHarness : public DeviceHarness {
+public:
+  MoeHarness(MoeProblem p, std::shared_ptr<rt::Device> dev)
+      : DeviceHarness(dev), p_(std::move(p)) {}
+
   llvm::Expected<double> time(const ShapeRecord &s, CompiledCandidate &cc,
                               int warmup, int repeat) {
-    auto &k = *static_cast<GemmKernel *>(cc.payload.get());
-    if (auto e = loader_.load(k))
-      return e;
+    auto kp = loaded(cc);
+    if (!kp)
+      return kp.takeError();
+    GemmKernel &k = **kp;
     auto r = routing(s, k.cand.blockM);
     if (!r)
       return r.takeError();
@@ -1285,33 +1354,27 @@ public:
   /// C starts as NaN bytes; every routed copy's row must match the float64
   /// reference (moe::checkMoeGemm).
   llvm::Error verify(const ShapeRecord &s, CompiledCandidate &cc) {
-    auto &k = *static_cast<GemmKernel *>(cc.payload.get());
-    if (auto e = loader_.load(k))
-      return e;
+    auto kp = loaded(cc);
+    if (!kp)
+      return kp.takeError();
+    GemmKernel &k = **kp;
     auto r = routing(s, k.cand.blockM);
     if (!r)
       return r.takeError();
     Data &d = *data_;
-    // Testing: a planted bug for the candidates whose key starts with
-    // $MOEC_TUNE_PLANT_WRONG (with a leading '!': those whose key does not):
-    // every block names the next expert, so the kernel multiplies with the
-    // wrong weights (the check must catch it).
-    std::unique_ptr<Routing> planted;
-    if (const char *w = std::getenv("MOEC_TUNE_PLANT_WRONG"); w && *w) {
-      StringRef prefix(w);
-      bool negate = prefix.consume_front("!");
-      if (StringRef(k.cand.key()).starts_with(prefix) != negate)
-        planted = std::make_unique<Routing>();
-    }
-    if (planted) {
-      planted->ref = (*r)->ref;
-      for (int32_t &e : planted->ref.expertIds)
+    // The planted bug (testing): every block names the next expert, so the
+    // kernel multiplies with the wrong weights.
+    std::unique_ptr<Routing> wrong;
+    if (planted(k.cand)) {
+      wrong = std::make_unique<Routing>();
+      wrong->ref = (*r)->ref;
+      for (int32_t &e : wrong->ref.expertIds)
         if (e >= 0)
           e = int32_t((e + 1) % p_.experts);
-      if (auto e = upload(*planted))
+      if (auto e = upload(*wrong))
         return e;
     }
-    Routing &use = planted ? *planted : **r;
+    Routing &use = wrong ? *wrong : **r;
     if (rt::Status st = d.c.fill(0xFF); !st.ok())
       return err(st.message());
     if (auto e = launch(k, use))
@@ -1355,27 +1418,6 @@ private:
     rt::Buffer aBuf, wBuf, c;
     std::map<int64_t, std::unique_ptr<Routing>> byBlockM;
   };
-  static llvm::Error err(const std::string &m) {
-    return llvm::createStringError(llvm::inconvertibleErrorCode(), m);
-  }
-  llvm::Expected<rt::Buffer> deviceCopy(const void *src, size_t bytes) {
-    auto buf = dev_->allocate(std::max<size_t>(bytes, 16));
-    if (!buf.ok())
-      return err(buf.message());
-    if (bytes)
-      if (rt::Status st = buf->copyFromHost(src, bytes); !st.ok())
-        return err(st.message());
-    return std::move(*buf);
-  }
-  /// A pooled array expanded to its full size on the device.
-  llvm::Expected<rt::Buffer> deviceCopy(const moe::PooledArray &x) {
-    size_t eb = x.eltBytes(), pool = x.bytes.size();
-    std::vector<uint8_t> full(size_t(x.elems) * eb);
-    for (size_t off = 0; off < full.size(); off += pool)
-      std::memcpy(&full[off], x.bytes.data(),
-                  std::min(pool, full.size() - off));
-    return deviceCopy(full.data(), full.size());
-  }
   llvm::Error upload(Routing &r) {
     auto s = deviceCopy(r.ref.sorted.data(), r.ref.sorted.size() * 4);
     if (!s)
@@ -1449,10 +1491,7 @@ private:
   }
 
   MoeProblem p_;
-  std::shared_ptr<rt::Device> dev_;
-  GemmHarness loader_; ///< its load(): host object files, cubins, PTX
   std::unique_ptr<Data> data_;
-  std::vector<rt::Event> events_;
 };
 
 int tuneMoe(const Args &args, const MoeModelShape &shape,
@@ -1509,21 +1548,7 @@ int tuneMoe(const Args &args, const MoeModelShape &shape,
       k.sharedBytes = kp.dynamicLds ? kp.ldsBytes : 0;
       return llvm::Error::success();
     };
-    auto cc = compileCandidate(source, chip, false, c, cache, ptxas, plan);
-    if (!cc)
-      return cc.takeError();
-    // The plan sized the launch; the kernel's own metadata must agree.
-    const auto &gk = *static_cast<GemmKernel *>(cc->payload.get());
-    const OutlinedKernel &ki = gk.payload.kernels.front();
-    if (ki.workgroupSize != gk.lanes ||
-        (ki.dynamicLds ? ki.ldsBytes : 0) != gk.sharedBytes)
-      return llvm::createStringError(
-          llvm::inconvertibleErrorCode(),
-          fmt::format("getMoeGemmPlan says {} lanes and {} B of dynamic LDS, "
-                      "the kernel {} and {}",
-                      gk.lanes, gk.sharedBytes, ki.workgroupSize,
-                      ki.dynamicLds ? ki.ldsBytes : 0));
-    return cc;
+    return compileCandidate(source, chip, false, c, cache, ptxas, plan);
   };
 
   // One job per batch: vLLM prunes with the GEMM's rows, batch x top_k.
@@ -1643,43 +1668,22 @@ struct AttentionProblem {
   }
 };
 
-/// A pooled array expanded to its full size on the device.
-llvm::Expected<rt::Buffer> uploadPooled(rt::Device &dev,
-                                        const moe::PooledArray &x) {
-  size_t eb = x.eltBytes(), pool = x.bytes.size();
-  std::vector<uint8_t> full(size_t(x.elems) * eb);
-  for (size_t off = 0; off < full.size(); off += pool)
-    std::memcpy(&full[off], x.bytes.data(), std::min(pool, full.size() - off));
-  auto buf = dev.allocate(std::max<size_t>(full.size(), 16));
-  if (!buf.ok())
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   buf.message());
-  if (!full.empty())
-    if (rt::Status st = buf->copyFromHost(full.data(), full.size()); !st.ok())
-      return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                     st.message());
-  return std::move(*buf);
-}
-
 /// Device data of one batch (random q and cache, uniform random index rows
 /// with about 1 in 8 entries -1, as `moec run --index-pattern random`), the
 /// candidate's launch (attention kernel, then the merge kernel when it
 /// splits), and the float64 check of out and lse (`moec run`'s reference
 /// and tolerances).
-class AttentionHarness {
+class AttentionHarness : public DeviceHarness {
 public:
   AttentionHarness(AttentionProblem p, std::shared_ptr<rt::Device> dev)
-      : p_(std::move(p)), dev_(dev), loader_(GemmInfo{}, dev) {}
-
-  llvm::Error prepare(CompiledCandidate &cc) {
-    return loader_.load(*static_cast<GemmKernel *>(cc.payload.get()));
-  }
+      : DeviceHarness(dev), p_(std::move(p)) {}
 
   llvm::Expected<double> time(const ShapeRecord &s, CompiledCandidate &cc,
                               int warmup, int repeat) {
-    auto &k = *static_cast<GemmKernel *>(cc.payload.get());
-    if (auto e = loader_.load(k))
-      return e;
+    auto kp = loaded(cc);
+    if (!kp)
+      return kp.takeError();
+    GemmKernel &k = **kp;
     auto d = data(*s.dim("tokens"), k.splits);
     if (!d)
       return d.takeError();
@@ -1688,38 +1692,33 @@ public:
   }
 
   llvm::Error verify(const ShapeRecord &s, CompiledCandidate &cc) {
-    auto &k = *static_cast<GemmKernel *>(cc.payload.get());
-    if (auto e = loader_.load(k))
-      return e;
+    auto kp = loaded(cc);
+    if (!kp)
+      return kp.takeError();
+    GemmKernel &k = **kp;
     auto dd = data(*s.dim("tokens"), k.splits);
     if (!dd)
       return dd.takeError();
     Data &d = **dd;
-    // Testing: a planted bug for the candidates whose key starts with
-    // $MOEC_TUNE_PLANT_WRONG (with a leading '!': those whose key does not):
-    // the kernel reads the next row of the cache for every index (the check
-    // must catch it).
-    std::optional<rt::Buffer> planted;
-    if (const char *w = std::getenv("MOEC_TUNE_PLANT_WRONG"); w && *w) {
-      StringRef prefix(w);
-      bool negate = prefix.consume_front("!");
-      if (StringRef(k.cand.key()).starts_with(prefix) != negate) {
-        std::vector<int32_t> shifted = d.idx;
-        int64_t rows = d.blocks * p_.page;
-        for (int32_t &i : shifted)
-          if (i >= 0)
-            i = int32_t((i + 1) % rows);
-        auto buf = uploadBytes(*dev_, shifted.data(), shifted.size() * 4);
-        if (!buf.ok())
-          return err(buf.message());
-        planted = std::move(*buf);
-      }
+    // The planted bug (testing): the kernel reads the next row of the
+    // cache for every index.
+    std::optional<rt::Buffer> wrong;
+    if (planted(k.cand)) {
+      std::vector<int32_t> shifted = d.idx;
+      int64_t rows = d.blocks * p_.page;
+      for (int32_t &i : shifted)
+        if (i >= 0)
+          i = int32_t((i + 1) % rows);
+      auto buf = deviceCopy(shifted.data(), shifted.size() * 4);
+      if (!buf)
+        return buf.takeError();
+      wrong = std::move(*buf);
     }
     if (rt::Status st = d.out.fill(0xFF); !st.ok())
       return err(st.message());
     if (rt::Status st = d.lse.fill(0xFF); !st.ok())
       return err(st.message());
-    if (auto e = launch(k, d, planted ? *planted : d.idxBuf))
+    if (auto e = launch(k, d, wrong ? *wrong : d.idxBuf))
       return e;
     if (rt::Status st = dev_->synchronize(); !st.ok())
       return err(st.message());
@@ -1808,9 +1807,6 @@ private:
     std::vector<int32_t> idx;
     rt::Buffer qBuf, kvBuf, idxBuf, out, lse, ws;
   };
-  static llvm::Error err(const std::string &m) {
-    return llvm::createStringError(llvm::inconvertibleErrorCode(), m);
-  }
   llvm::Expected<Data *> data(int64_t tokens, int64_t splits) {
     if (!data_ || data_->tokens != tokens) {
       data_.reset();
@@ -1824,20 +1820,20 @@ private:
                                        -1, 1, rng);
       d->idx = attn::makeIndices(attn::IndexPattern::Random, tokens, p_.topk,
                                  d->blocks * p_.page, p_.page, rng);
-      auto q = uploadPooled(*dev_, d->q);
+      auto q = deviceCopy(d->q);
       if (!q)
         return q.takeError();
-      auto kv = uploadPooled(*dev_, d->kv);
+      auto kv = deviceCopy(d->kv);
       if (!kv)
         return kv.takeError();
-      auto idx = uploadBytes(*dev_, d->idx.data(), d->idx.size() * 4);
+      auto idx = deviceCopy(d->idx.data(), d->idx.size() * 4);
+      if (!idx)
+        return idx.takeError();
       auto out = dev_->allocate(std::max<size_t>(
           size_t(tokens * p_.hQ * p_.dV) * emu::bytesOf(p_.ek), 16));
       auto lse = dev_->allocate(std::max<size_t>(size_t(tokens * p_.hQ) * 4, 16));
-      if (!idx.ok() || !out.ok() || !lse.ok())
-        return err(!idx.ok() ? idx.message()
-                   : !out.ok() ? out.message()
-                               : lse.message());
+      if (!out.ok() || !lse.ok())
+        return err(!out.ok() ? out.message() : lse.message());
       d->qBuf = std::move(*q), d->kvBuf = std::move(*kv);
       d->idxBuf = std::move(*idx), d->out = std::move(*out);
       d->lse = std::move(*lse);
@@ -1873,10 +1869,7 @@ private:
   }
 
   AttentionProblem p_;
-  std::shared_ptr<rt::Device> dev_;
-  GemmHarness loader_; ///< its load(): host object files, cubins, PTX
   std::unique_ptr<Data> data_;
-  std::vector<rt::Event> events_;
 };
 
 /// A comma-separated list of positive integers (--h-q, --topk, --batch);
@@ -1974,22 +1967,8 @@ int tuneAttention(const Args &args) {
       k.sharedBytes = sp.kernel.dynamicLds ? sp.kernel.ldsBytes : 0;
       return llvm::Error::success();
     };
-    auto cc = compileCandidate(p.moduleText(), chip, false, c, cache, ptxas,
-                               plan, /*kernels=*/2);
-    if (!cc)
-      return cc.takeError();
-    // The plan sized the launch; the kernel's own metadata must agree.
-    const auto &gk = *static_cast<GemmKernel *>(cc->payload.get());
-    const OutlinedKernel &ki = gk.payload.kernels.front();
-    if (ki.workgroupSize != gk.lanes ||
-        (ki.dynamicLds ? ki.ldsBytes : 0) != gk.sharedBytes)
-      return llvm::createStringError(
-          llvm::inconvertibleErrorCode(),
-          fmt::format("getSparseAttentionPlan says {} lanes and {} B of "
-                      "dynamic LDS, the kernel {} and {}",
-                      gk.lanes, gk.sharedBytes, ki.workgroupSize,
-                      ki.dynamicLds ? ki.ldsBytes : 0));
-    return cc;
+    return compileCandidate(p.moduleText(), chip, false, c, cache, ptxas,
+                            plan, /*kernels=*/2);
   };
 
   // The device (its name names the DB file), unless compiling only.
