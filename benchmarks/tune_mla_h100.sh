@@ -10,10 +10,12 @@
 #    d_qk 576, d_v 512, page 64, bf16, batch 1, 8, 64, 256, 1024: the space
 #    benchmarks/tune/space_mla_sm90.json (block_h, block_kv, num_warps,
 #    num_stages, kv_splits; 270 points before pruning for the shape), the
-#    per-shape table's row as the first seed, $MLA_TUNE_BUDGET seconds per
-#    shape (--budget: no candidate is started after it; the one in flight
-#    and the re-timing/verify of the finalists still run), each winner
-#    checked against the float64 reference. One process (a cold kernel
+#    per-shape table's row as the first seed, a budget of $MLA_TUNE_BUDGET
+#    seconds per shape (--budget $MLA_TUNE_BUDGET x the batches: moec tune
+#    starts one tuner, and its clock, per h_q; no candidate is started past
+#    it, the one in flight and the re-timing/verify of the finalists still
+#    run; the first batch compiles, later ones are mostly kernel cache
+#    hits), each winner checked against the float64 reference. One process (a cold kernel
 #    cache at the first batch of each h_q; later batches reuse the kernels:
 #    tokens are dynamic); its table rows split the h_q range between the
 #    tuned values (h_q 16: up to 16, h_q 128: 17 and up).
@@ -81,10 +83,10 @@ log "== moec tune --op attention on $(nvidia-smi --query-gpu=name --format=csv,n
 # h_q range between the tuned values).
 HQLIST=$(echo $HQS | tr ' ' ,)
 NH=$(echo $HQS | wc -w)
-step "tune h_q=$HQLIST topk=$TOPK page=$PAGE batch $BATCHES ($SPACE, --budget ${BUDGET}s per shape)"
+step "tune h_q=$HQLIST topk=$TOPK page=$PAGE batch $BATCHES ($SPACE, --budget $((BUDGET * NB))s per h_q)"
 MOEC_CACHE_DIR=$WORK/cache timeout $(( (BUDGET + 30) * NB * NH + 60 )) "$MOEC" tune --op attention \
   --arch "$ARCH" --q-heads "$HQLIST" --topk "$TOPK" --page "$PAGE" --batch "$(echo $BATCHES | tr ' ' ,)" \
-  --space "$SPACE" --budget "${BUDGET}s" --json "$RES" --quiet -o "$WORK/db" ${MLA_TUNE_FLAGS:-} \
+  --space "$SPACE" --budget "$((BUDGET * NB))s" --json "$RES" --quiet -o "$WORK/db" ${MLA_TUNE_FLAGS:-} \
   > "$WORK/tune.txt" 2>> "$LOG"
 rc=$?
 cat "$WORK/tune.txt" >> "$LOG"

@@ -91,7 +91,8 @@ constexpr const char *kTuneUsage = R"(usage:
             per-shape table's row as the first seed, each winner checked in
             float64, into DIR/op=sparse_mla,h_q=..,topk=..,d_qk=..,d_v=..,
             device_name=..,dtype=...json (keys = tokens; the runtime's
-            database) and a MOEC_MLA_ROW line per shape for
+            database; --budget counts per h_q and topk, one tuner each)
+            and a MOEC_MLA_ROW line per shape for
             lib/Tuning/SparseMlaConfigs.def; spaces:
             benchmarks/tune/space_mla_{sm90,gfx942,host}.json
 options:
