@@ -655,7 +655,8 @@ int moec::tool::runAttentionFunction(ModuleOp module, const RunOptions &opts) {
     return runSparseAttention(module, attns.front(), opts);
   SparseWindowIndicesOp w = windows.front();
   SparseAttentionOp a = attns.front();
-  if (w.getIndices() != a.getIndices() || !w->isBeforeInBlock(a))
+  if (w.getIndices() != a.getIndices() || w->getBlock() != a->getBlock() ||
+      !w->isBeforeInBlock(a))
     return fail("sparse_window_indices must write the indices the "
                 "sparse_attention after it reads");
   return runSparseAttention(module, a, opts, w);
