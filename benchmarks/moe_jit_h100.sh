@@ -5,7 +5,9 @@
 #
 #   OUT=$OUT bash benchmarks/moe_jit_h100.sh
 #
-# Runs benchmarks/moe_jit_h100.py: CUDA numerics of fused_moe against a torch
+# First fp8_w8a8 / int8_w8a16 on sm_90 through `moec run` and `moec bench`
+# ($OUT/moe_fp8.txt; MOE_JIT_FP8=0 skips it). Then
+# benchmarks/moe_jit_h100.py: CUDA numerics of fused_moe against a torch
 # reference (dtypes, activations, fused/unfused, top-k, expert maps, -1 ids,
 # CUDA-graph capture and replay, an unwarmed shape refused under capture),
 # the host overhead of a cache-hit call, and the full Mixtral/DeepSeek TP1
@@ -32,7 +34,41 @@ export MOEC_LIBRARY="$MOEC/lib/libmoec.so"
 export PYTHONPATH="$MOEC/python${PYTHONPATH:+:$PYTHONPATH}"
 export MOEC_CACHE_DIR=${MOEC_CACHE_DIR:-$MOEC/cache}
 export PYTHONUNBUFFERED=1
-exec timeout 570 python3 benchmarks/moe_jit_h100.py --out "$OUT" \
+status=0
+
+# fp8_w8a8 (and int8_w8a16) on sm_90 through `moec run` (float64 reference
+# of the dequantized inputs): GEMMs in e4m3 and e5m2, the MoE functions at
+# several token counts and routings, then fp8 against bf16 for Mixtral TP8's
+# w13 (moec bench). Writes $OUT/moe_fp8.txt.
+if [ "${MOE_JIT_FP8:-1}" = 1 ]; then
+  F8=$OUT/moe_fp8.txt
+  : > "$F8"
+  MOEC_BIN=$MOEC/bin/moec
+  T=$(mktemp -d)
+  frun() {
+    if timeout 120 "$MOEC_BIN" "$@" >> "$F8" 2>&1; then echo "PASS $*" | tee -a "$F8"
+    else echo "FAIL $*" | tee -a "$F8"; status=1; fi
+  }
+  for ty in f8E4M3FN f8E5M2; do
+    sed "s/FP8/$ty/g" test/e2e/Inputs/gemm_fp8_nt_scaled.mlir > "$T/g_$ty.mlir"
+    for m in 1 37 300; do frun run "$T/g_$ty.mlir" --arch sm_90 --sizes M=$m; done
+  done
+  for r in uniform invalid one-expert; do
+    frun run test/e2e/Inputs/moe-fp8-small.mlir --arch sm_90 --tokens 37 --routing $r
+    frun run test/e2e/Inputs/moe-layer-int8-small.mlir --arch sm_90 --tokens 37 --routing $r
+  done
+  frun run test/e2e/Inputs/moe-fp8-small.mlir --arch sm_90 --tokens 1 --routing uniform
+  frun run test/e2e/Inputs/moe-fp8-small.mlir --arch sm_90 --tokens 1000 --routing skewed
+  frun run benchmarks/moe_w13_fp8_mixtral_tp8.mlir --arch sm_90 --tokens 64 --routing uniform
+  for m in 16 256 2048; do
+    frun bench benchmarks/moe_w13_fp8_mixtral_tp8.mlir --arch sm_90 --tokens $m --routing uniform
+    frun bench benchmarks/moe_w13_bf16_mixtral_tp8.mlir --arch sm_90 --tokens $m --routing uniform
+  done
+  rm -rf "$T"
+fi
+
+timeout 570 python3 benchmarks/moe_jit_h100.py --out "$OUT" \
   --steps "${MOE_JIT_STEPS:-numerics,overhead,layer}" \
   --models "${MOE_JIT_MODELS:-mixtral,deepseek}" --ms "${MOE_JIT_MS:-1,16,64,256,1024,4096}" \
-  --candidates "${MOE_JIT_CANDIDATES:-2}" --budget-s "${MOE_JIT_BUDGET:-420}"
+  --candidates "${MOE_JIT_CANDIDATES:-2}" --budget-s "${MOE_JIT_BUDGET:-420}" || status=1
+exit $status
