@@ -60,6 +60,13 @@ if [ "${MOE_JIT_FP8:-1}" = 1 ]; then
   frun run test/e2e/Inputs/moe-fp8-small.mlir --arch sm_90 --tokens 1 --routing uniform
   frun run test/e2e/Inputs/moe-fp8-small.mlir --arch sm_90 --tokens 1000 --routing skewed
   frun run benchmarks/moe_w13_fp8_mixtral_tp8.mlir --arch sm_90 --tokens 64 --routing uniform
+  # The CI sweep's quantized cases on the GPU (2 warps cover its 16-row tiles).
+  if timeout 240 python3 test/e2e/moe_sweep.py --moec "$MOEC_BIN" --workdir "$T/sweep" -j 4 \
+       --arch sm_90 --kinds quant --run-flags "--num-warps 2" >> "$F8" 2>&1; then
+    echo "PASS moe_sweep.py --kinds quant --arch sm_90" | tee -a "$F8"
+  else
+    echo "FAIL moe_sweep.py --kinds quant --arch sm_90 (see moe_fp8.txt)" | tee -a "$F8"; status=1
+  fi
   for m in 16 256 2048; do
     frun bench benchmarks/moe_w13_fp8_mixtral_tp8.mlir --arch sm_90 --tokens $m --routing uniform
     frun bench benchmarks/moe_w13_bf16_mixtral_tp8.mlir --arch sm_90 --tokens $m --routing uniform

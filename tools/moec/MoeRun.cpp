@@ -922,7 +922,10 @@ int MoeRunner::run() {
   std::vector<rt::KernelArgs> args(ops.size());
   for (size_t i = 0; i < ops.size(); ++i)
     for (const Operand &o : ops[i].operands)
-      args[i].addMemRef(roots[o.root].buf.data(), o.shape);
+      // A rank-0 operand (a per-tensor scale) is a [1] memref in the
+      // kernel (castToKernelArg).
+      args[i].addMemRef(roots[o.root].buf.data(),
+                        o.shape.empty() ? std::vector<int64_t>{1} : o.shape);
   std::vector<const rt::Buffer *> buffers;
   for (const Root &root : roots)
     buffers.push_back(&root.buf);
