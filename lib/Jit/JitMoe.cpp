@@ -265,11 +265,10 @@ namespace {
 
 /// The heuristic: per class of rows per expert and target; fields left out
 /// take the #moec.config defaults.
-std::string heuristicMoeConfig(const TargetInfo &target, uint8_t sizeClass,
-                               bool f32) {
+std::string heuristicMoeConfig(const TargetInfo &target, uint8_t sizeClass) {
   if (target.isHost())
     return "block_m = 16, block_n = 32, block_k = 32";
-  int64_t bk = f32 ? 32 : 64;
+  int64_t bk = 64;
   switch (sizeClass) {
   case 0:
     return fmt::format("block_m = 16, block_n = 64, block_k = {}, group_m = "
@@ -372,15 +371,13 @@ rt::Status Jit::fusedMoe(const Tensor &hidden, const Tensor &w13,
       // N = I, nearest token count; one entry for both GEMMs), else the
       // heuristic.
       std::string heuristic =
-          heuristicMoeConfig(tgt, moeSizeClass(p.tokens, K, E),
-                             hidden.dtype == DType::F32);
+          heuristicMoeConfig(tgt, moeSizeClass(p.tokens, K, E));
       std::optional<std::string> fromDb;
       std::string dbWhere;
       if ((!key.w13Hash || !key.w2Hash) &&
           !tuning::TuningDB::global().dirs().empty()) {
-        tuning::ConfigFileKey fk = tuning::moeFileKey(
-            E, In, dev.name(),
-            hidden.dtype == DType::F32 ? std::string("f32") : std::string());
+        // f16/bf16 files carry no dtype in their name (vLLM's rule).
+        tuning::ConfigFileKey fk = tuning::moeFileKey(E, In, dev.name(), "");
         auto r = tuning::TuningDB::global().lookupOrReport(
             fk, p.tokens,
             fmt::format("the heuristic config \"{}\"", heuristic));
