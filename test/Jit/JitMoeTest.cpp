@@ -16,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <random>
+#include <thread>
 
 using namespace moec::jit;
 namespace fs = std::filesystem;
@@ -331,6 +332,25 @@ TEST_F(JitMoeTest, OverridesAndTheCallersWorkspace) {
   EXPECT_NE(error.find("workspace holds"), std::string::npos) << error;
   w.workspaceBytes = *bytes;
   EXPECT_LT(run(p, w), tol(p.dtype));
+}
+
+TEST_F(JitMoeTest, ManyThreadsShareOneJit) {
+  // Different token counts and seeds from four threads at once: one compile
+  // of each variant, the Jit's own workspace taken in turn, every result
+  // right.
+  std::vector<std::thread> threads;
+  std::vector<double> errs(8, 1e30);
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&, i] {
+      Problem p{5 + 11 * i, 32, 16, 8, 2};
+      p.seed = 50 + i;
+      errs[i] = run(p);
+    });
+  for (std::thread &t : threads)
+    t.join();
+  for (int i = 0; i < 8; ++i)
+    EXPECT_LT(errs[i], tol(DType::BF16)) << "thread " << i;
+  EXPECT_EQ(jit->variantCount(), 3u);
 }
 
 TEST_F(JitMoeTest, ZeroTokensAndErrors) {
