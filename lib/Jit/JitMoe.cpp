@@ -25,6 +25,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <regex>
 #include <shared_mutex>
@@ -107,7 +108,7 @@ Status badArg(const std::string &msg) {
 
 std::string shapeStr(const Tensor &t) {
   std::string s = "[";
-  for (int d = 0; d < t.rank; ++d)
+  for (int d = 0; d < std::clamp(t.rank, 0, Tensor::kMaxRank); ++d)
     s += (d ? ", " : "") + std::to_string(t.sizes[d]);
   return s + "]";
 }
@@ -124,6 +125,13 @@ Status checkProblem(const Tensor &hidden, const Tensor &w13, const Tensor *w2,
   auto isFloat = [](DType d) {
     return d == DType::F16 || d == DType::BF16 || d == DType::F32;
   };
+  for (const Tensor *t : {&hidden, &w13, w2, topkWeights, &topkIds, out,
+                         o.expertMap})
+    if (t && (t->rank < 0 || t->rank > Tensor::kMaxRank ||
+              std::any_of(t->sizes, t->sizes + t->rank,
+                          [](int64_t d) { return d < 0; })))
+      return badArg("a tensor has a negative size or a bad rank: " +
+                    shapeStr(*t));
   if (hidden.rank != 2)
     return badArg("hidden must be [tokens, H], it is " + shapeStr(hidden));
   if (hidden.dtype != DType::F16 && hidden.dtype != DType::BF16)
@@ -192,12 +200,16 @@ Status checkProblem(const Tensor &hidden, const Tensor &w13, const Tensor *w2,
       o.activation != jit::Activation::Gelu)
     return badArg(fmt::format("activation {}: silu or gelu expected",
                               toString(o.activation)));
-  // Sorted ids are i32: every routed copy and the padding must fit.
-  if (p.tokens * p.topK + p.eGlobal * 256 > INT32_MAX ||
-      p.tokens * std::max(p.h, 2 * p.i) > (int64_t(1) << 40))
-    return badArg(fmt::format("{} tokens x top_k {} is too large for i32 "
-                              "routing ids",
-                              p.tokens, p.topK));
+  // Sorted ids are i32: every routed copy and the padding must fit (each
+  // factor bounded first, so nothing here overflows int64), and the
+  // [copies, 2I] intermediate must be addressable.
+  if (p.tokens > INT32_MAX || p.topK > INT32_MAX || p.eGlobal > INT32_MAX ||
+      p.tokens * p.topK + p.eGlobal * 256 > INT32_MAX ||
+      2 * p.i > (int64_t(1) << 40) / std::max<int64_t>(1, p.tokens * p.topK))
+    return badArg(fmt::format("{} tokens x top_k {} with {} experts and I = "
+                              "{} is too large (i32 routing ids, a [tokens x "
+                              "top_k, 2I] intermediate under 2^40 elements)",
+                              p.tokens, p.topK, p.eGlobal, p.i));
   struct Named {
     const char *what;
     const Tensor *t;
