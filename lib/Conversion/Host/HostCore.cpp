@@ -135,23 +135,30 @@ private:
   /// << 23 | m << (23 - mb); subnormal: m x 2^(1 - bias - mb); NaN and inf
   /// as each format defines them.
   static Value fp8ToF32(OpBuilder &b, Location loc, Value v) {
-    auto ft = cast<FloatType>(v.getType());
+    // Works element-wise on a scalar or a vector of fp8.
+    auto vt = dyn_cast<VectorType>(v.getType());
+    auto ft = cast<FloatType>(vt ? vt.getElementType() : v.getType());
+    auto like = [&](Type elt) -> Type {
+      return vt ? Type(VectorType::get(vt.getShape(), elt)) : elt;
+    };
     bool fnuz = isa<Float8E4M3FNUZType, Float8E5M2FNUZType>(ft);
     int64_t mb = ft.getFPMantissaWidth() - 1; // stored mantissa bits
     int64_t eb = 7 - mb;
     int64_t bias = (int64_t(1) << (eb - 1)) - 1 + (fnuz ? 1 : 0);
     bool e5m2 = eb == 5;
-    Type i32 = b.getI32Type(), f32 = b.getF32Type();
-    auto ci = [&](int64_t c) {
-      return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(c));
+    Type i32 = like(b.getI32Type()), f32 = like(b.getF32Type());
+    auto constant = [&](Type t, Attribute scalar) -> Value {
+      Attribute a = vt ? Attribute(DenseElementsAttr::get(
+                             cast<ShapedType>(t), scalar))
+                       : scalar;
+      return arith::ConstantOp::create(b, loc, cast<TypedAttr>(a));
     };
-    auto cf = [&](double c) {
-      return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(c));
-    };
+    auto ci = [&](int64_t c) { return constant(i32, b.getI32IntegerAttr(c)); };
+    auto cf = [&](double c) { return constant(f32, b.getF32FloatAttr(c)); };
     auto eq = [&](Value x, Value y) {
       return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, y);
     };
-    Value bits8 = arith::BitcastOp::create(b, loc, b.getI8Type(), v);
+    Value bits8 = arith::BitcastOp::create(b, loc, like(b.getI8Type()), v);
     Value x = arith::ExtUIOp::create(b, loc, i32, bits8);
     Value sign = arith::AndIOp::create(b, loc, x, ci(0x80));
     Value e = arith::AndIOp::create(
@@ -179,13 +186,11 @@ private:
     Value eMax = eq(e, ci((int64_t(1) << eb) - 1));
     if (!e5m2) // e4m3fn: S.1111.111 is NaN, no infinities
       return arith::SelectOp::create(
-          b, loc,
-          arith::AndIOp::create(b, loc, eMax, eq(m, ci(7))), nan, r);
+          b, loc, arith::AndIOp::create(b, loc, eMax, eq(m, ci(7))), nan, r);
     // e5m2: IEEE-like, all-ones exponent is inf (m = 0) or NaN
     Value inf = arith::SelectOp::create(b, loc, eq(sign, ci(0)),
                                         cf(INFINITY), cf(-INFINITY));
-    Value special =
-        arith::SelectOp::create(b, loc, eq(m, ci(0)), inf, nan);
+    Value special = arith::SelectOp::create(b, loc, eq(m, ci(0)), inf, nan);
     return arith::SelectOp::create(b, loc, eMax, special, r);
   }
   /// Emits `for i < block_m, j < block_n { body(i, j) }`.
