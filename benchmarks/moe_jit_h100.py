@@ -53,6 +53,7 @@ MODELS = {
     "deepseek": ("DeepSeek-V3 TP1", 256, 8, 7168, 2048),
 }
 LOG = None
+SAVE = None  # main's writer of moe_jit.json/.md: the layer step saves per row
 
 
 def log(*a):
@@ -386,6 +387,8 @@ def step_layer(res, models, ms, ncand, deadline):
                 row.update(triton_ms=tbest[0], triton_config=tbest[1], triton_err=tbest[2])
             res["layer"].append(row)
             log(json.dumps(row))
+            if SAVE:
+                SAVE()  # a timeout later keeps the rows done
 
 
 # ----------------------------------------------------------------- summary --
@@ -433,7 +436,7 @@ def summarize(res):
 
 
 def main():
-    global LOG
+    global LOG, SAVE
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default=os.environ.get("OUT", "moe_jit_out"))
     ap.add_argument("--steps", default="numerics,overhead,layer")
@@ -463,6 +466,7 @@ def main():
         with open(os.path.join(args.out, "moe_jit.md"), "w") as f:
             f.write(md + "\n")
         return md
+    SAVE = save
     if "numerics" in steps:
         failed = step_numerics(res)
         save()

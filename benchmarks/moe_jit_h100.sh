@@ -17,7 +17,11 @@
 # Environment: MOEC_DIR (default /tmp/moec: the bundle is unpacked there when
 # lib/libmoec.so is missing), MOE_JIT_STEPS (numerics,overhead,layer),
 # MOE_JIT_MODELS (mixtral,deepseek), MOE_JIT_MS (1,16,64,256,1024,4096),
-# MOE_JIT_CANDIDATES (2), MOE_JIT_BUDGET (seconds for the layer step, 420).
+# MOE_JIT_CANDIDATES (2), MOE_JIT_TOTAL (the whole script's seconds, 580),
+# MOE_JIT_BUDGET (seconds after which the layer step starts no new shape;
+# default: what is left minus 60). To fit one device call each:
+#   MOE_JIT_STEPS=numerics,overhead bash benchmarks/moe_jit_h100.sh
+#   MOE_JIT_FP8=0 MOE_JIT_STEPS=layer bash benchmarks/moe_jit_h100.sh
 # Exit status: 1 if a numerics case failed, 2 if the bundle is missing.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
@@ -74,8 +78,14 @@ if [ "${MOE_JIT_FP8:-1}" = 1 ]; then
   rm -rf "$T"
 fi
 
-timeout 570 python3 benchmarks/moe_jit_h100.py --out "$OUT" \
+# What is left of the device call's 10 minutes (MOE_JIT_TOTAL, default 580 s)
+# goes to the Python part; its layer step stops starting shapes 60 s before.
+left=$(( ${MOE_JIT_TOTAL:-580} - SECONDS ))
+[ $left -lt 60 ] && left=60
+budget=${MOE_JIT_BUDGET:-$(( left - 60 ))}
+echo "moe_jit_h100: fp8 step took ${SECONDS} s; ${left} s left for moe_jit_h100.py"
+timeout $left python3 benchmarks/moe_jit_h100.py --out "$OUT" \
   --steps "${MOE_JIT_STEPS:-numerics,overhead,layer}" \
   --models "${MOE_JIT_MODELS:-mixtral,deepseek}" --ms "${MOE_JIT_MS:-1,16,64,256,1024,4096}" \
-  --candidates "${MOE_JIT_CANDIDATES:-2}" --budget-s "${MOE_JIT_BUDGET:-420}" || status=1
+  --candidates "${MOE_JIT_CANDIDATES:-2}" --budget-s "$budget" || status=1
 exit $status
