@@ -141,10 +141,10 @@ def step_numerics(res):
             emap = torch.tensor([e // 2 if e % 2 == 0 else -1 for e in range(ep)],
                                 dtype=torch.int32, device="cuda")
         out = torch.full_like(hidden, float("nan"))
-        name = "T={T} H={H} I={I} E={E} top{K} {d}{a}{ep}{inv}{unf}".format(
-            d=str(c["dtype"]).replace("torch.", ""), a=" " + act,
-            ep=f" ep{ep}" if ep else "", inv=" -1ids" if c.get("invalid") else "",
-            unf=" unfused" if c.get("unfused") else "", **c)
+        name = "T={} H={} I={} E={} top{} {}{}{}{}{}".format(
+            c["T"], c["H"], c["I"], c["E"], c["K"], str(c["dtype"]).replace("torch.", ""),
+            " " + act, f" ep{ep}" if ep else "", " -1ids" if c.get("invalid") else "",
+            " unfused" if c.get("unfused") else "")
         try:
             moec.fused_moe(hidden, w13, w2, tw, ids, out, activation=act, expert_map=emap,
                            unfused=c.get("unfused", False))
