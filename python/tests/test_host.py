@@ -240,6 +240,16 @@ class HostFusedMoe(unittest.TestCase):
             x, w13, w2, tw, ids = self.problem(10 + k, 5, K=k)
             self.check(moec.fused_moe(x, w13, w2, tw, ids), ref_fused_moe(x, w13, w2, tw, ids))
 
+    def test_callers_workspace(self):
+        # E = 4: variants of its own (test_random_routing_and_cache_hits
+        # expects to compile its first call).
+        x, w13, w2, tw, ids = self.problem(5, 21, E=4)
+        want = ref_fused_moe(x, w13, w2, tw, ids)
+        ws = np.empty(1 << 20, np.uint8)
+        self.check(self.jit.fused_moe(x, w13, w2, tw, ids, workspace=ws), want)
+        with self.assertRaisesRegex(moec.Error, "workspace holds 64 bytes"):
+            self.jit.fused_moe(x, w13, w2, tw, ids, workspace=ws[:64])
+
     def test_errors(self):
         x, w13, w2, tw, ids = self.problem(1, 4)
         with self.assertRaisesRegex(moec.Error, "topk_ids is f32; i32 expected"):
