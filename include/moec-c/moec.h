@@ -204,6 +204,34 @@ MOEC_C_EXPORT moec_status moec_fused_moe_workspace_size(
     const moec_tensor *topk_ids, const moec_fused_moe_options *options,
     size_t *out);
 
+/* Sparse MLA decode (DeepSeek-V3.2, moec.sparse_attention) into out: per
+ * token t and head h, softmax(scale * q[t, h] . kv[i]) over the rows i that
+ * indices[t, :] names (flat rows block * page_size + offset; -1 skipped)
+ * times kv[i, :d_v]. q [T, h_q, d_qk] MOEC_F16/MOEC_BF16; kv_cache [blocks,
+ * page_size, d_qk] of q's dtype; indices [T, topk] MOEC_I32; out [T, h_q,
+ * d_v] f16/bf16/f32; lse [T, h_q] MOEC_F32 or NULL. Row-major, 16-byte
+ * aligned bases. options may be NULL (scale 1 / sqrt(d_qk); the config from
+ * the tuning database, else the per-shape table; the JIT's own split-KV
+ * workspace). moec_last_variant() says where the config came from. */
+typedef struct moec_sparse_mla_options {
+  int32_t has_scale;      /* non-zero: scale below, else 1 / sqrt(d_qk) */
+  float scale;
+  const char *config;     /* #moec.config fields, or NULL/"" */
+  void *workspace;        /* >= moec_sparse_mla_workspace_size bytes */
+  size_t workspace_bytes; /* or NULL/0: the JIT's own */
+} moec_sparse_mla_options;
+
+MOEC_C_EXPORT moec_status moec_sparse_mla_decode(
+    moec_jit *jit, const moec_tensor *q, const moec_tensor *kv_cache,
+    const moec_tensor *indices, const moec_tensor *out,
+    const moec_tensor *lse, const moec_sparse_mla_options *options,
+    void *stream);
+/* The split-KV workspace moec_sparse_mla_decode may need for q's shape and
+ * d_v (data pointers are not read). */
+MOEC_C_EXPORT moec_status moec_sparse_mla_workspace_size(
+    moec_jit *jit, const moec_tensor *q, const moec_tensor *indices,
+    int64_t d_v, size_t *out);
+
 /* The variant this thread's last moec_gemm/moec_launch used. size must be
  * at least sizeof(moec_variant_info) (checked: a caller built against an
  * older header gets MOEC_ERROR_INVALID_ARGUMENT). */

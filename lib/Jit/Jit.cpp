@@ -251,7 +251,7 @@ struct Jit::Impl {
   /// loads it. `compileMutex` is held.
   rt::Expected<std::unique_ptr<Variant>>
   makeVariant(mlir::ModuleOp module, const std::string &description,
-              int64_t blockM, int64_t blockN);
+              int64_t blockM, int64_t blockN, size_t kernels = 1);
   /// Parses `text`, attaches this device's target; diagnostics into `error`.
   mlir::OwningOpRef<mlir::ModuleOp> parse(const std::string &text,
                                           const std::string &name,
@@ -274,6 +274,9 @@ struct Jit::Impl {
 
   /// fused_moe's state (JitMoe.cpp); last, so destroyed first.
   std::unique_ptr<internal::MoeState, internal::MoeStateDeleter> moe;
+  /// sparse_mla_decode's state (JitAttention.cpp).
+  std::unique_ptr<internal::AttentionState, internal::AttentionStateDeleter>
+      attention;
 
   /// A variant must be made (compiled or read from disk) while `stream` is
   /// captured into a graph: an error, since the capture would record none of
@@ -642,7 +645,7 @@ std::string Jit::Impl::heuristicConfig(const GemmSignature &sig) const {
 
 rt::Expected<std::unique_ptr<Variant>>
 Jit::Impl::makeVariant(mlir::ModuleOp module, const std::string &description,
-                       int64_t blockM, int64_t blockN) {
+                       int64_t blockM, int64_t blockN, size_t kernels) {
   auto variant = std::make_unique<Variant>();
   variant->blockM = blockM;
   variant->blockN = blockN;
@@ -690,10 +693,11 @@ Jit::Impl::makeVariant(mlir::ModuleOp module, const std::string &description,
     return Status::error(r.error);
   variant->info.cacheSource = r.source;
   Payload p;
-  if (!parsePayload(*r.payload, p) || p.kernels.size() != 1)
+  if (!parsePayload(*r.payload, p) || p.kernels.size() != kernels)
     return Status::error(fmt::format(
-        "kernel cache entry {} holds no single kernel; run `moec cache clear`",
-        key.hex()));
+        "kernel cache entry {} does not hold {} kernel(s); run `moec cache "
+        "clear`",
+        key.hex(), kernels));
   const OutlinedKernel &k = p.kernels.front();
   rt::Expected<std::shared_ptr<rt::Module>> loaded =
       target->isHost() ? hostLoader.load(*device, p.image, p.kernels)
@@ -705,6 +709,12 @@ Jit::Impl::makeVariant(mlir::ModuleOp module, const std::string &description,
   if (!kernel.ok())
     return kernel.status();
   variant->kernel = *kernel;
+  for (size_t i = 1; i < p.kernels.size(); ++i) {
+    auto more = variant->module->getKernel(p.kernels[i].name);
+    if (!more.ok())
+      return more.status();
+    variant->more.push_back(*more);
+  }
   variant->workgroupSize = k.workgroupSize;
   variant->sharedBytes = k.dynamicLds ? static_cast<size_t>(k.ldsBytes) : 0;
   variant->info.kernel = k.name;
@@ -1298,8 +1308,12 @@ internal::parse(Jit::Impl &impl, const std::string &text,
 rt::Expected<std::unique_ptr<Variant>>
 internal::makeVariant(Jit::Impl &impl, mlir::ModuleOp module,
                       const std::string &description, int64_t blockM,
-                      int64_t blockN) {
-  return impl.makeVariant(module, description, blockM, blockN);
+                      int64_t blockN, size_t kernels) {
+  return impl.makeVariant(module, description, blockM, blockN, kernels);
+}
+std::unique_ptr<internal::AttentionState, internal::AttentionStateDeleter> &
+internal::attentionState(Jit::Impl &impl) {
+  return impl.attention;
 }
 rt::Status internal::refuseDuringCapture(Jit::Impl &impl, void *stream,
                                          const std::string &what) {

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace moec {
 struct TargetInfo;
@@ -36,6 +37,8 @@ struct Variant {
   int64_t workgroupSize = 1;
   size_t sharedBytes = 0;
   VariantInfo info;
+  /// The module's further kernels, in order (sparse_attention's merge).
+  std::vector<rt::Kernel> more;
 };
 
 /// fused_moe's variants and workspace (JitMoe.cpp); destroyed before the
@@ -45,6 +48,14 @@ struct MoeStateDeleter {
   void operator()(MoeState *state) const;
 };
 std::unique_ptr<MoeState, MoeStateDeleter> &moeState(Jit::Impl &impl);
+
+/// sparse_mla_decode's variants and workspace (JitAttention.cpp).
+struct AttentionState;
+struct AttentionStateDeleter {
+  void operator()(AttentionState *state) const;
+};
+std::unique_ptr<AttentionState, AttentionStateDeleter> &
+attentionState(Jit::Impl &impl);
 
 rt::Device &device(Jit::Impl &impl);
 const TargetInfo &target(Jit::Impl &impl);
@@ -57,11 +68,13 @@ mlir::OwningOpRef<mlir::ModuleOp> parse(Jit::Impl &impl,
                                         const std::string &text,
                                         const std::string &name,
                                         std::string &error);
-/// Compiles (or finds in the kernel cache) the single-kernel `module` and
-/// loads it. compileMutex is held.
+/// Compiles (or finds in the kernel cache) `module`, which must lower to
+/// `kernels` kernels, and loads it (the first is Variant::kernel, the rest
+/// Variant::more). compileMutex is held.
 rt::Expected<std::unique_ptr<Variant>>
 makeVariant(Jit::Impl &impl, mlir::ModuleOp module,
-            const std::string &description, int64_t blockM, int64_t blockN);
+            const std::string &description, int64_t blockM, int64_t blockN,
+            size_t kernels = 1);
 /// An error when `stream` is being captured into a graph (a variant must
 /// not be made then).
 rt::Status refuseDuringCapture(Jit::Impl &impl, void *stream,

@@ -52,6 +52,12 @@ class _FusedMoeOptions(ctypes.Structure):
                 ("workspace_bytes", ctypes.c_size_t)]
 
 
+class _SparseMlaOptions(ctypes.Structure):
+    _fields_ = [("has_scale", ctypes.c_int32), ("scale", ctypes.c_float),
+                ("config", ctypes.c_char_p), ("workspace", ctypes.c_void_p),
+                ("workspace_bytes", ctypes.c_size_t)]
+
+
 class _VariantInfo(ctypes.Structure):
     _fields_ = [("kernel", ctypes.c_char * 128), ("config", ctypes.c_char * 256),
                 ("key", ctypes.c_char * 33), ("config_source", ctypes.c_int32),
@@ -108,10 +114,16 @@ def _library():
             lib.moec_fused_moe_workspace_size.argtypes = [vp, P(_Tensor), P(_Tensor), P(_Tensor),
                                                           P(_FusedMoeOptions),
                                                           P(ctypes.c_size_t)]
+            lib.moec_sparse_mla_decode.argtypes = [vp] + [P(_Tensor)] * 5 + \
+                [P(_SparseMlaOptions), vp]
+            lib.moec_sparse_mla_workspace_size.argtypes = [vp, P(_Tensor), P(_Tensor),
+                                                           ctypes.c_int64,
+                                                           P(ctypes.c_size_t)]
             for fn in ("moec_jit_create", "moec_jit_arch", "moec_jit_variant_count",
                        "moec_gemm", "moec_last_variant", "moec_gemm_plan_create",
                        "moec_gemm_plan_run", "moec_fused_moe",
-                       "moec_fused_moe_workspace_size"):
+                       "moec_fused_moe_workspace_size", "moec_sparse_mla_decode",
+                       "moec_sparse_mla_workspace_size"):
                 getattr(lib, fn).restype = ctypes.c_int
             _lib = lib
     return _lib
@@ -402,6 +414,56 @@ class Jit:
         refs = [ctypes.byref(t) for t in tensors]
         return (tensors, refs, opt, map_t, n.value, stream_of, torch_ws)
 
+    def sparse_mla_decode(self, q, kv_cache, indices, out=None, lse=None, *,
+                          d_v=512, scale=None, config=None, workspace=None,
+                          stream=None):
+        """Sparse MLA decode (DeepSeek-V3.2): out[t, h] = softmax(scale *
+        q[t, h] . kv[i]) @ kv[i, :d_v] over the rows i = indices[t, :] (flat
+        rows block * page_size + offset of kv_cache; -1 skipped).
+
+        q [T, h_q, d_qk] f16/bf16; kv_cache [blocks, page_size, d_qk];
+        indices [T, topk] int32; out [T, h_q, d_v] (allocated like q when
+        None); lse [T, h_q] float32 or None. scale: 1 / sqrt(d_qk) when None;
+        config: #moec.config fields, else the tuning database, else the
+        per-shape table (last_variant() says which). Torch tensors get the
+        split-KV workspace from torch's allocator. Returns out."""
+        if out is None:
+            shape = (q.shape[0], q.shape[1], d_v)
+            out = q.new_empty(shape) if hasattr(q, "new_empty") \
+                else __import__("numpy").empty(shape, dtype=q.dtype)
+        tensors = [_Tensor() for _ in range(5)]
+        device = "host"
+        for t, x in zip(tensors, (q, kv_cache, indices, out)):
+            device = _fill(t, x)
+        if lse is not None:
+            _fill(tensors[4], lse)
+        opt = _SparseMlaOptions()
+        if scale is not None:
+            opt.has_scale = 1
+            opt.scale = float(scale)
+        opt.config = config.encode() if config else None
+        if workspace is not None:
+            _, opt.workspace = _sig_ptr(workspace)
+            opt.workspace_bytes = workspace.numel() * workspace.element_size() \
+                if hasattr(workspace, "numel") else workspace.nbytes
+        elif device.startswith("cuda"):
+            import torch
+            n = ctypes.c_size_t()
+            _check(self._lib.moec_sparse_mla_workspace_size(
+                self._handle, ctypes.byref(tensors[0]), ctypes.byref(tensors[2]),
+                int(out.shape[2]), ctypes.byref(n)))
+            ws = torch.empty(n.value, dtype=torch.uint8, device=q.device)
+            opt.workspace = ws.data_ptr()
+            opt.workspace_bytes = n.value
+        if stream is None and device.startswith("cuda"):
+            stream = _stream_getter()(int(device[5:]))
+        refs = [ctypes.byref(t) for t in tensors[:4]]
+        lse_ref = ctypes.byref(tensors[4]) if lse is not None else None
+        if self._lib.moec_sparse_mla_decode(self._handle, *refs, lse_ref,
+                                            ctypes.byref(opt), stream):
+            raise Error(self._lib.moec_last_error().decode(errors="replace"))
+        return out
+
     def _drop_plans(self):
         plans, self._plans = self._plans, {}
         for plan, _ in plans.values():
@@ -485,6 +547,21 @@ def fused_moe(hidden, w13, w2, topk_weights, topk_ids, out=None, **kwargs):
         except TypeError:
             pass
     return j.fused_moe(hidden, w13, w2, topk_weights, topk_ids, out, **kwargs)
+
+
+def sparse_mla_decode(q, kv_cache, indices, out=None, lse=None, **kwargs):
+    """moec.sparse_mla_decode(q, kv_cache, indices, out=None, lse=None,
+    d_v=512, scale=None, config=None, workspace=None, stream=None) on q's
+    device."""
+    dev = getattr(q, "device", None)
+    j = _jit_by_device.get(dev)
+    if j is None:
+        j = jit_for(_device_of(q))
+        try:
+            _jit_by_device[dev] = j
+        except TypeError:
+            pass
+    return j.sparse_mla_decode(q, kv_cache, indices, out, lse, **kwargs)
 
 
 def last_variant():

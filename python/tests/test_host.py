@@ -260,5 +260,55 @@ class HostFusedMoe(unittest.TestCase):
             self.jit.fused_moe(x, w13, np.ascontiguousarray(w2[:, :16]), tw, ids)
 
 
+def ref_sparse_mla(q, kv, idx, scale, d_v):
+    """float64 sparse MLA decode: out [T, H, d_v], lse [T, H]."""
+    T, H, D = q.shape
+    rows = kv.reshape(-1, D).astype(np.float64)
+    out = np.zeros((T, H, d_v))
+    lse = np.full((T, H), -np.inf)
+    for t in range(T):
+        sel = [i for i in idx[t] if i >= 0]
+        if not sel:
+            continue
+        k = rows[sel]
+        s = scale * (q[t].astype(np.float64) @ k.T)
+        m = s.max(axis=1, keepdims=True)
+        p = np.exp(s - m)
+        l = p.sum(axis=1, keepdims=True)
+        out[t] = (p @ k[:, :d_v]) / l
+        lse[t] = (m + np.log(l))[:, 0]
+    return out, lse
+
+
+class HostSparseMla(unittest.TestCase):
+    def test_decode_against_float64_and_config_source(self):
+        with tempfile.TemporaryDirectory() as d:
+            jit = moec.Jit("host", cache_dir=d)
+            rng = np.random.default_rng(5)
+            T, H, D, DV, P, B, K = 3, 16, 64, 32, 16, 4, 24
+            q = rng.uniform(-1, 1, (T, H, D)).astype(np.float16)
+            kv = rng.uniform(-1, 1, (B, P, D)).astype(np.float16)
+            idx = rng.integers(0, B * P, (T, K)).astype(np.int32)
+            idx[0, ::3] = -1
+            idx[1, :] = -1  # nothing valid: zeros, lse = -inf
+            lse = np.empty((T, H), dtype=np.float32)
+            out = jit.sparse_mla_decode(q, kv, idx, lse=lse, d_v=DV, scale=0.1)
+            self.assertEqual(out.shape, (T, H, DV))
+            ref, ref_lse = ref_sparse_mla(q, kv, idx, np.float32(0.1), DV)
+            err = np.abs(out.astype(np.float64) - ref).max() / np.abs(ref).max()
+            self.assertLess(err, 1 / 64)
+            self.assertTrue(np.all(out[1] == 0))
+            self.assertTrue(np.all(np.isneginf(lse[1])))
+            self.assertLess(np.abs(lse[[0, 2]] - ref_lse[[0, 2]]).max(), 1e-3)
+            v = moec.last_variant()
+            self.assertIn("sparse_attention", v["kernel"])
+            self.assertIn(v["config_source"], ("heuristic", "tuning database"))
+            jit.sparse_mla_decode(q, kv, idx, out, d_v=DV, config="block_kv = 16")
+            self.assertEqual(moec.last_variant()["config_source"], "override")
+            with self.assertRaisesRegex(moec.Error, "indices is f32; i32 expected"):
+                jit.sparse_mla_decode(q, kv, idx.astype(np.float32), out, d_v=DV)
+            jit.close()
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -79,6 +79,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace moec::jit {
 
@@ -182,6 +183,23 @@ struct FusedMoeOptions {
   size_t workspaceBytes = 0;
 };
 
+/// Options of Jit::sparseMlaDecode (DeepSeek-V3.2 sparse MLA decode).
+struct SparseMlaOptions {
+  /// Softmax scale of q . k; unset: 1 / sqrt(d_qk).
+  std::optional<float> scale;
+  /// The #moec.config fields ("block_h = 16, block_kv = 64, kv_splits =
+  /// 32"); empty: the tuning database (the op=sparse_mla files `moec tune
+  /// --op attention` writes, nearest token count), else the per-shape table
+  /// (lib/Tuning/SparseMlaConfigs.def).
+  std::string config;
+  /// Split-KV scratch of at least sparseMlaWorkspaceBytes() bytes, 16-byte
+  /// aligned, on the device. Null: the Jit's own, grown when a call needs
+  /// more (growing synchronizes the device and is refused during graph
+  /// capture; one stream at a time uses it).
+  void *workspace = nullptr;
+  size_t workspaceBytes = 0;
+};
+
 /// A parsed and verified moec module (see Jit::loadModuleFile).
 class JitModule;
 
@@ -227,6 +245,30 @@ public:
                                               const Tensor &w13,
                                               const Tensor &topkIds,
                                               const FusedMoeOptions &options);
+
+  /// Sparse MLA decode (moec.sparse_attention) into `out`: per token t and
+  /// head h, softmax(scale * q[t, h] . kv[i]) over the rows i named by
+  /// indices[t, :] (flat rows block * page_size + offset of kv_cache; -1
+  /// skipped), times kv[i, :d_v]. q [T, h_q, d_qk] f16/bf16; kv_cache
+  /// [blocks, page_size, d_qk] of q's dtype; indices [T, topk] i32; out [T,
+  /// h_q, d_v] f16/bf16/f32; lse [T, h_q] f32 or null. All row-major, 16-byte
+  /// aligned. Compiled once per (dtypes, h_q, d_qk, d_v, page_size, topk,
+  /// config): T and the block count stay dynamic. The KV range is split
+  /// (a merge kernel combines the parts) when T x head groups leave the
+  /// device's units idle. lastVariant() says where the config came from.
+  rt::Status sparseMlaDecode(const Tensor &q, const Tensor &kvCache,
+                             const Tensor &indices, const Tensor &out,
+                             const Tensor *lse = nullptr,
+                             const SparseMlaOptions &options = {},
+                             void *stream = nullptr);
+  /// The split-KV workspace sparseMlaDecode may need for q's shape and d_v
+  /// (any config; the most splits a config allows).
+  rt::Expected<size_t> sparseMlaWorkspaceBytes(const Tensor &q,
+                                               const Tensor &indices,
+                                               int64_t dV);
+  /// The tuning database sparseMlaDecode reads instead of $MOEC_TUNING_DB
+  /// (tests, or an application's own store); requests resolve again.
+  void setSparseMlaTuningDirs(std::vector<std::string> dirs);
 
   /// A moec module (.mlir text), verified, its target set to this device's.
   rt::Expected<std::shared_ptr<JitModule>>
