@@ -24,6 +24,11 @@
 #    entry) and once without (the runtime takes the table's row), both
 #    checked against float64 first, same seed and index pattern; the
 #    speed-up of the tuned entry over the table's row.
+# 3. (MLA_TUNE_JIT=1) benchmarks/mla_jit_h100.py: moec.sparse_mla_decode
+#    (the JIT, Python over libmoec.so, torch tensors) at h_q 16/128, batch 1,
+#    8, 64 against a float64 torch reference, once with MOEC_TUNING_DB = the
+#    tuned files (config source "tuning database") and once without (the
+#    table: "heuristic"), with the wall time of a cache-hit call.
 # Writes under $OUT:
 #   mla_tune.md            the tables (tuned configs, times, speed-ups)
 #   mla_tune.json          one JSON line per tuned shape (moec tune --json)
@@ -31,17 +36,21 @@
 #   mla_tune_log.txt       everything moec printed
 #   mla_tune_db/           the database files (op=sparse_mla,...json,
 #                          keys = tokens) to put under $MOEC_TUNING_DB
+#   mla_jit.jsonl          step 3: one line per JIT case
 #   mla_table_rows.def     a MOEC_MLA_ROW line per tuned shape, ready for
 #                          lib/Tuning/SparseMlaConfigs.def (the sm_90 rows)
-# Budget: with the defaults (25 s per shape, 10 shapes, the bench on) about
-# 6-7 minutes on the H100: one call under a 10-minute limit. To split it,
+# Budget: with the defaults (25 s per shape, 10 shapes, the bench and the
+# JIT step on) about 7-8 minutes on the H100 (estimated, not yet run): one
+# call under a 10-minute limit; MLA_TUNE_BENCH=0 / MLA_TUNE_JIT=0 drop steps
+# 2 / 3. To split it,
 # MLA_TUNE_HQ=16 MLA_TUNE_TAG=_h16, then 128 (the rows of each then cover
 # every h_q: edit their h_q ranges before pasting them).
 # Environment: MOEC_BIN_DIR (default /tmp/moec/bin, extracted from
 # bundle/moec-bundle.tar.xz when missing), MLA_TUNE_HQ ("16 128"),
 # MLA_TUNE_BATCHES ("1 8 64 256 1024"), MLA_TUNE_TOPK (2048), MLA_TUNE_PAGE
 # (64), MLA_TUNE_BUDGET (25), MLA_TUNE_SPACE
-# (benchmarks/tune/space_mla_sm90.json), MLA_TUNE_BENCH (1), MLA_ARCH
+# (benchmarks/tune/space_mla_sm90.json), MLA_TUNE_BENCH (1), MLA_TUNE_JIT
+# (1), MLA_ARCH
 # (sm_90; host: a dry run without a GPU), MLA_TUNE_TAG (suffix of the
 # output files), MLA_TUNE_FLAGS (more moec tune flags, e.g. --ptxas PATH).
 set -uo pipefail
@@ -137,11 +146,31 @@ PY
   done
 fi
 
+# 3. The JIT entry with and without the database.
+if [ "${MLA_TUNE_JIT:-1}" = 1 ] && [ "$ARCH" = sm_90 ]; then
+  MDIR=$(dirname "$BIN")
+  if [ -f "$MDIR/lib/libmoec.so" ]; then
+    : > "$OUT/mla_jit.jsonl"
+    for src in tuned table; do
+      if [ $src = tuned ]; then db=$DB; else db=; fi
+      step "JIT sparse_mla_decode (config from the $src)"
+      MOEC_TUNING_DB=$db MOEC_LIBRARY="$MDIR/lib/libmoec.so" PYTHONPATH="$MDIR/python" \
+        MOEC_CACHE_DIR=$WORK/cache-jit timeout 300 python3 benchmarks/mla_jit_h100.py \
+        --topk "$TOPK" --page "$PAGE" --json "$OUT/mla_jit.jsonl" 2>&1 | tee -a "$LOG" | tail -6 \
+        || true
+    done
+    grep -q '"FAIL"' "$OUT/mla_jit.jsonl" && { log "FAIL: a JIT case (see mla_jit.jsonl)"; status=1; }
+    grep -c '"PASS"' "$OUT/mla_jit.jsonl" | sed 's/^/   JIT cases passed: /' | tee -a "$LOG"
+  else
+    log "   no $MDIR/lib/libmoec.so: JIT step skipped"
+  fi
+fi
+
 # Tables.
 step "done"
-python3 - "$RES" "$ROWS" "$TOPK" "$PAGE" "$BUDGET" > "$OUT/mla_tune${TAG}.md" <<'PY'
-import json, sys
-res, rows, topk, page, budget = sys.argv[1:6]
+python3 - "$RES" "$ROWS" "$TOPK" "$PAGE" "$BUDGET" "$OUT/mla_jit.jsonl" > "$OUT/mla_tune${TAG}.md" <<'PY'
+import json, os, sys
+res, rows, topk, page, budget, jitp = sys.argv[1:7]
 lines = [json.loads(l) for l in open(res) if l.strip()]
 tuned = [r for r in lines if "tokens" in r and "best" in r or r.get("status") == "none"]
 bench = [r for r in lines if r.get("kind") == "bench"]
@@ -175,6 +204,15 @@ if bench:
         sp = "%.3fx" % (other["ms"] / r["ms"]) if s == "tuned" and other else ""
         print("| %s | %s | %s | `%s` | %s | %.4f | %.0f | %s | %s |" % (
             h, t, s, r.get("chosen"), r.get("why", "")[:90], r["ms"], r["gbps"], r.get("splits", 1), sp))
+jit = [json.loads(l) for l in open(jitp) if l.strip()] if os.path.exists(jitp) else []
+if jit:
+    print("\n## The JIT (`moec.sparse_mla_decode`, torch tensors) vs a float64 torch reference\n")
+    print("| h_q | batch | result | max rel err | max lse err | config source | config | cache-hit call us |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in jit:
+        print("| %s | %s | %s | %.2e | %.2e | %s | `%s` | %.1f |" % (
+            r["h_q"], r["tokens"], r["result"], r["rel_err"], r["lse_err"],
+            r["config_source"], r["config"], r["call_us"]))
 print("\n## Table rows (for lib/Tuning/SparseMlaConfigs.def)\n\n```")
 print(open(rows).read().rstrip())
 print("```")

@@ -225,10 +225,29 @@ void Jit::setSparseMlaTuningDirs(std::vector<std::string> dirs) {
 rt::Expected<size_t>
 Jit::sparseMlaWorkspaceBytes(const Tensor &q, const Tensor &indices,
                              int64_t dV) {
-  if (q.rank != 3 || indices.rank != 2)
-    return badArg("q must be [tokens, h_q, d_qk] and indices [tokens, topk]");
-  // At most 64 splits (kv_splits' limit), each [tokens * h_q, d_v + 1] f32.
-  return size_t(64) * size_t(q.sizes[0] * q.sizes[1]) * size_t(dV + 1) * 4;
+  if (q.rank != 3 || indices.rank != 2 || q.sizes[0] < 0 || q.sizes[1] < 1 ||
+      indices.sizes[1] < 1 || dV < 1 || dV > q.sizes[2])
+    return badArg("sparseMlaWorkspaceBytes: q must be [tokens, h_q, d_qk], "
+                  "indices [tokens, topk] and 1 <= d_v <= d_qk");
+  // The most any config may use: splits happen only while tokens x head
+  // groups leave units idle (SparseAttentionPlan::kvSplitsFor), at most
+  // enough to fill them, 64 (kv_splits' limit) and the KV blocks (block_kv
+  // >= 16); each split is [tokens * h_q, d_v + 1] f32.
+  const int64_t tokens = q.sizes[0], hQ = q.sizes[1], topk = indices.sizes[1];
+  const int64_t units =
+      SparseAttentionPlan::typicalComputeUnits(internal::target(*impl_));
+  size_t most = 0;
+  for (int64_t bh : {16, 32, 64, 128}) {
+    int64_t groups = std::max<int64_t>(tokens, 1) * ((hQ + bh - 1) / bh);
+    if (groups >= units)
+      continue;
+    int64_t splits = std::min<int64_t>(
+        {(units + groups - 1) / groups, 64, (topk + 15) / 16});
+    if (splits > 1)
+      most = std::max(most, size_t(splits) * size_t(tokens * hQ) *
+                                size_t(dV + 1) * 4);
+  }
+  return most;
 }
 
 rt::Status Jit::sparseMlaDecode(const Tensor &q, const Tensor &kvCache,

@@ -84,10 +84,26 @@ TEST(CApiSparseMla, DecodesAndSaysWhereTheConfigCameFrom) {
   ASSERT_EQ(moec_last_variant(&info, sizeof(info)), MOEC_OK);
   EXPECT_EQ(info.config_source, MOEC_CONFIG_OVERRIDE);
 
+  // One token leaves the host's threads idle: a split, in the caller's
+  // workspace of the size the library names.
+  moec_tensor q1 = describe(q, MOEC_BF16, {1, H, D});
+  moec_tensor i1 = describe(idx, MOEC_I32, {1, K});
+  moec_tensor o1 = describe(out, MOEC_F32, {1, H, DV});
   size_t bytes = 0;
-  ASSERT_EQ(moec_sparse_mla_workspace_size(jit, &tq, &ti, DV, &bytes),
+  ASSERT_EQ(moec_sparse_mla_workspace_size(jit, &q1, &i1, DV, &bytes),
             MOEC_OK);
-  EXPECT_EQ(bytes, size_t(64) * T * H * (DV + 1) * 4);
+  std::vector<float> ws(bytes / 4 + 4);
+  opt.config = "block_kv = 16, kv_splits = 4";
+  opt.workspace = reinterpret_cast<void *>(
+      (reinterpret_cast<uintptr_t>(ws.data()) + 15) / 16 * 16);
+  opt.workspace_bytes = bytes;
+  std::memset(out, 0xFF, sizeof(out));
+  ASSERT_EQ(moec_sparse_mla_decode(jit, &q1, &tkv, &i1, &o1, nullptr, &opt,
+                                   nullptr),
+            MOEC_OK)
+      << moec_last_error();
+  EXPECT_FLOAT_EQ(out[0], 2.0f);
+  EXPECT_FLOAT_EQ(out[DV - 1], 1.0f);
 
   moec_tensor badIdx = describe(idx, MOEC_F32, {T, K});
   EXPECT_EQ(moec_sparse_mla_decode(jit, &tq, &tkv, &badIdx, &to, nullptr,

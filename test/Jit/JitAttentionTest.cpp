@@ -20,6 +20,7 @@
 #include <fstream>
 #include <limits>
 #include <random>
+#include <thread>
 
 using namespace moec::jit;
 namespace fs = std::filesystem;
@@ -280,4 +281,28 @@ TEST_F(JitAttention, ErrorsNameTheArgument) {
   s = jit->sparseMlaDecode(tq, tkv, ti, to, nullptr, o);
   EXPECT_NE(s.message().find("block_h"), std::string::npos) << s.message();
   EXPECT_FALSE(s.ok());
+}
+
+TEST_F(JitAttention, TheCallersWorkspace) {
+  if (std::thread::hardware_concurrency() < 2)
+    GTEST_SKIP() << "one host thread: batch 1 fills the device, no split";
+  // Batch 1 splits (it leaves host threads idle): in the caller's workspace
+  // of the size sparseMlaWorkspaceBytes names.
+  Problem p{1};
+  Buf q(p.hQ * p.dQK, DType::BF16), idx(p.topk, DType::I32);
+  auto bytes = jit->sparseMlaWorkspaceBytes(tensor(q, {1, p.hQ, p.dQK}),
+                                            tensor(idx, {1, p.topk}), p.dV);
+  ASSERT_TRUE(bytes.ok()) << bytes.message();
+  ASSERT_GT(*bytes, 0u);
+  std::vector<uint8_t> ws(*bytes + 16);
+  SparseMlaOptions o;
+  o.config = "block_kv = 16, kv_splits = 4";
+  o.workspace = reinterpret_cast<void *>(
+      (reinterpret_cast<uintptr_t>(ws.data()) + 15) / 16 * 16);
+  o.workspaceBytes = *bytes;
+  EXPECT_EQ(runAndCheck(*jit, p, 21, o), "");
+  // Too small: refused, naming the size it needs.
+  o.workspaceBytes = 16;
+  std::string err = runAndCheck(*jit, p, 22, o);
+  EXPECT_NE(err.find("the workspace has 16 bytes"), std::string::npos) << err;
 }

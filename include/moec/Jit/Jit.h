@@ -261,8 +261,9 @@ public:
                              const Tensor *lse = nullptr,
                              const SparseMlaOptions &options = {},
                              void *stream = nullptr);
-  /// The split-KV workspace sparseMlaDecode may need for q's shape and d_v
-  /// (any config; the most splits a config allows).
+  /// The split-KV workspace sparseMlaDecode may need for q's shape, topk
+  /// and d_v on this device, whatever the config (0 when the batch fills the
+  /// device: no split).
   rt::Expected<size_t> sparseMlaWorkspaceBytes(const Tensor &q,
                                                const Tensor &indices,
                                                int64_t dV);
