@@ -297,7 +297,7 @@ rt::Status Jit::sparseMlaDecode(const Tensor &q, const Tensor &kvCache,
       // The config: the override, else the database, else the table.
       std::string fields;
       ConfigSource configSource = ConfigSource::Override;
-      std::string why = "SparseMlaOptions::config";
+      std::string why = "caller (SparseMlaOptions::config)";
       if (!options.config.empty()) {
         fields = options.config;
       } else {
@@ -336,7 +336,8 @@ rt::Status Jit::sparseMlaDecode(const Tensor &q, const Tensor &kvCache,
             "sparse_mla_decode {} h_q={} d_qk={} d_v={} page={} topk={} -> {}"
             "{} on {}, config {}",
             toString(q.dtype), p.hQ, p.dQK, p.dV, p.page, p.topk,
-            toString(out.dtype), lse ? " +lse" : "", internal::arch(I), fields);
+            toString(out.dtype), lse ? " +lse" : "", internal::arch(I),
+            fields.empty() ? std::string("<defaults>") : fields);
         std::string printed = printedConfig(op.getConfig());
         auto made = makeVariant(I, *module, description,
                                 av->plan.kernel.config.block_h,
@@ -347,8 +348,9 @@ rt::Status Jit::sparseMlaDecode(const Tensor &q, const Tensor &kvCache,
         av->variant = std::move(*made);
         av->variant->info.config = printed;
         source = av->variant->info.cacheSource;
-        logInfo(fmt::format("{}: {}; {} ({:.1f} ms), key {}", description,
-                            why,
+        logInfo(fmt::format("{} (first at tokens={}): the config from the "
+                            "{}; {} ({:.1f} ms), key {}",
+                            description, p.tokens, why,
                             source == CacheSource::Compiled ? "compiled"
                             : source == CacheSource::Disk   ? "disk cache hit"
                                                             : "memory cache hit",
@@ -358,10 +360,11 @@ rt::Status Jit::sparseMlaDecode(const Tensor &q, const Tensor &kvCache,
         v = av.get();
         S.variants.emplace(std::move(text), std::move(av));
       } else {
-        logDebug(fmt::format("sparse_mla_decode tokens={} h_q={} topk={}: "
-                             "{}; variant {} already loaded",
-                             p.tokens, p.hQ, p.topk, why,
-                             v->variant->info.keyHex));
+        logInfo(fmt::format("sparse_mla_decode tokens={} h_q={} topk={}: "
+                            "the config from the {}; variant {} already "
+                            "loaded",
+                            p.tokens, p.hQ, p.topk, why,
+                            v->variant->info.keyHex));
       }
       auto e = std::make_unique<AttnEntry>();
       e->v = v;
