@@ -2061,7 +2061,11 @@ int tuneAttention(const Args &args) {
         harnessHooks(harness, [&](const ShapeRecord &s, const Candidate &c) {
           return compileAttention(p, *s.dim("tokens"), c, &cache);
         });
-    Tuner tuner(hooks, topts);
+    // One journal for every group: the groups after the first keep (and
+    // read) what the earlier ones wrote instead of starting it afresh.
+    TunerOptions groupOpts = topts;
+    groupOpts.resume |= first > 0;
+    Tuner tuner(hooks, groupOpts);
     if (auto e = tuner.open())
       return fail("tune", llvm::toString(std::move(e)));
     // The table line of each winner: a MOEC_MLA_ROW of SparseMlaConfigs.def
