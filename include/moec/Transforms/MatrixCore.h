@@ -145,10 +145,12 @@ public:
   virtual bool copiesAsync() const { return false; }
   /// Starts copying `elems` contiguous elements (16 bytes) from global
   /// `src[srcIdx]` to LDS `dst[dstIdx]`; both addresses are 16-byte aligned.
+  /// With `valid` given, a false one reads nothing and fills the
+  /// destination with zeros (srcIdx must still be in bounds).
   virtual void asyncCopy(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::Value src, mlir::ValueRange srcIdx,
                          mlir::Value dst, mlir::ValueRange dstIdx,
-                         int64_t elems) {}
+                         int64_t elems, mlir::Value valid = {}) {}
   /// Closes the group of copies this lane started since the last commit
   /// (possibly none).
   virtual void commitAsyncCopies(mlir::OpBuilder &b, mlir::Location loc) {}
