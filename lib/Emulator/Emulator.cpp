@@ -186,6 +186,8 @@ FailureOr<EK> kindOf(Type t) {
   if (isa<Float8E5M2FNUZType>(t)) return EK::F8E5M2FNUZ;
   if (isa<Float8E4M3FNType>(t)) return EK::F8E4M3FN;
   if (isa<Float8E5M2Type>(t)) return EK::F8E5M2;
+  // e8m0 scales (MXFP4 moe_gemm) are only loaded and bitcast to i8: a byte.
+  if (isa<Float8E8M0FNUType>(t)) return EK::I8;
   if (isa<LLVM::LLVMPointerType>(t))
     return EK::I64;
   return failure();

@@ -49,6 +49,16 @@ struct GemmKernelSpec {
   /// A's type on its way to LDS); null otherwise.
   mlir::Type bMemoryType;
   bool hasScaleA = false, hasScaleB = false;
+  /// MXFP4 weights (moe_gemm's `mxfp4`): B in memory is [E, N, K/2] packed
+  /// e2m1 bytes (bMemoryType i8), b_scale [E, N, K/32] f8E8M0FNU; each
+  /// vector is dequantized to bType (bf16) in registers on its way to LDS,
+  /// its block's scale applied there, so the epilogue applies no b_scale.
+  bool mxfp4 = false;
+  /// Element type of the b_scale argument (f32, or f8E8M0FNU with mxfp4).
+  mlir::Type scaleBType;
+  /// Whether the epilogue multiplies by b_scale (not for block-wise or
+  /// MXFP4 scales, which the K loop applies).
+  bool scaleBInEpilogue() const { return hasScaleB && !groupK && !mxfp4; }
   bool scaleAPerTensor = true, scaleBPerTensor = true;
   /// Ranks of the scale operands as the kernel takes them (rank 0 -> 1).
   /// A rank-2 scale_a is per row ([M, 1]); a rank-2 scale_b is per
