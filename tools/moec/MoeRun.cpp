@@ -57,6 +57,9 @@ std::optional<emu::EK> ekOf(Type t) {
     return emu::EK::F32;
   if (t.isInteger(32))
     return emu::EK::I32;
+  // MXFP4 moe_gemm: W's packed e2m1 bytes and the e8m0 scales, raw bytes.
+  if (t.isInteger(8) || isa<Float8E8M0FNUType>(t))
+    return emu::EK::I8;
   return std::nullopt;
 }
 
@@ -105,6 +108,7 @@ struct OpRun {
   bool hasMap = false;                               // moe_align
   int activation = 0; // act_and_mul; moe_gemm's gated activation (0: none)
   bool aPerCopy = false, reduce = false, hasWeights = false; // moe_gemm
+  bool mxfp4 = false; ///< moe_gemm: W packed e2m1 [E, N, K/2], b_scale e8m0
   std::vector<Operand> operands; ///< present operands, ODS order
   int64_t grid = 1, lanes = 1;
   size_t sharedBytes = 0;
@@ -209,7 +213,8 @@ LogicalResult MoeRunner::addOperand(OpRun &r, Value v,
     return r.op->emitError() << "moec run: " << role << " element type "
                              << type.getElementType()
                              << " is not supported by the MoE run harness "
-                                "(f16, bf16, f32, i32)";
+                                "(f16, bf16, f32, i32; i8 and f8E8M0FNU for "
+                                "mxfp4 weights)";
   Root &root_ = roots[*root];
   if (root_.role.empty()) {
     root_.role = role.str();
@@ -386,12 +391,14 @@ LogicalResult MoeRunner::describe() {
       r.lanes = plan.lanes;
     } else {
       auto g = cast<MoeGemmOp>(op);
-      if (g.getAScale() || g.getBScale())
+      bool mx = g.getQuant() == MoeGemmOp::Quant::Mxfp4W4A16;
+      if (!mx && (g.getAScale() || g.getBScale()))
         return g.emitError() << "moec run: the MoE run harness checks "
-                                "f16/bf16 moe_gemm only (no a_scale/b_scale "
-                                "yet)";
+                                "f16/bf16 and mxfp4 moe_gemm only (no fp8 or "
+                                "int8 scales yet)";
       auto w = cast<MemRefType>(g.getW().getType());
-      int64_t n = w.getDimSize(1), k = w.getDimSize(2);
+      // MXFP4: W holds K/2 bytes per row.
+      int64_t n = w.getDimSize(1), k = w.getDimSize(2) * (mx ? 2 : 1);
       auto [s, b] = routingSizes(g.getSortedTokenIds(), g.getExpertIds());
       // A gated activation writes act(gate) * up: N/2 columns.
       int64_t cN = g.getActivation() ? n / 2 : n;
@@ -400,7 +407,8 @@ LogicalResult MoeRunner::describe() {
                         : std::vector<int64_t>{tokens, topK, cN};
       if (failed(addOperand(r, g.getA(),
                             {g.getAPerCopy() ? copies : tokens, k}, "A")) ||
-          failed(addOperand(r, g.getW(), {w.getDimSize(0), n, k}, "W")) ||
+          failed(addOperand(r, g.getW(),
+                            {w.getDimSize(0), n, mx ? k / 2 : k}, "W")) ||
           failed(addOperand(r, g.getC(), cShape, "C")) ||
           failed(addOperand(r, g.getSortedTokenIds(), {s}, "sorted_token_ids")) ||
           failed(addOperand(r, g.getExpertIds(), {b}, "expert_ids")) ||
@@ -411,6 +419,10 @@ LogicalResult MoeRunner::describe() {
           failed(addOperand(r, g.getTopkWeights(), {tokens, topK},
                             "topk_weights")))
         return failure();
+      if (mx && failed(addOperand(r, g.getBScale(),
+                                  {w.getDimSize(0), n, k / 32}, "b_scale")))
+        return failure();
+      r.mxfp4 = mx;
       int c = r.operands[2].root;
       written(c);
       r.aPerCopy = g.getAPerCopy();
@@ -480,8 +492,12 @@ LogicalResult MoeRunner::makeInputs(rt::Device &dev) {
         else
           root.ints = {it->second.npad};
       } else {
-        double lo = root.role == "topk_weights" ? 0.0 : -1.0;
-        root.data = PooledArray::random(root.elt, elems, lo, 1.0, rng);
+        double lo = root.role == "topk_weights" ? 0.0 : -1.0, hi = 1.0;
+        if (root.elt == emu::EK::I8 && root.role == "W")
+          lo = -128, hi = 128; // MXFP4: any byte is two e2m1 codes
+        if (root.elt == emu::EK::I8 && root.role == "b_scale")
+          lo = 119, hi = 131; // e8m0: 2^-8 .. 2^3
+        root.data = PooledArray::random(root.elt, elems, lo, hi, rng);
       }
       size_t bytes = size_t(elems) * emu::bytesOf(root.elt);
       auto buf = dev.allocate(std::max<size_t>(bytes, 16));
@@ -594,7 +610,7 @@ int MoeRunner::check() {
     p.tokens = tokens;
     p.topK = topK;
     p.n = wO.shape[1];
-    p.k = wO.shape[2];
+    p.k = wO.shape[2] * (r.mxfp4 ? 2 : 1);
     p.experts = wO.shape[0];
     p.aPerCopy = r.aPerCopy;
     p.reduce = r.reduce;
@@ -613,8 +629,18 @@ int MoeRunner::check() {
     in.w = [&](int64_t e, int64_t nn, int64_t kk) {
       return wRoot.data.at((e * n + nn) * k + kk);
     };
+    if (r.mxfp4) {
+      // W[e, n, k] = e2m1(nibble k of byte k / 2) * 2^(scale - 127).
+      const Root &sRoot = view(r.operands[r.hasWeights ? 7 : 6]);
+      in.w = [&wRoot, &sRoot, k, n](int64_t e, int64_t nn, int64_t kk) {
+        int64_t row = e * n + nn;
+        auto byte = [](double v) { return int(int64_t(v) & 0xFF); };
+        int code = byte(wRoot.data.at(row * (k / 2) + kk / 2)) >> (4 * (kk % 2));
+        return decodeMxfp4(code, byte(sRoot.data.at(row * (k / 32) + kk / 32)));
+      };
+    }
     if (p.hasWeights) {
-      const Root &tw = view(r.operands.back());
+      const Root &tw = view(r.operands[6]);
       in.topkWeight = [&tw](int64_t s) { return tw.data.at(s); };
     }
     const Root &cRoot = view(cO);
@@ -629,10 +655,10 @@ int MoeRunner::check() {
       tol *= double(1 + p.topK) / 2;
     GemmCheck res = checkMoeGemm(p, in, routing_, blockM, c, tol, rng);
     llvm::outs() << fmt::format(
-        "{} on {} ({}): tokens={} top_k={} experts={} N={} K={}{}{}{}{} "
+        "{} on {} ({}): tokens={} top_k={} experts={} N={} K={}{}{}{}{}{} "
         "routing={} seed={} {} -> {}\n",
         r.kernel, deviceLabel, target->chip.str(), tokens, topK, p.experts,
-        p.n, p.k, p.aPerCopy ? " a_per_copy" : "",
+        p.n, p.k, r.mxfp4 ? " mxfp4" : "", p.aPerCopy ? " a_per_copy" : "",
         p.hasWeights ? " topk_weights" : "", p.reduce ? " reduce" : "",
         r.activation ? " activation=" +
                            stringifyActivation(
@@ -713,9 +739,12 @@ int MoeRunner::bench(rt::Device &dev, std::vector<rt::Kernel> &kernels,
             rows += rt_.sorted[b * blockM + j] < tokens * topK;
         }
       int64_t experts = std::count(active.begin(), active.end(), 1);
-      opFlops = 2.0 * rows * w.shape[1] * w.shape[2];
-      opBytes = double(experts) * w.shape[1] * w.shape[2] *
-                emu::bytesOf(roots[w.root].elt);
+      // MXFP4: W's rows are K/2 bytes, plus one e8m0 scale per 32 K.
+      double k = double(w.shape[2]) * (ops[i].mxfp4 ? 2 : 1);
+      opFlops = 2.0 * rows * w.shape[1] * k;
+      opBytes = double(experts) * w.shape[1] *
+                (ops[i].mxfp4 ? k / 2 + k / 32
+                              : k * emu::bytesOf(roots[w.root].elt));
     }
     flops += opFlops;
     weightBytes += opBytes;
