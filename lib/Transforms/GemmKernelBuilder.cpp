@@ -103,6 +103,14 @@ GemmKernelSpec GemmKernelSpec::get(MoeGemmOp op, const TargetInfo &target) {
     s.bType = s.aType;
   }
   s.mxfp4 = op.getQuant() == MoeGemmOp::Quant::Mxfp4W4A16;
+  // gfx950: the scaled MFMA, where the tile holds whole instructions.
+  if (s.mxfp4 && target.chip == "gfx950" && s.plan.kpack == 1) {
+    int64_t instrK = s.plan.nonKDim == 16 ? 128 : 64;
+    if (s.cfg().block_k % instrK == 0) {
+      s.mxfp4Native = true;
+      s.bType = Float8E4M3FNType::get(op.getContext());
+    }
+  }
   s.cType = elementTypeOf(op.getC());
   s.hasScaleA = static_cast<bool>(op.getAScale());
   s.hasScaleB = static_cast<bool>(op.getBScale());
@@ -213,6 +221,10 @@ private:
   /// MXFP4: e2m1 codes (i32 scalar or vector, low 4 bits) times the e8m0
   /// scale `scale` (f8E8M0FNU) as f32.
   Value decodeMxfp4(Value codes, Value scale);
+  /// MXFP4 on gfx950's scaled MFMA: packed bytes (vec / 2 of them) -> vec
+  /// e4m3 values of the same e2m1 magnitudes (exact; the scale stays
+  /// apart).
+  Value mxfp4ToE4M3(Value bytes, const OperandTile &t);
   /// Host: global -> LDS with loops (one lane does the whole tile).
   void copyTileLooped(OperandTile &t, Value k0, Value buf);
   /// Global -> LDS buffer `buf` for one K tile through the core's async
@@ -473,6 +485,46 @@ Value GemmBuilder::decodeMxfp4(Value codes, Value scale) {
   return arith::MulFOp::create(b, loc, value, sf);
 }
 
+Value GemmBuilder::mxfp4ToE4M3(Value bytes, const OperandTile &t) {
+  // e2m1 magnitude code m (exponent e = m >> 1, mantissa m & 1) -> e4m3:
+  // e = 0 is 0 or 0.5 = 2^-1 (e4m3 exponent field 6: 0x30); otherwise
+  // exponent field e + 6, mantissa bit 2. The sign moves from bit 3 to 7.
+  Type i32 = b.getI32Type();
+  auto vt = VectorType::get({t.vec}, i32);
+  auto c = [&](int64_t v) -> Value {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vt, b.getI32IntegerAttr(v)));
+  };
+  SmallVector<Value> codes;
+  for (int64_t j = 0; j < t.vec / 2; ++j) {
+    Value byte = arith::ExtUIOp::create(
+        b, loc, i32, vector::ExtractOp::create(b, loc, bytes, j));
+    codes.push_back(arith::AndIOp::create(
+        b, loc, byte, arith::ConstantIntOp::create(b, loc, i32, 15)));
+    codes.push_back(arith::ShRUIOp::create(
+        b, loc, byte, arith::ConstantIntOp::create(b, loc, i32, 4)));
+  }
+  Value code = vector::FromElementsOp::create(b, loc, vt, codes);
+  Value e = arith::AndIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, code, c(1)), c(3));
+  Value m = arith::AndIOp::create(b, loc, code, c(1));
+  Value normal = arith::OrIOp::create(
+      b, loc,
+      arith::ShLIOp::create(b, loc, arith::AddIOp::create(b, loc, e, c(6)),
+                            c(3)),
+      arith::ShLIOp::create(b, loc, m, c(2)));
+  Value isSub = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, e, c(0));
+  Value mag = arith::SelectOp::create(
+      b, loc, isSub, arith::MulIOp::create(b, loc, m, c(0x30)), normal);
+  Value sign = arith::ShLIOp::create(
+      b, loc, arith::AndIOp::create(b, loc, code, c(8)), c(4));
+  Value bits = arith::TruncIOp::create(
+      b, loc, VectorType::get({t.vec}, b.getI8Type()),
+      arith::OrIOp::create(b, loc, mag, sign));
+  return arith::BitcastOp::create(b, loc, VectorType::get({t.vec}, t.ldsElt),
+                                  bits);
+}
+
 SmallVector<Value> GemmBuilder::loadPackedTile(OperandTile &t, Value k0) {
   // W[e] is N x K (kContiguous). A vector of vec K elements is vec / 2
   // bytes at byte offset row x (K / 2) + c / 2; vec divides 32, so it lies
@@ -500,6 +552,10 @@ SmallVector<Value> GemmBuilder::loadPackedTile(OperandTile &t, Value k0) {
     Value row = t.gathered ? t.gatherRow[i] : r;
     Value offset = add(mul(row, ld), arith::DivUIOp::create(b, loc, c, cst(2)));
     Value bytes = core.loadGlobal(b, loc, window, bytesType, offset, valid);
+    if (spec.mxfp4Native) {
+      vecs.push_back(mxfp4ToE4M3(bytes, t));
+      continue;
+    }
     Value scale = memref::LoadOp::create(
         b, loc, t.mxScale,
         ValueRange{minS(gRow, lastRow),
@@ -565,11 +621,14 @@ void GemmBuilder::storeTile(OperandTile &t, Value buf, ValueRange loaded) {
     auto emitStore = [&] {
       auto [r, c] = slotCoords(t, slot);
       if (t.kContiguous) {
-        // c is chunk-aligned: the vector is one swizzle chunk.
+        // c is chunk-aligned: the vector is one swizzle chunk (or, for
+        // MXFP4's e4m3 bytes on gfx950, half of one).
         vector::StoreOp::create(
             b, loc, v, t.lds,
             ValueRange{buf, r, swizzledLdsCol(b, loc, t.lds, r, c)},
-            /*nontemporal=*/false, llvm::MaybeAlign(kVectorBytes));
+            /*nontemporal=*/false,
+            llvm::MaybeAlign(std::min<int64_t>(
+                kVectorBytes, t.vec * elementBytes(t.ldsElt))));
         return;
       }
       // The global layout runs along rows: transpose into K-contiguous LDS.
@@ -738,6 +797,20 @@ SmallVector<Value> GemmBuilder::kLoopAsync(OperandTile &a, OperandTile &bt,
 SmallVector<Value> GemmBuilder::multiplyTile(OperandTile &a, OperandTile &bt,
                                              Value buf, ValueRange acc,
                                              Value kt) {
+  if (spec.mxfp4Native) {
+    // The MFMA applies W's e8m0 scales: B tile row r, K block at k of this
+    // K tile (W's row and block clamped; rows and K outside read zeros).
+    Value k0 = mul(kt, cst(spec.cfg().block_k));
+    core.mxScaleB = [this, &bt, k0](OpBuilder &, Location, Value r,
+                                    Value k) -> Value {
+      Value row = bt.gated ? gatedRow(r).first
+                           : minS(add(n0, r), sub(N, cst(1)));
+      Value blk = arith::DivUIOp::create(b, loc, add(k0, k), cst(32));
+      Value last = sub(memref::DimOp::create(b, loc, bt.mxScale, 1), cst(1));
+      return memref::LoadOp::create(b, loc, bt.mxScale,
+                                    ValueRange{row, minS(blk, last)});
+    };
+  }
   if (!spec.groupK)
     return core.multiply(b, loc, a.lds, bt.lds, buf, tid, acc);
   // Block-wise fp8 (moe_gemm): group_k is a multiple of block_k, so the

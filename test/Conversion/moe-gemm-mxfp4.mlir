@@ -53,6 +53,37 @@
 // GFX90A-LABEL: {{^}}mxfp4_moe_gemm_moe_gemm:
 // GFX90A:       v_mfma_f32_16x16x16bf16_1k
 //
+// gfx950 with block_k 64 (< the scaled MFMA's K of 128) dequantizes as
+// gfx942 does and runs the bf16 MFMA.
+// RUN: moec compile %S/Inputs/moe-gemm-mxfp4.mlir --arch gfx950 --emit asm | FileCheck %s --check-prefix=GFX950-DEQ
+// GFX950-DEQ-LABEL: {{^}}mxfp4_moe_gemm_moe_gemm:
+// GFX950-DEQ:       v_mfma_f32_16x16x32_bf16
+// GFX950-DEQ-NOT:   v_mfma_scale
+//
+// gfx950 with block_k a multiple of 128 (nonkdim 16) or 64 (nonkdim 32):
+// the scaled MFMA. W's e2m1 codes become e4m3 bytes on the way to LDS (no
+// scale multiply), W's e8m0 bytes go to the MFMA's scale operand, and A
+// (bf16) is split per 32 K into MXFP8 hi + lo: two scaled MFMAs per
+// instruction tile.
+// RUN: moec compile %S/Inputs/moe-gemm-mxfp4.mlir --arch gfx950 --block-k 128 --emit mlir | moec-opt --moec-lower-to-kernels --canonicalize --cse | FileCheck %s --check-prefix=LANE950
+// LANE950-LABEL: gpu.func @mxfp4_moe_gemm_moe_gemm(
+// LANE950:       vector.bitcast %{{.*}} : vector<1xi32> to vector<4xi8>
+// LANE950:       arith.bitcast %{{.*}} : vector<8xi8> to vector<8xf8E4M3FN>
+// LANE950:       scf.for
+// LANE950:         %[[SB:.*]] = memref.load %{{.*}} : memref<?x?xf8E8M0FNU
+// LANE950:         vector.reduction <maxnumf>
+// LANE950:         %[[HI:.*]] = amdgpu.scaled_mfma 16x16x128 (%[[SAHI:.*]][0] * %[[AHI:.*]]) * (%[[SB]][0] * %[[B:.*]]) + %{{.*}} : f8E8M0FNU, vector<32xf8E4M3FN>, f8E8M0FNU, vector<32xf8E4M3FN>, vector<4xf32>
+// LANE950-NEXT:  amdgpu.scaled_mfma 16x16x128 (%{{.*}}[0] * %{{.*}}) * (%[[SB]][0] * %[[B]]) + %[[HI]]
+// LANE950-NOT:   amdgpu.mfma
+// LANE950:       gpu.return
+// RUN: moec compile %S/Inputs/moe-gemm-mxfp4.mlir --arch gfx950 --block-k 128 --emit asm | FileCheck %s --check-prefix=GFX950
+// RUN: moec compile %S/Inputs/moe-gemm-mxfp4.mlir --arch gfx950 --block-k 64 --matrix-instr-nonkdim 32 --block-m 32 --block-n 64 --num-warps 2 --emit asm | FileCheck %s --check-prefix=GFX950-32
+// GFX950-LABEL: {{^}}mxfp4_moe_gemm_moe_gemm:
+// GFX950:       v_mfma_scale_f32_16x16x128_f8f6f4
+// GFX950-NOT:   v_mfma_f32_16x16x32_bf16
+// GFX950-32-LABEL: {{^}}mxfp4_moe_gemm_moe_gemm:
+// GFX950-32:       v_mfma_scale_f32_32x32x64_f8f6f4
+//
 // sm_90: the same dequantization in registers, then ldmatrix and the bf16
 // mma.sync.
 // RUN: moec compile %S/Inputs/moe-gemm-mxfp4.mlir --arch sm_90 --emit ptx -o - | FileCheck %s --check-prefix=PTX

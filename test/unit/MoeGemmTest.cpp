@@ -572,6 +572,25 @@ std::vector<MoeCase> cases() {
   mxb.config = "block_m = 32, block_n = 64, block_k = 64, num_warps = 2, "
                "matrix_instr_nonkdim = 32, kpack = 2, num_stages = 1";
   mxfp4(mxb);
+  // block_k a multiple of 128 (nonkdim 16) or 64 (32): gfx950 runs W's
+  // scales on the scaled MFMA (v_mfma_scale_f32_*_f8f6f4, A split into
+  // MXFP8 hi + lo); the other targets dequantize as above. K = 192 leaves
+  // the second 128-wide K tile half outside.
+  MoeCase mxn{"mxfp4_bk128_k_edge_top4", 23, 4, 64, 192, 4};
+  mxn.config = "block_m = 16, block_n = 32, block_k = 128, num_warps = 2";
+  mxfp4(mxn);
+  MoeCase mxng{"mxfp4_bk128_gated_silu_reduce_skip", 19, 4, 96, 256, 2,
+               Routing::Skip, false, true};
+  mxng.act = "silu";
+  mxng.config = "block_m = 16, block_n = 32, block_k = 128, num_warps = 1, "
+                "epilogue = lds";
+  mxfp4(mxng);
+  MoeCase mxnr{"mxfp4_bk64_nk32_reduce_per_copy", 29, 8, 64, 128, 4,
+               Routing::Random, true, true, true};
+  mxnr.blockM = 32;
+  mxnr.config = "block_m = 32, block_n = 32, block_k = 64, num_warps = 1, "
+                "matrix_instr_nonkdim = 32, num_stages = 3";
+  mxfp4(mxnr);
   return v;
 }
 
