@@ -180,7 +180,10 @@ def Moec_MoeGemmOp : Moec_Op<"moe_gemm", [AttrSizedOperandSegments]> {
     serving hands us unless every pass ran narrow-type emulation first. The
     scales are 8-bit and keep their `f8E8M0FNU` type. The kernels dequantize
     W to bf16 in registers on the way to LDS (exact: e2m1 times a power of
-    two fits bf16 barring over/underflow), so every matrix unit sees bf16.
+    two fits bf16 barring over/underflow), so every matrix unit sees bf16;
+    on gfx950 with block_k a multiple of 128 (nonkdim 16) or 64 (32) W's
+    scales go to the scaled MFMA instead and A is split into MXFP8 hi + lo
+    parts (docs/architecture.md).
 
     With `activation` (`#moec.activation<silu>`: vLLM's `silu_and_mul`,
     `<gelu>`: `gelu_and_mul`; any activation but `none`) the op is the
