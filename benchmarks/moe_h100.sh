@@ -16,11 +16,12 @@
 #    this repository's Triton fused-MoE kernel, w13 of Mixtral TP1 and
 #    DeepSeek-V3 TP1 at M = 1 .. 4096 and their full layers, same candidate
 #    list for both, copy bandwidth and the weight floor.
-# 3. (step "mxfp4", also part of "numerics") MXFP4 moe_gemm (gpt-oss-120b:
-#    packed e2m1 W, e8m0 scales, dequantized to bf16 in registers): the
-#    small layer and the TP 1 layer checked against float64 from the
-#    dequantized weights, then `moec bench` of the TP 1 and TP 8 layers at
-#    1 and 256 tokens into $OUT/moe_mxfp4_bench.txt.
+# 3. (step "mxfp4"; its checks also run with "numerics") MXFP4 moe_gemm
+#    (gpt-oss-120b: packed e2m1 W, e8m0 scales, dequantized to bf16 in
+#    registers): the small layer and the TP 1 layer checked against float64
+#    from the dequantized weights; with MOE_STEPS=mxfp4 also the TP 8 shard
+#    and `moec bench` of the TP 1 and TP 8 layers at 1 and 256 tokens into
+#    $OUT/moe_mxfp4_bench.txt.
 # Writes $OUT/moe_numerics.txt, $OUT/moe_bench.json, $OUT/moe_bench.md,
 # $OUT/moe_bench_log.txt and $OUT/moe_mxfp4_bench.txt. MOE_STEPS=mxfp4 runs
 # step 3 alone (a few minutes).
@@ -98,18 +99,20 @@ if want mxfp4 || want numerics; then
   run test/e2e/Inputs/moe-layer-mxfp4-small.mlir --arch "$ARCH" --tokens 300 --routing one-expert
   run examples/moe/gpt_oss_120b_tp1.mlir --arch "$ARCH" --tokens 64 --routing uniform
   run examples/moe/gpt_oss_120b_tp1.mlir --arch "$ARCH" --tokens 1 --routing skewed
+  # The bench (and the TP 8 shard, which "numerics" runs in its *_tp8 loop)
+  # only with MOE_STEPS=mxfp4, to keep the numerics step's device call short.
   if want mxfp4; then
     run examples/moe/gpt_oss_120b_tp8.mlir --arch "$ARCH" --tokens 300 --routing invalid
-  fi
-  MXB=$OUT/moe_mxfp4_bench.txt
-  : > "$MXB"
-  for f in examples/moe/gpt_oss_120b_tp1.mlir examples/moe/gpt_oss_120b_tp8.mlir; do
-    for t in 1 256; do
-      echo "== moec bench $f --tokens $t" >> "$MXB"
-      timeout 120 "$MOEC" bench "$f" --arch "$ARCH" --tokens "$t" --routing uniform >> "$MXB" 2>&1 \
-        || { echo "FAIL bench $f --tokens $t" | tee -a "$NUM"; status=1; }
+    MXB=$OUT/moe_mxfp4_bench.txt
+    : > "$MXB"
+    for f in examples/moe/gpt_oss_120b_tp1.mlir examples/moe/gpt_oss_120b_tp8.mlir; do
+      for t in 1 256; do
+        echo "== moec bench $f --tokens $t" >> "$MXB"
+        timeout 120 "$MOEC" bench "$f" --arch "$ARCH" --tokens "$t" --routing uniform >> "$MXB" 2>&1 \
+          || { echo "FAIL bench $f --tokens $t" | tee -a "$NUM"; status=1; }
+      done
     done
-  done
+  fi
 fi
 
 # 2. The benchmark against Triton.
