@@ -817,7 +817,7 @@ SmallVector<Value> GemmBuilder::multiplyTile(OperandTile &a, OperandTile &bt,
   // tile lies in one K group g: acc += (A x B) * a_scale[row, g] *
   // b_scale[e, col / group_n, g].
   SmallVector<Value> tileAcc = core.multiply(
-      b, loc, a.lds, bt.lds, buf, tid, core.initAccumulators(b, loc));
+      b, loc, a.lds, bt.lds, buf, tid, core.initTileAccumulators(b, loc));
   Value g = arith::DivUIOp::create(b, loc, mul(kt, cst(spec.cfg().block_k)),
                                    cst(spec.groupK));
   tileAcc = core.updateElements(
@@ -836,10 +836,7 @@ SmallVector<Value> GemmBuilder::multiplyTile(OperandTile &a, OperandTile &bt,
         return arith::MulFOp::create(b, loc, v,
                                      arith::MulFOp::create(b, loc, sa, sb));
       });
-  SmallVector<Value> out;
-  for (auto [x, y] : llvm::zip(acc, tileAcc))
-    out.push_back(arith::AddFOp::create(b, loc, x, y));
-  return out;
+  return core.addAccumulators(b, loc, acc, tileAcc);
 }
 
 SmallVector<Value> GemmBuilder::kLoop(OperandTile &a, OperandTile &bt,
@@ -858,8 +855,9 @@ SmallVector<Value> GemmBuilder::kLoop(OperandTile &a, OperandTile &bt,
     Value k0 = tileK(loop.getInductionVar());
     copyTileLooped(a, k0, cst(0));
     copyTileLooped(bt, k0, cst(0));
-    SmallVector<Value> next = core.multiply(b, loc, a.lds, bt.lds, cst(0), tid,
-                                            loop.getRegionIterArgs());
+    SmallVector<Value> next =
+        multiplyTile(a, bt, cst(0), loop.getRegionIterArgs(),
+                     loop.getInductionVar());
     // Without loop-carried accumulators the loop already has its yield.
     if (!next.empty())
       scf::YieldOp::create(b, loc, next);

@@ -57,9 +57,18 @@ std::optional<emu::EK> ekOf(Type t) {
     return emu::EK::F32;
   if (t.isInteger(32))
     return emu::EK::I32;
-  // MXFP4 moe_gemm: W's packed e2m1 bytes and the e8m0 scales, raw bytes.
+  // i8: int8_w8a16's W, MXFP4's packed e2m1 bytes; e8m0 MXFP4 scales are
+  // raw bytes too.
   if (t.isInteger(8) || isa<Float8E8M0FNUType>(t))
     return emu::EK::I8;
+  if (isa<Float8E4M3FNType>(t))
+    return emu::EK::F8E4M3FN;
+  if (isa<Float8E5M2Type>(t))
+    return emu::EK::F8E5M2;
+  if (isa<Float8E4M3FNUZType>(t))
+    return emu::EK::F8E4M3FNUZ;
+  if (isa<Float8E5M2FNUZType>(t))
+    return emu::EK::F8E5M2FNUZ;
   return std::nullopt;
 }
 
@@ -109,6 +118,11 @@ struct OpRun {
   int activation = 0; // act_and_mul; moe_gemm's gated activation (0: none)
   bool aPerCopy = false, reduce = false, hasWeights = false; // moe_gemm
   bool mxfp4 = false; ///< moe_gemm: W packed e2m1 [E, N, K/2], b_scale e8m0
+  /// moe_gemm's optional operands: index into `operands` (-1: absent);
+  /// block-wise scale groups (0: none).
+  int weightsIdx = -1, aScaleIdx = -1, bScaleIdx = -1;
+  bool aScalePerRow = false; ///< a_scale [M] (per token), not [] / [1]
+  int64_t groupN = 0, groupK = 0;
   std::vector<Operand> operands; ///< present operands, ODS order
   int64_t grid = 1, lanes = 1;
   size_t sharedBytes = 0;
@@ -392,10 +406,6 @@ LogicalResult MoeRunner::describe() {
     } else {
       auto g = cast<MoeGemmOp>(op);
       bool mx = g.getQuant() == MoeGemmOp::Quant::Mxfp4W4A16;
-      if (!mx && (g.getAScale() || g.getBScale()))
-        return g.emitError() << "moec run: the MoE run harness checks "
-                                "f16/bf16 and mxfp4 moe_gemm only (no fp8 or "
-                                "int8 scales yet)";
       auto w = cast<MemRefType>(g.getW().getType());
       // MXFP4: W holds K/2 bytes per row.
       int64_t n = w.getDimSize(1), k = w.getDimSize(2) * (mx ? 2 : 1);
@@ -415,13 +425,56 @@ LogicalResult MoeRunner::describe() {
           failed(addOperand(r, g.getNumTokensPostPadded(), {1},
                             "num_tokens_post_padded")))
         return failure();
-      if (g.getTopkWeights() &&
-          failed(addOperand(r, g.getTopkWeights(), {tokens, topK},
-                            "topk_weights")))
-        return failure();
-      if (mx && failed(addOperand(r, g.getBScale(),
-                                  {w.getDimSize(0), n, k / 32}, "b_scale")))
-        return failure();
+      if (g.getTopkWeights()) {
+        r.weightsIdx = static_cast<int>(r.operands.size());
+        if (failed(addOperand(r, g.getTopkWeights(), {tokens, topK},
+                              "topk_weights")))
+          return failure();
+      }
+      // Quantization scales (fp8_w8a8, int8_w8a16): their static sizes, a
+      // dynamic first dimension of a_scale being A's rows (per token or
+      // block-wise [M, K groups]); generated in [0.5, 2).
+      int64_t aRows = g.getAPerCopy() ? copies : tokens;
+      auto scaleShape = [&](Value v, bool isA)
+          -> FailureOr<std::vector<int64_t>> {
+        auto t = cast<MemRefType>(v.getType());
+        std::vector<int64_t> shape;
+        for (int64_t d = 0; d < t.getRank(); ++d) {
+          if (!t.isDynamicDim(d)) {
+            shape.push_back(t.getDimSize(d));
+          } else if (isA && d == 0) {
+            shape.push_back(aRows);
+          } else {
+            g.emitError() << "moec run: " << (isA ? "a_scale" : "b_scale")
+                          << " needs static sizes (but a_scale's first)";
+            return failure();
+          }
+        }
+        return shape;
+      };
+      if (Value as = g.getAScale()) {
+        auto shape = scaleShape(as, true);
+        r.aScaleIdx = static_cast<int>(r.operands.size());
+        auto at = cast<MemRefType>(as.getType());
+        r.aScalePerRow = at.getRank() == 1 &&
+                         (at.isDynamicDim(0) || at.getDimSize(0) != 1);
+        if (failed(shape) || failed(addOperand(r, as, *shape, "a_scale")))
+          return failure();
+      }
+      if (Value bs = g.getBScale(); bs && mx) {
+        // MXFP4: e8m0 bytes [E, N, K/32].
+        r.bScaleIdx = static_cast<int>(r.operands.size());
+        if (failed(addOperand(r, bs, {w.getDimSize(0), n, k / 32},
+                              "b_scale")))
+          return failure();
+      } else if (bs) {
+        auto shape = scaleShape(bs, false);
+        r.bScaleIdx = static_cast<int>(r.operands.size());
+        if (failed(shape) || failed(addOperand(r, bs, *shape, "b_scale")))
+          return failure();
+      }
+      r.groupN = g.getGroupN().value_or(0);
+      r.groupK = g.getGroupK().value_or(0);
       r.mxfp4 = mx;
       int c = r.operands[2].root;
       written(c);
@@ -491,13 +544,17 @@ LogicalResult MoeRunner::makeInputs(rt::Device &dev) {
           root.ints = it->second.expertIds;
         else
           root.ints = {it->second.npad};
+      } else if (root.role == "b_scale" && root.elt == emu::EK::I8) {
+        // MXFP4's e8m0 bytes: 2^-8 .. 2^3.
+        root.data = PooledArray::random(root.elt, elems, 119.0, 131.0, rng);
+      } else if (root.role == "a_scale" || root.role == "b_scale") {
+        root.data = PooledArray::random(root.elt, elems, 0.5, 2.0, rng);
+      } else if (root.elt == emu::EK::I8) {
+        // int8_w8a16's W; MXFP4's packed bytes (any byte is two e2m1 codes).
+        root.data = PooledArray::random(root.elt, elems, -127.0, 127.0, rng);
       } else {
-        double lo = root.role == "topk_weights" ? 0.0 : -1.0, hi = 1.0;
-        if (root.elt == emu::EK::I8 && root.role == "W")
-          lo = -128, hi = 128; // MXFP4: any byte is two e2m1 codes
-        if (root.elt == emu::EK::I8 && root.role == "b_scale")
-          lo = 119, hi = 131; // e8m0: 2^-8 .. 2^3
-        root.data = PooledArray::random(root.elt, elems, lo, hi, rng);
+        double lo = root.role == "topk_weights" ? 0.0 : -1.0;
+        root.data = PooledArray::random(root.elt, elems, lo, 1.0, rng);
       }
       size_t bytes = size_t(elems) * emu::bytesOf(root.elt);
       auto buf = dev.allocate(std::max<size_t>(bytes, 16));
@@ -622,16 +679,46 @@ int MoeRunner::check() {
     const Root &wRoot = view(wO);
     GemmRefInputs in;
     int64_t k = p.k, n = p.n;
+    // Scales are folded into the operands (dequantized in float64):
+    // a_scale per tensor, per A row, or per (A row, K group); b_scale per
+    // expert, per (expert, column), or per (expert, N group, K group).
+    const Root *aScale = r.aScaleIdx >= 0 ? &view(r.operands[r.aScaleIdx])
+                                          : nullptr;
+    const Root *bScale = r.bScaleIdx >= 0 ? &view(r.operands[r.bScaleIdx])
+                                          : nullptr;
+    size_t aScaleRank = aScale ? r.operands[r.aScaleIdx].shape.size() : 0;
+    size_t bScaleRank = bScale ? r.operands[r.bScaleIdx].shape.size() : 0;
+    int64_t kGroups = r.groupK ? (k + r.groupK - 1) / r.groupK : 1;
+    int64_t nGroups = r.groupN ? (n + r.groupN - 1) / r.groupN : 1;
+    auto aScaleAt = [&](int64_t row, int64_t kk) -> double {
+      if (!aScale)
+        return 1.0;
+      if (aScaleRank == 2)
+        return aScale->data.at(row * kGroups + kk / r.groupK);
+      return r.aScalePerRow ? aScale->data.at(row) : aScale->data.at(0);
+    };
+    auto bScaleAt = [&](int64_t e, int64_t nn, int64_t kk) -> double {
+      if (!bScale)
+        return 1.0;
+      if (bScaleRank == 3)
+        return bScale->data.at((e * nGroups + nn / r.groupN) * kGroups +
+                               kk / r.groupK);
+      if (bScaleRank == 2)
+        return bScale->data.at(e * n + nn);
+      return bScale->data.at(e);
+    };
     in.a = [&](int64_t row, int64_t kk) {
-      return aRoot.writer >= 0 ? decodeAt(aRoot.elt, aRoot.result, row * k + kk)
-                               : aRoot.data.at(row * k + kk);
+      double v = aRoot.writer >= 0
+                     ? decodeAt(aRoot.elt, aRoot.result, row * k + kk)
+                     : aRoot.data.at(row * k + kk);
+      return v * aScaleAt(row, kk);
     };
     in.w = [&](int64_t e, int64_t nn, int64_t kk) {
-      return wRoot.data.at((e * n + nn) * k + kk);
+      return wRoot.data.at((e * n + nn) * k + kk) * bScaleAt(e, nn, kk);
     };
     if (r.mxfp4) {
       // W[e, n, k] = e2m1(nibble k of byte k / 2) * 2^(scale - 127).
-      const Root &sRoot = view(r.operands[r.hasWeights ? 7 : 6]);
+      const Root &sRoot = view(r.operands[r.bScaleIdx]);
       in.w = [&wRoot, &sRoot, k, n](int64_t e, int64_t nn, int64_t kk) {
         int64_t row = e * n + nn;
         auto byte = [](double v) { return int(int64_t(v) & 0xFF); };
@@ -640,7 +727,7 @@ int MoeRunner::check() {
       };
     }
     if (p.hasWeights) {
-      const Root &tw = view(r.operands[6]);
+      const Root &tw = view(r.operands[r.weightsIdx]);
       in.topkWeight = [&tw](int64_t s) { return tw.data.at(s); };
     }
     const Root &cRoot = view(cO);
@@ -654,12 +741,29 @@ int MoeRunner::check() {
     if (p.reduce && cRoot.elt != emu::EK::F32)
       tol *= double(1 + p.topK) / 2;
     GemmCheck res = checkMoeGemm(p, in, routing_, blockM, c, tol, rng);
+    std::string quant;
+    if (r.mxfp4)
+      quant = " mxfp4";
+    else if (wRoot.elt == emu::EK::I8)
+      quant = " int8_w8a16";
+    else if (aScale)
+      quant = fmt::format(" fp8_w8a8 (a_scale {}, b_scale {}{})",
+                          aScaleRank == 2    ? "per block"
+                          : r.aScalePerRow   ? "per token"
+                                             : "per tensor",
+                          bScaleRank == 3   ? "per block"
+                          : bScaleRank == 2 ? "per channel"
+                                            : "per expert",
+                          r.groupN ? fmt::format(", block [{}, {}]", r.groupN,
+                                                 r.groupK)
+                                   : std::string());
     llvm::outs() << fmt::format(
-        "{} on {} ({}): tokens={} top_k={} experts={} N={} K={}{}{}{}{}{} "
+        "{} on {} ({}): tokens={} top_k={} experts={} N={} K={}{}{}{}{} "
         "routing={} seed={} {} -> {}\n",
         r.kernel, deviceLabel, target->chip.str(), tokens, topK, p.experts,
-        p.n, p.k, r.mxfp4 ? " mxfp4" : "", p.aPerCopy ? " a_per_copy" : "",
-        p.hasWeights ? " topk_weights" : "", p.reduce ? " reduce" : "",
+        p.n, p.k, p.aPerCopy ? " a_per_copy" : "",
+        p.hasWeights ? " topk_weights" : "",
+        (p.reduce ? std::string(" reduce") : std::string()) + quant,
         r.activation ? " activation=" +
                            stringifyActivation(
                                static_cast<Activation>(r.activation))
@@ -851,7 +955,10 @@ int MoeRunner::run() {
   std::vector<rt::KernelArgs> args(ops.size());
   for (size_t i = 0; i < ops.size(); ++i)
     for (const Operand &o : ops[i].operands)
-      args[i].addMemRef(roots[o.root].buf.data(), o.shape);
+      // A rank-0 operand (a per-tensor scale) is a [1] memref in the
+      // kernel (castToKernelArg).
+      args[i].addMemRef(roots[o.root].buf.data(),
+                        o.shape.empty() ? std::vector<int64_t>{1} : o.shape);
   std::vector<const rt::Buffer *> buffers;
   for (const Root &root : roots)
     buffers.push_back(&root.buf);
