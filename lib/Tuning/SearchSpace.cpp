@@ -135,6 +135,8 @@ TuningEntry moec::tuning::toEntry(const Candidate &c, TargetFamily family,
       e.set("waves_per_eu", c.wavesPerEU);
       e.set("matrix_instr_nonkdim", c.nonKDim);
     }
+    if (family == TargetFamily::NVIDIA)
+      e.set("async_copy", c.asyncCopy);
     return e;
   }
   e.set("BLOCK_SIZE_M", c.blockM);
@@ -257,15 +259,17 @@ llvm::Expected<SearchSpace> SearchSpace::defaults(StringRef op,
       break;
     case TargetFamily::NVIDIA:
       s.axes = full ? decltype(s.axes){{"block_h", {16, 32, 64}},
-                                       {"block_kv", {16, 32, 64}},
+                                       {"block_kv", {32, 64}},
                                        {"num_warps", {4, 8}},
-                                       {"num_stages", {1, 2, 3}},
-                                       {"kv_splits", {1, 8, 16, 32, 64}}}
+                                       {"num_stages", {1, 2, 3, 4}},
+                                       {"kv_splits", {1, 8, 16, 32, 64}},
+                                       {"async_copy", {0, 1}}}
                     : decltype(s.axes){{"block_h", {16, 64}},
                                        {"block_kv", {32, 64}},
                                        {"num_warps", {4, 8}},
-                                       {"num_stages", {1, 2}},
-                                       {"kv_splits", {1, 32}}};
+                                       {"num_stages", {2}},
+                                       {"kv_splits", {1, 32}},
+                                       {"async_copy", {0, 1}}};
       break;
     case TargetFamily::Host:
       s.axes = full ? decltype(s.axes){{"block_h", {16, 32}},

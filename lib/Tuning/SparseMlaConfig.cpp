@@ -20,10 +20,12 @@ const std::vector<SparseMlaTableRow> &rows() {
     std::vector<SparseMlaTableRow> t;
 #define ANY kAny
 #define MOEC_MLA_ROW(target, hqLo, hqHi, topkLo, topkHi, tokLo, tokHi,        \
-                     regime, bh, bkv, warps, stages, splits, wpe, nonk, src)   \
+                     regime, bh, bkv, warps, stages, splits, wpe, nonk, async, \
+                     src)                                                      \
   t.push_back(SparseMlaTableRow{target, hqLo, hqHi, topkLo, topkHi, tokLo,     \
                                 tokHi, regime, bh, bkv, warps, stages, splits, \
-                                wpe, nonk, src, static_cast<int>(t.size())});
+                                wpe, nonk, async, src,                         \
+                                static_cast<int>(t.size())});
 #include "SparseMlaConfigs.def"
 #undef ANY
     return t;
@@ -63,6 +65,7 @@ Candidate SparseMlaTableRow::candidate() const {
   c.kvSplits = kvSplits;
   c.wavesPerEU = wavesPerEU;
   c.nonKDim = nonKDim;
+  c.asyncCopy = asyncCopy;
   return c;
 }
 
@@ -78,10 +81,10 @@ std::string SparseMlaTableRow::defLine() const {
   };
   return fmt::format(
       "MOEC_MLA_ROW(\"{}\", {}, {}, {}, {}, {}, {}, \"{}\",\n             {}, "
-      "{}, {}, {}, {}, {}, {}, \"{}\")",
+      "{}, {}, {}, {}, {}, {}, {}, \"{}\")",
       target, v(hQMin), v(hQMax), v(topkMin), v(topkMax), v(tokensMin),
       v(tokensMax), regime, blockH, blockKV, numWarps, numStages, kvSplits,
-      wavesPerEU, nonKDim, source);
+      wavesPerEU, nonKDim, asyncCopy ? "true" : "false", source);
 }
 
 llvm::ArrayRef<SparseMlaTableRow> moec::tuning::sparseMlaTable() {
@@ -195,6 +198,9 @@ std::vector<Candidate> moec::tuning::candidatesForAttention(
     // The splits a launch uses: 1 when the grid fills the device, else at
     // most what fills it and at most the KV blocks.
     Candidate folded = c;
+    // cp.async exists on NVIDIA only and needs two buffers.
+    if (family != TargetFamily::NVIDIA || folded.numStages < 2)
+      folded.asyncCopy = false;
     int64_t groups =
         std::max<int64_t>(shape.tokens, 1) *
         ((std::max<int64_t>(shape.hQ, 1) + c.blockH - 1) / c.blockH);
@@ -206,7 +212,9 @@ std::vector<Candidate> moec::tuning::candidatesForAttention(
     folded.kvSplits = std::max<int64_t>(1, std::min(c.kvSplits, cap));
     if (!seen.insert(folded.key()).second) {
       if (dropped && !fromSeeds)
-        ++(*dropped)["kv_splits folded (the launch would use fewer)"];
+        ++(*dropped)[folded.asyncCopy != c.asyncCopy
+                         ? "async_copy folded (not NVIDIA, or one stage)"
+                         : "kv_splits folded (the launch would use fewer)"];
       return;
     }
     out.push_back(folded);

@@ -172,7 +172,7 @@ TEST(SparseMlaConfig, TheDatabaseWinsOverTheTable) {
   tuned.numStages = 3, tuned.kvSplits = 8;
   ConfigFile file;
   TuningEntry e = toEntry(tuned, TargetFamily::NVIDIA, EntryFlavor::Attention);
-  EXPECT_EQ(e.str(), R"({"block_h": 32, "block_kv": 64, "num_warps": 8, "num_stages": 3, "kv_splits": 8})");
+  EXPECT_EQ(e.str(), R"({"block_h": 32, "block_kv": 64, "num_warps": 8, "num_stages": 3, "kv_splits": 8, "async_copy": false})");
   file.put(8, e);
   llvm::SmallString<256> path(dir);
   llvm::sys::path::append(path, configFileName(key));

@@ -2092,6 +2092,7 @@ int tuneAttention(const Args &args) {
       row.numWarps = c.numWarps, row.numStages = c.numStages;
       row.kvSplits = c.kvSplits, row.wavesPerEU = c.wavesPerEU;
       row.nonKDim = c.nonKDim;
+      row.asyncCopy = c.asyncCopy;
       std::string source = fmt::format("moec tune: h_q {} topk {} batch {}, "
                                        "{:.1f} us",
                                        p.hQ, p.topk, tokens, r.bestUs);

@@ -32,6 +32,7 @@ struct SparseMlaTableRow {
   int64_t hQMin, hQMax, topkMin, topkMax, tokensMin, tokensMax;
   const char *regime; ///< "ramp" or "saturated"
   int64_t blockH, blockKV, numWarps, numStages, kvSplits, wavesPerEU, nonKDim;
+  bool asyncCopy; ///< NVIDIA's cp.async KV pipeline
   const char *source;
   int index; ///< position in the table, from 0
 
@@ -99,6 +100,8 @@ SparseMlaChoice chooseSparseMlaConfig(TuningDB *db, llvm::StringRef chip,
 ///   extra heads are masked work;
 /// - block_kv over topk rounded up to a power of two (unless smallest);
 /// - AMD: an MFMA family wider than block_h (16 x 16 needs block_h >= 16);
+/// - async_copy folded to false where it changes nothing (not NVIDIA, or
+///   num_stages < 2);
 /// - kv_splits folded to what a launch would use
 ///   (SparseAttentionPlan::kvSplitsFor, restated): 1 when tokens x head
 ///   groups fill the device, never more than the KV blocks or the splits
