@@ -36,15 +36,21 @@
 #   mla_tune_log.txt       everything moec printed
 #   mla_tune_db/           the database files (op=sparse_mla,...json,
 #                          keys = tokens) to put under $MOEC_TUNING_DB
-#   mla_jit.jsonl          step 3: one line per JIT case
+#   mla_jit.jsonl          step 3: one line per JIT case (with the tag)
 #   mla_table_rows.def     a MOEC_MLA_ROW line per tuned shape, ready for
 #                          lib/Tuning/SparseMlaConfigs.def (the sm_90 rows)
-# Budget: with the defaults (25 s per shape, 10 shapes, the bench and the
-# JIT step on) about 7-8 minutes on the H100 (estimated, not yet run): one
-# call under a 10-minute limit; MLA_TUNE_BENCH=0 / MLA_TUNE_JIT=0 drop steps
-# 2 / 3. To split it,
-# MLA_TUNE_HQ=16 MLA_TUNE_TAG=_h16, then 128 (the rows of each then cover
-# every h_q: edit their h_q ranges before pasting them).
+# Duration (estimated from the host dry run and the compile-only rate here,
+# not yet measured on the H100): per h_q the tuner's budget is 5 x 25 s =
+# 125 s (the sm_90 space is 128 candidates at h_q 16 and about 380 at h_q
+# 128 after pruning; compiling them takes ~40 s on 2 cores here, a few
+# seconds on the H100 machine's 16), plus ~30 s of inputs and float64
+# checks; the bench step ~5 s per run (10 per h_q), the JIT step ~30 s per
+# h_q. MLA_TUNE_HQ=16 alone: about 4-5 minutes, one 10-minute device call.
+# Both h_q in one call: about 8-9 minutes, too close to 10: split it,
+#   MLA_TUNE_HQ=16 MLA_TUNE_TAG=_h16 ..., then MLA_TUNE_HQ=128 MLA_TUNE_TAG=_h128
+# (the rows of a one-h_q run cover every h_q: edit their h_q ranges before
+# pasting them), or shorten it with MLA_TUNE_BUDGET=15 / MLA_TUNE_BENCH=0 /
+# MLA_TUNE_JIT=0.
 # Environment: MOEC_BIN_DIR (default /tmp/moec/bin, extracted from
 # bundle/moec-bundle.tar.xz when missing), MLA_TUNE_HQ ("16 128"),
 # MLA_TUNE_BATCHES ("1 8 64 256 1024"), MLA_TUNE_TOPK (2048), MLA_TUNE_PAGE
@@ -150,17 +156,18 @@ fi
 if [ "${MLA_TUNE_JIT:-1}" = 1 ] && [ "$ARCH" = sm_90 ]; then
   MDIR=$(dirname "$BIN")
   if [ -f "$MDIR/lib/libmoec.so" ]; then
-    : > "$OUT/mla_jit.jsonl"
+    : > "$OUT/mla_jit${TAG}.jsonl"
     for src in tuned table; do
       if [ $src = tuned ]; then db=$DB; else db=; fi
       step "JIT sparse_mla_decode (config from the $src)"
       MOEC_TUNING_DB=$db MOEC_LIBRARY="$MDIR/lib/libmoec.so" PYTHONPATH="$MDIR/python" \
         MOEC_CACHE_DIR=$WORK/cache-jit timeout 300 python3 benchmarks/mla_jit_h100.py \
-        --topk "$TOPK" --page "$PAGE" --json "$OUT/mla_jit.jsonl" 2>&1 | tee -a "$LOG" | tail -6 \
+        --heads "$HQLIST" --topk "$TOPK" --page "$PAGE" --json "$OUT/mla_jit${TAG}.jsonl" 2>&1 \
+        | tee -a "$LOG" | tail -6 \
         || true
     done
-    grep -q '"FAIL"' "$OUT/mla_jit.jsonl" && { log "FAIL: a JIT case (see mla_jit.jsonl)"; status=1; }
-    grep -c '"PASS"' "$OUT/mla_jit.jsonl" | sed 's/^/   JIT cases passed: /' | tee -a "$LOG"
+    grep -q '"FAIL"' "$OUT/mla_jit${TAG}.jsonl" && { log "FAIL: a JIT case (see mla_jit.jsonl)"; status=1; }
+    grep -c '"PASS"' "$OUT/mla_jit${TAG}.jsonl" | sed 's/^/   JIT cases passed: /' | tee -a "$LOG"
   else
     log "   no $MDIR/lib/libmoec.so: JIT step skipped"
   fi
@@ -168,7 +175,7 @@ fi
 
 # Tables.
 step "done"
-python3 - "$RES" "$ROWS" "$TOPK" "$PAGE" "$BUDGET" "$OUT/mla_jit.jsonl" > "$OUT/mla_tune${TAG}.md" <<'PY'
+python3 - "$RES" "$ROWS" "$TOPK" "$PAGE" "$BUDGET" "$OUT/mla_jit${TAG}.jsonl" > "$OUT/mla_tune${TAG}.md" <<'PY'
 import json, os, sys
 res, rows, topk, page, budget, jitp = sys.argv[1:7]
 lines = [json.loads(l) for l in open(res) if l.strip()]
