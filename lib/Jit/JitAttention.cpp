@@ -19,6 +19,7 @@
 #include "moec/Dialect/MoecDialect.h"
 #include "moec/Dialect/OpPlans.h"
 #include "moec/Target/TargetInfo.h"
+#include "moec/Tuning/ShapeLog.h"
 #include "moec/Tuning/SparseMlaConfig.h"
 #include "moec/Tuning/TuningDB.h"
 
@@ -286,6 +287,19 @@ rt::Status Jit::sparseMlaDecode(const Tensor &q, const Tensor &kvCache,
   }
   CacheSource source = CacheSource::Memory;
   if (!entry) {
+    // Slow path (once per key): MOEC_SHAPE_LOG gets the decode shape, for
+    // `moec tune --op attention --shapes`.
+    if (tuning::ShapeLog *log = tuning::ShapeLog::global()) {
+      tuning::ShapeRecord rec;
+      rec.op = "sparse_attention";
+      rec.shape = {{"tokens", p.tokens}, {"h_q", p.hQ},   {"topk", p.topk},
+                   {"page", p.page},     {"d_qk", p.dQK}, {"d_v", p.dV}};
+      rec.dtypes = {toString(q.dtype), toString(out.dtype)};
+      rec.target = internal::arch(I);
+      rec.device = internal::device(I).name();
+      if (auto r = log->record(rec); !r)
+        logWarning("MOEC_SHAPE_LOG: " + llvm::toString(r.takeError()));
+    }
     std::lock_guard<std::mutex> compileLock(compileMutex(I));
     {
       std::shared_lock<std::shared_mutex> lock(S.mutex);

@@ -247,6 +247,55 @@ TEST(JitTuning, FusedMoeTakesTheVllmFileNearestM) {
 
 } // namespace
 
+TEST(JitTuning, SparseMlaShapesGoToTheLogAndMoecTuneTunesThem) {
+  // Each new decode shape of sparse_mla_decode is logged once; `moec tune
+  // --op attention --shapes` tunes exactly those (h_q 16, topk 48, tokens 2
+  // and 5; page 16, d_qk 64, d_v 32).
+  auto jit = Jit::create("host");
+  ASSERT_TRUE(jit.ok()) << jit.message();
+  const int64_t H = 16, D = 64, DV = 32, P = 16, B = 4, K = 48;
+  alignas(16) static uint16_t q[5 * H * D], kv[B * P * D];
+  alignas(16) static int32_t idx[5 * K];
+  alignas(16) static float out[5 * H * DV];
+  for (int64_t tokens : {2, 5, 2}) {
+    Tensor tq, tkv, ti, to;
+    tq.data = q, tq.dtype = DType::BF16, tq.rank = 3;
+    tq.sizes[0] = tokens, tq.sizes[1] = H, tq.sizes[2] = D;
+    tkv.data = kv, tkv.dtype = DType::BF16, tkv.rank = 3;
+    tkv.sizes[0] = B, tkv.sizes[1] = P, tkv.sizes[2] = D;
+    ti.data = idx, ti.dtype = DType::I32, ti.rank = 2;
+    ti.sizes[0] = tokens, ti.sizes[1] = K;
+    to.data = out, to.dtype = DType::F32, to.rank = 3;
+    to.sizes[0] = tokens, to.sizes[1] = H, to.sizes[2] = DV;
+    rt::Status s = (*jit)->sparseMlaDecode(tq, tkv, ti, to);
+    ASSERT_TRUE(s.ok()) << s.message();
+  }
+  std::string log = readFile(gDir / "shapes.jsonl");
+  size_t lines = 0;
+  for (size_t at = log.find("\"sparse_attention\""); at != std::string::npos;
+       at = log.find("\"sparse_attention\"", at + 1))
+    ++lines;
+  EXPECT_EQ(lines, 2u) << log;
+  fs::path out2 = gDir / "tuned-mla";
+  std::string cmd = std::string("\"") + MOEC_TOOL +
+                    "\" tune --op attention --arch host --shapes \"" +
+                    (gDir / "shapes.jsonl").string() +
+                    "\" --page 16 --d-qk 64 --d-v 32 -o \"" + out2.string() +
+                    "\" --space \"" MOEC_SOURCE_DIR
+                    "/benchmarks/tune/space_mla_host.json\" --jobs 1 "
+                    "--warmup 1 --repeat 2 --quiet > \"" +
+                    (gDir / "tune-mla.txt").string() + "\" 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << readFile(gDir / "tune-mla.txt");
+  std::string text = readFile(gDir / "tune-mla.txt");
+  EXPECT_NE(text.find("tokens 2 (h_q=16 topk=48 page=16 d_qk=64 d_v=32)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("tokens 5 (h_q=16 topk=48 page=16 d_qk=64 d_v=32)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("tuned 2 decode shape(s)"), std::string::npos) << text;
+}
+
 int main(int argc, char **argv) {
   ::testing::InitGoogleTest(&argc, argv);
   std::string tmpl =

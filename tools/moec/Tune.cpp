@@ -84,10 +84,11 @@ constexpr const char *kTuneUsage = R"(usage:
             DIR/E=..,N=..,device_name=...json (vLLM's file, keys = batch);
             --compile-only: compile the candidates of each batch, no device
   moec tune --op attention --arch CHIP [--q-heads 16,128] [--topk 2048]
-            [--batch 1,8,64,256,1024] [--page 64] [--d-qk 576] [--d-v 512]
-            [--dtype bf16|fp16] -o DIR [options]
+            [--batch 1,8,64,256,1024 | --shapes LOG.jsonl] [--page 64]
+            [--d-qk 576] [--d-v 512] [--dtype bf16|fp16] -o DIR [options]
             sparse MLA decode (moec.sparse_attention with a split-KV
-            workspace, tokens dynamic) tuned per (tokens, h_q, topk), the
+            workspace, tokens dynamic) tuned per (tokens, h_q, topk) (from
+            --shapes: those the JIT's sparse_mla_decode logged), the
             per-shape table's row as the first seed, each winner checked in
             float64, into DIR/op=sparse_mla,h_q=..,topk=..,d_qk=..,d_v=..,
             device_name=..,dtype=...json (keys = tokens; the runtime's
@@ -1891,7 +1892,7 @@ std::string parseList(const Args &args, const char *flag,
 }
 
 int tuneAttention(const Args &args) {
-  for (const char *flag : {"shard", "devices", "shapes", "sizes", "model"})
+  for (const char *flag : {"shard", "devices", "sizes", "model"})
     if (args.has(flag))
       return fail("tune", fmt::format("--{} is not for --op attention", flag));
   std::string chip = args.get("arch");
@@ -1933,6 +1934,51 @@ int tuneAttention(const Args &args) {
                                     dtype));
   base.elt = dtype == "bf16" ? "bf16" : "f16";
   base.ek = dtype == "bf16" ? emu::EK::BF16 : emu::EK::F16;
+  // The decode shapes: (h_q, topk, tokens), each --q-heads x --topk x
+  // --batch, or those of a shape log (MOEC_SHAPE_LOG, written by the JIT's
+  // sparse_mla_decode) for this target, page size, d_qk, d_v and dtype.
+  std::vector<std::array<int64_t, 3>> shapes;
+  if (args.has("shapes")) {
+    auto log = readShapeLog(args.get("shapes"));
+    if (!log)
+      return fail("tune", llvm::toString(log.takeError()));
+    for (const ShapeRecord &r : *log) {
+      auto t = r.dim("tokens"), h = r.dim("h_q"), k = r.dim("topk");
+      std::string why;
+      if (r.op != "sparse_attention")
+        why = "op " + r.op;
+      else if (!t || !h || !k || *t < 1 || *h < 1 || *k < 1)
+        why = "no tokens, h_q, topk";
+      else if (r.target != chip)
+        why = "target " + r.target;
+      else if (r.dim("page") != base.page || r.dim("d_qk") != base.dQK ||
+               r.dim("d_v") != base.dV)
+        why = "page, d_qk or d_v differ from --page, --d-qk, --d-v";
+      else if (r.dtypes.empty() || r.dtypes.front() != base.elt)
+        why = "dtype differs from --dtype";
+      if (!why.empty()) {
+        llvm::errs() << "moec tune: skipping " << r.toJson() << " (" << why
+                     << ")\n";
+        continue;
+      }
+      shapes.push_back({*h, *k, *t});
+    }
+    if (shapes.empty())
+      return fail("tune", "no sparse_attention shape to tune in " +
+                              args.get("shapes") + " (see the skipped lines)");
+    hqs.clear();
+    for (const auto &sh : shapes)
+      hqs.push_back(sh[0]);
+    llvm::sort(hqs);
+    hqs.erase(std::unique(hqs.begin(), hqs.end()), hqs.end());
+  } else {
+    for (int64_t hQ : hqs)
+      for (int64_t topk : topks)
+        for (int64_t tokens : batches)
+          shapes.push_back({hQ, topk, tokens});
+  }
+  llvm::sort(shapes);
+  shapes.erase(std::unique(shapes.begin(), shapes.end()), shapes.end());
   std::string outDir = args.get("o");
   if (outDir.empty() && !args.has("compile-only"))
     return fail("tune", "--op attention needs -o DIR (or --compile-only)");
@@ -1991,9 +2037,7 @@ int tuneAttention(const Args &args) {
   // without a database).
   std::vector<TuneJob> jobs;
   std::vector<AttentionProblem> problems; // per job
-  for (int64_t hQ : hqs)
-    for (int64_t topk : topks)
-      for (int64_t tokens : batches) {
+  for (const auto &[hQ, topk, tokens] : shapes) {
         AttentionProblem p = base;
         p.hQ = hQ, p.topk = topk;
         TuneJob job;
@@ -2056,6 +2100,9 @@ int tuneAttention(const Args &args) {
       ++last;
     std::vector<TuneJob> group(std::make_move_iterator(jobs.begin() + first),
                                std::make_move_iterator(jobs.begin() + last));
+    std::vector<int64_t> groupBatches; // ascending
+    for (const TuneJob &j : group)
+      groupBatches.push_back(j.dbKey);
     AttentionHarness harness(p, dev);
     TunerHooks hooks =
         harnessHooks(harness, [&](const ShapeRecord &s, const Candidate &c) {
@@ -2073,6 +2120,7 @@ int tuneAttention(const Args &args) {
     // lookup) and the h_q up to this one from the previous tuned h_q.
     auto onWinner = [&](const TuneJob &job, const ShapeResult &r) {
       int64_t tokens = job.dbKey;
+      const std::vector<int64_t> &batches = groupBatches;
       size_t bi = std::find(batches.begin(), batches.end(), tokens) -
                   batches.begin();
       size_t hi = std::find(hqs.begin(), hqs.end(), p.hQ) - hqs.begin();
