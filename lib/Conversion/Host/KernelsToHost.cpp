@@ -211,8 +211,13 @@ LogicalResult convertKernel(gpu::GPUFuncOp kernel, ModuleOp module,
       toErase.push_back(op);
       return WalkResult::advance();
     }
-    if (isa<gpu::GridDimOp>(op)) {
-      op->emitOpError("is not supported on the host");
+    if (isa<gpu::GPUDialect>(op->getDialect())) {
+      // Cross-lane ops (gpu.shuffle, subgroup reductions) and the grid size
+      // have no host form: kernels that need them stay off the multi-lane
+      // host (sparse attention's softmax shuffles run on its one lane only
+      // when G > 1, which one lane never is).
+      op->emitOpError("is not supported on the host (the runtime provides "
+                      "lane ids, barriers and LDS only)");
       return WalkResult::interrupt();
     }
     for (Value r : op->getResults())
