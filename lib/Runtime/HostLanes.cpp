@@ -31,8 +31,26 @@
 #include <unistd.h>
 #include <vector>
 
-#if !defined(__x86_64__)
+// MOEC_HOST_FIBERS_UCONTEXT forces the portable path on x86-64 too (how
+// it is tested here).
+#if defined(__x86_64__) && !defined(MOEC_HOST_FIBERS_UCONTEXT)
+#define MOEC_FIBER_ASM 1
+#else
 #include <ucontext.h>
+#endif
+
+// Sanitizers must be told about stack switches (scripts/sanitize.sh builds
+// the runtime's tests with ASan and TSan).
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MOEC_ASAN_FIBERS 1
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
+#if __has_feature(thread_sanitizer)
+#define MOEC_TSAN_FIBERS 1
+#include <sanitizer/tsan_interface.h>
+#endif
 #endif
 
 namespace moec::rt::detail {
@@ -43,7 +61,7 @@ namespace {
 /// skeleton's largest tiles).
 constexpr size_t kLaneStackBytes = 128 * 1024;
 
-#if defined(__x86_64__)
+#if defined(MOEC_FIBER_ASM)
 // void moec_fiber_switch(void **saveSp, void *loadSp): pushes the
 // callee-saved registers, stores the stack pointer to *saveSp, loads loadSp
 // and pops the other fiber's registers; `ret` resumes it.
@@ -74,10 +92,16 @@ extern "C" void moec_fiber_switch(void **saveSp, void *loadSp);
 
 struct Fiber {
   char *stack = nullptr; ///< the usable part, above the guard page
-#if defined(__x86_64__)
+#if defined(MOEC_FIBER_ASM)
   void *sp = nullptr;
 #else
   ucontext_t ctx;
+#endif
+#if defined(MOEC_TSAN_FIBERS)
+  void *tsan = nullptr;
+#endif
+#if defined(MOEC_ASAN_FIBERS)
+  void *fakeStack = nullptr;
 #endif
 };
 
@@ -91,14 +115,27 @@ struct ThreadLanes {
   std::vector<int64_t> site;
   char *lds = nullptr;
   size_t ldsCapacity = 0;
-#if defined(__x86_64__)
+#if defined(MOEC_FIBER_ASM)
   void *schedulerSp = nullptr;
 #else
   ucontext_t scheduler;
 #endif
+#if defined(MOEC_TSAN_FIBERS)
+  void *tsanScheduler = nullptr;
+#endif
+#if defined(MOEC_ASAN_FIBERS)
+  void *schedulerFakeStack = nullptr;
+  const void *schedulerBottom = nullptr;
+  size_t schedulerSize = 0;
+#endif
   ~ThreadLanes() {
-    for (Fiber &f : fibers)
+    for (Fiber &f : fibers) {
+#if defined(MOEC_TSAN_FIBERS)
+      if (f.tsan)
+        __tsan_destroy_fiber(f.tsan);
+#endif
       munmap(f.stack - pageSize(), kLaneStackBytes + pageSize());
+    }
     std::free(lds);
   }
   static size_t pageSize() {
@@ -137,7 +174,12 @@ thread_local int64_t tLane = 0;
 void fiberMain();
 
 void startFiber(Fiber &f) {
-#if defined(__x86_64__)
+#if defined(MOEC_ASAN_FIBERS)
+  // Frames of a lane abandoned at a divergent barrier never unpoisoned
+  // their redzones.
+  __asan_unpoison_memory_region(f.stack, kLaneStackBytes);
+#endif
+#if defined(MOEC_FIBER_ASM)
   // The frame moec_fiber_switch pops: six registers, then fiberMain as the
   // return address; above it a zero "return address" of fiberMain, so that
   // fiberMain starts with the stack aligned as after a call.
@@ -160,23 +202,56 @@ void startFiber(Fiber &f) {
 /// Scheduler -> lane `lane`; returns when it yields.
 void resume(int64_t lane) {
   tLane = lane;
-#if defined(__x86_64__)
-  moec_fiber_switch(&tLanes.schedulerSp, tLanes.fibers[lane].sp);
+  ThreadLanes &t = tLanes;
+  Fiber &f = t.fibers[lane];
+#if defined(MOEC_TSAN_FIBERS)
+  if (!f.tsan)
+    f.tsan = __tsan_create_fiber(0);
+  t.tsanScheduler = __tsan_get_current_fiber();
+  __tsan_switch_to_fiber(f.tsan, 0);
+#endif
+#if defined(MOEC_ASAN_FIBERS)
+  __sanitizer_start_switch_fiber(&t.schedulerFakeStack, f.stack,
+                                 kLaneStackBytes);
+#endif
+#if defined(MOEC_FIBER_ASM)
+  moec_fiber_switch(&t.schedulerSp, f.sp);
 #else
-  swapcontext(&tLanes.scheduler, &tLanes.fibers[lane].ctx);
+  swapcontext(&t.scheduler, &f.ctx);
+#endif
+#if defined(MOEC_ASAN_FIBERS)
+  __sanitizer_finish_switch_fiber(t.schedulerFakeStack, nullptr, nullptr);
 #endif
 }
 
-/// Lane -> scheduler.
-void yieldLane() {
-#if defined(__x86_64__)
-  moec_fiber_switch(&tLanes.fibers[tLane].sp, tLanes.schedulerSp);
+/// Lane -> scheduler; `last` when the lane never runs again.
+void yieldLane(bool last = false) {
+  ThreadLanes &t = tLanes;
+  Fiber &f = t.fibers[tLane];
+  (void)last;
+#if defined(MOEC_TSAN_FIBERS)
+  __tsan_switch_to_fiber(t.tsanScheduler, 0);
+#endif
+#if defined(MOEC_ASAN_FIBERS)
+  __sanitizer_start_switch_fiber(last ? nullptr : &f.fakeStack,
+                                 t.schedulerBottom, t.schedulerSize);
+#endif
+#if defined(MOEC_FIBER_ASM)
+  moec_fiber_switch(&f.sp, t.schedulerSp);
 #else
-  swapcontext(&tLanes.fibers[tLane].ctx, &tLanes.scheduler);
+  swapcontext(&f.ctx, &t.scheduler);
+#endif
+#if defined(MOEC_ASAN_FIBERS)
+  __sanitizer_finish_switch_fiber(f.fakeStack, &t.schedulerBottom,
+                                  &t.schedulerSize);
 #endif
 }
 
 void fiberMain() {
+#if defined(MOEC_ASAN_FIBERS)
+  __sanitizer_finish_switch_fiber(nullptr, &tLanes.schedulerBottom,
+                                  &tLanes.schedulerSize);
+#endif
   HostWorkgroup &wg = *tWorkgroup;
   // An exception cannot unwind past the fiber's first frame: stop the
   // workgroup here instead.
@@ -187,7 +262,7 @@ void fiberMain() {
                       tLane, ")");
   }
   tLanes.state[tLane] = LaneState::Done;
-  yieldLane(); // never resumed
+  yieldLane(/*last=*/true); // never resumed
   std::abort();
 }
 
