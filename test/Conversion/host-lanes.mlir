@@ -34,6 +34,12 @@
 // RUN: moec compile %s --arch host --emit llvm --group-m 1 -o %t.gm.ll && not cmp -s %t.base.ll %t.gm.ll
 // RUN: moec compile %s --arch host --emit llvm --waves-per-eu 4 -o %t.wpe.ll && cmp %t.base.ll %t.wpe.ll
 // RUN: moec compile %s --arch host --emit llvm --matrix-instr-nonkdim 32 -o %t.nk.ll && cmp %t.base.ll %t.nk.ll
+//
+// Every kernel family: the MoE layer's four kernels run 4 waves of 64 lanes;
+// sparse attention keeps its documented one-lane fallback
+// (MatmulProblem::hostOneLane).
+// RUN: moec compile %moec_src/examples/moe/mixtral_8x7b_tp1.mlir --arch host --emit mlir | moec-opt --moec-lower-to-kernels | FileCheck %s --check-prefix=MOE
+// RUN: moec compile %moec_src/examples/deepseek_sparse_mla.mlir --arch host --emit mlir | moec-opt --moec-lower-to-kernels | FileCheck %s --check-prefix=ATTN
 
 func.func @g(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf16>) {
   moec.gemm %a, %b -> %c {config = #moec.config<block_m = 64, block_n = 64, block_k = 32, num_warps = 4>}
@@ -113,3 +119,9 @@ func.func @g(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf16>) {
 // LLVM: call ptr @moec_host_lds(i64 8192)
 // LLVM: call void @moec_host_barrier(i64 0)
 // LLVM: call void @moec_host_barrier(i64 1)
+
+// MOE: gpu.func @mixtral_8x7b_moe_layer_tp1_moe_align({{.*}}known_block_size = array<i32: 256, 1, 1>
+// MOE: gpu.func @mixtral_8x7b_moe_layer_tp1_moe_gemm({{.*}}known_block_size = array<i32: 256, 1, 1>
+// MOE: gpu.func @mixtral_8x7b_moe_layer_tp1_act_and_mul({{.*}}known_block_size = array<i32: 256, 1, 1>
+// MOE: gpu.func @mixtral_8x7b_moe_layer_tp1_moe_gemm_1({{.*}}known_block_size = array<i32: 256, 1, 1>
+// ATTN: gpu.func @sparse_mla_decode_sparse_attention({{.*}}known_block_size = array<i32: 1, 1, 1>
