@@ -113,6 +113,11 @@ struct ThreadLanes {
   std::vector<Fiber> fibers;
   std::vector<LaneState> state;
   std::vector<int64_t> site;
+  /// Shuffle exchange: two buffers of a value per lane, alternating (a lane
+  /// reads the one it wrote its own value to, while lanes already past the
+  /// rendezvous write the other), and each lane's shuffle count.
+  std::vector<int32_t> exchange[2];
+  std::vector<uint64_t> shuffles;
   char *lds = nullptr;
   size_t ldsCapacity = 0;
 #if defined(MOEC_FIBER_ASM)
@@ -162,6 +167,9 @@ struct ThreadLanes {
     }
     state.resize(fibers.size());
     site.resize(fibers.size());
+    exchange[0].resize(fibers.size());
+    exchange[1].resize(fibers.size());
+    shuffles.resize(fibers.size());
     return true;
   }
 };
@@ -316,6 +324,7 @@ void runHostWorkgroup(HostWorkgroup &wg) {
   for (int64_t l = 0; l < wg.lanes; ++l) {
     startFiber(t.fibers[l]);
     t.state[l] = LaneState::Ready;
+    t.shuffles[l] = 0;
   }
   for (;;) {
     int64_t done = 0, waiting = 0;
@@ -382,6 +391,32 @@ extern "C" void moec_host_barrier(int64_t site) {
   yieldLane();
 }
 
+extern "C" int32_t moec_host_shuffle_xor(int32_t value, int32_t mask,
+                                         int32_t width, int64_t site) {
+  HostWorkgroup *wg = tWorkgroup;
+  if (!wg || wg->lanes == 1)
+    return value; // one lane: nobody to exchange with (kernels never ask)
+  ThreadLanes &t = tLanes;
+  int64_t lane = tLane;
+  std::vector<int32_t> &buf = t.exchange[t.shuffles[lane]++ % 2];
+  buf[lane] = value;
+  // Every lane of the workgroup meets here (stricter than a GPU, where only
+  // the wave must): the scheduler releases them like a barrier.
+  t.state[lane] = LaneState::AtBarrier;
+  t.site[lane] = site;
+  yieldLane();
+  int64_t src = lane ^ mask;
+  if (width <= 0 || mask < 0 || src / width != lane / width ||
+      src >= wg->lanes) {
+    wg->error = strCat("lane ", lane, " of ", wg->where(), ": gpu.shuffle xor ",
+                       mask, " (number ", site, ") reads lane ", src,
+                       ", outside its ", width, "-lane segment");
+    yieldLane(); // never resumed
+    return value;
+  }
+  return buf[src];
+}
+
 extern "C" void *moec_host_lds(int64_t bytes) {
   ThreadLanes &t = tLanes;
   HostWorkgroup *wg = tWorkgroup;
@@ -422,6 +457,8 @@ moec::rt::hostRuntimeSymbols(size_t *count) {
       {"moec_host_thread_id", reinterpret_cast<void *>(&moec_host_thread_id)},
       {"moec_host_barrier", reinterpret_cast<void *>(&moec_host_barrier)},
       {"moec_host_lds", reinterpret_cast<void *>(&moec_host_lds)},
+      {"moec_host_shuffle_xor",
+       reinterpret_cast<void *>(&moec_host_shuffle_xor)},
   };
   *count = sizeof(symbols) / sizeof(symbols[0]);
   return symbols;

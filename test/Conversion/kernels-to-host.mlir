@@ -95,3 +95,36 @@ module attributes {gpu.container_module} {
 // CHECK: return
 // No runtime calls, so no declarations.
 // CHECK-NOT: moec_host
+// CHECK: // -----
+
+// -----
+
+// A xor shuffle of an f32: the runtime exchanges the bits, numbered with
+// the barriers; the source lane always exists.
+module attributes {gpu.container_module} {
+  gpu.module @moec_kernels {
+    gpu.func @shuffle(%out: memref<?xf32, #gpu.address_space<global>>)
+        kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
+      %tid = gpu.thread_id x
+      %c1 = arith.constant 1 : i32
+      %c64 = arith.constant 64 : i32
+      %f = arith.constant 2.0 : f32
+      gpu.barrier
+      %r, %valid = gpu.shuffle xor %f, %c1, %c64 : f32
+      %z = arith.constant 0.0 : f32
+      %v = arith.select %valid, %r, %z : f32
+      memref.store %v, %out[%tid] : memref<?xf32, #gpu.address_space<global>>
+      gpu.return
+    }
+  }
+}
+
+// CHECK: func.func private @moec_host_shuffle_xor(i32, i32, i32, i64) -> i32
+// CHECK-LABEL: func.func @shuffle(
+// CHECK: call @moec_host_barrier(%{{.*}}) : (i64) -> ()
+// CHECK: %[[BITS:.*]] = arith.bitcast %{{.*}} : f32 to i32
+// CHECK: %[[SITE:.*]] = arith.constant 1 : i64
+// CHECK: %[[R:.*]] = call @moec_host_shuffle_xor(%[[BITS]], %{{.*}}, %{{.*}}, %[[SITE]]) : (i32, i32, i32, i64) -> i32
+// CHECK: %[[F:.*]] = arith.bitcast %[[R]] : i32 to f32
+// CHECK: %[[TRUE:.*]] = arith.constant true
+// CHECK: arith.select %[[TRUE]], %[[F]], %{{.*}} : f32

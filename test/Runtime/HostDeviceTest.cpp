@@ -168,6 +168,23 @@ void laneSumKernel(void **args) {
   }
 }
 
+/// Xor shuffles (out: ptr to int32[grid * lanes]): lane l gets lane l ^ 1's
+/// id, then a butterfly over groups of 8 lanes sums their ids.
+void shuffleKernel(void **args) {
+  auto *out = *static_cast<int32_t **>(args[0]);
+  int64_t lanes = *static_cast<int64_t *>(args[1]);
+  int32_t tid = static_cast<int32_t>(moec_host_thread_id());
+  int32_t x = moec_host_shuffle_xor(tid, 1, 64, 0) == (tid ^ 1) ? tid : -1000;
+  for (int32_t off = 4; off >= 1; off /= 2)
+    x += moec_host_shuffle_xor(x, off, 64, off);
+  out[blockId(args, 2, 0) * lanes + tid] = x;
+}
+
+/// Reads a lane outside the 64-lane segment.
+void badShuffleKernel(void **) {
+  moec_host_shuffle_xor(1, 64, 64, 3);
+}
+
 /// Odd lanes return before the barrier the even lanes wait at.
 void divergentKernel(void **) {
   if (moec_host_thread_id() % 2)
@@ -569,6 +586,35 @@ TEST(HostLanes, LanesShareLdsAndMeetAtBarriers) {
       EXPECT_EQ(out[g], lanes * (lanes - 1) / 2)
           << "lanes " << lanes << ", workgroup " << g;
   }
+}
+
+TEST(HostLanes, XorShuffles) {
+  auto host = openHost();
+  auto module = host->loadHostModule(
+      {{"shuffle", shuffleKernel}, {"bad", badShuffleKernel}});
+  ASSERT_TRUE(module.ok());
+  auto kernel = (*module)->getKernel("shuffle");
+  ASSERT_TRUE(kernel.ok());
+  const int64_t lanes = 256, groups = 3;
+  std::vector<int32_t> out(lanes * groups, -1);
+  KernelArgs args;
+  args.addPtr(out.data()).addI64(lanes);
+  Status s = kernel->launch({groups}, {lanes}, args);
+  ASSERT_TRUE(s.ok()) << s.message();
+  for (int64_t g = 0; g < groups; ++g)
+    for (int32_t l = 0; l < lanes; ++l) {
+      int32_t first = l & ~7;
+      EXPECT_EQ(out[g * lanes + l], 8 * first + 28) << "lane " << l;
+    }
+  auto bad = (*module)->getKernel("bad");
+  ASSERT_TRUE(bad.ok());
+  KernelArgs none;
+  s = bad->launch({1}, {128}, none);
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(contains(s.message(), "lane 0 of workgroup (0, 0, 0): "
+                                    "gpu.shuffle xor 64 (number 3) reads lane "
+                                    "64, outside its 64-lane segment"))
+      << s.message();
 }
 
 TEST(HostLanes, DivergentBarriersFailTheLaunch) {

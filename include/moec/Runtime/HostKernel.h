@@ -35,6 +35,13 @@
 //   void *moec_host_lds(int64_t bytes)  the workgroup's LDS (shared by its
 //                                       lanes, 64-byte aligned, filled with
 //                                       0xff bytes when the workgroup starts)
+//   int32_t moec_host_shuffle_xor(int32_t v, int32_t mask, int32_t width,
+//                                 int64_t s)
+//                                       gpu.shuffle xor number s: the v of
+//                                       lane id ^ mask, which must be in the
+//                                       caller's width-lane segment; every
+//                                       lane of the workgroup meets there
+//                                       (as at a barrier)
 //
 // Launch runs the workgroups of the grid in parallel on a
 // thread pool (size `std::thread::hardware_concurrency()`, or the positive
@@ -79,6 +86,8 @@ extern "C" {
 int64_t moec_host_thread_id(void);
 void moec_host_barrier(int64_t site);
 void *moec_host_lds(int64_t bytes);
+int32_t moec_host_shuffle_xor(int32_t value, int32_t mask, int32_t width,
+                              int64_t site);
 }
 
 #endif // MOEC_RUNTIME_HOSTKERNEL_H

@@ -40,6 +40,10 @@ public:
     bm = spec.cfg().block_m;
     bn = spec.cfg().block_n;
     numLanes = spec.plan.lanes;
+    // The product's lanes: its waves' (a product of a bigger workgroup, as
+    // attention's, may run on its first waves only).
+    int64_t distLanes = std::min<int64_t>(
+        numLanes, spec.cfg().num_warps * spec.plan.target->waveSize);
     if (numLanes == 1) {
       tm = bm, tn = bn;
     } else {
@@ -50,7 +54,7 @@ public:
         if (bm % m)
           continue;
         for (int64_t n = 1; n <= bn; ++n) {
-          if (bn % n || (bm / m) * (bn / n) > numLanes)
+          if (bn % n || (bm / m) * (bn / n) > distLanes)
             continue;
           int64_t cost = m * n * 4096 + std::abs(m - n);
           if (best < 0 || cost < best)

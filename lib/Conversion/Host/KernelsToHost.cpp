@@ -36,7 +36,7 @@ Type toHostType(Type t) {
 /// The runtime functions a multi-lane kernel calls (HostKernel.h), declared
 /// once in `module`.
 struct LaneRuntime {
-  func::FuncOp threadId, barrier, lds;
+  func::FuncOp threadId, barrier, lds, shuffleXor;
 
   static LaneRuntime declare(ModuleOp module) {
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
@@ -54,6 +54,9 @@ struct LaneRuntime {
     r.barrier = get("moec_host_barrier", b.getFunctionType({i64}, {}));
     r.lds = get("moec_host_lds",
                 b.getFunctionType({i64}, {LLVM::LLVMPointerType::get(ctx)}));
+    Type i32 = b.getI32Type();
+    r.shuffleXor = get("moec_host_shuffle_xor",
+                       b.getFunctionType({i32, i32, i32, i64}, {i32}));
     return r;
   }
 };
@@ -211,13 +214,42 @@ LogicalResult convertKernel(gpu::GPUFuncOp kernel, ModuleOp module,
       toErase.push_back(op);
       return WalkResult::advance();
     }
+    if (auto sh = dyn_cast<gpu::ShuffleOp>(op)) {
+      // xor of 32-bit values: the runtime exchanges them (all lanes meet,
+      // numbered with the barriers); the source lane must exist, so valid
+      // is true.
+      Type t = sh.getValue().getType();
+      if (sh.getMode() != gpu::ShuffleMode::XOR ||
+          !(t.isF32() || t.isInteger(32))) {
+        op->emitOpError("on the host: only xor of f32 or i32 values");
+        return WalkResult::interrupt();
+      }
+      OpBuilder ob(op);
+      Location l = op->getLoc();
+      Type i32 = ob.getI32Type();
+      Value bits = t.isF32() ? arith::BitcastOp::create(ob, l, i32,
+                                                        sh.getValue())
+                                   .getResult()
+                             : sh.getValue();
+      Value site = arith::ConstantIntOp::create(ob, l, ob.getI64Type(),
+                                                barriers++);
+      Value r = func::CallOp::create(
+                    ob, l, rt.shuffleXor,
+                    ValueRange{bits, sh.getOffset(), sh.getWidth(), site})
+                    .getResult(0);
+      if (t.isF32())
+        r = arith::BitcastOp::create(ob, l, t, r);
+      sh.getShuffleResult().replaceAllUsesWith(r);
+      sh.getValid().replaceAllUsesWith(
+          arith::ConstantIntOp::create(ob, l, ob.getI1Type(), 1).getResult());
+      toErase.push_back(op);
+      return WalkResult::advance();
+    }
     if (isa<gpu::GPUDialect>(op->getDialect())) {
-      // Cross-lane ops (gpu.shuffle, subgroup reductions) and the grid size
-      // have no host form: kernels that need them stay off the multi-lane
-      // host (sparse attention's softmax shuffles run on its one lane only
-      // when G > 1, which one lane never is).
+      // Other cross-lane ops (subgroup reductions, ballots) and the grid
+      // size have no host form.
       op->emitOpError("is not supported on the host (the runtime provides "
-                      "lane ids, barriers and LDS only)");
+                      "lane ids, barriers, LDS and xor shuffles only)");
       return WalkResult::interrupt();
     }
     for (Value r : op->getResults())
@@ -252,7 +284,7 @@ struct KernelsToHostPass
       op->erase();
     kernels.erase();
     // Declarations nothing calls (one-lane kernels only) go again.
-    for (func::FuncOp f : {rt.threadId, rt.barrier, rt.lds})
+    for (func::FuncOp f : {rt.threadId, rt.barrier, rt.lds, rt.shuffleXor})
       if (SymbolTable::symbolKnownUseEmpty(f, module))
         f.erase();
     module->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());
