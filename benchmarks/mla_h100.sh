@@ -26,7 +26,8 @@
 #   MLA_HQ=16 MLA_TAG=_h16 ...; MLA_HQ=128 MLA_NUMERICS=0 MLA_TAG=_h128 ...
 # Environment: MOEC_BIN_DIR (default /tmp/moec/bin, extracted from
 # bundle/moec-bundle.tar.xz when missing), MLA_BATCHES, MLA_HQ, MLA_QUICK=1
-# (fewer configs on both sides), MLA_ARCH (sm_90), MLA_NUMERIC_TOPK (2048),
+# (fewer configs on both sides), MLA_CONFIGS ("bh,bkv,warps,stages ..." for
+# moec), MLA_ARCH (sm_90), MLA_NUMERIC_TOPK (2048),
 # MLA_BENCH_FLAGS (extra moec bench flags, e.g. --repeat 5), MLA_NUMERICS=0
 # (skip step 1), MLA_TAG (suffix of the output files).
 set -uo pipefail
@@ -114,7 +115,9 @@ step "copy bandwidth"
 python3 benchmarks/triton_sparse_mla.py --copy --json "$RES" 2>>"$LOG" | tee -a "$LOG"
 
 # 3. moec and Triton per shape.
-if [ "$QUICK" = 1 ]; then
+if [ -n "${MLA_CONFIGS:-}" ]; then
+  CONFIGS=$MLA_CONFIGS; TQ=$([ "$QUICK" = 1 ] && echo --quick)
+elif [ "$QUICK" = 1 ]; then
   CONFIGS="16,32,4,2 32,32,4,2 64,32,8,2 16,64,4,1"
   TQ=--quick
 else

@@ -69,6 +69,7 @@ enum class OpC : uint16_t {
   MrDim, MrCopy, MrView, MrReinterpret, MrMetadata, MrAlignedPtr,
   // gpu
   ThreadId, BlockId, BlockDim, GridDim, LaneId, Barrier, Poison, Nop, Mfma,
+  LaneShuffle,
   // terminators
   Br, CondBr, Return,
 };
@@ -311,9 +312,15 @@ LogicalResult Program::decodeOp(Operation *op, BlockCode &bc,
       return fail(op, "operand defined outside the kernel or later");
     in.ops.push_back(it->second);
   }
-  if (op->getNumResults() > 1 && !isa<memref::ExtractStridedMetadataOp>(op))
+  // gpu.shuffle's second result (whether the source lane was in range) is
+  // never needed: reading out of range is reported instead.
+  auto shuffle = dyn_cast<gpu::ShuffleOp>(op);
+  if (shuffle && !shuffle.getValid().use_empty())
+    return fail(op, "gpu.shuffle's `valid` result is not supported");
+  if (op->getNumResults() > 1 && !shuffle &&
+      !isa<memref::ExtractStridedMetadataOp>(op))
     return fail(op, "ops with several results are not supported");
-  if (op->getNumResults() == 1) {
+  if (op->getNumResults() == 1 || shuffle) {
     auto s = slotFor(op->getResult(0));
     if (failed(s))
       return fail(op, "result type not supported");
@@ -501,6 +508,12 @@ LogicalResult Program::decodeOp(Operation *op, BlockCode &bc,
       return fail(op, "only 1-D unit-stride slices are supported");
     in.imm.push_back(cast<IntegerAttr>(ins.getOffsets()[0]).getInt());
     return push(OpC::InsertSlice);
+  }
+  if (shuffle) {
+    if (!shuffle.getShuffleResult().getType().isIntOrFloat())
+      return fail(op, "only scalar gpu.shuffle is supported");
+    in.imm.push_back(static_cast<int64_t>(shuffle.getMode()));
+    return push(OpC::LaneShuffle);
   }
   if (auto sh = dyn_cast<vector::ShuffleOp>(op)) {
     if (sh.getV1VectorType().getRank() > 1)
@@ -1607,6 +1620,43 @@ void Executor::exec(Wave &w, const Instr &in, uint64_t mask) {
       case OpC::GridDim: o[l] = dimOf(d, grid); break;
       default: o[l] = l; break;
       }
+    }
+    return commit(w, in.res, o, mask);
+  }
+  case OpC::LaneShuffle: {
+    // gpu.shuffle value, offset, width: lane l reads the value of lane
+    // src(l) of its width-lane segment; a source outside the segment or not
+    // active here is an error (the hardware would hand back garbage).
+    if (!use(w, in, in.ops[0], mask) || !use(w, in, in.ops[1], mask) ||
+        !use(w, in, in.ops[2], mask))
+      return;
+    const uint64_t *v = reg(w, in.ops[0]), *off = reg(w, in.ops[1]),
+                   *width = reg(w, in.ops[2]);
+    uint64_t *o = out(w, in.res, mask);
+    auto mode = static_cast<gpu::ShuffleMode>(in.imm[0]);
+    for (int l = 0; l < kLanes; ++l) {
+      if (!(mask >> l & 1))
+        continue;
+      int64_t wdt = static_cast<int32_t>(width[l]);
+      int64_t ofs = static_cast<int32_t>(off[l]);
+      if (wdt <= 0 || wdt > kLanes) {
+        err(in, l, "gpu.shuffle width " + std::to_string(wdt) +
+                       " outside 1.." + std::to_string(kLanes));
+        return;
+      }
+      int64_t base = l / wdt * wdt, src = -1;
+      switch (mode) {
+      case gpu::ShuffleMode::XOR: src = l ^ ofs; break;
+      case gpu::ShuffleMode::UP: src = l - ofs; break;
+      case gpu::ShuffleMode::DOWN: src = l + ofs; break;
+      case gpu::ShuffleMode::IDX: src = base + ofs; break;
+      }
+      if (src < base || src >= base + wdt || !(mask >> src & 1)) {
+        err(in, l, "gpu.shuffle reads lane " + std::to_string(src) +
+                       ", outside its segment or inactive");
+        return;
+      }
+      o[l] = v[src];
     }
     return commit(w, in.res, o, mask);
   }

@@ -7,7 +7,9 @@
 
 #include "moec/Dialect/OpPlans.h"
 #include "moec/Dialect/TargetChecks.h"
+#include "moec/Transforms/LdsLayout.h"
 
+#include "llvm/ADT/bit.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
@@ -31,10 +33,23 @@ SparseAttentionPlan moec::getSparseAttentionPlan(SparseAttentionOp op,
   sp.hQ = qT.getDimSize(1);
   const bool gpu = !target.isHost();
   sp.vec = gpu ? KernelPlan::kVectorBytes / eb : 1;
-  // P x V goes dvChunk columns of d_v at a time: the largest power of two
-  // dividing d_v, at most 128 (the transposed V chunk shares LDS with the
-  // scores; 128 keeps the default tile inside gfx942's 64 KiB).
+  // P x V goes dvChunk columns of d_v at a time (one product per chunk, V
+  // read in place from the KV buffer): the largest power of two dividing
+  // d_v, at most 128, so each product's operand view stays inside one
+  // swizzle period of the KV rows.
   sp.dvChunk = std::min<int64_t>(128, sp.dV & -sp.dV);
+  LdsSwizzle kvRows = LdsSwizzle::get(sp.dQK, eb);
+  if (!kvRows.isIdentity() && sp.dvChunk % kvRows.period())
+    sp.dvChunk = sp.dV; // one view at column 0: always aligned
+  // The score product's step: 64 columns where they divide d_qk and keep
+  // the views on the swizzle's period, else all of d_qk at once.
+  sp.qkChunk = sp.dQK;
+  for (int64_t c : {64, 128, 32})
+    if (c < sp.dQK && sp.dQK % c == 0 &&
+        (kvRows.isIdentity() || c % kvRows.period() == 0)) {
+      sp.qkChunk = c;
+      break;
+    }
 
   // The whole kernel: the KV ring is its B ring; everything else is extra.
   MatmulProblem whole;
@@ -73,11 +88,13 @@ SparseAttentionPlan moec::getSparseAttentionPlan(SparseAttentionOp op,
   sp.ldsQ = first.ldsABytes + first.ldsBBytes;
   sp.ldsP = align(sp.ldsQ + bh * sp.dQK * eb);
   sp.ldsX = align(sp.ldsP + bh * bkv * eb);
-  // Softmax lanes per row: the workgroup's lanes over block_h rows (powers
-  // of two), at most block_kv.
-  sp.softmaxGroups = std::clamp<int64_t>(first.lanes / bh, 1, bkv);
-  int64_t xBytes = std::max((bh * bkv + 2 * bh * sp.softmaxGroups) * 4,
-                            sp.dvChunk * bkv * eb);
+  // Softmax lanes per row: the workgroup's lanes over block_h rows, a power
+  // of two (they combine by xor shuffles inside one wave) dividing block_kv
+  // (each takes block_kv / G columns); bh x G <= lanes follows.
+  int64_t wave = first.lanes / cfg.num_warps;
+  sp.softmaxGroups = static_cast<int64_t>(llvm::bit_floor(static_cast<uint64_t>(
+      std::max<int64_t>(1, std::min({first.lanes / bh, bkv & -bkv, wave})))));
+  int64_t xBytes = bh * bkv * 4; // the scores
   sp.ldsIdx = align(sp.ldsX + xBytes);
   sp.ldsStats = align(sp.ldsIdx + nbuf * bkv * 4);
   int64_t end = align(sp.ldsStats + 3 * bh * 4);
@@ -105,7 +122,7 @@ SparseAttentionPlan moec::getSparseAttentionPlan(SparseAttentionOp op,
     plan.lanes = sp.kernel.lanes;
     return plan;
   };
-  sp.qk = product(bh, bkv, sp.dQK, "block_kv", "d_qk", sp.qkWaves);
+  sp.qk = product(bh, bkv, sp.qkChunk, "block_kv", "d_qk", sp.qkWaves);
   sp.pv = product(bh, sp.dvChunk, bkv, "the d_v chunk", "block_kv", sp.pvWaves);
   return sp;
 }

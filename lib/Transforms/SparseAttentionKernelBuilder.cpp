@@ -11,13 +11,14 @@
 //     is computed, num_stages s > 2 keeps s - 1 LDS buffers, s - 2 ahead
 //     S = Q KV^T                       matrix core (the plan's qk product)
 //     scores -> LDS (f32, scaled by scale * log2(e))
-//     online softmax per row, f32, G lanes a row: running max m, sum l,
-//       correction alpha; P = exp2(S - m) (0 where masked) -> LDS in the
-//       KV element type
+//     online softmax per row, f32, G lanes a row combined by shuffles:
+//       running max m, sum l, correction alpha; P = exp2(S - m) (0 where
+//       masked) -> LDS in the KV element type
 //     for each dvChunk of d_v:
 //       O_chunk *= alpha (MatrixCore::updateElements)
-//       V^T chunk [dvChunk][block_kv] -> LDS (from the gathered rows)
-//       O_chunk += P V_chunk           matrix core (the plan's pv product)
+//       O_chunk += P V_chunk           matrix core (the plan's pv product),
+//                                      V read in place from the gathered
+//                                      rows ([block_kv][d] is K x N)
 //   out = O / l (0 where l = 0), lse = (m + log2 l) ln 2 (-inf where l = 0)
 //
 // Everything but the two products is target-independent: it goes through
@@ -59,6 +60,8 @@ SparseAttentionKernelSpec::get(SparseAttentionOp op, const TargetInfo &target) {
     g->aType = g->bType = s.elt;
     g->cType = Float32Type::get(op.getContext());
   }
+  // P x V reads V in place: the gathered rows are [block_kv][d], i.e. K x N.
+  s.pv.ldsBIsKxN = true;
   return s;
 }
 
@@ -142,7 +145,13 @@ private:
   std::pair<Value, Value> loadIndex(Value pos);
 
   /// One KV block already in buffer `buf`: scores, softmax, P x V.
-  SmallVector<Value> computeBlock(Value buf, ValueRange acc);
+  /// `afterScores` runs right after the barrier that ends the score product
+  /// (every lane is then past the previous block's P x V: the pipelined
+  /// loop refills the buffer that block read there). `trailingBarrier` ends
+  /// the block with a barrier (a one-buffer ring is refilled next).
+  SmallVector<Value> computeBlock(Value buf, ValueRange acc,
+                                  llvm::function_ref<void()> afterScores,
+                                  bool trailingBarrier);
 
   Value stat(int64_t which, Value row) {
     return memref::LoadOp::create(b, loc, statL, ValueRange{cst(which), row});
@@ -161,8 +170,7 @@ private:
 
   Value tid, t, h0, hQ, topk, numRows, rowQ0;
   Value kvArg, kvWin, idxWin;
-  Value kvRing, qL, pL, sL, vtL, idxL, statL;
-  Value pmL, psL; ///< the softmax's partial maxima and sums [block_h][G]
+  Value kvRing, qL, pL, sL, idxL, statL;
   SmallVector<Value> qkInit;
   SmallVector<size_t> pvAccCount; ///< accumulators per d_v chunk
 };
@@ -283,7 +291,10 @@ void AttentionBuilder::gatherLooped(Value kv0, Value buf) {
                           ValueRange{buf, j, swizzledLdsCol(b, loc, kvRing, j, c)});
 }
 
-SmallVector<Value> AttentionBuilder::computeBlock(Value buf, ValueRange accIn) {
+SmallVector<Value>
+AttentionBuilder::computeBlock(Value buf, ValueRange accIn,
+                               llvm::function_ref<void()> afterScores,
+                               bool trailingBarrier) {
   // This block's KV buffer as a one-buffer tile, the products' B operand.
   Value kvBuf = memref::SubViewOp::create(
       b, loc, kvRing, ArrayRef<OpFoldResult>{buf, b.getIndexAttr(0), b.getIndexAttr(0)},
@@ -301,8 +312,38 @@ SmallVector<Value> AttentionBuilder::computeBlock(Value buf, ValueRange accIn) {
       s0 = qkCore.updateElements(b, loc, tid, {},
                                  [&](OpBuilder &, Location, Value, Value,
                                      Value) { return im.f32(0.0); });
-    SmallVector<Value> s =
-        qkCore.multiply(b, loc, qL, kvBuf, zeroBuf, tid, s0);
+    // qkChunk columns of d_qk per step of a rolled loop (the plan says why);
+    // the views start on the swizzle's period, so they swizzle as their
+    // parents do.
+    int64_t chunk = plan.qkChunk, steps = plan.dQK / chunk;
+    auto columns = [&](Value view, int64_t rows, Value col0) -> Value {
+      if (steps == 1)
+        return view;
+      return memref::SubViewOp::create(
+          b, loc, view,
+          ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0), col0},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(rows),
+                                 b.getIndexAttr(chunk)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1),
+                                 b.getIndexAttr(1)});
+    };
+    SmallVector<Value> s;
+    if (steps == 1) {
+      s = qkCore.multiply(b, loc, qL, kvBuf, zeroBuf, tid, s0);
+    } else {
+      auto loop = scf::ForOp::create(b, loc, cst(0), cst(plan.dQK),
+                                     cst(chunk), s0);
+      keepRolled(loop);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value col0 = loop.getInductionVar();
+      SmallVector<Value> next = qkCore.multiply(
+          b, loc, columns(qL, bh(), col0), columns(kvBuf, bkv(), col0),
+          zeroBuf, tid, loop.getRegionIterArgs());
+      yield(loop, next);
+      b.setInsertionPointAfter(loop);
+      s = SmallVector<Value>(loop.getResults());
+    }
     qkCore.forEachElement(
         b, loc, tid, s, [&](OpBuilder &, Location, Value r, Value c, Value v) {
           memref::StoreOp::create(
@@ -312,11 +353,15 @@ SmallVector<Value> AttentionBuilder::computeBlock(Value buf, ValueRange accIn) {
     return {};
   });
   barrier();
+  if (afterScores)
+    afterScores();
 
-  // Online softmax over G = plan.softmaxGroups lanes per row, each with
-  // block_kv / G columns: (1) partial maxima -> LDS; (2) each lane takes the
-  // block's max, writes its P columns and a partial sum; (3) one lane per row
-  // updates max, sum and the correction alpha.
+  // Online softmax over G = plan.softmaxGroups lanes per row (aligned
+  // groups of consecutive lanes of one wave), each with block_kv / G
+  // columns, in one pass and without LDS partials: the G lanes combine their
+  // maxima and sums with xor shuffles, then the group's first lane updates
+  // the row's max, sum and correction alpha. The only barrier is the one
+  // after it (P and alpha are read by every wave of P x V).
   const float negInf = -std::numeric_limits<float>::infinity();
   int64_t groups = plan.softmaxGroups, per = bkv() / groups;
   // Over this lane's columns of row r: step(j, valid, s, acc) -> acc.
@@ -338,47 +383,51 @@ SmallVector<Value> AttentionBuilder::computeBlock(Value buf, ValueRange accIn) {
                          step(j, valid, s, loop.getRegionIterArgs()[0]));
     return loop.getResult(0);
   };
-  // reduce(view, r): combine the G partials of row r.
-  auto reduce = [&](Value view, Value r, bool isMax) {
-    auto loop = scf::ForOp::create(b, loc, cst(0), cst(groups), cst(1),
-                                   ValueRange{im.f32(isMax ? negInf : 0.0)});
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value x = memref::LoadOp::create(
-        b, loc, view, ValueRange{r, loop.getInductionVar()});
-    Value acc = loop.getRegionIterArgs()[0];
-    scf::YieldOp::create(
-        b, loc,
-        isMax ? arith::MaximumFOp::create(b, loc, acc, x).getResult()
-              : arith::AddFOp::create(b, loc, acc, x).getResult());
-    return loop.getResult(0);
+  // x combined over the G lanes of the group (a butterfly of xor shuffles;
+  // every lane of the wave takes part).
+  auto groupReduce = [&](Value x, bool isMax) {
+    Type i32 = b.getI32Type();
+    int64_t width = plan.kernel.lanes / plan.kernel.config.num_warps;
+    for (int64_t off = groups / 2; off >= 1; off /= 2) {
+      Value other =
+          gpu::ShuffleOp::create(
+              b, loc, x,
+              arith::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(off)),
+              arith::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(width)),
+              gpu::ShuffleMode::XOR)
+              .getShuffleResult();
+      x = isMax ? arith::MaximumFOp::create(b, loc, x, other).getResult()
+                : arith::AddFOp::create(b, loc, x, other).getResult();
+    }
+    return x;
   };
-  // The running max with this block, and what to subtract (0 while nothing
-  // is valid, so no inf - inf).
-  auto newMax = [&](Value r) {
-    Value mNew =
-        arith::MaximumFOp::create(b, loc, stat(0, r), reduce(pmL, r, true));
-    Value mSafe = arith::SelectOp::create(
-        b, loc,
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mNew,
-                              im.f32(negInf)),
-        im.f32(0.0), mNew);
-    return std::pair<Value, Value>{mNew, mSafe};
-  };
-  coopFor(bh() * groups, [&](Value slot) {
-    Value r = im.divU(slot, cst(groups)), g = im.remU(slot, cst(groups));
+  // Row r's softmax step on this lane's columns (group lane g); `active`
+  // (null: always) guards what the lane writes.
+  auto softmaxRow = [&](Value r, Value g, Value active) {
+    auto guarded = [&](Value cond, llvm::function_ref<void()> body) {
+      if (!cond) {
+        body();
+        return;
+      }
+      auto ifOp = scf::IfOp::create(b, loc, cond, /*withElse=*/false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      body();
+    };
     Value mx = overColumns(r, g, im.f32(negInf),
                            [&](Value, Value valid, Value s, Value acc) -> Value {
                              return arith::SelectOp::create(
                                  b, loc, valid,
                                  arith::MaximumFOp::create(b, loc, acc, s), acc);
                            });
-    memref::StoreOp::create(b, loc, mx, pmL, ValueRange{r, g});
-  });
-  barrier();
-  coopFor(bh() * groups, [&](Value slot) {
-    Value r = im.divU(slot, cst(groups)), g = im.remU(slot, cst(groups));
-    Value mSafe = newMax(r).second;
+    Value mOld = stat(0, r);
+    Value mNew = arith::MaximumFOp::create(b, loc, mOld, groupReduce(mx, true));
+    // What to subtract: 0 while nothing is valid, so no inf - inf.
+    Value mSafe = arith::SelectOp::create(
+        b, loc,
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mNew,
+                              im.f32(negInf)),
+        im.f32(0.0), mNew);
     Value sum = overColumns(
         r, g, im.f32(0.0), [&](Value j, Value valid, Value s, Value acc) -> Value {
           Value p = arith::SelectOp::create(
@@ -386,25 +435,34 @@ SmallVector<Value> AttentionBuilder::computeBlock(Value buf, ValueRange accIn) {
               math::Exp2Op::create(b, loc,
                                    arith::SubFOp::create(b, loc, s, mSafe)),
               im.f32(0.0));
-          memref::StoreOp::create(
-              b, loc, arith::TruncFOp::create(b, loc, spec.elt, p), pL,
-              ValueRange{zeroBuf, r, swizzledLdsCol(b, loc, pL, r, j)});
+          guarded(active, [&] {
+            memref::StoreOp::create(
+                b, loc, arith::TruncFOp::create(b, loc, spec.elt, p), pL,
+                ValueRange{zeroBuf, r, swizzledLdsCol(b, loc, pL, r, j)});
+          });
           return arith::AddFOp::create(b, loc, acc, p);
         });
-    memref::StoreOp::create(b, loc, sum, psL, ValueRange{r, g});
-  });
-  barrier();
-  coopFor(bh(), [&](Value r) {
-    auto [mNew, mSafe] = newMax(r);
-    Value alpha = math::Exp2Op::create(
-        b, loc, arith::SubFOp::create(b, loc, stat(0, r), mSafe));
-    setStat(0, r, mNew);
-    setStat(1, r,
-            arith::AddFOp::create(b, loc,
-                                  arith::MulFOp::create(b, loc, stat(1, r), alpha),
-                                  reduce(psL, r, false)));
-    setStat(2, r, alpha);
-  });
+    sum = groupReduce(sum, false);
+    Value first = im.cmp(Pred::eq, g, cst(0));
+    guarded(active ? im.andI(active, first) : first, [&] {
+      Value alpha = math::Exp2Op::create(
+          b, loc, arith::SubFOp::create(b, loc, mOld, mSafe));
+      setStat(0, r, mNew);
+      setStat(1, r,
+              arith::AddFOp::create(
+                  b, loc, arith::MulFOp::create(b, loc, stat(1, r), alpha), sum));
+      setStat(2, r, alpha);
+    });
+  };
+  if (groups == 1) {
+    coopFor(bh(), [&](Value r) { softmaxRow(r, cst(0), Value()); });
+  } else {
+    // bh x G <= lanes (SparseAttentionPlan): one slot per lane; the lanes
+    // past them shuffle along on a clamped row and write nothing.
+    Value active = im.cmp(Pred::ult, tid, cst(bh() * groups));
+    Value r = im.minS(im.divU(tid, cst(groups)), cst(bh() - 1));
+    softmaxRow(r, im.remU(tid, cst(groups)), active);
+  }
   barrier();
 
   // O = alpha O + P V, one d_v chunk at a time.
@@ -421,31 +479,26 @@ SmallVector<Value> AttentionBuilder::computeBlock(Value buf, ValueRange accIn) {
             return arith::MulFOp::create(b, loc, v, stat(2, r)).getResult();
           });
     });
-    // V^T chunk: vtL[d][j] = kv[j][ci * chunk + d].
-    int64_t perRow = chunk / plan.vec;
-    auto vecType = VectorType::get({plan.vec}, spec.elt);
-    coopFor(bkv() * perRow, [&](Value slot) {
-      Value j = im.divU(slot, cst(perRow));
-      Value d = im.mul(im.remU(slot, cst(perRow)), cst(plan.vec));
-      Value col = im.add(d, cst(static_cast<int64_t>(ci) * chunk));
-      Value v = vector::LoadOp::create(
-          b, loc, vecType, kvBuf,
-          ValueRange{zeroBuf, j, swizzledLdsCol(b, loc, kvBuf, j, col)});
-      for (int64_t e = 0; e < plan.vec; ++e) {
-        Value row = im.add(d, cst(e));
-        memref::StoreOp::create(b, loc, vector::ExtractOp::create(b, loc, v, e),
-                                vtL,
-                                ValueRange{zeroBuf, row,
-                                           swizzledLdsCol(b, loc, vtL, row, j)});
-      }
-    });
-    barrier();
+    // V chunk ci: the gathered rows from column ci * chunk on, [block_kv][..]
+    // as K x N; the product reads its first `chunk` columns. The view runs
+    // to the end of the rows so that the swizzle (of the row pitch, whose
+    // period divides the offset: SparseAttentionPlan) stays inside it.
+    int64_t col0 = static_cast<int64_t>(ci) * chunk;
+    Value vChunk = memref::SubViewOp::create(
+        b, loc, kvBuf,
+        ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0),
+                               b.getIndexAttr(col0)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(bkv()),
+                               b.getIndexAttr(plan.dQK - col0)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1),
+                               b.getIndexAttr(1)});
     o = onLanes(pvLanes, o, [&] {
-      return core->multiply(b, loc, pL, vtL, zeroBuf, tid, o);
+      return core->multiply(b, loc, pL, vChunk, zeroBuf, tid, o);
     });
-    barrier();
     llvm::append_range(acc, o);
   }
+  if (trailingBarrier)
+    barrier();
   return acc;
 }
 
@@ -536,12 +589,6 @@ void AttentionBuilder::build(gpu::GPUFuncOp func) {
   qL = ldsView(b, loc, raw, {1, bh(), plan.dQK}, spec.elt, plan.ldsQ);
   pL = ldsView(b, loc, raw, {1, bh(), bkv()}, spec.elt, plan.ldsP);
   sL = ldsView(b, loc, raw, {bh(), bkv()}, f32, plan.ldsX);
-  // The partials follow the scores (SparseAttentionPlan sizes the region).
-  pmL = ldsView(b, loc, raw, {bh(), plan.softmaxGroups}, f32,
-                plan.ldsX + bh() * bkv() * 4);
-  psL = ldsView(b, loc, raw, {bh(), plan.softmaxGroups}, f32,
-                plan.ldsX + (bh() * bkv() + bh() * plan.softmaxGroups) * 4);
-  vtL = ldsView(b, loc, raw, {1, plan.dvChunk, bkv()}, spec.elt, plan.ldsX);
   idxL = ldsView(b, loc, raw, {nbuf(), bkv()}, b.getI32Type(), plan.ldsIdx);
   statL = ldsView(b, loc, raw, {3, bh()}, f32, plan.ldsStats);
 
@@ -587,7 +634,8 @@ void AttentionBuilder::build(gpu::GPUFuncOp func) {
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(loop.getBody());
     gatherLooped(blockStart(loop.getInductionVar()), cst(0));
-    yield(loop, computeBlock(cst(0), loop.getRegionIterArgs()));
+    yield(loop, computeBlock(cst(0), loop.getRegionIterArgs(), {},
+                             /*trailingBarrier=*/false));
     b.setInsertionPointAfter(loop);
     acc = SmallVector<Value>(loop.getResults());
   } else if (plan.kernel.numStages == 1) {
@@ -598,16 +646,19 @@ void AttentionBuilder::build(gpu::GPUFuncOp func) {
     storeKV(loadKV(blockStart(loop.getInductionVar())), cst(0));
     barrier();
     scf::YieldOp::create(b, loc,
-                         computeBlock(cst(0), loop.getRegionIterArgs()));
+                         computeBlock(cst(0), loop.getRegionIterArgs(), {},
+                                      /*trailingBarrier=*/true));
     b.setInsertionPointAfter(loop);
     acc = SmallVector<Value>(loop.getResults());
   } else {
     // A ring of nbuf buffers: blocks 0 .. nbuf - 2 go to LDS up front, block
-    // nbuf - 1 waits in registers. Iteration kt stores the waiting block
-    // kt + nbuf - 1 into the buffer iteration kt - 1 read (every read of it
-    // ended at that iteration's last barrier), issues the loads of block
-    // kt + nbuf, and computes block kt. With one buffer (num_stages = 2) a
-    // barrier separates the store from the compute.
+    // nbuf - 1 waits in registers. Iteration kt issues the loads of block
+    // kt + nbuf, computes block kt and stores the waiting block kt + nbuf - 1
+    // into the buffer iteration kt - 1 read. With several buffers the store
+    // goes right after the score barrier of block kt (every lane has then
+    // finished block kt - 1), so a block costs no barrier of its own; with
+    // one buffer (num_stages = 2) the store comes first, between the
+    // previous block's trailing barrier and one before the compute.
     int64_t n = nbuf();
     for (int64_t i = 0; i + 1 < n; ++i)
       storeKV(loadKV(blockStart(cst(i))), cst(i));
@@ -620,12 +671,16 @@ void AttentionBuilder::build(gpu::GPUFuncOp func) {
     Value kt = loop.getInductionVar();
     ValueRange iter = loop.getRegionIterArgs();
     Value writeBuf = im.remU(im.add(kt, cst(n - 1)), cst(n));
-    storeKV(iter.drop_front(nAcc), writeBuf);
-    SmallVector<Value> prefetch = loadKV(blockStart(im.add(kt, cst(n))));
-    if (n == 1)
+    auto store = [&] { storeKV(iter.drop_front(nAcc), writeBuf); };
+    if (n == 1) {
+      store();
       barrier();
-    SmallVector<Value> next =
-        computeBlock(im.remU(kt, cst(n)), iter.take_front(nAcc));
+    }
+    SmallVector<Value> prefetch = loadKV(blockStart(im.add(kt, cst(n))));
+    SmallVector<Value> next = computeBlock(
+        im.remU(kt, cst(n)), iter.take_front(nAcc),
+        n == 1 ? llvm::function_ref<void()>() : llvm::function_ref<void()>(store),
+        /*trailingBarrier=*/n == 1);
     llvm::append_range(next, prefetch);
     scf::YieldOp::create(b, loc, next);
     b.setInsertionPointAfter(loop);

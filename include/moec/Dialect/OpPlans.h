@@ -22,18 +22,18 @@ KernelPlan getGemmPlan(GemmOp op, const TargetInfo &target);
 /// workgroup per (query token, group of block_h heads), looping over the
 /// token's topk indices block_kv at a time. Two products run on the matrix
 /// core, each with its own KernelPlan (what its MatrixCore is built from):
-///   qk: S = Q (block_h x d_qk) x KV (block_kv x d_qk)^T, K = d_qk;
-///   pv: O[:, chunk] += P (block_h x block_kv) x V^T (dvChunk x block_kv)^T,
-///       K = block_kv, one per dvChunk columns of d_v.
+///   qk: S = Q (block_h x d_qk) x KV (block_kv x d_qk)^T, run qkChunk
+///       columns of d_qk at a time in a loop (the product's K = qkChunk);
+///   pv: O[:, chunk] += P (block_h x block_kv) x V (block_kv x dvChunk),
+///       K = block_kv, one per dvChunk columns of d_v, V read in place from
+///       the KV ring (K x N in LDS).
 /// A product whose tile has fewer instruction tiles than num_warps runs on
 /// the first qkWaves / pvWaves waves; the others wait at the next barrier.
 /// LDS (one allocation): the KV ring [numLdsBuffers][block_kv][d_qk] at 0,
-/// then Q [block_h][d_qk], P [block_h][block_kv] (KV element type), a
-/// region shared by the f32 scores [block_h][block_kv] with the softmax's
-/// partial maxima and sums [2][block_h][G] and the transposed V chunk
-/// [dvChunk][block_kv], the gathered indices [numLdsBuffers][block_kv]
-/// (i32, -1 where masked) and the row statistics max, sum and correction
-/// [3][block_h] (f32).
+/// then Q [block_h][d_qk], P [block_h][block_kv] (KV element type), the f32
+/// scores [block_h][block_kv], the gathered indices
+/// [numLdsBuffers][block_kv] (i32, -1 where masked) and the row statistics
+/// max, sum and correction [3][block_h] (f32).
 struct SparseAttentionPlan {
   /// The whole kernel: lanes, pipeline (numStages, numLdsBuffers), LDS total
   /// and whether it is dynamic, register budget; verify() checks it.
@@ -41,9 +41,13 @@ struct SparseAttentionPlan {
   KernelPlan qk, pv;
   int64_t qkWaves = 1, pvWaves = 1;
   /// Lanes per row in the online softmax (each takes block_kv / G columns;
-  /// partial maxima and sums meet in LDS after the scores).
+  /// a power of two: their maxima and sums meet by xor shuffles).
   int64_t softmaxGroups = 1;
   int64_t dQK = 0, dV = 0, dvChunk = 0;
+  /// Columns of d_qk per step of the score product's loop: a rolled loop
+  /// keeps one step's fragments live (fully unrolled over d_qk 576 the
+  /// scheduler hoisted them all and the kernel spilled at 255 registers).
+  int64_t qkChunk = 0;
   int64_t hQ = 0; ///< query heads; dynamic (ShapedType::kDynamic) possible
   /// Elements per global vector access (16 bytes on GPUs, 1 on the host).
   int64_t vec = 1;

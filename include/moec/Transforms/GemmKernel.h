@@ -43,6 +43,11 @@ struct MoeRouting {
 struct GemmKernelSpec {
   KernelPlan plan;
   bool transposeA = false, transposeB = false;
+  /// How the core finds B in LDS: false (GEMM) as B^T, [N][K] rows with K
+  /// contiguous; true as [K][N] rows with N contiguous. Attention's P x V
+  /// reads V straight from the gathered [block_kv][d] KV rows this way
+  /// instead of transposing them through LDS first.
+  bool ldsBIsKxN = false;
   mlir::Type aType, bType, cType, biasType; ///< element types; bias may be null
   /// B's element type in memory where it differs from bType, the type of
   /// its LDS tile and of the matrix unit (int8_w8a16: i8 W, dequantized to

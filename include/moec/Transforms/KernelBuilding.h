@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 
 namespace moec {
@@ -90,6 +91,12 @@ struct IndexMath {
     return mlir::arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
   }
 };
+
+/// Asks LLVM not to unroll `loop` (a loop annotation the SCF -> CF -> LLVM
+/// lowering carries to the latch branch): for loops whose unrolling buys
+/// nothing but registers and compile time, e.g. the attention's score
+/// product over d_qk, whose fully unrolled form spilled on sm_90.
+void keepRolled(mlir::scf::ForOp loop);
 
 } // namespace moec
 

@@ -68,14 +68,29 @@ struct LdsSwizzle {
   }
 
   /// The swizzle of `tile`, an LDS memref whose innermost dimension is a row.
+  /// A strided view (a subview of some columns) keeps its parent's swizzle:
+  /// the phase follows the row pitch, not the view's width. Its column
+  /// offset must be a multiple of the period (period()) for the view's
+  /// columns to swizzle as the parent's do.
   static LdsSwizzle get(mlir::MemRefType tile) {
-    return get(tile.getShape().back(), elementBytes(tile.getElementType()));
+    int64_t rowElems = tile.getShape().back();
+    if (tile.getRank() >= 2 && !tile.getLayout().isIdentity()) {
+      llvm::SmallVector<int64_t> strides;
+      int64_t offset;
+      if (mlir::succeeded(tile.getStridesAndOffset(strides, offset)) &&
+          !mlir::ShapedType::isDynamic(strides[strides.size() - 2]))
+        rowElems = strides[strides.size() - 2];
+    }
+    return get(rowElems, elementBytes(tile.getElementType()));
   }
   static LdsSwizzle get(mlir::Value tile) {
     return get(llvm::cast<mlir::MemRefType>(tile.getType()));
   }
 
   bool isIdentity() const { return maxPhase == 1; }
+  /// Columns after which the permutation repeats: a view whose first column
+  /// is a multiple of it swizzles like its parent.
+  int64_t period() const { return maxPhase * chunkElems; }
 
   int64_t col(int64_t r, int64_t c) const {
     return c ^ ((r / perPhase) % maxPhase) * chunkElems;

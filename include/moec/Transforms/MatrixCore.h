@@ -12,8 +12,9 @@
 // skeleton never includes a target dialect.
 //
 // LDS tiles are K-contiguous for both operands: A as [BM][BK] and B as
-// [BN][BK], so every matrix unit reads K runs per lane. Their columns are
-// swizzled (LdsLayout.h): every access maps its column through it.
+// [BN][BK], so every matrix unit reads K runs per lane (B may also be
+// [BK][BN], GemmKernelSpec::ldsBIsKxN). Their columns are swizzled
+// (LdsLayout.h): every access maps its column through it.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MOEC_TRANSFORMS_MATRIXCORE_H
@@ -50,7 +51,8 @@ public:
   initAccumulators(mlir::OpBuilder &b, mlir::Location loc) = 0;
 
   /// acc += ldsA[buf] (BM x BK) * ldsB[buf] (BN x BK)^T. `ldsA`/`ldsB` are
-  /// swizzled [buffers][rows][BK] views of LDS; `tid` is the lane id.
+  /// swizzled [buffers][rows][BK] views of LDS; `tid` is the lane id. With
+  /// the spec's `ldsBIsKxN`, ldsB is [buffers][BK][BN] instead.
   virtual llvm::SmallVector<mlir::Value>
   multiply(mlir::OpBuilder &b, mlir::Location loc, mlir::Value ldsA,
            mlir::Value ldsB, mlir::Value buf, mlir::Value tid,

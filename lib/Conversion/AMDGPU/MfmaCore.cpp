@@ -108,7 +108,8 @@ public:
     int64_t kStep = instrK * kpack;
     Value laneK = mul(laneGrp, c(fragLen));
 
-    auto loadFrags = [&](Value lds, Type elt, Value rowBase, int64_t reps) {
+    auto loadFrags = [&](Value lds, Type elt, Value rowBase, int64_t reps,
+                         bool kxn = false) {
       auto t = VectorType::get({fragLen}, elt);
       // The fragment starts fragLen-aligned: pieces of up to one chunk each
       // stay inside their chunk.
@@ -130,7 +131,17 @@ public:
                 false, llvm::MaybeAlign(align));
           };
           Value whole;
-          if (piece == fragLen) {
+          if (kxn) {
+            // B as [k][n] (GemmKernelSpec::ldsBIsKxN): the lane's K run is
+            // a column, read element by element.
+            SmallVector<Value> elems;
+            for (int64_t e = 0; e < fragLen; ++e) {
+              Value ke = add(k, c(e));
+              elems.push_back(memref::LoadOp::create(
+                  b, loc, lds, ValueRange{buf, ke, swz.col(b, loc, ke, row)}));
+            }
+            whole = vector::FromElementsOp::create(b, loc, t, elems);
+          } else if (piece == fragLen) {
             whole = load(0);
           } else {
             whole = arith::ConstantOp::create(b, loc, t, b.getZeroAttr(t));
@@ -151,7 +162,7 @@ public:
       };
     };
     auto fragsA = loadFrags(ldsA, spec.aType, rowBaseA, repM);
-    auto fragsB = loadFrags(ldsB, spec.bType, rowBaseB, repN);
+    auto fragsB = loadFrags(ldsB, spec.bType, rowBaseB, repN, spec.ldsBIsKxN);
     for (int64_t ks = 0; ks < spec.cfg().block_k / kStep; ++ks) {
       Value kOff = c(ks * kStep);
       auto a = fragsA(kOff);

@@ -214,11 +214,12 @@ private:
             memref::LoadOp::create(
                 b, loc, ldsA,
                 ValueRange{buf, i, swizzledLdsCol(b, loc, ldsA, i, k)}));
+        auto [bRow, bCol] = spec.ldsBIsKxN ? std::pair{k, j} : std::pair{j, k};
         Value w = toF32(
             b, loc,
             memref::LoadOp::create(
                 b, loc, ldsB,
-                ValueRange{buf, j, swizzledLdsCol(b, loc, ldsB, j, k)}));
+                ValueRange{buf, bRow, swizzledLdsCol(b, loc, ldsB, bRow, bCol)}));
         Value sum = arith::AddFOp::create(
             b, loc, kLoop.getRegionIterArgs()[0],
             arith::MulFOp::create(b, loc, a, w));

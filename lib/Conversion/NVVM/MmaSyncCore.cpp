@@ -20,6 +20,10 @@
 //     k runs inside a row: ldmatrix (non-transposed) with lane l pointing at
 //     n = l % 8, k = 8 ((l / 8) % 2). The x4 form loads two neighbouring n8
 //     tiles at once (lanes 16-31 point at n + 8).
+//   With B as [k][n] in LDS (GemmKernelSpec::ldsBIsKxN), the same two 8x8
+//     matrices have rows = k: ldmatrix.trans gives lane l the pair at
+//     (k 2 (l % 4).., n l / 4), exactly reg i again. Lane l points at k =
+//     l % 8 + 8 ((l / 8) % 2), n + 8 (l / 16) for the x4 pair of n8 tiles.
 //   C/D 16x8 f32: reg (r, c) = (row g + 8 r, col 2t + c), r, c in {0, 1}.
 //
 // ldmatrix needs each 8-element row (16 bytes) 16-byte aligned: LDS rows are
@@ -127,14 +131,21 @@ public:
     // x2 reads the addresses of lanes 0-15 only; keep the others in the tile.
     Value laneRowB2 = add(rowB0, remU(lane, 8));
 
+    // B as [k][n]: lane l points at row k (l % 8 + 8 ((l / 8) % 2)) and
+    // column n + 8 (l / 16) (x2: lanes 16-31 repeat lanes 0-15).
+    const bool kxn = spec.ldsBIsKxN;
+    Value laneKT = add(remU(lane, 8), mul(remU(divU(lane, 8), 2), c(8)));
+    Value laneNT = add(rowB0, mul(divU(lane, 16), c(8)));
+
     Type elt = spec.aType;
-    auto ldmatrix = [&](Value lds, Value row, Value k, int64_t tiles) {
+    auto ldmatrix = [&](Value lds, Value row, Value k, int64_t tiles,
+                        bool transpose = false) {
       auto t = VectorType::get({tiles, 2}, elt);
       return nvgpu::LdMatrixOp::create(b, loc, t, lds,
                                        ValueRange{buf, row,
                                                   swizzledLdsCol(b, loc, lds,
                                                                  row, k)},
-                                       /*transpose=*/false,
+                                       transpose,
                                        static_cast<uint32_t>(tiles))
           .getResult();
     };
@@ -145,13 +156,17 @@ public:
       SmallVector<Value> a, bf;
       for (int64_t i = 0; i < repM; ++i)
         a.push_back(ldmatrix(ldsA, add(laneRowA, c(i * kInstrM)), kA, 4));
+      Value kT = add(laneKT, c(ks * kInstrK));
       for (int64_t j = 0; j < repN; j += 2) {
         if (j + 1 == repN) {
           bf.push_back(
-              ldmatrix(ldsB, add(laneRowB2, c(j * kInstrN)), kB, 2));
+              kxn ? ldmatrix(ldsB, kT, add(rowB0, c(j * kInstrN)), 2, true)
+                  : ldmatrix(ldsB, add(laneRowB2, c(j * kInstrN)), kB, 2));
           break;
         }
-        Value pair = ldmatrix(ldsB, add(laneRowB, c(j * kInstrN)), kB, 4);
+        Value pair =
+            kxn ? ldmatrix(ldsB, kT, add(laneNT, c(j * kInstrN)), 4, true)
+                : ldmatrix(ldsB, add(laneRowB, c(j * kInstrN)), kB, 4);
         for (int64_t h = 0; h < 2; ++h)
           bf.push_back(vector::ExtractStridedSliceOp::create(
               b, loc, pair, ArrayRef<int64_t>{2 * h, 0},
