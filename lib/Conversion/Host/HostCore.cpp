@@ -248,6 +248,10 @@ void moec::registerHostMatrixCore() {
       return emitError(loc) << "fp8 GEMM on the host target is not supported "
                                "yet (no CPU fp8 conversion in the lowering)",
              failure();
+    if (spec.ldsBIsKxN && spec.plan.lanes > 1)
+      return emitError(loc) << "B as K x N in LDS (attention's P x V) runs on "
+                               "the host's one-lane fallback only",
+             failure();
     return std::unique_ptr<MatrixCore>(std::make_unique<HostCore>(spec));
   };
   registerMatrixCore(TargetKind::Host, std::move(f));
