@@ -9,6 +9,12 @@
 #    -1 rows, short windows), h_q 16 and 128, page 1 and 64, d 576/512;
 #    and benchmarks/triton_sparse_mla.py --check (the Triton kernel against
 #    torch).
+# 1b. (step "window") the window short-circuit on CUDA: `moec run --arch
+#    sm_90` of moec.sparse_window_indices alone (topk 2048, page 64; tokens
+#    1, 64, 1000; the indices compared exactly: identity over windows not
+#    longer than topk, -1 past them, longer rows untouched) and in front of
+#    sparse_attention (h_q 16 and 128, tokens 1 and 9: the window kernel,
+#    then the attention reading its rows, out and lse against float64);
 # 2. device copy bandwidth (torch, 1 GiB, bytes read + written);
 # 3. h_q 16 and 128, topk 2048, d_qk 576, d_v 512, page 64, bf16, batch
 #    1, 8, 64, 256, 1024: moec (`moec bench --arch sm_90`, the best of a
@@ -24,6 +30,8 @@
 # (every measurement) and $OUT/mla_h100${MLA_TAG}_log.txt. A full run takes
 # about 12 minutes; under a 10-minute limit run it in two parts, e.g.
 #   MLA_HQ=16 MLA_TAG=_h16 ...; MLA_HQ=128 MLA_NUMERICS=0 MLA_TAG=_h128 ...
+# MLA_STEPS picks the steps (default "numerics window copy bench"; e.g.
+# MLA_STEPS=window for the window numerics alone).
 # Environment: MOEC_BIN_DIR (default /tmp/moec/bin, extracted from
 # bundle/moec-bundle.tar.xz when missing), MLA_BATCHES, MLA_HQ, MLA_QUICK=1
 # (fewer configs on both sides), MLA_CONFIGS ("bh,bkv,warps,stages ..." for
@@ -54,6 +62,8 @@ RES=$OUT/mla_h100${TAG}.json
 : > "$LOG"; : > "$RES"
 log() { echo "$*" | tee -a "$LOG"; }
 status=0
+STEPS=${MLA_STEPS:-numerics window copy bench}
+has_step() { case " $STEPS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # mla_file H_Q PAGE TOPK -> a function file for that shape (tokens dynamic),
 # with a split-KV workspace: moec bench splits (at most kv_splits = 32) only
@@ -81,7 +91,7 @@ step() { log "-- [$((SECONDS - T0)) s] $*"; }
 log "== sparse MLA decode on $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)"
 
 # 1. Numerics.
-if [ "${MLA_NUMERICS:-1}" = 1 ]; then
+if [ "${MLA_NUMERICS:-1}" = 1 ] && has_step numerics; then
 step "numerics: moec run --arch $ARCH"
 # Every index pattern at page 64 (tokens 1: the plan splits the KV range;
 # tokens 3: --sizes splits=1, no split), one random case at page 1: 18
@@ -110,11 +120,59 @@ else
 fi
 fi
 
+# 1b. The window short-circuit: sparse_window_indices alone and in front of
+# the attention.
+window_case() { # label file tokens
+  local line r
+  line=$(timeout 120 "$MOEC" run "$2" --arch "$ARCH" --sizes tokens=$3 --seed 7 2>&1 | tail -1)
+  echo "$line" >> "$LOG"
+  case "$line" in *"-> PASS"*) r=PASS ;; *) r=FAIL; status=1 ;; esac
+  echo "{\"kind\": \"numerics\", \"impl\": \"moec-window\", \"case\": \"$1\", \"tokens\": $3, \"result\": \"$r\"}" >> "$RES"
+  [ $r = PASS ] || log "FAIL moec run $1 tokens=$3: $line"
+}
+if has_step window; then
+  step "window short-circuit: moec run --arch $ARCH"
+  wf=$WORK/window.mlir
+  cat > "$wf" <<EOF
+func.func @window(%lens: memref<?xi32>, %bt: memref<?x?xi32>, %idx: memref<?x2048xi32>) {
+  moec.sparse_window_indices %lens, %bt -> %idx
+    {page_size = 64 : i64, config = #moec.config<>}
+    : memref<?xi32>, memref<?x?xi32> -> memref<?x2048xi32>
+  return
+}
+EOF
+  for tokens in 1 64 1000; do window_case "window-only topk=2048 page=64" "$wf" $tokens; done
+  for h in 16 128; do
+    cf=$WORK/window_mla_h$h.mlir
+    cat > "$cf" <<EOF
+func.func @mla_window(%lens: memref<?xi32>, %bt: memref<?x?xi32>,
+                      %q: memref<?x${h}x576xbf16>, %kv: memref<?x64x576xbf16>,
+                      %idx: memref<?x2048xi32>, %out: memref<?x${h}x512xbf16>,
+                      %lse: memref<?x${h}xf32>, %ws: memref<?x?x513xf32>) {
+  moec.sparse_window_indices %lens, %bt -> %idx
+    {page_size = 64 : i64, config = #moec.config<>}
+    : memref<?xi32>, memref<?x?xi32> -> memref<?x2048xi32>
+  moec.sparse_attention %q, %kv, %idx -> %out lse(%lse : memref<?x${h}xf32>)
+      workspace(%ws : memref<?x?x513xf32>) {
+    scale = 0.0721687836 : f32, config = #moec.config<kv_splits = 32>
+  } : memref<?x${h}x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32>
+      -> memref<?x${h}x512xbf16>
+  return
+}
+EOF
+    for tokens in 1 9; do window_case "window+attention h_q=$h topk=2048 page=64" "$cf" $tokens; done
+  done
+  log "   $(grep -c '"moec-window".*PASS' "$RES") window cases passed, $(grep -c '"moec-window".*FAIL' "$RES") failed"
+fi
+
 # 2. Copy bandwidth.
+if has_step copy; then
 step "copy bandwidth"
 python3 benchmarks/triton_sparse_mla.py --copy --json "$RES" 2>>"$LOG" | tee -a "$LOG"
+fi
 
 # 3. moec and Triton per shape.
+has_step bench || HQS=""
 if [ -n "${MLA_CONFIGS:-}" ]; then
   CONFIGS=$MLA_CONFIGS; TQ=$([ "$QUICK" = 1 ] && echo --quick)
 elif [ "$QUICK" = 1 ]; then
@@ -167,10 +225,16 @@ python3 - "$RES" > "$OUT/mla_h100${TAG}.md" <<'EOF'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 copy = next((r["gbps"] for r in rows if r.get("impl") == "copy"), None)
-num = [r for r in rows if r.get("kind") == "numerics"]
+num = [r for r in rows if r.get("kind") == "numerics" and r.get("impl") == "moec"]
+win = [r for r in rows if r.get("kind") == "numerics" and r.get("impl") == "moec-window"]
 print("# Sparse MLA decode on the H100 (benchmarks/mla_h100.sh)\n")
 print("Numerics (moec run --arch sm_90 vs float64): {} passed, {} failed.\n".format(
     sum(r["result"] == "PASS" for r in num), sum(r["result"] != "PASS" for r in num)))
+if win:
+    print("Window short-circuit (moec run --arch sm_90: sparse_window_indices exact, and "
+          "in front of sparse_attention vs float64): {} passed, {} failed ({}).\n".format(
+        sum(r["result"] == "PASS" for r in win), sum(r["result"] != "PASS" for r in win),
+        "; ".join("{} tokens={}: {}".format(r["case"], r["tokens"], r["result"]) for r in win)))
 if copy:
     print("Device copy bandwidth (1 GiB, read + written): {:.0f} GB/s.\n".format(copy))
 print("topk 2048, d_qk 576, d_v 512, page 64, bf16; effective bandwidth = "

@@ -54,6 +54,7 @@ typedef enum moec_dtype {
   MOEC_F16 = 0,
   MOEC_BF16 = 1,
   MOEC_F32 = 2,
+  MOEC_I32 = 3, /* routing ids (moec_fused_moe's topk_ids, expert_map) */
 } moec_dtype;
 
 typedef enum moec_activation {
@@ -171,6 +172,37 @@ MOEC_C_EXPORT moec_status moec_launch(moec_jit *jit, moec_module *module,
                                       const char *entry,
                                       const moec_tensor *tensors, size_t count,
                                       void *stream);
+
+/* The fused-MoE layer (vLLM's fused_experts), see moec::jit::Jit::fusedMoe:
+ *   out[t] = sum_j topk_weights[t, j] * w2[e] x act_and_mul(w13[e] x hidden[t])
+ * with e = topk_ids[t, j] (through expert_map when given; ids outside
+ * [0, E) and experts mapped to -1 add nothing). hidden [T, H] f16/bf16;
+ * w13 [E, 2I, H] (gate rows, then up) and w2 [E, H, I] of hidden's dtype;
+ * topk_weights [T, top_k] f32/f16/bf16; topk_ids [T, top_k] MOEC_I32;
+ * out [T, H] f16/bf16/f32, overwritten. Row-major, 16-byte aligned bases.
+ * options may be NULL (silu, fused, configs from the tuning database or the
+ * heuristic, the JIT's own workspace). */
+typedef struct moec_fused_moe_options {
+  int32_t activation;            /* MOEC_ACT_SILU (also 0) or MOEC_ACT_GELU */
+  int32_t unfused;               /* non-zero: w13 -> act_and_mul -> w2 */
+  const moec_tensor *expert_map; /* [global experts] MOEC_I32, or NULL */
+  const char *w13_config;        /* #moec.config fields, or NULL/"" */
+  const char *w2_config;
+  void *workspace;               /* >= moec_fused_moe_workspace_size bytes */
+  size_t workspace_bytes;        /* or NULL/0: the JIT's own */
+} moec_fused_moe_options;
+
+MOEC_C_EXPORT moec_status moec_fused_moe(
+    moec_jit *jit, const moec_tensor *hidden, const moec_tensor *w13,
+    const moec_tensor *w2, const moec_tensor *topk_weights,
+    const moec_tensor *topk_ids, const moec_tensor *out,
+    const moec_fused_moe_options *options, void *stream);
+/* The workspace moec_fused_moe needs for these shapes (data pointers are not
+ * read). */
+MOEC_C_EXPORT moec_status moec_fused_moe_workspace_size(
+    moec_jit *jit, const moec_tensor *hidden, const moec_tensor *w13,
+    const moec_tensor *topk_ids, const moec_fused_moe_options *options,
+    size_t *out);
 
 /* The variant this thread's last moec_gemm/moec_launch used. size must be
  * at least sizeof(moec_variant_info) (checked: a caller built against an

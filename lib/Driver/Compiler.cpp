@@ -14,6 +14,9 @@
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/IR/DiagnosticInfo.h"
 #include "llvm/IR/DiagnosticPrinter.h"
+#include "llvm/IR/InlineAsm.h"
+#include "llvm/IR/Instructions.h"
+#include "llvm/IR/Module.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -158,6 +161,22 @@ private:
 
 } // namespace
 
+/// Whether the module holds the fp8 mma.sync of MmaSyncCore (inline PTX).
+static bool usesFp8MmaSync(const llvm::Module &m) {
+  for (const llvm::Function &f : m)
+    for (const llvm::BasicBlock &bb : f)
+      for (const llvm::Instruction &i : bb)
+        if (auto *call = llvm::dyn_cast<llvm::CallInst>(&i))
+          if (auto *ia = llvm::dyn_cast<llvm::InlineAsm>(
+                  call->getCalledOperand())) {
+            llvm::StringRef text = ia->getAsmString();
+            if (text.contains("mma.sync") &&
+                (text.contains(".e4m3") || text.contains(".e5m2")))
+              return true;
+          }
+  return false;
+}
+
 EmitOptions moec::emitOptionsFor(const TargetInfo &target) {
   EmitOptions opts;
   if (target.isNVPTX())
@@ -179,6 +198,8 @@ FailureOr<std::string> moec::emitDeviceImage(ModuleOp module,
                               << " failed: " << llvm::toString(std::move(e));
   };
   EmitOptions opts = emitOptionsFor(target);
+  if (target.isNVPTX() && usesFp8MmaSync(**llvmModule))
+    opts.features = "+ptx84"; // mma.sync with .e4m3/.e5m2 needs PTX ISA 8.4
   if (target.isNVPTX()) {
     auto ptx = emitPTX(**llvmModule, target.chip, opts);
     if (!ptx)

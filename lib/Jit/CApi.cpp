@@ -1,6 +1,7 @@
 //===- CApi.cpp - the C API of the moec JIT (include/moec-c/moec.h) -------===//
 
 #include "moec-c/moec.h"
+#include "CApiInternal.h"
 #include "moec/Jit/Jit.h"
 #include "moec/Support/Version.h"
 
@@ -13,9 +14,6 @@
 
 using namespace moec::jit;
 
-struct moec_jit {
-  std::unique_ptr<Jit> jit;
-};
 struct moec_gemm_plan {
   moec_jit *jit;
   Tensor a, b, c, bias;
@@ -27,7 +25,8 @@ struct moec_module {
   std::shared_ptr<JitModule> module;
 };
 
-namespace {
+// The helpers every C entry point uses (CApiInternal.h: CApiMoe.cpp too).
+namespace moec::capi {
 
 thread_local std::string lastError;
 
@@ -50,7 +49,7 @@ moec_status toTensor(const char *fn, const char *what, const moec_tensor *in,
                      Tensor &out) {
   if (!in)
     return nullArg(fn, what);
-  if (in->dtype < MOEC_F16 || in->dtype > MOEC_F32)
+  if (in->dtype < MOEC_F16 || in->dtype > MOEC_I32)
     return fail(MOEC_ERROR_INVALID_ARGUMENT,
                 fmt::format("{}: {} has dtype {}, not a moec_dtype", fn, what,
                             in->dtype));
@@ -88,17 +87,8 @@ void copyString(char *dst, size_t size, const std::string &src) {
   dst[n] = '\0';
 }
 
-} // namespace
-
-#define MOEC_C_GUARD_BEGIN try {
-#define MOEC_C_GUARD_END(fn)                                                   \
-  }                                                                            \
-  catch (const std::exception &e) {                                            \
-    return fail(MOEC_ERROR_FAILED, fmt::format("{}: {}", fn, e.what()));       \
-  }                                                                            \
-  catch (...) {                                                                \
-    return fail(MOEC_ERROR_FAILED, fmt::format("{}: unknown error", fn));      \
-  }
+} // namespace moec::capi
+using namespace moec::capi;
 
 extern "C" {
 

@@ -1,6 +1,7 @@
 //===- Jit.cpp - moec as a JIT inside a serving process -------------------===//
 
 #include "moec/Jit/Jit.h"
+#include "JitInternal.h"
 #include "moec/Jit/CacheKey.h"
 #include "moec/Jit/Log.h"
 #include "moec/Jit/Trace.h"
@@ -51,7 +52,9 @@ using rt::Status;
 // Small types
 //===----------------------------------------------------------------------===//
 
-size_t moec::jit::dtypeBytes(DType d) { return d == DType::F32 ? 4 : 2; }
+size_t moec::jit::dtypeBytes(DType d) {
+  return d == DType::F32 || d == DType::I32 ? 4 : 2;
+}
 
 const char *moec::jit::toString(DType d) {
   switch (d) {
@@ -61,6 +64,8 @@ const char *moec::jit::toString(DType d) {
     return "bf16";
   case DType::F32:
     return "f32";
+  case DType::I32:
+    return "i32";
   }
   return "?";
 }
@@ -143,15 +148,7 @@ double msSince(std::chrono::steady_clock::time_point t) {
       .count();
 }
 
-/// One compiled and loaded kernel, ready to launch.
-struct Variant {
-  rt::Kernel kernel;
-  std::shared_ptr<rt::Module> module;
-  int64_t blockM = 0, blockN = 0;
-  int64_t workgroupSize = 1;
-  size_t sharedBytes = 0;
-  VariantInfo info;
-};
+using internal::Variant; // JitInternal.h
 
 /// The POD key of a gemm variant: looked up on every call, so no strings.
 struct GemmKey {
@@ -275,6 +272,9 @@ struct Jit::Impl {
              const std::function<std::string(const std::string &)> &textFor,
              const std::function<Status(const Variant &)> &launch);
 
+  /// fused_moe's state (JitMoe.cpp); last, so destroyed first.
+  std::unique_ptr<internal::MoeState, internal::MoeStateDeleter> moe;
+
   /// A variant must be made (compiled or read from disk) while `stream` is
   /// captured into a graph: an error, since the capture would record none of
   /// that work and a later replay would launch nothing sensible.
@@ -297,7 +297,7 @@ struct Jit::Impl {
 static thread_local VariantInfo tlsLast;
 static thread_local bool tlsHaveLast = false;
 
-static void rememberLast(const VariantInfo &info, CacheSource source) {
+void internal::rememberLast(const VariantInfo &info, CacheSource source) {
   tlsLast = info;
   tlsLast.cacheSource = source;
   tlsHaveLast = true;
@@ -344,9 +344,9 @@ void Jit::setTuningDatabase(TuningDatabase database) {
 
 /// The #moec.config fields ("block_m = 64, ...") of a tuning candidate,
 /// checked; nullopt with the diagnostic in `error`.
-static std::optional<std::string>
-candidateFields(mlir::MLIRContext *ctx, const tuning::Candidate &cand,
-                std::string &error) {
+std::optional<std::string>
+internal::candidateFields(mlir::MLIRContext *ctx,
+                          const tuning::Candidate &cand, std::string &error) {
   mlir::ScopedDiagnosticHandler handler(ctx, [&](mlir::Diagnostic &d) {
     error += d.str();
     return mlir::success();
@@ -393,7 +393,7 @@ static Jit::TuningDatabase envTuningDatabase(Jit::Impl *impl) {
     if (!cand)
       return bad(llvm::toString(cand.takeError()));
     std::string error;
-    auto fields = candidateFields(impl->context.get(), *cand, error);
+    auto fields = internal::candidateFields(impl->context.get(), *cand, error);
     if (!fields)
       return bad(error);
     logInfo(fmt::format("gemm M={} N={} K={}: tuned config from {} (M = {})",
@@ -431,7 +431,7 @@ std::optional<std::string> Jit::Impl::tuneOnline(
   hooks.compile = [&](const tuning::ShapeRecord &, const tuning::Candidate &c)
       -> llvm::Expected<tuning::CompiledCandidate> {
     std::string error;
-    auto fields = candidateFields(context.get(), c, error);
+    auto fields = internal::candidateFields(context.get(), c, error);
     if (!fields)
       return makeError(error);
     auto module = parse(textFor(*fields), "<moec gemm candidate>", error);
@@ -498,7 +498,7 @@ std::optional<std::string> Jit::Impl::tuneOnline(
     return fail(fmt::format("none of {} candidates compiled and ran",
                             cands.size()));
   std::string error;
-  auto fields = candidateFields(context.get(), *result->best, error);
+  auto fields = internal::candidateFields(context.get(), *result->best, error);
   if (!fields)
     return fail(error);
   // Recorded as `moec tune` records it, in the first database directory.
@@ -780,6 +780,10 @@ rt::Status Jit::gemm(const Tensor &a, const Tensor &b, const Tensor &c,
         "x {} (M = {}, K = {} from A)",
         va.rows, va.cols, transA ? " (transposed)" : "", vb.rows, vb.cols,
         transB ? " (transposed)" : "", vc.rows, vc.cols, m, k));
+  for (auto [what, t] : {std::pair{"A", &a}, {"B", &b}, {"C", &c}})
+    if (t->dtype == DType::I32)
+      return Status::error(
+          fmt::format("gemm: {} is i32; gemm takes f16, bf16 or f32", what));
   if (a.dtype != b.dtype)
     return Status::error(fmt::format("gemm: A is {} but B is {}",
                                      toString(a.dtype), toString(b.dtype)));
@@ -1028,7 +1032,7 @@ rt::Status Jit::gemm(const Tensor &a, const Tensor &b, const Tensor &c,
     args.addMemRef(bias->data, &n, nullptr, 1);
   int64_t grid = ((m + variant->blockM - 1) / variant->blockM) *
                  ((n + variant->blockN - 1) / variant->blockN);
-  rememberLast(entry->info, source);
+  internal::rememberLast(entry->info, source);
   if (trace::enabled()) {
     trace::Span span("launch", "launch " + variant->info.kernel,
                      {{"op", "gemm"},
@@ -1252,7 +1256,7 @@ rt::Status Jit::launch(JitModule &jm, const std::string &entry,
     add(tensors[ibias]);
   int64_t grid = ((m + variant->blockM - 1) / variant->blockM) *
                  ((n + variant->blockN - 1) / variant->blockN);
-  rememberLast(variant->info, source);
+  internal::rememberLast(variant->info, source);
   if (trace::enabled()) {
     trace::Span span("launch", "launch " + variant->info.kernel,
                      {{"op", "gemm"},
@@ -1267,4 +1271,41 @@ rt::Status Jit::launch(JitModule &jm, const std::string &entry,
   return variant->kernel.launchOn(stream, rt::Dim3(grid),
                                   rt::Dim3(variant->workgroupSize),
                                   variant->sharedBytes, args);
+}
+
+//===----------------------------------------------------------------------===//
+// For the op entry points in their own files (JitInternal.h)
+//===----------------------------------------------------------------------===//
+
+std::unique_ptr<internal::MoeState, internal::MoeStateDeleter> &
+internal::moeState(Jit::Impl &impl) {
+  return impl.moe;
+}
+rt::Device &internal::device(Jit::Impl &impl) { return *impl.device; }
+const TargetInfo &internal::target(Jit::Impl &impl) { return *impl.target; }
+const std::string &internal::arch(Jit::Impl &impl) { return impl.arch; }
+std::mutex &internal::compileMutex(Jit::Impl &impl) {
+  return impl.compileMutex;
+}
+mlir::MLIRContext *internal::context(Jit::Impl &impl) {
+  return impl.context.get();
+}
+mlir::OwningOpRef<mlir::ModuleOp>
+internal::parse(Jit::Impl &impl, const std::string &text,
+                const std::string &name, std::string &error) {
+  return impl.parse(text, name, error);
+}
+rt::Expected<std::unique_ptr<Variant>>
+internal::makeVariant(Jit::Impl &impl, mlir::ModuleOp module,
+                      const std::string &description, int64_t blockM,
+                      int64_t blockN) {
+  return impl.makeVariant(module, description, blockM, blockN);
+}
+rt::Status internal::refuseDuringCapture(Jit::Impl &impl, void *stream,
+                                         const std::string &what) {
+  return impl.refuseDuringCapture(stream, what);
+}
+void internal::countVariants(Jit::Impl &impl, size_t n) {
+  std::unique_lock<std::shared_mutex> lock(impl.variantsMutex);
+  impl.moduleVariants += n;
 }

@@ -111,6 +111,13 @@ protected:
     return check(syms_.cuMemsetD8(toDevicePtr(dst), value, bytes),
                  "cuMemsetD8");
   }
+  Status memsetAsyncRaw(void *dst, uint8_t value, size_t bytes,
+                        void *stream) override {
+    MOEC_RT_RETURN_IF_ERROR(makeCurrent());
+    return check(syms_.cuMemsetD8Async(toDevicePtr(dst), value, bytes,
+                                       static_cast<CUstream>(stream)),
+                 "cuMemsetD8Async");
+  }
   Expected<std::shared_ptr<Module>> loadModuleRaw(const void *image,
                                                   size_t size) override;
 

@@ -108,6 +108,13 @@ protected:
     MOEC_RT_RETURN_IF_ERROR(makeCurrent());
     return check(syms_.hipMemset(dst, value, bytes), "hipMemset");
   }
+  Status memsetAsyncRaw(void *dst, uint8_t value, size_t bytes,
+                        void *stream) override {
+    MOEC_RT_RETURN_IF_ERROR(makeCurrent());
+    return check(syms_.hipMemsetAsync(dst, value, bytes,
+                                      static_cast<hipStream_t>(stream)),
+                 "hipMemsetAsync");
+  }
   Expected<std::shared_ptr<Module>> loadModuleRaw(const void *image,
                                                   size_t size) override;
 

@@ -104,6 +104,11 @@ protected:
     std::memset(dst, value, bytes);
     return Status::success();
   }
+  Status memsetAsyncRaw(void *dst, uint8_t value, size_t bytes,
+                        void *) override {
+    std::memset(dst, value, bytes);
+    return Status::success();
+  }
   Expected<std::shared_ptr<Module>> loadModuleRaw(const void *,
                                                   size_t) override {
     return Status::error("the host device runs host kernels: load them with "

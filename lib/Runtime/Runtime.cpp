@@ -169,6 +169,15 @@ Status Device::synchronize() {
   return synchronizeRaw().withContext(strCat("synchronizing ", label()));
 }
 
+Status Device::memsetAsync(void *dst, uint8_t value, size_t bytes,
+                           void *stream) {
+  if (!bytes)
+    return Status::success();
+  if (!dst)
+    return Status::error("memsetAsync: null destination");
+  return memsetAsyncRaw(dst, value, bytes, stream);
+}
+
 Expected<bool> Device::isCapturing(void *stream) {
   if (!stream)
     return false;

@@ -557,7 +557,7 @@ SmallVector<Value> GemmBuilder::multiplyTile(OperandTile &a, OperandTile &bt,
   // tile lies in one K group g: acc += (A x B) * a_scale[row, g] *
   // b_scale[e, col / group_n, g].
   SmallVector<Value> tileAcc = core.multiply(
-      b, loc, a.lds, bt.lds, buf, tid, core.initAccumulators(b, loc));
+      b, loc, a.lds, bt.lds, buf, tid, core.initTileAccumulators(b, loc));
   Value g = arith::DivUIOp::create(b, loc, mul(kt, cst(spec.cfg().block_k)),
                                    cst(spec.groupK));
   tileAcc = core.updateElements(
@@ -576,10 +576,7 @@ SmallVector<Value> GemmBuilder::multiplyTile(OperandTile &a, OperandTile &bt,
         return arith::MulFOp::create(b, loc, v,
                                      arith::MulFOp::create(b, loc, sa, sb));
       });
-  SmallVector<Value> out;
-  for (auto [x, y] : llvm::zip(acc, tileAcc))
-    out.push_back(arith::AddFOp::create(b, loc, x, y));
-  return out;
+  return core.addAccumulators(b, loc, acc, tileAcc);
 }
 
 SmallVector<Value> GemmBuilder::kLoop(OperandTile &a, OperandTile &bt,

@@ -79,6 +79,15 @@ SmallVector<Value> MatrixCore::updateElements(OpBuilder &b, Location loc,
       });
 }
 
+SmallVector<Value> MatrixCore::addAccumulators(OpBuilder &b, Location loc,
+                                               ValueRange acc,
+                                               ValueRange tile) {
+  SmallVector<Value> out;
+  for (auto [x, y] : llvm::zip(acc, tile))
+    out.push_back(arith::AddFOp::create(b, loc, x, y));
+  return out;
+}
+
 SmallVector<Value> MatrixCore::visitElements(OpBuilder &, Location, Value,
                                              ValueRange, VisitFn) {
   llvm_unreachable("a core without visitElements must override "

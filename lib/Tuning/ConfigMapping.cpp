@@ -23,6 +23,7 @@ moec::tuning::toConfigAttr(llvm::function_ref<InFlightDiagnostic()> emitError,
   v.epilogue = c.ldsEpilogue ? EpilogueKind::lds : EpilogueKind::direct;
   v.block_h = c.blockH;
   v.block_kv = c.blockKV;
+  v.kv_splits = c.kvSplits;
   v.async_copy = c.asyncCopy;
   return v.toAttrChecked(emitError, ctx);
 }
@@ -42,6 +43,7 @@ Candidate moec::tuning::fromConfigAttr(ConfigAttr config, bool asyncCopy) {
   c.ldsEpilogue = v.epilogue == EpilogueKind::lds;
   c.blockH = v.block_h;
   c.blockKV = v.block_kv;
+  c.kvSplits = v.kv_splits;
   c.asyncCopy = v.async_copy || asyncCopy;
   return c;
 }

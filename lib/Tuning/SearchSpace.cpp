@@ -39,6 +39,7 @@ const AxisField kIntAxes[] = {
     {"kpack", &Candidate::kpack},
     {"block_h", &Candidate::blockH},
     {"block_kv", &Candidate::blockKV},
+    {"kv_splits", &Candidate::kvSplits},
 };
 
 bool setAxis(Candidate &c, StringRef name, int64_t v) {
@@ -63,8 +64,10 @@ std::string Candidate::key() const {
   std::string k = fmt::format("m{}n{}k{}g{}w{}s{}e{}i{}p{}", blockM, blockN,
                               blockK, groupM, numWarps, numStages, wavesPerEU,
                               nonKDim, kpack);
-  if (blockH != 16 || blockKV != 32)
+  if (blockH != 16 || blockKV != 32 || kvSplits != 1)
     k += fmt::format("h{}v{}", blockH, blockKV);
+  if (kvSplits != 1)
+    k += fmt::format("x{}", kvSplits);
   k += ldsEpilogue ? ":lds" : ":direct";
   if (asyncCopy)
     k += ":async";
@@ -84,7 +87,7 @@ std::optional<Candidate> Candidate::fromKey(StringRef key) {
       {'w', &Candidate::numWarps},  {'s', &Candidate::numStages},
       {'e', &Candidate::wavesPerEU}, {'i', &Candidate::nonKDim},
       {'p', &Candidate::kpack},     {'h', &Candidate::blockH},
-      {'v', &Candidate::blockKV}};
+      {'v', &Candidate::blockKV},   {'x', &Candidate::kvSplits}};
   while (!nums.empty()) {
     char l = nums.front();
     nums = nums.drop_front();
@@ -122,6 +125,18 @@ TargetFamily moec::tuning::familyOfChip(StringRef chip) {
 TuningEntry moec::tuning::toEntry(const Candidate &c, TargetFamily family,
                                   EntryFlavor flavor) {
   TuningEntry e;
+  if (flavor == EntryFlavor::Attention) {
+    e.set("block_h", c.blockH);
+    e.set("block_kv", c.blockKV);
+    e.set("num_warps", c.numWarps);
+    e.set("num_stages", c.numStages);
+    e.set("kv_splits", c.kvSplits);
+    if (family == TargetFamily::AMD) {
+      e.set("waves_per_eu", c.wavesPerEU);
+      e.set("matrix_instr_nonkdim", c.nonKDim);
+    }
+    return e;
+  }
   e.set("BLOCK_SIZE_M", c.blockM);
   e.set("BLOCK_SIZE_N", c.blockN);
   e.set("BLOCK_SIZE_K", c.blockK);
@@ -158,7 +173,8 @@ llvm::Expected<Candidate> moec::tuning::fromEntry(const TuningEntry &entry) {
       {"matrix_instr_nonkdim", &Candidate::nonKDim},
       {"kpack", &Candidate::kpack},
       {"block_h", &Candidate::blockH},
-      {"block_kv", &Candidate::blockKV}};
+      {"block_kv", &Candidate::blockKV},
+      {"kv_splits", &Candidate::kvSplits}};
   for (const auto &[k, field] : keys) {
     const json::Value *v = entry.get(k);
     if (!v)
@@ -209,9 +225,9 @@ size_t SearchSpace::size() const {
 llvm::Expected<SearchSpace> SearchSpace::defaults(StringRef op,
                                                   TargetFamily family,
                                                   StringRef size) {
-  if (op != "gemm" && op != "moe")
+  if (op != "gemm" && op != "moe" && op != "attention")
     return errorf(fmt::format("no default search space for op '{}' (gemm, "
-                              "moe)",
+                              "moe, attention)",
                               op.str()));
   if (size != "full" && size != "small")
     return errorf(fmt::format("search space '{}': expected full, small or a "
@@ -219,6 +235,51 @@ llvm::Expected<SearchSpace> SearchSpace::defaults(StringRef op,
                               size.str()));
   bool full = size == "full";
   SearchSpace s;
+  if (op == "attention") {
+    // Sparse MLA decode: the tile (block_h heads x block_kv rows), waves,
+    // pipeline depth, split-KV bound; on AMD the occupancy hint (block_h 16
+    // only: Q of d_qk 576 lives in 64 KiB of LDS). benchmarks/tune/
+    // space_mla_*.json are the files the device scripts use.
+    switch (family) {
+    case TargetFamily::AMD:
+      // block_kv 64 with Q and the KV block in LDS is over 64 KiB.
+      s.axes = full ? decltype(s.axes){{"block_h", {16}},
+                                       {"block_kv", {16, 32}},
+                                       {"num_warps", {4, 8}},
+                                       {"num_stages", {1, 2}},
+                                       {"waves_per_eu", {0, 1, 2}},
+                                       {"kv_splits", {1, 16, 32, 64}}}
+                    : decltype(s.axes){{"block_h", {16}},
+                                       {"block_kv", {32}},
+                                       {"num_warps", {4}},
+                                       {"num_stages", {2}},
+                                       {"kv_splits", {1, 32}}};
+      break;
+    case TargetFamily::NVIDIA:
+      s.axes = full ? decltype(s.axes){{"block_h", {16, 32, 64}},
+                                       {"block_kv", {16, 32, 64}},
+                                       {"num_warps", {4, 8}},
+                                       {"num_stages", {1, 2, 3}},
+                                       {"kv_splits", {1, 8, 16, 32, 64}}}
+                    : decltype(s.axes){{"block_h", {16, 64}},
+                                       {"block_kv", {32, 64}},
+                                       {"num_warps", {4, 8}},
+                                       {"num_stages", {1, 2}},
+                                       {"kv_splits", {1, 32}}};
+      break;
+    case TargetFamily::Host:
+      s.axes = full ? decltype(s.axes){{"block_h", {16, 32}},
+                                       {"block_kv", {16, 32, 64}},
+                                       {"num_stages", {1, 2}},
+                                       {"kv_splits", {1, 4, 16}}}
+                    : decltype(s.axes){{"block_h", {16}},
+                                       {"block_kv", {16, 32}},
+                                       {"num_stages", {1}},
+                                       {"kv_splits", {1, 4}}};
+      break;
+    }
+    return s;
+  }
   switch (family) {
   case TargetFamily::AMD:
     // vLLM's ROCm fp16 space (benchmark_moe.py get_rocm_tuning_space), with

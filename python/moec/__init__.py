@@ -19,10 +19,11 @@ import ctypes.util
 import os
 import threading
 
-__all__ = ["Jit", "Error", "gemm", "last_variant", "jit_for", "version"]
+__all__ = ["Jit", "Error", "gemm", "fused_moe", "last_variant", "jit_for", "version"]
 
 _MAX_RANK = 4
-_DTYPES = {"float16": 0, "half": 0, "bfloat16": 1, "float32": 2, "float": 2}
+_DTYPES = {"float16": 0, "half": 0, "bfloat16": 1, "float32": 2, "float": 2,
+           "int32": 3, "int": 3}
 _ACTIVATIONS = {"none": 0, None: 0, "relu": 1, "silu": 2, "gelu": 3, "gelu_tanh": 4}
 _CONFIG_SOURCES = ["override", "tuning database", "heuristic", "file"]
 _CACHE_SOURCES = ["memory", "disk", "compiled"]
@@ -42,6 +43,13 @@ class _GemmOptions(ctypes.Structure):
     _fields_ = [("transpose_a", ctypes.c_int32), ("transpose_b", ctypes.c_int32),
                 ("bias", ctypes.POINTER(_Tensor)), ("activation", ctypes.c_int32),
                 ("config", ctypes.c_char_p)]
+
+
+class _FusedMoeOptions(ctypes.Structure):
+    _fields_ = [("activation", ctypes.c_int32), ("unfused", ctypes.c_int32),
+                ("expert_map", ctypes.POINTER(_Tensor)), ("w13_config", ctypes.c_char_p),
+                ("w2_config", ctypes.c_char_p), ("workspace", ctypes.c_void_p),
+                ("workspace_bytes", ctypes.c_size_t)]
 
 
 class _VariantInfo(ctypes.Structure):
@@ -96,9 +104,14 @@ def _library():
             lib.moec_gemm_plan_destroy.argtypes = [vp]
             lib.moec_gemm_plan_destroy.restype = None
             lib.moec_gemm_plan_run.argtypes = [vp, vp, vp, vp, vp, vp]
+            lib.moec_fused_moe.argtypes = [vp] + [P(_Tensor)] * 6 + [P(_FusedMoeOptions), vp]
+            lib.moec_fused_moe_workspace_size.argtypes = [vp, P(_Tensor), P(_Tensor), P(_Tensor),
+                                                          P(_FusedMoeOptions),
+                                                          P(ctypes.c_size_t)]
             for fn in ("moec_jit_create", "moec_jit_arch", "moec_jit_variant_count",
                        "moec_gemm", "moec_last_variant", "moec_gemm_plan_create",
-                       "moec_gemm_plan_run"):
+                       "moec_gemm_plan_run", "moec_fused_moe",
+                       "moec_fused_moe_workspace_size"):
                 getattr(lib, fn).restype = ctypes.c_int
             _lib = lib
     return _lib
@@ -123,7 +136,7 @@ def _dtype_code(dtype):
     name = str(dtype).replace("torch.", "")
     code = _DTYPES.get(name)
     if code is None:
-        raise Error(f"moec: unsupported dtype {dtype} (float16, bfloat16, float32)")
+        raise Error(f"moec: unsupported dtype {dtype} (float16, bfloat16, float32, int32)")
     _dtype_codes[dtype] = code
     return code
 
@@ -186,6 +199,9 @@ class Jit:
         self.device = device
         # Prepared plans by call signature; the run entry point bound once.
         self._plans = {}
+        # fused_moe's described tensors per thread (their data pointers are
+        # swapped per call).
+        self._tls = threading.local()
         self._run = lib.moec_gemm_plan_run
 
     def close(self):
@@ -289,6 +305,103 @@ class Jit:
             pass  # another thread kept its plan first: ours is dropped after use
         return entry
 
+    def fused_moe(self, hidden, w13, w2, topk_weights, topk_ids, out=None, *,
+                  activation="silu", expert_map=None, unfused=False, w13_config=None,
+                  w2_config=None, workspace=None, stream=None):
+        """vLLM's fused_experts: out[t] = sum_j topk_weights[t, j] *
+        w2[e] @ act_and_mul(w13[e] @ hidden[t]), e = topk_ids[t, j].
+
+        hidden [T, H] f16/bf16; w13 [E, 2I, H]; w2 [E, H, I]; topk_weights
+        [T, top_k] (f32/f16/bf16); topk_ids [T, top_k] int32; out [T, H]
+        (allocated like hidden when None, overwritten). expert_map: [global
+        experts] int32, the local expert or -1. activation "silu" | "gelu".
+        Torch tensors get a workspace from torch's allocator (graph-safe);
+        numpy arrays use the JIT's own. Returns out.
+
+        The hot path: a call whose shapes, dtypes and options were seen before
+        on this thread reuses the described tensors and only swaps the data
+        pointers."""
+        if out is None:
+            out = hidden.new_empty(tuple(hidden.shape)) if hasattr(hidden, "new_empty") \
+                else __import__("numpy").empty(hidden.shape, dtype=hidden.dtype)
+        args = (hidden, w13, w2, topk_weights, topk_ids, out)
+        sigs = []
+        ptrs = []
+        for x in args:
+            sg, p = _sig_ptr(x)
+            sigs.append(sg)
+            ptrs.append(p)
+        if expert_map is not None:
+            sm, pm = _sig_ptr(expert_map)
+        else:
+            sm = pm = None
+        key = (tuple(sigs), sm, activation, bool(unfused), w13_config, w2_config,
+               workspace is None)
+        cache = getattr(self._tls, "moe", None)
+        if cache is None:
+            cache = self._tls.moe = {}
+        prep = cache.get(key)
+        if prep is None:
+            prep = self._prepare_moe(args, expert_map, activation, unfused, w13_config,
+                                     w2_config)
+            if len(cache) < _MAX_PLANS:
+                cache[key] = prep
+        tensors, r, opt, map_t, bytes_, stream_of, torch_ws = prep
+        for t, p in zip(tensors, ptrs):
+            t.data = p
+        if map_t is not None:
+            map_t.data = pm
+        if workspace is not None:
+            w_sg, w_p = _sig_ptr(workspace)
+            opt.workspace = w_p
+            opt.workspace_bytes = workspace.numel() * workspace.element_size() \
+                if hasattr(workspace, "numel") else workspace.nbytes
+        elif torch_ws is not None:
+            ws = torch_ws(bytes_)
+            opt.workspace = ws.data_ptr()
+            opt.workspace_bytes = bytes_
+        if stream is None and stream_of is not None:
+            stream = stream_of()
+        if self._lib.moec_fused_moe(self._handle, r[0], r[1], r[2], r[3], r[4], r[5],
+                                    ctypes.byref(opt), stream):
+            raise Error(self._lib.moec_last_error().decode(errors="replace"))
+        if workspace is None and torch_ws is not None:
+            opt.workspace = None  # drop the pointer of the freed tensor
+        return out
+
+    def _prepare_moe(self, args, expert_map, activation, unfused, w13_config, w2_config):
+        act = {"silu": 2, "gelu": 3}.get(activation)
+        if act is None:
+            raise Error(f"moec: fused_moe activation {activation!r}: 'silu' or 'gelu'")
+        tensors = [_Tensor() for _ in args]
+        device = "host"
+        for t, x in zip(tensors, args):
+            device = _fill(t, x)
+        opt = _FusedMoeOptions()
+        opt.activation = act
+        opt.unfused = 1 if unfused else 0
+        map_t = None
+        if expert_map is not None:
+            map_t = _Tensor()
+            _fill(map_t, expert_map)
+            opt.expert_map = ctypes.pointer(map_t)
+        opt.w13_config = w13_config.encode() if w13_config else None
+        opt.w2_config = w2_config.encode() if w2_config else None
+        n = ctypes.c_size_t()
+        _check(self._lib.moec_fused_moe_workspace_size(
+            self._handle, ctypes.byref(tensors[0]), ctypes.byref(tensors[1]),
+            ctypes.byref(tensors[4]), ctypes.byref(opt), ctypes.byref(n)))
+        stream_of = torch_ws = None
+        if device.startswith("cuda"):
+            import torch
+            getter = _stream_getter()
+            idx = int(device[5:])
+            stream_of = lambda: getter(idx)  # noqa: E731
+            dev = torch.device("cuda", idx)
+            torch_ws = lambda b: torch.empty(b, dtype=torch.uint8, device=dev)  # noqa: E731
+        refs = [ctypes.byref(t) for t in tensors]
+        return (tensors, refs, opt, map_t, n.value, stream_of, torch_ws)
+
     def _drop_plans(self):
         plans, self._plans = self._plans, {}
         for plan, _ in plans.values():
@@ -357,6 +470,21 @@ def gemm(a, b, out=None, **kwargs):
 
 
 _jit_by_device = {}
+
+
+def fused_moe(hidden, w13, w2, topk_weights, topk_ids, out=None, **kwargs):
+    """moec.fused_moe(hidden, w13, w2, topk_weights, topk_ids, out=None,
+    activation="silu", expert_map=None, unfused=False, w13_config=None,
+    w2_config=None, workspace=None, stream=None) on hidden's device."""
+    dev = getattr(hidden, "device", None)
+    j = _jit_by_device.get(dev)
+    if j is None:
+        j = jit_for(_device_of(hidden))
+        try:
+            _jit_by_device[dev] = j
+        except TypeError:
+            pass
+    return j.fused_moe(hidden, w13, w2, topk_weights, topk_ids, out, **kwargs)
 
 
 def last_variant():

@@ -2,6 +2,7 @@
 
     MOEC_LIBRARY=build/lib/libmoec.so PYTHONPATH=python python3 python/tests/test_host.py
 """
+import math
 import os
 import sys
 import tempfile
@@ -141,12 +142,122 @@ class HostGemm(unittest.TestCase):
         y = np.zeros((4, 8), np.float32)
         with self.assertRaisesRegex(moec.Error, "shapes do not match"):
             self.jit.gemm(a, b, y)
+        with self.assertRaisesRegex(moec.Error, "A is i32; gemm takes f16, bf16 or f32"):
+            self.jit.gemm(a.astype(np.int32), np.zeros((16, 8), np.float16), y)
         with self.assertRaisesRegex(moec.Error, "unsupported dtype"):
-            self.jit.gemm(a.astype(np.int32), b, y)
+            self.jit.gemm(a.astype(np.int64), b, y)
         with self.assertRaisesRegex(moec.Error, "activation"):
             self.jit.gemm(a, np.zeros((16, 8), np.float16), y, activation="tanh")
         with self.assertRaisesRegex(moec.Error, "tpu"):
             moec.Jit("tpu:0")
+
+
+def ref_fused_moe(x, w13, w2, tw, ids, act="silu", expert_map=None):
+    """float64 fused-MoE layer; the intermediate rounded to x's dtype."""
+    x64 = x.astype(np.float64)
+    T, H = x.shape
+    E, N, _ = w13.shape
+    inter = N // 2
+    out = np.zeros((T, H))
+    for t in range(T):
+        for j in range(ids.shape[1]):
+            e = int(ids[t, j])
+            if expert_map is not None:
+                if e < 0 or e >= len(expert_map):
+                    continue
+                e = int(expert_map[e])
+            if e < 0 or e >= E:
+                continue
+            gu = w13[e].astype(np.float64) @ x64[t]
+            g, u = gu[:inter], gu[inter:]
+            if act == "silu":
+                a = g / (1 + np.exp(-g))
+            else:
+                a = 0.5 * g * (1 + np.vectorize(math.erf)(g / math.sqrt(2)))
+            a = (a * u).astype(x.dtype).astype(np.float64)
+            out[t] += float(tw[t, j]) * (w2[e].astype(np.float64) @ a)
+    return out
+
+
+class HostFusedMoe(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.jit = moec.Jit("host", cache_dir=cls.tmp.name)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.jit.close()
+        cls.tmp.cleanup()
+
+    def problem(self, seed, T, H=32, inter=16, E=8, K=2, global_experts=None):
+        r = np.random.default_rng(seed)
+        x = r.uniform(-1, 1, (T, H)).astype(np.float16)
+        w13 = (r.uniform(-1, 1, (E, 2 * inter, H)) * 0.25).astype(np.float16)
+        w2 = (r.uniform(-1, 1, (E, H, inter)) * 0.25).astype(np.float16)
+        g = global_experts or E
+        ids = np.stack([r.permutation(g)[:K] for _ in range(T)]).astype(np.int32) \
+            if T else np.zeros((0, K), np.int32)
+        tw = r.uniform(0.5, 1.0, (T, K)).astype(np.float32)
+        return x, w13, w2, tw, ids
+
+    def check(self, got, want):
+        scale = max(np.max(np.abs(want)) if want.size else 1.0, 1e-3)
+        err = np.max(np.abs(got.astype(np.float64) - want)) if want.size else 0
+        # f16 output and intermediate (2^-11 each), f16 atomic adds of top_k
+        self.assertLess(err / scale, 2.0 / 512, f"max error {err}, max |ref| {scale}")
+
+    def test_random_routing_and_cache_hits(self):
+        made = None
+        for T in (9, 9, 1, 40):
+            x, w13, w2, tw, ids = self.problem(T, T)
+            ids[0, 0] = -1  # dropped
+            out = self.jit.fused_moe(x, w13, w2, tw, ids)
+            self.assertEqual(out.shape, x.shape)
+            self.check(out, ref_fused_moe(x, w13, w2, tw, ids))
+            v = moec.last_variant()
+            self.assertTrue(v["kernel"].startswith("fused_moe:"), v["kernel"])
+            self.assertEqual(v["config_source"], "heuristic")
+            if made is None:
+                made = self.jit.variant_count
+                self.assertEqual(v["cache"], "compiled")
+            else:
+                self.assertEqual(v["cache"], "memory")
+                self.assertEqual(self.jit.variant_count, made)
+
+    def test_expert_map_gelu_unfused_and_top_k(self):
+        x, w13, w2, tw, ids = self.problem(3, 13, E=4, K=3, global_experts=10)
+        emap = np.array([0, -1, 1, -1, -1, 2, -1, 3, -1, -1], np.int32)
+        out = np.full(x.shape, np.nan, np.float16)
+        self.jit.fused_moe(x, w13, w2, tw, ids, out, expert_map=emap, activation="gelu")
+        want = ref_fused_moe(x, w13, w2, tw, ids, "gelu", emap)
+        self.check(out, want)
+        out2 = self.jit.fused_moe(x, w13, w2, tw, ids, expert_map=emap, activation="gelu",
+                                  unfused=True)
+        self.check(out2, want)
+        self.assertIn("act_and_mul", moec.last_variant()["kernel"])
+        for k in (1, 8):
+            x, w13, w2, tw, ids = self.problem(10 + k, 5, K=k)
+            self.check(moec.fused_moe(x, w13, w2, tw, ids), ref_fused_moe(x, w13, w2, tw, ids))
+
+    def test_callers_workspace(self):
+        # E = 4: variants of its own (test_random_routing_and_cache_hits
+        # expects to compile its first call).
+        x, w13, w2, tw, ids = self.problem(5, 21, E=4)
+        want = ref_fused_moe(x, w13, w2, tw, ids)
+        ws = np.empty(1 << 20, np.uint8)
+        self.check(self.jit.fused_moe(x, w13, w2, tw, ids, workspace=ws), want)
+        with self.assertRaisesRegex(moec.Error, "workspace holds 64 bytes"):
+            self.jit.fused_moe(x, w13, w2, tw, ids, workspace=ws[:64])
+
+    def test_errors(self):
+        x, w13, w2, tw, ids = self.problem(1, 4)
+        with self.assertRaisesRegex(moec.Error, "topk_ids is f32; i32 expected"):
+            self.jit.fused_moe(x, w13, w2, tw, ids.astype(np.float32))
+        with self.assertRaisesRegex(moec.Error, "'silu' or 'gelu'"):
+            self.jit.fused_moe(x, w13, w2, tw, ids, activation="relu")
+        with self.assertRaisesRegex(moec.Error, "w2 must be"):
+            self.jit.fused_moe(x, w13, np.ascontiguousarray(w2[:, :16]), tw, ids)
 
 
 if __name__ == "__main__":

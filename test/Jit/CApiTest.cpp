@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -279,6 +280,134 @@ TEST_F(CApiTest, ModulesCheckTheirArguments) {
   EXPECT_NE(lastError().find("no function @f"), std::string::npos)
       << lastError();
   moec_module_destroy(m);
+}
+
+} // namespace
+
+namespace {
+
+uint16_t toBf16(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return static_cast<uint16_t>((u + 0x7FFF + ((u >> 16) & 1)) >> 16);
+}
+double fromBf16(uint16_t h) {
+  uint32_t u = uint32_t(h) << 16;
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+TEST_F(CApiTest, FusedMoeRunsAndChecksItsArguments) {
+  const int64_t T = 5, H = 16, I = 16, E = 4, K = 2;
+  // 16-byte aligned storage (vectors of uint64_t are 8-aligned: pad).
+  auto aligned = [](std::vector<uint8_t> &v) {
+    return reinterpret_cast<void *>(
+        (reinterpret_cast<uintptr_t>(v.data()) + 15) / 16 * 16);
+  };
+  std::vector<uint8_t> xs(T * H * 2 + 16), w13s(E * 2 * I * H * 2 + 16),
+      w2s(E * H * I * 2 + 16), tws(T * K * 4 + 16), idss(T * K * 4 + 16),
+      outs(T * H * 4 + 16);
+  auto *x = static_cast<uint16_t *>(aligned(xs));
+  auto *w13 = static_cast<uint16_t *>(aligned(w13s));
+  auto *w2 = static_cast<uint16_t *>(aligned(w2s));
+  auto *tw = static_cast<float *>(aligned(tws));
+  auto *ids = static_cast<int32_t *>(aligned(idss));
+  auto *out = static_cast<float *>(aligned(outs));
+  unsigned seed = 7;
+  auto rnd = [&] {
+    seed = seed * 1103515245u + 12345u;
+    return ((seed >> 8) % 2001) / 1000.0f - 1.0f;
+  };
+  for (int64_t i = 0; i < T * H; ++i)
+    x[i] = toBf16(rnd());
+  for (int64_t i = 0; i < E * 2 * I * H; ++i)
+    w13[i] = toBf16(rnd() * 0.25f);
+  for (int64_t i = 0; i < E * H * I; ++i)
+    w2[i] = toBf16(rnd() * 0.25f);
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t j = 0; j < K; ++j) {
+      ids[t * K + j] = static_cast<int32_t>((t + 3 * j) % E);
+      tw[t * K + j] = 0.5f + 0.25f * j;
+    }
+  ids[3] = -1; // dropped
+  moec_tensor th = matrix(x, MOEC_BF16, T, H), tw_ = matrix(tw, MOEC_F32, T, K),
+              ti = matrix(ids, MOEC_I32, T, K), to = matrix(out, MOEC_F32, T, H);
+  moec_tensor t13 = matrix(w13, MOEC_BF16, E, 2 * I), t2 = matrix(w2, MOEC_BF16, E, H);
+  t13.rank = t2.rank = 3;
+  t13.sizes[2] = H;
+  t2.sizes[2] = I;
+  ASSERT_EQ(moec_fused_moe(jit, &th, &t13, &t2, &tw_, &ti, &to, nullptr, nullptr),
+            MOEC_OK)
+      << lastError();
+  double maxErr = 0, maxRef = 0;
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t h = 0; h < H; ++h) {
+      double ref = 0;
+      for (int64_t j = 0; j < K; ++j) {
+        int32_t e = ids[t * K + j];
+        if (e < 0)
+          continue;
+        double d = 0;
+        for (int64_t n = 0; n < I; ++n) {
+          double g = 0, u = 0;
+          for (int64_t k = 0; k < H; ++k) {
+            g += fromBf16(w13[(e * 2 * I + n) * H + k]) * fromBf16(x[t * H + k]);
+            u += fromBf16(w13[(e * 2 * I + I + n) * H + k]) * fromBf16(x[t * H + k]);
+          }
+          double a = fromBf16(toBf16(static_cast<float>(g / (1 + std::exp(-g)) * u)));
+          d += fromBf16(w2[(e * H + h) * I + n]) * a;
+        }
+        ref += tw[t * K + j] * d;
+      }
+      maxRef = std::max(maxRef, std::abs(ref));
+      maxErr = std::max(maxErr, std::abs(ref - out[t * H + h]));
+    }
+  EXPECT_LT(maxErr, 1e-3 * std::max(maxRef, 1.0)) << "max |ref| " << maxRef;
+  moec_variant_info info;
+  ASSERT_EQ(moec_last_variant(&info, sizeof info), MOEC_OK);
+  EXPECT_EQ(std::string(info.kernel).rfind("fused_moe:", 0), 0u) << info.kernel;
+  EXPECT_EQ(info.config_source, MOEC_CONFIG_HEURISTIC);
+  EXPECT_EQ(info.cache_source, MOEC_CACHE_COMPILED);
+  ASSERT_EQ(moec_fused_moe(jit, &th, &t13, &t2, &tw_, &ti, &to, nullptr, nullptr),
+            MOEC_OK);
+  ASSERT_EQ(moec_last_variant(&info, sizeof info), MOEC_OK);
+  EXPECT_EQ(info.cache_source, MOEC_CACHE_MEMORY);
+
+  // Workspace size, then the caller's workspace.
+  moec_fused_moe_options opt;
+  std::memset(&opt, 0, sizeof opt);
+  size_t bytes = 0;
+  ASSERT_EQ(moec_fused_moe_workspace_size(jit, &th, &t13, &ti, &opt, &bytes),
+            MOEC_OK)
+      << lastError();
+  EXPECT_GT(bytes, 0u);
+  std::vector<uint8_t> ws(bytes + 16);
+  opt.workspace = aligned(ws);
+  opt.workspace_bytes = bytes;
+  opt.activation = MOEC_ACT_SILU;
+  EXPECT_EQ(moec_fused_moe(jit, &th, &t13, &t2, &tw_, &ti, &to, &opt, nullptr),
+            MOEC_OK)
+      << lastError();
+
+  // Misuse: named, never a crash.
+  EXPECT_EQ(moec_fused_moe(jit, nullptr, &t13, &t2, &tw_, &ti, &to, nullptr,
+                           nullptr),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(lastError().find("hidden is NULL"), std::string::npos) << lastError();
+  EXPECT_EQ(moec_fused_moe_workspace_size(jit, &th, &t13, &ti, nullptr, nullptr),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  moec_tensor badIds = matrix(tw, MOEC_F32, T, K);
+  EXPECT_EQ(moec_fused_moe(jit, &th, &t13, &t2, &tw_, &badIds, &to, nullptr,
+                           nullptr),
+            MOEC_ERROR_FAILED);
+  EXPECT_NE(lastError().find("topk_ids is f32; i32 expected"), std::string::npos)
+      << lastError();
+  opt.activation = MOEC_ACT_RELU;
+  EXPECT_EQ(moec_fused_moe(jit, &th, &t13, &t2, &tw_, &ti, &to, &opt, nullptr),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(lastError().find("MOEC_ACT_SILU or MOEC_ACT_GELU"), std::string::npos)
+      << lastError();
 }
 
 } // namespace

@@ -178,6 +178,73 @@ TEST(JitTuning, OnlineTuningRecordsTheShape) {
   EXPECT_EQ(Jit::lastVariant().config, tuned.config);
 }
 
+/// fused_moe on bf16 zeros/ones (E experts, H = 32, I = 16, top_k 2).
+rt::Status fusedMoe(Jit &jit, int64_t tokens, int64_t experts) {
+  const int64_t H = 32, I = 16, K = 2;
+  auto aligned = [](std::vector<uint32_t> &v) { return v.data(); };
+  std::vector<uint32_t> x(tokens * H / 2 + 4, 0x3F803F80u),
+      w13(experts * 2 * I * H / 2, 0x3F003F00u), w2(experts * H * I / 2, 0),
+      tw(tokens * K + 4, 0x3F800000u), ids(tokens * K + 4, 0),
+      out(tokens * H / 2 + 4, 0);
+  auto t = [&](std::vector<uint32_t> &v, DType d,
+               std::initializer_list<int64_t> sizes) {
+    Tensor r;
+    r.data = aligned(v);
+    r.dtype = d;
+    r.rank = static_cast<int>(sizes.size());
+    int i = 0;
+    for (int64_t s : sizes)
+      r.sizes[i++] = s;
+    return r;
+  };
+  return jit.fusedMoe(t(x, DType::BF16, {tokens, H}),
+                      t(w13, DType::BF16, {experts, 2 * I, H}),
+                      t(w2, DType::BF16, {experts, H, I}),
+                      t(tw, DType::F32, {tokens, K}),
+                      t(ids, DType::I32, {tokens, K}),
+                      t(out, DType::BF16, {tokens, H}));
+}
+
+TEST(JitTuning, FusedMoeTakesTheVllmFileNearestM) {
+  auto made = Jit::create("host");
+  ASSERT_TRUE(made.ok()) << made.message();
+  Jit &jit = **made;
+  // vLLM's file for E = 8, N = I = 16 on this device (what `moec tune --op
+  // moe` writes), keys = token counts.
+  std::string file = moec::tuning::configFileName(
+      moec::tuning::moeFileKey(8, 16, jit.device().name(), ""));
+  std::ofstream(gDir / "db" / file)
+      << "{\n    \"1\": {\n        \"BLOCK_SIZE_M\": 16,\n"
+         "        \"BLOCK_SIZE_N\": 32,\n        \"BLOCK_SIZE_K\": 16,\n"
+         "        \"GROUP_SIZE_M\": 1,\n        \"num_warps\": 4,\n"
+         "        \"num_stages\": 1\n    },\n"
+         "    \"64\": {\n        \"BLOCK_SIZE_M\": 32,\n"
+         "        \"BLOCK_SIZE_N\": 64,\n        \"BLOCK_SIZE_K\": 32,\n"
+         "        \"GROUP_SIZE_M\": 1,\n        \"num_warps\": 4,\n"
+         "        \"num_stages\": 1\n    }\n}\n";
+  ASSERT_TRUE(fusedMoe(jit, 3, 8).ok());
+  VariantInfo v = Jit::lastVariant();
+  EXPECT_EQ(v.configSource, ConfigSource::TuningDatabase) << v.config;
+  EXPECT_NE(v.config.find("w13 #moec.config<block_m = 16, block_n = 32, "
+                          "block_k = 16"),
+            std::string::npos)
+      << v.config;
+  EXPECT_NE(v.config.find("(tuning database); w2 #moec.config<block_m = 16"),
+            std::string::npos)
+      << v.config;
+  ASSERT_TRUE(fusedMoe(jit, 50, 8).ok()); // nearest: 64
+  v = Jit::lastVariant();
+  EXPECT_NE(v.config.find("w13 #moec.config<block_m = 32, group_m = 1"),
+            std::string::npos)
+      << v.config;
+  // No file for E = 4: the heuristic, and the miss said once on stderr.
+  testing::internal::CaptureStderr();
+  ASSERT_TRUE(fusedMoe(jit, 3, 4).ok());
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(Jit::lastVariant().configSource, ConfigSource::Heuristic);
+  EXPECT_NE(err.find("E=4,N=16"), std::string::npos) << err;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {

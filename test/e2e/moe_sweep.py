@@ -9,7 +9,11 @@ workgroups; top_k 1, 2, 4, 8; E from 1 to 256; block_m 16..256), and, with
 --kinds gemm,chain, moe_align followed by moe_gemm (gathered rows, per-block
 experts, topk_weights, reduce) and the two-GEMM chain of a layer (w13 output
 viewed per copy as the down GEMM's A, a_per_copy, topk_weights, reduce),
-and with --kinds layer the whole layer (act_and_mul between the GEMMs).
+and with --kinds layer the whole layer (act_and_mul between the GEMMs);
+--kinds quant: fp8_w8a8 moe_gemm (per-tensor, per-token/per-channel and
+block-wise [8, 32] scales; the gated activation; the target's e4m3: OCP on
+the host and sm_90, fnuz on gfx942) and int8_w8a16 (per-channel), with
+scales generated in [0.5, 2) by moec run.
 With --arch gfx942 --emulate the AMD lane-level kernels run on the CPU
 emulator (whole 64-lane waves, LDS with race checks, several workgroups).
 moec run checks moe_align exactly against its reference (counts, padding,
@@ -42,7 +46,8 @@ class Variant:
 
     def __init__(self, kind, experts, top_k, emap=False, local=None,
                  static_tokens=None, n=48, k=40, inter=24, dtype="bf16",
-                 out="bf16", weights=False, reduce=False, act=None):
+                 out="bf16", weights=False, reduce=False, act=None,
+                 quant=None, fp8="f8E4M3FN"):
         self.kind, self.experts, self.top_k = kind, experts, top_k
         self.emap, self.static_tokens = emap, static_tokens
         self.local = local if local is not None else experts
@@ -52,6 +57,9 @@ class Variant:
         # chain: the gated activation fused into the w13 moe_gemm
         # (activation = silu/gelu: its C is [T, top_k, I], no act_and_mul).
         self.act = act
+        # quant: "tensor", "token", "block" (fp8_w8a8 in the `fp8` type),
+        # "int8" (int8_w8a16).
+        self.quant, self.fp8 = quant, fp8
 
     def name(self):
         s = "{}_e{}_k{}".format(self.kind, self.experts, self.top_k)
@@ -69,6 +77,9 @@ class Variant:
                 s += "_reduce"
             if self.act:
                 s += "_{}_and_mul_i{}".format(self.act, self.inter)
+            if self.quant:
+                s += "_" + self.quant + ("" if self.quant == "int8" else
+                                         "_" + self.fp8)
         return s
 
     def mlir(self):
@@ -89,7 +100,9 @@ class Variant:
         routing = ("routing(%sorted, %experts, %npad : memref<?xi32>, "
                    "memref<?xi32>, memref<1xi32>)")
         tw_type = "memref<{}x{}xf32>".format(t, self.top_k)
-        if self.kind == "gemm":
+        if self.kind == "quant":
+            body.append(self.quant_gemm(t, routing, tw_type, args))
+        elif self.kind == "gemm":
             a = "memref<{}x{}x{}>".format(t, self.k, self.dtype)
             w = "memref<{}x{}x{}x{}>".format(self.local, self.n, self.k,
                                              self.dtype)
@@ -164,6 +177,49 @@ class Variant:
                     ", ".join(args), "\n".join(body)))
 
 
+    GROUP_N, GROUP_K = 8, 32  # block-wise scales' block_shape
+
+    def quant_gemm(self, t, routing, tw_type, args):
+        """moe_gemm with quantized operands and their scale buffers."""
+        k, n, e = self.k, self.n, self.local
+        q = self.quant
+        at = "bf16" if q == "int8" else self.fp8
+        wt = "i8" if q == "int8" else self.fp8
+        a = "memref<{}x{}x{}>".format(t, k, at)
+        w = "memref<{}x{}x{}x{}>".format(e, n, k, wt)
+        cn = n // 2 if self.act else n
+        c = ("memref<{}x{}x{}>".format(t, cn, self.out) if self.reduce
+             else "memref<{}x{}x{}x{}>".format(t, self.top_k, cn, self.out))
+        args += ["%a: " + a, "%w: " + w, "%c: " + c]
+        extra, attrs = "", "top_k = {} : i64, ".format(self.top_k)
+        if self.weights:
+            args.append("%tw: " + tw_type)
+            extra += " topk_weights(%tw : {})".format(tw_type)
+        kg = -(-k // self.GROUP_K)
+        ng = -(-n // self.GROUP_N)
+        scales = {"tensor": ("memref<f32>", "memref<{}xf32>".format(e)),
+                  "token": ("memref<{}xf32>".format(t),
+                            "memref<{}x{}xf32>".format(e, n)),
+                  "block": ("memref<{}x{}xf32>".format(t, kg),
+                            "memref<{}x{}x{}xf32>".format(e, ng, kg)),
+                  "int8": (None, "memref<{}x{}xf32>".format(e, n))}[q]
+        if scales[0]:
+            args.append("%as: " + scales[0])
+            extra += " a_scale(%as : {})".format(scales[0])
+        args.append("%bs: " + scales[1])
+        extra += " b_scale(%bs : {})".format(scales[1])
+        if self.reduce:
+            attrs += "reduce, "
+        if q == "block":
+            attrs += "group_n = {} : i64, group_k = {} : i64, ".format(
+                self.GROUP_N, self.GROUP_K)
+        if self.act:
+            attrs += "activation = #moec.activation<{}>, ".format(self.act)
+        return ("    moec.moe_gemm %a, %w -> %c {}{} {{{}config = "
+                "#moec.config<>}} : {}, {} -> {}".format(
+                    routing, extra, attrs, a, w, c))
+
+
 class Case:
     def __init__(self, group, variant, tokens, routing, config):
         self.group, self.variant, self.tokens = group, variant, tokens
@@ -176,7 +232,7 @@ class Case:
                                        self.tokens, self.routing, cfg)
 
 
-def build_cases(kinds):
+def build_cases(kinds, arch="host"):
     cases = []
     V = Variant
     if "align" in kinds:
@@ -278,6 +334,33 @@ def build_cases(kinds):
                                      "block-n": 32, "block-k": 16}))
         cases.append(Case("layer", V("layer", 16, 4, emap=True, local=7), 29,
                           "uniform", {"block-m": 16}))
+    if "quant" in kinds:
+        # fp8_w8a8 and int8_w8a16 moe_gemm after moe_align: every scale
+        # layout, topk_weights, reduce, the gated activation, routings with
+        # -1 ids, empty experts and one expert for all; block_k 16 (host)
+        # and 32 (the K groups of 32 take two or one K tiles).
+        fp8 = "f8E4M3FNUZ" if arch.startswith("gfx94") else "f8E4M3FN"
+        for n, (q, e, k, t, r) in enumerate([
+                ("tensor", 8, 2, 37, "uniform"), ("token", 16, 4, 1, "skewed"),
+                ("block", 8, 2, 45, "invalid"), ("token", 4, 1, 17, "one-expert"),
+                ("block", 32, 8, 9, "empty-experts"), ("int8", 8, 2, 29, "uniform"),
+                ("int8", 16, 4, 7, "invalid"), ("tensor", 8, 8, 33, "skewed")]):
+            # The GPUs' fp8 matrix instructions take K = 32 at a time.
+            bks = [32] if arch != "host" and q != "int8" else [16, 32]
+            for bk in bks:
+                cases.append(Case("quant", V("quant", e, k, n=48, k=64,
+                                             weights=n % 2 == 1,
+                                             reduce=n % 3 == 1,
+                                             out=["bf16", "f32", "f16"][n % 3],
+                                             quant=q, fp8=fp8),
+                                  t, r, {"block-m": [16, 32][n % 2],
+                                         "block-n": 16, "block-k": bk}))
+        # The gated activation on quantized w13 (N/2 = 24 columns).
+        for q, act in [("token", "silu"), ("block", "gelu"), ("int8", "silu")]:
+            cases.append(Case("quant-gated", V("quant", 8, 2, n=48, k=64,
+                                               act=act, quant=q, fp8=fp8),
+                              23, "uniform", {"block-m": 16, "block-n": 32,
+                                              "block-k": 32}))
     return cases
 
 
@@ -321,7 +404,7 @@ def main():
     ap.add_argument("--workdir", required=True)
     ap.add_argument("-j", "--jobs", type=int, default=2)
     ap.add_argument("--kinds", default="align",
-                    help="comma-separated: align, gemm, chain, layer")
+                    help="comma-separated: align, gemm, chain, layer, quant")
     ap.add_argument("--arch", default="host",
                     help="moec run's target: host here, sm_90 on the H100, "
                     "an AMD chip with --emulate")
@@ -339,10 +422,10 @@ def main():
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
     kinds = set(args.kinds.split(","))
-    if not kinds <= {"align", "gemm", "chain", "layer"}:
-        print("error: --kinds takes align, gemm, chain, layer")
+    if not kinds <= {"align", "gemm", "chain", "layer", "quant"}:
+        print("error: --kinds takes align, gemm, chain, layer, quant")
         return 2
-    cases = [c for c in build_cases(kinds) if args.filter in c.name()]
+    cases = [c for c in build_cases(kinds, args.arch) if args.filter in c.name()]
     if args.list:
         for c in cases:
             print(c.name())
@@ -359,7 +442,7 @@ def main():
             paths[name] = os.path.join(args.workdir, "moe_{}.mlir".format(name))
             with open(paths[name], "w") as f:
                 f.write(c.variant.mlir())
-    ops = {"align": 1, "gemm": 2, "chain": 3, "layer": 4}
+    ops = {"align": 1, "gemm": 2, "chain": 3, "layer": 4, "quant": 2}
     start = time.monotonic()
     failures = []
     with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:

@@ -118,3 +118,45 @@ void moec::tool::attn::referenceRow(
     out[c] /= l;
   lse = m + std::log(l);
 }
+
+WindowInputs moec::tool::attn::makeWindowInputs(int64_t tokens, int64_t topk,
+                                                int64_t pages,
+                                                int64_t pageSize,
+                                                std::mt19937_64 &rng) {
+  WindowInputs in;
+  in.tokens = tokens;
+  const int64_t fixed[] = {0, 1, topk - 1, topk, topk + 1, -3, 3 * topk};
+  int64_t longest = 1;
+  for (int64_t t = 0; t < tokens; ++t) {
+    int64_t len = t < int64_t(std::size(fixed))
+                      ? fixed[t]
+                      : static_cast<int64_t>(rng() % (2 * topk + 1));
+    in.seqLens.push_back(static_cast<int32_t>(len));
+    longest = std::max(longest, len);
+  }
+  in.maxBlocks = (longest + pageSize - 1) / pageSize;
+  in.blockTable.resize(static_cast<size_t>(tokens * in.maxBlocks));
+  for (int32_t &b : in.blockTable)
+    b = static_cast<int32_t>(rng() % std::max<int64_t>(pages, 1));
+  return in;
+}
+
+std::vector<int32_t> moec::tool::attn::windowReference(
+    const WindowInputs &in, int64_t topk, int64_t pageSize,
+    const std::vector<int32_t> &before) {
+  std::vector<int32_t> want = before;
+  for (int64_t t = 0; t < in.tokens; ++t) {
+    int64_t len = in.seqLens[size_t(t)];
+    if (len > topk)
+      continue;
+    for (int64_t j = 0; j < topk; ++j) {
+      int32_t v = -1;
+      if (j < len && j / pageSize < in.maxBlocks)
+        v = static_cast<int32_t>(
+            in.blockTable[size_t(t * in.maxBlocks + j / pageSize)] * pageSize +
+            j % pageSize);
+      want[size_t(t * topk + j)] = v;
+    }
+  }
+  return want;
+}

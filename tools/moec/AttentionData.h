@@ -51,6 +51,26 @@ void referenceRow(const Shape &s,
                   const int32_t *indices, int64_t t, int64_t h, double *out,
                   double &lse);
 
+/// The inputs of `moec.sparse_window_indices` (the window short-circuit):
+/// per token its window length and its block table [tokens, maxBlocks].
+struct WindowInputs {
+  int64_t tokens = 0, maxBlocks = 1;
+  std::vector<int32_t> seqLens, blockTable;
+};
+/// Windows of every kind for `topk`: 0, 1, topk - 1, topk, topk + 1, a
+/// negative one, 3 topk, then random ones up to 2 topk (about a third
+/// longer than topk), cycled over the tokens; pages drawn from the cache's
+/// `pages` pages of `pageSize` rows.
+WindowInputs makeWindowInputs(int64_t tokens, int64_t topk, int64_t pages,
+                              int64_t pageSize, std::mt19937_64 &rng);
+/// What the window kernel leaves in `indices` [tokens, topk] that held
+/// `before`: the identity through the block table over a window not longer
+/// than topk (block_table[t, j / P] * P + j % P, or -1 for a block past
+/// the table), -1 past the window; a longer window's row untouched.
+std::vector<int32_t> windowReference(const WindowInputs &in, int64_t topk,
+                                     int64_t pageSize,
+                                     const std::vector<int32_t> &before);
+
 } // namespace moec::tool::attn
 
 #endif // MOEC_TOOLS_MOEC_ATTENTIONDATA_H

@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "AttentionConfig.h"
 #include "AttentionData.h"
 #include "Emulate.h"
 #include "Run.h"
@@ -79,7 +80,8 @@ struct Encoded {
 } // namespace
 
 int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
-                                   const RunOptions &opts) {
+                                   const RunOptions &opts,
+                                   SparseWindowIndicesOp window) {
   auto qT = cast<MemRefType>(op.getQ().getType());
   auto kvT = cast<MemRefType>(op.getKvCache().getType());
   auto idxT = cast<MemRefType>(op.getIndices().getType());
@@ -136,11 +138,40 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
       module->getAttrOfType<TargetAttr>(MoecDialect::kTargetAttrName);
   if (!targetAttr)
     return fail("the module has no moec.target");
+  const TargetInfo &targetInfo = *lookupTarget(targetAttr.getChip());
+  // The device first: its name picks the tuning database's file when the
+  // config comes from the per-shape choice.
+  rt::DeviceKind kind = targetInfo.isHost() || opts.emulate
+                            ? rt::DeviceKind::Host
+                        : targetInfo.isNVPTX() ? rt::DeviceKind::Cuda
+                                               : rt::DeviceKind::Hip;
+  auto device = rt::Device::open(kind, opts.deviceIndex);
+  if (!device.ok())
+    return fail(device.message());
+  std::shared_ptr<rt::Device> dev = *device;
+  if (failed(chooseAttentionConfigs(opts.configPerShape, opts.sizes,
+                                    opts.emulate ? "" : dev->name(),
+                                    opts.verbose, opts.bench ? "bench" : "run")))
+    return 1;
+  // bench's JSON names the config used (the chosen one, too).
+  std::string configLabel;
+  {
+    llvm::raw_string_ostream os(configLabel);
+    Attribute(op.getConfig()).print(os);
+  }
   const SparseAttentionPlan plan =
       getSparseAttentionPlan(op, *lookupTarget(targetAttr.getChip()));
 
-  // Lowering erases the op: read it before.
+  // Lowering erases the ops: read them before.
   const bool hasLse = static_cast<bool>(op.getLse());
+  int64_t windowPage = 0, windowTableBlocks = ShapedType::kDynamic;
+  ActAndMulPlan windowPlan;
+  if (window) {
+    windowPage = static_cast<int64_t>(window.getPageSize());
+    windowTableBlocks =
+        cast<MemRefType>(window.getBlockTable().getType()).getDimSize(1);
+    windowPlan = getSparseWindowIndicesPlan(window, targetInfo);
+  }
   const bool hasWs = static_cast<bool>(op.getWorkspace());
   // Split-KV: as many splits as the plan asks for this batch on the usual
   // part of the target (--sizes splits=N overrides it).
@@ -162,17 +193,19 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
       module, opts.emulate ? CompileStop::LaneLevel : CompileStop::Loadable);
   if (failed(compiled))
     return 1;
-  if (compiled->kernels.size() != (hasWs ? 2u : 1u))
+  // The window kernel (when the function fills the indices with it), the
+  // attention kernel, the merge kernel (with a workspace), in op order.
+  const size_t first = window ? 1 : 0;
+  if (compiled->kernels.size() != first + (hasWs ? 2u : 1u))
     return fail("expected the attention kernel (and with a workspace its "
-                "merge kernel) after lowering");
-  const OutlinedKernel &kinfo = compiled->kernels.front();
+                "merge kernel, with sparse_window_indices its kernel first) "
+                "after lowering");
+  const OutlinedKernel &kinfo = compiled->kernels[first];
   const OutlinedKernel *mergeInfo =
       hasWs ? &compiled->kernels.back() : nullptr;
-  auto device = openRunDevice(*compiled, opts.emulate, opts.deviceIndex);
-  if (!device.ok())
-    return fail(device.message());
-  std::shared_ptr<rt::Device> dev = *device;
-  std::optional<rt::Expected<rt::Kernel>> kernel, mergeKernel;
+  const OutlinedKernel *windowInfo =
+      window ? &compiled->kernels.front() : nullptr;
+  std::optional<rt::Expected<rt::Kernel>> kernel, mergeKernel, windowKernel;
   if (!opts.emulate) {
     auto loaded = loadCompiled(*dev, *compiled);
     if (!loaded.ok())
@@ -184,6 +217,11 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
       mergeKernel = (*loaded)->getKernel(mergeInfo->name);
       if (!mergeKernel->ok())
         return fail(mergeKernel->message());
+    }
+    if (windowInfo) {
+      windowKernel = (*loaded)->getKernel(windowInfo->name);
+      if (!windowKernel->ok())
+        return fail(windowKernel->message());
     }
   }
 
@@ -216,14 +254,38 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
   fill(kv);
   std::vector<int32_t> indices =
       attn::makeIndices(*pattern, s.tokens, s.topk, s.kvRows, *page, rng);
+  // The window short-circuit: the window kernel fills the rows of short
+  // windows; `indices` (a random top-k, the caller's) stays in the longer
+  // ones. The reference reads what the kernel must have written.
+  attn::WindowInputs win;
+  std::vector<int32_t> indicesBefore;
+  if (window) {
+    if (*page != windowPage)
+      return fail(fmt::format("sparse_window_indices has page_size {}, the "
+                              "KV cache pages of {} rows",
+                              windowPage, *page));
+    win = attn::makeWindowInputs(s.tokens, s.topk, blocks, *page, rng);
+    if (!ShapedType::isDynamic(windowTableBlocks)) {
+      win.maxBlocks = windowTableBlocks;
+      win.blockTable.resize(size_t(s.tokens * win.maxBlocks));
+      for (int32_t &b : win.blockTable)
+        b = static_cast<int32_t>(rng() % blocks);
+    }
+    indicesBefore = indices;
+    indices = attn::windowReference(win, s.topk, *page, indicesBefore);
+  }
 
   auto upload = [&](const void *data, size_t bytes) {
     return uploadBytes(*dev, data, bytes);
   };
   auto qBuf = upload(q.bytes.data(), q.bytes.size());
   auto kvBuf = upload(kv.bytes.data(), kv.bytes.size());
-  auto idxBuf = upload(indices.data(), indices.size() * 4);
-  if (!qBuf.ok() || !kvBuf.ok() || !idxBuf.ok())
+  auto idxBuf = window ? upload(indicesBefore.data(), indicesBefore.size() * 4)
+                      : upload(indices.data(), indices.size() * 4);
+  auto lensBuf = upload(win.seqLens.data(), win.seqLens.size() * 4);
+  auto tableBuf = upload(win.blockTable.data(), win.blockTable.size() * 4);
+  if (!qBuf.ok() || !kvBuf.ok() || !idxBuf.ok() || !lensBuf.ok() ||
+      !tableBuf.ok())
     return fail("cannot allocate or fill the inputs on " + dev->label());
   Encoded out(*oKind, size_t(s.tokens * s.hQ * s.dV));
   std::vector<float> lse(size_t(s.tokens * s.hQ));
@@ -248,13 +310,26 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
     args.addMemRef(lseBuf->data(), {s.tokens, s.hQ});
   if (hasWs)
     args.addMemRef(wsBuf->data(), {splits, s.tokens * s.hQ, s.dV + 1});
+  // The window kernel's arguments: its operands in ODS order.
+  rt::KernelArgs windowArgs;
+  windowArgs.addMemRef(lensBuf->data(), {s.tokens});
+  windowArgs.addMemRef(tableBuf->data(), {s.tokens, win.maxBlocks});
+  windowArgs.addMemRef(idxBuf->data(), {s.tokens, s.topk});
+  rt::Dim3 windowGrid{window ? windowPlan.gridSize(s.tokens * s.topk) : 1};
+  rt::Dim3 windowBlock{window ? windowPlan.lanes : 1};
   rt::Dim3 grid{std::max<int64_t>(plan.gridSize(s.tokens, s.hQ, splits), 1)};
   rt::Dim3 mergeGrid{std::max<int64_t>(plan.mergeGridSize(s.tokens, s.hQ), 1)};
   rt::Dim3 block{plan.kernel.lanes};
   size_t shared = plan.kernel.dynamicLds ? plan.kernel.ldsBytes : 0;
   bool empty = s.tokens == 0;
-  // The attention kernel, then the merge when there is more than one split.
+  // The window kernel, the attention kernel, then the merge when there is
+  // more than one split.
   auto launch = [&]() -> rt::Status {
+    if (window)
+      if (rt::Status st =
+              (*windowKernel)->launch(windowGrid, windowBlock, 0, windowArgs);
+          !st.ok())
+        return st;
     if (rt::Status st = (*kernel)->launch(grid, block, shared, args); !st.ok())
       return st;
     if (splits > 1)
@@ -263,12 +338,17 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
   };
   if (!empty) {
     if (opts.emulate) {
-      std::vector<const rt::Buffer *> bufs = {&*qBuf, &*kvBuf, &*idxBuf,
-                                              &*outBuf, &*lseBuf, &*wsBuf};
-      std::string summary;
-      std::string error = tool::emulateLaunch(
-          module, kinfo.name, {grid.x, 1, 1}, {block.x, 1, 1}, args, bufs,
-          summary);
+      std::vector<const rt::Buffer *> bufs = {&*qBuf,   &*kvBuf,   &*idxBuf,
+                                              &*outBuf, &*lseBuf,  &*wsBuf,
+                                              &*lensBuf, &*tableBuf};
+      std::string summary, error;
+      if (window)
+        error = tool::emulateLaunch(module, windowInfo->name,
+                                    {windowGrid.x, 1, 1}, {windowBlock.x, 1, 1},
+                                    windowArgs, bufs, summary);
+      if (error.empty())
+        error = tool::emulateLaunch(module, kinfo.name, {grid.x, 1, 1},
+                                    {block.x, 1, 1}, args, bufs, summary);
       if (error.empty() && splits > 1)
         error = tool::emulateLaunch(module, mergeInfo->name,
                                     {mergeGrid.x, 1, 1}, {block.x, 1, 1}, args,
@@ -287,6 +367,19 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
     return fail("cannot read out back");
   if (hasLse && !lse.empty() && !lseBuf->copyToHost(lse.data(), lse.size() * 4).ok())
     return fail("cannot read lse back");
+  // The window kernel's indices, exactly.
+  int64_t indexMismatches = 0;
+  if (window && !indices.empty()) {
+    std::vector<int32_t> got(indices.size());
+    if (!idxBuf->copyToHost(got.data(), got.size() * 4).ok())
+      return fail("cannot read indices back");
+    for (size_t i = 0; i < got.size(); ++i)
+      if (got[i] != indices[i] && ++indexMismatches <= 4)
+        llvm::errs() << fmt::format(
+            "moec run: indices[{}, {}] (window {}) is {}, expected {}\n",
+            i / s.topk, i % s.topk, win.seqLens[i / s.topk], got[i],
+            indices[i]);
+  }
 
   // Reference: every token of small problems, a sample of large ones.
   std::vector<int64_t> toks;
@@ -346,7 +439,7 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
   double relErr = maxRef > 0 ? maxAbsErr / maxRef : maxAbsErr;
   double lseTol = 1e-4;
   bool pass = nonFinite == 0 && emptyRowsWrong == 0 && relErr <= outTol &&
-              maxLseErr <= lseTol;
+              maxLseErr <= lseTol && indexMismatches == 0;
   llvm::outs() << fmt::format(
       "{} on {} ({}): tokens={} h_q={} d_qk={} d_v={} topk={} page={} "
       "kv_rows={} splits={} indices={} seed={} checked_tokens={} max_abs_err={:.3e} "
@@ -354,7 +447,10 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
       "{:.0e}) masked_rows={} wrong_masked={} unwritten_or_nan={} -> {}\n",
       kinfo.name, opts.emulate ? std::string("the AMD emulator") : dev->label(),
       compiled->target->chip.str(), s.tokens, s.hQ, s.dQK, s.dV, s.topk, *page,
-      s.kvRows, splits, attn::indexPatternName(*pattern), seed, toks.size(), maxAbsErr,
+      s.kvRows, splits,
+      window ? fmt::format("window-kernel ({} wrong)", indexMismatches)
+             : std::string(attn::indexPatternName(*pattern)),
+      seed, toks.size(), maxAbsErr,
       relErr, outTol, maxLseErr, lseTol, emptyRows, emptyRowsWrong, nonFinite,
       pass ? "PASS" : "FAIL");
   if (!pass)
@@ -386,8 +482,182 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
                 "{:.6f}, \"gbps\": {:.2f}, \"config\": \"{}\"}}",
                 kinfo.name, compiled->target->chip.str(), s.tokens, s.hQ, s.dQK,
                 s.dV, s.topk, *page, splits, median, bytes / median / 1e6,
-                opts.configLabel));
+                configLabel));
         !err.empty())
       return fail(err);
   return 0;
+}
+
+int moec::tool::runSparseWindow(ModuleOp module, SparseWindowIndicesOp op,
+                                const RunOptions &opts) {
+  auto lensT = cast<MemRefType>(op.getSeqLens().getType());
+  auto btT = cast<MemRefType>(op.getBlockTable().getType());
+  auto idxT = cast<MemRefType>(op.getIndices().getType());
+  auto tokens = resolveDim(idxT.getDimSize(0), "tokens", opts);
+  auto topk = resolveDim(idxT.getDimSize(1), "topk", opts);
+  if (failed(tokens) || failed(topk))
+    return 1;
+  if (!ShapedType::isDynamic(lensT.getDimSize(0)) &&
+      lensT.getDimSize(0) != *tokens)
+    return fail(fmt::format("seq_lens has {} entries, indices {} rows",
+                            lensT.getDimSize(0), *tokens));
+  if (*tokens < 0 || *topk < 1)
+    return fail("tokens must be >= 0 and topk >= 1");
+  const int64_t page = static_cast<int64_t>(op.getPageSize());
+  auto targetAttr =
+      module->getAttrOfType<TargetAttr>(MoecDialect::kTargetAttrName);
+  if (!targetAttr)
+    return fail("the module has no moec.target");
+  const TargetInfo &target = *lookupTarget(targetAttr.getChip());
+  const ActAndMulPlan plan = getSparseWindowIndicesPlan(op, target);
+  if (opts.emulate && opts.bench)
+    return fail("--emulate checks numerics; it cannot time a kernel");
+  rt::DeviceKind kind = target.isHost() || opts.emulate ? rt::DeviceKind::Host
+                        : target.isNVPTX()              ? rt::DeviceKind::Cuda
+                                                        : rt::DeviceKind::Hip;
+  auto device = rt::Device::open(kind, opts.deviceIndex);
+  if (!device.ok())
+    return fail(device.message());
+  std::shared_ptr<rt::Device> dev = *device;
+  FailureOr<CompiledModule> compiled = compileModule(
+      module, opts.emulate ? CompileStop::LaneLevel : CompileStop::Loadable);
+  if (failed(compiled))
+    return 1;
+  if (compiled->kernels.size() != 1)
+    return fail("expected one kernel (sparse_window_indices) after lowering");
+  const OutlinedKernel &kinfo = compiled->kernels.front();
+  std::optional<rt::Expected<rt::Kernel>> kernel;
+  if (!opts.emulate) {
+    auto loaded = loadCompiled(*dev, *compiled);
+    if (!loaded.ok())
+      return fail(loaded.message());
+    kernel = (*loaded)->getKernel(kinfo.name);
+    if (!kernel->ok())
+      return fail(kernel->message());
+  }
+
+  // Windows of every kind through a random block table over a cache of
+  // --sizes blocks=N pages (default: room for every window).
+  uint64_t seed = opts.seed ? *opts.seed : std::random_device{}();
+  std::mt19937_64 rng(seed);
+  int64_t pages = *tokens * ((2 * *topk + page - 1) / page) + 1;
+  if (auto it = opts.sizes.find("blocks"); it != opts.sizes.end())
+    pages = std::max<int64_t>(it->second, 1);
+  attn::WindowInputs in =
+      attn::makeWindowInputs(*tokens, *topk, pages, page, rng);
+  if (!ShapedType::isDynamic(btT.getDimSize(1))) {
+    in.maxBlocks = btT.getDimSize(1);
+    in.blockTable.resize(size_t(*tokens * in.maxBlocks));
+    for (int32_t &b : in.blockTable)
+      b = static_cast<int32_t>(rng() % pages);
+  }
+  // Rows the kernel must not touch keep this.
+  constexpr int32_t kUntouched = 0x5eed;
+  std::vector<int32_t> before(size_t(*tokens * *topk), kUntouched);
+  std::vector<int32_t> want = attn::windowReference(in, *topk, page, before);
+  auto lensBuf = uploadBytes(*dev, in.seqLens.data(), in.seqLens.size() * 4);
+  auto tableBuf =
+      uploadBytes(*dev, in.blockTable.data(), in.blockTable.size() * 4);
+  auto idxBuf = uploadBytes(*dev, before.data(), before.size() * 4);
+  if (!lensBuf.ok() || !tableBuf.ok() || !idxBuf.ok())
+    return fail("cannot allocate or fill the inputs on " + dev->label());
+  rt::KernelArgs args;
+  args.addMemRef(lensBuf->data(), {*tokens});
+  args.addMemRef(tableBuf->data(), {*tokens, in.maxBlocks});
+  args.addMemRef(idxBuf->data(), {*tokens, *topk});
+  rt::Dim3 grid{plan.gridSize(*tokens * *topk)}, block{plan.lanes};
+  auto launch = [&]() { return (*kernel)->launch(grid, block, 0, args); };
+  if (*tokens > 0) {
+    if (opts.emulate) {
+      std::string summary;
+      std::string error = tool::emulateLaunch(
+          module, kinfo.name, {grid.x, 1, 1}, {block.x, 1, 1}, args,
+          {&*lensBuf, &*tableBuf, &*idxBuf}, summary);
+      if (!error.empty())
+        return fail(error);
+      if (opts.verbose)
+        llvm::errs() << "moec run: " << summary << "\n";
+    } else if (rt::Status st = launch(); !st.ok()) {
+      return fail(st.message());
+    }
+    if (rt::Status st = dev->synchronize(); !st.ok())
+      return fail(st.message());
+  }
+  std::vector<int32_t> got(before.size());
+  if (!got.empty() && !idxBuf->copyToHost(got.data(), got.size() * 4).ok())
+    return fail("cannot read indices back");
+  int64_t wrong = 0, shortRows = 0, longRows = 0, emptyRows = 0;
+  for (int64_t t = 0; t < *tokens; ++t) {
+    int64_t len = in.seqLens[size_t(t)];
+    shortRows += len > 0 && len <= *topk;
+    longRows += len > *topk;
+    emptyRows += len <= 0;
+  }
+  for (size_t i = 0; i < got.size(); ++i)
+    if (got[i] != want[i] && ++wrong <= 4)
+      llvm::errs() << fmt::format(
+          "moec run: indices[{}, {}] (window {}) is {}, expected {}\n",
+          i / *topk, i % *topk, in.seqLens[i / *topk], got[i], want[i]);
+  bool pass = wrong == 0;
+  llvm::outs() << fmt::format(
+      "{} on {} ({}): tokens={} topk={} page={} max_blocks={} seed={} "
+      "windows: {} short (identity), {} longer than topk (left for the "
+      "caller's top-k), {} empty or negative; wrong_indices={} -> {}\n",
+      kinfo.name, opts.emulate ? std::string("the AMD emulator") : dev->label(),
+      compiled->target->chip.str(), *tokens, *topk, page, in.maxBlocks, seed,
+      shortRows, longRows, emptyRows, wrong, pass ? "PASS" : "FAIL");
+  if (!pass)
+    return 1;
+  if (!opts.bench || *tokens == 0)
+    return 0;
+  auto timed = medianLaunchMs(*dev, opts.warmup, opts.repeat,
+                              [&](int) { return launch(); });
+  if (!timed.ok())
+    return fail(timed.message());
+  double bytes = double(*tokens) * *topk * 4 + in.seqLens.size() * 4.0 +
+                 in.blockTable.size() * 4.0;
+  llvm::outs() << fmt::format(
+      "bench {}: median {:.4f} ms over {} runs ({} warm-up) {:.1f} GB/s "
+      "(indices written + seq_lens + block table)\n",
+      kinfo.name, *timed, opts.repeat, opts.warmup, bytes / *timed / 1e6);
+  if (!opts.jsonOut.empty())
+    if (std::string err = appendLine(
+            opts.jsonOut,
+            fmt::format("{{\"kernel\": \"{}\", \"target\": \"{}\", \"op\": "
+                        "\"sparse_window_indices\", \"tokens\": {}, \"topk\": "
+                        "{}, \"page\": {}, \"ms\": {:.6f}, \"gbps\": {:.2f}}}",
+                        kinfo.name, compiled->target->chip.str(), *tokens,
+                        *topk, page, *timed, bytes / *timed / 1e6));
+        !err.empty())
+      return fail(err);
+  return 0;
+}
+
+int moec::tool::runAttentionFunction(ModuleOp module, const RunOptions &opts) {
+  SmallVector<SparseAttentionOp> attns;
+  SmallVector<SparseWindowIndicesOp> windows;
+  int others = 0;
+  module.walk([&](Operation *o) {
+    if (auto a = dyn_cast<SparseAttentionOp>(o))
+      attns.push_back(a);
+    else if (auto w = dyn_cast<SparseWindowIndicesOp>(o))
+      windows.push_back(w);
+    else if (isa<MoecDialect>(o->getDialect()))
+      ++others;
+  });
+  if (others || attns.size() > 1 || windows.size() > 1)
+    return fail("a sparse MLA function to run holds one sparse_attention, "
+                "one sparse_window_indices, or a sparse_window_indices "
+                "writing the indices a sparse_attention then reads");
+  if (attns.empty())
+    return runSparseWindow(module, windows.front(), opts);
+  if (windows.empty())
+    return runSparseAttention(module, attns.front(), opts);
+  SparseWindowIndicesOp w = windows.front();
+  SparseAttentionOp a = attns.front();
+  if (w.getIndices() != a.getIndices() || w->getBlock() != a->getBlock() ||
+      !w->isBeforeInBlock(a))
+    return fail("sparse_window_indices must write the indices the "
+                "sparse_attention after it reads");
+  return runSparseAttention(module, a, opts, w);
 }

@@ -57,6 +57,16 @@ std::optional<emu::EK> ekOf(Type t) {
     return emu::EK::F32;
   if (t.isInteger(32))
     return emu::EK::I32;
+  if (t.isInteger(8))
+    return emu::EK::I8;
+  if (isa<Float8E4M3FNType>(t))
+    return emu::EK::F8E4M3FN;
+  if (isa<Float8E5M2Type>(t))
+    return emu::EK::F8E5M2;
+  if (isa<Float8E4M3FNUZType>(t))
+    return emu::EK::F8E4M3FNUZ;
+  if (isa<Float8E5M2FNUZType>(t))
+    return emu::EK::F8E5M2FNUZ;
   return std::nullopt;
 }
 
@@ -105,6 +115,11 @@ struct OpRun {
   bool hasMap = false;                               // moe_align
   int activation = 0; // act_and_mul; moe_gemm's gated activation (0: none)
   bool aPerCopy = false, reduce = false, hasWeights = false; // moe_gemm
+  /// moe_gemm's optional operands: index into `operands` (-1: absent);
+  /// block-wise scale groups (0: none).
+  int weightsIdx = -1, aScaleIdx = -1, bScaleIdx = -1;
+  bool aScalePerRow = false; ///< a_scale [M] (per token), not [] / [1]
+  int64_t groupN = 0, groupK = 0;
   std::vector<Operand> operands; ///< present operands, ODS order
   int64_t grid = 1, lanes = 1;
   size_t sharedBytes = 0;
@@ -386,10 +401,6 @@ LogicalResult MoeRunner::describe() {
       r.lanes = plan.lanes;
     } else {
       auto g = cast<MoeGemmOp>(op);
-      if (g.getAScale() || g.getBScale())
-        return g.emitError() << "moec run: the MoE run harness checks "
-                                "f16/bf16 moe_gemm only (no a_scale/b_scale "
-                                "yet)";
       auto w = cast<MemRefType>(g.getW().getType());
       int64_t n = w.getDimSize(1), k = w.getDimSize(2);
       auto [s, b] = routingSizes(g.getSortedTokenIds(), g.getExpertIds());
@@ -407,10 +418,50 @@ LogicalResult MoeRunner::describe() {
           failed(addOperand(r, g.getNumTokensPostPadded(), {1},
                             "num_tokens_post_padded")))
         return failure();
-      if (g.getTopkWeights() &&
-          failed(addOperand(r, g.getTopkWeights(), {tokens, topK},
-                            "topk_weights")))
-        return failure();
+      if (g.getTopkWeights()) {
+        r.weightsIdx = static_cast<int>(r.operands.size());
+        if (failed(addOperand(r, g.getTopkWeights(), {tokens, topK},
+                              "topk_weights")))
+          return failure();
+      }
+      // Quantization scales (fp8_w8a8, int8_w8a16): their static sizes, a
+      // dynamic first dimension of a_scale being A's rows (per token or
+      // block-wise [M, K groups]); generated in [0.5, 2).
+      int64_t aRows = g.getAPerCopy() ? copies : tokens;
+      auto scaleShape = [&](Value v, bool isA)
+          -> FailureOr<std::vector<int64_t>> {
+        auto t = cast<MemRefType>(v.getType());
+        std::vector<int64_t> shape;
+        for (int64_t d = 0; d < t.getRank(); ++d) {
+          if (!t.isDynamicDim(d)) {
+            shape.push_back(t.getDimSize(d));
+          } else if (isA && d == 0) {
+            shape.push_back(aRows);
+          } else {
+            g.emitError() << "moec run: " << (isA ? "a_scale" : "b_scale")
+                          << " needs static sizes (but a_scale's first)";
+            return failure();
+          }
+        }
+        return shape;
+      };
+      if (Value as = g.getAScale()) {
+        auto shape = scaleShape(as, true);
+        r.aScaleIdx = static_cast<int>(r.operands.size());
+        auto at = cast<MemRefType>(as.getType());
+        r.aScalePerRow = at.getRank() == 1 &&
+                         (at.isDynamicDim(0) || at.getDimSize(0) != 1);
+        if (failed(shape) || failed(addOperand(r, as, *shape, "a_scale")))
+          return failure();
+      }
+      if (Value bs = g.getBScale()) {
+        auto shape = scaleShape(bs, false);
+        r.bScaleIdx = static_cast<int>(r.operands.size());
+        if (failed(shape) || failed(addOperand(r, bs, *shape, "b_scale")))
+          return failure();
+      }
+      r.groupN = g.getGroupN().value_or(0);
+      r.groupK = g.getGroupK().value_or(0);
       int c = r.operands[2].root;
       written(c);
       r.aPerCopy = g.getAPerCopy();
@@ -479,6 +530,10 @@ LogicalResult MoeRunner::makeInputs(rt::Device &dev) {
           root.ints = it->second.expertIds;
         else
           root.ints = {it->second.npad};
+      } else if (root.role == "a_scale" || root.role == "b_scale") {
+        root.data = PooledArray::random(root.elt, elems, 0.5, 2.0, rng);
+      } else if (root.elt == emu::EK::I8) { // int8_w8a16's W
+        root.data = PooledArray::random(root.elt, elems, -127.0, 127.0, rng);
       } else {
         double lo = root.role == "topk_weights" ? 0.0 : -1.0;
         root.data = PooledArray::random(root.elt, elems, lo, 1.0, rng);
@@ -606,15 +661,45 @@ int MoeRunner::check() {
     const Root &wRoot = view(wO);
     GemmRefInputs in;
     int64_t k = p.k, n = p.n;
+    // Scales are folded into the operands (dequantized in float64):
+    // a_scale per tensor, per A row, or per (A row, K group); b_scale per
+    // expert, per (expert, column), or per (expert, N group, K group).
+    const Root *aScale = r.aScaleIdx >= 0 ? &view(r.operands[r.aScaleIdx])
+                                          : nullptr;
+    const Root *bScale = r.bScaleIdx >= 0 ? &view(r.operands[r.bScaleIdx])
+                                          : nullptr;
+    size_t aScaleRank = aScale ? r.operands[r.aScaleIdx].shape.size() : 0;
+    size_t bScaleRank = bScale ? r.operands[r.bScaleIdx].shape.size() : 0;
+    int64_t kGroups = r.groupK ? (k + r.groupK - 1) / r.groupK : 1;
+    int64_t nGroups = r.groupN ? (n + r.groupN - 1) / r.groupN : 1;
+    auto aScaleAt = [&](int64_t row, int64_t kk) -> double {
+      if (!aScale)
+        return 1.0;
+      if (aScaleRank == 2)
+        return aScale->data.at(row * kGroups + kk / r.groupK);
+      return r.aScalePerRow ? aScale->data.at(row) : aScale->data.at(0);
+    };
+    auto bScaleAt = [&](int64_t e, int64_t nn, int64_t kk) -> double {
+      if (!bScale)
+        return 1.0;
+      if (bScaleRank == 3)
+        return bScale->data.at((e * nGroups + nn / r.groupN) * kGroups +
+                               kk / r.groupK);
+      if (bScaleRank == 2)
+        return bScale->data.at(e * n + nn);
+      return bScale->data.at(e);
+    };
     in.a = [&](int64_t row, int64_t kk) {
-      return aRoot.writer >= 0 ? decodeAt(aRoot.elt, aRoot.result, row * k + kk)
-                               : aRoot.data.at(row * k + kk);
+      double v = aRoot.writer >= 0
+                     ? decodeAt(aRoot.elt, aRoot.result, row * k + kk)
+                     : aRoot.data.at(row * k + kk);
+      return v * aScaleAt(row, kk);
     };
     in.w = [&](int64_t e, int64_t nn, int64_t kk) {
-      return wRoot.data.at((e * n + nn) * k + kk);
+      return wRoot.data.at((e * n + nn) * k + kk) * bScaleAt(e, nn, kk);
     };
     if (p.hasWeights) {
-      const Root &tw = view(r.operands.back());
+      const Root &tw = view(r.operands[r.weightsIdx]);
       in.topkWeight = [&tw](int64_t s) { return tw.data.at(s); };
     }
     const Root &cRoot = view(cO);
@@ -628,12 +713,27 @@ int MoeRunner::check() {
     if (p.reduce && cRoot.elt != emu::EK::F32)
       tol *= double(1 + p.topK) / 2;
     GemmCheck res = checkMoeGemm(p, in, routing_, blockM, c, tol, rng);
+    std::string quant;
+    if (wRoot.elt == emu::EK::I8)
+      quant = " int8_w8a16";
+    else if (aScale)
+      quant = fmt::format(" fp8_w8a8 (a_scale {}, b_scale {}{})",
+                          aScaleRank == 2    ? "per block"
+                          : r.aScalePerRow   ? "per token"
+                                             : "per tensor",
+                          bScaleRank == 3   ? "per block"
+                          : bScaleRank == 2 ? "per channel"
+                                            : "per expert",
+                          r.groupN ? fmt::format(", block [{}, {}]", r.groupN,
+                                                 r.groupK)
+                                   : std::string());
     llvm::outs() << fmt::format(
         "{} on {} ({}): tokens={} top_k={} experts={} N={} K={}{}{}{}{} "
         "routing={} seed={} {} -> {}\n",
         r.kernel, deviceLabel, target->chip.str(), tokens, topK, p.experts,
         p.n, p.k, p.aPerCopy ? " a_per_copy" : "",
-        p.hasWeights ? " topk_weights" : "", p.reduce ? " reduce" : "",
+        p.hasWeights ? " topk_weights" : "",
+        (p.reduce ? std::string(" reduce") : std::string()) + quant,
         r.activation ? " activation=" +
                            stringifyActivation(
                                static_cast<Activation>(r.activation))
@@ -822,7 +922,10 @@ int MoeRunner::run() {
   std::vector<rt::KernelArgs> args(ops.size());
   for (size_t i = 0; i < ops.size(); ++i)
     for (const Operand &o : ops[i].operands)
-      args[i].addMemRef(roots[o.root].buf.data(), o.shape);
+      // A rank-0 operand (a per-tensor scale) is a [1] memref in the
+      // kernel (castToKernelArg).
+      args[i].addMemRef(roots[o.root].buf.data(),
+                        o.shape.empty() ? std::vector<int64_t>{1} : o.shape);
   std::vector<const rt::Buffer *> buffers;
   for (const Root &root : roots)
     buffers.push_back(&root.buf);

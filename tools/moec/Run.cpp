@@ -367,15 +367,17 @@ int moec::tool::runGemm(ModuleOp module, const RunOptions &opts) {
     if (isa<MoecDialect>(op->getDialect()))
       ops.push_back(op);
   });
+  if (llvm::any_of(ops, [](Operation *o) {
+        return isa<SparseAttentionOp, SparseWindowIndicesOp>(o);
+      }))
+    return runAttentionFunction(module, opts);
   if (ops.size() != 1)
     return fail(fmt::format("the file must hold exactly one moec op to run, "
                             "it holds {}",
                             ops.size()));
-  if (auto attn = dyn_cast<SparseAttentionOp>(ops.front()))
-    return runSparseAttention(module, attn, opts);
   auto gemm = dyn_cast<GemmOp>(ops.front());
   if (!gemm)
-    return fail(fmt::format("only moec.gemm and moec.sparse_attention can be run today, not {}",
+    return fail(fmt::format("only moec.gemm, moec.sparse_attention and moec.sparse_window_indices can be run today, not {}",
                             ops.front()->getName().getStringRef().str()));
   FailureOr<GemmProblem> problem = describe(gemm, opts);
   if (failed(problem))

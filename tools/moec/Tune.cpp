@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "AttentionData.h"
 #include "MoeData.h"
 
 #include "moec/Dialect/MoecDialect.h"
@@ -30,6 +31,7 @@
 #include "moec/Tuning/ConfigMapping.h"
 #include "moec/Tuning/ModelConfig.h"
 #include "moec/Tuning/SearchSpace.h"
+#include "moec/Tuning/SparseMlaConfig.h"
 #include "moec/Tuning/ShapeLog.h"
 #include "moec/Tuning/Tuner.h"
 #include "moec/Tuning/TuningDB.h"
@@ -62,6 +64,7 @@ using namespace mlir;
 using namespace moec;
 using namespace moec::tuning;
 namespace moe = moec::tool::moe;
+namespace attn = moec::tool::attn;
 namespace emu = moec::emu;
 using llvm::StringRef;
 
@@ -80,6 +83,18 @@ constexpr const char *kTuneUsage = R"(usage:
             -o: the w13 (gate+up) moe_gemm tuned per batch (bf16/fp16) into
             DIR/E=..,N=..,device_name=...json (vLLM's file, keys = batch);
             --compile-only: compile the candidates of each batch, no device
+  moec tune --op attention --arch CHIP [--q-heads 16,128] [--topk 2048]
+            [--batch 1,8,64,256,1024] [--page 64] [--d-qk 576] [--d-v 512]
+            [--dtype bf16|fp16] -o DIR [options]
+            sparse MLA decode (moec.sparse_attention with a split-KV
+            workspace, tokens dynamic) tuned per (tokens, h_q, topk), the
+            per-shape table's row as the first seed, each winner checked in
+            float64, into DIR/op=sparse_mla,h_q=..,topk=..,d_qk=..,d_v=..,
+            device_name=..,dtype=...json (keys = tokens; the runtime's
+            database; --budget counts per h_q and topk, one tuner each)
+            and a MOEC_MLA_ROW line per shape for
+            lib/Tuning/SparseMlaConfigs.def; spaces:
+            benchmarks/tune/space_mla_{sm90,gfx942,host}.json
 options:
   --space small|full|FILE.json   candidates (default: full)
   --budget SECONDS[s]            stop starting new candidates after this long
@@ -276,6 +291,10 @@ struct GemmKernel {
   /// The launch, when compileCandidate's `plan` hook sized it from the op's
   /// KernelPlan (moe_gemm: moec/Dialect/OpPlans.h); grid 0 = not planned.
   int64_t grid = 0, lanes = 0, sharedBytes = 0;
+  /// sparse_attention: the KV splits of the launch and, when more than one,
+  /// the merge kernel (the payload's second) and its grid.
+  int64_t splits = 1, mergeGrid = 0;
+  std::optional<rt::Kernel> merge;
 };
 
 /// Sizes a candidate's launch from its verified module (before lowering).
@@ -356,7 +375,8 @@ llvm::Error runPtxas(const std::string &ptxas, StringRef chip, StringRef ptx,
 llvm::Expected<CompiledCandidate>
 compileCandidate(const std::string &source, StringRef chip, bool aligned,
                  const Candidate &cand, jit::KernelCache *cache,
-                 const std::string &ptxas = "", const PlanHook &plan = {}) {
+                 const std::string &ptxas = "", const PlanHook &plan = {},
+                 size_t kernels = 1) {
   auto start = std::chrono::steady_clock::now();
   DialectRegistry registry;
   registerMoecDialects(registry);
@@ -392,6 +412,19 @@ compileCandidate(const std::string &source, StringRef chip, bool aligned,
   if (plan)
     if (llvm::Error e = plan(*module, *target, *kernel))
       return e;
+  // A launch the op's plan sized must agree with the kernel's metadata.
+  auto checkPlan = [&]() -> llvm::Error {
+    const OutlinedKernel &ki = kernel->payload.kernels.front();
+    if (!plan || (ki.workgroupSize == kernel->lanes &&
+                  (ki.dynamicLds ? ki.ldsBytes : 0) == kernel->sharedBytes))
+      return llvm::Error::success();
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        fmt::format("the op's plan says {} lanes and {} B of dynamic LDS, "
+                    "the kernel {} and {}",
+                    kernel->lanes, kernel->sharedBytes, ki.workgroupSize,
+                    ki.dynamicLds ? ki.ldsBytes : 0));
+  };
   // What the JIT stores: host kernels as an object file, not JIT-linked.
   auto compile = [&](std::string &payload, std::string &error) {
     CompileOptions opts;
@@ -421,10 +454,13 @@ compileCandidate(const std::string &source, StringRef chip, bool aligned,
     kernel->bytes = std::make_shared<const std::string>(std::move(payload));
   }
   if (!jit::parsePayload(*kernel->bytes, kernel->payload) ||
-      kernel->payload.kernels.size() != 1)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "expected one kernel after lowering");
+      kernel->payload.kernels.size() != kernels)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        fmt::format("expected {} kernel(s) after lowering", kernels));
   kernel->target = target;
+  if (llvm::Error e = checkPlan())
+    return e;
   StringRef image(kernel->payload.image.data(), kernel->payload.image.size());
   if (target->isAMDGPU()) {
     auto info = readCodeObject(
@@ -475,6 +511,51 @@ compileCandidate(const std::string &source, StringRef chip, bool aligned,
 //===----------------------------------------------------------------------===//
 // Device data of one shape: inputs (copies rotated past the L2), output
 //===----------------------------------------------------------------------===//
+
+/// `warmup` launches, then `repeat` launches each between two events, all
+/// queued back to back and waited for once; the median launch in
+/// microseconds. Every harness times this way; `launch` queues one launch
+/// (of whatever kernels a candidate is) on the device.
+llvm::Expected<double> timeLaunches(rt::Device &dev,
+                                    std::vector<rt::Event> &events,
+                                    int warmup, int repeat,
+                                    const std::function<llvm::Error()> &launch) {
+  auto err = [](const std::string &m) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), m);
+  };
+  repeat = std::max(repeat, 1);
+  while (events.size() < size_t(repeat) + 1) {
+    auto ev = dev.createEvent();
+    if (!ev.ok())
+      return err(ev.message());
+    events.push_back(std::move(*ev));
+  }
+  for (int i = 0; i < warmup; ++i)
+    if (auto e = launch())
+      return e;
+  // Event i marks the start of launch i and the end of launch i - 1.
+  for (int i = 0; i < repeat; ++i) {
+    if (rt::Status st = events[i].record(); !st.ok())
+      return err(st.message());
+    if (auto e = launch())
+      return e;
+  }
+  if (rt::Status st = events[repeat].record(); !st.ok())
+    return err(st.message());
+  if (rt::Status st = events[repeat].synchronize(); !st.ok())
+    return err(st.message());
+  std::vector<float> times;
+  for (int i = 0; i < repeat; ++i) {
+    auto ms = rt::Event::elapsedMs(events[i], events[i + 1]);
+    if (!ms.ok())
+      return err(ms.message());
+    times.push_back(*ms);
+  }
+  llvm::sort(times);
+  size_t n = times.size();
+  double median = n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
+  return median * 1000.0;
+}
 
 struct ShapeData {
   int64_t m, n, k;
@@ -566,6 +647,12 @@ public:
     if (!kernel.ok())
       return makeError(kernel.message());
     k.kernel = std::move(*kernel);
+    if (p.kernels.size() > 1) {
+      auto merge = k.loaded->getKernel(p.kernels[1].name);
+      if (!merge.ok())
+        return makeError(merge.message());
+      k.merge = std::move(*merge);
+    }
     return llvm::Error::success();
   }
 
@@ -595,9 +682,8 @@ public:
     return llvm::Error::success();
   }
 
-  /// `warmup` launches, then `repeat` launches each between two events, all
-  /// queued back to back and waited for once; the median launch in
-  /// microseconds. Launch i reads input copy i (rotated past the L2).
+  /// The median launch in microseconds (timeLaunches); launch i reads
+  /// input copy i (rotated past the L2).
   llvm::Expected<double> time(const ShapeRecord &s, CompiledCandidate &cc,
                               int warmup, int repeat) {
     auto &k = *static_cast<GemmKernel *>(cc.payload.get());
@@ -606,38 +692,8 @@ public:
       return d.takeError();
     if (auto e = load(k))
       return e;
-    repeat = std::max(repeat, 1);
-    while (events_.size() < size_t(repeat) + 1) {
-      auto ev = dev_->createEvent();
-      if (!ev.ok())
-        return makeError(ev.message());
-      events_.push_back(std::move(*ev));
-    }
-    for (int i = 0; i < warmup; ++i)
-      if (auto e = launch(k, **d, rotation_++))
-        return e;
-    // Event i marks the start of launch i and the end of launch i - 1.
-    for (int i = 0; i < repeat; ++i) {
-      if (rt::Status st = events_[i].record(); !st.ok())
-        return makeError(st.message());
-      if (auto e = launch(k, **d, rotation_++))
-        return e;
-    }
-    if (rt::Status st = events_[repeat].record(); !st.ok())
-      return makeError(st.message());
-    if (rt::Status st = events_[repeat].synchronize(); !st.ok())
-      return makeError(st.message());
-    std::vector<float> times;
-    for (int i = 0; i < repeat; ++i) {
-      auto ms = rt::Event::elapsedMs(events_[i], events_[i + 1]);
-      if (!ms.ok())
-        return makeError(ms.message());
-      times.push_back(*ms);
-    }
-    std::sort(times.begin(), times.end());
-    size_t n = times.size();
-    double median = n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
-    return median * 1000.0;
+    return timeLaunches(*dev_, events_, warmup, repeat,
+                        [&] { return launch(k, **d, rotation_++); });
   }
 
   /// Loads the candidate's code (a driver JIT for PTX): thread-safe for
@@ -915,6 +971,269 @@ std::string parseTunerOptions(const Args &args, const TargetInfo &target,
 }
 
 //===----------------------------------------------------------------------===//
+// What every op's tuning shares: the space, the device, the per-shape loop
+// (tune, report, JSON line, DB entry) and --compile-only
+//===----------------------------------------------------------------------===//
+
+/// --space: "full", "small" (the op's defaults for the family) or a JSON
+/// file.
+llvm::Expected<SearchSpace> loadSpace(const Args &args, StringRef op,
+                                      TargetFamily family) {
+  std::string spaceArg = args.get("space", "full");
+  if (spaceArg == "full" || spaceArg == "small")
+    return SearchSpace::defaults(op, family, spaceArg);
+  auto sb = llvm::MemoryBuffer::getFile(spaceArg, true);
+  if (!sb)
+    return llvm::createStringError(
+        sb.getError(),
+        fmt::format("{}: cannot read: {}", spaceArg, sb.getError().message()));
+  return SearchSpace::fromJson((*sb)->getBuffer(), spaceArg);
+}
+
+/// The device of the target's kind, index --device (default 0).
+rt::Expected<std::shared_ptr<rt::Device>> openTuneDevice(const Args &args,
+                                                         const TargetInfo &t) {
+  rt::DeviceKind kind = t.isHost()    ? rt::DeviceKind::Host
+                        : t.isNVPTX() ? rt::DeviceKind::Cuda
+                                      : rt::DeviceKind::Hip;
+  auto idx = parseInt(args.get("device", "0"));
+  return rt::Device::open(kind, idx ? int(*idx) : 0);
+}
+
+unsigned compileThreads(const TunerOptions &topts) {
+  return topts.threads ? topts.threads
+                       : llvm::hardware_concurrency().compute_thread_count();
+}
+
+/// One shape of one op, as the shared loop sees it.
+struct TuneJob {
+  ShapeRecord record;
+  /// What starts the shape's lines: "M=16 N=4096 K=4096", "batch 8 (w13 ...)".
+  std::string label;
+  std::vector<Candidate> cands; ///< seeds first (candidatesForShape)
+  size_t seeds = 0;
+  std::map<std::string, int> dropped; ///< pruned for the shape, per rule
+  /// The JSON line: "shape" and fields of the op's own ("batch", ...).
+  llvm::json::Array jsonShape;
+  llvm::json::Object jsonExtra;
+  /// Where the winner goes: the config file and its key (M, batch, tokens).
+  std::string dbPath;
+  int64_t dbKey = 0;
+  /// The winner's entry in that file; `us` < 0: no time (the JSON line's
+  /// "config").
+  std::function<TuningEntry(const Candidate &, double us)> entry;
+};
+
+/// Tunes every job in order: each shape's summary line, the winner and the
+/// best seed, the phases, the --json line, the winner's entry written into
+/// its file (read, put, atomic write). `onWinner` adds lines of the op's
+/// own. Returns the exit code (1 when a shape had no passing candidate)
+/// and counts compiled candidates into `compiled`; an error stops it.
+llvm::Expected<int> runJobs(
+    const Args &args, Tuner &tuner, unsigned threads,
+    std::vector<TuneJob> &jobs, int &compiled,
+    const std::function<void(const TuneJob &, const ShapeResult &)> &onWinner =
+        {}) {
+  int exitCode = 0;
+  for (TuneJob &job : jobs) {
+    auto shapeStart = std::chrono::steady_clock::now();
+    auto result = tuner.tuneShape(job.record, job.cands, job.seeds);
+    if (!result)
+      return result.takeError();
+    compiled += result->compiled;
+    double secs = std::chrono::duration<double>(
+                      std::chrono::steady_clock::now() - shapeStart)
+                      .count();
+    std::string droppedText;
+    int pruned = 0;
+    for (auto &[why, n] : job.dropped) {
+      droppedText += fmt::format("{}{} {}", droppedText.empty() ? "" : ", ", n,
+                                 why);
+      pruned += n;
+    }
+    llvm::outs() << fmt::format(
+        "{}: {} candidates ({}{} pruned for the shape: {}); {} compiled, {} "
+        "from the journal, {} rejected, {} spill, {} cut, {} timed, {} wrong, "
+        "{} kernel cache hits; {:.1f} s\n",
+        job.label, job.cands.size(),
+        job.seeds ? fmt::format("{} seeds first; ", job.seeds) : std::string(),
+        pruned, droppedText.empty() ? "none" : droppedText, result->compiled,
+        result->fromJournal, result->rejected, result->spilled, result->cut,
+        result->timed, result->wrong, result->cacheHits, secs);
+    const TunerPhases &ph = result->phases;
+    std::string timeLine = fmt::format(
+        "  time: compile {:.1f} s wall ({} candidates, {:.1f}/s on {} "
+        "threads; {:.1f} s CPU, of which loading {:.1f} s), waiting for "
+        "compiles {:.1f} s, first pass {:.2f} s, {} re-timing round(s) {:.2f} "
+        "s ({} measurements, {} finalists), verify {:.2f} s; total {:.1f} s",
+        ph.compileWall, ph.compiledInWall,
+        ph.compileWall > 0 ? ph.compiledInWall / ph.compileWall : 0.0, threads,
+        ph.compileCpu, ph.loadCpu, ph.wait, ph.firstPass, result->rounds,
+        ph.halving + ph.finalRound, result->retimed, result->finalists,
+        ph.verify, ph.total);
+    auto writeJson = [&](const char *status) -> llvm::Error {
+      if (!args.has("json"))
+        return llvm::Error::success();
+      llvm::json::Object o{
+          {"shape", llvm::json::Array(job.jsonShape)},
+          {"status", status},
+          {"wall_s", secs},
+          {"candidates", int64_t(job.cands.size())},
+          {"seeds", int64_t(job.seeds)},
+          {"pruned", pruned},
+          {"compiled", result->compiled},
+          {"cache_hits", result->cacheHits},
+          {"journal", result->fromJournal},
+          {"rejected", result->rejected},
+          {"spill", result->spilled},
+          {"cut", result->cut},
+          {"timed", result->timed},
+          {"wrong", result->wrong},
+          {"rounds", result->rounds},
+          {"retimed", result->retimed},
+          {"finalists", result->finalists},
+          {"complete", result->complete},
+          {"threads", int64_t(threads)},
+          {"phases",
+           llvm::json::Object{{"compile_wall_s", ph.compileWall},
+                              {"compiled_in_wall", ph.compiledInWall},
+                              {"compile_cpu_s", ph.compileCpu},
+                              {"load_cpu_s", ph.loadCpu},
+                              {"wait_s", ph.wait},
+                              {"first_pass_s", ph.firstPass},
+                              {"halving_s", ph.halving},
+                              {"final_round_s", ph.finalRound},
+                              {"verify_s", ph.verify},
+                              {"total_s", ph.total}}}};
+      for (const auto &kv : job.jsonExtra)
+        o[kv.first] = kv.second;
+      auto entryJson = [&](const Candidate &c) {
+        llvm::json::Object e;
+        for (auto &[k, v] : job.entry(c, -1).fields)
+          e[k] = v;
+        return e;
+      };
+      if (result->best) {
+        o["best"] = result->best->key();
+        o["best_us"] = result->bestUs;
+        o["config"] = entryJson(*result->best);
+      }
+      if (result->bestSeed) {
+        o["best_seed"] = result->bestSeed->key();
+        o["best_seed_us"] = result->bestSeedUs;
+        o["seed_config"] = entryJson(*result->bestSeed);
+      }
+      std::string line;
+      llvm::raw_string_ostream os(line);
+      os << llvm::json::Value(std::move(o)) << "\n";
+      AppendFile f;
+      if (auto e = f.open(args.get("json")))
+        return e;
+      return f.append(line);
+    };
+    if (!result->best) {
+      llvm::outs() << "  no candidate passed\n" << timeLine << "\n";
+      if (auto e = writeJson("none"))
+        return e;
+      exitCode = 1;
+      continue;
+    }
+    llvm::outs() << fmt::format("  best {} {:.3f} us\n", result->best->key(),
+                                result->bestUs);
+    if (result->bestSeed)
+      llvm::outs() << fmt::format(
+          "  best seed {} {:.3f} us (same final round): tuned {:.3f}x it\n",
+          result->bestSeed->key(), result->bestSeedUs,
+          result->bestUs > 0 ? result->bestSeedUs / result->bestUs : 0.0);
+    llvm::outs() << timeLine << "\n";
+    if (onWinner)
+      onWinner(job, *result);
+    if (auto e = writeJson("ok"))
+      return e;
+    ConfigFile cf;
+    if (llvm::sys::fs::exists(job.dbPath)) {
+      auto existing = readConfigFile(job.dbPath);
+      if (!existing)
+        return existing.takeError();
+      cf = std::move(*existing);
+    }
+    cf.put(job.dbKey, job.entry(*result->best, result->bestUs));
+    if (auto e = writeConfigFile(job.dbPath, cf))
+      return e;
+    if (!result->complete)
+      llvm::outs() << "  (stopped at the time budget: not every candidate "
+                      "was tried; --resume continues)\n";
+  }
+  return exitCode;
+}
+
+/// --compile-only: every candidate of each job compiled on `threads`
+/// threads (no device, no kernel cache): how fast, and what the verifier,
+/// the code generator and the resources reject. Exit code 1 when a job
+/// has no candidate that compiles.
+int compileOnlyJobs(
+    const std::vector<TuneJob> &jobs, unsigned threads,
+    const std::function<llvm::Expected<CompiledCandidate>(
+        const TuneJob &, const Candidate &)> &compile) {
+  int exit = 0;
+  for (const TuneJob &job : jobs) {
+    llvm::DefaultThreadPool pool(llvm::hardware_concurrency(threads));
+    std::atomic<int> ok{0}, rejected{0}, spilled{0};
+    std::mutex firstMutex;
+    std::string first;
+    auto t0 = std::chrono::steady_clock::now();
+    for (const Candidate &c : job.cands)
+      pool.async([&, c] {
+        auto r = compile(job, c);
+        if (!r) {
+          std::string msg = llvm::toString(r.takeError());
+          ++rejected;
+          std::lock_guard<std::mutex> lock(firstMutex);
+          if (first.empty())
+            first = c.key() + ": " + msg;
+        } else if (r->resources.vgprSpills || r->resources.sgprSpills ||
+                   r->resources.scratchBytes) {
+          ++spilled;
+        } else {
+          ++ok;
+        }
+      });
+    pool.wait();
+    double secs = std::chrono::duration<double>(
+                      std::chrono::steady_clock::now() - t0)
+                      .count();
+    llvm::outs() << fmt::format(
+        "compile-only {}: {} candidates in {:.2f} s on {} threads: {:.1f} "
+        "compiled/s; {} ok, {} rejected, {} spill{}\n",
+        job.label, job.cands.size(), secs, threads,
+        secs > 0 ? job.cands.size() / secs : 0.0, ok.load(), rejected.load(),
+        spilled.load(),
+        first.empty() ? "" : " (first: " + first.substr(0, 300) + ")");
+    if (ok.load() + spilled.load() == 0)
+      exit = 1;
+  }
+  return exit;
+}
+
+/// The tuner for `jobs`: its journal in DIR (created).
+llvm::Error openJournal(const std::string &outDir, TunerOptions &topts) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
+    return llvm::createStringError(
+        ec, fmt::format("cannot create {}: {}", outDir, ec.message()));
+  llvm::SmallString<256> journal(outDir);
+  llvm::sys::path::append(journal, "journal.jsonl");
+  topts.journalPath = std::string(journal);
+  return llvm::Error::success();
+}
+
+/// DIR/NAME for a config file key.
+std::string dbPathIn(const std::string &dir, const ConfigFileKey &key) {
+  llvm::SmallString<256> path(dir);
+  llvm::sys::path::append(path, configFileName(key));
+  return std::string(path);
+}
+
+//===----------------------------------------------------------------------===//
 // moec tune --op moe: the w13 (gate+up) moe_gemm of a model
 //===----------------------------------------------------------------------===//
 
@@ -953,90 +1272,110 @@ struct MoeProblem {
   }
 };
 
-/// Device data of one batch and the routing of each block_m, as vLLM's
-/// benchmark_moe.py makes it: uniform random top-k (seeded), aligned on the
-/// host (moe_align's reference) for each candidate's block_m.
-class MoeHarness {
+/// What the harnesses of planned launches share (MoeHarness,
+/// AttentionHarness): the device, GemmHarness's loader (host object files,
+/// cubins, PTX), the timing events, uploads and the planted-bug switch.
+class DeviceHarness {
 public:
-  MoeHarness(MoeProblem p, std::shared_ptr<rt::Device> dev)
-      : p_(std::move(p)), dev_(dev), loader_(GemmInfo{}, dev) {}
+  explicit DeviceHarness(std::shared_ptr<rt::Device> dev)
+      : dev_(dev), loader_(GemmInfo{}, dev) {}
 
+  /// Loads the candidate's code (a driver JIT for PTX) on a compile worker.
   llvm::Error prepare(CompiledCandidate &cc) {
     return loader_.load(*static_cast<GemmKernel *>(cc.payload.get()));
   }
 
+protected:
+  static llvm::Error err(const std::string &m) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), m);
+  }
+  /// The candidate's kernel, loaded.
+  llvm::Expected<GemmKernel *> loaded(CompiledCandidate &cc) {
+    auto *k = static_cast<GemmKernel *>(cc.payload.get());
+    if (auto e = loader_.load(*k))
+      return e;
+    return k;
+  }
+  llvm::Expected<rt::Buffer> deviceCopy(const void *src, size_t bytes) {
+    auto buf = dev_->allocate(std::max<size_t>(bytes, 16));
+    if (!buf.ok())
+      return err(buf.message());
+    if (bytes)
+      if (rt::Status st = buf->copyFromHost(src, bytes); !st.ok())
+        return err(st.message());
+    return std::move(*buf);
+  }
+  /// A pooled array expanded to its full size on the device.
+  llvm::Expected<rt::Buffer> deviceCopy(const moe::PooledArray &x) {
+    size_t eb = x.eltBytes(), pool = x.bytes.size();
+    std::vector<uint8_t> full(size_t(x.elems) * eb);
+    for (size_t off = 0; off < full.size(); off += pool)
+      std::memcpy(&full[off], x.bytes.data(),
+                  std::min(pool, full.size() - off));
+    return deviceCopy(full.data(), full.size());
+  }
+  /// Testing: whether `c` gets the harness's planted bug: its key starts
+  /// with $MOEC_TUNE_PLANT_WRONG (with a leading '!': does not). The check
+  /// must catch every planted candidate.
+  static bool planted(const Candidate &c) {
+    const char *w = std::getenv("MOEC_TUNE_PLANT_WRONG");
+    if (!w || !*w)
+      return false;
+    StringRef prefix(w);
+    bool negate = prefix.consume_front("!");
+    return StringRef(c.key()).starts_with(prefix) != negate;
+  }
+
+  std::shared_ptr<rt::Device> dev_;
+  GemmHarness loader_; ///< its load(): host object files, cubins, PTX
+  std::vector<rt::Event> events_;
+};
+
+/// Device data of one batch and the routing of each block_m, as vLLM's
+/// benchmark_moe.py makes it: uniform random top-k (seeded), aligned on the
+/// host (moe_align's reference) for each candidate's block_m.
+class MoeHarness : public DeviceHarness {
+public:
+  MoeHarness(MoeProblem p, std::shared_ptr<rt::Device> dev)
+      : DeviceHarness(dev), p_(std::move(p)) {}
+
   llvm::Expected<double> time(const ShapeRecord &s, CompiledCandidate &cc,
                               int warmup, int repeat) {
-    auto &k = *static_cast<GemmKernel *>(cc.payload.get());
-    if (auto e = loader_.load(k))
-      return e;
+    auto kp = loaded(cc);
+    if (!kp)
+      return kp.takeError();
+    GemmKernel &k = **kp;
     auto r = routing(s, k.cand.blockM);
     if (!r)
       return r.takeError();
-    repeat = std::max(repeat, 1);
-    while (events_.size() < size_t(repeat) + 1) {
-      auto ev = dev_->createEvent();
-      if (!ev.ok())
-        return err(ev.message());
-      events_.push_back(std::move(*ev));
-    }
-    for (int i = 0; i < warmup; ++i)
-      if (auto e = launch(k, **r))
-        return e;
-    for (int i = 0; i < repeat; ++i) {
-      if (rt::Status st = events_[i].record(); !st.ok())
-        return err(st.message());
-      if (auto e = launch(k, **r))
-        return e;
-    }
-    if (rt::Status st = events_[repeat].record(); !st.ok())
-      return err(st.message());
-    if (rt::Status st = events_[repeat].synchronize(); !st.ok())
-      return err(st.message());
-    std::vector<float> times;
-    for (int i = 0; i < repeat; ++i) {
-      auto ms = rt::Event::elapsedMs(events_[i], events_[i + 1]);
-      if (!ms.ok())
-        return err(ms.message());
-      times.push_back(*ms);
-    }
-    llvm::sort(times);
-    size_t n = times.size();
-    double median =
-        n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
-    return median * 1000.0;
+    return timeLaunches(*dev_, events_, warmup, repeat,
+                        [&] { return launch(k, **r); });
   }
 
   /// C starts as NaN bytes; every routed copy's row must match the float64
   /// reference (moe::checkMoeGemm).
   llvm::Error verify(const ShapeRecord &s, CompiledCandidate &cc) {
-    auto &k = *static_cast<GemmKernel *>(cc.payload.get());
-    if (auto e = loader_.load(k))
-      return e;
+    auto kp = loaded(cc);
+    if (!kp)
+      return kp.takeError();
+    GemmKernel &k = **kp;
     auto r = routing(s, k.cand.blockM);
     if (!r)
       return r.takeError();
     Data &d = *data_;
-    // Testing: a planted bug for the candidates whose key starts with
-    // $MOEC_TUNE_PLANT_WRONG (with a leading '!': those whose key does not):
-    // every block names the next expert, so the kernel multiplies with the
-    // wrong weights (the check must catch it).
-    std::unique_ptr<Routing> planted;
-    if (const char *w = std::getenv("MOEC_TUNE_PLANT_WRONG"); w && *w) {
-      StringRef prefix(w);
-      bool negate = prefix.consume_front("!");
-      if (StringRef(k.cand.key()).starts_with(prefix) != negate)
-        planted = std::make_unique<Routing>();
-    }
-    if (planted) {
-      planted->ref = (*r)->ref;
-      for (int32_t &e : planted->ref.expertIds)
+    // The planted bug (testing): every block names the next expert, so the
+    // kernel multiplies with the wrong weights.
+    std::unique_ptr<Routing> wrong;
+    if (planted(k.cand)) {
+      wrong = std::make_unique<Routing>();
+      wrong->ref = (*r)->ref;
+      for (int32_t &e : wrong->ref.expertIds)
         if (e >= 0)
           e = int32_t((e + 1) % p_.experts);
-      if (auto e = upload(*planted))
+      if (auto e = upload(*wrong))
         return e;
     }
-    Routing &use = planted ? *planted : **r;
+    Routing &use = wrong ? *wrong : **r;
     if (rt::Status st = d.c.fill(0xFF); !st.ok())
       return err(st.message());
     if (auto e = launch(k, use))
@@ -1080,27 +1419,6 @@ private:
     rt::Buffer aBuf, wBuf, c;
     std::map<int64_t, std::unique_ptr<Routing>> byBlockM;
   };
-  static llvm::Error err(const std::string &m) {
-    return llvm::createStringError(llvm::inconvertibleErrorCode(), m);
-  }
-  llvm::Expected<rt::Buffer> deviceCopy(const void *src, size_t bytes) {
-    auto buf = dev_->allocate(std::max<size_t>(bytes, 16));
-    if (!buf.ok())
-      return err(buf.message());
-    if (bytes)
-      if (rt::Status st = buf->copyFromHost(src, bytes); !st.ok())
-        return err(st.message());
-    return std::move(*buf);
-  }
-  /// A pooled array expanded to its full size on the device.
-  llvm::Expected<rt::Buffer> deviceCopy(const moe::PooledArray &x) {
-    size_t eb = x.eltBytes(), pool = x.bytes.size();
-    std::vector<uint8_t> full(size_t(x.elems) * eb);
-    for (size_t off = 0; off < full.size(); off += pool)
-      std::memcpy(&full[off], x.bytes.data(),
-                  std::min(pool, full.size() - off));
-    return deviceCopy(full.data(), full.size());
-  }
   llvm::Error upload(Routing &r) {
     auto s = deviceCopy(r.ref.sorted.data(), r.ref.sorted.size() * 4);
     if (!s)
@@ -1174,10 +1492,7 @@ private:
   }
 
   MoeProblem p_;
-  std::shared_ptr<rt::Device> dev_;
-  GemmHarness loader_; ///< its load(): host object files, cubins, PTX
   std::unique_ptr<Data> data_;
-  std::vector<rt::Event> events_;
 };
 
 int tuneMoe(const Args &args, const MoeModelShape &shape,
@@ -1206,18 +1521,7 @@ int tuneMoe(const Args &args, const MoeModelShape &shape,
   p.ek = dtype == "bf16" ? emu::EK::BF16 : emu::EK::F16;
   const std::string source = p.moduleText();
 
-  std::string spaceArg = args.get("space", "full");
-  llvm::Expected<SearchSpace> space =
-      (spaceArg == "full" || spaceArg == "small")
-          ? SearchSpace::defaults("moe", family, spaceArg)
-          : [&]() -> llvm::Expected<SearchSpace> {
-              auto sb = llvm::MemoryBuffer::getFile(spaceArg, true);
-              if (!sb)
-                return llvm::createStringError(
-                    sb.getError(), fmt::format("{}: cannot read: {}", spaceArg,
-                                               sb.getError().message()));
-              return SearchSpace::fromJson((*sb)->getBuffer(), spaceArg);
-            }();
+  llvm::Expected<SearchSpace> space = loadSpace(args, "moe", family);
   if (!space)
     return fail("tune", llvm::toString(space.takeError()));
 
@@ -1245,86 +1549,60 @@ int tuneMoe(const Args &args, const MoeModelShape &shape,
       k.sharedBytes = kp.dynamicLds ? kp.ldsBytes : 0;
       return llvm::Error::success();
     };
-    auto cc = compileCandidate(source, chip, false, c, cache, ptxas, plan);
-    if (!cc)
-      return cc.takeError();
-    // The plan sized the launch; the kernel's own metadata must agree.
-    const auto &gk = *static_cast<GemmKernel *>(cc->payload.get());
-    const OutlinedKernel &ki = gk.payload.kernels.front();
-    if (ki.workgroupSize != gk.lanes ||
-        (ki.dynamicLds ? ki.ldsBytes : 0) != gk.sharedBytes)
-      return llvm::createStringError(
-          llvm::inconvertibleErrorCode(),
-          fmt::format("getMoeGemmPlan says {} lanes and {} B of dynamic LDS, "
-                      "the kernel {} and {}",
-                      gk.lanes, gk.sharedBytes, ki.workgroupSize,
-                      ki.dynamicLds ? ki.ldsBytes : 0));
-    return cc;
+    return compileCandidate(source, chip, false, c, cache, ptxas, plan);
   };
+
+  // One job per batch: vLLM prunes with the GEMM's rows, batch x top_k.
+  std::vector<TuneJob> jobs;
+  for (int64_t tokens : batches) {
+    TuneJob job;
+    ShapeRecord &s = job.record;
+    s.op = "moe_gemm";
+    s.shape = {{"M", tokens}, {"E", p.experts}, {"N", p.n}, {"K", p.k},
+               {"top_k", p.topK}};
+    s.dtypes = {p.elt, p.elt, p.elt};
+    s.attrs = {{"gemm", "w13"}};
+    s.target = chip;
+    GemmShape gs{tokens * p.topK, p.n, p.k, int64_t(emu::bytesOf(p.ek)),
+                 int64_t(emu::bytesOf(p.ek))};
+    job.cands = candidatesForShape(*space, gs, family, &job.seeds, &job.dropped);
+    job.label = fmt::format("batch {} (w13 M={} N={} K={}, E={} top_k={})",
+                            tokens, gs.m, p.n, p.k, p.experts, p.topK);
+    job.jsonShape = llvm::json::Array{gs.m, p.n, p.k};
+    job.jsonExtra = llvm::json::Object{
+        {"batch", tokens}, {"experts", p.experts}, {"top_k", p.topK}};
+    job.dbKey = tokens;
+    // vLLM's file: only the keys vLLM passes to its kernel (no time: vLLM
+    // would pass it on).
+    job.entry = [family](const Candidate &c, double) {
+      return toEntry(c, family, EntryFlavor::VllmMoe);
+    };
+    jobs.push_back(std::move(job));
+  }
 
   // Compile only: every candidate of each batch, no device (how fast they
   // compile, what the verifier and the plan check reject).
-  if (args.has("compile-only")) {
-    int exit = 0;
-    for (int64_t tokens : batches) {
-      GemmShape gs{tokens * p.topK, p.n, p.k, int64_t(emu::bytesOf(p.ek)),
-                   int64_t(emu::bytesOf(p.ek))};
-      std::vector<Candidate> cands = candidatesForShape(*space, gs, family);
-      unsigned threads =
-          topts.threads ? topts.threads
-                        : llvm::hardware_concurrency().compute_thread_count();
-      llvm::DefaultThreadPool pool(llvm::hardware_concurrency(threads));
-      std::atomic<int> ok{0}, rejected{0};
-      std::mutex firstMutex;
-      std::string first;
-      auto t0 = std::chrono::steady_clock::now();
-      for (const Candidate &c : cands)
-        pool.async([&, c] {
-          auto r = compileMoe(tokens, c, nullptr);
-          if (r) {
-            ++ok;
-            return;
-          }
-          std::string msg = llvm::toString(r.takeError());
-          ++rejected;
-          std::lock_guard<std::mutex> lock(firstMutex);
-          if (first.empty())
-            first = c.key() + ": " + msg;
-        });
-      pool.wait();
-      double secs = std::chrono::duration<double>(
-                        std::chrono::steady_clock::now() - t0)
-                        .count();
-      llvm::outs() << fmt::format(
-          "compile-only batch {}: {} candidates in {:.2f} s on {} threads: "
-          "{:.1f} compiled/s; {} ok, {} rejected{}\n",
-          tokens, cands.size(), secs, threads,
-          secs > 0 ? cands.size() / secs : 0.0, ok.load(), rejected.load(),
-          first.empty() ? "" : " (first: " + first.substr(0, 300) + ")");
-      if (ok.load() == 0)
-        exit = 1;
-    }
-    return exit;
-  }
+  if (args.has("compile-only"))
+    return compileOnlyJobs(jobs, compileThreads(topts),
+                           [&](const TuneJob &job, const Candidate &c) {
+                             return compileMoe(*job.record.dim("M"), c,
+                                               nullptr);
+                           });
 
-  rt::DeviceKind kind = target->isHost()    ? rt::DeviceKind::Host
-                        : target->isNVPTX() ? rt::DeviceKind::Cuda
-                                            : rt::DeviceKind::Hip;
-  auto idx = parseInt(args.get("device", "0"));
-  auto opened = rt::Device::open(kind, idx ? int(*idx) : 0);
+  auto opened = openTuneDevice(args, *target);
   if (!opened.ok())
     return fail("tune", opened.message());
   std::shared_ptr<rt::Device> dev = *opened;
   std::string deviceName =
       args.has("device-name") ? args.get("device-name") : dev->name();
   key.deviceName = vllmDeviceName(deviceName);
-
-  if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
-    return fail("tune", fmt::format("cannot create {}: {}", outDir,
-                                    ec.message()));
-  llvm::SmallString<256> journal(outDir);
-  llvm::sys::path::append(journal, "journal.jsonl");
-  topts.journalPath = std::string(journal);
+  if (auto e = openJournal(outDir, topts))
+    return fail("tune", llvm::toString(std::move(e)));
+  std::string path = dbPathIn(outDir, key);
+  for (TuneJob &job : jobs) {
+    job.record.device = deviceName;
+    job.dbPath = path;
+  }
 
   MoeHarness harness(p, dev);
   jit::KernelCache cache;
@@ -1335,108 +1613,505 @@ int tuneMoe(const Args &args, const MoeModelShape &shape,
   Tuner tuner(hooks, topts);
   if (auto e = tuner.open())
     return fail("tune", llvm::toString(std::move(e)));
-
-  llvm::SmallString<256> path(outDir);
-  llvm::sys::path::append(path, configFileName(key));
-  int exitCode = 0;
   auto t0 = std::chrono::steady_clock::now();
-  for (int64_t tokens : batches) {
-    ShapeRecord s;
-    s.op = "moe_gemm";
-    s.shape = {{"M", tokens}, {"E", p.experts}, {"N", p.n}, {"K", p.k},
-               {"top_k", p.topK}};
-    s.dtypes = {p.elt, p.elt, p.elt};
-    s.attrs = {{"gemm", "w13"}};
-    s.target = chip;
-    s.device = deviceName;
-    // vLLM prunes with the GEMM's rows: batch x top_k.
-    GemmShape gs{tokens * p.topK, p.n, p.k, int64_t(emu::bytesOf(p.ek)),
-                 int64_t(emu::bytesOf(p.ek))};
-    std::map<std::string, int> dropped;
-    size_t seeds = 0;
-    std::vector<Candidate> cands =
-        candidatesForShape(*space, gs, family, &seeds, &dropped);
-    auto shapeStart = std::chrono::steady_clock::now();
-    auto result = tuner.tuneShape(s, cands, seeds);
-    if (!result)
-      return fail("tune", llvm::toString(result.takeError()));
-    double secs = std::chrono::duration<double>(
-                      std::chrono::steady_clock::now() - shapeStart)
-                      .count();
-    int pruned = 0;
-    for (auto &[why, n] : dropped)
-      pruned += n;
-    llvm::outs() << fmt::format(
-        "batch {} (w13 M={} N={} K={}, E={} top_k={}): {} candidates ({} "
-        "pruned for the shape); {} compiled, {} from the journal, {} "
-        "rejected, {} spill, {} cut, {} timed, {} wrong, {} kernel cache "
-        "hits; {:.1f} s\n",
-        tokens, tokens * p.topK, p.n, p.k, p.experts, p.topK, cands.size(),
-        pruned, result->compiled, result->fromJournal, result->rejected,
-        result->spilled, result->cut, result->timed, result->wrong,
-        result->cacheHits, secs);
-    if (!result->best) {
-      llvm::outs() << "  no candidate passed\n";
-      exitCode = 1;
-      continue;
-    }
-    llvm::outs() << fmt::format("  best {} {:.3f} us\n", result->best->key(),
-                                result->bestUs);
-    if (result->bestSeed)
-      llvm::outs() << fmt::format(
-          "  best seed {} {:.3f} us (same final round): tuned {:.3f}x it\n",
-          result->bestSeed->key(), result->bestSeedUs,
-          result->bestUs > 0 ? result->bestSeedUs / result->bestUs : 0.0);
-    if (args.has("json")) {
-      llvm::json::Object o{{"batch", tokens},
-                           {"shape", llvm::json::Array{tokens * p.topK, p.n,
-                                                       p.k}},
-                           {"experts", p.experts},
-                           {"top_k", p.topK},
-                           {"wall_s", secs},
-                           {"candidates", int64_t(cands.size())},
-                           {"compiled", result->compiled},
-                           {"cache_hits", result->cacheHits},
-                           {"cut", result->cut},
-                           {"timed", result->timed},
-                           {"wrong", result->wrong},
-                           {"complete", result->complete},
-                           {"best", result->best->key()},
-                           {"best_us", result->bestUs}};
-      if (result->bestSeed) {
-        o["best_seed"] = result->bestSeed->key();
-        o["best_seed_us"] = result->bestSeedUs;
-      }
-      std::string line;
-      llvm::raw_string_ostream os(line);
-      os << llvm::json::Value(std::move(o)) << "\n";
-      AppendFile f;
-      if (auto e = f.open(args.get("json")))
-        return fail("tune", llvm::toString(std::move(e)));
-      if (auto e = f.append(line))
-        return fail("tune", llvm::toString(std::move(e)));
-    }
-    // Into the vLLM file for (E, N, device, dtype), keyed by the batch: only
-    // the keys vLLM passes to its kernel (no time: vLLM would pass it on).
-    ConfigFile cf;
-    if (llvm::sys::fs::exists(path)) {
-      auto existing = readConfigFile(path);
-      if (!existing)
-        return fail("tune", llvm::toString(existing.takeError()));
-      cf = std::move(*existing);
-    }
-    cf.put(tokens, toEntry(*result->best, family, EntryFlavor::VllmMoe));
-    if (auto e = writeConfigFile(path, cf))
-      return fail("tune", llvm::toString(std::move(e)));
-    if (!result->complete)
-      llvm::outs() << "  (stopped at the time budget: not every candidate "
-                      "was tried; --resume continues)\n";
-  }
+  int compiled = 0;
+  auto exitCode = runJobs(args, tuner, compileThreads(topts), jobs, compiled);
+  if (!exitCode)
+    return fail("tune", llvm::toString(exitCode.takeError()));
   double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count();
   llvm::outs() << fmt::format("tuned {} batch size(s) in {:.1f} s into {}\n",
-                              batches.size(), secs, std::string(path));
+                              batches.size(), secs, path);
+  return *exitCode;
+}
+
+//===----------------------------------------------------------------------===//
+// moec tune --op attention: sparse MLA decode per (tokens, h_q, topk)
+//===----------------------------------------------------------------------===//
+
+/// The sparse_attention tuned for a decode shape: q [tokens, h_q, d_qk]
+/// (tokens dynamic, so one kernel per candidate serves every batch), a
+/// paged KV cache [blocks, page, d_qk], indices [tokens, topk], out, lse
+/// and a split-KV workspace [splits, tokens * h_q, d_v + 1] (dynamic).
+struct AttentionProblem {
+  int64_t hQ = 16, topk = 2048, page = 64, dQK = 576, dV = 512;
+  std::string elt = "bf16";
+  emu::EK ek = emu::EK::BF16;
+  double scale = 0.0721687836; ///< 1 / sqrt(192), as the example
+
+  std::string moduleText() const {
+    std::string q = fmt::format("memref<?x{}x{}x{}>", hQ, dQK, elt);
+    std::string kv = fmt::format("memref<?x{}x{}x{}>", page, dQK, elt);
+    std::string idx = fmt::format("memref<?x{}xi32>", topk);
+    std::string out = fmt::format("memref<?x{}x{}x{}>", hQ, dV, elt);
+    std::string lse = fmt::format("memref<?x{}xf32>", hQ);
+    std::string ws = fmt::format("memref<?x?x{}xf32>", dV + 1);
+    return fmt::format(
+        R"(module {{
+  func.func @mla(%q: {0}, %kv: {1}, %idx: {2}, %out: {3}, %lse: {4}, %ws: {5}) {{
+    moec.sparse_attention %q, %kv, %idx -> %out lse(%lse : {4})
+        workspace(%ws : {5}) {{
+      scale = {6} : f32, config = #moec.config<>
+    }} : {0}, {1}, {2} -> {3}
+    return
+  }}
+}}
+)",
+        q, kv, idx, out, lse, ws, scale);
+  }
+  /// Rows of the cache for a batch: as moec run sizes it, min(max(2 topk,
+  /// tokens x topk), 2^20), in whole pages.
+  int64_t blocks(int64_t tokens) const {
+    int64_t rows = std::min<int64_t>(std::max<int64_t>(2 * topk, tokens * topk),
+                                     int64_t(1) << 20);
+    return std::max<int64_t>(1, (rows + page - 1) / page);
+  }
+};
+
+/// Device data of one batch (random q and cache, uniform random index rows
+/// with about 1 in 8 entries -1, as `moec run --index-pattern random`), the
+/// candidate's launch (attention kernel, then the merge kernel when it
+/// splits), and the float64 check of out and lse (`moec run`'s reference
+/// and tolerances).
+class AttentionHarness : public DeviceHarness {
+public:
+  AttentionHarness(AttentionProblem p, std::shared_ptr<rt::Device> dev)
+      : DeviceHarness(dev), p_(std::move(p)) {}
+
+  llvm::Expected<double> time(const ShapeRecord &s, CompiledCandidate &cc,
+                              int warmup, int repeat) {
+    auto kp = loaded(cc);
+    if (!kp)
+      return kp.takeError();
+    GemmKernel &k = **kp;
+    auto d = data(*s.dim("tokens"), k.splits);
+    if (!d)
+      return d.takeError();
+    return timeLaunches(*dev_, events_, warmup, repeat,
+                        [&] { return launch(k, **d, (*d)->idxBuf); });
+  }
+
+  llvm::Error verify(const ShapeRecord &s, CompiledCandidate &cc) {
+    auto kp = loaded(cc);
+    if (!kp)
+      return kp.takeError();
+    GemmKernel &k = **kp;
+    auto dd = data(*s.dim("tokens"), k.splits);
+    if (!dd)
+      return dd.takeError();
+    Data &d = **dd;
+    // The planted bug (testing): the kernel reads the next row of the
+    // cache for every index.
+    std::optional<rt::Buffer> wrong;
+    if (planted(k.cand)) {
+      std::vector<int32_t> shifted = d.idx;
+      int64_t rows = d.blocks * p_.page;
+      for (int32_t &i : shifted)
+        if (i >= 0)
+          i = int32_t((i + 1) % rows);
+      auto buf = deviceCopy(shifted.data(), shifted.size() * 4);
+      if (!buf)
+        return buf.takeError();
+      wrong = std::move(*buf);
+    }
+    if (rt::Status st = d.out.fill(0xFF); !st.ok())
+      return err(st.message());
+    if (rt::Status st = d.lse.fill(0xFF); !st.ok())
+      return err(st.message());
+    if (auto e = launch(k, d, wrong ? *wrong : d.idxBuf))
+      return e;
+    if (rt::Status st = dev_->synchronize(); !st.ok())
+      return err(st.message());
+    int64_t outElems = d.tokens * p_.hQ * p_.dV;
+    std::vector<uint8_t> outBytes(size_t(outElems) * emu::bytesOf(p_.ek));
+    std::vector<float> lse(size_t(d.tokens * p_.hQ));
+    if (rt::Status st = d.out.copyToHost(outBytes.data(), outBytes.size());
+        !st.ok())
+      return err(st.message());
+    if (rt::Status st = d.lse.copyToHost(lse.data(), lse.size() * 4); !st.ok())
+      return err(st.message());
+    std::vector<double> out = moe::decodeAll(p_.ek, outBytes, outElems);
+    // Every token of small batches, else a sample (first and last kept) of
+    // about 2e8 multiply-adds, as `moec run` checks.
+    std::vector<int64_t> toks;
+    double perToken = double(p_.hQ) * p_.topk * (p_.dQK + p_.dV);
+    int64_t want = std::max<int64_t>(2, int64_t(2e8 / perToken));
+    int64_t step = std::max<int64_t>(1, d.tokens / want);
+    for (int64_t t = 0; t < d.tokens; t += step)
+      toks.push_back(t);
+    if (d.tokens > 0 && toks.back() != d.tokens - 1)
+      toks.push_back(d.tokens - 1);
+    attn::Shape shape;
+    shape.tokens = d.tokens, shape.hQ = p_.hQ, shape.dQK = p_.dQK;
+    shape.dV = p_.dV, shape.topk = p_.topk, shape.kvRows = d.blocks * p_.page;
+    shape.scale = double(float(p_.scale));
+    struct Check {
+      double maxErr = 0, maxRef = 0, maxLseErr = 0;
+      int64_t bad = 0;
+    };
+    std::vector<Check> per(toks.size());
+    llvm::parallelFor(0, toks.size(), [&](size_t i) {
+      int64_t t = toks[i];
+      Check &c = per[i];
+      std::vector<double> ref(size_t(p_.dV));
+      for (int64_t h = 0; h < p_.hQ; ++h) {
+        double refLse;
+        attn::referenceRow(
+            shape,
+            [&](int64_t tt, int64_t hh, int64_t cc) {
+              return d.q.at((tt * p_.hQ + hh) * p_.dQK + cc);
+            },
+            [&](int64_t r, int64_t cc) { return d.kv.at(r * p_.dQK + cc); },
+            d.idx.data() + t * p_.topk, t, h, ref.data(), refLse);
+        for (int64_t col = 0; col < p_.dV; ++col) {
+          double got = out[size_t((t * p_.hQ + h) * p_.dV + col)];
+          if (!std::isfinite(got)) {
+            ++c.bad;
+            continue;
+          }
+          c.maxErr = std::max(c.maxErr, std::abs(got - ref[col]));
+          c.maxRef = std::max(c.maxRef, std::abs(ref[col]));
+        }
+        double gotLse = lse[size_t(t * p_.hQ + h)];
+        if (std::isinf(refLse))
+          c.bad += !(std::isinf(gotLse) && gotLse < 0);
+        else if (!std::isfinite(gotLse))
+          ++c.bad;
+        else
+          c.maxLseErr = std::max(c.maxLseErr, std::abs(gotLse - refLse));
+      }
+    });
+    Check all;
+    for (const Check &c : per) {
+      all.maxErr = std::max(all.maxErr, c.maxErr);
+      all.maxRef = std::max(all.maxRef, c.maxRef);
+      all.maxLseErr = std::max(all.maxLseErr, c.maxLseErr);
+      all.bad += c.bad;
+    }
+    // moec run's tolerances: P goes through the KV type before P x V.
+    const double outTol = 1.0 / 64, lseTol = 1e-4;
+    double rel = all.maxRef > 0 ? all.maxErr / all.maxRef : all.maxErr;
+    if (all.bad || rel > outTol || all.maxLseErr > lseTol)
+      return err(fmt::format(
+          "wrong result: max relative error {:.3e} (tolerance {:.1e}), max "
+          "lse error {:.3e} (tolerance {:.0e}), {} values unwritten, NaN or "
+          "wrong where a row is all -1 ({} tokens checked)",
+          rel, outTol, all.maxLseErr, lseTol, all.bad, toks.size()));
+    return llvm::Error::success();
+  }
+
+private:
+  struct Data {
+    int64_t tokens = 0, blocks = 0, wsSplits = 0;
+    moe::PooledArray q, kv;
+    std::vector<int32_t> idx;
+    rt::Buffer qBuf, kvBuf, idxBuf, out, lse, ws;
+  };
+  llvm::Expected<Data *> data(int64_t tokens, int64_t splits) {
+    if (!data_ || data_->tokens != tokens) {
+      data_.reset();
+      auto d = std::make_unique<Data>();
+      d->tokens = tokens;
+      d->blocks = p_.blocks(tokens);
+      std::mt19937_64 rng(1234);
+      d->q = moe::PooledArray::random(p_.ek, tokens * p_.hQ * p_.dQK, -1, 1,
+                                      rng);
+      d->kv = moe::PooledArray::random(p_.ek, d->blocks * p_.page * p_.dQK,
+                                       -1, 1, rng);
+      d->idx = attn::makeIndices(attn::IndexPattern::Random, tokens, p_.topk,
+                                 d->blocks * p_.page, p_.page, rng);
+      auto q = deviceCopy(d->q);
+      if (!q)
+        return q.takeError();
+      auto kv = deviceCopy(d->kv);
+      if (!kv)
+        return kv.takeError();
+      auto idx = deviceCopy(d->idx.data(), d->idx.size() * 4);
+      if (!idx)
+        return idx.takeError();
+      auto out = dev_->allocate(std::max<size_t>(
+          size_t(tokens * p_.hQ * p_.dV) * emu::bytesOf(p_.ek), 16));
+      auto lse = dev_->allocate(std::max<size_t>(size_t(tokens * p_.hQ) * 4, 16));
+      if (!out.ok() || !lse.ok())
+        return err(!out.ok() ? out.message() : lse.message());
+      d->qBuf = std::move(*q), d->kvBuf = std::move(*kv);
+      d->idxBuf = std::move(*idx), d->out = std::move(*out);
+      d->lse = std::move(*lse);
+      data_ = std::move(d);
+    }
+    if (splits > data_->wsSplits) {
+      auto ws = dev_->allocate(
+          size_t(splits * tokens * p_.hQ * (p_.dV + 1)) * 4);
+      if (!ws.ok())
+        return err(ws.message());
+      data_->ws = std::move(*ws);
+      data_->wsSplits = splits;
+    }
+    return data_.get();
+  }
+  /// The kernel's arguments are the op's operands in ODS order.
+  llvm::Error launch(GemmKernel &k, Data &d, rt::Buffer &idx) {
+    rt::KernelArgs args;
+    args.addMemRef(d.qBuf.data(), {d.tokens, p_.hQ, p_.dQK});
+    args.addMemRef(d.kvBuf.data(), {d.blocks, p_.page, p_.dQK});
+    args.addMemRef(idx.data(), {d.tokens, p_.topk});
+    args.addMemRef(d.out.data(), {d.tokens, p_.hQ, p_.dV});
+    args.addMemRef(d.lse.data(), {d.tokens, p_.hQ});
+    args.addMemRef(d.ws.data(), {k.splits, d.tokens * p_.hQ, p_.dV + 1});
+    rt::Status st = k.kernel->launch(rt::Dim3{std::max<int64_t>(k.grid, 1)},
+                                     rt::Dim3{k.lanes}, k.sharedBytes, args);
+    if (st.ok() && k.splits > 1)
+      st = k.merge->launch(rt::Dim3{std::max<int64_t>(k.mergeGrid, 1)},
+                           rt::Dim3{k.lanes}, 0, args);
+    if (!st.ok())
+      return err(st.message());
+    return llvm::Error::success();
+  }
+
+  AttentionProblem p_;
+  std::unique_ptr<Data> data_;
+};
+
+/// A comma-separated list of positive integers (--h-q, --topk, --batch);
+/// the first bad entry, empty when all parse.
+std::string parseList(const Args &args, const char *flag,
+                      std::vector<int64_t> &out) {
+  for (const std::string &list : args.all(flag)) {
+    llvm::SmallVector<StringRef> parts;
+    StringRef(list).split(parts, ',', -1, false);
+    for (StringRef p : parts) {
+      auto v = parseInt(p);
+      if (!v || *v <= 0)
+        return p.str();
+      out.push_back(*v);
+    }
+  }
+  return {};
+}
+
+int tuneAttention(const Args &args) {
+  for (const char *flag : {"shard", "devices", "shapes", "sizes", "model"})
+    if (args.has(flag))
+      return fail("tune", fmt::format("--{} is not for --op attention", flag));
+  std::string chip = args.get("arch");
+  const TargetInfo *target = lookupTarget(chip);
+  if (!target)
+    return fail("tune", fmt::format("--op attention needs --arch, one of {}",
+                                    knownTargetNames()));
+  TargetFamily family = familyOfChip(chip);
+  std::vector<int64_t> hqs, topks, batches;
+  for (auto [flag, list] : {std::pair{"q-heads", &hqs}, {"topk", &topks},
+                            {"batch", &batches}})
+    if (std::string bad = parseList(args, flag, *list); !bad.empty())
+      return fail("tune", fmt::format("--{} entry '{}' is not a positive "
+                                      "integer",
+                                      flag, bad));
+  if (hqs.empty())
+    hqs = {16, 128};
+  if (topks.empty())
+    topks = {2048};
+  if (batches.empty())
+    batches = {1, 8, 64, 256, 1024};
+  llvm::sort(hqs);
+  hqs.erase(std::unique(hqs.begin(), hqs.end()), hqs.end());
+  llvm::sort(batches);
+  batches.erase(std::unique(batches.begin(), batches.end()), batches.end());
+  AttentionProblem base;
+  for (auto [flag, field] :
+       {std::pair{"page", &base.page}, {"d-qk", &base.dQK}, {"d-v", &base.dV}})
+    if (args.has(flag)) {
+      auto v = parseInt(args.get(flag));
+      if (!v || *v <= 0)
+        return fail("tune", fmt::format("--{} takes a positive integer", flag));
+      *field = *v;
+    }
+  std::string dtype = args.get("dtype", "bf16");
+  if (dtype != "bf16" && dtype != "fp16")
+    return fail("tune", fmt::format("--op attention --dtype '{}': expected "
+                                    "bf16 or fp16",
+                                    dtype));
+  base.elt = dtype == "bf16" ? "bf16" : "f16";
+  base.ek = dtype == "bf16" ? emu::EK::BF16 : emu::EK::F16;
+  std::string outDir = args.get("o");
+  if (outDir.empty() && !args.has("compile-only"))
+    return fail("tune", "--op attention needs -o DIR (or --compile-only)");
+
+  llvm::Expected<SearchSpace> space = loadSpace(args, "attention", family);
+  if (!space)
+    return fail("tune", llvm::toString(space.takeError()));
+  TunerOptions topts;
+  std::string ptxas;
+  if (std::string e = parseTunerOptions(args, *target, topts, ptxas);
+      !e.empty())
+    return fail("tune", e);
+  const int64_t cus = SparseAttentionPlan::typicalComputeUnits(*target);
+
+  // A candidate for a batch of `tokens`: compiled (through `cache` when
+  // given), its launch (grid, splits, merge grid) sized by the op's
+  // SparseAttentionPlan as `moec run` sizes it.
+  auto compileAttention = [&](const AttentionProblem &p, int64_t tokens,
+                              const Candidate &c, jit::KernelCache *cache)
+      -> llvm::Expected<CompiledCandidate> {
+    PlanHook plan = [&](ModuleOp m, const TargetInfo &t,
+                        GemmKernel &k) -> llvm::Error {
+      SparseAttentionOp op;
+      m.walk([&](SparseAttentionOp o) { op = o; });
+      if (!op)
+        return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                       "no moec.sparse_attention");
+      SparseAttentionPlan sp = getSparseAttentionPlan(op, t);
+      k.splits = sp.kvSplitsFor(tokens, p.hQ, p.topk, cus);
+      k.grid = sp.gridSize(tokens, p.hQ, k.splits);
+      k.mergeGrid = sp.mergeGridSize(tokens, p.hQ);
+      k.lanes = sp.kernel.lanes;
+      k.sharedBytes = sp.kernel.dynamicLds ? sp.kernel.ldsBytes : 0;
+      return llvm::Error::success();
+    };
+    return compileCandidate(p.moduleText(), chip, false, c, cache, ptxas,
+                            plan, /*kernels=*/2);
+  };
+
+  // The device (its name names the DB file), unless compiling only.
+  std::shared_ptr<rt::Device> dev;
+  std::string deviceName = args.get("device-name");
+  if (!args.has("compile-only")) {
+    auto opened = openTuneDevice(args, *target);
+    if (!opened.ok())
+      return fail("tune", opened.message());
+    dev = *opened;
+    if (deviceName.empty())
+      deviceName = dev->name();
+  }
+  if (deviceName.empty())
+    deviceName = typicalDeviceName(chip);
+
+  // One job per (h_q, topk, batch), the table's row for the shape as the
+  // first seed (so the result is never slower than what the runtime picks
+  // without a database).
+  std::vector<TuneJob> jobs;
+  std::vector<AttentionProblem> problems; // per job
+  for (int64_t hQ : hqs)
+    for (int64_t topk : topks)
+      for (int64_t tokens : batches) {
+        AttentionProblem p = base;
+        p.hQ = hQ, p.topk = topk;
+        TuneJob job;
+        ShapeRecord &s = job.record;
+        s.op = "sparse_attention";
+        s.shape = {{"tokens", tokens}, {"h_q", hQ}, {"topk", topk},
+                   {"page", p.page},   {"d_qk", p.dQK}, {"d_v", p.dV}};
+        s.dtypes = {p.elt, p.elt, p.elt};
+        s.target = chip;
+        s.device = deviceName;
+        SparseMlaShape shape{tokens, hQ, topk};
+        Candidate row = lookupSparseMlaTable(chip, shape).candidate();
+        job.cands = candidatesForAttention(*space, shape, family, cus, {row},
+                                           &job.seeds, &job.dropped);
+        job.label = fmt::format("tokens {} (h_q={} topk={} page={} d_qk={} "
+                                "d_v={})",
+                                tokens, hQ, topk, p.page, p.dQK, p.dV);
+        job.jsonShape = llvm::json::Array{tokens, hQ, topk};
+        job.jsonExtra = llvm::json::Object{
+            {"tokens", tokens}, {"h_q", hQ}, {"topk", topk}, {"page", p.page}};
+        job.dbPath = dbPathIn(outDir, sparseMlaFileKey(hQ, topk, p.dQK, p.dV,
+                                                       deviceName, dtype == "bf16" ? "bf16" : "f16"));
+        job.dbKey = tokens;
+        job.entry = [family](const Candidate &c, double us) {
+          TuningEntry e = toEntry(c, family, EntryFlavor::Attention);
+          if (us >= 0)
+            e.set("time_us", std::round(us * 1000) / 1000);
+          return e;
+        };
+        jobs.push_back(std::move(job));
+        problems.push_back(p);
+      }
+  auto problemOf = [&](const ShapeRecord &s) -> const AttentionProblem & {
+    for (const AttentionProblem &p : problems)
+      if (p.hQ == *s.dim("h_q") && p.topk == *s.dim("topk"))
+        return p;
+    return problems.front();
+  };
+
+  if (args.has("compile-only"))
+    return compileOnlyJobs(jobs, compileThreads(topts),
+                           [&](const TuneJob &job, const Candidate &c) {
+                             return compileAttention(problemOf(job.record),
+                                                     *job.record.dim("tokens"),
+                                                     c, nullptr);
+                           });
+  if (auto e = openJournal(outDir, topts))
+    return fail("tune", llvm::toString(std::move(e)));
+
+  jit::KernelCache cache;
+  int exitCode = 0, compiled = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  std::set<std::string> files;
+  // One harness (one problem's data) per (h_q, topk), in job order.
+  for (size_t first = 0; first < jobs.size();) {
+    size_t last = first;
+    const AttentionProblem &p = problems[first];
+    while (last < jobs.size() && problems[last].hQ == p.hQ &&
+           problems[last].topk == p.topk)
+      ++last;
+    std::vector<TuneJob> group(std::make_move_iterator(jobs.begin() + first),
+                               std::make_move_iterator(jobs.begin() + last));
+    AttentionHarness harness(p, dev);
+    TunerHooks hooks =
+        harnessHooks(harness, [&](const ShapeRecord &s, const Candidate &c) {
+          return compileAttention(p, *s.dim("tokens"), c, &cache);
+        });
+    Tuner tuner(hooks, topts);
+    if (auto e = tuner.open())
+      return fail("tune", llvm::toString(std::move(e)));
+    // The table line of each winner: a MOEC_MLA_ROW of SparseMlaConfigs.def
+    // covering the tokens nearest to this batch (as the DB's nearest
+    // lookup) and the h_q up to this one from the previous tuned h_q.
+    auto onWinner = [&](const TuneJob &job, const ShapeResult &r) {
+      int64_t tokens = job.dbKey;
+      size_t bi = std::find(batches.begin(), batches.end(), tokens) -
+                  batches.begin();
+      size_t hi = std::find(hqs.begin(), hqs.end(), p.hQ) - hqs.begin();
+      SparseMlaTableRow row = lookupSparseMlaTable(chip, {tokens, p.hQ, p.topk});
+      const Candidate &c = *r.best;
+      std::string target = chip;
+      row.hQMin = hi == 0 ? -1 : hqs[hi - 1] + 1;
+      row.hQMax = hi + 1 == hqs.size() ? -1 : p.hQ;
+      row.topkMin = row.topkMax = -1;
+      row.tokensMin = bi == 0 ? 0 : (batches[bi - 1] + tokens) / 2 + 1;
+      row.tokensMax = bi + 1 == batches.size()
+                          ? -1
+                          : (tokens + batches[bi + 1]) / 2;
+      int64_t groups = tokens * ((p.hQ + c.blockH - 1) / c.blockH);
+      row.regime = groups < cus && c.kvSplits > 1 ? "ramp" : "saturated";
+      row.blockH = c.blockH, row.blockKV = c.blockKV;
+      row.numWarps = c.numWarps, row.numStages = c.numStages;
+      row.kvSplits = c.kvSplits, row.wavesPerEU = c.wavesPerEU;
+      row.nonKDim = c.nonKDim;
+      std::string source = fmt::format("moec tune: h_q {} topk {} batch {}, "
+                                       "{:.1f} us",
+                                       p.hQ, p.topk, tokens, r.bestUs);
+      row.source = source.c_str();
+      row.target = target.c_str();
+      llvm::outs() << "  table row: " << row.defLine() << "\n";
+    };
+    auto rc = runJobs(args, tuner, compileThreads(topts), group, compiled,
+                      onWinner);
+    if (!rc)
+      return fail("tune", llvm::toString(rc.takeError()));
+    exitCode |= *rc;
+    for (const TuneJob &j : group)
+      if (llvm::sys::fs::exists(j.dbPath))
+        files.insert(j.dbPath);
+    first = last;
+  }
+  double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
+  llvm::outs() << fmt::format("tuned {} decode shape(s) in {:.1f} s; {} "
+                              "candidates compiled; winners in {}\n",
+                              jobs.size(), secs, compiled,
+                              llvm::join(files, ", "));
   return exitCode;
 }
 
@@ -1447,7 +2122,8 @@ int runTune(llvm::ArrayRef<std::string> argv) {
             {"arch", "shapes", "sizes", "batch", "o", "space", "budget",
              "shard", "jobs", "warmup", "repeat", "device", "op", "model",
              "tp-size", "ep-size", "dtype", "device-name", "devices", "cut",
-             "finalists", "quick-repeat", "json", "ptxas"},
+             "finalists", "quick-repeat", "json", "ptxas", "q-heads", "topk",
+             "page", "d-qk", "d-v"},
             {"resume", "assume-aligned", "compile-only", "quiet", "help"});
   if (!args.error.empty())
     return fail("tune", args.error + "\n" + kTuneUsage);
@@ -1458,8 +2134,12 @@ int runTune(llvm::ArrayRef<std::string> argv) {
   std::string op = args.get("op", "gemm");
   if (op == "moe")
     return runModelFrontEnd(args);
+  if (op == "attention")
+    return tuneAttention(args);
   if (op != "gemm")
-    return fail("tune", fmt::format("--op '{}': expected gemm or moe", op));
+    return fail("tune", fmt::format("--op '{}': expected gemm, moe or "
+                                    "attention",
+                                    op));
   if (args.positional.size() != 1)
     return fail("tune", std::string("expected one input .mlir file\n") +
                             kTuneUsage);
@@ -1524,18 +2204,7 @@ int runTune(llvm::ArrayRef<std::string> argv) {
   bool aligned = args.has("assume-aligned");
 
   // The search space.
-  std::string spaceArg = args.get("space", "full");
-  llvm::Expected<SearchSpace> space =
-      (spaceArg == "full" || spaceArg == "small")
-          ? SearchSpace::defaults("gemm", family, spaceArg)
-          : [&]() -> llvm::Expected<SearchSpace> {
-              auto sb = llvm::MemoryBuffer::getFile(spaceArg, true);
-              if (!sb)
-                return llvm::createStringError(
-                    sb.getError(), fmt::format("{}: cannot read: {}", spaceArg,
-                                               sb.getError().message()));
-              return SearchSpace::fromJson((*sb)->getBuffer(), spaceArg);
-            }();
+  llvm::Expected<SearchSpace> space = loadSpace(args, "gemm", family);
   if (!space)
     return fail("tune", llvm::toString(space.takeError()));
 
@@ -1637,11 +2306,7 @@ int runTune(llvm::ArrayRef<std::string> argv) {
   std::shared_ptr<rt::Device> dev;
   std::string deviceName = args.get("device-name");
   if (!args.has("compile-only")) {
-    rt::DeviceKind kind = target.isHost()    ? rt::DeviceKind::Host
-                          : target.isNVPTX() ? rt::DeviceKind::Cuda
-                                             : rt::DeviceKind::Hip;
-    auto idx = parseInt(args.get("device", "0"));
-    auto opened = rt::Device::open(kind, idx ? int(*idx) : 0);
+    auto opened = openTuneDevice(args, target);
     if (!opened.ok())
       return fail("tune", opened.message());
     dev = *opened;
@@ -1786,50 +2451,39 @@ int runTune(llvm::ArrayRef<std::string> argv) {
       !e.empty())
     return fail("tune", e);
 
-  // Compile only: how fast candidates compile, and what the resources prune.
-  if (args.has("compile-only")) {
-    for (const ShapeRecord &s : shapes) {
-      GemmShape gs{*s.dim("M"), *s.dim("N"), *s.dim("K"),
-                   int64_t(eltBytes(info.a)), int64_t(eltBytes(info.b))};
-      std::vector<Candidate> cands = candidatesForShape(*space, gs, family);
-      unsigned threads = topts.threads ? topts.threads
-                                       : llvm::hardware_concurrency().compute_thread_count();
-      llvm::DefaultThreadPool pool(llvm::hardware_concurrency(threads));
-      std::atomic<int> ok{0}, rejected{0}, spilled{0};
-      auto t0 = std::chrono::steady_clock::now();
-      for (const Candidate &c : cands)
-        pool.async([&, c] {
-          auto r = compileCandidate(source, chip, aligned, c, nullptr, ptxas);
-          if (!r) {
-            llvm::consumeError(r.takeError());
-            ++rejected;
-          } else if (r->resources.vgprSpills || r->resources.sgprSpills ||
-                     r->resources.scratchBytes) {
-            ++spilled;
-          } else {
-            ++ok;
-          }
-        });
-      pool.wait();
-      double secs = std::chrono::duration<double>(
-                        std::chrono::steady_clock::now() - t0)
-                        .count();
-      llvm::outs() << fmt::format(
-          "compile-only {}: {} candidates in {:.2f} s on {} threads: {:.1f} "
-          "compiled/s; {} ok, {} rejected, {} spill\n",
-          s.toJson(), cands.size(), secs, threads,
-          secs > 0 ? cands.size() / secs : 0.0, ok.load(), rejected.load(),
-          spilled.load());
-    }
-    return 0;
+  // One job per shape: M=.. N=.. K=.., into DIR's file for (N, K, device,
+  // dtype, layout), keyed by M, with the measured time.
+  std::vector<TuneJob> jobs;
+  for (const ShapeRecord &s : shapes) {
+    TuneJob job;
+    job.record = s;
+    GemmShape gs{*s.dim("M"), *s.dim("N"), *s.dim("K"),
+                 int64_t(eltBytes(info.a)), int64_t(eltBytes(info.b))};
+    job.cands = candidatesForShape(*space, gs, family, &job.seeds, &job.dropped);
+    job.label = fmt::format("M={} N={} K={}", gs.m, gs.n, gs.k);
+    job.jsonShape = llvm::json::Array{gs.m, gs.n, gs.k};
+    job.dbPath = dbPathIn(outDir, gemmFileKey(gs.n, gs.k, deviceName,
+                                              eltName(info.a), info.layout()));
+    job.dbKey = gs.m;
+    job.entry = [family](const Candidate &c, double us) {
+      TuningEntry e = toEntry(c, family, EntryFlavor::Moec);
+      if (us >= 0)
+        e.set("time_us", std::round(us * 1000) / 1000);
+      return e;
+    };
+    jobs.push_back(std::move(job));
   }
 
-  if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
-    return fail("tune", fmt::format("cannot create {}: {}", outDir,
-                                    ec.message()));
-  llvm::SmallString<256> journal(outDir);
-  llvm::sys::path::append(journal, "journal.jsonl");
-  topts.journalPath = std::string(journal);
+  // Compile only: how fast candidates compile, and what the resources prune.
+  if (args.has("compile-only"))
+    return compileOnlyJobs(jobs, compileThreads(topts),
+                           [&](const TuneJob &, const Candidate &c) {
+                             return compileCandidate(source, chip, aligned, c,
+                                                     nullptr, ptxas);
+                           });
+
+  if (auto e = openJournal(outDir, topts))
+    return fail("tune", llvm::toString(std::move(e)));
 
   GemmHarness harness(info, dev);
   // Candidates go through the JIT's kernel cache ($MOEC_CACHE_DIR, else
@@ -1843,150 +2497,12 @@ int runTune(llvm::ArrayRef<std::string> argv) {
   if (auto e = tuner.open())
     return fail("tune", llvm::toString(std::move(e)));
 
-  int exitCode = 0;
   int totalCompiled = 0;
   auto t0 = std::chrono::steady_clock::now();
-  for (const ShapeRecord &s : shapes) {
-    GemmShape gs{*s.dim("M"), *s.dim("N"), *s.dim("K"),
-                 int64_t(eltBytes(info.a)), int64_t(eltBytes(info.b))};
-    std::map<std::string, int> dropped;
-    size_t seeds = 0;
-    std::vector<Candidate> cands =
-        candidatesForShape(*space, gs, family, &seeds, &dropped);
-    auto shapeStart = std::chrono::steady_clock::now();
-    auto result = tuner.tuneShape(s, cands, seeds);
-    if (!result)
-      return fail("tune", llvm::toString(result.takeError()));
-    totalCompiled += result->compiled;
-    double secs = std::chrono::duration<double>(
-                      std::chrono::steady_clock::now() - shapeStart)
-                      .count();
-    std::string droppedText;
-    for (auto &[why, n] : dropped)
-      droppedText += fmt::format("{}{} {}", droppedText.empty() ? "" : ", ", n,
-                                 why);
-    int pruned = 0;
-    for (auto &[why, n] : dropped)
-      pruned += n;
-    llvm::outs() << fmt::format(
-        "M={} N={} K={}: {} candidates ({}{} pruned for the shape: {}); {} "
-        "compiled, {} from the journal, {} rejected, {} spill, {} cut, {} "
-        "timed, {} wrong, {} kernel cache hits; {:.1f} s\n",
-        gs.m, gs.n, gs.k, cands.size(),
-        seeds ? fmt::format("{} seeds first; ", seeds) : std::string(),
-        pruned, droppedText.empty() ? "none" : droppedText, result->compiled,
-        result->fromJournal, result->rejected, result->spilled, result->cut,
-        result->timed, result->wrong, result->cacheHits, secs);
-    const TunerPhases &ph = result->phases;
-    unsigned threads = topts.threads
-                           ? topts.threads
-                           : llvm::hardware_concurrency().compute_thread_count();
-    std::string timeLine = fmt::format(
-        "  time: compile {:.1f} s wall ({} candidates, {:.1f}/s on {} "
-        "threads; {:.1f} s CPU, of which loading {:.1f} s), waiting for "
-        "compiles {:.1f} s, first pass {:.2f} s, {} re-timing round(s) {:.2f} "
-        "s ({} measurements, {} finalists), verify {:.2f} s; total {:.1f} s",
-        ph.compileWall, ph.compiledInWall,
-        ph.compileWall > 0 ? ph.compiledInWall / ph.compileWall : 0.0, threads,
-        ph.compileCpu, ph.loadCpu, ph.wait, ph.firstPass, result->rounds,
-        ph.halving + ph.finalRound, result->retimed, result->finalists,
-        ph.verify, ph.total);
-    auto writeJson = [&](const char *status) -> llvm::Error {
-      if (!args.has("json"))
-        return llvm::Error::success();
-      llvm::json::Object o{
-          {"shape", llvm::json::Array{gs.m, gs.n, gs.k}},
-          {"status", status},
-          {"wall_s", secs},
-          {"candidates", int64_t(cands.size())},
-          {"seeds", int64_t(seeds)},
-          {"pruned", pruned},
-          {"compiled", result->compiled},
-          {"cache_hits", result->cacheHits},
-          {"journal", result->fromJournal},
-          {"rejected", result->rejected},
-          {"spill", result->spilled},
-          {"cut", result->cut},
-          {"timed", result->timed},
-          {"wrong", result->wrong},
-          {"rounds", result->rounds},
-          {"retimed", result->retimed},
-          {"finalists", result->finalists},
-          {"complete", result->complete},
-          {"threads", int64_t(threads)},
-          {"phases",
-           llvm::json::Object{{"compile_wall_s", ph.compileWall},
-                              {"compiled_in_wall", ph.compiledInWall},
-                              {"compile_cpu_s", ph.compileCpu},
-                              {"load_cpu_s", ph.loadCpu},
-                              {"wait_s", ph.wait},
-                              {"first_pass_s", ph.firstPass},
-                              {"halving_s", ph.halving},
-                              {"final_round_s", ph.finalRound},
-                              {"verify_s", ph.verify},
-                              {"total_s", ph.total}}}};
-      auto entryJson = [&](const Candidate &c) {
-        llvm::json::Object e;
-        for (auto &[k, v] : toEntry(c, family, EntryFlavor::Moec).fields)
-          e[k] = v;
-        return e;
-      };
-      if (result->best) {
-        o["best"] = result->best->key();
-        o["best_us"] = result->bestUs;
-        o["config"] = entryJson(*result->best);
-      }
-      if (result->bestSeed) {
-        o["best_seed"] = result->bestSeed->key();
-        o["best_seed_us"] = result->bestSeedUs;
-        o["seed_config"] = entryJson(*result->bestSeed);
-      }
-      std::string line;
-      llvm::raw_string_ostream os(line);
-      os << llvm::json::Value(std::move(o)) << "\n";
-      AppendFile f;
-      if (auto e = f.open(args.get("json")))
-        return e;
-      return f.append(line);
-    };
-    if (!result->best) {
-      llvm::outs() << "  no candidate passed\n" << timeLine << "\n";
-      if (auto e = writeJson("none"))
-        return fail("tune", llvm::toString(std::move(e)));
-      exitCode = 1;
-      continue;
-    }
-    llvm::outs() << fmt::format("  best {} {:.3f} us\n", result->best->key(),
-                                result->bestUs);
-    if (result->bestSeed)
-      llvm::outs() << fmt::format(
-          "  best seed {} {:.3f} us (same final round): tuned {:.3f}x it\n",
-          result->bestSeed->key(), result->bestSeedUs,
-          result->bestUs > 0 ? result->bestSeedUs / result->bestUs : 0.0);
-    llvm::outs() << timeLine << "\n";
-    if (auto e = writeJson("ok"))
-      return fail("tune", llvm::toString(std::move(e)));
-    // Into DIR's file for (N, K, device, dtype, layout), keyed by M.
-    ConfigFileKey key =
-        gemmFileKey(gs.n, gs.k, deviceName, eltName(info.a), info.layout());
-    llvm::SmallString<256> path(outDir);
-    llvm::sys::path::append(path, configFileName(key));
-    ConfigFile cf;
-    if (llvm::sys::fs::exists(path)) {
-      auto existing = readConfigFile(path);
-      if (!existing)
-        return fail("tune", llvm::toString(existing.takeError()));
-      cf = std::move(*existing);
-    }
-    TuningEntry entry = toEntry(*result->best, family, EntryFlavor::Moec);
-    entry.set("time_us", std::round(result->bestUs * 1000) / 1000);
-    cf.put(gs.m, std::move(entry));
-    if (auto e = writeConfigFile(path, cf))
-      return fail("tune", llvm::toString(std::move(e)));
-    if (!result->complete)
-      llvm::outs() << "  (stopped at the time budget: not every candidate "
-                      "was tried; --resume continues)\n";
-  }
+  auto exitCode =
+      runJobs(args, tuner, compileThreads(topts), jobs, totalCompiled);
+  if (!exitCode)
+    return fail("tune", llvm::toString(exitCode.takeError()));
   double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count();
@@ -1994,7 +2510,7 @@ int runTune(llvm::ArrayRef<std::string> argv) {
                               "compiled ({:.1f}/s)\n",
                               shapes.size(), secs, totalCompiled,
                               secs > 0 ? totalCompiled / secs : 0.0);
-  return exitCode;
+  return *exitCode;
 }
 
 int runDb(llvm::ArrayRef<std::string> argv) {

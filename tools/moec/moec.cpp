@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "AttentionConfig.h"
 #include "Run.h"
 
 #include "moec/Dialect/MoecDialect.h"
@@ -120,9 +121,12 @@ cl::opt<bool> emulateOpt(
 cl::OptionCategory runCat("run / bench");
 cl::list<std::string> sizes("sizes",
                             cl::desc("Values of dynamic dimensions, e.g. "
-                                     "M=300,N=200,K=100"),
+                                     "M=300,N=200,K=100 (compile: tokens=N "
+                                     "picks sparse_attention's per-shape "
+                                     "config)"),
                             cl::CommaSeparated, cl::cat(runCat),
-                            cl::sub(runCmd), cl::sub(benchCmd));
+                            cl::sub(runCmd), cl::sub(benchCmd),
+                            cl::sub(compileCmd));
 cl::opt<uint64_t> seed("seed", cl::desc("Random seed (default: fresh)"),
                        cl::cat(runCat), cl::sub(runCmd), cl::sub(benchCmd));
 cl::opt<int> deviceIndex("device", cl::desc("Device index"), cl::init(0),
@@ -159,6 +163,30 @@ cl::list<std::string> cacheArgs(cl::Sink, cl::sub(cacheCmd));
 //===----------------------------------------------------------------------===//
 // compile
 //===----------------------------------------------------------------------===//
+
+/// Whether a config flag was given (set by applyConfigOverrides).
+bool configFlagsGiven = false;
+/// The sparse_attention ops the file gives no `config` (loadVerifiedModule
+/// gives them #moec.config's defaults): without a config flag they take the
+/// config of their decode shape (AttentionConfig.h).
+std::vector<Operation *> unconfiguredOps;
+
+/// --sizes NAME=<n>,... into `out`; false after a message on a bad entry.
+bool parseSizes(const char *cmd, std::map<std::string, int64_t> &out) {
+  for (const std::string &kv : sizes) {
+    size_t eq = kv.find('=');
+    int64_t value = 0;
+    if (eq == std::string::npos ||
+        llvm::StringRef(kv).substr(eq + 1).getAsInteger(10, value)) {
+      llvm::errs() << fmt::format("moec {}: error: --sizes entry '{}' is not "
+                                  "NAME=<integer>\n",
+                                  cmd, kv);
+      return false;
+    }
+    out[kv.substr(0, eq)] = value;
+  }
+  return true;
+}
 
 /// Rewrites the config of every moec op with the flags given. Returns failure
 /// (after a diagnostic at the op) when the result is not a valid config.
@@ -198,6 +226,7 @@ LogicalResult applyConfigOverrides(ModuleOp module, const char *cmd) {
     edits.push_back([v](moec::ConfigValues &c) { c.param = v; });              \
   }
 #include "moec/Dialect/ConfigKnobs.def"
+  configFlagsGiven = !edits.empty();
   if (edits.empty())
     return success();
 
@@ -284,9 +313,18 @@ OwningOpRef<ModuleOp> loadVerifiedModule(MLIRContext &context,
         cmd, inputFile.getValue());
     return nullptr;
   }
+  unconfiguredOps.clear();
+  module->walk([&](moec::SparseAttentionOp op) {
+    if (!op->getAttr("config")) {
+      op->setAttr("config", moec::ConfigValues().toAttr(&context));
+      unconfiguredOps.push_back(op);
+    }
+  });
   if (failed(attachTarget(*module)) || failed(applyConfigOverrides(*module, cmd)) ||
       failed(verify(*module)))
     return nullptr;
+  if (configFlagsGiven)
+    unconfiguredOps.clear();
   return module;
 }
 
@@ -313,18 +351,9 @@ int runRunOrBench(bool bench) {
   if (!module)
     return 1;
   moec::tool::RunOptions opts;
-  for (const std::string &kv : sizes) {
-    size_t eq = kv.find('=');
-    int64_t value = 0;
-    if (eq == std::string::npos ||
-        llvm::StringRef(kv).substr(eq + 1).getAsInteger(10, value)) {
-      llvm::errs() << fmt::format("moec {}: error: --sizes entry '{}' is not "
-                                  "NAME=<integer>\n",
-                                  cmd, kv);
-      return 1;
-    }
-    opts.sizes[kv.substr(0, eq)] = value;
-  }
+  if (!parseSizes(cmd, opts.sizes))
+    return 1;
+  opts.configPerShape = unconfiguredOps;
   if (seed.getNumOccurrences())
     opts.seed = seed;
   opts.deviceIndex = deviceIndex;
@@ -401,6 +430,12 @@ int runCompile() {
   OwningOpRef<ModuleOp> module =
       loadVerifiedModule(context, sourceMgr, "compile");
   if (!module)
+    return 1;
+  std::map<std::string, int64_t> sizeValues;
+  if (!parseSizes("compile", sizeValues))
+    return 1;
+  if (failed(moec::tool::chooseAttentionConfigs(unconfiguredOps, sizeValues,
+                                                "", verbose, "compile")))
     return 1;
 
   auto targetAttr = module->getOperation()->getAttrOfType<moec::TargetAttr>(

@@ -84,9 +84,10 @@ namespace moec::jit {
 
 namespace rt = ::moec::rt;
 
-enum class DType : int { F16 = 0, BF16 = 1, F32 = 2 };
+/// I32: routing indices (fused_moe's topk_ids, expert_map); no GEMM takes it.
+enum class DType : int { F16 = 0, BF16 = 1, F32 = 2, I32 = 3 };
 size_t dtypeBytes(DType dtype);
-/// "f16", "bf16", "f32" (MLIR spelling).
+/// "f16", "bf16", "f32", "i32" (MLIR spelling).
 const char *toString(DType dtype);
 
 /// A tensor the caller owns: device address (host address on the host
@@ -153,6 +154,34 @@ struct JitOptions {
   CacheOptions cache;
 };
 
+/// Options of Jit::fusedMoe (the vLLM fused-MoE layer).
+struct FusedMoeOptions {
+  /// The gated activation between the projections: Silu (silu_and_mul) or
+  /// Gelu (gelu_and_mul).
+  Activation activation = Activation::Silu;
+  /// Expert parallelism: [global experts] i32, the local index (into w13/w2)
+  /// of each global expert, -1 for an expert on another rank (its copies
+  /// contribute nothing here). Null: topk_ids index w13/w2 directly.
+  const Tensor *expertMap = nullptr;
+  /// The unfused path: w13 GEMM -> [tokens, top_k, 2I] -> act_and_mul
+  /// kernel -> w2 GEMM (for comparison; the default fuses the activation
+  /// into the w13 GEMM's epilogue).
+  bool unfused = false;
+  /// #moec.config fields of each GEMM ("block_m = 64, block_n = 128");
+  /// empty: the tuning database (vLLM's E=..,N=..,device_name=..json files
+  /// in $MOEC_TUNING_DB, nearest M; one entry serves both GEMMs, as in
+  /// vLLM), else a heuristic. Both GEMMs must share block_m (one moe_align
+  /// pads for both).
+  std::string w13Config, w2Config;
+  /// Scratch of at least fusedMoeWorkspaceBytes() bytes, 16-byte aligned,
+  /// on the device (the sorted routing and the [tokens x top_k, I]
+  /// intermediate). Null: the Jit's own, grown when a call needs more
+  /// (growing synchronizes the device and is refused during graph capture;
+  /// one stream at a time uses it).
+  void *workspace = nullptr;
+  size_t workspaceBytes = 0;
+};
+
 /// A parsed and verified moec module (see Jit::loadModuleFile).
 class JitModule;
 
@@ -174,6 +203,30 @@ public:
   /// ignored, the call returns when C is written.
   rt::Status gemm(const Tensor &a, const Tensor &b, const Tensor &c,
                   const GemmOptions &options = {}, void *stream = nullptr);
+
+  /// The fused-MoE layer of vLLM/SGLang (`fused_experts`), into `out`:
+  ///   out[t] = sum_j topk_weights[t, j] *
+  ///            W2[e] x act_and_mul(W13[e] x hidden[t]),  e = topk_ids[t, j]
+  /// hidden [T, H]; w13 [E, 2I, H] (gate rows first, then up); w2 [E, H, I];
+  /// topk_weights [T, top_k] (f32, f16 or bf16); topk_ids [T, top_k] i32
+  /// (ids outside [0, E) contribute nothing); out [T, H] (f16, bf16, f32;
+  /// overwritten). All row-major; hidden, w13 and w2 of one dtype (f16 or
+  /// bf16). Built as moe_align -> w13 moe_gemm with the activation
+  /// fused -> w2 moe_gemm {a_per_copy, reduce} with the routing weights,
+  /// compiled once per (dtypes, E, H, I, top_k, options, config): T stays
+  /// dynamic, so a new token count compiles nothing. Launches go to
+  /// `stream`; lastVariant() names the three kernels, both configs and where
+  /// they came from.
+  rt::Status fusedMoe(const Tensor &hidden, const Tensor &w13,
+                      const Tensor &w2, const Tensor &topkWeights,
+                      const Tensor &topkIds, const Tensor &out,
+                      const FusedMoeOptions &options = {},
+                      void *stream = nullptr);
+  /// The workspace fusedMoe needs for these shapes (any config).
+  rt::Expected<size_t> fusedMoeWorkspaceBytes(const Tensor &hidden,
+                                              const Tensor &w13,
+                                              const Tensor &topkIds,
+                                              const FusedMoeOptions &options);
 
   /// A moec module (.mlir text), verified, its target set to this device's.
   rt::Expected<std::shared_ptr<JitModule>>

@@ -277,6 +277,11 @@ public:
   /// captured into a graph, when launching anything but a recorded kernel
   /// would be an error. CUDA asks the driver; HIP and the host say false.
   Expected<bool> isCapturing(void *stream);
+  /// Sets `bytes` bytes at device address `dst` to `value` on `stream`
+  /// (CUstream / hipStream_t, null: default stream; the host writes them
+  /// now). Asynchronous and allocation-free, so it may be captured into a
+  /// graph. Zero bytes is a no-op.
+  Status memsetAsync(void *dst, uint8_t value, size_t bytes, void *stream);
   Status synchronize();
 
 protected:
@@ -290,6 +295,8 @@ protected:
   virtual Status copyDtoH(void *dst, const void *src, size_t bytes) = 0;
   virtual Status copyDtoD(void *dst, const void *src, size_t bytes) = 0;
   virtual Status memsetD8(void *dst, uint8_t value, size_t bytes) = 0;
+  virtual Status memsetAsyncRaw(void *dst, uint8_t value, size_t bytes,
+                                void *stream) = 0;
   virtual Expected<std::shared_ptr<Module>> loadModuleRaw(const void *image,
                                                           size_t size);
   virtual Expected<std::shared_ptr<Module>>

@@ -50,6 +50,19 @@ public:
   virtual llvm::SmallVector<mlir::Value>
   initAccumulators(mlir::OpBuilder &b, mlir::Location loc) = 0;
 
+  /// Block-wise scaled products (one K tile's product scaled, then added to
+  /// the running accumulators): fresh zero accumulators for the tile, and
+  /// acc + tile. Register cores: initAccumulators and an element-wise add;
+  /// the host, which keeps accumulators in memory, switches multiply and
+  /// updateElements to a second buffer until addAccumulators folds it in.
+  virtual llvm::SmallVector<mlir::Value>
+  initTileAccumulators(mlir::OpBuilder &b, mlir::Location loc) {
+    return initAccumulators(b, loc);
+  }
+  virtual llvm::SmallVector<mlir::Value>
+  addAccumulators(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange acc,
+                  mlir::ValueRange tile);
+
   /// acc += ldsA[buf] (BM x BK) * ldsB[buf] (BN x BK)^T. `ldsA`/`ldsB` are
   /// swizzled [buffers][rows][BK] views of LDS; `tid` is the lane id. With
   /// the spec's `ldsBIsKxN`, ldsB is [buffers][BK][BN] instead.

@@ -35,10 +35,12 @@ struct Candidate {
           numStages = 2, wavesPerEU = 0, nonKDim = 16, kpack = 1;
   bool ldsEpilogue = false;
   bool asyncCopy = false;
-  // Attention (block_h, block_kv): defaults of #moec.config.
-  int64_t blockH = 16, blockKV = 32;
+  // Attention (block_h, block_kv, kv_splits): defaults of #moec.config.
+  int64_t blockH = 16, blockKV = 32, kvSplits = 1;
 
-  /// A stable text key, e.g. "m64n64k32g8w4s2e0i16p1:direct".
+  /// A stable text key, e.g. "m64n64k32g8w4s2e0i16p1:direct"; attention
+  /// parameters away from their defaults follow: "h64v32x16" (block_h,
+  /// block_kv, kv_splits).
   std::string key() const;
   /// The inverse of key(); nullopt for text that is not one.
   static std::optional<Candidate> fromKey(llvm::StringRef key);
@@ -51,7 +53,8 @@ TargetFamily familyOfChip(llvm::StringRef chip);
 
 /// Which file a DB entry is for: vLLM/SGLang MoE files carry only the keys
 /// those projects pass to their kernel; moec's files carry every parameter.
-enum class EntryFlavor { VllmMoe, Moec };
+/// Attention files (op=sparse_mla) carry the attention parameters only.
+enum class EntryFlavor { VllmMoe, Moec, Attention };
 /// The DB entry of a candidate: BLOCK_SIZE_M/N/K, GROUP_SIZE_M, num_warps,
 /// num_stages; on AMD also waves_per_eu, matrix_instr_nonkdim, kpack; moec
 /// files also "epilogue" and (NVIDIA) "async_copy".
@@ -63,7 +66,8 @@ llvm::Expected<Candidate> fromEntry(const TuningEntry &entry);
 
 /// The axes of a space, in enumeration order. Axis names: block_m, block_n,
 /// block_k, group_m, num_warps, num_stages, waves_per_eu,
-/// matrix_instr_nonkdim, kpack, epilogue (0 direct, 1 lds), async_copy.
+/// matrix_instr_nonkdim, kpack, block_h, block_kv, kv_splits, epilogue (0
+/// direct, 1 lds), async_copy.
 struct SearchSpace {
   std::vector<std::pair<std::string, std::vector<int64_t>>> axes;
   /// Configs known to be good (a fixed config list): tuned first, whether

@@ -30,11 +30,11 @@
 // The files of moec's other ops have the same shape, named after the op:
 //
 //   op=gemm,N=4096,K=4096,device_name=NVIDIA_H100_80GB_HBM3,dtype=bf16,layout=nt.json
-//   op=sparse_mla,h_q=128,d_qk=576,d_v=512,device_name=...,dtype=bf16.json
+//   op=sparse_mla,h_q=128,topk=2048,d_qk=576,d_v=512,device_name=...,dtype=bf16.json
 //
 // keyed by M (GEMM) or tokens (attention), with the same value keys plus
 // "epilogue" ("direct" | "lds"), "async_copy" (NVIDIA), "block_h" and
-// "block_kv" (attention), and "time_us", the measured median, which `moec db
+// "block_kv", "kv_splits" (attention), and "time_us", the measured median, which `moec db
 // merge` compares. `layout` is "n" or "t" for A then B (t = transposed).
 //
 // This library uses LLVM Support only (JSON, files, locks), no MLIR.

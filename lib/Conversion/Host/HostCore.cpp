@@ -27,6 +27,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 using namespace mlir;
@@ -70,12 +71,38 @@ public:
   bool unrollsLanes() const override { return numLanes > 1; }
 
   SmallVector<Value> initAccumulators(OpBuilder &b, Location loc) override {
-    accBuf = memref::AllocaOp::create(
+    auto alloca = memref::AllocaOp::create(
         b, loc, MemRefType::get({tm, tn}, b.getF32Type()));
-    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0));
+    accBuf = mainBuf = alloca;
+    mainAlloca = alloca;
+    zero(b, loc, accBuf);
+    return {};
+  }
+
+  // Block-wise scales: the K tile's product goes to a second buffer
+  // (allocated once, next to the main one, outside the K loop), which
+  // addAccumulators adds into the main one.
+  SmallVector<Value> initTileAccumulators(OpBuilder &b,
+                                          Location loc) override {
+    if (!tileBuf) {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointAfter(mainAlloca);
+      tileBuf = memref::AllocaOp::create(b, loc, mainAlloca.getType());
+    }
+    accBuf = tileBuf;
+    zero(b, loc, accBuf);
+    return {};
+  }
+
+  SmallVector<Value> addAccumulators(OpBuilder &b, Location loc, ValueRange,
+                                     ValueRange) override {
     forSubTile(b, loc, [&](Value i, Value j) {
-      memref::StoreOp::create(b, loc, zero, accBuf, ValueRange{i, j});
+      Value x = memref::LoadOp::create(b, loc, mainBuf, ValueRange{i, j});
+      Value y = memref::LoadOp::create(b, loc, tileBuf, ValueRange{i, j});
+      memref::StoreOp::create(b, loc, arith::AddFOp::create(b, loc, x, y),
+                              mainBuf, ValueRange{i, j});
     });
+    accBuf = mainBuf;
     return {};
   }
 
@@ -93,7 +120,6 @@ public:
     while (bk % width)
       width /= 2;
     auto vecType = VectorType::get({width}, elt);
-    auto f32Vec = VectorType::get({width}, b.getF32Type());
     withLaneOrigin(b, loc, tid, [&](Value row0, Value col0) {
       forSubTile(b, loc, [&](Value i, Value j) {
         Value r = arith::AddIOp::create(b, loc, row0, i);
@@ -106,12 +132,11 @@ public:
           b.setInsertionPointToStart(kLoop.getBody());
           Value k = kLoop.getInductionVar();
           auto read = [&](Value lds, Value row) -> Value {
-            Value v = vector::LoadOp::create(
-                b, loc, vecType, lds,
-                ValueRange{buf, row, swizzledLdsCol(b, loc, lds, row, k)});
-            if (elt.isF32())
-              return v;
-            return arith::ExtFOp::create(b, loc, f32Vec, v);
+            return toF32(b, loc,
+                         vector::LoadOp::create(
+                             b, loc, vecType, lds,
+                             ValueRange{buf, row,
+                                        swizzledLdsCol(b, loc, lds, row, k)}));
           };
           Value prod = arith::MulFOp::create(b, loc, read(ldsA, r), read(ldsB, c));
           Value sum = vector::ReductionOp::create(
@@ -156,10 +181,81 @@ private:
   static Value idx(OpBuilder &b, Location loc, int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v);
   }
+  /// A scalar or vector in f32 (fp8 decoded from its bits).
   static Value toF32(OpBuilder &b, Location loc, Value v) {
-    if (v.getType().isF32())
+    Type elt = getElementTypeOrSelf(v.getType());
+    if (elt.isF32())
       return v;
-    return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+    if (isFp8(elt))
+      return fp8ToF32(b, loc, v);
+    Type f32 = b.getF32Type();
+    if (auto vt = dyn_cast<VectorType>(v.getType()))
+      f32 = VectorType::get(vt.getShape(), f32);
+    return arith::ExtFOp::create(b, loc, f32, v);
+  }
+  /// fp8 (OCP e4m3fn / e5m2, fnuz e4m3fnuz / e5m2fnuz) -> f32 from the bits:
+  /// LLVM has no fp8 types, so the host decodes them with integer ops (the
+  /// GPUs' matrix units read them natively). Normal: sign | (e - bias + 127)
+  /// << 23 | m << (23 - mb); subnormal: m x 2^(1 - bias - mb); NaN and inf
+  /// as each format defines them.
+  static Value fp8ToF32(OpBuilder &b, Location loc, Value v) {
+    // Works element-wise on a scalar or a vector of fp8.
+    auto vt = dyn_cast<VectorType>(v.getType());
+    auto ft = cast<FloatType>(vt ? vt.getElementType() : v.getType());
+    auto like = [&](Type elt) -> Type {
+      return vt ? Type(VectorType::get(vt.getShape(), elt)) : elt;
+    };
+    bool fnuz = isa<Float8E4M3FNUZType, Float8E5M2FNUZType>(ft);
+    int64_t mb = ft.getFPMantissaWidth() - 1; // stored mantissa bits
+    int64_t eb = 7 - mb;
+    int64_t bias = (int64_t(1) << (eb - 1)) - 1 + (fnuz ? 1 : 0);
+    bool e5m2 = eb == 5;
+    Type i32 = like(b.getI32Type()), f32 = like(b.getF32Type());
+    auto constant = [&](Type t, Attribute scalar) -> Value {
+      Attribute a = vt ? Attribute(DenseElementsAttr::get(
+                             cast<ShapedType>(t), scalar))
+                       : scalar;
+      return arith::ConstantOp::create(b, loc, cast<TypedAttr>(a));
+    };
+    auto ci = [&](int64_t c) { return constant(i32, b.getI32IntegerAttr(c)); };
+    auto cf = [&](double c) { return constant(f32, b.getF32FloatAttr(c)); };
+    auto eq = [&](Value x, Value y) {
+      return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, y);
+    };
+    Value bits8 = arith::BitcastOp::create(b, loc, like(b.getI8Type()), v);
+    Value x = arith::ExtUIOp::create(b, loc, i32, bits8);
+    Value sign = arith::AndIOp::create(b, loc, x, ci(0x80));
+    Value e = arith::AndIOp::create(
+        b, loc, arith::ShRUIOp::create(b, loc, x, ci(mb)),
+        ci((int64_t(1) << eb) - 1));
+    Value m = arith::AndIOp::create(b, loc, x, ci((int64_t(1) << mb) - 1));
+    Value normalBits = arith::OrIOp::create(
+        b, loc,
+        arith::OrIOp::create(
+            b, loc, arith::ShLIOp::create(b, loc, sign, ci(24)),
+            arith::ShLIOp::create(
+                b, loc, arith::AddIOp::create(b, loc, e, ci(127 - bias)),
+                ci(23))),
+        arith::ShLIOp::create(b, loc, m, ci(23 - mb)));
+    Value normal = arith::BitcastOp::create(b, loc, f32, normalBits);
+    Value sub = arith::MulFOp::create(
+        b, loc, arith::UIToFPOp::create(b, loc, f32, m),
+        cf(std::ldexp(1.0, static_cast<int>(1 - bias - mb))));
+    sub = arith::SelectOp::create(b, loc, eq(sign, ci(0)), sub,
+                                  arith::NegFOp::create(b, loc, sub));
+    Value r = arith::SelectOp::create(b, loc, eq(e, ci(0)), sub, normal);
+    Value nan = cf(std::nan(""));
+    if (fnuz) // 0x80 is the only NaN; no infinities
+      return arith::SelectOp::create(b, loc, eq(x, ci(0x80)), nan, r);
+    Value eMax = eq(e, ci((int64_t(1) << eb) - 1));
+    if (!e5m2) // e4m3fn: S.1111.111 is NaN, no infinities
+      return arith::SelectOp::create(
+          b, loc, arith::AndIOp::create(b, loc, eMax, eq(m, ci(7))), nan, r);
+    // e5m2: IEEE-like, all-ones exponent is inf (m = 0) or NaN
+    Value inf = arith::SelectOp::create(b, loc, eq(sign, ci(0)),
+                                        cf(INFINITY), cf(-INFINITY));
+    Value special = arith::SelectOp::create(b, loc, eq(m, ci(0)), inf, nan);
+    return arith::SelectOp::create(b, loc, eMax, special, r);
   }
   /// Emits `for i < tm, j < tn { body(i, j) }` over this lane's sub-tile.
   void forSubTile(OpBuilder &b, Location loc,
@@ -230,12 +326,22 @@ private:
     });
   }
 
+  void zero(OpBuilder &b, Location loc, Value buf) {
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0));
+    forSubTile(b, loc, [&](Value i, Value j) {
+      memref::StoreOp::create(b, loc, zero, buf, ValueRange{i, j});
+    });
+  }
+
   const GemmKernelSpec &spec;
   int64_t bm, bn, numLanes;
   int64_t tm = 1, tn = 1; ///< each lane's sub-tile
   int64_t lanesN = 1;     ///< lanes along N in the sub-tile grid
   int64_t busyLanes = 1;  ///< lanes that own a sub-tile
-  Value accBuf;
+  /// The accumulator multiply and updateElements work on: the main one, or
+  /// a K tile's during a block-wise scaled product.
+  Value accBuf, mainBuf, tileBuf;
+  memref::AllocaOp mainAlloca;
 };
 
 } // namespace
@@ -244,10 +350,6 @@ void moec::registerHostMatrixCore() {
   MatrixCoreFactory f;
   f.create = [](const GemmKernelSpec &spec,
                 Location loc) -> FailureOr<std::unique_ptr<MatrixCore>> {
-    if (isFp8(spec.aType) || isFp8(spec.bType))
-      return emitError(loc) << "fp8 GEMM on the host target is not supported "
-                               "yet (no CPU fp8 conversion in the lowering)",
-             failure();
     if (spec.ldsBIsKxN && spec.plan.lanes > 1)
       return emitError(loc) << "B as K x N in LDS (attention's P x V) runs on "
                                "the host's one-lane fallback only",

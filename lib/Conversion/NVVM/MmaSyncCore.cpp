@@ -26,6 +26,16 @@
 //     l % 8 + 8 ((l / 8) % 2), n + 8 (l / 16) for the x4 pair of n8 tiles.
 //   C/D 16x8 f32: reg (r, c) = (row g + 8 r, col 2t + c), r, c in {0, 1}.
 //
+// fp8 (OCP e4m3 / e5m2, sm_89+): `mma.sync.aligned.m16n8k32.row.col.f32.
+// <a>.<b>.f32`, which neither nvgpu.mma.sync nor nvvm.mma.sync (MLIR 22)
+// offers dense, so it is inline PTX. Its fragments are the 16-bit ones with
+// K doubled: A reg i holds 4 fp8 of (row g [+8], k 4t..4t+3 [+16]) and B
+// reg i (k 4t..4t+3 [+16], n g): the same 8 rows x 16 bytes per ldmatrix
+// matrix, so ldmatrix loads them unchanged (k offsets of 16 elements, not
+// 8), and each 32-bit register is bitcast to i32 for the asm. C/D as above.
+// The PTX needs ISA 8.4 (lib/Driver/Compiler.cpp raises the version for a
+// module with this asm).
+//
 // ldmatrix needs each 8-element row (16 bytes) 16-byte aligned: LDS rows are
 // block_k x 2 bytes with block_k a multiple of 16 and the k offsets are
 // multiples of 8 elements, so every row is one whole swizzle chunk
@@ -40,6 +50,7 @@
 #include "moec/Transforms/LdsLayout.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -52,7 +63,16 @@ using namespace moec;
 namespace {
 
 constexpr int64_t kWarp = 32;
-constexpr int64_t kInstrM = 16, kInstrN = 8, kInstrK = 16;
+constexpr int64_t kInstrM = 16, kInstrN = 8;
+
+/// The PTX name of an OCP fp8 type ("e4m3", "e5m2"), "" for others.
+llvm::StringRef ptxFp8(Type t) {
+  if (isa<Float8E4M3FNType>(t))
+    return "e4m3";
+  if (isa<Float8E5M2Type>(t))
+    return "e5m2";
+  return "";
+}
 
 /// Picks a wm x wn grid of warps over the block_m x block_n tile, each warp
 /// covering whole 16 x 8 instruction tiles, with the warp tile as square as
@@ -81,7 +101,8 @@ std::pair<int64_t, int64_t> arrangeWarps(int64_t warps, int64_t blockM,
 
 class MmaSyncCore final : public MatrixCore {
 public:
-  explicit MmaSyncCore(const GemmKernelSpec &spec) : spec(spec) {
+  explicit MmaSyncCore(const GemmKernelSpec &spec)
+      : spec(spec), fp8(isFp8(spec.aType)), kInstrK(fp8 ? 32 : 16) {
     std::tie(wm, wn) = arrangeWarps(spec.cfg().num_warps, spec.cfg().block_m, spec.cfg().block_n);
     if (wm) {
       repM = spec.cfg().block_m / wm / kInstrM;
@@ -91,8 +112,10 @@ public:
 
   bool valid() const {
     auto is16Bit = [](Type t) { return t.isF16() || t.isBF16(); };
-    return wm > 0 && is16Bit(spec.aType) && spec.aType == spec.bType &&
-           spec.cfg().block_k % kInstrK == 0;
+    bool types = fp8 ? !ptxFp8(spec.aType).empty() &&
+                           !ptxFp8(spec.bType).empty()
+                     : is16Bit(spec.aType) && spec.aType == spec.bType;
+    return wm > 0 && types && spec.cfg().block_k % kInstrK == 0;
   }
 
   int64_t lanes() const override { return spec.plan.lanes; }
@@ -121,13 +144,15 @@ public:
     Value rowA0 = mul(divU(warp, wn), c(spec.cfg().block_m / wm));
     Value rowB0 = mul(remU(warp, wn), c(spec.cfg().block_n / wn));
 
-    // Where this lane points ldmatrix (see the file comment).
+    // Where this lane points ldmatrix (see the file comment): 16-byte
+    // halves of the K step, 8 elements of 16 bits or 16 of fp8.
+    const int64_t kHalf = kInstrK / 2;
     Value laneRowA = add(rowA0, remU(lane, 16));
-    Value laneKA = mul(divU(lane, 16), c(8));
+    Value laneKA = mul(divU(lane, 16), c(kHalf));
     // x4 over two n8 tiles: matrices (n0-7,k0-7), (n0-7,k8-15),
     // (n8-15,k0-7), (n8-15,k8-15); x2 uses the first two.
     Value laneRowB = add(rowB0, add(remU(lane, 8), mul(divU(lane, 16), c(8))));
-    Value laneKB = mul(remU(divU(lane, 8), 2), c(8));
+    Value laneKB = mul(remU(divU(lane, 8), 2), c(kHalf));
     // x2 reads the addresses of lanes 0-15 only; keep the others in the tile.
     Value laneRowB2 = add(rowB0, remU(lane, 8));
 
@@ -137,10 +162,12 @@ public:
     Value laneKT = add(remU(lane, 8), mul(remU(divU(lane, 8), 2), c(8)));
     Value laneNT = add(rowB0, mul(divU(lane, 16), c(8)));
 
-    Type elt = spec.aType;
+    // Elements per 32-bit register of a fragment.
+    const int64_t perReg = fp8 ? 4 : 2;
     auto ldmatrix = [&](Value lds, Value row, Value k, int64_t tiles,
                         bool transpose = false) {
-      auto t = VectorType::get({tiles, 2}, elt);
+      Type elt = cast<MemRefType>(lds.getType()).getElementType();
+      auto t = VectorType::get({tiles, perReg}, elt);
       return nvgpu::LdMatrixOp::create(b, loc, t, lds,
                                        ValueRange{buf, row,
                                                   swizzledLdsCol(b, loc, lds,
@@ -150,6 +177,8 @@ public:
           .getResult();
     };
 
+    if (fp8)
+      return multiplyFp8(b, loc, ldsA, ldsB, buf, lane, rowA0, rowB0, acc);
     for (int64_t ks = 0; ks < spec.cfg().block_k / kInstrK; ++ks) {
       Value kA = add(laneKA, c(ks * kInstrK));
       Value kB = add(laneKB, c(ks * kInstrK));
@@ -170,14 +199,15 @@ public:
         for (int64_t h = 0; h < 2; ++h)
           bf.push_back(vector::ExtractStridedSliceOp::create(
               b, loc, pair, ArrayRef<int64_t>{2 * h, 0},
-              ArrayRef<int64_t>{2, 2}, ArrayRef<int64_t>{1, 1}));
+              ArrayRef<int64_t>{2, perReg}, ArrayRef<int64_t>{1, 1}));
       }
       for (int64_t i = 0; i < repM; ++i)
         for (int64_t j = 0; j < repN; ++j) {
           Value &d = acc[i * repN + j];
-          d = nvgpu::MmaSyncOp::create(
-              b, loc, a[i], bf[j], d,
-              ArrayRef<int64_t>{kInstrM, kInstrN, kInstrK});
+          d = fp8 ? mmaFp8(b, loc, a[i], bf[j], d)
+                  : nvgpu::MmaSyncOp::create(
+                        b, loc, a[i], bf[j], d,
+                        ArrayRef<int64_t>{kInstrM, kInstrN, kInstrK});
         }
     }
     return acc;
@@ -240,7 +270,86 @@ public:
   }
 
 private:
+  /// The fp8 K loop body: fragments read with one 32-bit LDS load per
+  /// register (4 consecutive fp8 of a row, inside one swizzle chunk), since
+  /// nvgpu.ldmatrix's lowering cannot produce fp8 vectors in MLIR 22; the
+  /// product through mmaFp8.
+  SmallVector<Value> multiplyFp8(OpBuilder &b, Location loc, Value ldsA,
+                                 Value ldsB, Value buf, Value lane,
+                                 Value rowA0, Value rowB0,
+                                 SmallVector<Value> acc) {
+    auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+    auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); };
+    Value g = arith::DivUIOp::create(b, loc, lane, c(4));
+    Value t4 = arith::MulIOp::create(
+        b, loc, arith::RemUIOp::create(b, loc, lane, c(4)), c(4));
+    Type i32 = b.getI32Type();
+    auto reg = [&](Value lds, Value row, Value k) -> Value {
+      Type elt = cast<MemRefType>(lds.getType()).getElementType();
+      Value v = vector::LoadOp::create(
+          b, loc, VectorType::get({4}, elt), lds,
+          ValueRange{buf, row, swizzledLdsCol(b, loc, lds, row, k)});
+      Value word =
+          vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), v);
+      return vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0});
+    };
+    for (int64_t ks = 0; ks < spec.cfg().block_k / kInstrK; ++ks) {
+      Value k0 = add(t4, c(ks * kInstrK)), k1 = add(k0, c(16));
+      SmallVector<SmallVector<Value, 4>> a(repM), bf(repN);
+      for (int64_t i = 0; i < repM; ++i) {
+        Value r0 = add(rowA0, add(g, c(i * kInstrM)));
+        Value r8 = add(r0, c(8));
+        a[i] = {reg(ldsA, r0, k0), reg(ldsA, r8, k0), reg(ldsA, r0, k1),
+                reg(ldsA, r8, k1)};
+      }
+      for (int64_t j = 0; j < repN; ++j) {
+        Value n = add(rowB0, add(g, c(j * kInstrN)));
+        bf[j] = {reg(ldsB, n, k0), reg(ldsB, n, k1)};
+      }
+      for (int64_t i = 0; i < repM; ++i)
+        for (int64_t j = 0; j < repN; ++j) {
+          Value &d = acc[i * repN + j];
+          d = mmaFp8(b, loc, a[i], bf[j], d);
+        }
+    }
+    return acc;
+  }
+
+  /// d + a x b with m16n8k32 fp8 mma.sync as inline PTX: a four A registers
+  /// (i32), b two B registers, d vector<2x2xf32>.
+  Value mmaFp8(OpBuilder &b, Location loc, ArrayRef<Value> a,
+               ArrayRef<Value> bv, Value d) {
+    Type f32 = b.getF32Type();
+    SmallVector<Value> operands(a);
+    operands.append(bv.begin(), bv.end());
+    for (int64_t r = 0; r < 2; ++r)
+      for (int64_t cc = 0; cc < 2; ++cc)
+        operands.push_back(
+            vector::ExtractOp::create(b, loc, d, ArrayRef<int64_t>{r, cc}));
+    std::string text =
+        ("mma.sync.aligned.m16n8k32.row.col.f32." + ptxFp8(spec.aType) + "." +
+         ptxFp8(spec.bType) +
+         ".f32 {$0, $1, $2, $3}, {$4, $5, $6, $7}, {$8, $9}, {$10, $11, "
+         "$12, $13};")
+            .str();
+    auto resType = LLVM::LLVMStructType::getLiteral(
+        b.getContext(), SmallVector<Type>(4, f32));
+    auto asmOp = LLVM::InlineAsmOp::create(
+        b, loc, resType, operands, text,
+        "=f,=f,=f,=f,r,r,r,r,r,r,0,1,2,3", /*has_side_effects=*/false,
+        /*is_align_stack=*/false, LLVM::tailcallkind::TailCallKind::None,
+        LLVM::AsmDialectAttr(), ArrayAttr());
+    SmallVector<Value> out;
+    for (int64_t k = 0; k < 4; ++k)
+      out.push_back(
+          LLVM::ExtractValueOp::create(b, loc, asmOp.getRes(), k));
+    return vector::FromElementsOp::create(
+        b, loc, VectorType::get({2, 2}, f32), out);
+  }
+
   const GemmKernelSpec &spec;
+  bool fp8 = false;
+  int64_t kInstrK = 16;
   int64_t wm = 0, wn = 0, repM = 0, repN = 0;
 };
 
@@ -250,10 +359,12 @@ void moec::registerNVVMMatrixCore() {
   MatrixCoreFactory f;
   f.create = [](const GemmKernelSpec &spec,
                 Location loc) -> FailureOr<std::unique_ptr<MatrixCore>> {
-    if (isFp8(spec.aType) || isFp8(spec.bType))
+    if ((isFp8(spec.aType) || isFp8(spec.bType)) &&
+        (ptxFp8(spec.aType).empty() || ptxFp8(spec.bType).empty() ||
+         spec.plan.target->fp8 == Fp8Flavor::None))
       return emitError(loc) << "fp8 GEMM on " << spec.plan.target->chip
-                            << " is not supported yet: the mma.sync lowering "
-                               "takes f16 and bf16 inputs",
+                            << ": mma.sync takes the OCP fp8 types (e4m3, "
+                               "e5m2) on sm_89 and later",
              failure();
     auto core = std::make_unique<MmaSyncCore>(spec);
     if (!core->valid())
@@ -261,7 +372,8 @@ void moec::registerNVVMMatrixCore() {
     return std::unique_ptr<MatrixCore>(std::move(core));
   };
   f.dependentDialects = [](DialectRegistry &registry) {
-    registry.insert<nvgpu::NVGPUDialect, NVVM::NVVMDialect>();
+    registry.insert<nvgpu::NVGPUDialect, NVVM::NVVMDialect,
+                    LLVM::LLVMDialect>();
   };
   f.gpuModuleTarget = [](MLIRContext *ctx, const TargetInfo &t) -> Attribute {
     return NVVM::NVVMTargetAttr::get(ctx, /*optLevel=*/3, t.triple, t.chip);
