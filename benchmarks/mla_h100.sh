@@ -34,8 +34,8 @@
 # MLA_STEPS=window for the window numerics alone).
 # Environment: MOEC_BIN_DIR (default /tmp/moec/bin, extracted from
 # bundle/moec-bundle.tar.xz when missing), MLA_BATCHES, MLA_HQ, MLA_QUICK=1
-# (fewer configs on both sides), MLA_CONFIGS ("bh,bkv,warps,stages ..." for
-# moec), MLA_ARCH (sm_90), MLA_NUMERIC_TOPK (2048),
+# (fewer configs on both sides), MLA_CONFIGS ("bh,bkv,warps,stages[,1] ..."
+# for moec; a fifth field 1 adds --async-copy), MLA_ARCH (sm_90), MLA_NUMERIC_TOPK (2048),
 # MLA_BENCH_FLAGS (extra moec bench flags, e.g. --repeat 5), MLA_NUMERICS=0
 # (skip step 1), MLA_TAG (suffix of the output files).
 set -uo pipefail
@@ -94,20 +94,24 @@ log "== sparse MLA decode on $(nvidia-smi --query-gpu=name --format=csv,noheader
 if [ "${MLA_NUMERICS:-1}" = 1 ] && has_step numerics; then
 step "numerics: moec run --arch $ARCH"
 # Every index pattern at page 64 (tokens 1: the plan splits the KV range;
-# tokens 3: --sizes splits=1, no split), one random case at page 1: 18
-# runs, each a compile, a PTX load, a launch and the float64 check.
+# tokens 3: --sizes splits=1, no split; tokens 3 again through the cp.async
+# pipeline), one random case at page 1: 26 runs, each a compile, a PTX
+# load, a launch and the float64 check.
 for h in 16 128; do
   for spec in "64 random" "64 duplicates" "64 invalid" "64 window" "1 random"; do
     set -- $spec; page=$1; pat=$2
     f=$(mla_file "$h" "$page" "${MLA_NUMERIC_TOPK:-2048}")
-    for tokens in 1 3; do
+    for run in 1 3 3a; do
+      tokens=${run%a}
       [ "$page" = 1 ] && [ "$tokens" = 3 ] && continue
       sp=$([ "$tokens" = 1 ] || echo ",splits=1")
+      # 3a: the cp.async KV pipeline (--async-copy, 3 stages).
+      ac=$([ "$run" = 3a ] && echo "--async-copy --num-stages 3")
       line=$(timeout 120 "$MOEC" run "$f" --arch "$ARCH" --sizes tokens=$tokens$sp \
-               --index-pattern $pat --seed $tokens 2>&1 | tail -1)
+               --index-pattern $pat --seed $tokens $ac 2>&1 | tail -1)
       echo "$line" >> "$LOG"
       case "$line" in *"-> PASS"*) r=PASS ;; *) r=FAIL; status=1 ;; esac
-      echo "{\"kind\": \"numerics\", \"impl\": \"moec\", \"h_q\": $h, \"page\": $page, \"pattern\": \"$pat\", \"tokens\": $tokens, \"result\": \"$r\"}" >> "$RES"
+      echo "{\"kind\": \"numerics\", \"impl\": \"moec\", \"h_q\": $h, \"page\": $page, \"pattern\": \"$pat\", \"tokens\": $tokens, \"async\": $([ "$run" = 3a ] && echo true || echo false), \"result\": \"$r\"}" >> "$RES"
       [ $r = PASS ] || log "FAIL moec run h_q=$h page=$page $pat tokens=$tokens: $line"
     done
   done
@@ -188,11 +192,12 @@ for h in $HQS; do
     step "h_q=$h batch=$b"
     bestMs=""; bestCfg=""
     for c in $CONFIGS; do
-      IFS=, read -r bh bkv w s <<< "$c"
+      IFS=, read -r bh bkv w s a <<< "$c"
+      extra=$([ "${a:-0}" = 1 ] && echo --async-copy)
       [ "$bh" -le "$h" ] || [ "$bh" = 16 ] || continue
       j=$WORK/moec.jsonl; : > "$j"
       timeout 180 "$MOEC" bench "$f" --arch "$ARCH" --sizes tokens=$b --seed 1 \
-        --block-h "$bh" --block-kv "$bkv" --num-warps "$w" --num-stages "$s" \
+        --block-h "$bh" --block-kv "$bkv" --num-warps "$w" --num-stages "$s" $extra \
         ${MLA_BENCH_FLAGS:-} --json "$j" >> "$LOG" 2>&1 || { echo "   moec config $c failed at h_q=$h batch=$b" >> "$LOG"; continue; }
       ms=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["ms"])' "$j" 2>/dev/null) || continue
       if [ -z "$bestMs" ] || python3 -c "import sys; sys.exit(0 if $ms < $bestMs else 1)"; then
@@ -203,12 +208,13 @@ for h in $HQS; do
       python3 - "$bestCfg" "$WORK/best.jsonl" >> "$RES" <<'EOF'
 import json, sys
 r = json.loads(open(sys.argv[2]).readline())
-bh, bkv, w, s = sys.argv[1].split(",")
+bh, bkv, w, s = sys.argv[1].split(",")[:4]
+asyncCopy = sys.argv[1].split(",")[4:5] == ["1"]
 print(json.dumps({"impl": "moec", "tokens": r["tokens"], "h_q": r["h_q"], "topk": r["topk"],
                   "d_qk": r["d_qk"], "d_v": r["d_v"], "page": r["page"], "ms": r["ms"],
                   "gbps": r["gbps"], "splits": r.get("splits", 1),
-                  "config": "block_h={} block_kv={} num_warps={} num_stages={} splits={}".format(
-                      bh, bkv, w, s, r.get("splits", 1))}))
+                  "config": "block_h={} block_kv={} num_warps={} num_stages={}{} splits={}".format(
+                      bh, bkv, w, s, " async_copy" if asyncCopy else "", r.get("splits", 1))}))
 EOF
       log "   moec  h_q=$h batch=$b: $(tail -1 "$RES")"
     else

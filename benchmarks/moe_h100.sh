@@ -9,13 +9,22 @@
 #    for several workgroups), and each model layer of examples/moe at small
 #    token counts (align, w13 GEMM, act_and_mul, w2 GEMM with reduce), each
 #    checked against the float64 reference, and test/e2e/moe_sweep.py's
-#    cases (every routing, sizes, expert maps, dtypes) on the GPU;
+#    cases (every routing, sizes, expert maps, dtypes) on the GPU; MXFP4
+#    weights (gpt-oss) are in it: the *_tp8 loop runs gpt_oss_120b_tp8.mlir,
+#    and the "mxfp4" step below runs with "numerics";
 # 2. benchmarks/triton_fused_moe.py: moec (through `moec bench`) against
 #    this repository's Triton fused-MoE kernel, w13 of Mixtral TP1 and
 #    DeepSeek-V3 TP1 at M = 1 .. 4096 and their full layers, same candidate
 #    list for both, copy bandwidth and the weight floor.
-# Writes $OUT/moe_numerics.txt, $OUT/moe_bench.json, $OUT/moe_bench.md and
-# $OUT/moe_bench_log.txt.
+# 3. (step "mxfp4"; its checks also run with "numerics") MXFP4 moe_gemm
+#    (gpt-oss-120b: packed e2m1 W, e8m0 scales, dequantized to bf16 in
+#    registers): the small layer and the TP 1 layer checked against float64
+#    from the dequantized weights; with MOE_STEPS=mxfp4 also the TP 8 shard
+#    and `moec bench` of the TP 1 and TP 8 layers at 1 and 256 tokens into
+#    $OUT/moe_mxfp4_bench.txt.
+# Writes $OUT/moe_numerics.txt, $OUT/moe_bench.json, $OUT/moe_bench.md,
+# $OUT/moe_bench_log.txt and $OUT/moe_mxfp4_bench.txt. MOE_STEPS=mxfp4 runs
+# step 3 alone (a few minutes).
 # Environment: MOEC_BIN_DIR (default /tmp/moec/bin, extracted from
 # bundle/moec-bundle.tar.xz when missing), MOEC_ARCH (sm_90; host runs step 1
 # on the CPU), MOE_MODELS (mixtral,deepseek),
@@ -44,14 +53,14 @@ status=0
 
 STEPS=${MOE_STEPS:-numerics bench}
 want() { case " $STEPS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+run() {
+  if timeout 120 "$MOEC" run "$@" >> "$NUM" 2>&1; then echo "PASS $*" | tee -a "$NUM"
+  else echo "FAIL $*" | tee -a "$NUM"; status=1; fi
+}
 
 # 1. Numerics on the GPU (18 moec runs, then the sweep's ~100 cases).
 if want numerics; then
   echo "== moec run on $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)" | tee -a "$NUM"
-  run() {
-    if timeout 120 "$MOEC" run "$@" >> "$NUM" 2>&1; then echo "PASS $*" | tee -a "$NUM"
-    else echo "FAIL $*" | tee -a "$NUM"; status=1; fi
-  }
   for r in uniform skewed one-expert empty-experts invalid; do
     run test/e2e/Inputs/moe-align-e256.mlir --arch "$ARCH" --tokens 3000 --routing "$r"
   done
@@ -80,6 +89,30 @@ if want numerics; then
     fi
   done
   rm -rf "$SW"
+fi
+
+# 3. MXFP4 weights (gpt-oss-120b).
+if want mxfp4 || want numerics; then
+  echo "== MXFP4 moe_gemm (gpt-oss) on $ARCH" | tee -a "$NUM"
+  run test/e2e/Inputs/moe-layer-mxfp4-small.mlir --arch "$ARCH" --tokens 37 --routing invalid
+  run test/e2e/Inputs/moe-layer-mxfp4-small.mlir --arch "$ARCH" --tokens 1 --routing uniform
+  run test/e2e/Inputs/moe-layer-mxfp4-small.mlir --arch "$ARCH" --tokens 300 --routing one-expert
+  run examples/moe/gpt_oss_120b_tp1.mlir --arch "$ARCH" --tokens 64 --routing uniform
+  run examples/moe/gpt_oss_120b_tp1.mlir --arch "$ARCH" --tokens 1 --routing skewed
+  # The bench (and the TP 8 shard, which "numerics" runs in its *_tp8 loop)
+  # only with MOE_STEPS=mxfp4, to keep the numerics step's device call short.
+  if want mxfp4; then
+    run examples/moe/gpt_oss_120b_tp8.mlir --arch "$ARCH" --tokens 300 --routing invalid
+    MXB=$OUT/moe_mxfp4_bench.txt
+    : > "$MXB"
+    for f in examples/moe/gpt_oss_120b_tp1.mlir examples/moe/gpt_oss_120b_tp8.mlir; do
+      for t in 1 256; do
+        echo "== moec bench $f --tokens $t" >> "$MXB"
+        timeout 120 "$MOEC" bench "$f" --arch "$ARCH" --tokens "$t" --routing uniform >> "$MXB" 2>&1 \
+          || { echo "FAIL bench $f --tokens $t" | tee -a "$NUM"; status=1; }
+      done
+    done
+  fi
 fi
 
 # 2. The benchmark against Triton.

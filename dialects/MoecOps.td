@@ -20,6 +20,8 @@ def Moec_Tensor3 : MemRefRankOf<[Moec_MatrixElt], [3]>;
 def Moec_OutputBuffer : MemRefRankOf<[F16, BF16, F32], [2, 3]>;
 def Moec_BiasBuffer : MemRefRankOf<[F16, BF16, F32], [1]>;
 def Moec_ScaleBuffer : MemRefRankOf<[F32], [0, 1, 2, 3]>;
+// moe_gemm's b_scale: f32, or e8m0 exponents for MXFP4 weights.
+def Moec_WeightScaleBuffer : MemRefRankOf<[F32, F8E8M0FNU], [0, 1, 2, 3]>;
 def Moec_IndexVector : MemRefRankOf<[I32], [1]>;
 def Moec_IndexMatrix : MemRefRankOf<[I32], [2]>;
 
@@ -165,6 +167,24 @@ def Moec_MoeGemmOp : Moec_Op<"moe_gemm", [AttrSizedOperandSegments]> {
     f16/bf16 A with i8 W (`int8_w8a16`) needs a per-channel `b_scale [E, N]`.
     Block-wise scales are selected by the `group_n`/`group_k` attributes.
 
+    MXFP4 weights (`mxfp4`, gpt-oss / DeepSeek-V4, OCP MX: e2m1 values with
+    one e8m0 scale per 32 K elements; w4a16): bf16 A, W the packed bytes
+    `[E, N, K/2]` i8 (two e2m1 values per byte along K, element `2j` in the
+    low nibble, `2j + 1` in the high one: the layout vLLM and the gpt-oss
+    checkpoints store), `b_scale [E, N, K/32]` f8E8M0FNU, no `a_scale`, K a
+    multiple of 32, and `W[e, n, k] = e2m1(nibble k) * 2^(scale[e, n, k/32] -
+    127)`. W is spelled as packed i8 with the `mxfp4` attribute rather than
+    as a `memref<...xf4E2M1FN>`: MLIR 22 lowers a memref of a sub-byte type
+    to LLVM with one `i4` per byte (the GEP strides by the i4's 1-byte store
+    size), so a `f4E2M1FN` memref would not describe the packed buffer
+    serving hands us unless every pass ran narrow-type emulation first. The
+    scales are 8-bit and keep their `f8E8M0FNU` type. The kernels dequantize
+    W to bf16 in registers on the way to LDS (exact: e2m1 times a power of
+    two fits bf16 barring over/underflow), so every matrix unit sees bf16;
+    on gfx950 with block_k a multiple of 128 (nonkdim 16) or 64 (32) W's
+    scales go to the scaled MFMA instead and A is split into MXFP8 hi + lo
+    parts (docs/architecture.md).
+
     With `activation` (`#moec.activation<silu>`: vLLM's `silu_and_mul`,
     `<gelu>`: `gelu_and_mul`; any activation but `none`) the op is the
     gate/up projection fused with the gated activation: N is even, rows
@@ -182,9 +202,10 @@ def Moec_MoeGemmOp : Moec_Op<"moe_gemm", [AttrSizedOperandSegments]> {
     Arg<Moec_IndexVector, "num_tokens_post_padded", [MemRead]>:$num_tokens_post_padded,
     Arg<Optional<MemRefRankOf<[F16, BF16, F32], [2]>>, "topk_weights", [MemRead]>:$topk_weights,
     Arg<Optional<Moec_ScaleBuffer>, "a_scale", [MemRead]>:$a_scale,
-    Arg<Optional<Moec_ScaleBuffer>, "b_scale", [MemRead]>:$b_scale,
+    Arg<Optional<Moec_WeightScaleBuffer>, "b_scale", [MemRead]>:$b_scale,
     ConfinedAttr<I64Attr, [IntPositive]>:$top_k,
     UnitAttr:$a_per_copy,
+    UnitAttr:$mxfp4,
     UnitAttr:$reduce,
     OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$group_n,
     OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$group_k,
@@ -203,9 +224,10 @@ def Moec_MoeGemmOp : Moec_Op<"moe_gemm", [AttrSizedOperandSegments]> {
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// The quantization scheme implied by the operand dtypes.
-    enum class Quant { None, Fp8W8A8, Int8W8A16 };
+    enum class Quant { None, Fp8W8A8, Int8W8A16, Mxfp4W4A16 };
     Quant getQuant();
     bool isBlockQuantized() { return getGroupN().has_value(); }
+    ::mlir::LogicalResult verifyMxfp4Operands();
   }];
 }
 

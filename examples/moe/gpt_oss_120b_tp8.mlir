@@ -1,56 +1,58 @@
-// gpt-oss-120b: one MoE layer, TP = 8: one of 8 tensor-parallel shards: every expert's intermediate
-// dimension split 8 ways (360 of 2880); the shards' outputs are summed by an
-// all-reduce outside this function.
-// E = 128 experts, top-4 routing, hidden 2880, expert intermediate 2880 (360 per shard).
-// gpt-oss ships MXFP4 expert weights (f4E2M1FN with an f8E8M0FNU scale per 32
-// K elements), expert biases and a clamped SwiGLU (alpha 1.702, limit 7.0).
-// This file is a bf16 STAND-IN with the model's shapes: moe_gemm does not take
-// MXFP4 yet, and act_and_mul's silu stands in for the clamped SwiGLU; no
-// biases. Replace W with MXFP4 once the dialect lowers it.
+// gpt-oss-120b: one MoE layer, a TP = 8 shard: each rank holds every expert's 1/8 of the intermediate
+// dimension (2880 / 8 = 360, padded to 384 with zero weights as vLLM pads
+// MXFP4 shards: K of w2 must be a multiple of the 32-element scale block).
+// E = 128 experts, top-4 routing, hidden 2880, expert intermediate 384.
+// The expert weights are MXFP4 as gpt-oss ships them (and vLLM keeps them):
+// per expert and output row, K/2 bytes of packed e2m1 values (element 2j in
+// the low nibble) and K/32 e8m0 scales, here `memref<E x N x K/2 x i8>` and
+// `memref<E x N x K/32 x f8E8M0FNU>` with the `mxfp4` attribute (see the op's
+// description for why W is packed i8). A is bf16 (w4a16): the kernels
+// dequantize W to bf16 in registers.
+// Not modelled: gpt-oss's expert biases and its clamped SwiGLU (alpha 1.702,
+// limit 7.0, gate/up interleaved); the w13 GEMM here fuses vLLM's
+// silu_and_mul over the two halves of W13 instead.
 //
-// The layer, op by op (vLLM's fused_moe with the unfused activation):
+// The layer, op by op:
 //   moe_align    topk_ids -> sorted_token_ids / expert_ids / padded length
-//   moe_gemm     w13: hidden [T, 2880] x W13 [128, 720, 2880] -> [T, 4, 720]
-//                (gate and up projections stacked, rows gathered per copy)
-//   act_and_mul  silu(gate) * up -> [T, 4, 360]  (its own kernel: moe_gemm
-//                has no fused silu_and_mul epilogue yet)
-//   moe_gemm     w2: one row per copy [T * 4, 360] x W2 [128, 2880, 360],
-//                times topk_weights, the 4 copies of a token summed straight
-//                into out [T, 2880] (reduce: out must be zero before the call)
+//   moe_gemm     w13 {mxfp4, activation = silu}: hidden [T, 2880] x W13
+//                [128, 768, 2880 / 2 bytes] -> silu(gate) * up [T, 4, 384]
+//   moe_gemm     w2 {mxfp4}: one row per copy [T * 4, 384] x W2 [128, 2880,
+//                384 / 2 bytes], times topk_weights, the 4 copies of a token
+//                summed straight into out [T, 2880] (reduce: out must be zero)
 //
-//   moec run examples/moe/gpt_oss_120b_tp8.mlir --arch host --tokens 4   (the host holds every weight: GBs at TP 1)
+//   moec run examples/moe/gpt_oss_120b_tp8.mlir --arch host --tokens 1
+//   moec run examples/moe/gpt_oss_120b_tp8.mlir --arch sm_90 --tokens 64
 //   moec bench examples/moe/gpt_oss_120b_tp8.mlir --arch sm_90 --tokens 256 --routing uniform
 module {
   func.func @gpt_oss_120b_moe_layer_tp8(%hidden: memref<?x2880xbf16>,
-      %w13: memref<128x720x2880xbf16>, %w2: memref<128x2880x360xbf16>,
+      %w13: memref<128x768x1440xi8>, %w13_scale: memref<128x768x90xf8E8M0FNU>,
+      %w2: memref<128x2880x192xi8>, %w2_scale: memref<128x2880x12xf8E8M0FNU>,
       %topk_ids: memref<?x4xi32>, %topk_weights: memref<?x4xf32>,
       %sorted_token_ids: memref<?xi32>, %expert_ids: memref<?xi32>,
       %num_tokens_post_padded: memref<1xi32>,
-      %gate_up: memref<?x4x720xbf16>, %act: memref<?x4x360xbf16>,
-      %out: memref<?x2880xbf16>) {
+      %act: memref<?x4x384xbf16>, %out: memref<?x2880xbf16>) {
     moec.moe_align %topk_ids -> %sorted_token_ids, %expert_ids, %num_tokens_post_padded {
       num_experts = 128 : i64, config = #moec.config<block_m = 64>
     } : memref<?x4xi32> -> memref<?xi32>, memref<?xi32>, memref<1xi32>
-    moec.moe_gemm %hidden, %w13 -> %gate_up
+    moec.moe_gemm %hidden, %w13 -> %act
       routing(%sorted_token_ids, %expert_ids, %num_tokens_post_padded
-              : memref<?xi32>, memref<?xi32>, memref<1xi32>) {
-      top_k = 4 : i64,
+              : memref<?xi32>, memref<?xi32>, memref<1xi32>)
+      b_scale(%w13_scale : memref<128x768x90xf8E8M0FNU>) {
+      top_k = 4 : i64, mxfp4, activation = #moec.activation<silu>,
       config = #moec.config<block_m = 64, block_n = 128, block_k = 64, group_m = 8,
                             num_warps = 4, num_stages = 2>
-    } : memref<?x2880xbf16>, memref<128x720x2880xbf16> -> memref<?x4x720xbf16>
-    moec.act_and_mul %gate_up -> %act {
-      activation = #moec.activation<silu>, config = #moec.config<>
-    } : memref<?x4x720xbf16> -> memref<?x4x360xbf16>
+    } : memref<?x2880xbf16>, memref<128x768x1440xi8> -> memref<?x4x384xbf16>
     %act_rows = memref.collapse_shape %act [[0, 1], [2]]
-      : memref<?x4x360xbf16> into memref<?x360xbf16>
+      : memref<?x4x384xbf16> into memref<?x384xbf16>
     moec.moe_gemm %act_rows, %w2 -> %out
       routing(%sorted_token_ids, %expert_ids, %num_tokens_post_padded
               : memref<?xi32>, memref<?xi32>, memref<1xi32>)
-      topk_weights(%topk_weights : memref<?x4xf32>) {
-      top_k = 4 : i64, a_per_copy, reduce,
+      topk_weights(%topk_weights : memref<?x4xf32>)
+      b_scale(%w2_scale : memref<128x2880x12xf8E8M0FNU>) {
+      top_k = 4 : i64, mxfp4, a_per_copy, reduce,
       config = #moec.config<block_m = 64, block_n = 128, block_k = 64, group_m = 8,
                             num_warps = 4, num_stages = 2>
-    } : memref<?x360xbf16>, memref<128x2880x360xbf16> -> memref<?x2880xbf16>
+    } : memref<?x384xbf16>, memref<128x2880x192xi8> -> memref<?x2880xbf16>
     return
   }
 }

@@ -346,12 +346,60 @@ LogicalResult MoeAlignOp::verify() {
 //===----------------------------------------------------------------------===//
 
 MoeGemmOp::Quant MoeGemmOp::getQuant() {
+  if (getMxfp4())
+    return Quant::Mxfp4W4A16;
   Type aElt = eltOf(getA()), wElt = eltOf(getW());
   if (isFp8(aElt) && isFp8(wElt))
     return Quant::Fp8W8A8;
   if (wElt.isInteger(8))
     return Quant::Int8W8A16;
   return Quant::None;
+}
+
+/// MXFP4 weights: bf16 A, W [E, N, K/2] packed i8, b_scale [E, N, K/32]
+/// f8E8M0FNU, no a_scale, no block-wise groups, K a multiple of 32.
+LogicalResult MoeGemmOp::verifyMxfp4Operands() {
+  Type aElt = eltOf(getA()), wElt = eltOf(getW());
+  if (!aElt.isBF16())
+    return emitOpError() << "mxfp4 weights need bf16 activations (A), not "
+                         << aElt;
+  if (!wElt.isInteger(8))
+    return emitOpError() << "mxfp4 W must be the packed bytes [E, N, K/2] "
+                            "as i8 (two e2m1 values per byte along K), not "
+                         << wElt;
+  if (getAScale())
+    return emitOpError() << "mxfp4 weights take no a_scale (bf16 A)";
+  if (getGroupN() || getGroupK())
+    return emitOpError() << "mxfp4 weights carry their own blocks of 32 K "
+                            "elements; group_n/group_k are for fp8_w8a8";
+  MemRefType aT = memrefOf(getA()), wT = memrefOf(getW());
+  int64_t kA = aT.getDimSize(1), kHalf = wT.getDimSize(2);
+  int64_t k = !isDyn(kA) ? kA : (!isDyn(kHalf) ? 2 * kHalf : kA);
+  if (!isDyn(k) && k % 32 != 0)
+    return emitOpError() << "mxfp4 needs K (" << k
+                         << ") to be a multiple of 32, the scale block";
+  Value bs = getBScale();
+  if (!bs)
+    return emitOpError() << "mxfp4 weights need b_scale [E, N, K/32] "
+                            "(f8E8M0FNU)";
+  MemRefType sT = memrefOf(bs);
+  if (!isa<Float8E8M0FNUType>(sT.getElementType()))
+    return emitOpError() << "mxfp4 b_scale must be f8E8M0FNU (one e8m0 "
+                            "exponent per 32 K elements), not "
+                         << sT.getElementType();
+  if (sT.getRank() != 3)
+    return emitOpError() << "mxfp4 b_scale must be [E, N, K/32], not rank "
+                         << sT.getRank();
+  Operation *op = getOperation();
+  return success(
+      succeeded(checkSameDim(op, "b_scale shape", "dim 0 of b_scale",
+                             sT.getDimSize(0), "experts",
+                             wT.getDimSize(0))) &&
+      succeeded(checkSameDim(op, "b_scale shape", "dim 1 of b_scale",
+                             sT.getDimSize(1), "N", wT.getDimSize(1))) &&
+      succeeded(checkSameDim(op, "b_scale shape", "dim 2 of b_scale",
+                             sT.getDimSize(2), "K/32",
+                             isDyn(k) ? k : k / 32)));
 }
 
 LogicalResult MoeGemmOp::verify() {
@@ -364,7 +412,17 @@ LogicalResult MoeGemmOp::verify() {
   int64_t topK = getTopK();
   int64_t kA = aT.getDimSize(1), numExperts = wT.getDimSize(0),
           n = wT.getDimSize(1), kW = wT.getDimSize(2);
-  if (failed(checkSameDim(op, "K mismatch", "K of A", kA, "K of W", kW)))
+  if (getMxfp4()) {
+    // W holds K/2 bytes per row: two e2m1 values each.
+    if (failed(verifyMxfp4Operands()))
+      return failure();
+    if (!isDyn(kW))
+      kW *= 2;
+  }
+  if (failed(checkSameDim(op, "K mismatch", "K of A", kA,
+                          getMxfp4() ? "K of W (2 x its last dim, packed)"
+                                     : "K of W",
+                          kW)))
     return failure();
 
   // C: [tokens, top_k, N], or [tokens, N] when the copies reduce into it.
@@ -475,6 +533,8 @@ LogicalResult MoeGemmOp::verify() {
     if (!getAScale() || !getBScale())
       return emitOpError() << "fp8_w8a8 needs both a_scale and b_scale";
     break;
+  case Quant::Mxfp4W4A16:
+    break; // verifyMxfp4Operands
   case Quant::Int8W8A16:
     if (!is16BitFloat(aElt))
       return emitOpError() << "int8_w8a16 needs f16 or bf16 activations, not "
@@ -522,8 +582,11 @@ LogicalResult MoeGemmOp::verify() {
         return failure();
     }
   }
-  if (Value bs = getBScale()) {
+  if (Value bs = getBScale(); bs && quant != Quant::Mxfp4W4A16) {
     MemRefType t = memrefOf(bs);
+    if (!t.getElementType().isF32())
+      return emitOpError() << "b_scale must be f32, not " << t.getElementType()
+                           << " (f8E8M0FNU scales are for mxfp4 weights)";
     if (blockWise) {
       if (t.getRank() != 3)
         return emitOpError() << "block-wise b_scale must be [E, ceil(N / "
@@ -569,11 +632,14 @@ LogicalResult MoeGemmOp::verify() {
 }
 
 MatmulProblem moec::getMoeGemmProblem(MoeGemmOp op) {
-  // int8_w8a16 dequantizes W to A's type on its way to LDS, so both LDS
+  // int8_w8a16 and mxfp4 dequantize W to A's type on its way to LDS, so both LDS
   // tiles hold A's type and B's vectors are as wide as A's in LDS.
   Type aElt = eltOf(op.getA());
-  Type bLds =
-      op.getQuant() == MoeGemmOp::Quant::Int8W8A16 ? aElt : eltOf(op.getW());
+  MoeGemmOp::Quant quant = op.getQuant();
+  Type bLds = quant == MoeGemmOp::Quant::Int8W8A16 ||
+                      quant == MoeGemmOp::Quant::Mxfp4W4A16
+                  ? aElt
+                  : eltOf(op.getW());
   MatmulProblem p =
       skeletonProblem(op.getConfig(), op.getA(), op.getW(), op.getC(), bLds);
   // The block's row map: per tile row the A row, the C row (i32, -1 when

@@ -187,6 +187,9 @@ FailureOr<EK> kindOf(Type t) {
   if (isa<Float8E5M2FNUZType>(t)) return EK::F8E5M2FNUZ;
   if (isa<Float8E4M3FNType>(t)) return EK::F8E4M3FN;
   if (isa<Float8E5M2Type>(t)) return EK::F8E5M2;
+  // e8m0 scales (MXFP4 moe_gemm) are only loaded and bitcast to i8: a byte.
+  if (isa<Float8E8M0FNUType>(t)) return EK::I8;
+  if (isa<Float4E2M1FNType>(t)) return EK::F4E2M1FN;
   if (isa<LLVM::LLVMPointerType>(t))
     return EK::I64;
   return failure();
@@ -623,6 +626,30 @@ LogicalResult Program::decodeOp(Operation *op, BlockCode &bc,
       return fail(op, "MFMA operand sizes do not match the instruction");
     return push(OpC::Mfma);
   }
+  if (auto mf = dyn_cast<amdgpu::ScaledMFMAOp>(op)) {
+    // ops: A, B, C, scalesA, scalesB; imm: the scale byte of each.
+    auto elt = [](Type t) {
+      auto vt = dyn_cast<VectorType>(t);
+      return vt ? vt.getElementType() : t;
+    };
+    auto ka = kindOf(elt(mf.getSourceA().getType()));
+    auto kb = kindOf(elt(mf.getSourceB().getType()));
+    if (failed(ka) || failed(kb))
+      return fail(op, "scaled MFMA operand type not supported (fp6 is not)");
+    FailureOr<MfmaShape> shape =
+        MfmaShape::getScaled(mf.getM(), mf.getN(), mf.getK(), *ka, *kb);
+    if (failed(shape))
+      return fail(op, fmt::format("no scaled {}x{}x{} MFMA for these element "
+                                  "types",
+                                  mf.getM(), mf.getN(), mf.getK()));
+    in.mfma = *shape;
+    in.imm = {int64_t(mf.getScalesIdxA()), int64_t(mf.getScalesIdxB())};
+    if (slots[in.ops[0]].n != uint32_t(shape->perLaneAB) ||
+        slots[in.ops[1]].n != uint32_t(shape->perLaneAB) ||
+        slots[in.ops[2]].n != uint32_t(shape->perLaneC))
+      return fail(op, "scaled MFMA operand sizes do not match the instruction");
+    return push(OpC::Mfma);
+  }
   if (op->getName().getStringRef().starts_with("rocdl.mfma."))
     return decodeRocdlMfma(op, in, bc);
   if (auto br = dyn_cast<cf::BranchOp>(op)) {
@@ -651,8 +678,60 @@ LogicalResult Program::decodeRocdlMfma(Operation *op, Instr &in,
                                        BlockCode &bc) {
   StringRef rest =
       op->getName().getStringRef().drop_front(strlen("rocdl.mfma."));
+  if (rest.consume_front("scale.f32.")) {
+    // rocdl.mfma.scale.f32.<16x16x128|32x32x64>.f8f6f4 %a, %b, %c, %cbsz
+    // (A's format), %blgp (B's), %opselA, %scaleA, %opselB, %scaleB: the
+    // formats 0 = e4m3, 1 = e5m2, 4 = e2m1 (2, 3: fp6, not supported);
+    // each scale is an i32 whose byte OPSEL the lane supplies.
+    int m = 0, n = 0, k = 0;
+    if (rest == "16x16x128.f8f6f4")
+      m = n = 16, k = 128;
+    else if (rest == "32x32x64.f8f6f4")
+      m = n = 32, k = 64;
+    else
+      return fail(op, "unknown scaled MFMA");
+    if (in.ops.size() != 9 || in.res < 0)
+      return fail(op, "expected a, b, c, cbsz, blgp, opselA, scaleA, opselB, "
+                      "scaleB");
+    int64_t imm[4];
+    int at[4] = {3, 4, 5, 7};
+    for (int i = 0; i < 4; ++i) {
+      Operation *def = op->getOperand(at[i]).getDefiningOp();
+      auto attr = def ? def->getAttrOfType<IntegerAttr>("value") : IntegerAttr();
+      if (!attr)
+        return fail(op, "scaled MFMA formats and OPSELs must be constants");
+      imm[i] = attr.getInt();
+    }
+    auto format = [](int64_t f) -> FailureOr<EK> {
+      switch (f) {
+      case 0: return EK::F8E4M3FN;
+      case 1: return EK::F8E5M2;
+      case 4: return EK::F4E2M1FN;
+      default: return failure();
+      }
+    };
+    FailureOr<EK> ka = format(imm[0]), kb = format(imm[1]);
+    if (failed(ka) || failed(kb))
+      return fail(op, "scaled MFMA format not supported (fp6 is not)");
+    FailureOr<MfmaShape> shape = MfmaShape::getScaled(m, n, k, *ka, *kb);
+    if (failed(shape) || imm[2] < 0 || imm[2] > 3 || imm[3] < 0 || imm[3] > 3)
+      return fail(op, "scaled MFMA shape or OPSEL not supported");
+    in.mfma = *shape;
+    in.imm = {imm[2], imm[3]};
+    in.ops = {in.ops[0], in.ops[1], in.ops[2], in.ops[6], in.ops[8]};
+    auto bitsPerLane = [&](int32_t slot) {
+      return slots[slot].n * bitsOf(slots[slot].k);
+    };
+    if (bitsPerLane(in.ops[0]) != uint32_t(32 * bitsOf(*ka)) ||
+        bitsPerLane(in.ops[1]) != uint32_t(32 * bitsOf(*kb)) ||
+        slots[in.ops[2]].n != uint32_t(shape->perLaneC))
+      return fail(op, "scaled MFMA operand sizes do not match the instruction");
+    in.op = OpC::Mfma;
+    bc.instrs.push_back(std::move(in));
+    return success();
+  }
   if (rest.starts_with("scale"))
-    return fail(op, "scaled MFMAs are not supported");
+    return fail(op, "unknown scaled MFMA");
   auto [acc, shapeTypes] = rest.split('.');
   int dims[3] = {0, 0, 0};
   for (int d = 0; d < 3; ++d) {
@@ -1469,21 +1548,29 @@ void Executor::exec(Wave &w, const Instr &in, uint64_t mask) {
       std::memcpy(o, a, cells * 8);
     } else {
       for (int l = 0; l < kLanes; ++l) {
-        uint8_t bytes[256];
-        size_t nbytes = size_t(src.n) * ib / 8;
-        if (nbytes > sizeof(bytes) || ib % 8 || ob % 8) {
+        // Little-endian bit string: element e at bits [e * ib, (e+1) * ib)
+        // (4-bit elements too: fp4 packs two a byte, low nibble first).
+        uint64_t words[32] = {};
+        size_t nbits = size_t(src.n) * ib;
+        if (nbits > sizeof(words) * 8 || ib > 64 || ob > 64) {
           err(in, l, "bitcast of this size is not supported");
           return;
         }
-        for (uint32_t e = 0; e < src.n; ++e) {
-          uint64_t v = a[e * kLanes + l];
-          std::memcpy(bytes + e * ib / 8, &v, ib / 8);
-        }
-        for (uint32_t e = 0; e < n; ++e) {
+        auto put = [&](size_t at, unsigned width, uint64_t v) {
+          for (unsigned bit = 0; bit < width; ++bit)
+            if ((v >> bit) & 1)
+              words[(at + bit) / 64] |= uint64_t(1) << ((at + bit) % 64);
+        };
+        auto get = [&](size_t at, unsigned width) {
           uint64_t v = 0;
-          std::memcpy(&v, bytes + e * ob / 8, ob / 8);
-          o[e * kLanes + l] = v;
-        }
+          for (unsigned bit = 0; bit < width; ++bit)
+            v |= ((words[(at + bit) / 64] >> ((at + bit) % 64)) & 1) << bit;
+          return v;
+        };
+        for (uint32_t e = 0; e < src.n; ++e)
+          put(size_t(e) * ib, ib, truncBits(a[e * kLanes + l], ib));
+        for (uint32_t e = 0; e < n; ++e)
+          o[e * kLanes + l] = get(size_t(e) * ob, ob);
       }
     }
     return commit(w, in.res, o, mask);
@@ -2049,6 +2136,29 @@ void Executor::execMfma(Wave &w, const Instr &in, uint64_t mask) {
       A[i * s.k + ka] = decode(s.a, item(a, sa, s.a, l, v));
       B[kb * s.n + j] = decode(s.b, item(b, sb, s.b, l, v));
     }
+  if (s.scaled) {
+    // The e8m0 byte lane l supplies for each operand: byte OPSEL of an i32
+    // (rocdl), element OPSEL of a vector<4xf8E8M0FNU>, or a scalar (only
+    // its byte 0 is defined).
+    auto scaleOf = [&](int op, int l) -> double {
+      const Slot &sl = p.slots[in.ops[op]];
+      const uint64_t *r = reg(w, in.ops[op]);
+      int64_t sel = in.imm[op - 3];
+      uint64_t byte;
+      if (bitsOf(sl.k) >= 32)
+        byte = (r[l] >> (8 * sel)) & 0xFF;
+      else if (sl.n > 1)
+        byte = r[sel * kLanes + l] & 0xFF;
+      else
+        byte = sel == 0 ? r[l] & 0xFF : 0;
+      return decodeE8M0(static_cast<uint8_t>(byte));
+    };
+    for (int i = 0; i < s.m; ++i)
+      for (int kk = 0; kk < s.k; ++kk) {
+        A[i * s.k + kk] *= scaleOf(3, s.scaleLane(i, kk));
+        B[kk * s.n + i] *= scaleOf(4, s.scaleLane(i, kk));
+      }
+  }
   uint64_t *o = out(w, in.res, mask);
   for (int l = 0; l < kLanes; ++l)
     for (int r = 0; r < s.perLaneC; ++r) {

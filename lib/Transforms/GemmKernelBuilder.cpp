@@ -97,9 +97,19 @@ GemmKernelSpec GemmKernelSpec::get(MoeGemmOp op, const TargetInfo &target) {
   s.transposeB = true; // W[e] is N x K
   s.aType = elementTypeOf(op.getA());
   s.bType = elementTypeOf(op.getW());
-  if (op.getQuant() == MoeGemmOp::Quant::Int8W8A16) {
+  if (op.getQuant() == MoeGemmOp::Quant::Int8W8A16 ||
+      op.getQuant() == MoeGemmOp::Quant::Mxfp4W4A16) {
     s.bMemoryType = s.bType;
     s.bType = s.aType;
+  }
+  s.mxfp4 = op.getQuant() == MoeGemmOp::Quant::Mxfp4W4A16;
+  // gfx950: the scaled MFMA, where the tile holds whole instructions.
+  if (s.mxfp4 && target.chip == "gfx950" && s.plan.kpack == 1) {
+    int64_t instrK = s.plan.nonKDim == 16 ? 128 : 64;
+    if (s.cfg().block_k % instrK == 0) {
+      s.mxfp4Native = true;
+      s.bType = Float8E4M3FNType::get(op.getContext());
+    }
   }
   s.cType = elementTypeOf(op.getC());
   s.hasScaleA = static_cast<bool>(op.getAScale());
@@ -112,9 +122,12 @@ GemmKernelSpec GemmKernelSpec::get(MoeGemmOp op, const TargetInfo &target) {
     // either way), [E, N] per channel.
     int64_t rank = cast<MemRefType>(op.getBScale().getType()).getRank();
     s.scaleBRank = kernelScaleRank(op.getBScale());
+    s.scaleBType = elementTypeOf(op.getBScale());
     s.scaleBPerTensor = rank <= 1;
     s.scaleBPerExpert = rank == 1;
   }
+  if (s.mxfp4)
+    s.scaleBPerTensor = s.scaleBPerExpert = false;
   if (op.isBlockQuantized()) {
     s.groupN = *op.getGroupN();
     s.groupK = *op.getGroupK();
@@ -164,6 +177,13 @@ struct OperandTile {
   /// gate row n0/2 + r, the others up row N/2 + n0/2 + r - rows/2
   /// (GemmBuilder::gatedRow); set with `gathered`.
   bool gated = false;
+  /// MXFP4 (GemmKernelSpec::mxfp4): `global` is the expert's [N, K/2] bytes,
+  /// two e2m1 values each, and `mxScale` its [N, K/32] f8E8M0FNU scales.
+  /// Offsets and the window's column are in bytes (K / 2); each vector of
+  /// `vec` K elements (vec / 2 bytes, inside one 32-element block) is
+  /// dequantized to ldsElt as it is loaded.
+  bool packed = false;
+  Value mxScale;
 };
 
 class GemmBuilder {
@@ -195,6 +215,16 @@ private:
   void storeTile(OperandTile &t, Value buf, ValueRange vecs);
   /// A loaded element or vector in LDS's type (int8 weights -> A's type).
   Value toLdsType(const OperandTile &t, Value v);
+  /// MXFP4: the vectors of one K tile of the packed operand `t`, each
+  /// dequantized to t.ldsElt.
+  SmallVector<Value> loadPackedTile(OperandTile &t, Value k0);
+  /// MXFP4: e2m1 codes (i32 scalar or vector, low 4 bits) times the e8m0
+  /// scale `scale` (f8E8M0FNU) as f32.
+  Value decodeMxfp4(Value codes, Value scale);
+  /// MXFP4 on gfx950's scaled MFMA: packed bytes (vec / 2 of them) -> vec
+  /// e4m3 values of the same e2m1 magnitudes (exact; the scale stays
+  /// apart).
+  Value mxfp4ToE4M3(Value bytes, const OperandTile &t);
   /// Global -> LDS buffer `buf` for one K tile through the core's async
   /// copies where the tile is interior and K-contiguous; otherwise with
   /// plain (masked) loads and stores.
@@ -340,6 +370,8 @@ Value GemmBuilder::isInterior(OperandTile &t, Value k0) {
 }
 
 SmallVector<Value> GemmBuilder::loadTile(OperandTile &t, Value k0) {
+  if (t.packed)
+    return loadPackedTile(t, k0);
   // One window per tile, at its first element; each vector is valid or not
   // as a whole when the leading dimension is a multiple of the vector (then
   // the vector's extent, K or the rows, is too). Otherwise the tile goes
@@ -399,8 +431,155 @@ SmallVector<Value> GemmBuilder::loadTile(OperandTile &t, Value k0) {
   return SmallVector<Value>(ifOp.getResults());
 }
 
+Value GemmBuilder::decodeMxfp4(Value codes, Value scale) {
+  // e2m1 (sign, 2 exponent bits, 1 mantissa bit, bias 1) as f32 bits:
+  // exponent field e = 0 is 0 or 0.5 (the subnormal), else
+  // 2^(e - 1) x (1 + m / 2): f32 exponent e + 126, mantissa bit 22.
+  Type i32 = b.getI32Type(), f32T = b.getF32Type();
+  auto shaped = [&](Type elt) -> Type {
+    if (auto vt = dyn_cast<VectorType>(codes.getType()))
+      return VectorType::get(vt.getShape(), elt);
+    return elt;
+  };
+  auto c = [&](int64_t v) -> Value {
+    Type t = shaped(i32);
+    if (auto vt = dyn_cast<VectorType>(t))
+      return arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(vt, b.getI32IntegerAttr(v)));
+    return arith::ConstantIntOp::create(b, loc, i32, v);
+  };
+  Value e = arith::AndIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, codes, c(1)), c(3));
+  Value m = arith::AndIOp::create(b, loc, codes, c(1));
+  Value sign = arith::ShLIOp::create(
+      b, loc, arith::AndIOp::create(b, loc, codes, c(8)), c(28));
+  Value normal = arith::OrIOp::create(
+      b, loc,
+      arith::ShLIOp::create(b, loc, arith::AddIOp::create(b, loc, e, c(126)),
+                            c(23)),
+      arith::ShLIOp::create(b, loc, m, c(22)));
+  // e = 0: m = 1 is 0.5 (0x3F000000), m = 0 is zero.
+  Value sub = arith::MulIOp::create(b, loc, m, c(0x3F000000));
+  Value isSub = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, e, c(0));
+  Value bits = arith::OrIOp::create(
+      b, loc, arith::SelectOp::create(b, loc, isSub, sub, normal), sign);
+  Value value = arith::BitcastOp::create(b, loc, shaped(f32T), bits);
+  // e8m0: 2^(s - 127) is the f32 with exponent field s, except s = 0
+  // (2^-127, an f32 subnormal) and s = 255 (NaN).
+  Value s = arith::ExtUIOp::create(
+      b, loc, i32, arith::BitcastOp::create(b, loc, b.getI8Type(), scale));
+  auto ci = [&](int64_t v) { return arith::ConstantIntOp::create(b, loc, i32, v); };
+  Value sBits = arith::ShLIOp::create(b, loc, s, ci(23));
+  sBits = arith::SelectOp::create(
+      b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, s, ci(0)),
+      ci(0x00400000), sBits);
+  sBits = arith::SelectOp::create(
+      b, loc,
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, s, ci(255)),
+      ci(0x7FC00000), sBits);
+  Value sf = arith::BitcastOp::create(b, loc, f32T, sBits);
+  if (auto vt = dyn_cast<VectorType>(value.getType()))
+    sf = vector::BroadcastOp::create(b, loc, vt, sf);
+  return arith::MulFOp::create(b, loc, value, sf);
+}
+
+Value GemmBuilder::mxfp4ToE4M3(Value bytes, const OperandTile &t) {
+  // e2m1 magnitude code m (exponent e = m >> 1, mantissa m & 1) -> e4m3:
+  // e = 0 is 0 or 0.5 = 2^-1 (e4m3 exponent field 6: 0x30); otherwise
+  // exponent field e + 6, mantissa bit 2. The sign moves from bit 3 to 7.
+  Type i32 = b.getI32Type();
+  auto vt = VectorType::get({t.vec}, i32);
+  auto c = [&](int64_t v) -> Value {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vt, b.getI32IntegerAttr(v)));
+  };
+  SmallVector<Value> codes;
+  for (int64_t j = 0; j < t.vec / 2; ++j) {
+    Value byte = arith::ExtUIOp::create(
+        b, loc, i32, vector::ExtractOp::create(b, loc, bytes, j));
+    codes.push_back(arith::AndIOp::create(
+        b, loc, byte, arith::ConstantIntOp::create(b, loc, i32, 15)));
+    codes.push_back(arith::ShRUIOp::create(
+        b, loc, byte, arith::ConstantIntOp::create(b, loc, i32, 4)));
+  }
+  Value code = vector::FromElementsOp::create(b, loc, vt, codes);
+  Value e = arith::AndIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, code, c(1)), c(3));
+  Value m = arith::AndIOp::create(b, loc, code, c(1));
+  Value normal = arith::OrIOp::create(
+      b, loc,
+      arith::ShLIOp::create(b, loc, arith::AddIOp::create(b, loc, e, c(6)),
+                            c(3)),
+      arith::ShLIOp::create(b, loc, m, c(2)));
+  Value isSub = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, e, c(0));
+  Value mag = arith::SelectOp::create(
+      b, loc, isSub, arith::MulIOp::create(b, loc, m, c(0x30)), normal);
+  Value sign = arith::ShLIOp::create(
+      b, loc, arith::AndIOp::create(b, loc, code, c(8)), c(4));
+  Value bits = arith::TruncIOp::create(
+      b, loc, VectorType::get({t.vec}, b.getI8Type()),
+      arith::OrIOp::create(b, loc, mag, sign));
+  return arith::BitcastOp::create(b, loc, VectorType::get({t.vec}, t.ldsElt),
+                                  bits);
+}
+
+SmallVector<Value> GemmBuilder::loadPackedTile(OperandTile &t, Value k0) {
+  // W[e] is N x K (kContiguous). A vector of vec K elements is vec / 2
+  // bytes at byte offset row x (K / 2) + c / 2; vec divides 32, so it lies
+  // in one scale block, and K is a multiple of 32, so it is wholly inside
+  // or outside K. Rows past N (or padding rows of a gated tile) and K past
+  // its end read zeros; their scale is read at clamped indices.
+  assert(t.kContiguous && t.vec % 2 == 0 && 32 % t.vec == 0);
+  Type i32 = b.getI32Type();
+  auto bytesType = VectorType::get({t.vec / 2}, b.getI8Type());
+  Value window = core.globalWindow(b, loc, t.global,
+                                   t.gathered ? cst(0) : t.rowBase,
+                                   arith::DivUIOp::create(b, loc, k0, cst(2)));
+  Value ld = memref::DimOp::create(b, loc, t.global, 1);
+  Value lastRow = sub(memref::DimOp::create(b, loc, t.mxScale, 0), cst(1));
+  Value lastBlock = sub(memref::DimOp::create(b, loc, t.mxScale, 1), cst(1));
+  SmallVector<Value> vecs;
+  for (int64_t i = 0; i < slotsPerLane(t); ++i) {
+    auto [r, c] = vectorCoords(t, i);
+    Value gRow = t.gathered ? t.gatherRow[i] : add(t.rowBase, r);
+    Value gK = add(k0, c);
+    Value kIn = cmp(arith::CmpIPredicate::slt, gK, K);
+    Value valid =
+        t.gathered ? andI(t.gatherValid[i], kIn)
+                   : andI(cmp(arith::CmpIPredicate::slt, gRow, t.rowLimit), kIn);
+    Value row = t.gathered ? t.gatherRow[i] : r;
+    Value offset = add(mul(row, ld), arith::DivUIOp::create(b, loc, c, cst(2)));
+    Value bytes = core.loadGlobal(b, loc, window, bytesType, offset, valid);
+    if (spec.mxfp4Native) {
+      vecs.push_back(mxfp4ToE4M3(bytes, t));
+      continue;
+    }
+    Value scale = memref::LoadOp::create(
+        b, loc, t.mxScale,
+        ValueRange{minS(gRow, lastRow),
+                   minS(arith::DivUIOp::create(b, loc, gK, cst(32)),
+                        lastBlock)});
+    // Element 2j is byte j's low nibble, 2j + 1 its high one.
+    SmallVector<Value> codes;
+    for (int64_t j = 0; j < t.vec / 2; ++j) {
+      Value byte = arith::ExtUIOp::create(
+          b, loc, i32, vector::ExtractOp::create(b, loc, bytes, j));
+      codes.push_back(arith::AndIOp::create(
+          b, loc, byte, arith::ConstantIntOp::create(b, loc, i32, 15)));
+      codes.push_back(arith::ShRUIOp::create(
+          b, loc, byte, arith::ConstantIntOp::create(b, loc, i32, 4)));
+    }
+    Value codeVec = vector::FromElementsOp::create(
+        b, loc, VectorType::get({t.vec}, i32), codes);
+    vecs.push_back(arith::TruncFOp::create(
+        b, loc, VectorType::get({t.vec}, t.ldsElt),
+        decodeMxfp4(codeVec, scale)));
+  }
+  return vecs;
+}
+
 Value GemmBuilder::toLdsType(const OperandTile &t, Value v) {
-  if (t.ldsElt == t.elt)
+  if (t.ldsElt == t.elt || t.packed)
     return v;
   // Integer weights are exact in A's 16-bit float type (|x| <= 128).
   Type to = t.ldsElt;
@@ -440,11 +619,14 @@ void GemmBuilder::storeTile(OperandTile &t, Value buf, ValueRange loaded) {
     auto emitStore = [&] {
       auto [r, c] = slotCoords(t, slot);
       if (t.kContiguous) {
-        // c is chunk-aligned: the vector is one swizzle chunk.
+        // c is chunk-aligned: the vector is one swizzle chunk (or, for
+        // MXFP4's e4m3 bytes on gfx950, half of one).
         vector::StoreOp::create(
             b, loc, v, t.lds,
             ValueRange{buf, r, swizzledLdsCol(b, loc, t.lds, r, c)},
-            /*nontemporal=*/false, llvm::MaybeAlign(kVectorBytes));
+            /*nontemporal=*/false,
+            llvm::MaybeAlign(std::min<int64_t>(
+                kVectorBytes, t.vec * elementBytes(t.ldsElt))));
         return;
       }
       // The global layout runs along rows: transpose into K-contiguous LDS.
@@ -551,6 +733,20 @@ SmallVector<Value> GemmBuilder::kLoopAsync(OperandTile &a, OperandTile &bt,
 SmallVector<Value> GemmBuilder::multiplyTile(OperandTile &a, OperandTile &bt,
                                              Value buf, ValueRange acc,
                                              Value kt) {
+  if (spec.mxfp4Native) {
+    // The MFMA applies W's e8m0 scales: B tile row r, K block at k of this
+    // K tile (W's row and block clamped; rows and K outside read zeros).
+    Value k0 = mul(kt, cst(spec.cfg().block_k));
+    core.mxScaleB = [this, &bt, k0](OpBuilder &, Location, Value r,
+                                    Value k) -> Value {
+      Value row = bt.gated ? gatedRow(r).first
+                           : minS(add(n0, r), sub(N, cst(1)));
+      Value blk = arith::DivUIOp::create(b, loc, add(k0, k), cst(32));
+      Value last = sub(memref::DimOp::create(b, loc, bt.mxScale, 1), cst(1));
+      return memref::LoadOp::create(b, loc, bt.mxScale,
+                                    ValueRange{row, minS(blk, last)});
+    };
+  }
   if (!spec.groupK)
     return core.multiply(b, loc, a.lds, bt.lds, buf, tid, acc);
   // Block-wise fp8 (moe_gemm): group_k is a multiple of block_k, so the
@@ -707,7 +903,7 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
               ? scaleAValue
               : memref::LoadOp::create(b, loc, scaleAArg, rowIndex())
                     .getResult());
-    if (spec.hasScaleB && !spec.groupK)
+    if (spec.scaleBInEpilogue())
       v = arith::MulFOp::create(
           b, loc, v,
           spec.scaleBPerTensor
@@ -864,7 +1060,7 @@ void GemmBuilder::gatedEpilogue(ValueRange acc, Value ldsRaw) {
           }
           v = arith::MulFOp::create(b, loc, v, s);
         }
-        if (spec.hasScaleB && !spec.groupK) {
+        if (spec.scaleBInEpilogue()) {
           Value s = scaleBValue;
           if (!spec.scaleBPerTensor)
             s = memref::LoadOp::create(b, loc, scaleBArg,
@@ -1144,7 +1340,7 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func) {
         b, loc, scaleAArg,
         cast<MemRefType>(scaleAArg.getType()).getRank() ? ValueRange{cst(0)}
                                                          : ValueRange{});
-  if (spec.hasScaleB && spec.scaleBPerTensor)
+  if (spec.scaleBInEpilogue() && spec.scaleBPerTensor)
     scaleBValue = memref::LoadOp::create(
         b, loc, scaleBArg,
         ValueRange{spec.scaleBPerExpert ? expert : cst(0)});
@@ -1172,6 +1368,10 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func) {
   bt.ldsElt = spec.bType;
   if (spec.moe) {
     bt.global = rowsView(bArg, expert);
+    if (spec.mxfp4) {
+      bt.packed = true;
+      bt.mxScale = rowsView(scaleBArg, expert);
+    }
     stageRowMap(raw);
     gatherRows(a);
     if (isGated())
@@ -1224,7 +1424,8 @@ FailureOr<GemmKernel> moec::buildGemmKernel(OpBuilder &b,
   if (spec.hasScaleA)
     argTypes.push_back(arg(b.getF32Type(), spec.scaleARank));
   if (spec.hasScaleB)
-    argTypes.push_back(arg(b.getF32Type(), spec.scaleBRank));
+    argTypes.push_back(arg(spec.scaleBType ? spec.scaleBType : b.getF32Type(),
+                           spec.scaleBRank));
 
   OpBuilder::InsertionGuard g(b);
   gpu::GPUFuncOp func =

@@ -140,6 +140,10 @@ private:
   void storeKV(ValueRange regs, Value buf);
   /// Host: the block at kv0 straight into buffer `buf`.
   void gatherLooped(Value kv0, Value buf);
+  /// Async copies (NVIDIA cp.async): starts copying the block at kv0 into
+  /// buffer `buf` (masked rows zero-filled) and stores its index row; no
+  /// registers hold the block on its way.
+  void copyKVAsync(Value kv0, Value buf);
   /// The flat row of index position `pos` of this token, or -1 (as i32)
   /// where masked, with its validity.
   std::pair<Value, Value> loadIndex(Value pos);
@@ -169,6 +173,10 @@ private:
   ArrayRef<std::unique_ptr<MatrixCore>> pvCores;
 
   Value tid, t, h0, hQ, topk, numRows, rowQ0;
+  /// Index positions at or past it are masked: min(topk, this split's end),
+  /// so the prefetch past a split's last block fetches nothing.
+  Value posEnd;
+  Value kvRows; ///< kv_cache as [rows, d_qk]
   Value kvArg, kvWin, idxWin;
   Value kvRing, qL, pL, sL, idxL, statL;
   SmallVector<Value> qkInit;
@@ -209,7 +217,7 @@ AttentionBuilder::onLanes(int64_t activeLanes, ValueRange acc,
 
 std::pair<Value, Value> AttentionBuilder::loadIndex(Value pos) {
   Type i32 = b.getI32Type();
-  Value inTopk = im.cmp(Pred::slt, pos, topk);
+  Value inTopk = im.cmp(Pred::slt, pos, posEnd);
   Value raw = qkCore.loadGlobal(b, loc, idxWin, i32, pos, inTopk);
   Value idx = arith::IndexCastOp::create(b, loc, b.getIndexType(), raw);
   Value valid = im.andI(inTopk, im.andI(im.cmp(Pred::sge, idx, cst(0)),
@@ -272,6 +280,42 @@ void AttentionBuilder::storeKV(ValueRange regs, Value buf) {
     b.setInsertionPointToStart(guard.thenBlock());
     emit();
   }
+}
+
+void AttentionBuilder::copyKVAsync(Value kv0, Value buf) {
+  int64_t n = gatherPerLane();
+  for (int64_t i = 0; i < n; ++i) {
+    auto emit = [&] {
+      auto [j, c] = gatherCoords(i);
+      auto [idx, valid] = loadIndex(im.add(kv0, j));
+      // A masked row reads nothing (zero-fill) from a clamped, in-bounds row.
+      Value row = arith::IndexCastOp::create(
+          b, loc, b.getIndexType(),
+          arith::MaxSIOp::create(
+              b, loc, idx,
+              arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0))));
+      qkCore.asyncCopy(b, loc, kvRows, ValueRange{row, c}, kvRing,
+                       ValueRange{buf, j, swizzledLdsCol(b, loc, kvRing, j, c)},
+                       plan.vec, valid);
+      auto first = scf::IfOp::create(b, loc, im.cmp(Pred::eq, c, cst(0)),
+                                     /*withElse=*/false);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(first.thenBlock());
+      memref::StoreOp::create(b, loc, idx, idxL, ValueRange{buf, j});
+    };
+    if ((i + 1) * lanes() <= gatherSlots()) {
+      emit();
+      continue;
+    }
+    auto guard = scf::IfOp::create(
+        b, loc,
+        im.cmp(Pred::slt, im.add(cst(i * lanes()), tid), cst(gatherSlots())),
+        /*withElse=*/false);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(guard.thenBlock());
+    emit();
+  }
+  qkCore.commitAsyncCopies(b, loc);
 }
 
 void AttentionBuilder::gatherLooped(Value kv0, Value buf) {
@@ -558,6 +602,7 @@ void AttentionBuilder::build(gpu::GPUFuncOp func) {
         b, loc, v, ArrayRef<ReassociationIndices>{{0, 1}, {2}});
   };
   Value q2 = collapse(qArg), kv2 = collapse(kvArg), out2 = collapse(outArg);
+  kvRows = kv2;
   hQ = memref::DimOp::create(b, loc, qArg, 1);
   topk = memref::DimOp::create(b, loc, idxArg, 1);
   numRows = memref::DimOp::create(b, loc, kv2, 0);
@@ -627,6 +672,7 @@ void AttentionBuilder::build(gpu::GPUFuncOp func) {
   auto blockStart = [&](Value kt) {
     return im.mul(im.add(first, kt), cst(bkv()));
   };
+  posEnd = im.minS(topk, blockStart(numBlocks));
   size_t nAcc = acc.size();
   if (!gpu()) {
     // Host: one lane, no pipeline.
@@ -637,6 +683,30 @@ void AttentionBuilder::build(gpu::GPUFuncOp func) {
     yield(loop, computeBlock(cst(0), loop.getRegionIterArgs(), {},
                              /*trailingBarrier=*/false));
     b.setInsertionPointAfter(loop);
+    acc = SmallVector<Value>(loop.getResults());
+  } else if (plan.kernel.asyncCopy && qkCore.copiesAsync()) {
+    // cp.async: a ring of num_stages buffers, num_stages - 1 blocks in
+    // flight. Iteration kt waits for its own copies of block kt, and the
+    // barrier after the wait makes every lane's copies visible and closes
+    // block kt - 1, whose buffer the copies of block kt + n - 1 then refill.
+    int64_t n = nbuf();
+    for (int64_t i = 0; i + 1 < n; ++i)
+      copyKVAsync(blockStart(cst(i)), cst(i));
+    auto loop = scf::ForOp::create(b, loc, cst(0), numBlocks, cst(1), acc);
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value kt = loop.getInductionVar();
+      qkCore.waitAsyncCopies(b, loc, n - 2);
+      barrier();
+      Value ahead = im.add(kt, cst(n - 1));
+      copyKVAsync(blockStart(ahead), im.remU(ahead, cst(n)));
+      scf::YieldOp::create(b, loc,
+                           computeBlock(im.remU(kt, cst(n)),
+                                        loop.getRegionIterArgs(), {},
+                                        /*trailingBarrier=*/false));
+    }
+    qkCore.waitAsyncCopies(b, loc, 0);
     acc = SmallVector<Value>(loop.getResults());
   } else if (plan.kernel.numStages == 1) {
     barrier();

@@ -1614,3 +1614,120 @@ func.func @huge_product(%a: memref<16777216x16777216xf16>, %b: memref<16777216x1
   moec.gemm %a, %b -> %c {config = #moec.config<>} : memref<16777216x16777216xf16>, memref<16777216x16xf16> -> memref<16777216x16xf16>
   return
 }
+
+// -----
+
+func.func @moe_gemm_mxfp4_f16_activations(%a: memref<?x64xf16>, %w: memref<8x32x32xi8>, %c: memref<?x2x32xbf16>,
+    %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %bs: memref<8x32x2xf8E8M0FNU>) {
+  // expected-error @below {{'moec.moe_gemm' op mxfp4 weights need bf16 activations (A), not 'f16'}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%bs : memref<8x32x2xf8E8M0FNU>) {top_k = 2 : i64, mxfp4, config = #moec.config<>} : memref<?x64xf16>, memref<8x32x32xi8> -> memref<?x2x32xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_mxfp4_bf16_weights(%a: memref<?x64xbf16>, %w: memref<8x32x32xbf16>, %c: memref<?x2x32xbf16>,
+    %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %bs: memref<8x32x2xf8E8M0FNU>) {
+  // expected-error @below {{'moec.moe_gemm' op mxfp4 W must be the packed bytes [E, N, K/2] as i8 (two e2m1 values per byte along K), not 'bf16'}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%bs : memref<8x32x2xf8E8M0FNU>) {top_k = 2 : i64, mxfp4, config = #moec.config<>} : memref<?x64xbf16>, memref<8x32x32xbf16> -> memref<?x2x32xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_mxfp4_k_not_32(%a: memref<?x48xbf16>, %w: memref<8x32x24xi8>, %c: memref<?x2x32xbf16>,
+    %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %bs: memref<8x32x2xf8E8M0FNU>) {
+  // expected-error @below {{'moec.moe_gemm' op mxfp4 needs K (48) to be a multiple of 32, the scale block}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%bs : memref<8x32x2xf8E8M0FNU>) {top_k = 2 : i64, mxfp4, config = #moec.config<>} : memref<?x48xbf16>, memref<8x32x24xi8> -> memref<?x2x32xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_mxfp4_unpacked_k(%a: memref<?x64xbf16>, %w: memref<8x32x64xi8>, %c: memref<?x2x32xbf16>,
+    %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %bs: memref<8x32x2xf8E8M0FNU>) {
+  // expected-error @below {{'moec.moe_gemm' op K mismatch: K of A (64) does not match K of W (2 x its last dim, packed) (128)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%bs : memref<8x32x2xf8E8M0FNU>) {top_k = 2 : i64, mxfp4, config = #moec.config<>} : memref<?x64xbf16>, memref<8x32x64xi8> -> memref<?x2x32xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_mxfp4_f32_scale(%a: memref<?x64xbf16>, %w: memref<8x32x32xi8>, %c: memref<?x2x32xbf16>,
+    %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %bs: memref<8x32x2xf32>) {
+  // expected-error @below {{'moec.moe_gemm' op mxfp4 b_scale must be f8E8M0FNU (one e8m0 exponent per 32 K elements), not 'f32'}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%bs : memref<8x32x2xf32>) {top_k = 2 : i64, mxfp4, config = #moec.config<>} : memref<?x64xbf16>, memref<8x32x32xi8> -> memref<?x2x32xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_mxfp4_scale_rank(%a: memref<?x64xbf16>, %w: memref<8x32x32xi8>, %c: memref<?x2x32xbf16>,
+    %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %bs: memref<8x32xf8E8M0FNU>) {
+  // expected-error @below {{'moec.moe_gemm' op mxfp4 b_scale must be [E, N, K/32], not rank 2}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%bs : memref<8x32xf8E8M0FNU>) {top_k = 2 : i64, mxfp4, config = #moec.config<>} : memref<?x64xbf16>, memref<8x32x32xi8> -> memref<?x2x32xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_mxfp4_scale_blocks(%a: memref<?x64xbf16>, %w: memref<8x32x32xi8>, %c: memref<?x2x32xbf16>,
+    %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %bs: memref<8x32x4xf8E8M0FNU>) {
+  // expected-error @below {{'moec.moe_gemm' op b_scale shape: dim 2 of b_scale (4) does not match K/32 (2)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%bs : memref<8x32x4xf8E8M0FNU>) {top_k = 2 : i64, mxfp4, config = #moec.config<>} : memref<?x64xbf16>, memref<8x32x32xi8> -> memref<?x2x32xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_mxfp4_scale_experts(%a: memref<?x64xbf16>, %w: memref<8x32x32xi8>, %c: memref<?x2x32xbf16>,
+    %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %bs: memref<4x32x2xf8E8M0FNU>) {
+  // expected-error @below {{'moec.moe_gemm' op b_scale shape: dim 0 of b_scale (4) does not match experts (8)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%bs : memref<4x32x2xf8E8M0FNU>) {top_k = 2 : i64, mxfp4, config = #moec.config<>} : memref<?x64xbf16>, memref<8x32x32xi8> -> memref<?x2x32xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_mxfp4_scale_n(%a: memref<?x64xbf16>, %w: memref<8x32x32xi8>, %c: memref<?x2x32xbf16>,
+    %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %bs: memref<8x16x2xf8E8M0FNU>) {
+  // expected-error @below {{'moec.moe_gemm' op b_scale shape: dim 1 of b_scale (16) does not match N (32)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%bs : memref<8x16x2xf8E8M0FNU>) {top_k = 2 : i64, mxfp4, config = #moec.config<>} : memref<?x64xbf16>, memref<8x32x32xi8> -> memref<?x2x32xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_mxfp4_no_scale(%a: memref<?x64xbf16>, %w: memref<8x32x32xi8>, %c: memref<?x2x32xbf16>,
+    %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>) {
+  // expected-error @below {{'moec.moe_gemm' op mxfp4 weights need b_scale [E, N, K/32] (f8E8M0FNU)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {top_k = 2 : i64, mxfp4, config = #moec.config<>} : memref<?x64xbf16>, memref<8x32x32xi8> -> memref<?x2x32xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_mxfp4_a_scale(%a: memref<?x64xbf16>, %w: memref<8x32x32xi8>, %c: memref<?x2x32xbf16>,
+    %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %as: memref<f32>, %bs: memref<8x32x2xf8E8M0FNU>) {
+  // expected-error @below {{'moec.moe_gemm' op mxfp4 weights take no a_scale (bf16 A)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) a_scale(%as : memref<f32>) b_scale(%bs : memref<8x32x2xf8E8M0FNU>) {top_k = 2 : i64, mxfp4, config = #moec.config<>} : memref<?x64xbf16>, memref<8x32x32xi8> -> memref<?x2x32xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_mxfp4_groups(%a: memref<?x64xbf16>, %w: memref<8x32x32xi8>, %c: memref<?x2x32xbf16>,
+    %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %bs: memref<8x32x2xf8E8M0FNU>) {
+  // expected-error @below {{'moec.moe_gemm' op mxfp4 weights carry their own blocks of 32 K elements; group_n/group_k are for fp8_w8a8}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%bs : memref<8x32x2xf8E8M0FNU>) {top_k = 2 : i64, mxfp4, group_n = 32 : i64, group_k = 32 : i64, config = #moec.config<>} : memref<?x64xbf16>, memref<8x32x32xi8> -> memref<?x2x32xbf16>
+  return
+}
+
+// -----
+
+func.func @moe_gemm_e8m0_scale_without_mxfp4(%a: memref<?x64xbf16>, %w: memref<8x32x64xi8>, %c: memref<?x2x32xbf16>,
+    %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %bs: memref<8x32xf8E8M0FNU>) {
+  // expected-error @below {{'moec.moe_gemm' op b_scale must be f32, not 'f8E8M0FNU' (f8E8M0FNU scales are for mxfp4 weights)}}
+  moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%bs : memref<8x32xf8E8M0FNU>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x64xbf16>, memref<8x32x64xi8> -> memref<?x2x32xbf16>
+  return
+}

@@ -254,6 +254,27 @@ func.func @moe_gemm_unquantized(%a: memref<?x4096xbf16>, %w: memref<8x28672x4096
   return
 }
 
+// MXFP4 weights (gpt-oss w13, TP 1): W [E, N, K/2] packed e2m1 bytes,
+// b_scale [E, N, K/32] e8m0; the mxfp4 attribute and the scale type
+// survive the round trip.
+// CHECK-LABEL: func @moe_gemm_mxfp4
+// CHECK: moec.moe_gemm %{{.*}}, %{{.*}} -> %{{.*}} routing(%{{.*}}, %{{.*}}, %{{.*}} : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%{{.*}} : memref<128x5760x90xf8E8M0FNU>) {config = #moec.config<>, mxfp4, top_k = 4 : i64} : memref<?x2880xbf16>, memref<128x5760x1440xi8> -> memref<?x4x5760xbf16>
+// CHECK: moec.moe_gemm {{.*}} b_scale(%{{.*}} : memref<?x?x?xf8E8M0FNU>) {a_per_copy, config = #moec.config<>, mxfp4, reduce, top_k = 4 : i64} : memref<?x?xbf16>, memref<?x?x?xi8> -> memref<?x?xbf16>
+func.func @moe_gemm_mxfp4(%a: memref<?x2880xbf16>, %w: memref<128x5760x1440xi8>,
+                          %c: memref<?x4x5760xbf16>, %bs: memref<128x5760x90xf8E8M0FNU>,
+                          %sorted: memref<?xi32>, %experts: memref<?xi32>, %npad: memref<1xi32>,
+                          %ad: memref<?x?xbf16>, %wd: memref<?x?x?xi8>, %cd: memref<?x?xbf16>,
+                          %bsd: memref<?x?x?xf8E8M0FNU>, %tw: memref<?x4xf32>) {
+  moec.moe_gemm %a, %w -> %c routing(%sorted, %experts, %npad : memref<?xi32>, memref<?xi32>, memref<1xi32>)
+    b_scale(%bs : memref<128x5760x90xf8E8M0FNU>) {top_k = 4 : i64, mxfp4, config = #moec.config<>}
+    : memref<?x2880xbf16>, memref<128x5760x1440xi8> -> memref<?x4x5760xbf16>
+  moec.moe_gemm %ad, %wd -> %cd routing(%sorted, %experts, %npad : memref<?xi32>, memref<?xi32>, memref<1xi32>)
+    topk_weights(%tw : memref<?x4xf32>) b_scale(%bsd : memref<?x?x?xf8E8M0FNU>)
+    {top_k = 4 : i64, mxfp4, a_per_copy, reduce, config = #moec.config<>}
+    : memref<?x?xbf16>, memref<?x?x?xi8> -> memref<?x?xbf16>
+  return
+}
+
 // The down projection: A has one row per routed copy (a_per_copy), the
 // copies are weighted and reduced straight into C [tokens, N].
 // CHECK-LABEL: func @moe_gemm_down_reduce

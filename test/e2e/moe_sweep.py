@@ -10,6 +10,7 @@ workgroups; top_k 1, 2, 4, 8; E from 1 to 256; block_m 16..256), and, with
 experts, topk_weights, reduce) and the two-GEMM chain of a layer (w13 output
 viewed per copy as the down GEMM's A, a_per_copy, topk_weights, reduce),
 and with --kinds layer the whole layer (act_and_mul between the GEMMs);
+gemm and chain include MXFP4 weights (packed e2m1 + e8m0 scales, bf16 A).
 --kinds quant: fp8_w8a8 moe_gemm (per-tensor, per-token/per-channel and
 block-wise [8, 32] scales; the gated activation; the target's e4m3: OCP on
 the host and sm_90, fnuz on gfx942) and int8_w8a16 (per-channel), with
@@ -60,6 +61,21 @@ class Variant:
         # quant: "tensor", "token", "block" (fp8_w8a8 in the `fp8` type),
         # "int8" (int8_w8a16).
         self.quant, self.fp8 = quant, fp8
+        # dtype "mxfp4": bf16 activations, W [E, N, K/2] packed e2m1 bytes
+        # with b_scale [E, N, K/32] f8E8M0FNU (gpt-oss); K a multiple of 32.
+        self.mx = dtype == "mxfp4"
+        self.adt = "bf16" if self.mx else dtype
+
+    def weight(self, name, n, k):
+        """W's type, the extra function argument and the op's suffix and
+        attribute for a weight of N = n, K = k."""
+        if not self.mx:
+            return ("memref<{}x{}x{}x{}>".format(self.local, n, k, self.dtype),
+                    [], "", "")
+        st = "memref<{}x{}x{}xf8E8M0FNU>".format(self.local, n, k // 32)
+        return ("memref<{}x{}x{}xi8>".format(self.local, n, k // 2),
+                ["%{}_scale: {}".format(name, st)],
+                " b_scale(%{}_scale : {})".format(name, st), "mxfp4, ")
 
     def name(self):
         s = "{}_e{}_k{}".format(self.kind, self.experts, self.top_k)
@@ -103,9 +119,8 @@ class Variant:
         if self.kind == "quant":
             body.append(self.quant_gemm(t, routing, tw_type, args))
         elif self.kind == "gemm":
-            a = "memref<{}x{}x{}>".format(t, self.k, self.dtype)
-            w = "memref<{}x{}x{}x{}>".format(self.local, self.n, self.k,
-                                             self.dtype)
+            a = "memref<{}x{}x{}>".format(t, self.k, self.adt)
+            w, wargs, wscale, wattr = self.weight("w", self.n, self.k)
             c = ("memref<{}x{}x{}>".format(t, self.n, self.out) if self.reduce
                  else "memref<{}x{}x{}x{}>".format(t, self.top_k, self.n,
                                                    self.out))
@@ -114,7 +129,9 @@ class Variant:
             if self.weights:
                 args.append("%tw: " + tw_type)
                 extra = " topk_weights(%tw : {})".format(tw_type)
-            attrs = "top_k = {} : i64, ".format(self.top_k)
+            args += wargs
+            extra += wscale
+            attrs = "top_k = {} : i64, {}".format(self.top_k, wattr)
             if self.reduce:
                 attrs += "reduce, "
             body.append(
@@ -125,26 +142,25 @@ class Variant:
             # Gate/up GEMM into [T, top_k, 2I], viewed as [T * top_k, 2I]:
             # the down GEMM's A, one row per copy, reduced into [T, N].
             two_i = 2 * self.inter
-            h = "memref<{}x{}x{}>".format(t, self.k, self.dtype)
-            w13 = "memref<{}x{}x{}x{}>".format(self.local, two_i, self.k,
-                                               self.dtype)
+            h = "memref<{}x{}x{}>".format(t, self.k, self.adt)
+            w13, w13args, w13scale, wattr = self.weight("w13", two_i, self.k)
             # With a fused activation the w13 GEMM writes act(gate) * up,
             # I wide.
             mid_i = self.inter if self.act else two_i
             mid = "memref<{}x{}x{}x{}>".format(t, self.top_k, mid_i,
-                                               self.dtype)
+                                               self.adt)
             copies = "?" if self.static_tokens is None else str(
                 self.static_tokens * self.top_k)
-            flat = "memref<{}x{}x{}>".format(copies, mid_i, self.dtype)
-            w2 = "memref<{}x{}x{}x{}>".format(self.local, self.n, mid_i,
-                                              self.dtype)
+            flat = "memref<{}x{}x{}>".format(copies, mid_i, self.adt)
+            w2, w2args, w2scale, _ = self.weight("w2", self.n, mid_i)
             out = "memref<{}x{}x{}>".format(t, self.n, self.out)
             args += ["%h: " + h, "%w13: " + w13, "%mid: " + mid,
                      "%w2: " + w2, "%tw: " + tw_type, "%out: " + out]
+            args += w13args + w2args
             body.append(
-                "    moec.moe_gemm %h, %w13 -> %mid {} {{top_k = {} : i64, "
-                "{}config = #moec.config<>}} : {}, {} -> {}".format(
-                    routing, self.top_k,
+                "    moec.moe_gemm %h, %w13 -> %mid {}{} {{top_k = {} : i64, "
+                "{}{}config = #moec.config<>}} : {}, {} -> {}".format(
+                    routing, w13scale, self.top_k, wattr,
                     "activation = #moec.activation<{}>, ".format(self.act)
                     if self.act else "", h, w13, mid))
             if self.kind == "layer":
@@ -169,9 +185,10 @@ class Variant:
                             "[2]] : {} into {}".format(mid, flat))
             body.append(
                 "    moec.moe_gemm %flat, %w2 -> %out {} topk_weights(%tw : "
-                "{}) {{top_k = {} : i64, a_per_copy, reduce, config = "
+                "{}){} {{top_k = {} : i64, {}a_per_copy, reduce, config = "
                 "#moec.config<>}} : {}, {} -> {}".format(
-                    routing, tw_type, self.top_k, flat, w2, out))
+                    routing, tw_type, w2scale, self.top_k, wattr, flat, w2,
+                    out))
         return ("// Generated by test/e2e/moe_sweep.py.\nmodule {{\n"
                 "  func.func @moe({}) {{\n{}\n    return\n  }}\n}}\n".format(
                     ", ".join(args), "\n".join(body)))
@@ -304,6 +321,22 @@ def build_cases(kinds, arch="host"):
         cases.append(Case("gemm-map", V("gemm", 16, 4, emap=True, local=5,
                                         weights=True, reduce=True), 50,
                           "invalid", {"block-m": 16}))
+        # MXFP4 weights: K = 96 over block_k 64 (a half tile at the K edge),
+        # M = 1, top_k 1 and 4, empty experts, -1 ids, expert maps.
+        for n, (e, k, t, r) in enumerate([(8, 4, 37, "uniform"),
+                                          (4, 1, 1, "one-expert"),
+                                          (16, 4, 29, "empty-experts"),
+                                          (8, 2, 23, "invalid")]):
+            cases.append(Case("gemm-mxfp4", V("gemm", e, k, k=96, n=40,
+                                              dtype="mxfp4",
+                                              weights=n % 2 == 0,
+                                              reduce=n % 2 == 1,
+                                              out=["bf16", "f32"][n % 2]),
+                              t, r, {"block-m": 16, "block-n": 32,
+                                     "block-k": [64, 32][n % 2]}))
+        cases.append(Case("gemm-mxfp4", V("gemm", 16, 4, emap=True, local=5,
+                                          k=64, dtype="mxfp4"), 50,
+                          "skewed", {"block-m": 16}))
     if "chain" in kinds:
         for e, k, t, r in [(8, 2, 19, "uniform"), (16, 4, 1, "skewed"),
                            (8, 8, 33, "invalid")]:
@@ -319,6 +352,14 @@ def build_cases(kinds, arch="host"):
             cases.append(Case("chain-fused", V("chain", e, k, act=act,
                                                inter=inter), t, r,
                               {"block-m": 16, "block-n": 32, "block-k": 16}))
+        # MXFP4 up and down projections (I = 64, 96: K of the down GEMM a
+        # multiple of 32), unfused and with silu fused.
+        for e, k, t, r, act, inter in [(8, 4, 19, "uniform", None, 64),
+                                       (16, 4, 1, "invalid", "silu", 96)]:
+            cases.append(Case("chain-mxfp4", V("chain", e, k, act=act,
+                                               inter=inter, k=64,
+                                               dtype="mxfp4"), t, r,
+                              {"block-m": 16, "block-n": 32, "block-k": 32}))
     if "layer" in kinds:
         # The whole layer: align, w13, act_and_mul, w2 with topk_weights and
         # reduce; f16 and bf16, expert maps, -1 ids, one expert for all.

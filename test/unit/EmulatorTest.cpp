@@ -278,6 +278,200 @@ TEST(EmulatorMfma, WrongLayoutIsDetected) {
 }
 
 //===----------------------------------------------------------------------===//
+// gfx950 scaled MFMAs (v_mfma_scale_f32_{16x16x128,32x32x64}_f8f6f4)
+//===----------------------------------------------------------------------===//
+
+/// Documented operand layouts of the scaled f8f6f4 MFMAs (AMD CDNA4 ISA
+/// guide; AMD's "Matrix Core programming on CDNA3 and CDNA4", examples
+/// 5.4 and 5.5), element -> (lane, item): 8-bit operands as the unscaled
+/// f8f6f4 form above (two 16-byte halves per lane); fp4 operands hold 32
+/// consecutive K per lane, item v in nibble v: A[i][k] in lane
+/// i + m (k / 32), item k % 32. Scales: one e8m0 per (row, 32 K), from lane
+/// i + m (k / 32) (its byte OPSEL), whichever lane holds the data.
+struct ScaledCase {
+  const char *instr;
+  int m, k;
+  const char *typeA, *typeB; ///< MLIR element types
+  EK kindA, kindB;
+};
+
+std::pair<int, int> docScaled(const ScaledCase &c, EK kind, int row, int k) {
+  if (kind == EK::F4E2M1FN)
+    return {row + c.m * (k / 32), k % 32};
+  MfmaCase mc{c.instr, c.m, c.m, c.k, "", kind, true};
+  return docA(mc, row, k);
+}
+int docScaleLane(const ScaledCase &c, int row, int k) {
+  return row + c.m * (k / 32);
+}
+
+/// Runs one scaled MFMA with A, B and the scales placed by `scaleLane`
+/// (OPSEL 1 for A, 2 for B) and returns how many D elements differ from
+/// the exact product (-1 on an emulator error, printed).
+int scaledMismatches(const ScaledCase &c,
+                     int (*scaleLane)(const ScaledCase &, int, int)) {
+  int m = c.m, regs = m * m / 64, blocks = c.k / 32;
+  std::mt19937 rng(m * 7 + int(c.kindA) * 3 + int(c.kindB));
+  static const double e2m1[] = {0, 0.5, 1, 1.5, 2, 3, 4, 6};
+  std::uniform_int_distribution<int> code(0, 15), expo(124, 130);
+  auto val = [&] {
+    int x = code(rng);
+    return x & 8 ? -e2m1[x & 7] : e2m1[x & 7];
+  };
+  std::vector<double> A(m * c.k), B(c.k * m);
+  std::vector<int> sa(m * blocks), sb(m * blocks);
+  for (double &x : A)
+    x = val();
+  for (double &x : B)
+    x = val();
+  for (int &x : sa)
+    x = expo(rng);
+  for (int &x : sb)
+    x = expo(rng);
+  // Lane-major operands: 32 bytes a lane for 8-bit types, 16 for fp4.
+  auto pack = [&](EK kind, bool isA) {
+    int bytes = kind == EK::F4E2M1FN ? 16 : 32;
+    std::vector<uint8_t> out(64 * bytes, 0);
+    for (int r = 0; r < m; ++r)
+      for (int k = 0; k < c.k; ++k) {
+        double x = isA ? A[r * c.k + k] : B[k * m + r];
+        auto [l, v] = docScaled(c, kind, r, k);
+        uint8_t bits = static_cast<uint8_t>(encode(kind, x));
+        if (kind == EK::F4E2M1FN)
+          out[l * 16 + v / 2] |= static_cast<uint8_t>(bits << (4 * (v % 2)));
+        else
+          out[l * 32 + v] = bits;
+      }
+    return out;
+  };
+  std::vector<uint8_t> a = pack(c.kindA, true), b = pack(c.kindB, false);
+  // Scale bytes: [lane][4], A's at byte 1, B's at byte 2, the others 0.
+  std::vector<uint8_t> scA(256, 0), scB(256, 0);
+  for (int r = 0; r < m; ++r)
+    for (int blk = 0; blk < blocks; ++blk) {
+      scA[scaleLane(c, r, 32 * blk) * 4 + 1] = uint8_t(sa[r * blocks + blk]);
+      scB[scaleLane(c, r, 32 * blk) * 4 + 2] = uint8_t(sb[r * blocks + blk]);
+    }
+  auto load = [](const char *name, EK kind, const char *type) {
+    if (kind == EK::F4E2M1FN)
+      return fmt::format(
+          "%{0}8 = vector.load %{0}[%tid, %c0] : memref<64x16xi8>, "
+          "vector<16xi8>\n      %v{0} = vector.bitcast %{0}8 : vector<16xi8> "
+          "to vector<32x{1}>",
+          name, type);
+    return fmt::format("%v{0} = vector.load %{0}[%tid, %c0] : memref<64x32x{1}>, "
+                       "vector<32x{1}>",
+                       name, type);
+  };
+  auto memType = [](EK kind, const char *type) {
+    return kind == EK::F4E2M1FN ? std::string("memref<64x16xi8>")
+                                : fmt::format("memref<64x32x{}>", type);
+  };
+  std::string src = fmt::format(R"(
+module attributes {{gpu.container_module}} {{
+  gpu.module @m {{
+    gpu.func @k(%a: {ma}, %b: {mb}, %sa: memref<64x4xf8E8M0FNU>,
+                %sb: memref<64x4xf8E8M0FNU>, %d: memref<64x{regs}xf32>) kernel {{
+      %tid = gpu.thread_id x
+      %c0 = arith.constant 0 : index
+      {la}
+      {lb}
+      %xa = vector.load %sa[%tid, %c0] : memref<64x4xf8E8M0FNU>, vector<4xf8E8M0FNU>
+      %xb = vector.load %sb[%tid, %c0] : memref<64x4xf8E8M0FNU>, vector<4xf8E8M0FNU>
+      %z = arith.constant dense<0.0> : vector<{regs}xf32>
+      %r = amdgpu.scaled_mfma {m}x{m}x{k} (%xa[1] * %va) * (%xb[2] * %vb) + %z : vector<4xf8E8M0FNU>, vector<32x{ta}>, vector<4xf8E8M0FNU>, vector<32x{tb}>, vector<{regs}xf32>
+      vector.store %r, %d[%tid, %c0] : memref<64x{regs}xf32>, vector<{regs}xf32>
+      gpu.return
+    }}
+  }}
+}})",
+                                fmt::arg("ma", memType(c.kindA, c.typeA)),
+                                fmt::arg("mb", memType(c.kindB, c.typeB)),
+                                fmt::arg("la", load("a", c.kindA, c.typeA)),
+                                fmt::arg("lb", load("b", c.kindB, c.typeB)),
+                                fmt::arg("ta", c.typeA), fmt::arg("tb", c.typeB),
+                                fmt::arg("regs", regs), fmt::arg("m", m),
+                                fmt::arg("k", c.k));
+  std::vector<float> d(64 * regs, NAN);
+  int colsA = c.kindA == EK::F4E2M1FN ? 16 : 32;
+  int colsB = c.kindB == EK::F4E2M1FN ? 16 : 32;
+  auto ctx = makeContext();
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(src, ctx.get());
+  if (!module) {
+    ADD_FAILURE() << "parse error";
+    return -1;
+  }
+  auto emu = Emulator::create(findKernel(*module, ""), "gfx950");
+  if (!emu) {
+    ADD_FAILURE() << llvm::toString(emu.takeError());
+    return -1;
+  }
+  if (llvm::Error e = (*emu)->launch(
+          {1, 1, 1}, {64, 1, 1},
+          {arg2d(a.data(), 64, colsA), arg2d(b.data(), 64, colsB),
+           arg2d(scA.data(), 64, 4), arg2d(scB.data(), 64, 4),
+           arg2d(d.data(), 64, regs)},
+          {{a.data(), a.size()}, {b.data(), b.size()}, {scA.data(), 256},
+           {scB.data(), 256}, {d.data(), d.size() * 4}})) {
+    ADD_FAILURE() << llvm::toString(std::move(e));
+    return -1;
+  }
+  MfmaCase dc{c.instr, m, m, c.k, "", EK::F32, false};
+  int bad = 0;
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < m; ++j) {
+      double want = 0;
+      for (int k = 0; k < c.k; ++k)
+        want += A[i * c.k + k] * std::ldexp(1.0, sa[i * blocks + k / 32] - 127) *
+                B[k * m + j] * std::ldexp(1.0, sb[j * blocks + k / 32] - 127);
+      auto [l, r] = docD(dc, i, j);
+      bad += d[l * regs + r] != float(want);
+    }
+  return bad;
+}
+
+class ScaledMfmaLayout : public ::testing::TestWithParam<ScaledCase> {};
+
+TEST_P(ScaledMfmaLayout, MatchesDocumentedLanes) {
+  EXPECT_EQ(scaledMismatches(GetParam(), docScaleLane), 0) << GetParam().instr;
+}
+
+/// A planted scale-layout bug: scales taken as if each lane scaled the
+/// elements it holds (lane of the data instead of lane i + m (k / 32)).
+/// For fp4 the two coincide, so the bug shows with 8-bit A or B only.
+int dataLaneScale(const ScaledCase &c, int row, int k) {
+  return c.kindA == EK::F4E2M1FN ? docScaleLane(c, row, k)
+                                 : docScaled(c, c.kindA, row, k).first;
+}
+/// Another: the scale index transposed (lane 4 row + block).
+int transposedScale(const ScaledCase &c, int row, int k) {
+  return (row * (c.k / 32) + k / 32) % 64;
+}
+
+TEST(EmulatorMfma, WrongScaleLayoutIsDetected) {
+  ScaledCase fp8{"v_mfma_scale_f32_16x16x128_f8f6f4 (fp8 x fp4)", 16, 128,
+                 "f8E4M3FN", "f4E2M1FN", EK::F8E4M3FN, EK::F4E2M1FN};
+  EXPECT_GT(scaledMismatches(fp8, dataLaneScale), 0);
+  ScaledCase fp4{"v_mfma_scale_f32_32x32x64_f8f6f4 (fp4)", 32, 64,
+                 "f4E2M1FN", "f4E2M1FN", EK::F4E2M1FN, EK::F4E2M1FN};
+  EXPECT_GT(scaledMismatches(fp4, transposedScale), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Emulator, ScaledMfmaLayout,
+    ::testing::Values(
+        ScaledCase{"v_mfma_scale_f32_16x16x128_f8f6f4 (fp4 x fp4)", 16, 128,
+                   "f4E2M1FN", "f4E2M1FN", EK::F4E2M1FN, EK::F4E2M1FN},
+        ScaledCase{"v_mfma_scale_f32_32x32x64_f8f6f4 (fp4 x fp4)", 32, 64,
+                   "f4E2M1FN", "f4E2M1FN", EK::F4E2M1FN, EK::F4E2M1FN},
+        ScaledCase{"v_mfma_scale_f32_16x16x128_f8f6f4 (fp8 x fp4)", 16, 128,
+                   "f8E4M3FN", "f4E2M1FN", EK::F8E4M3FN, EK::F4E2M1FN},
+        ScaledCase{"v_mfma_scale_f32_32x32x64_f8f6f4 (fp8 x fp8)", 32, 64,
+                   "f8E4M3FN", "f8E4M3FN", EK::F8E4M3FN, EK::F8E4M3FN},
+        ScaledCase{"v_mfma_scale_f32_16x16x128_f8f6f4 (bf8 x fp4)", 16, 128,
+                   "f8E5M2", "f4E2M1FN", EK::F8E5M2, EK::F4E2M1FN}));
+
+//===----------------------------------------------------------------------===//
 // Fp8 encodings
 //===----------------------------------------------------------------------===//
 

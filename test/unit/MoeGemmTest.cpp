@@ -58,6 +58,7 @@ enum class Quant {
   Fp8Token,     ///< fp8_w8a8, a_scale per token [M], b_scale per channel [E, N]
   Int8Channel,  ///< int8_w8a16: bf16 A, i8 W, b_scale per channel [E, N]
   Fp8Block,     ///< fp8_w8a8 block-wise: a_scale [M, K/gk], b_scale [E, N/gn, K/gk]
+  Mxfp4,        ///< bf16 A, W [E, N, K/2] packed e2m1, b_scale [E, N, K/32] e8m0
 };
 
 constexpr int64_t kGroupN = 32, kGroupK = 64; ///< Fp8Block's block_shape
@@ -106,6 +107,7 @@ std::pair<std::string, std::string> operandTypes(const MoeCase &c,
   case Quant::None:
     return {c.ab, c.ab};
   case Quant::Int8Channel:
+  case Quant::Mxfp4:
     return {c.ab, "i8"};
   case Quant::Fp8Tensor:
   case Quant::Fp8Token:
@@ -192,6 +194,8 @@ std::string moduleText(const MoeCase &c, llvm::StringRef chip) {
     scales = "b_scale(%bs2 : memref<?x?xf32>)";
   else if (c.quant == Quant::Fp8Block)
     scales = "a_scale(%as2 : memref<?x?xf32>) b_scale(%bs3 : memref<?x?x?xf32>)";
+  else if (c.quant == Quant::Mxfp4)
+    scales = "b_scale(%bs4 : memref<?x?x?xf8E8M0FNU>)";
   std::string attrs = fmt::format("top_k = {} : i64", c.topK);
   if (c.reduce)
     attrs += ", reduce";
@@ -199,6 +203,8 @@ std::string moduleText(const MoeCase &c, llvm::StringRef chip) {
     attrs += ", a_per_copy";
   if (c.act)
     attrs += fmt::format(", activation = #moec.activation<{}>", c.act);
+  if (c.quant == Quant::Mxfp4)
+    attrs += ", mxfp4";
   if (c.quant == Quant::Fp8Block)
     attrs += fmt::format(", group_n = {} : i64, group_k = {} : i64", kGroupN,
                          kGroupK);
@@ -207,7 +213,8 @@ std::string moduleText(const MoeCase &c, llvm::StringRef chip) {
   func.func @moe(%a: {1}, %w: {2}, %c: {3}, %s: memref<?xi32>, %e: memref<?xi32>,
                  %n: memref<1xi32>, %tw: memref<?x?xf32>, %as0: memref<f32>,
                  %as1: memref<?xf32>, %bs1: memref<?xf32>, %bs2: memref<?x?xf32>,
-                 %as2: memref<?x?xf32>, %bs3: memref<?x?x?xf32>) {{
+                 %as2: memref<?x?xf32>, %bs3: memref<?x?x?xf32>,
+                 %bs4: memref<?x?x?xf8E8M0FNU>) {{
     moec.moe_gemm %a, %w -> %c
       routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) {4} {7}
       {{{5}, config = #moec.config<{6}>}} : {1}, {2} -> {3}
@@ -277,6 +284,25 @@ void runCase(const MoeCase &c, llvm::StringRef chip) {
   std::uniform_int_distribution<int> i8(-127, 127);
   for (size_t i = 0; i < w.values.size(); ++i)
     w.set(i, wKind == emu::EK::I8 ? double(i8(rng)) : uni(rng));
+  // MXFP4: random bytes (two e2m1 codes, element 2j in the low nibble) and
+  // e8m0 scales 2^-6 .. 2^3; w.values become the dequantized weights.
+  bool mx = c.quant == Quant::Mxfp4;
+  std::vector<uint8_t> mxBytes, mxScales;
+  if (mx) {
+    static const double e2m1[8] = {0, 0.5, 1, 1.5, 2, 3, 4, 6};
+    std::uniform_int_distribution<int> byte(0, 255), expo(121, 130);
+    mxBytes.resize(c.experts * c.n * c.k / 2);
+    mxScales.resize(c.experts * c.n * c.k / 32);
+    for (auto &x : mxBytes)
+      x = static_cast<uint8_t>(byte(rng));
+    for (auto &x : mxScales)
+      x = static_cast<uint8_t>(expo(rng));
+    for (size_t i = 0; i < w.values.size(); ++i) {
+      int code = (mxBytes[i / 2] >> (4 * (i % 2))) & 15;
+      double v = e2m1[code & 7] * std::ldexp(1.0, int(mxScales[i / 32]) - 127);
+      w.values[i] = code & 8 ? -v : v;
+    }
+  }
   // Scales in [0.5, 2): a_scale per tensor (1) or per A row, b_scale per
   // expert or per (expert, column).
   std::uniform_real_distribution<double> scale(0.5, 2.0);
@@ -308,7 +334,8 @@ void runCase(const MoeCase &c, llvm::StringRef chip) {
 
   std::vector<Arg> args = {
       {a.bytes.data(), a.bytes.size(), {aRows, c.k}},
-      {w.bytes.data(), w.bytes.size(), {c.experts, c.n, c.k}},
+      mx ? Arg{mxBytes.data(), mxBytes.size(), {c.experts, c.n, c.k / 2}}
+         : Arg{w.bytes.data(), w.bytes.size(), {c.experts, c.n, c.k}},
       {out.bytes.data(), out.bytes.size(),
        c.reduce ? std::vector<int64_t>{c.tokens, cN}
                 : std::vector<int64_t>{c.tokens, c.topK, cN}},
@@ -327,6 +354,9 @@ void runCase(const MoeCase &c, llvm::StringRef chip) {
   if (block)
     args.push_back({bs.bytes.data(), bs.bytes.size(),
                     {c.experts, nGroups, kGroups}});
+  else if (mx)
+    args.push_back(
+        {mxScales.data(), mxScales.size(), {c.experts, c.n, c.k / 32}});
   else if (c.quant != Quant::None)
     args.push_back({bs.bytes.data(), bs.bytes.size(),
                     perChannel ? std::vector<int64_t>{c.experts, c.n}
@@ -361,7 +391,7 @@ void runCase(const MoeCase &c, llvm::StringRef chip) {
                               bs.values[(e * nGroups + j / kGroupN) * kGroups +
                                         kk / kGroupK]
                         : 1.0);
-        double bScale = c.quant == Quant::None || block ? 1.0
+        double bScale = c.quant == Quant::None || block || mx ? 1.0
                         : perChannel ? bs.values[e * c.n + j]
                                      : bs.values[e];
         pre[j] = aScale * bScale * acc;
@@ -514,6 +544,53 @@ std::vector<MoeCase> cases() {
   fp8bg.quant = Quant::Fp8Block;
   fp8bg.act = "gelu";
   add(fp8bg);
+  // MXFP4 weights (dequantized to bf16 on their way to LDS): K past the
+  // last block_k tile (96 over 64), M = 1, top-k 1 and 4, empty and
+  // skipped experts, the down projection's reduce, the gated w13, the
+  // pipeline variants and the 32-wide MFMA.
+  auto mxfp4 = [&](MoeCase c) {
+    c.quant = Quant::Mxfp4;
+    add(c);
+  };
+  MoeCase mx{"mxfp4_top4_k_edge", 23, 4, 40, 96, 4};
+  mx.config = "block_m = 16, block_n = 32, block_k = 64, num_warps = 2";
+  mxfp4(mx);
+  mxfp4({"mxfp4_tokens1_top1", 1, 8, 32, 64, 1});
+  mxfp4({"mxfp4_one_expert", 13, 4, 48, 64, 2, Routing::OneExpert});
+  mxfp4({"mxfp4_skip_reduce_per_copy_weights", 17, 4, 32, 128, 4,
+         Routing::Skip, true, true, true});
+  MoeCase mxg{"mxfp4_gated_silu_weights", 21, 4, 80, 64, 2, Routing::Random,
+              false, true};
+  mxg.act = "silu";
+  mxfp4(mxg);
+  MoeCase mxs{"mxfp4_stages3_lds", 19, 4, 64, 160, 2};
+  mxs.config = "block_m = 16, block_n = 32, block_k = 32, num_warps = 2, "
+               "num_stages = 3, epilogue = lds";
+  mxfp4(mxs);
+  MoeCase mxb{"mxfp4_block32_nk32_kpack2_stages1", 45, 4, 64, 128, 2};
+  mxb.blockM = 32;
+  mxb.config = "block_m = 32, block_n = 64, block_k = 64, num_warps = 2, "
+               "matrix_instr_nonkdim = 32, kpack = 2, num_stages = 1";
+  mxfp4(mxb);
+  // block_k a multiple of 128 (nonkdim 16) or 64 (32): gfx950 runs W's
+  // scales on the scaled MFMA (v_mfma_scale_f32_*_f8f6f4, A split into
+  // MXFP8 hi + lo); the other targets dequantize as above. K = 192 leaves
+  // the second 128-wide K tile half outside.
+  MoeCase mxn{"mxfp4_bk128_k_edge_top4", 23, 4, 64, 192, 4};
+  mxn.config = "block_m = 16, block_n = 32, block_k = 128, num_warps = 2";
+  mxfp4(mxn);
+  MoeCase mxng{"mxfp4_bk128_gated_silu_reduce_skip", 19, 4, 96, 256, 2,
+               Routing::Skip, false, true};
+  mxng.act = "silu";
+  mxng.config = "block_m = 16, block_n = 32, block_k = 128, num_warps = 1, "
+                "epilogue = lds";
+  mxfp4(mxng);
+  MoeCase mxnr{"mxfp4_bk64_nk32_reduce_per_copy", 29, 8, 64, 128, 4,
+               Routing::Random, true, true, true};
+  mxnr.blockM = 32;
+  mxnr.config = "block_m = 32, block_n = 32, block_k = 64, num_warps = 1, "
+                "matrix_instr_nonkdim = 32, num_stages = 3";
+  mxfp4(mxnr);
   return v;
 }
 

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 using namespace moec::tool::moe;
@@ -360,6 +361,14 @@ GemmCheck moec::tool::moe::checkActAndMul(
       "(tolerance {:.1e}) unwritten_or_nan={}",
       checked, undefined, maxAbs, rel, tolerance, bad);
   return c;
+}
+
+double moec::tool::moe::decodeMxfp4(int code, int scale) {
+  static const double e2m1[8] = {0, 0.5, 1, 1.5, 2, 3, 4, 6};
+  if ((scale & 0xFF) == 0xFF)
+    return std::numeric_limits<double>::quiet_NaN();
+  double v = std::ldexp(e2m1[code & 7], (scale & 0xFF) - 127);
+  return code & 8 ? -v : v;
 }
 
 double moec::tool::moe::decodeAt(emu::EK elt, const std::vector<uint8_t> &bytes,

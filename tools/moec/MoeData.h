@@ -121,6 +121,10 @@ inline GemmCheck checkMoeGemm(const GemmRefProblem &p, const GemmRefInputs &in,
       rng);
 }
 
+/// An MXFP4 weight: the e2m1 value of `code`'s low 4 bits times
+/// 2^(`scale` - 127) (an e8m0 byte; 255 is NaN).
+double decodeMxfp4(int code, int scale);
+
 /// Element i of `bytes` holding elements of kind `elt`.
 double decodeAt(emu::EK elt, const std::vector<uint8_t> &bytes, int64_t i);
 

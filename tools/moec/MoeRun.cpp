@@ -57,7 +57,9 @@ std::optional<emu::EK> ekOf(Type t) {
     return emu::EK::F32;
   if (t.isInteger(32))
     return emu::EK::I32;
-  if (t.isInteger(8))
+  // i8: int8_w8a16's W, MXFP4's packed e2m1 bytes; e8m0 MXFP4 scales are
+  // raw bytes too.
+  if (t.isInteger(8) || isa<Float8E8M0FNUType>(t))
     return emu::EK::I8;
   if (isa<Float8E4M3FNType>(t))
     return emu::EK::F8E4M3FN;
@@ -115,6 +117,7 @@ struct OpRun {
   bool hasMap = false;                               // moe_align
   int activation = 0; // act_and_mul; moe_gemm's gated activation (0: none)
   bool aPerCopy = false, reduce = false, hasWeights = false; // moe_gemm
+  bool mxfp4 = false; ///< moe_gemm: W packed e2m1 [E, N, K/2], b_scale e8m0
   /// moe_gemm's optional operands: index into `operands` (-1: absent);
   /// block-wise scale groups (0: none).
   int weightsIdx = -1, aScaleIdx = -1, bScaleIdx = -1;
@@ -224,7 +227,8 @@ LogicalResult MoeRunner::addOperand(OpRun &r, Value v,
     return r.op->emitError() << "moec run: " << role << " element type "
                              << type.getElementType()
                              << " is not supported by the MoE run harness "
-                                "(f16, bf16, f32, i32)";
+                                "(f16, bf16, f32, i32; i8 and f8E8M0FNU for "
+                                "mxfp4 weights)";
   Root &root_ = roots[*root];
   if (root_.role.empty()) {
     root_.role = role.str();
@@ -401,8 +405,10 @@ LogicalResult MoeRunner::describe() {
       r.lanes = plan.lanes;
     } else {
       auto g = cast<MoeGemmOp>(op);
+      bool mx = g.getQuant() == MoeGemmOp::Quant::Mxfp4W4A16;
       auto w = cast<MemRefType>(g.getW().getType());
-      int64_t n = w.getDimSize(1), k = w.getDimSize(2);
+      // MXFP4: W holds K/2 bytes per row.
+      int64_t n = w.getDimSize(1), k = w.getDimSize(2) * (mx ? 2 : 1);
       auto [s, b] = routingSizes(g.getSortedTokenIds(), g.getExpertIds());
       // A gated activation writes act(gate) * up: N/2 columns.
       int64_t cN = g.getActivation() ? n / 2 : n;
@@ -411,7 +417,8 @@ LogicalResult MoeRunner::describe() {
                         : std::vector<int64_t>{tokens, topK, cN};
       if (failed(addOperand(r, g.getA(),
                             {g.getAPerCopy() ? copies : tokens, k}, "A")) ||
-          failed(addOperand(r, g.getW(), {w.getDimSize(0), n, k}, "W")) ||
+          failed(addOperand(r, g.getW(),
+                            {w.getDimSize(0), n, mx ? k / 2 : k}, "W")) ||
           failed(addOperand(r, g.getC(), cShape, "C")) ||
           failed(addOperand(r, g.getSortedTokenIds(), {s}, "sorted_token_ids")) ||
           failed(addOperand(r, g.getExpertIds(), {b}, "expert_ids")) ||
@@ -454,7 +461,13 @@ LogicalResult MoeRunner::describe() {
         if (failed(shape) || failed(addOperand(r, as, *shape, "a_scale")))
           return failure();
       }
-      if (Value bs = g.getBScale()) {
+      if (Value bs = g.getBScale(); bs && mx) {
+        // MXFP4: e8m0 bytes [E, N, K/32].
+        r.bScaleIdx = static_cast<int>(r.operands.size());
+        if (failed(addOperand(r, bs, {w.getDimSize(0), n, k / 32},
+                              "b_scale")))
+          return failure();
+      } else if (bs) {
         auto shape = scaleShape(bs, false);
         r.bScaleIdx = static_cast<int>(r.operands.size());
         if (failed(shape) || failed(addOperand(r, bs, *shape, "b_scale")))
@@ -462,6 +475,7 @@ LogicalResult MoeRunner::describe() {
       }
       r.groupN = g.getGroupN().value_or(0);
       r.groupK = g.getGroupK().value_or(0);
+      r.mxfp4 = mx;
       int c = r.operands[2].root;
       written(c);
       r.aPerCopy = g.getAPerCopy();
@@ -530,9 +544,13 @@ LogicalResult MoeRunner::makeInputs(rt::Device &dev) {
           root.ints = it->second.expertIds;
         else
           root.ints = {it->second.npad};
+      } else if (root.role == "b_scale" && root.elt == emu::EK::I8) {
+        // MXFP4's e8m0 bytes: 2^-8 .. 2^3.
+        root.data = PooledArray::random(root.elt, elems, 119.0, 131.0, rng);
       } else if (root.role == "a_scale" || root.role == "b_scale") {
         root.data = PooledArray::random(root.elt, elems, 0.5, 2.0, rng);
-      } else if (root.elt == emu::EK::I8) { // int8_w8a16's W
+      } else if (root.elt == emu::EK::I8) {
+        // int8_w8a16's W; MXFP4's packed bytes (any byte is two e2m1 codes).
         root.data = PooledArray::random(root.elt, elems, -127.0, 127.0, rng);
       } else {
         double lo = root.role == "topk_weights" ? 0.0 : -1.0;
@@ -649,7 +667,7 @@ int MoeRunner::check() {
     p.tokens = tokens;
     p.topK = topK;
     p.n = wO.shape[1];
-    p.k = wO.shape[2];
+    p.k = wO.shape[2] * (r.mxfp4 ? 2 : 1);
     p.experts = wO.shape[0];
     p.aPerCopy = r.aPerCopy;
     p.reduce = r.reduce;
@@ -698,6 +716,16 @@ int MoeRunner::check() {
     in.w = [&](int64_t e, int64_t nn, int64_t kk) {
       return wRoot.data.at((e * n + nn) * k + kk) * bScaleAt(e, nn, kk);
     };
+    if (r.mxfp4) {
+      // W[e, n, k] = e2m1(nibble k of byte k / 2) * 2^(scale - 127).
+      const Root &sRoot = view(r.operands[r.bScaleIdx]);
+      in.w = [&wRoot, &sRoot, k, n](int64_t e, int64_t nn, int64_t kk) {
+        int64_t row = e * n + nn;
+        auto byte = [](double v) { return int(int64_t(v) & 0xFF); };
+        int code = byte(wRoot.data.at(row * (k / 2) + kk / 2)) >> (4 * (kk % 2));
+        return decodeMxfp4(code, byte(sRoot.data.at(row * (k / 32) + kk / 32)));
+      };
+    }
     if (p.hasWeights) {
       const Root &tw = view(r.operands[r.weightsIdx]);
       in.topkWeight = [&tw](int64_t s) { return tw.data.at(s); };
@@ -714,7 +742,9 @@ int MoeRunner::check() {
       tol *= double(1 + p.topK) / 2;
     GemmCheck res = checkMoeGemm(p, in, routing_, blockM, c, tol, rng);
     std::string quant;
-    if (wRoot.elt == emu::EK::I8)
+    if (r.mxfp4)
+      quant = " mxfp4";
+    else if (wRoot.elt == emu::EK::I8)
       quant = " int8_w8a16";
     else if (aScale)
       quant = fmt::format(" fp8_w8a8 (a_scale {}, b_scale {}{})",
@@ -813,9 +843,12 @@ int MoeRunner::bench(rt::Device &dev, std::vector<rt::Kernel> &kernels,
             rows += rt_.sorted[b * blockM + j] < tokens * topK;
         }
       int64_t experts = std::count(active.begin(), active.end(), 1);
-      opFlops = 2.0 * rows * w.shape[1] * w.shape[2];
-      opBytes = double(experts) * w.shape[1] * w.shape[2] *
-                emu::bytesOf(roots[w.root].elt);
+      // MXFP4: W's rows are K/2 bytes, plus one e8m0 scale per 32 K.
+      double k = double(w.shape[2]) * (ops[i].mxfp4 ? 2 : 1);
+      opFlops = 2.0 * rows * w.shape[1] * k;
+      opBytes = double(experts) * w.shape[1] *
+                (ops[i].mxfp4 ? k / 2 + k / 32
+                              : k * emu::bytesOf(roots[w.root].elt));
     }
     flops += opFlops;
     weightBytes += opBytes;

@@ -22,11 +22,13 @@ enum class EK : uint8_t {
   I1, I8, I16, I32, I64,
   F16, BF16, F32, F64,
   F8E4M3FNUZ, F8E5M2FNUZ, F8E4M3FN, F8E5M2,
+  F4E2M1FN, ///< OCP MX fp4 (gfx950's scaled MFMA operands), 4 bits
 };
 
 inline unsigned bitsOf(EK k) {
   switch (k) {
   case EK::I1: return 1;
+  case EK::F4E2M1FN: return 4;
   case EK::I8: case EK::F8E4M3FNUZ: case EK::F8E5M2FNUZ: case EK::F8E4M3FN:
   case EK::F8E5M2: return 8;
   case EK::I16: case EK::F16: case EK::BF16: return 16;
@@ -37,7 +39,31 @@ inline unsigned bitsOf(EK k) {
 }
 inline unsigned bytesOf(EK k) { return bitsOf(k) <= 8 ? 1 : bitsOf(k) / 8; }
 inline bool isFloat(EK k) { return k >= EK::F16; }
-inline bool isFp8(EK k) { return k >= EK::F8E4M3FNUZ; }
+inline bool isFp8(EK k) { return k >= EK::F8E4M3FNUZ && k <= EK::F8E5M2; }
+
+/// OCP e2m1 (no infinities, no NaN): sign, 2 exponent bits (bias 1), one
+/// mantissa bit; the magnitudes 0, 0.5, 1, 1.5, 2, 3, 4, 6.
+inline double decodeFp4(uint8_t code) {
+  static const double mag[8] = {0, 0.5, 1, 1.5, 2, 3, 4, 6};
+  double v = mag[code & 7];
+  return code & 8 ? -v : v;
+}
+/// Nearest e2m1 code (ties to the even code), saturating at 6.
+inline uint8_t encodeFp4(double x) {
+  uint8_t best = 0;
+  double bestErr = INFINITY;
+  for (uint8_t c = 0; c < 8; ++c) {
+    double err = std::fabs(decodeFp4(c) - std::fabs(x));
+    if (err < bestErr || (err == bestErr && (c & 1) == 0))
+      bestErr = err, best = c;
+  }
+  return static_cast<uint8_t>(best | (std::signbit(x) ? 8 : 0));
+}
+/// An e8m0 scale byte: 2^(b - 127), NaN for 0xFF.
+inline double decodeE8M0(uint8_t b) {
+  return b == 0xFF ? std::numeric_limits<double>::quiet_NaN()
+                   : std::ldexp(1.0, int(b) - 127);
+}
 
 inline uint64_t truncBits(uint64_t v, unsigned bits) {
   return bits >= 64 ? v : v & ((uint64_t(1) << bits) - 1);
@@ -144,6 +170,8 @@ inline double decode(EK k, uint64_t b) {
   }
   case EK::F8E4M3FNUZ: case EK::F8E5M2FNUZ: case EK::F8E4M3FN: case EK::F8E5M2:
     return decodeFp8(k, static_cast<uint8_t>(b));
+  case EK::F4E2M1FN:
+    return decodeFp4(static_cast<uint8_t>(b));
   default:
     return static_cast<double>(sext(b, bitsOf(k)));
   }
@@ -170,6 +198,8 @@ inline uint64_t encode(EK k, double x) {
   }
   case EK::F8E4M3FNUZ: case EK::F8E5M2FNUZ: case EK::F8E4M3FN: case EK::F8E5M2:
     return encodeFp8(k, x);
+  case EK::F4E2M1FN:
+    return encodeFp4(x);
   default:
     return truncBits(static_cast<uint64_t>(static_cast<int64_t>(x)), bitsOf(k));
   }

@@ -54,6 +54,24 @@ struct GemmKernelSpec {
   /// A's type on its way to LDS); null otherwise.
   mlir::Type bMemoryType;
   bool hasScaleA = false, hasScaleB = false;
+  /// MXFP4 weights (moe_gemm's `mxfp4`): B in memory is [E, N, K/2] packed
+  /// e2m1 bytes (bMemoryType i8), b_scale [E, N, K/32] f8E8M0FNU; each
+  /// vector is dequantized to bType (bf16) in registers on its way to LDS,
+  /// its block's scale applied there, so the epilogue applies no b_scale.
+  bool mxfp4 = false;
+  /// MXFP4 on gfx950's scaled MFMA (v_mfma_scale_f32_{16x16x128,32x32x64}
+  /// _f8f6f4; with kpack 1 and block_k a multiple of the instruction's K):
+  /// W's e2m1 codes become e4m3 bytes on their way to LDS (exact, no scale:
+  /// bType is f8E4M3FN), the MFMA applies W's e8m0 block scales
+  /// (MatrixCore::mxScaleB), and A, bf16 in LDS, is split per 32 K into
+  /// two MXFP8 parts (hi + lo, each e4m3 with its own e8m0 scale) so that
+  /// hi + lo keeps bf16's precision: two scaled MFMAs per K step.
+  bool mxfp4Native = false;
+  /// Element type of the b_scale argument (f32, or f8E8M0FNU with mxfp4).
+  mlir::Type scaleBType;
+  /// Whether the epilogue multiplies by b_scale (not for block-wise or
+  /// MXFP4 scales, which the K loop applies).
+  bool scaleBInEpilogue() const { return hasScaleB && !groupK && !mxfp4; }
   bool scaleAPerTensor = true, scaleBPerTensor = true;
   /// Ranks of the scale operands as the kernel takes them (rank 0 -> 1).
   /// A rank-2 scale_a is per row ([M, 1]); a rank-2 scale_b is per

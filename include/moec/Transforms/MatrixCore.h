@@ -71,6 +71,13 @@ public:
            mlir::Value ldsB, mlir::Value buf, mlir::Value tid,
            mlir::ValueRange acc) = 0;
 
+  /// GemmKernelSpec::mxfp4Native: the e8m0 scale (f8E8M0FNU) of B's tile
+  /// row `row` for the 32 K elements starting at `k` within the current K
+  /// tile; the skeleton sets it before multiply.
+  std::function<mlir::Value(mlir::OpBuilder &, mlir::Location, mlir::Value row,
+                            mlir::Value k)>
+      mxScaleB;
+
   /// Calls `fn(row, col, value)` for every accumulator element this lane
   /// holds, with row/col within the workgroup tile and value an f32.
   using ElementFn = llvm::function_ref<void(mlir::OpBuilder &, mlir::Location,
@@ -148,10 +155,12 @@ public:
   virtual bool copiesAsync() const { return false; }
   /// Starts copying `elems` contiguous elements (16 bytes) from global
   /// `src[srcIdx]` to LDS `dst[dstIdx]`; both addresses are 16-byte aligned.
+  /// With `valid` given, a false one reads nothing and fills the
+  /// destination with zeros (srcIdx must still be in bounds).
   virtual void asyncCopy(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::Value src, mlir::ValueRange srcIdx,
                          mlir::Value dst, mlir::ValueRange dstIdx,
-                         int64_t elems) {}
+                         int64_t elems, mlir::Value valid = {}) {}
   /// Closes the group of copies this lane started since the last commit
   /// (possibly none).
   virtual void commitAsyncCopies(mlir::OpBuilder &b, mlir::Location loc) {}

@@ -24,6 +24,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/ROCDLDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -61,6 +62,9 @@ public:
     kpack = spec.plan.kpack;
     // The largest K this family offers that the tile still divides.
     instrK = spec.plan.instrK;
+    // MXFP4 on gfx950: v_mfma_scale_f32_16x16x128 / 32x32x64_f8f6f4.
+    if (spec.mxfp4Native)
+      instrK = nk == 16 ? 128 : 64;
     int64_t laneGroups = 64 / nk;
     perLane = instrK / laneGroups;
     accLen = nk * nk / 64;
@@ -95,6 +99,8 @@ public:
   SmallVector<Value> multiply(OpBuilder &b, Location loc, Value ldsA,
                               Value ldsB, Value buf, Value tid,
                               ValueRange accIn) override {
+    if (spec.mxfp4Native)
+      return multiplyMx(b, loc, ldsA, ldsB, buf, tid, accIn);
     SmallVector<Value> acc(accIn);
     auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
     auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); };
@@ -174,6 +180,217 @@ public:
             d = amdgpu::MFMAOp::create(b, loc, d.getType(), nk, nk, instrK,
                                        /*blocks=*/1, a[i][p], bf[j][p], d);
           }
+    }
+    return acc;
+  }
+
+  /// e4m3 codes of x x 2^-s (x a vector of f32, s an i32 exponent chosen
+  /// so that |x| x 2^-s < 256), rounded to nearest even, and the values
+  /// they stand for (x rounded, in x's units).
+  std::pair<Value, Value> quantE4M3(OpBuilder &b, Location loc, Value x,
+                                    Value s) {
+    auto vt = cast<VectorType>(x.getType());
+    Type i32 = b.getI32Type(), f32 = b.getF32Type();
+    auto vi = VectorType::get(vt.getShape(), i32);
+    auto ci = [&](int64_t v) -> Value {
+      return arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(vi, b.getI32IntegerAttr(v)));
+    };
+    auto cf = [&](double v) -> Value {
+      return arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(vt, b.getF32FloatAttr(v)));
+    };
+    auto pow2 = [&](Value e) -> Value { // 2^e, e in [-126, 127]
+      Value bits = arith::ShLIOp::create(
+          b, loc,
+          arith::AddIOp::create(b, loc, e,
+                                arith::ConstantIntOp::create(b, loc, i32, 127)),
+          arith::ConstantIntOp::create(b, loc, i32, 23));
+      return vector::BroadcastOp::create(
+          b, loc, vt, arith::BitcastOp::create(b, loc, f32, bits));
+    };
+    Value negS = arith::SubIOp::create(
+        b, loc, arith::ConstantIntOp::create(b, loc, i32, 0), s);
+    Value y = arith::MulFOp::create(b, loc, x, pow2(negS));
+    Value ay = math::AbsFOp::create(b, loc, y);
+    // Normal e4m3 (|y| >= 2^-6): round the f32 mantissa to 3 bits (ties to
+    // even), rebias the exponent (127 -> 7: minus 120 << 3).
+    Value bits = arith::BitcastOp::create(b, loc, vi, ay);
+    Value lsb = arith::AndIOp::create(
+        b, loc, arith::ShRUIOp::create(b, loc, bits, ci(20)), ci(1));
+    Value r = arith::AddIOp::create(
+        b, loc, bits, arith::AddIOp::create(b, loc, lsb, ci(0x7FFFF)));
+    Value codeN = arith::SubIOp::create(
+        b, loc, arith::ShRUIOp::create(b, loc, r, ci(20)), ci(960));
+    Value valN = arith::BitcastOp::create(
+        b, loc, vt, arith::AndIOp::create(b, loc, r, ci(int32_t(0xFFF00000))));
+    // Subnormal (|y| < 2^-6): multiples of 2^-9.
+    Value q = math::RoundEvenOp::create(
+        b, loc, arith::MulFOp::create(b, loc, ay, cf(512.0)));
+    Value codeS = arith::FPToSIOp::create(b, loc, vi, q);
+    Value valS = arith::MulFOp::create(b, loc, q, cf(1.0 / 512));
+    Value sub = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, ay,
+                                      cf(1.0 / 64));
+    Value code = arith::SelectOp::create(b, loc, sub, codeS, codeN);
+    Value val = arith::SelectOp::create(b, loc, sub, valS, valN);
+    Value sign = arith::AndIOp::create(
+        b, loc,
+        arith::ShRUIOp::create(b, loc, arith::BitcastOp::create(b, loc, vi, y),
+                               ci(24)),
+        ci(0x80));
+    Value bytes = arith::TruncIOp::create(
+        b, loc, VectorType::get(vt.getShape(), b.getI8Type()),
+        arith::OrIOp::create(b, loc, code, sign));
+    Value value = arith::MulFOp::create(
+        b, loc, math::CopySignOp::create(b, loc, val, y), pow2(s));
+    return {bytes, value};
+  }
+
+  /// The MXFP8 exponent of a block whose largest magnitude is `amax` (f32):
+  /// floor(log2(amax)) - 7, so the block's values scale below 256; clamped
+  /// to [-126, 120].
+  Value blockExponent(OpBuilder &b, Location loc, Value amax) {
+    Type i32 = b.getI32Type();
+    auto ci = [&](int64_t v) { return arith::ConstantIntOp::create(b, loc, i32, v); };
+    Value e = arith::SubIOp::create(
+        b, loc,
+        arith::AndIOp::create(
+            b, loc,
+            arith::ShRUIOp::create(
+                b, loc, arith::BitcastOp::create(b, loc, i32, amax), ci(23)),
+            ci(255)),
+        ci(127 + 7));
+    return arith::MaxSIOp::create(b, loc, e, ci(-126));
+  }
+
+  /// MXFP4 on gfx950 (GemmKernelSpec::mxfp4Native): per K step of instrK
+  /// (128 at nonkdim 16, 64 at 32), lane l = i + nk g holds, as the
+  /// hardware's 8-bit layout has it, K [16g, 16g + 16) and
+  /// [16 (64 / nk) + 16g, ...) of row i of A and of B^T. B is e4m3 in LDS
+  /// already. A is bf16 in LDS: each half's 32-element block is read whole,
+  /// its hi exponent taken from its largest magnitude, its values rounded
+  /// to e4m3 (hi), the remainders' exponent and e4m3 codes taken the same
+  /// way (lo); the lane's 16 values become its hi and lo operands. Lane l
+  /// supplies the scales of K block g of row i: A's hi/lo exponents of that
+  /// block (computed the same way, so every lane agrees) and W's e8m0 byte
+  /// (mxScaleB). Two scaled MFMAs per tile: hi x B + lo x B.
+  SmallVector<Value> multiplyMx(OpBuilder &b, Location loc, Value ldsA,
+                                Value ldsB, Value buf, Value tid,
+                                ValueRange accIn) {
+    SmallVector<Value> acc(accIn);
+    auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+    auto add = [&](Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); };
+    auto mul = [&](Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); };
+    Type i32 = b.getI32Type(), f32 = b.getF32Type(), i8 = b.getI8Type();
+    Type f8 = Float8E4M3FNType::get(b.getContext());
+    Type e8m0 = Float8E8M0FNUType::get(b.getContext());
+    auto [lane, waveM, waveN] = wavePosition(b, loc, tid);
+    Value laneRow = arith::RemUIOp::create(b, loc, lane, c(nk));
+    Value laneGrp = arith::DivUIOp::create(b, loc, lane, c(nk));
+    Value rowBaseA = add(mul(waveM, c(spec.cfg().block_m / wm)), laneRow);
+    Value rowBaseB = add(mul(waveN, c(spec.cfg().block_n / wn)), laneRow);
+    int64_t halfSpan = 16 * (64 / nk);
+    LdsSwizzle swzA = LdsSwizzle::get(ldsA), swzB = LdsSwizzle::get(ldsB);
+    // n contiguous elements at (row, k) of an LDS tile, a chunk at a time.
+    auto readLds = [&](Value lds, const LdsSwizzle &swz, Type elt, Value row,
+                       Value k, int64_t n) {
+      int64_t piece = std::min<int64_t>(n, swz.chunkElems);
+      auto t = VectorType::get({n}, elt);
+      Value whole = arith::ConstantOp::create(b, loc, t, b.getZeroAttr(t));
+      for (int64_t at = 0; at < n; at += piece)
+        whole = vector::InsertStridedSliceOp::create(
+            b, loc,
+            vector::LoadOp::create(
+                b, loc, VectorType::get({piece}, elt), lds,
+                ValueRange{buf, row, swz.col(b, loc, row, add(k, c(at)))},
+                false, llvm::MaybeAlign(piece * elementBytes(elt))),
+            whole, {at}, {1});
+      return whole;
+    };
+    auto toF32 = [&](Value v) {
+      auto vt = cast<VectorType>(v.getType());
+      return arith::ExtFOp::create(b, loc, VectorType::get(vt.getShape(), f32),
+                                   v)
+          .getResult();
+    };
+    auto amax = [&](Value v) -> Value {
+      return vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXNUMF,
+                                         math::AbsFOp::create(b, loc, v));
+    };
+    // The hi and lo exponents of the 32-element block of A at (row, k).
+    auto blockScales = [&](Value row, Value k) -> std::pair<Value, Value> {
+      Value x = toF32(readLds(ldsA, swzA, spec.aType, row, k, 32));
+      Value sHi = blockExponent(b, loc, amax(x));
+      Value hi = quantE4M3(b, loc, x, sHi).second;
+      Value sLo = blockExponent(
+          b, loc, amax(arith::SubFOp::create(b, loc, x, hi)));
+      return {sHi, sLo};
+    };
+    auto scaleByte = [&](Value s) -> Value {
+      Value byte = arith::TruncIOp::create(
+          b, loc, i8,
+          arith::AddIOp::create(b, loc, s,
+                                arith::ConstantIntOp::create(b, loc, i32, 127)));
+      return arith::BitcastOp::create(b, loc, e8m0, byte);
+    };
+    auto as32 = [&](Value bytes0, Value bytes1) {
+      auto t = VectorType::get({32}, i8);
+      Value v = arith::ConstantOp::create(b, loc, t, b.getZeroAttr(t));
+      v = vector::InsertStridedSliceOp::create(b, loc, bytes0, v, {0}, {1});
+      v = vector::InsertStridedSliceOp::create(b, loc, bytes1, v, {16}, {1});
+      return arith::BitcastOp::create(b, loc, VectorType::get({32}, f8), v)
+          .getResult();
+    };
+    Value g16 = mul(laneGrp, c(16)), g32 = mul(laneGrp, c(32));
+    for (int64_t ks = 0; ks < spec.cfg().block_k / instrK; ++ks) {
+      Value kOff = c(ks * instrK);
+      // The K of each half of this lane, and the start of its 32-block.
+      Value kHalf[2], kBlock[2];
+      for (int h = 0; h < 2; ++h) {
+        kHalf[h] = add(kOff, add(c(h * halfSpan), g16));
+        Value within = add(c(h * halfSpan), g16);
+        kBlock[h] = add(kOff, mul(arith::DivUIOp::create(b, loc, within, c(32)),
+                                  c(32)));
+      }
+      Value kDuty = add(kOff, g32);
+      SmallVector<Value> bFrag, bScale;
+      for (int64_t j = 0; j < repN; ++j) {
+        Value row = add(rowBaseB, c(j * nk));
+        Value h0 = readLds(ldsB, swzB, spec.bType, row, kHalf[0], 16);
+        Value h1 = readLds(ldsB, swzB, spec.bType, row, kHalf[1], 16);
+        auto t = VectorType::get({32}, spec.bType);
+        Value v = arith::ConstantOp::create(b, loc, t, b.getZeroAttr(t));
+        v = vector::InsertStridedSliceOp::create(b, loc, h0, v, {0}, {1});
+        v = vector::InsertStridedSliceOp::create(b, loc, h1, v, {16}, {1});
+        bFrag.push_back(v);
+        bScale.push_back(mxScaleB(b, loc, row, kDuty));
+      }
+      for (int64_t i = 0; i < repM; ++i) {
+        Value row = add(rowBaseA, c(i * nk));
+        Value hiBytes[2], loBytes[2];
+        for (int h = 0; h < 2; ++h) {
+          auto [sHi, sLo] = blockScales(row, kBlock[h]);
+          Value x = toF32(readLds(ldsA, swzA, spec.aType, row, kHalf[h], 16));
+          auto [hb, hv] = quantE4M3(b, loc, x, sHi);
+          hiBytes[h] = hb;
+          loBytes[h] =
+              quantE4M3(b, loc, arith::SubFOp::create(b, loc, x, hv), sLo)
+                  .first;
+        }
+        auto [dHi, dLo] = blockScales(row, kDuty);
+        Value aHi = as32(hiBytes[0], hiBytes[1]);
+        Value aLo = as32(loBytes[0], loBytes[1]);
+        Value sAHi = scaleByte(dHi), sALo = scaleByte(dLo);
+        for (int64_t j = 0; j < repN; ++j) {
+          Value &d = acc[i * repN + j];
+          d = amdgpu::ScaledMFMAOp::create(b, loc, d.getType(), nk, nk, instrK,
+                                           aHi, bFrag[j], d, sAHi, bScale[j],
+                                           0, 0);
+          d = amdgpu::ScaledMFMAOp::create(b, loc, d.getType(), nk, nk, instrK,
+                                           aLo, bFrag[j], d, sALo, bScale[j],
+                                           0, 0);
+        }
+      }
     }
     return acc;
   }
@@ -426,7 +643,8 @@ void moec::registerAMDGPUMatrixCore() {
     return std::unique_ptr<MatrixCore>(std::move(core));
   };
   f.dependentDialects = [](DialectRegistry &registry) {
-    registry.insert<amdgpu::AMDGPUDialect, ROCDL::ROCDLDialect>();
+    registry.insert<amdgpu::AMDGPUDialect, ROCDL::ROCDLDialect,
+                    math::MathDialect>();
   };
   f.gpuModuleTarget = [](MLIRContext *ctx, const TargetInfo &t) -> Attribute {
     // Code object v5 ("500"), what ROCm 6 expects (lib/Target).

@@ -252,12 +252,19 @@ public:
   bool copiesAsync() const override { return spec.plan.asyncCopy; }
 
   void asyncCopy(OpBuilder &b, Location loc, Value src, ValueRange srcIdx,
-                 Value dst, ValueRange dstIdx, int64_t elems) override {
+                 Value dst, ValueRange dstIdx, int64_t elems,
+                 Value valid) override {
     auto eltType = cast<MemRefType>(dst.getType()).getElementType();
     bool sixteenBytes = elems * elementBytes(eltType) == 16;
+    // cp.async's src-size: 0 bytes read and the rest zero-filled.
+    Value srcElements;
+    if (valid)
+      srcElements = arith::SelectOp::create(
+          b, loc, valid, arith::ConstantIndexOp::create(b, loc, elems),
+          arith::ConstantIndexOp::create(b, loc, 0));
     nvgpu::DeviceAsyncCopyOp::create(
         b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), dst, dstIdx,
-        src, srcIdx, b.getIndexAttr(elems), /*srcElements=*/Value(),
+        src, srcIdx, b.getIndexAttr(elems), srcElements,
         sixteenBytes ? b.getUnitAttr() : UnitAttr());
   }
 
