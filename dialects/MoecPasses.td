@@ -55,17 +55,24 @@ def MoecLowerGemmToTiles
 }
 
 def MoecKernelsToHost : Pass<"moec-kernels-to-host", "::mlir::ModuleOp"> {
-  let summary = "Turn the one-lane host kernels into CPU functions";
+  let summary = "Turn gpu.func kernels into CPU lane functions";
   let description = [{
     For the `host` target: every `gpu.func` of `gpu.module @moec_kernels`
     becomes a `func.func` of the top-level module with three trailing `index`
-    arguments, the workgroup id (x, y, z). Thread ids become 0, barriers
-    vanish (one lane), workgroup memory becomes a stack allocation. The
-    `gpu.module` and the host-side launches are removed: the runtime's host
-    device runs every workgroup as a CPU task.
+    arguments, the workgroup id (x, y, z): the program of one lane, which
+    the runtime's host device runs once per lane of `known_block_size`, each
+    lane a fiber (include/moec/Runtime/HostKernel.h). With more than one
+    lane, `gpu.thread_id x` becomes a call of `moec_host_thread_id`, each
+    `gpu.barrier` a call of `moec_host_barrier` with its number, and the
+    workgroup memory views of the one buffer `moec_host_lds` returns;
+    `gpu.block_dim x` is the known lane count. A one-lane kernel (the
+    documented per-op fallbacks) has thread id 0, no barriers, and its
+    workgroup memory on its stack. The `gpu.module` and the host-side
+    launches are removed: the runtime launches host workgroups itself.
   }];
   let dependentDialects = ["::mlir::func::FuncDialect",
-                           "::mlir::memref::MemRefDialect"];
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::LLVM::LLVMDialect"];
 }
 
 def MoecConvertKernelsToLLVM

@@ -15,14 +15,10 @@ using namespace mlir;
 using namespace moec;
 
 namespace {
-/// Copies each scattering lane walks in order on a GPU: short runs keep the
+/// Copies each scattering lane walks in order (GPU and host): short runs keep the
 /// sequential part of the scatter short, at the price of more workgroups
 /// (each counts every copy, see MoeAlignKernel.cpp).
-constexpr int64_t kGpuRunLength = 32;
-/// The host runs a workgroup as one task: one run per workgroup, long
-/// enough that few workgroups repeat the count, short enough for the stack
-/// (the kernel's LDS is an alloca there).
-constexpr int64_t kHostRunLength = 8192;
+constexpr int64_t kRunLength = 32;
 } // namespace
 
 MoeAlignPlan MoeAlignPlan::get(int64_t numExperts, const ConfigValues &config,
@@ -32,8 +28,10 @@ MoeAlignPlan MoeAlignPlan::get(int64_t numExperts, const ConfigValues &config,
   p.numExperts = numExperts;
   p.blockM = config.block_m;
   bool gpu = !target.isHost();
-  p.lanes = gpu ? config.num_warps * target.waveSize : 1;
-  p.runLength = gpu ? kGpuRunLength : kHostRunLength;
+  // The host runs the same lane program (lanes as fibers, runs of the same
+  // length), with no LDS limit but 1 MiB.
+  p.lanes = config.num_warps * target.waveSize;
+  p.runLength = kRunLength;
   // Static shared memory: NVIDIA declares at most 48 KiB without opting in.
   p.ldsLimit = gpu ? std::min<int64_t>(target.ldsBytes,
                                        KernelPlan::kMaxStaticSharedBytes)
@@ -98,10 +96,11 @@ ActAndMulPlan ActAndMulPlan::get(const ConfigValues &config,
   ActAndMulPlan p;
   p.target = &target;
   bool gpu = !target.isHost();
-  p.lanes = gpu ? config.num_warps * target.waveSize : 1;
-  // GPU: 8 elements a lane (a 16-byte vector of 16-bit outputs); host: a
-  // task of 64 Ki elements.
-  p.elemsPerWorkgroup = gpu ? p.lanes * 8 : int64_t(1) << 16;
+  p.lanes = config.num_warps * target.waveSize;
+  // GPU: 8 elements a lane (a 16-byte vector of 16-bit outputs); host: 256
+  // a lane, so that a workgroup (its lanes are fibers) is a task of some
+  // size (64 Ki elements at 4 waves).
+  p.elemsPerWorkgroup = p.lanes * (gpu ? 8 : 256);
   return p;
 }
 

@@ -2,6 +2,7 @@
 
 #include "moec/Driver/Compiler.h"
 #include "moec/Dialect/MoecDialect.h"
+#include "moec/Runtime/HostKernel.h"
 #include "moec/Target/Backend.h"
 #include "moec/Target/LLVMIR.h"
 #include "moec/Transforms/Passes.h"
@@ -74,6 +75,17 @@ LogicalResult jitHostKernels(ModuleOp module, CompiledModule &out,
   if (!engine)
     return module.emitError() << "host JIT failed: "
                               << llvm::toString(engine.takeError());
+  // Multi-lane kernels call the runtime's lane functions (HostKernel.h).
+  (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap map;
+    size_t count = 0;
+    const rt::HostRuntimeSymbol *symbols = rt::hostRuntimeSymbols(&count);
+    for (size_t i = 0; i < count; ++i)
+      map[interner(symbols[i].name)] = {
+          llvm::orc::ExecutorAddr::fromPtr(symbols[i].address),
+          llvm::JITSymbolFlags::Exported};
+    return map;
+  });
   for (const OutlinedKernel &k : out.kernels) {
     auto fn = (*engine)->lookupPacked(k.name);
     if (!fn)

@@ -3,6 +3,7 @@
 #include "moec/Jit/CacheKey.h"
 
 #include "moec/Driver/Compiler.h"
+#include "moec/Runtime/HostKernel.h"
 #include "moec/Support/Version.h"
 
 #include "mlir/IR/OperationSupport.h"
@@ -134,6 +135,16 @@ moec::jit::HostObjectLoader::load(rt::Device &device, std::string_view object,
   if (!gen)
     return fail(gen.takeError());
   jd->addGenerator(std::move(*gen));
+  // Multi-lane kernels call the runtime's lane functions (HostKernel.h).
+  llvm::orc::SymbolMap runtime;
+  size_t count = 0;
+  const rt::HostRuntimeSymbol *symbols = rt::hostRuntimeSymbols(&count);
+  for (size_t i = 0; i < count; ++i)
+    runtime[jit_->mangleAndIntern(symbols[i].name)] = {
+        llvm::orc::ExecutorAddr::fromPtr(symbols[i].address),
+        llvm::JITSymbolFlags::Exported};
+  if (auto e = jd->define(llvm::orc::absoluteSymbols(std::move(runtime))))
+    return fail(std::move(e));
   if (auto e = jit_->addObjectFile(
           *jd, llvm::MemoryBuffer::getMemBufferCopy(
                    llvm::StringRef(object.data(), object.size()),

@@ -19,9 +19,12 @@ KernelPlan KernelPlan::get(const ConfigValues &config, const TargetInfo &target,
   p.config = config;
   p.target = &target;
   p.problem = problem;
-  const bool gpu = !target.isHost();
+  // The host runs the GPU lane program (lanes as fibers, host waves of 64
+  // lanes, AMD's pipeline rules) unless the problem keeps its one-lane
+  // fallback.
+  const bool oneLane = target.isHost() && problem.hostOneLane;
 
-  p.lanes = gpu ? config.num_warps * target.waveSize : 1;
+  p.lanes = oneLane ? 1 : config.num_warps * target.waveSize;
 
   // Pipeline. AMD (Triton-on-ROCm semantics): up to two stages share one LDS
   // buffer, the prefetch lives in registers; deeper pipelines keep stages - 1
@@ -30,14 +33,14 @@ KernelPlan KernelPlan::get(const ConfigValues &config, const TargetInfo &target,
   p.asyncCopy = target.isNVPTX() && config.async_copy && p.numStages >= 2;
   if (p.asyncCopy)
     p.numLdsBuffers = p.numStages;
-  else if (!gpu || p.numStages <= 2)
+  else if (oneLane || p.numStages <= 2)
     p.numLdsBuffers = 1;
   else
     p.numLdsBuffers = p.numStages - 1;
 
   p.epilogue = problem.forceLdsEpilogue ? EpilogueKind::lds
-              : gpu                     ? config.epilogue
-                                        : EpilogueKind::direct;
+              : oneLane                 ? EpilogueKind::direct
+                                        : config.epilogue;
 
   // LDS: one raw allocation holding the A ring then the B ring; the lds
   // epilogue's tile reuses it once the K loop is done.
@@ -59,8 +62,8 @@ KernelPlan KernelPlan::get(const ConfigValues &config, const TargetInfo &target,
   // Matrix core: AMD picks the MFMA family with matrix_instr_nonkdim and
   // packs kpack K elements per read; NVIDIA has one mma.sync shape per type.
   p.nonKDim = target.isAMDGPU() ? config.matrix_instr_nonkdim : 0;
-  p.kpack = target.isAMDGPU() ? config.kpack : 1;
-  if (gpu && problem.inputType) {
+  p.kpack = target.isAMDGPU() || target.isHost() ? config.kpack : 1;
+  if (!target.isHost() && problem.inputType) {
     auto instrs =
         target.findMatrixInstrs(matrixInputKind(problem.inputType), p.nonKDim);
     if (!instrs.empty())
@@ -107,8 +110,15 @@ LogicalResult
 KernelPlan::verify(function_ref<InFlightDiagnostic()> emitError) const {
   const TargetInfo &t = *target;
   const MatmulProblem &tile = problem;
-  if (t.isHost())
-    return success(); // CPU tiles have no hardware shape or LDS limit.
+  if (t.isHost()) {
+    // CPU tiles have no hardware shape or LDS limit; the runtime runs at
+    // most maxWorkgroupSize lanes a workgroup.
+    if (lanes > t.maxWorkgroupSize)
+      return emitError() << "num_warps = " << config.num_warps << " gives "
+                         << lanes << " lanes per workgroup, over " << t.chip
+                         << "'s limit of " << t.maxWorkgroupSize;
+    return success();
+  }
 
   if (lanes > t.maxWorkgroupSize)
     return emitError() << "num_warps = " << config.num_warps << " gives "

@@ -62,6 +62,9 @@ SparseAttentionPlan moec::getSparseAttentionPlan(SparseAttentionOp op,
   whole.inputType = elt;
   whole.bStageBytes = bkv * sp.dQK * eb;
   whole.wavesMayIdle = true;
+  // Host: one lane per workgroup (the documented fallback, see
+  // docs/architecture.md); the multi-lane softmax is not on the host yet.
+  whole.hostOneLane = true;
   KernelPlan first = KernelPlan::get(cfg, target, whole);
 
   // Waves per product: as many as divide its instruction tiles.
@@ -113,6 +116,7 @@ SparseAttentionPlan moec::getSparseAttentionPlan(SparseAttentionOp op,
     p.nName = nName;
     p.kName = kName;
     p.inputType = elt;
+    p.hostOneLane = true;
     KernelPlan plan = KernelPlan::get(c, target, p);
     // The product runs inside the whole workgroup.
     plan.lanes = sp.kernel.lanes;

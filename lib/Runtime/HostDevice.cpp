@@ -1,11 +1,12 @@
 //===- HostDevice.cpp - host kernels on a thread pool ---------------------===//
 //
-// The host device runs "host kernels" (HostKernel.h): one call per
-// workgroup, spread over a thread pool. Buffers are 64-byte aligned host
+// The host device runs "host kernels" (HostKernel.h): workgroups spread
+// over a thread pool, the lanes of each as fibers (HostLanes.cpp). Buffers are 64-byte aligned host
 // memory; events read a steady clock.
 //
 //===----------------------------------------------------------------------===//
 #include "Backends.h"
+#include "HostLanes.h"
 #include "StrCat.h"
 #include "ThreadPool.h"
 
@@ -187,16 +188,17 @@ HostDevice::loadHostModuleRaw(HostKernelTable kernels) {
 Status HostModule::launchKernel(void *handle, const std::string &name,
                                 Dim3 grid, Dim3 block, size_t sharedBytes,
                                 const KernelArgs &args, void *) {
-  if (block.x != 1 || block.y != 1 || block.z != 1)
+  if (block.x == 0 || block.y != 1 || block.z != 1 || block.x > 1024)
     return Status::error(strCat("block (", block.x, ", ", block.y, ", ",
                                 block.z,
-                                ") is not supported: host kernels run one "
-                                "lane per workgroup, the block must be "
-                                "(1, 1, 1)"));
+                                ") is not supported: host kernels run "
+                                "block.x lanes (1 to 1024) per workgroup, "
+                                "block.y and block.z must be 1"));
   if (sharedBytes != 0)
     return Status::error(strCat(sharedBytes,
                                 " bytes of dynamic shared memory requested: "
-                                "host kernels take none"));
+                                "host kernels take none (their LDS is "
+                                "static)"));
   HostKernelFn fn = *static_cast<HostKernelFn *>(handle);
   ThreadPool &pool = static_cast<HostDevice &>(*device_).pool();
 
@@ -233,14 +235,21 @@ Status HostModule::launchKernel(void *handle, const std::string &name,
         f.blockId[0] = linear % gx;
         f.blockId[1] = (linear / gx) % gy;
         f.blockId[2] = linear / (gx * gy);
+        HostWorkgroup wg;
+        wg.fn = fn;
+        wg.params = f.params.data();
+        wg.lanes = block.x;
+        for (int d = 0; d < 3; ++d)
+          wg.blockId[d] = f.blockId[d];
         try {
-          fn(f.params.data());
+          runHostWorkgroup(wg);
         } catch (...) {
+          wg.error = strCat("threw a C++ exception in ", wg.where());
+        }
+        if (!wg.error.empty()) {
           std::lock_guard<std::mutex> lock(failureMutex);
           if (failure.empty())
-            failure = strCat(
-                "host kernel '", name, "' threw a C++ exception in workgroup (",
-                f.blockId[0], ", ", f.blockId[1], ", ", f.blockId[2], ")");
+            failure = strCat("host kernel '", name, "' ", wg.error);
         }
       });
   if (!failure.empty())

@@ -86,7 +86,9 @@ const TargetInfo kTargets[] = {
      0, 255, 8, Fp8Flavor::None, true, kSm80Instrs, 0, 0},
     {"sm_90", TargetKind::NVPTX, "nvptx64-nvidia-cuda", 32, 227 * 1024, 1024, 0,
      0, 255, 8, Fp8Flavor::OCP, true, kSm90Instrs, 0, 0},
-    {"host", TargetKind::Host, "", 1, 0, 1 << 20, 0, 0, 0, 1, Fp8Flavor::Any,
+    // The host's "wave" is 64 lanes (CDNA's): its kernels are the GPU lane
+    // program with AMD's lane counts, each lane a fiber (HostLanes.cpp).
+    {"host", TargetKind::Host, "", 64, 0, 1024, 0, 0, 0, 1, Fp8Flavor::Any,
      true, {}, 0, 0},
 };
 

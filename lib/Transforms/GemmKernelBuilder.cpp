@@ -225,8 +225,6 @@ private:
   /// e4m3 values of the same e2m1 magnitudes (exact; the scale stays
   /// apart).
   Value mxfp4ToE4M3(Value bytes, const OperandTile &t);
-  /// Host: global -> LDS with loops (one lane does the whole tile).
-  void copyTileLooped(OperandTile &t, Value k0, Value buf);
   /// Global -> LDS buffer `buf` for one K tile through the core's async
   /// copies where the tile is interior and K-contiguous; otherwise with
   /// plain (masked) loads and stores.
@@ -652,68 +650,6 @@ void GemmBuilder::storeTile(OperandTile &t, Value buf, ValueRange loaded) {
   }
 }
 
-void GemmBuilder::copyTileLooped(OperandTile &t, Value k0, Value buf) {
-  // One CPU lane copies the tile element by element, zero outside.
-  auto rows = scf::ForOp::create(b, loc, cst(0), cst(t.rows), cst(1));
-  OpBuilder::InsertionGuard g(b);
-  b.setInsertionPointToStart(rows.getBody());
-  Value r = rows.getInductionVar();
-  auto ks = scf::ForOp::create(b, loc, cst(0), cst(spec.cfg().block_k), cst(1));
-  b.setInsertionPointToStart(ks.getBody());
-  Value c = ks.getInductionVar();
-  Value gRow = add(t.rowBase, r), gK = add(k0, c);
-  Value rowIn = cmp(arith::CmpIPredicate::slt, gRow, t.rowLimit);
-  if (t.gated) {
-    auto [row, valid] = gatedRow(r);
-    gRow = row;
-    rowIn = valid;
-  } else if (t.gathered) {
-    // The row map's A row (-1: padding).
-    gRow = arith::IndexCastOp::create(
-        b, loc, b.getIndexType(),
-        memref::LoadOp::create(b, loc, ldsRowMap, ValueRange{cst(0), r}));
-    rowIn = cmp(arith::CmpIPredicate::sge, gRow, cst(0));
-  }
-  Value inside = andI(rowIn, cmp(arith::CmpIPredicate::slt, gK, K));
-  Type loaded = t.packed ? t.ldsElt : t.elt;
-  auto ifOp = scf::IfOp::create(b, loc, TypeRange{loaded}, inside, true);
-  {
-    OpBuilder::InsertionGuard g2(b);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-    if (t.packed) {
-      // MXFP4: nibble gK % 2 of byte gK / 2, times the scale of block gK / 32.
-      Type i32 = b.getI32Type();
-      Value byte = arith::ExtUIOp::create(
-          b, loc, i32,
-          memref::LoadOp::create(
-              b, loc, t.global,
-              ValueRange{gRow, arith::DivUIOp::create(b, loc, gK, cst(2))}));
-      Value shift = arith::IndexCastOp::create(
-          b, loc, i32, mul(arith::RemUIOp::create(b, loc, gK, cst(2)), cst(4)));
-      Value code = arith::ShRUIOp::create(b, loc, byte, shift);
-      Value scale = memref::LoadOp::create(
-          b, loc, t.mxScale,
-          ValueRange{gRow, arith::DivUIOp::create(b, loc, gK, cst(32))});
-      scf::YieldOp::create(
-          b, loc,
-          ValueRange{arith::TruncFOp::create(b, loc, t.ldsElt,
-                                             decodeMxfp4(code, scale))});
-    } else {
-      SmallVector<Value> idx = t.kContiguous ? SmallVector<Value>{gRow, gK}
-                                             : SmallVector<Value>{gK, gRow};
-      scf::YieldOp::create(
-          b, loc, ValueRange{memref::LoadOp::create(b, loc, t.global, idx)});
-    }
-    b.setInsertionPointToStart(ifOp.elseBlock());
-    scf::YieldOp::create(b, loc,
-                         ValueRange{arith::ConstantOp::create(
-                             b, loc, loaded, b.getZeroAttr(loaded))});
-  }
-  memref::StoreOp::create(
-      b, loc, toLdsType(t, ifOp.getResult(0)), t.lds,
-      ValueRange{buf, r, swizzledLdsCol(b, loc, t.lds, r, c)});
-}
-
 void GemmBuilder::copyTileAsync(OperandTile &t, Value k0, Value buf) {
   if (!t.kContiguous || t.ldsElt != t.elt) {
     // A copy can neither transpose nor convert: the K x rows layout and
@@ -847,23 +783,6 @@ SmallVector<Value> GemmBuilder::kLoop(OperandTile &a, OperandTile &bt,
   auto tileK = [&](Value kt) { return mul(kt, cst(spec.cfg().block_k)); };
   auto barrier = [&] { gpu::BarrierOp::create(b, loc); };
 
-  if (!core.unrollsLanes()) {
-    // Host: one lane, no overlap to win; the stages are a GPU matter.
-    auto loop = scf::ForOp::create(b, loc, cst(0), numK, cst(1), acc);
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value k0 = tileK(loop.getInductionVar());
-    copyTileLooped(a, k0, cst(0));
-    copyTileLooped(bt, k0, cst(0));
-    SmallVector<Value> next =
-        multiplyTile(a, bt, cst(0), loop.getRegionIterArgs(),
-                     loop.getInductionVar());
-    // Without loop-carried accumulators the loop already has its yield.
-    if (!next.empty())
-      scf::YieldOp::create(b, loc, next);
-    return SmallVector<Value>(loop.getResults());
-  }
-
   int64_t nA = slotsPerLane(a), nB = slotsPerLane(bt);
   auto loadBoth = [&](Value k0) {
     SmallVector<Value> regs = loadTile(a, k0);
@@ -886,7 +805,10 @@ SmallVector<Value> GemmBuilder::kLoop(OperandTile &a, OperandTile &bt,
     SmallVector<Value> next = multiplyTile(
         a, bt, cst(0), loop.getRegionIterArgs(), loop.getInductionVar());
     barrier();
-    scf::YieldOp::create(b, loc, next);
+    // A core that keeps its accumulators in memory (the host) carries
+    // nothing: the loop was built with its yield.
+    if (nAcc)
+      scf::YieldOp::create(b, loc, next);
     return SmallVector<Value>(loop.getResults());
   }
 
@@ -1000,7 +922,7 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
   // moe_gemm scatters through the row map: its window starts at row 0.
   Value ldc = memref::DimOp::create(b, loc, cArg, 1);
   Value window = core.globalWindow(b, loc, cArg, spec.moe ? cst(0) : m0, n0);
-  if (spec.plan.epilogue == EpilogueKind::direct || !core.unrollsLanes()) {
+  if (spec.plan.epilogue == EpilogueKind::direct) {
     // Straight from the accumulator layout: each lane stores what it holds.
     // The bias and scales are read at clamped indices: lanes outside the
     // matrix compute a value that their store then drops.
@@ -1110,8 +1032,6 @@ std::pair<Value, Value> GemmBuilder::gatedRow(Value r) {
 
 void GemmBuilder::gatherGatedRows(OperandTile &bt) {
   bt.gathered = bt.gated = true;
-  if (!core.unrollsLanes())
-    return; // the host's looped copies map each row
   for (int64_t i = 0; i < slotsPerLane(bt); ++i) {
     auto [row, valid] = gatedRow(vectorCoords(bt, i).first);
     bt.gatherRow.push_back(row);
@@ -1300,8 +1220,6 @@ void GemmBuilder::stageRowMap(Value raw) {
 
 void GemmBuilder::gatherRows(OperandTile &a) {
   a.gathered = true;
-  if (!core.unrollsLanes())
-    return; // the host's looped copies read the map per row
   for (int64_t i = 0; i < slotsPerLane(a); ++i) {
     Value r = vectorCoords(a, i).first;
     Value row = arith::IndexCastOp::create(
@@ -1384,9 +1302,7 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func) {
     K = memref::DimOp::create(b, loc, aArg, spec.transposeA ? 0 : 1);
     N = memref::DimOp::create(b, loc, bArg, spec.transposeB ? 0 : 1);
   }
-  tid = core.unrollsLanes()
-            ? gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x).getResult()
-            : cst(0);
+  tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
 
   // Workgroup swizzle (Triton's grouped ordering): group_m row-tiles share
   // the same B columns while they are hot in L2.
@@ -1478,6 +1394,12 @@ FailureOr<GemmKernel> moec::buildGemmKernel(OpBuilder &b,
   FailureOr<std::unique_ptr<MatrixCore>> core = createMatrixCore(spec, loc);
   if (failed(core))
     return failure();
+  if (!(*core)->unrollsLanes())
+    return emitError(loc) << "the GEMM skeleton runs on a lane program: the "
+                             "matrix core for " << spec.plan.target->chip
+                          << " has one lane (plan lanes = " << spec.plan.lanes
+                          << ")",
+           failure();
 
   MLIRContext *ctx = b.getContext();
   auto arg = [&](Type elt, int64_t rank) {

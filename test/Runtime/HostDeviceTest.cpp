@@ -145,6 +145,58 @@ void throwingKernel(void **args) {
     throw std::runtime_error("boom");
 }
 
+/// A lane program (HostKernel.h): (out: ptr to int64[grid], lanes: i64).
+/// Each lane writes its id into LDS, all meet at a barrier, then lane l
+/// reads lane (l + 1) % lanes' slot, a second barrier, and lane 0 sums what
+/// the lanes read into out[workgroup]: lanes * (lanes - 1) / 2 only if
+/// every lane saw every other lane's write.
+void laneSumKernel(void **args) {
+  auto *out = *static_cast<int64_t **>(args[0]);
+  int64_t lanes = *static_cast<int64_t *>(args[1]);
+  auto *lds = static_cast<int64_t *>(moec_host_lds(16 * lanes));
+  int64_t tid = moec_host_thread_id();
+  lds[tid] = tid;
+  moec_host_barrier(0);
+  int64_t next = lds[(tid + 1) % lanes];
+  lds[lanes + tid] = next;
+  moec_host_barrier(1);
+  if (tid == 0) {
+    int64_t sum = 0;
+    for (int64_t l = 0; l < lanes; ++l)
+      sum += lds[lanes + l];
+    out[blockId(args, 2, 0)] = sum;
+  }
+}
+
+/// Xor shuffles (out: ptr to int32[grid * lanes]): lane l gets lane l ^ 1's
+/// id, then a butterfly over groups of 8 lanes sums their ids.
+void shuffleKernel(void **args) {
+  auto *out = *static_cast<int32_t **>(args[0]);
+  int64_t lanes = *static_cast<int64_t *>(args[1]);
+  int32_t tid = static_cast<int32_t>(moec_host_thread_id());
+  int32_t x = moec_host_shuffle_xor(tid, 1, 64, 0) == (tid ^ 1) ? tid : -1000;
+  for (int32_t off = 4; off >= 1; off /= 2)
+    x += moec_host_shuffle_xor(x, off, 64, off);
+  out[blockId(args, 2, 0) * lanes + tid] = x;
+}
+
+/// Reads a lane outside the 64-lane segment.
+void badShuffleKernel(void **) {
+  moec_host_shuffle_xor(1, 64, 64, 3);
+}
+
+/// Odd lanes return before the barrier the even lanes wait at.
+void divergentKernel(void **) {
+  if (moec_host_thread_id() % 2)
+    return;
+  moec_host_barrier(7);
+}
+
+/// Lanes below 4 wait at barrier 1, the others at barrier 2.
+void splitBarrierKernel(void **) {
+  moec_host_barrier(moec_host_thread_id() < 4 ? 1 : 2);
+}
+
 //===----------------------------------------------------------------------===//
 // Devices and buffers
 //===----------------------------------------------------------------------===//
@@ -496,14 +548,15 @@ TEST(HostErrors, BadBlockDims) {
   std::vector<std::atomic<int>> hits(1);
   KernelArgs args;
   args.addPtr(hits.data()).addI64(1).addI64(1);
-  Status s = kernel->launch({1}, {64, 1, 1}, args);
+  Status s = kernel->launch({1}, {2048, 1, 1}, args);
   ASSERT_FALSE(s.ok());
   EXPECT_TRUE(
       contains(s.message(), "launching kernel 'count' on host device 0"))
       << s.message();
-  EXPECT_TRUE(contains(s.message(), "block (64, 1, 1) is not supported"))
+  EXPECT_TRUE(contains(s.message(), "block (2048, 1, 1) is not supported"))
       << s.message();
-  EXPECT_TRUE(contains(s.message(), "must be (1, 1, 1)")) << s.message();
+  EXPECT_TRUE(contains(s.message(), "block.y and block.z must be 1"))
+      << s.message();
   EXPECT_FALSE(kernel->launch({1}, {1, 2, 1}, args).ok());
   EXPECT_EQ(hits[0].load(), 0) << "nothing ran";
 
@@ -514,6 +567,81 @@ TEST(HostErrors, BadBlockDims) {
   Status shared = kernel->launch({1}, {1}, 1024, args);
   ASSERT_FALSE(shared.ok());
   EXPECT_TRUE(contains(shared.message(), "dynamic shared memory"));
+}
+
+TEST(HostLanes, LanesShareLdsAndMeetAtBarriers) {
+  auto host = openHost();
+  auto module = host->loadHostModule({{"sum", laneSumKernel}});
+  ASSERT_TRUE(module.ok());
+  auto kernel = (*module)->getKernel("sum");
+  ASSERT_TRUE(kernel.ok());
+  for (int64_t lanes : {1, 2, 64, 256, 1024}) {
+    const int64_t groups = 9;
+    std::vector<int64_t> out(groups, -1);
+    KernelArgs args;
+    args.addPtr(out.data()).addI64(lanes);
+    Status s = kernel->launch({groups}, {static_cast<unsigned>(lanes)}, args);
+    ASSERT_TRUE(s.ok()) << s.message();
+    for (int64_t g = 0; g < groups; ++g)
+      EXPECT_EQ(out[g], lanes * (lanes - 1) / 2)
+          << "lanes " << lanes << ", workgroup " << g;
+  }
+}
+
+TEST(HostLanes, XorShuffles) {
+  auto host = openHost();
+  auto module = host->loadHostModule(
+      {{"shuffle", shuffleKernel}, {"bad", badShuffleKernel}});
+  ASSERT_TRUE(module.ok());
+  auto kernel = (*module)->getKernel("shuffle");
+  ASSERT_TRUE(kernel.ok());
+  const int64_t lanes = 256, groups = 3;
+  std::vector<int32_t> out(lanes * groups, -1);
+  KernelArgs args;
+  args.addPtr(out.data()).addI64(lanes);
+  Status s = kernel->launch({groups}, {lanes}, args);
+  ASSERT_TRUE(s.ok()) << s.message();
+  for (int64_t g = 0; g < groups; ++g)
+    for (int32_t l = 0; l < lanes; ++l) {
+      int32_t first = l & ~7;
+      EXPECT_EQ(out[g * lanes + l], 8 * first + 28) << "lane " << l;
+    }
+  auto bad = (*module)->getKernel("bad");
+  ASSERT_TRUE(bad.ok());
+  KernelArgs none;
+  s = bad->launch({1}, {128}, none);
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(contains(s.message(), "lane 0 of workgroup (0, 0, 0): "
+                                    "gpu.shuffle xor 64 (number 3) reads lane "
+                                    "64, outside its 64-lane segment"))
+      << s.message();
+}
+
+TEST(HostLanes, DivergentBarriersFailTheLaunch) {
+  auto host = openHost();
+  auto module = host->loadHostModule(
+      {{"divergent", divergentKernel}, {"split", splitBarrierKernel}});
+  ASSERT_TRUE(module.ok());
+  auto divergent = (*module)->getKernel("divergent");
+  ASSERT_TRUE(divergent.ok());
+  KernelArgs args;
+  Status s = divergent->launch({1}, {8}, args);
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(contains(s.message(),
+                       "divergent barrier in workgroup (0, 0, 0): lanes 0, "
+                       "2, 4, 6 wait at barrier 7 while lanes 1, 3, 5, 7 "
+                       "returned"))
+      << s.message();
+  auto split = (*module)->getKernel("split");
+  ASSERT_TRUE(split.ok());
+  s = split->launch({2}, {8}, args);
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(contains(s.message(), "lanes 0-3 wait at barrier 1, lanes 4-7 "
+                                    "at barrier 2"))
+      << s.message();
+  // One lane never waits: the same kernels run.
+  EXPECT_TRUE(divergent->launch({3}, {1}, args).ok());
+  EXPECT_TRUE(split->launch({3}, {1}, args).ok());
 }
 
 // Grids from run-time ints and size_ts need no casts; nonsense is an error.

@@ -29,8 +29,10 @@
 // CHECK:           arith.truncf %{{.*}} : f32 to bf16
 // CHECK-NOT:     gpu.barrier
 
+// The host: the same lane program, 4 waves of 64 lanes (fibers), 256
+// elements a lane.
 // HOST: arith.ceildivui %{{.*}}, %c65536 : index
-// HOST: threads in (%c1, %c1, %c1)
+// HOST: threads in (%c256, %c1, %c1)
 
 // ISA-LABEL: swiglu_act_and_mul:
 // ISA: v_exp_f32

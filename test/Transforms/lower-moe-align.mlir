@@ -42,10 +42,11 @@
 // NV: gpu.launch_func @moec_kernels::@route_moe_align blocks in (%{{.*}}, %c1, %c1) threads in (%c128, %c1, %c1)
 // NV: workgroup(%{{.*}} : memref<5152xi32, #gpu.address_space<workgroup>>)
 
-// On the host one lane runs a workgroup: one run of 8192 copies.
+// The host runs the same lane program (4 waves of 64 lanes, each a fiber),
+// 256 runs of 32: gfx942's kernel.
 // HOST: arith.ceildivui %{{.*}}, %c8192 : index
-// HOST: threads in (%c1, %c1, %c1)
-// HOST: workgroup(%{{.*}} : memref<8232xi32, #gpu.address_space<workgroup>>)
+// HOST: threads in (%c256, %c1, %c1)
+// HOST: workgroup(%{{.*}} : memref<10272xi32, #gpu.address_space<workgroup>>)
 
 module attributes {moec.target = #moec.target<"gfx942">} {
   func.func @route(%ids: memref<?x2xi32>, %sorted: memref<?xi32>, %experts: memref<?xi32>, %npad: memref<1xi32>, %map: memref<8xi32>) {

@@ -40,8 +40,10 @@
 // CHECK:             memref.store %[[V]], %arg2[%[[TOK]], %[[J]]]
 // CHECK-NOT:     gpu.barrier
 
+// The host: the same lane program, 4 waves of 64 lanes (fibers), 256
+// elements a lane.
 // HOST: arith.ceildivui %{{.*}}, %c65536 : index
-// HOST: threads in (%c1, %c1, %c1)
+// HOST: threads in (%c256, %c1, %c1)
 
 // ISA-LABEL: window_sparse_window_indices:
 // ISA: global_store_dword

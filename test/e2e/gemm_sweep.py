@@ -128,9 +128,9 @@ def build_cases():
     cases = []
 
     # 1. Each parameter, one at a time over all its values, the others at
-    #    their defaults; on a shape that is no multiple of any tile. Only
-    #    block_m/n/k and group_m change the host kernel; the rest are GPU
-    #    knobs that must leave the results alone.
+    #    their defaults; on a shape that is no multiple of any tile. The
+    #    host runs the GPU lane program, so all but waves_per_eu and
+    #    matrix_instr_nonkdim (AMD-only) change the host kernel.
     for i, (param, values) in enumerate(PARAM_VALUES.items()):
         for j, v in enumerate(values):
             shape = [S(67, 45, 83), S(150, 130, 70)][(i + j) % 2]
@@ -194,7 +194,24 @@ def build_cases():
         cases.append(Case("epilogue", Variant("bf16", "f32", bias="bf16",
                                               act=act), S(20, 50, 0)))
 
-    # 6. Static shapes (and a mixed one) rather than dynamic ones.
+    # 6. The K-loop pipeline: every num_stages variant (1: no overlap; 2:
+    #    registers; 3, 4: an LDS ring of 2, 3 buffers) with both epilogues
+    #    and all four layouts, kpack, num_warps (1 wave pairs K rows of a
+    #    transposed operand) and dtypes rotating; K spans many tiles with a
+    #    partial last one, fewer tiles than the ring holds, or one tile.
+    pipe_shapes = [S(97, 70, 150), S(45, 37, 20), S(130, 66, 16)]
+    for n, (st, epi) in enumerate(itertools.product([1, 2, 3, 4],
+                                                    ["direct", "lds"])):
+        for l, (ta, tb) in enumerate(LAYOUTS):
+            k = n * 4 + l
+            a, c = dtypes[k % 6]
+            cfg = {"block-m": [32, 64][k % 2], "block-n": [64, 32][k // 2 % 2],
+                   "block-k": 16, "num-stages": st, "epilogue": epi,
+                   "kpack": 1 + (k // 4) % 2, "num-warps": [1, 2, 4, 8][k % 4]}
+            cases.append(Case("pipeline", Variant(a, c, ta, tb),
+                              pipe_shapes[k % 3], cfg))
+
+    # 7. Static shapes (and a mixed one) rather than dynamic ones.
     for v, shape in [
             (Variant("bf16", "bf16", tb=True, static=S(48, 40, 72)), S(48, 40, 72)),
             (Variant("f16", "f32", ta=True, bias="f16", act="silu",

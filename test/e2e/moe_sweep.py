@@ -31,6 +31,7 @@ Exit status: 0 when every case passes, 1 when any fails, 2 on a usage error.
 
 import argparse
 import concurrent.futures
+import itertools
 import os
 import re
 import shlex
@@ -302,6 +303,19 @@ def build_cases(kinds, arch="host"):
                                                 dtype=["bf16", "f16"][n % 2],
                                                 out=["bf16", "f16", "f32"][n % 3]),
                                       t, r, cfg))
+        # Every K-loop variant with both epilogues (the host runs the GPU
+        # lane program: the LDS ring, the gathered rows' slots, the parked
+        # tile's scatter), with and without reduce.
+        for n, (st, epi) in enumerate(itertools.product(
+                [1, 2, 3, 4], ["direct", "lds"])):
+            cases.append(Case("gemm-pipeline",
+                              V("gemm", 8, 2, weights=n % 2 == 0,
+                                reduce=n % 3 == 1,
+                                dtype=["bf16", "f16"][n % 2],
+                                out=["bf16", "f16", "f32"][n % 3]),
+                              37, ["skewed", "uniform"][n % 2],
+                              {"block-m": 16, "block-n": 32, "block-k": 16,
+                               "num-stages": st, "epilogue": epi}))
         cases.append(Case("gemm-map", V("gemm", 8, 2, emap=True, local=3), 50,
                           "uniform", {"block-m": 16}))
         cases.append(Case("gemm-map", V("gemm", 16, 4, emap=True, local=5,

@@ -44,6 +44,10 @@ struct MatmulProblem {
   /// gathers, softmax and transposes use every wave, each product as many as
   /// its tile has instruction tiles).
   bool wavesMayIdle = false;
+  /// Host only: run the workgroup as one lane (no fibers, one LDS buffer,
+  /// the direct epilogue): the documented per-op fallback of a kernel that
+  /// has not moved to the host's multi-lane program (sparse attention).
+  bool hostOneLane = false;
 
   /// Global accesses (GEMM): element bytes of A, B, C and the extent of the
   /// tile along each operand's contiguous dimension; 0 where not a GEMM.
@@ -65,23 +69,23 @@ struct KernelPlan {
   MatmulProblem problem;
 
   // -- Workgroup --------------------------------------------------------
-  /// Lanes per workgroup: num_warps x wave size (1 on the host, where one
-  /// CPU task runs a workgroup).
+  /// Lanes per workgroup: num_warps x wave size (the host's wave is 64
+  /// lanes, each a fiber; 1 for a problem with hostOneLane).
   int64_t lanes = 1;
 
   // -- Pipeline ---------------------------------------------------------
-  /// num_stages with the legacy 0 resolved (host: as configured, unused).
+  /// num_stages with the legacy 0 resolved.
   int64_t numStages = 2;
   /// K tiles go global -> LDS by asynchronous copies (NVIDIA cp.async,
   /// config.async_copy with num_stages >= 2); otherwise through registers.
   bool asyncCopy = false;
   /// LDS buffers the K loop cycles through: num_stages with async copies,
   /// else 1 up to two stages (the prefetch waits in registers) and
-  /// num_stages - 1 beyond. The host uses one.
+  /// num_stages - 1 beyond (the host as AMD; one for hostOneLane).
   int64_t numLdsBuffers = 1;
 
   // -- Epilogue ---------------------------------------------------------
-  /// The epilogue as built (the host stores directly).
+  /// The epilogue as built (direct for hostOneLane).
   EpilogueKind epilogue = EpilogueKind::direct;
 
   // -- LDS --------------------------------------------------------------
@@ -103,7 +107,7 @@ struct KernelPlan {
   /// family that block_k still divides (with kpack); 0 when none does.
   int64_t instrK = 0;
   int64_t nonKDim = 0; ///< AMD: matrix_instr_nonkdim; 0 elsewhere
-  int64_t kpack = 1;   ///< AMD: config.kpack; 1 elsewhere
+  int64_t kpack = 1;   ///< AMD and host (LDS read width): config.kpack; else 1
   /// f32 accumulator registers per lane and the budget waves_per_eu leaves.
   int64_t accRegsPerLane = 0, vgprBudget = 0;
 

@@ -3,7 +3,8 @@
 // A MatrixCore says how one workgroup computes acc += A_tile x B_tile^T from
 // LDS, and where each accumulator element lives. The GEMM skeleton
 // (GemmKernelBuilder.cpp) is the same for every target; only this differs:
-//   MFMA (gfx90a/gfx942/gfx950), mma.sync (sm_80/sm_90), scalar loops (host).
+//   MFMA (gfx90a/gfx942/gfx950), mma.sync (sm_80/sm_90), per-lane sub-tiles
+//   read from LDS (host).
 //
 // This header is the interface the target-independent skeleton programs
 // against; the cores live in the per-target libraries (lib/Conversion/AMDGPU,
@@ -33,9 +34,11 @@ class MatrixCore {
 public:
   virtual ~MatrixCore() = default;
 
-  /// Lanes per workgroup (num_warps x wave size; 1 on the host).
+  /// Lanes per workgroup (the plan's: num_warps x wave size).
   virtual int64_t lanes() const = 0;
-  /// Whether per-lane work is unrolled (GPU) or looped (host, one lane).
+  /// Whether the core distributes the tile over lanes (every GPU core and
+  /// the host's multi-lane core) or one lane does it all (the host's
+  /// one-lane fallback, KernelPlan::lanes == 1, sparse attention only).
   virtual bool unrollsLanes() const { return true; }
 
   /// Sets the target's attributes on a new kernel (AMD: flat workgroup size

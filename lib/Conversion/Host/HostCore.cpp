@@ -1,10 +1,18 @@
-//===- HostCore.cpp - the tile product as scalar loops on the CPU ---------===//
+//===- HostCore.cpp - the tile product of the host's lanes ----------------===//
 //
-// The host runs one lane per workgroup (a CPU task), so the "distribution"
-// is trivial: the lane holds the whole block_m x block_n accumulator in a
-// private buffer and multiplies with plain loops in f32. The skeleton around
-// it (swizzle, K loop, masks, epilogue) is the same as on the GPUs, which is
-// what host tests exercise.
+// The host runs the GPU skeleton's lane program: num_warps x 64 lanes per
+// workgroup (the runtime runs each lane as a fiber; a host "wave" is 64
+// lanes, CDNA's, so the skeleton's per-lane slot rounds, partial last
+// rounds and guards are the ones the AMD kernels run). The accumulator tile
+// is split into a grid of TM x TN sub-tiles, one per lane (lanes past the
+// grid own nothing); each lane keeps its sub-tile in a private f32 buffer and
+// reads its A rows and B rows from the swizzled LDS ring in vectors of
+// kpack x 8 bytes (the MFMA core's LDS read width), so the copies into LDS,
+// the swizzle, the barriers and the ring slots all decide the result.
+//
+// One-lane mode (plan.lanes == 1: the sparse-attention kernel's documented
+// host fallback) keeps the whole block_m x block_n tile in one lane and
+// multiplies with scalar loops.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,8 +24,11 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 using namespace mlir;
 using namespace moec;
@@ -26,14 +37,42 @@ namespace {
 
 class HostCore final : public MatrixCore {
 public:
-  explicit HostCore(const GemmKernelSpec &spec) : spec(spec) {}
+  explicit HostCore(const GemmKernelSpec &spec) : spec(spec) {
+    bm = spec.cfg().block_m;
+    bn = spec.cfg().block_n;
+    numLanes = spec.plan.lanes;
+    // The product's lanes: its waves' (a product of a bigger workgroup, as
+    // attention's, may run on its first waves only).
+    int64_t distLanes = std::min<int64_t>(
+        numLanes, spec.cfg().num_warps * spec.plan.target->waveSize);
+    if (numLanes == 1) {
+      tm = bm, tn = bn;
+    } else {
+      // The smallest sub-tile whose grid fits the lanes, the squarest of
+      // those: (bm / tm) x (bn / tn) lanes busy.
+      int64_t best = -1;
+      for (int64_t m = 1; m <= bm; ++m) {
+        if (bm % m)
+          continue;
+        for (int64_t n = 1; n <= bn; ++n) {
+          if (bn % n || (bm / m) * (bn / n) > distLanes)
+            continue;
+          int64_t cost = m * n * 4096 + std::abs(m - n);
+          if (best < 0 || cost < best)
+            best = cost, tm = m, tn = n;
+        }
+      }
+    }
+    lanesN = bn / tn;
+    busyLanes = (bm / tm) * lanesN;
+  }
 
-  int64_t lanes() const override { return 1; }
-  bool unrollsLanes() const override { return false; }
+  int64_t lanes() const override { return numLanes; }
+  bool unrollsLanes() const override { return numLanes > 1; }
 
   SmallVector<Value> initAccumulators(OpBuilder &b, Location loc) override {
     auto alloca = memref::AllocaOp::create(
-        b, loc, MemRefType::get({spec.cfg().block_m, spec.cfg().block_n}, b.getF32Type()));
+        b, loc, MemRefType::get({tm, tn}, b.getF32Type()));
     accBuf = mainBuf = alloca;
     mainAlloca = alloca;
     zero(b, loc, accBuf);
@@ -57,7 +96,7 @@ public:
 
   SmallVector<Value> addAccumulators(OpBuilder &b, Location loc, ValueRange,
                                      ValueRange) override {
-    forTile(b, loc, [&](Value i, Value j) {
+    forSubTile(b, loc, [&](Value i, Value j) {
       Value x = memref::LoadOp::create(b, loc, mainBuf, ValueRange{i, j});
       Value y = memref::LoadOp::create(b, loc, tileBuf, ValueRange{i, j});
       memref::StoreOp::create(b, loc, arith::AddFOp::create(b, loc, x, y),
@@ -70,51 +109,70 @@ public:
   SmallVector<Value> multiply(OpBuilder &b, Location loc, Value ldsA,
                               Value ldsB, Value buf, Value tid,
                               ValueRange) override {
-    forTile(b, loc, [&](Value i, Value j) {
-      Value init = memref::LoadOp::create(b, loc, accBuf, ValueRange{i, j});
-      auto kLoop = scf::ForOp::create(b, loc, idx(b, loc, 0),
-                                      idx(b, loc, spec.cfg().block_k),
-                                      idx(b, loc, 1), ValueRange{init});
-      {
-        OpBuilder::InsertionGuard g(b);
-        b.setInsertionPointToStart(kLoop.getBody());
-        Value k = kLoop.getInductionVar();
-        // The GPU's swizzled layout, so host runs check it.
-        Value a = toF32(
-            b, loc,
-            memref::LoadOp::create(
-                b, loc, ldsA,
-                ValueRange{buf, i, swizzledLdsCol(b, loc, ldsA, i, k)}));
-        auto [bRow, bCol] = spec.ldsBIsKxN ? std::pair{k, j} : std::pair{j, k};
-        Value w = toF32(
-            b, loc,
-            memref::LoadOp::create(
-                b, loc, ldsB,
-                ValueRange{buf, bRow, swizzledLdsCol(b, loc, ldsB, bRow, bCol)}));
-        Value sum = arith::AddFOp::create(
-            b, loc, kLoop.getRegionIterArgs()[0],
-            arith::MulFOp::create(b, loc, a, w));
-        scf::YieldOp::create(b, loc, ValueRange{sum});
-      }
-      memref::StoreOp::create(b, loc, kLoop.getResult(0), accBuf,
-                              ValueRange{i, j});
+    if (numLanes == 1)
+      return multiplyOneLane(b, loc, ldsA, ldsB, buf), SmallVector<Value>{};
+    Type elt = cast<MemRefType>(ldsA.getType()).getElementType();
+    int64_t bk = spec.cfg().block_k;
+    // K elements per LDS read: kpack x 8 bytes, inside one 16-byte swizzle
+    // chunk (reads start at multiples of the width).
+    int64_t width = std::clamp<int64_t>(spec.plan.kpack * 8 / elementBytes(elt),
+                                        1, bk);
+    while (bk % width)
+      width /= 2;
+    auto vecType = VectorType::get({width}, elt);
+    withLaneOrigin(b, loc, tid, [&](Value row0, Value col0) {
+      forSubTile(b, loc, [&](Value i, Value j) {
+        Value r = arith::AddIOp::create(b, loc, row0, i);
+        Value c = arith::AddIOp::create(b, loc, col0, j);
+        Value init = memref::LoadOp::create(b, loc, accBuf, ValueRange{i, j});
+        auto kLoop = scf::ForOp::create(b, loc, idx(b, loc, 0), idx(b, loc, bk),
+                                        idx(b, loc, width), ValueRange{init});
+        {
+          OpBuilder::InsertionGuard g(b);
+          b.setInsertionPointToStart(kLoop.getBody());
+          Value k = kLoop.getInductionVar();
+          auto read = [&](Value lds, Value row) -> Value {
+            return toF32(b, loc,
+                         vector::LoadOp::create(
+                             b, loc, vecType, lds,
+                             ValueRange{buf, row,
+                                        swizzledLdsCol(b, loc, lds, row, k)}));
+          };
+          Value prod = arith::MulFOp::create(b, loc, read(ldsA, r), read(ldsB, c));
+          Value sum = vector::ReductionOp::create(
+              b, loc, vector::CombiningKind::ADD, prod,
+              kLoop.getRegionIterArgs()[0]);
+          scf::YieldOp::create(b, loc, ValueRange{sum});
+        }
+        memref::StoreOp::create(b, loc, kLoop.getResult(0), accBuf,
+                                ValueRange{i, j});
+      });
     });
     return {};
   }
 
-  void forEachElement(OpBuilder &b, Location loc, Value, ValueRange,
+  void forEachElement(OpBuilder &b, Location loc, Value tid, ValueRange,
                       ElementFn fn) override {
-    forTile(b, loc, [&](Value i, Value j) {
-      fn(b, loc, i, j, memref::LoadOp::create(b, loc, accBuf, ValueRange{i, j}));
+    withLaneOrigin(b, loc, tid, [&](Value row0, Value col0) {
+      forSubTile(b, loc, [&](Value i, Value j) {
+        fn(b, loc, arith::AddIOp::create(b, loc, row0, i),
+           arith::AddIOp::create(b, loc, col0, j),
+           memref::LoadOp::create(b, loc, accBuf, ValueRange{i, j}));
+      });
     });
   }
 
-  SmallVector<Value> updateElements(OpBuilder &b, Location loc, Value,
+  SmallVector<Value> updateElements(OpBuilder &b, Location loc, Value tid,
                                     ValueRange, UpdateFn fn) override {
-    forTile(b, loc, [&](Value i, Value j) {
-      Value v = memref::LoadOp::create(b, loc, accBuf, ValueRange{i, j});
-      memref::StoreOp::create(b, loc, fn(b, loc, i, j, v), accBuf,
-                              ValueRange{i, j});
+    withLaneOrigin(b, loc, tid, [&](Value row0, Value col0) {
+      forSubTile(b, loc, [&](Value i, Value j) {
+        Value v = memref::LoadOp::create(b, loc, accBuf, ValueRange{i, j});
+        memref::StoreOp::create(
+            b, loc,
+            fn(b, loc, arith::AddIOp::create(b, loc, row0, i),
+               arith::AddIOp::create(b, loc, col0, j), v),
+            accBuf, ValueRange{i, j});
+      });
     });
     return {};
   }
@@ -123,12 +181,17 @@ private:
   static Value idx(OpBuilder &b, Location loc, int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v);
   }
+  /// A scalar or vector in f32 (fp8 decoded from its bits).
   static Value toF32(OpBuilder &b, Location loc, Value v) {
-    if (v.getType().isF32())
+    Type elt = getElementTypeOrSelf(v.getType());
+    if (elt.isF32())
       return v;
-    if (isFp8(v.getType()))
+    if (isFp8(elt))
       return fp8ToF32(b, loc, v);
-    return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+    Type f32 = b.getF32Type();
+    if (auto vt = dyn_cast<VectorType>(v.getType()))
+      f32 = VectorType::get(vt.getShape(), f32);
+    return arith::ExtFOp::create(b, loc, f32, v);
   }
   /// fp8 (OCP e4m3fn / e5m2, fnuz e4m3fnuz / e5m2fnuz) -> f32 from the bits:
   /// LLVM has no fp8 types, so the host decodes them with integer ops (the
@@ -194,27 +257,87 @@ private:
     Value special = arith::SelectOp::create(b, loc, eq(m, ci(0)), inf, nan);
     return arith::SelectOp::create(b, loc, eMax, special, r);
   }
-  /// Emits `for i < block_m, j < block_n { body(i, j) }`.
-  void forTile(OpBuilder &b, Location loc,
-               llvm::function_ref<void(Value, Value)> body) {
-    auto rows = scf::ForOp::create(b, loc, idx(b, loc, 0),
-                                   idx(b, loc, spec.cfg().block_m), idx(b, loc, 1));
+  /// Emits `for i < tm, j < tn { body(i, j) }` over this lane's sub-tile.
+  void forSubTile(OpBuilder &b, Location loc,
+                  llvm::function_ref<void(Value, Value)> body) {
+    auto rows = scf::ForOp::create(b, loc, idx(b, loc, 0), idx(b, loc, tm),
+                                   idx(b, loc, 1));
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(rows.getBody());
-    auto cols = scf::ForOp::create(b, loc, idx(b, loc, 0),
-                                   idx(b, loc, spec.cfg().block_n), idx(b, loc, 1));
+    auto cols = scf::ForOp::create(b, loc, idx(b, loc, 0), idx(b, loc, tn),
+                                   idx(b, loc, 1));
     b.setInsertionPointToStart(cols.getBody());
     body(rows.getInductionVar(), cols.getInductionVar());
+  }
+  /// Calls `body(row0, col0)` with the first tile row and column of lane
+  /// `tid`'s sub-tile, inside a guard when some lanes own none.
+  void withLaneOrigin(OpBuilder &b, Location loc, Value tid,
+                      llvm::function_ref<void(Value, Value)> body) {
+    if (numLanes == 1)
+      return body(idx(b, loc, 0), idx(b, loc, 0));
+    OpBuilder::InsertionGuard g(b);
+    if (busyLanes < numLanes) {
+      auto guard = scf::IfOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, tid,
+                                idx(b, loc, busyLanes)),
+          /*withElse=*/false);
+      b.setInsertionPointToStart(guard.thenBlock());
+    }
+    Value row0 = arith::MulIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, tid, idx(b, loc, lanesN)),
+        idx(b, loc, tm));
+    Value col0 = arith::MulIOp::create(
+        b, loc, arith::RemUIOp::create(b, loc, tid, idx(b, loc, lanesN)),
+        idx(b, loc, tn));
+    body(row0, col0);
+  }
+  /// One lane: the whole tile, scalar loops.
+  void multiplyOneLane(OpBuilder &b, Location loc, Value ldsA, Value ldsB,
+                       Value buf) {
+    forSubTile(b, loc, [&](Value i, Value j) {
+      Value init = memref::LoadOp::create(b, loc, accBuf, ValueRange{i, j});
+      auto kLoop = scf::ForOp::create(b, loc, idx(b, loc, 0),
+                                      idx(b, loc, spec.cfg().block_k),
+                                      idx(b, loc, 1), ValueRange{init});
+      {
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPointToStart(kLoop.getBody());
+        Value k = kLoop.getInductionVar();
+        // The GPU's swizzled layout, so host runs check it.
+        Value a = toF32(
+            b, loc,
+            memref::LoadOp::create(
+                b, loc, ldsA,
+                ValueRange{buf, i, swizzledLdsCol(b, loc, ldsA, i, k)}));
+        auto [bRow, bCol] = spec.ldsBIsKxN ? std::pair{k, j} : std::pair{j, k};
+        Value w = toF32(
+            b, loc,
+            memref::LoadOp::create(
+                b, loc, ldsB,
+                ValueRange{buf, bRow, swizzledLdsCol(b, loc, ldsB, bRow, bCol)}));
+        Value sum = arith::AddFOp::create(
+            b, loc, kLoop.getRegionIterArgs()[0],
+            arith::MulFOp::create(b, loc, a, w));
+        scf::YieldOp::create(b, loc, ValueRange{sum});
+      }
+      memref::StoreOp::create(b, loc, kLoop.getResult(0), accBuf,
+                              ValueRange{i, j});
+    });
   }
 
   void zero(OpBuilder &b, Location loc, Value buf) {
     Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0));
-    forTile(b, loc, [&](Value i, Value j) {
+    forSubTile(b, loc, [&](Value i, Value j) {
       memref::StoreOp::create(b, loc, zero, buf, ValueRange{i, j});
     });
   }
 
   const GemmKernelSpec &spec;
+  int64_t bm, bn, numLanes;
+  int64_t tm = 1, tn = 1; ///< each lane's sub-tile
+  int64_t lanesN = 1;     ///< lanes along N in the sub-tile grid
+  int64_t busyLanes = 1;  ///< lanes that own a sub-tile
   /// The accumulator multiply and updateElements work on: the main one, or
   /// a K tile's during a block-wise scaled product.
   Value accBuf, mainBuf, tileBuf;
@@ -227,6 +350,10 @@ void moec::registerHostMatrixCore() {
   MatrixCoreFactory f;
   f.create = [](const GemmKernelSpec &spec,
                 Location loc) -> FailureOr<std::unique_ptr<MatrixCore>> {
+    if (spec.ldsBIsKxN && spec.plan.lanes > 1)
+      return emitError(loc) << "B as K x N in LDS (attention's P x V) runs on "
+                               "the host's one-lane fallback only",
+             failure();
     return std::unique_ptr<MatrixCore>(std::make_unique<HostCore>(spec));
   };
   registerMatrixCore(TargetKind::Host, std::move(f));
