@@ -31,8 +31,7 @@ SparseAttentionPlan moec::getSparseAttentionPlan(SparseAttentionOp op,
   sp.dQK = qT.getDimSize(2);
   sp.dV = oT.getDimSize(2);
   sp.hQ = qT.getDimSize(1);
-  const bool gpu = !target.isHost();
-  sp.vec = gpu ? KernelPlan::kVectorBytes / eb : 1;
+  sp.vec = KernelPlan::kVectorBytes / eb;
   // P x V goes dvChunk columns of d_v at a time (one product per chunk, V
   // read in place from the KV buffer): the largest power of two dividing
   // d_v, at most 128, so each product's operand view stays inside one
@@ -62,15 +61,13 @@ SparseAttentionPlan moec::getSparseAttentionPlan(SparseAttentionOp op,
   whole.inputType = elt;
   whole.bStageBytes = bkv * sp.dQK * eb;
   whole.wavesMayIdle = true;
-  // Host: one lane per workgroup (the documented fallback, see
-  // docs/architecture.md); the multi-lane softmax is not on the host yet.
-  whole.hostOneLane = true;
   KernelPlan first = KernelPlan::get(cfg, target, whole);
 
-  // Waves per product: as many as divide its instruction tiles.
+  // Waves per product: as many as divide its instruction tiles (all of
+  // them on the host, whose core has no instruction tile).
   auto wavesFor = [&](int64_t m, int64_t n) -> int64_t {
-    if (!gpu || !first.instr || m % first.instr->m || n % first.instr->n)
-      return gpu ? cfg.num_warps : 1;
+    if (!first.instr || m % first.instr->m || n % first.instr->n)
+      return cfg.num_warps;
     int64_t tiles = (m / first.instr->m) * (n / first.instr->n);
     return std::gcd(cfg.num_warps, tiles);
   };
@@ -80,8 +77,6 @@ SparseAttentionPlan moec::getSparseAttentionPlan(SparseAttentionOp op,
   // holds (the score and the output accumulators are live together).
   whole.accElems = bh * sp.dV * cfg.num_warps / std::max<int64_t>(sp.pvWaves, 1) +
                    bh * bkv * cfg.num_warps / std::max<int64_t>(sp.qkWaves, 1);
-  if (!gpu)
-    whole.accElems = bh * (sp.dV + bkv);
 
   int64_t nbuf = first.numLdsBuffers;
   auto align = [](int64_t x) { return static_cast<int64_t>(llvm::alignTo(x, 16)); };
@@ -116,7 +111,6 @@ SparseAttentionPlan moec::getSparseAttentionPlan(SparseAttentionOp op,
     p.nName = nName;
     p.kName = kName;
     p.inputType = elt;
-    p.hostOneLane = true;
     KernelPlan plan = KernelPlan::get(c, target, p);
     // The product runs inside the whole workgroup.
     plan.lanes = sp.kernel.lanes;

@@ -99,19 +99,16 @@ public:
 private:
   Value cst(int64_t v) { return im.cst(v); }
   int64_t lanes() const { return plan.kernel.lanes; }
-  /// Lanes of the first `waves` waves (the whole lane on the host).
+  /// Lanes of the first `waves` waves.
   int64_t lanesOf(int64_t waves) const {
-    if (!gpu())
-      return lanes();
     return waves * (plan.kernel.lanes / plan.kernel.config.num_warps);
   }
-  bool gpu() const { return qkCore.unrollsLanes(); }
   int64_t bh() const { return spec.cfg().block_h; }
   int64_t bkv() const { return spec.cfg().block_kv; }
   int64_t nbuf() const { return plan.kernel.numLdsBuffers; }
 
   /// `fn(i)` for i = tid, tid + lanes, ... below `total`: work spread over
-  /// the workgroup's lanes (one lane does it all on the host).
+  /// the workgroup's lanes.
   void coopFor(int64_t total, llvm::function_ref<void(Value)> fn);
   /// `body` on the first `activeLanes` lanes; the others pass `acc` on.
   SmallVector<Value> onLanes(int64_t activeLanes, ValueRange acc,
@@ -133,13 +130,11 @@ private:
   int64_t gatherPerLane() const {
     return llvm::divideCeil(gatherSlots(), lanes());
   }
-  /// GPU: this lane's gather vectors of the block at kv0, then their
-  /// (masked) indices.
+  /// This lane's gather vectors of the block at kv0, then their (masked)
+  /// indices.
   SmallVector<Value> loadKV(Value kv0);
-  /// GPU: registers from loadKV -> KV buffer `buf` and its index row.
+  /// Registers from loadKV -> KV buffer `buf` and its index row.
   void storeKV(ValueRange regs, Value buf);
-  /// Host: the block at kv0 straight into buffer `buf`.
-  void gatherLooped(Value kv0, Value buf);
   /// Async copies (NVIDIA cp.async): starts copying the block at kv0 into
   /// buffer `buf` (masked rows zero-filled) and stores its index row; no
   /// registers hold the block on its way.
@@ -318,23 +313,6 @@ void AttentionBuilder::copyKVAsync(Value kv0, Value buf) {
   qkCore.commitAsyncCopies(b, loc);
 }
 
-void AttentionBuilder::gatherLooped(Value kv0, Value buf) {
-  auto rows = scf::ForOp::create(b, loc, cst(0), cst(bkv()), cst(1));
-  OpBuilder::InsertionGuard g(b);
-  b.setInsertionPointToStart(rows.getBody());
-  Value j = rows.getInductionVar();
-  auto [idx, valid] = loadIndex(im.add(kv0, j));
-  memref::StoreOp::create(b, loc, idx, idxL, ValueRange{buf, j});
-  Value base = im.mul(arith::IndexCastOp::create(b, loc, b.getIndexType(), idx),
-                      cst(plan.dQK));
-  auto cols = scf::ForOp::create(b, loc, cst(0), cst(plan.dQK), cst(1));
-  b.setInsertionPointToStart(cols.getBody());
-  Value c = cols.getInductionVar();
-  Value x = qkCore.loadGlobal(b, loc, kvWin, spec.elt, im.add(base, c), valid);
-  memref::StoreOp::create(b, loc, x, kvRing,
-                          ValueRange{buf, j, swizzledLdsCol(b, loc, kvRing, j, c)});
-}
-
 SmallVector<Value>
 AttentionBuilder::computeBlock(Value buf, ValueRange accIn,
                                llvm::function_ref<void()> afterScores,
@@ -352,7 +330,7 @@ AttentionBuilder::computeBlock(Value buf, ValueRange accIn,
   float scaleLog2 = spec.scale * static_cast<float>(M_LOG2E);
   onLanes(lanesOf(plan.qkWaves), {}, [&]() -> SmallVector<Value> {
     SmallVector<Value> s0 = qkInit;
-    if (!gpu()) // the host core accumulates in memory: clear it
+    if (qkInit.empty()) // the core accumulates in memory (host): clear it
       s0 = qkCore.updateElements(b, loc, tid, {},
                                  [&](OpBuilder &, Location, Value, Value,
                                      Value) { return im.f32(0.0); });
@@ -594,8 +572,7 @@ void AttentionBuilder::build(gpu::GPUFuncOp func) {
   Value wsArg = spec.hasWorkspace ? args.back() : Value();
   kvArg = args[1];
 
-  tid = gpu() ? gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x).getResult()
-              : cst(0);
+  tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
   // Rows of q, kv_cache and out as 2-D matrices: [tokens * h_q, d].
   auto collapse = [&](Value v) {
     return memref::CollapseShapeOp::create(
@@ -674,17 +651,7 @@ void AttentionBuilder::build(gpu::GPUFuncOp func) {
   };
   posEnd = im.minS(topk, blockStart(numBlocks));
   size_t nAcc = acc.size();
-  if (!gpu()) {
-    // Host: one lane, no pipeline.
-    auto loop = scf::ForOp::create(b, loc, cst(0), numBlocks, cst(1), acc);
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(loop.getBody());
-    gatherLooped(blockStart(loop.getInductionVar()), cst(0));
-    yield(loop, computeBlock(cst(0), loop.getRegionIterArgs(), {},
-                             /*trailingBarrier=*/false));
-    b.setInsertionPointAfter(loop);
-    acc = SmallVector<Value>(loop.getResults());
-  } else if (plan.kernel.asyncCopy && qkCore.copiesAsync()) {
+  if (plan.kernel.asyncCopy && qkCore.copiesAsync()) {
     // cp.async: a ring of num_stages buffers, num_stages - 1 blocks in
     // flight. Iteration kt waits for its own copies of block kt, and the
     // barrier after the wait makes every lane's copies visible and closes
@@ -715,9 +682,10 @@ void AttentionBuilder::build(gpu::GPUFuncOp func) {
     b.setInsertionPointToStart(loop.getBody());
     storeKV(loadKV(blockStart(loop.getInductionVar())), cst(0));
     barrier();
-    scf::YieldOp::create(b, loc,
-                         computeBlock(cst(0), loop.getRegionIterArgs(), {},
-                                      /*trailingBarrier=*/true));
+    // yield(): with the host core's in-memory accumulators the loop carries
+    // nothing and was built with an implicit yield.
+    yield(loop, computeBlock(cst(0), loop.getRegionIterArgs(), {},
+                             /*trailingBarrier=*/true));
     b.setInsertionPointAfter(loop);
     acc = SmallVector<Value>(loop.getResults());
   } else {
@@ -874,12 +842,10 @@ moec::buildSparseAttentionMergeKernel(OpBuilder &b, gpu::GPUModuleOp module,
                                          spec.plan.kernel, **core, loc);
   b.setInsertionPointToStart(&func.getBody().front());
   IndexMath im{b, loc};
-  bool gpu = (*core)->unrollsLanes();
   ValueRange args = func.getArguments();
   Value outArg = args[3], lseArg = spec.hasLse ? args[4] : Value();
   Value ws = args.back();
-  Value tid = gpu ? gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x).getResult()
-                  : im.cst(0);
+  Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
   Value row = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x); // t * h_q + h
   Value splits = memref::DimOp::create(b, loc, ws, 0);
   Value dV = im.cst(spec.plan.dV);

@@ -36,8 +36,9 @@
 // RUN: moec compile %s --arch host --emit llvm --matrix-instr-nonkdim 32 -o %t.nk.ll && cmp %t.base.ll %t.nk.ll
 //
 // Every kernel family: the MoE layer's four kernels run 4 waves of 64 lanes;
-// sparse attention keeps its documented one-lane fallback
-// (MatmulProblem::hostOneLane).
+// so does sparse attention (no one-lane fallback any more), whose softmax
+// lanes of a row combine by xor shuffles and whose KV gathers go through
+// registers and the barriers of the GPU pipeline.
 // RUN: moec compile %moec_src/examples/moe/mixtral_8x7b_tp1.mlir --arch host --emit mlir | moec-opt --moec-lower-to-kernels | FileCheck %s --check-prefix=MOE
 // RUN: moec compile %moec_src/examples/deepseek_sparse_mla.mlir --arch host --emit mlir | moec-opt --moec-lower-to-kernels | FileCheck %s --check-prefix=ATTN
 
@@ -124,4 +125,7 @@ func.func @g(%a: memref<?x?xbf16>, %b: memref<?x?xbf16>, %c: memref<?x?xbf16>) {
 // MOE: gpu.func @mixtral_8x7b_moe_layer_tp1_moe_gemm({{.*}}known_block_size = array<i32: 256, 1, 1>
 // MOE: gpu.func @mixtral_8x7b_moe_layer_tp1_act_and_mul({{.*}}known_block_size = array<i32: 256, 1, 1>
 // MOE: gpu.func @mixtral_8x7b_moe_layer_tp1_moe_gemm_1({{.*}}known_block_size = array<i32: 256, 1, 1>
-// ATTN: gpu.func @sparse_mla_decode_sparse_attention({{.*}}known_block_size = array<i32: 1, 1, 1>
+// ATTN: gpu.func @sparse_mla_decode_sparse_attention({{.*}}known_block_size = array<i32: 256, 1, 1>
+// ATTN: gpu.thread_id x
+// ATTN: gpu.barrier
+// ATTN: gpu.shuffle xor

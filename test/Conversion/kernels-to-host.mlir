@@ -2,8 +2,9 @@
 // (include/moec/Runtime/HostKernel.h). With more than one lane (the known
 // block size), the lane id, the barriers and the workgroup memory become
 // calls into the runtime, which runs the lanes as fibers; a one-lane kernel
-// (the host fallback of sparse attention) keeps the old form: thread id 0,
-// no barriers, workgroup memory on its stack.
+// (no moec kernel is one now: sparse attention, the last, runs its GPU lane
+// program too) keeps the old form: thread id 0, no barriers, workgroup
+// memory on its stack.
 //
 // RUN: moec-opt %s --moec-kernels-to-host -split-input-file | FileCheck %s
 

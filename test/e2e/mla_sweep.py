@@ -102,6 +102,12 @@ def cases():
         Case("host", "random", 1, 16, 576, 512, 300, 64),
         Case("host", "invalid", 2, 16, 576, 512, 96, 1),
     ]
+    # The host runs the GPU lane program: its KV pipeline of every depth
+    # (one buffer without prefetch, the register prefetch, a ring) and the
+    # wave counts, as on gfx942.
+    for cfg in [{"num_stages": 1}, {"num_stages": 3}, {"num_stages": 4},
+                {"num_warps": 1}, {"num_warps": 8, "block_kv": 64}]:
+        out.append(Case("host", "random", 3, 16, 64, 32, 200, 16, config=cfg))
     # Split-KV: a workspace and 1..4 splits (1: no merge), uneven block
     # ranges (topk 200 = 7 blocks), empty splits (short windows), masked rows.
     for splits in [1, 2, 3, 4]:

@@ -10,9 +10,10 @@
 // kpack x 8 bytes (the MFMA core's LDS read width), so the copies into LDS,
 // the swizzle, the barriers and the ring slots all decide the result.
 //
-// One-lane mode (plan.lanes == 1: the sparse-attention kernel's documented
-// host fallback) keeps the whole block_m x block_n tile in one lane and
-// multiplies with scalar loops.
+// One-lane mode (plan.lanes == 1, a plan with MatmulProblem::hostOneLane;
+// no kernel uses it now) keeps the whole block_m x block_n tile in one lane
+// and multiplies with scalar loops. B may sit in LDS as K x N (attention's
+// P x V, GemmKernelSpec::ldsBIsKxN): lanes then read it one element a step.
 //
 //===----------------------------------------------------------------------===//
 
@@ -119,6 +120,10 @@ public:
                                         1, bk);
     while (bk % width)
       width /= 2;
+    // B as K x N (attention's P x V): a lane's B column is strided, so it
+    // reads one element of A and of B per step.
+    if (spec.ldsBIsKxN)
+      width = 1;
     auto vecType = VectorType::get({width}, elt);
     withLaneOrigin(b, loc, tid, [&](Value row0, Value col0) {
       forSubTile(b, loc, [&](Value i, Value j) {
@@ -131,14 +136,16 @@ public:
           OpBuilder::InsertionGuard g(b);
           b.setInsertionPointToStart(kLoop.getBody());
           Value k = kLoop.getInductionVar();
-          auto read = [&](Value lds, Value row) -> Value {
+          auto read = [&](Value lds, Value row, Value col) -> Value {
             return toF32(b, loc,
                          vector::LoadOp::create(
                              b, loc, vecType, lds,
                              ValueRange{buf, row,
-                                        swizzledLdsCol(b, loc, lds, row, k)}));
+                                        swizzledLdsCol(b, loc, lds, row, col)}));
           };
-          Value prod = arith::MulFOp::create(b, loc, read(ldsA, r), read(ldsB, c));
+          Value prod = arith::MulFOp::create(
+              b, loc, read(ldsA, r, k),
+              spec.ldsBIsKxN ? read(ldsB, k, c) : read(ldsB, c, k));
           Value sum = vector::ReductionOp::create(
               b, loc, vector::CombiningKind::ADD, prod,
               kLoop.getRegionIterArgs()[0]);
@@ -350,10 +357,6 @@ void moec::registerHostMatrixCore() {
   MatrixCoreFactory f;
   f.create = [](const GemmKernelSpec &spec,
                 Location loc) -> FailureOr<std::unique_ptr<MatrixCore>> {
-    if (spec.ldsBIsKxN && spec.plan.lanes > 1)
-      return emitError(loc) << "B as K x N in LDS (attention's P x V) runs on "
-                               "the host's one-lane fallback only",
-             failure();
     return std::unique_ptr<MatrixCore>(std::make_unique<HostCore>(spec));
   };
   registerMatrixCore(TargetKind::Host, std::move(f));
