@@ -8,8 +8,11 @@
 //     gather the KV rows (flat row = index; -1, or past topk, or outside
 //     the cache: masked) into the KV ring in LDS, once for all block_h
 //     heads; num_stages 2 loads the next block into registers while this one
-//     is computed, num_stages s > 2 keeps s - 1 LDS buffers, s - 2 ahead
-//     S = Q KV^T                       matrix core (the plan's qk product)
+//     is computed, num_stages s > 2 keeps s - 1 LDS buffers, s - 2 ahead;
+//     with async_copy (NVIDIA) cp.async fills a ring of s LDS buffers,
+//     s - 1 blocks ahead, through no registers
+//     S = Q KV^T                       matrix core (the plan's qk product),
+//                                      a rolled loop over d_qk
 //     scores -> LDS (f32, scaled by scale * log2(e))
 //     online softmax per row, f32, G lanes a row combined by shuffles:
 //       running max m, sum l, correction alpha; P = exp2(S - m) (0 where
