@@ -136,6 +136,12 @@ private:
   /// This lane's gather vectors of the block at kv0, then their (masked)
   /// indices.
   SmallVector<Value> loadKV(Value kv0);
+  /// `body(i, row, col)` for this lane's gather vector i, under a guard in
+  /// the last round when the lanes outnumber its slots.
+  void forGatherSlots(llvm::function_ref<void(int64_t, Value, Value)> body);
+  /// Row j's index into the index row of buffer `buf`, by the lane holding
+  /// the row's first vector (column c = 0).
+  void storeIndex(Value idx, Value buf, Value j, Value c);
   /// Registers from loadKV -> KV buffer `buf` and its index row.
   void storeKV(ValueRange regs, Value buf);
   /// Async copies (NVIDIA cp.async): starts copying the block at kv0 into
@@ -250,21 +256,12 @@ SmallVector<Value> AttentionBuilder::loadKV(Value kv0) {
   return vecs;
 }
 
-void AttentionBuilder::storeKV(ValueRange regs, Value buf) {
-  int64_t n = gatherPerLane();
-  for (int64_t i = 0; i < n; ++i) {
+void AttentionBuilder::forGatherSlots(
+    llvm::function_ref<void(int64_t, Value, Value)> body) {
+  for (int64_t i = 0; i < gatherPerLane(); ++i) {
     auto emit = [&] {
       auto [j, c] = gatherCoords(i);
-      // c is a multiple of the vector: the vector is one swizzle chunk.
-      vector::StoreOp::create(
-          b, loc, regs[i], kvRing,
-          ValueRange{buf, j, swizzledLdsCol(b, loc, kvRing, j, c)},
-          /*nontemporal=*/false, llvm::MaybeAlign(KernelPlan::kVectorBytes));
-      auto first = scf::IfOp::create(b, loc, im.cmp(Pred::eq, c, cst(0)),
-                                     /*withElse=*/false);
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPointToStart(first.thenBlock());
-      memref::StoreOp::create(b, loc, regs[n + i], idxL, ValueRange{buf, j});
+      body(i, j, c);
     };
     if ((i + 1) * lanes() <= gatherSlots()) {
       emit();
@@ -280,39 +277,40 @@ void AttentionBuilder::storeKV(ValueRange regs, Value buf) {
   }
 }
 
-void AttentionBuilder::copyKVAsync(Value kv0, Value buf) {
+void AttentionBuilder::storeIndex(Value idx, Value buf, Value j, Value c) {
+  auto first = scf::IfOp::create(b, loc, im.cmp(Pred::eq, c, cst(0)),
+                                 /*withElse=*/false);
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(first.thenBlock());
+  memref::StoreOp::create(b, loc, idx, idxL, ValueRange{buf, j});
+}
+
+void AttentionBuilder::storeKV(ValueRange regs, Value buf) {
   int64_t n = gatherPerLane();
-  for (int64_t i = 0; i < n; ++i) {
-    auto emit = [&] {
-      auto [j, c] = gatherCoords(i);
-      auto [idx, valid] = loadIndex(im.add(kv0, j));
-      // A masked row reads nothing (zero-fill) from a clamped, in-bounds row.
-      Value row = arith::IndexCastOp::create(
-          b, loc, b.getIndexType(),
-          arith::MaxSIOp::create(
-              b, loc, idx,
-              arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0))));
-      qkCore.asyncCopy(b, loc, kvRows, ValueRange{row, c}, kvRing,
-                       ValueRange{buf, j, swizzledLdsCol(b, loc, kvRing, j, c)},
-                       plan.vec, valid);
-      auto first = scf::IfOp::create(b, loc, im.cmp(Pred::eq, c, cst(0)),
-                                     /*withElse=*/false);
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPointToStart(first.thenBlock());
-      memref::StoreOp::create(b, loc, idx, idxL, ValueRange{buf, j});
-    };
-    if ((i + 1) * lanes() <= gatherSlots()) {
-      emit();
-      continue;
-    }
-    auto guard = scf::IfOp::create(
-        b, loc,
-        im.cmp(Pred::slt, im.add(cst(i * lanes()), tid), cst(gatherSlots())),
-        /*withElse=*/false);
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(guard.thenBlock());
-    emit();
-  }
+  forGatherSlots([&](int64_t i, Value j, Value c) {
+    // c is a multiple of the vector: the vector is one swizzle chunk.
+    vector::StoreOp::create(
+        b, loc, regs[i], kvRing,
+        ValueRange{buf, j, swizzledLdsCol(b, loc, kvRing, j, c)},
+        /*nontemporal=*/false, llvm::MaybeAlign(KernelPlan::kVectorBytes));
+    storeIndex(regs[n + i], buf, j, c);
+  });
+}
+
+void AttentionBuilder::copyKVAsync(Value kv0, Value buf) {
+  forGatherSlots([&](int64_t, Value j, Value c) {
+    auto [idx, valid] = loadIndex(im.add(kv0, j));
+    // A masked row reads nothing (zero-fill) from a clamped, in-bounds row.
+    Value row = arith::IndexCastOp::create(
+        b, loc, b.getIndexType(),
+        arith::MaxSIOp::create(
+            b, loc, idx,
+            arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0))));
+    qkCore.asyncCopy(b, loc, kvRows, ValueRange{row, c}, kvRing,
+                     ValueRange{buf, j, swizzledLdsCol(b, loc, kvRing, j, c)},
+                     plan.vec, valid);
+    storeIndex(idx, buf, j, c);
+  });
   qkCore.commitAsyncCopies(b, loc);
 }
 
