@@ -53,12 +53,7 @@ struct AttnKey {
     return std::memcmp(this, &o, sizeof(AttnKey)) == 0;
   }
 };
-struct AttnKeyHash {
-  size_t operator()(const AttnKey &k) const {
-    return static_cast<size_t>(llvm::xxh3_64bits(llvm::ArrayRef<uint8_t>(
-        reinterpret_cast<const uint8_t *>(&k), sizeof(AttnKey))));
-  }
-};
+using AttnKeyHash = KeyBytesHash<AttnKey>;
 
 /// A compiled variant and its plan (shared by the token counts whose
 /// config is the same).

@@ -13,11 +13,14 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/xxhash.h"
 
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace moec {
@@ -28,6 +31,18 @@ struct Candidate;
 } // namespace moec
 
 namespace moec::jit::internal {
+
+/// The hash of a request key whose bytes are its value (plain fields, the
+/// padding spelled out as zeroed members): the op entry points' maps are
+/// keyed by such structs and looked up on every call.
+template <class Key> struct KeyBytesHash {
+  static_assert(std::has_unique_object_representations_v<Key>,
+                "a key hashed by its bytes must have no implicit padding");
+  size_t operator()(const Key &k) const {
+    return static_cast<size_t>(llvm::xxh3_64bits(llvm::ArrayRef<uint8_t>(
+        reinterpret_cast<const uint8_t *>(&k), sizeof(Key))));
+  }
+};
 
 /// One compiled and loaded kernel, ready to launch.
 struct Variant {

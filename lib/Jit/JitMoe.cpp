@@ -50,12 +50,7 @@ struct MoeKey {
     return std::memcmp(this, &o, sizeof(MoeKey)) == 0;
   }
 };
-struct MoeKeyHash {
-  size_t operator()(const MoeKey &k) const {
-    return static_cast<size_t>(llvm::xxh3_64bits(llvm::ArrayRef<uint8_t>(
-        reinterpret_cast<const uint8_t *>(&k), sizeof(MoeKey))));
-  }
-};
+using MoeKeyHash = KeyBytesHash<MoeKey>;
 
 /// What a request resolves to: the kernels, their plans, what it says.
 struct MoeEntry {
