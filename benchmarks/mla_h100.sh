@@ -39,18 +39,7 @@
 # MLA_BENCH_FLAGS (extra moec bench flags, e.g. --repeat 5), MLA_NUMERICS=0
 # (skip step 1), MLA_TAG (suffix of the output files).
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 2
-ROOT=$(pwd)
-OUT=${OUT:-$ROOT/device-out}
-mkdir -p "$OUT"
-BIN=${MOEC_BIN_DIR:-/tmp/moec/bin}
-if [ ! -x "$BIN/moec" ] && [ -f "$ROOT/bundle/moec-bundle.tar.xz" ]; then
-  mkdir -p /tmp/moec && tar -C /tmp/moec -xJf "$ROOT/bundle/moec-bundle.tar.xz"
-  BIN=/tmp/moec/bin
-fi
-MOEC=$BIN/moec
-[ -x "$MOEC" ] || { echo "mla_h100: no moec at $MOEC" >&2; exit 2; }
-export LD_LIBRARY_PATH="$(dirname "$BIN")/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+. "$(dirname "$0")/device-env.sh" mla_h100
 BATCHES=${MLA_BATCHES:-"1 8 64 256 1024"}
 HQS=${MLA_HQ:-"16 128"}
 QUICK=${MLA_QUICK:-0}

@@ -34,18 +34,7 @@
 # device calls of at most 10 minutes each).
 # Exit status: 1 if a numerics run failed, 3 if the benchmark failed, else 0.
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 2
-ROOT=$(pwd)
-OUT=${OUT:-$ROOT/device-out}
-mkdir -p "$OUT"
-BIN=${MOEC_BIN_DIR:-/tmp/moec/bin}
-if [ ! -x "$BIN/moec" ] && [ -f "$ROOT/bundle/moec-bundle.tar.xz" ]; then
-  mkdir -p /tmp/moec && tar -C /tmp/moec -xJf "$ROOT/bundle/moec-bundle.tar.xz"
-  BIN=/tmp/moec/bin
-fi
-MOEC=$BIN/moec
-[ -x "$MOEC" ] || { echo "moe_h100: no moec at $MOEC" >&2; exit 2; }
-export LD_LIBRARY_PATH="$(dirname "$BIN")/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+. "$(dirname "$0")/device-env.sh" moe_h100
 ARCH=${MOEC_ARCH:-sm_90}
 NUM=$OUT/moe_numerics.txt
 : > "$NUM"

@@ -60,18 +60,7 @@
 # (sm_90; host: a dry run without a GPU), MLA_TUNE_TAG (suffix of the
 # output files), MLA_TUNE_FLAGS (more moec tune flags, e.g. --ptxas PATH).
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 2
-ROOT=$(pwd)
-OUT=${OUT:-$ROOT/device-out}
-mkdir -p "$OUT"
-BIN=${MOEC_BIN_DIR:-/tmp/moec/bin}
-if [ ! -x "$BIN/moec" ] && [ -f "$ROOT/bundle/moec-bundle.tar.xz" ]; then
-  mkdir -p /tmp/moec && tar -C /tmp/moec -xJf "$ROOT/bundle/moec-bundle.tar.xz"
-  BIN=/tmp/moec/bin
-fi
-MOEC=$BIN/moec
-[ -x "$MOEC" ] || { echo "tune_mla_h100: no moec at $MOEC" >&2; exit 2; }
-export LD_LIBRARY_PATH="$(dirname "$BIN")/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+. "$(dirname "$0")/device-env.sh" tune_mla_h100
 ARCH=${MLA_ARCH:-sm_90}
 HQS=${MLA_TUNE_HQ:-"16 128"}
 BATCHES=${MLA_TUNE_BATCHES:-"1 8 64 256 1024"}
