@@ -30,6 +30,7 @@
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/CodeGen.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
@@ -53,6 +54,33 @@ llvm::Error makeError(std::string message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
+/// Code-generation defaults moec changes, for every AMDGPU compile in this
+/// process; each only where the command line (moec-translate,
+/// moec-compile-bench take LLVM's options) left it alone.
+///
+/// amdgpu-use-aa-in-codegen=false: the machine schedulers' dependence
+/// graphs ask alias analysis about every pair of memory operations in a
+/// block; with the LDS tiles addressed off one workgroup global through
+/// long GEP chains, BasicAA's GEP decomposition was ~28% of the backend's
+/// instructions for a num_warps = 2 GEMM. moec's kernels order their LDS
+/// traffic with barriers, and the buffer loads/stores are intrinsics with
+/// their own memory operands, so the answers changed nothing: the same
+/// assembly byte for byte on every kernel of benchmarks/asm_corpus.sh
+/// (the 24 compile-latency variants, the 8 ISA configs, the lit tests'
+/// kernels on gfx90a/gfx942/gfx950). Measured in benchmarks/NOTES.md
+/// ("Compile latency", 2026-11-27 evening).
+void setCodegenDefaults() {
+  auto &options = llvm::cl::getRegisteredOptions();
+  auto setBool = [&](llvm::StringRef name, bool value) {
+    llvm::cl::Option *option = options.lookup(name);
+    if (!option || option->getNumOccurrences() > 0)
+      return;
+    // Registered by the AMDGPU backend as cl::opt<bool>.
+    static_cast<llvm::cl::opt<bool> *>(option)->setValue(value);
+  };
+  setBool("amdgpu-use-aa-in-codegen", false);
+}
+
 /// Registers the AMDGPU and NVPTX backends, once per process.
 void initializeBackends() {
   static std::once_flag once;
@@ -67,6 +95,7 @@ void initializeBackends() {
     LLVMInitializeNVPTXTarget();
     LLVMInitializeNVPTXTargetMC();
     LLVMInitializeNVPTXAsmPrinter();
+    setCodegenDefaults();
   });
 }
 
