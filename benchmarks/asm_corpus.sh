@@ -9,9 +9,10 @@
 #            gfx942; the flags come from its --json)
 #   isa/     the 8 configs of moec_gfx942_isa.sh (--assume-aligned)
 #   lit/     every chunk (split on `// -----`) of the test/ .mlir files whose
-#            RUN lines name an AMD chip, for each chip named, with the
-#            chunk's own config; chunks that do not compile (the error
-#            tests) are skipped
+#            RUN lines name a target, for each target named (AMD chips:
+#            assembly; sm_80/sm_90: PTX; host: LLVM IR), with the chunk's
+#            own config; chunks that do not compile (the error tests) are
+#            skipped
 # Prints how many files each part wrote. Needs moec and moec-compile-bench.
 set -uo pipefail
 OUT=${1:?usage: asm_corpus.sh OUTDIR [moec]}
@@ -52,9 +53,9 @@ m128n128k64_w4_s2_nk16_kp2 128 128 64 4 2 16 2 0
 m16n128k128_w4_s2_nk16_kp1 16 128 128 4 2 16 1 0
 CFG
 
-for f in $(grep -rlE "RUN:.*gfx9[0-9a]+" "$ROOT/test" --include='*.mlir' | sort); do
+for f in $(grep -rlE "RUN:.*(gfx9[0-9a]+|sm_[0-9]+|host)" "$ROOT/test" --include='*.mlir' | sort); do
   base=$(basename "$f" .mlir)
-  chips=$(grep -E "RUN:" "$f" | grep -oE "gfx9[0-9a]+" | sort -u)
+  chips=$(grep -E "RUN:" "$f" | grep -oE "gfx9[0-9a]+|sm_[0-9]+|host" | sort -u)
   awk -v dir="$TMP" -v base="$base" '
     BEGIN { n = 0; out = dir "/" base "." n ".mlir" }
     /^\/\/ -----/ { close(out); n++; out = dir "/" base "." n ".mlir"; next }
@@ -63,8 +64,14 @@ for f in $(grep -rlE "RUN:.*gfx9[0-9a]+" "$ROOT/test" --include='*.mlir' | sort)
     grep -qE "moec\.(gemm|moe_gemm|sparse_attention|fused_moe|act_and_mul|moe_align)" "$chunk" || continue
     n=$(basename "$chunk" .mlir); n=${n##*.}
     for chip in $chips; do
-      "$MOEC" compile "$chunk" --arch "$chip" --emit asm \
-        -o "$OUT/lit/$base.$n.$chip.s" 2>/dev/null || rm -f "$OUT/lit/$base.$n.$chip.s"
+      case $chip in
+        gfx*) emit=asm ext=s ;;
+        sm_*) emit=ptx ext=ptx ;;
+        *) emit=llvm ext=ll ;;
+      esac
+      o="$OUT/lit/$base.$n.$chip.$ext"
+      "$MOEC" compile "$chunk" --arch "$chip" --emit $emit -o "$o" 2>/dev/null \
+        || rm -f "$o"
     done
   done
   rm -f "$TMP/$base".*.mlir
