@@ -4,6 +4,7 @@ reads the weights fastest, for w13 and w2 separately, at each token count.
 
     python3 benchmarks/moe_configs_h100.py --moec /tmp/moec/bin/moec --out $OUT \
         [--layers mixtral,deepseek] [--ms 64,256] [--arch sm_90] [--budget 420]
+        [--configs "m,n,k,g,w,s,async;..."]
 
 `moec bench FILE --tokens M --routing uniform` times every op of a layer
 file; the config flags set every op's config, so one run gives the w13 and
@@ -71,10 +72,14 @@ def main():
     ap.add_argument("--layers", default="mixtral,deepseek")
     ap.add_argument("--ms", default="64,256")
     ap.add_argument("--arch", default="sm_90")
+    ap.add_argument("--configs", default="",
+                    help="m,n,k,g,w,s,async;... instead of the built-in list")
     ap.add_argument("--budget", type=float, default=420.0,
                     help="seconds for the whole sweep; configs left are skipped")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
+    configs = [tuple(int(v) for v in c.split(",")) for c in args.configs.split(";") if c] \
+        or CONFIGS
     gbs = copy_gbs()
     print("copy bandwidth {:.0f} GB/s".format(gbs), flush=True)
     t0 = time.monotonic()
@@ -83,7 +88,7 @@ def main():
     log = open(os.path.join(args.out, "moe_configs.jsonl"), "w")
     for layer in args.layers.split(","):
         for m in [int(x) for x in args.ms.split(",")]:
-            for c in CONFIGS:
+            for c in configs:
                 if time.monotonic() - t0 > args.budget:
                     print("budget spent; skipping the rest", flush=True)
                     break
