@@ -14,7 +14,7 @@ int moeGemmRowClass(int64_t tokens, int64_t topK, int64_t experts) {
                 static_cast<double>(std::max<int64_t>(experts, 1));
   if (mean > 128)
     return 4;
-  double rows = mean + 3 * std::sqrt(mean) + 1;
+  double rows = mean + 2 * std::sqrt(mean);
   int cls = 0;
   for (double blockM = 16; blockM < rows && cls < 3; blockM *= 2)
     ++cls;

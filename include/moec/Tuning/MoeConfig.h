@@ -7,7 +7,9 @@
 // uniform routing an expert's row count is about binomial with mean
 // r = tokens * top_k / experts, and a block_m of r alone reads about half
 // of the experts' weights twice. The heuristic takes the smallest block_m of
-// 16, 32, 64, 128 at least r + 3 sqrt(r) + 1; past r = 128 the GEMM is
+// 16, 32, 64, 128 at least r + 2 sqrt(r) (about 98% of the experts in one
+// block; a bigger block costs padded MMA work and CTAs: at 8 rows per
+// expert block_m 32 measured 5% slower than 16); past r = 128 the GEMM is
 // compute-bound and gets the large-tile row. benchmarks/NOTES.md
 // ("2026-11-27 (night)") has the H100 sweep the NVIDIA rows come from.
 //
