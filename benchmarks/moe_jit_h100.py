@@ -31,7 +31,7 @@ layer     the full layer, Mixtral-8x7B TP1 (E 8, H 4096, I 14336, top-2) and
           counts where it is not hidden behind the GPU), TFLOP/s and weight
           GB/s (each active expert's w13 and w2 read once).
 
-quant     quantized weights (--quant fp8_block,fp8_token,fp8_tensor,fp8_static,
+quant     (= quant_numerics + quant_layer) quantized weights (--quant fp8_block,fp8_token,fp8_tensor,fp8_static,
           int8,mxfp4; benchmarks/moe_jit_quant.py says what each is): CUDA
           numerics against a torch reference of the dequantized weights (and,
           for fp8, of the activations quantized as moec's quant_fp8 kernel
@@ -478,7 +478,8 @@ def main():
     quant_ms = [int(x) for x in args.quant_ms.split(",")]
     if args.dry_run:
         print("steps:", steps, "models:", models, "ms:", ms, "candidates:", args.candidates,
-              "quant:", quant if "quant" in steps else "-", "quant ms:", quant_ms)
+              "quant:", quant if any(x.startswith("quant") for x in steps) else "-",
+              "quant ms:", quant_ms)
         return 0
     os.makedirs(args.out, exist_ok=True)
     LOG = open(os.path.join(args.out, "moe_jit_log.txt"), "w")
@@ -504,7 +505,8 @@ def main():
         except Exception as ex:
             log("overhead failed: {}".format(ex))
         save()
-    if "quant" in steps and quant:
+    # quant = quant_numerics + quant_layer (each may be named alone)
+    if ("quant" in steps or "quant_numerics" in steps) and quant:
         failed += mq.step_numerics(res, quant, log, make_problem)
         save()
     if "layer" in steps:
@@ -513,7 +515,7 @@ def main():
         except Exception as ex:
             log("layer failed: {}".format(ex))
         save()
-    if "quant" in steps and quant:
+    if ("quant" in steps or "quant_layer" in steps) and quant:
         try:
             mq.step_layer(res, quant, models, quant_ms, log, deadline, MODELS, save)
         except Exception as ex:

@@ -22,11 +22,14 @@
 # default: what is left minus 60), MOE_JIT_QUANT (the modes of the `quant`
 # step: quantized fused_moe numerics and the quantized layers against bf16
 # and, for fp8_block, Triton; default fp8_block,fp8_token,int8,mxfp4; the
-# step runs when MOE_JIT_STEPS names `quant`), MOE_JIT_QUANT_MS (1,16,64,256).
+# step runs when MOE_JIT_STEPS names `quant`, or its halves `quant_numerics`
+# and `quant_layer`), MOE_JIT_QUANT_MS (1,16,64,256).
 # To fit one device call each:
 #   MOE_JIT_STEPS=numerics,overhead bash benchmarks/moe_jit_h100.sh
 #   MOE_JIT_FP8=0 MOE_JIT_STEPS=layer bash benchmarks/moe_jit_h100.sh
-#   MOE_JIT_FP8=0 MOE_JIT_STEPS=quant bash benchmarks/moe_jit_h100.sh
+#   MOE_JIT_FP8=0 MOE_JIT_STEPS=quant_numerics,quant_layer MOE_JIT_MODELS=mixtral \
+#     bash benchmarks/moe_jit_h100.sh
+#   MOE_JIT_FP8=0 MOE_JIT_STEPS=quant_layer MOE_JIT_MODELS=deepseek bash benchmarks/moe_jit_h100.sh
 # Exit status: 1 if a numerics case failed, 2 if the bundle is missing.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
