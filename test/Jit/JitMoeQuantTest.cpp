@@ -440,6 +440,11 @@ TEST_F(JitMoeQuantTest, Fp8PerTokenPerChannelTopK128AndOneToken) {
     c.T = 1;
     EXPECT_LT(run(c), tol(c.quant)) << "top_k " << k << ", one token";
   }
+  // H and I that fill no tile: K and N edges of both GEMMs, a partial
+  // last chunk of lanes in the quant kernel.
+  Case odd{13, 96, 40, 4, 2};
+  odd.seed = 77;
+  EXPECT_LT(run(odd), tol(odd.quant)) << "H = 96, I = 40";
 }
 
 TEST_F(JitMoeQuantTest, Fp8PerTensorDynamicAndStaticPerExpertScales) {
@@ -503,6 +508,9 @@ TEST_F(JitMoeQuantTest, Int8W8A16) {
   c.routing = Routing::WithInvalid;
   c.globalExperts = 16;
   EXPECT_LT(run(c), tol(c.quant)) << "expert map, -1 ids";
+  Case odd{11, 80, 24, 4, 2};
+  odd.quant = MoeQuant::Int8W8A16;
+  EXPECT_LT(run(odd), tol(odd.quant)) << "H = 80, I = 24";
 }
 
 TEST_F(JitMoeQuantTest, Mxfp4) {
@@ -516,6 +524,10 @@ TEST_F(JitMoeQuantTest, Mxfp4) {
   c.K = 8;
   c.routing = Routing::Sparse;
   EXPECT_LT(run(c), tol(c.quant)) << "top-8, empty experts";
+  Case wide{9, 96, 96, 4, 2}; // three 32-blocks of K in both GEMMs
+  wide.quant = MoeQuant::Mxfp4;
+  wide.unfused = true;
+  EXPECT_LT(run(wide), tol(wide.quant)) << "H = I = 96, unfused";
 }
 
 TEST_F(JitMoeQuantTest, QuantizationIsPartOfTheKey) {
