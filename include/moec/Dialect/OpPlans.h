@@ -128,6 +128,23 @@ ActAndMulPlan getActAndMulPlan(ActAndMulOp op, const TargetInfo &target);
 ActAndMulPlan getSparseWindowIndicesPlan(SparseWindowIndicesOp op,
                                          const TargetInfo &target);
 
+/// The launch of `moec.quant_fp8`: workgroups of `lanes` lanes; a computed
+/// scale takes one workgroup per scale group (per token: a row; group_k: a
+/// row's group of columns; per tensor: one workgroup), a static scale one
+/// workgroup per row. `ldsBytes`: the lanes' partial amax (f32 each).
+struct QuantFp8Plan {
+  const TargetInfo *target = nullptr;
+  int64_t lanes = 1;
+  int64_t groupK = 0; ///< 0: no group_k
+  bool perTensor = false, staticScale = false;
+  int64_t ldsBytes() const { return staticScale ? 0 : 4 * lanes; }
+  /// Workgroups for an [rows, cols] input (at least 1).
+  int64_t gridSize(int64_t rows, int64_t cols) const;
+  mlir::LogicalResult
+  verify(llvm::function_ref<mlir::InFlightDiagnostic()> emitError) const;
+};
+QuantFp8Plan getQuantFp8Plan(QuantFp8Op op, const TargetInfo &target);
+
 /// The matrix problem of one workgroup of a moe_gemm: a GEMM tile with B
 /// N x K (W's layout) plus the block's row map in LDS.
 MatmulProblem getMoeGemmProblem(MoeGemmOp op);
