@@ -352,6 +352,8 @@ def step_layer(res, models, ms, ncand, deadline):
                     v = moec.last_variant()
                     t = events_ms(lambda: moec.fused_moe(hidden, w13, w2, tw, ids, out, **kw))
                     log("  {} M={} moec fused {} {:.4f} ms".format(model, m, v["config"], t))
+                    if cfg is None:
+                        row["moec_heuristic_ms"] = t
                     if best is None or t < best[0]:
                         best = (t, v["config"], v["config_source"], err, kw)
                 except Exception as ex:
@@ -414,14 +416,17 @@ def summarize(res):
     if res.get("layer"):
         bw = res.get("copy_gbs") or 0
         lines += ["## Full layer, bf16 (copy bandwidth {:.0f} GB/s)".format(bw), "",
-                  "| model | M | moec fused ms | moec unfused ms | Triton layer ms | fused / Triton "
-                  "| moec TFLOP/s | moec weight GB/s (% copy) | moec config | Triton config |",
-                  "|---|---|---|---|---|---|---|---|---|---|"]
+                  "| model | M | moec fused ms | heuristic ms (% copy) | moec unfused ms | Triton layer ms "
+                  "| fused / Triton | moec TFLOP/s | moec weight GB/s (% copy) | moec config | Triton config |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in res["layer"]:
             mm = r.get("moec_ms")
             tm = r.get("triton_ms")
-            lines.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
+            hm = r.get("moec_heuristic_ms")
+            lines.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
                 r["model"], r["m"], "{:.4f}".format(mm) if mm else "-",
+                "{:.4f} ({:.0f}%)".format(hm, 100 * r["weight_bytes"] / hm / 1e6 / bw)
+                if hm and bw else "-",
                 "{:.4f}".format(r["moec_unfused_ms"]) if r.get("moec_unfused_ms") else "-",
                 "{:.4f}".format(tm) if tm else "-",
                 "{:.2f}x".format(tm / mm) if mm and tm else "-",

@@ -18,6 +18,7 @@
 #include "moec/Dialect/OpPlans.h"
 #include "moec/Target/TargetInfo.h"
 #include "moec/Tuning/SearchSpace.h"
+#include "moec/Tuning/MoeConfig.h"
 #include "moec/Tuning/TuningDB.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -61,12 +62,6 @@ struct MoeEntry {
   ActAndMulPlan actPlan;
   VariantInfo info;
 };
-
-/// Rows per expert on average: the heuristic's size class.
-uint8_t moeSizeClass(int64_t tokens, int64_t topK, int64_t experts) {
-  int64_t perExpert = (tokens * topK + experts - 1) / std::max<int64_t>(experts, 1);
-  return perExpert <= 16 ? 0 : perExpert <= 64 ? 1 : perExpert <= 256 ? 2 : 3;
-}
 
 size_t roundUp(size_t v, size_t to) { return (v + to - 1) / to * to; }
 
@@ -270,32 +265,6 @@ Jit::fusedMoeWorkspaceBytes(const Tensor &hidden, const Tensor &w13,
 
 namespace {
 
-/// The heuristic: per class of rows per expert and target; fields left out
-/// take the #moec.config defaults.
-std::string heuristicMoeConfig(const TargetInfo &target, uint8_t sizeClass) {
-  if (target.isHost())
-    return "block_m = 16, block_n = 32, block_k = 32";
-  int64_t bk = 64;
-  switch (sizeClass) {
-  case 0:
-    return fmt::format("block_m = 16, block_n = 64, block_k = {}, group_m = "
-                       "1, num_warps = 4, num_stages = 2",
-                       bk);
-  case 1:
-    return fmt::format("block_m = 32, block_n = 64, block_k = {}, group_m = "
-                       "8, num_warps = 4, num_stages = 2",
-                       bk);
-  case 2:
-    return fmt::format("block_m = 64, block_n = 128, block_k = {}, group_m "
-                       "= 8, num_warps = 4, num_stages = 2",
-                       bk);
-  default:
-    return fmt::format("block_m = 128, block_n = 64, block_k = {}, group_m "
-                       "= 8, num_warps = 4, num_stages = 2",
-                       bk);
-  }
-}
-
 std::string printedConfig(mlir::Attribute cfg) {
   std::string s;
   llvm::raw_string_ostream os(s);
@@ -345,7 +314,8 @@ rt::Status Jit::fusedMoe(const Tensor &hidden, const Tensor &w13,
     key.w2Hash = llvm::xxh3_64bits(options.w2Config) | 1;
   bool bothOverridden = key.w13Hash && key.w2Hash;
   if (!bothOverridden && !target(I).isHost())
-    key.sizeClass = moeSizeClass(p.tokens, p.topK, p.eLocal);
+    key.sizeClass = static_cast<uint8_t>(
+        tuning::moeGemmRowClass(p.tokens, p.topK, p.eGlobal));
   if (!bothOverridden && S.perShape)
     key.tokens = p.tokens;
 
@@ -377,8 +347,8 @@ rt::Status Jit::fusedMoe(const Tensor &hidden, const Tensor &w13,
       // Configs: override, else the tuning database (vLLM's file for E and
       // N = I, nearest token count; one entry for both GEMMs), else the
       // heuristic.
-      std::string heuristic =
-          heuristicMoeConfig(tgt, moeSizeClass(p.tokens, K, E));
+      std::string heuristic = tuning::heuristicMoeGemmFields(
+          tgt.chip, tgt.isHost() ? 0 : key.sizeClass);
       std::optional<std::string> fromDb;
       std::string dbWhere;
       if ((!key.w13Hash || !key.w2Hash) &&

@@ -52,6 +52,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
@@ -177,8 +178,18 @@ public:
           .getResult();
     };
 
-    if (fp8)
-      return multiplyFp8(b, loc, ldsA, ldsB, buf, lane, rowA0, rowB0, acc);
+    // fp8: ldmatrix reads i8 views of the same LDS bytes (nvgpu.ldmatrix
+    // cannot return fp8 vectors in MLIR 22); where no such view can be
+    // made, or B is K x N (ldmatrix.trans moves 16-bit elements only), one
+    // 32-bit LDS load per register.
+    if (fp8) {
+      Value a8 = kxn ? Value() : bytesView(b, loc, ldsA);
+      Value b8 = a8 ? bytesView(b, loc, ldsB) : Value();
+      if (!b8)
+        return multiplyFp8(b, loc, ldsA, ldsB, buf, lane, rowA0, rowB0, acc);
+      ldsA = a8;
+      ldsB = b8;
+    }
     for (int64_t ks = 0; ks < spec.cfg().block_k / kInstrK; ++ks) {
       Value kA = add(laneKA, c(ks * kInstrK));
       Value kB = add(laneKB, c(ks * kInstrK));
@@ -204,7 +215,8 @@ public:
       for (int64_t i = 0; i < repM; ++i)
         for (int64_t j = 0; j < repN; ++j) {
           Value &d = acc[i * repN + j];
-          d = fp8 ? mmaFp8(b, loc, a[i], bf[j], d)
+          d = fp8 ? mmaFp8(b, loc, words(b, loc, a[i]), words(b, loc, bf[j]),
+                           d)
                   : nvgpu::MmaSyncOp::create(
                         b, loc, a[i], bf[j], d,
                         ArrayRef<int64_t>{kInstrM, kInstrN, kInstrK});
@@ -277,9 +289,38 @@ public:
   }
 
 private:
-  /// The fp8 K loop body: fragments read with one 32-bit LDS load per
-  /// register (4 consecutive fp8 of a row, inside one swizzle chunk), since
-  /// nvgpu.ldmatrix's lowering cannot produce fp8 vectors in MLIR 22; the
+  /// `lds` (a memref.view of the workgroup buffer) as an i8 view of the same
+  /// bytes, shape and swizzle (1-byte elements either way); null when `lds`
+  /// is not such a view.
+  static Value bytesView(OpBuilder &b, Location loc, Value lds) {
+    auto view = lds.getDefiningOp<memref::ViewOp>();
+    if (!view)
+      return {};
+    auto t = cast<MemRefType>(lds.getType());
+    auto bytes = MemRefType::get(t.getShape(), b.getI8Type(), t.getLayout(),
+                                 t.getMemorySpace());
+    return memref::ViewOp::create(b, loc, bytes, view.getSource(),
+                                  view.getByteShift(), view.getSizes());
+  }
+
+  /// The rows of an ldmatrix result of i8 (vector<n x 4 x i8>) as n i32
+  /// registers, the operands of the fp8 mma's asm.
+  static SmallVector<Value> words(OpBuilder &b, Location loc, Value frag) {
+    auto t = cast<VectorType>(frag.getType());
+    SmallVector<Value> regs;
+    for (int64_t r = 0; r < t.getDimSize(0); ++r) {
+      Value row = vector::ExtractOp::create(b, loc, frag, ArrayRef<int64_t>{r});
+      Value word = vector::BitCastOp::create(
+          b, loc, VectorType::get({1}, b.getI32Type()), row);
+      regs.push_back(
+          vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0}));
+    }
+    return regs;
+  }
+
+  /// The fp8 K loop body where ldmatrix cannot be used (no i8 view of the
+  /// operands, or B as K x N): fragments read with one 32-bit LDS load per
+  /// register (4 consecutive fp8 of a row, inside one swizzle chunk); the
   /// product through mmaFp8.
   SmallVector<Value> multiplyFp8(OpBuilder &b, Location loc, Value ldsA,
                                  Value ldsB, Value buf, Value lane,
