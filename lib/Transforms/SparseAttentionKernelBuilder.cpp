@@ -318,8 +318,9 @@ SmallVector<Value> AttentionBuilder::loadKVFp8(Value kv0) {
 }
 
 Value AttentionBuilder::dequantFp8(Value codes, Value scaleBytes) {
-  // OCP e4m3fn from the bits, exactly and the same on every target (gfx942's
-  // fp8 instructions decode fnuz, a different bias and NaN): magnitude code
+  // OCP e4m3fn from the bits, exactly, on targets without an OCP conversion
+  // (host, AMD: gfx942's fp8 instructions decode fnuz, a different bias and
+  // NaN; the emulator models none of them): magnitude code
   // m = S.EEEE.MMM & 0x7f; E > 0 is 2^(E-7) (1 + M/8), an f32 with exponent
   // field E + 120 and mantissa M << 20, i.e. the bits (m << 20) + (120 << 23);
   // E = 0 is M 2^-9; m = 0x7f is NaN; the sign is bit 7 -> bit 31. Masked
@@ -334,6 +335,20 @@ Value AttentionBuilder::dequantFp8(Value codes, Value scaleBytes) {
     return arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(f32v, b.getF32FloatAttr(v)));
   };
+  Value scale = vector::ExtractOp::create(
+      b, loc,
+      vector::BitCastOp::create(
+          b, loc, VectorType::get({1}, b.getF32Type()), scaleBytes),
+      ArrayRef<int64_t>{0});
+  auto scaled = [&](Value v) {
+    v = arith::MulFOp::create(
+        b, loc, v, vector::BroadcastOp::create(b, loc, f32v, scale));
+    return arith::TruncFOp::create(
+        b, loc, VectorType::get({kFp8Slot}, spec.elt), v);
+  };
+  // A conversion instruction where the core has one for OCP e4m3 (sm_89+).
+  if (Value v = qkCore.decodeE4M3(b, loc, codes))
+    return scaled(v);
   Value x = arith::ExtUIOp::create(b, loc, i32v, codes);
   Value mag = arith::AndIOp::create(b, loc, x, splatI(0x7f));
   Value sign = arith::ShLIOp::create(
@@ -356,15 +371,7 @@ Value AttentionBuilder::dequantFp8(Value codes, Value scaleBytes) {
       b, loc, f32v,
       arith::OrIOp::create(b, loc, arith::BitcastOp::create(b, loc, i32v, v),
                            sign));
-  Value scale = vector::ExtractOp::create(
-      b, loc,
-      vector::BitCastOp::create(
-          b, loc, VectorType::get({1}, b.getF32Type()), scaleBytes),
-      ArrayRef<int64_t>{0});
-  v = arith::MulFOp::create(
-      b, loc, v, vector::BroadcastOp::create(b, loc, f32v, scale));
-  return arith::TruncFOp::create(
-      b, loc, VectorType::get({kFp8Slot}, spec.elt), v);
+  return scaled(v);
 }
 
 void AttentionBuilder::forGatherSlots(

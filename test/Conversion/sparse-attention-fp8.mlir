@@ -21,11 +21,13 @@
 // RUN: sed -e 's/ kv_format = #moec.kv_format<fp8_ds_mla>,//' -e 's/656xi8/576xbf16/g' %s > %t.bf16.mlir
 // RUN: moec compile %t.bf16.mlir --arch gfx942 --emit asm | FileCheck %s --check-prefix=BF16 --implicit-check-not=0x3c000000
 //
-// sm_90: the same decode (cvt.rn.f32.u32 for the subnormals, the bf16
-// pack by cvt.rn.bf16x2.f32), 16-byte and 4-byte global loads, and no
-// cp.async even with --async-copy (a cp.async cannot convert: the fp8
-// plan turns async_copy off; the bf16 kernel of the same config uses it).
-// RUN: moec compile %s --arch sm_90 --async-copy --num-stages 3 --emit ptx | FileCheck %s --check-prefix=SM90 --implicit-check-not=cp.async
+// sm_90 (OCP fp8 conversions from sm_89): cvt.rn.f16x2.e4m3x2 per pair of
+// codes (MatrixCore::decodeE4M3), f16 -> f32, times the scale, packed to
+// bf16 by cvt.rn.bf16x2.f32; no software decode (no 0x3c000000 =
+// 1006632960); 16-byte and 4-byte global loads; and no cp.async even with
+// --async-copy (a cp.async cannot convert: the fp8 plan turns async_copy
+// off; the bf16 kernel of the same config uses it).
+// RUN: moec compile %s --arch sm_90 --async-copy --num-stages 3 --emit ptx | FileCheck %s --check-prefix=SM90 --implicit-check-not=cp.async --implicit-check-not=1006632960
 // RUN: moec compile %t.bf16.mlir --arch sm_90 --async-copy --num-stages 3 --emit ptx | FileCheck %s --check-prefix=SM90-BF16
 
 func.func @mla_fp8(%q: memref<?x16x576xbf16>, %kv: memref<?x64x656xi8>,
@@ -74,9 +76,8 @@ func.func @mla_fp8(%q: memref<?x16x576xbf16>, %kv: memref<?x64x656xi8>,
 // SM90: .entry mla_fp8_sparse_attention(
 // SM90-DAG: ld.global.v4.b32
 // SM90-DAG: ld.global.b32 {{.*}}+512]
-// SM90-DAG: add.s32 {{.*}}1006632960
-// SM90-DAG: cvt.rn.f32.u32
-// SM90-DAG: mul.rn.f32 {{.*}}0f3B000000
+// SM90-DAG: cvt.rn.f16x2.e4m3x2
+// SM90-DAG: cvt.f32.f16
 // SM90-DAG: cvt.rn.bf16x2.f32
 
 // SM90-BF16: cp.async.cg.shared.global
