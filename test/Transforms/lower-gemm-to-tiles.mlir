@@ -108,6 +108,8 @@ module attributes {moec.target = #moec.target<"gfx942">} {
 // CHECK-SAME: (%[[A:.*]]: memref<?x4096xf8E4M3FNUZ>, %[[B:.*]]: memref<4096x1024xf8E4M3FNUZ>, %[[C:.*]]: memref<?x1024xbf16>, %[[BIAS:.*]]: memref<1024xbf16>, %[[SA:.*]]: memref<?xf32>, %[[SB:.*]]: memref<f32>)
 // CHECK: %[[M:.*]] = memref.dim %[[A]]
 // CHECK: %[[N:.*]] = memref.dim %[[B]]
+// A per-tensor scale is read once, before the K loop.
+// CHECK: %[[SBS:.*]] = memref.load %[[SB]][] : memref<f32>
 // CHECK: %[[ACC:.*]] = scf.for
 // CHECK:   moec.tile.load %[[A]][%[[M0:[0-9a-z_]+]], %{{.*}}]
 // CHECK:   moec.tile.load %[[B]][%{{.*}}, %[[N0:[0-9a-z_]+]]] bounds
@@ -115,7 +117,6 @@ module attributes {moec.target = #moec.target<"gfx942">} {
 // CHECK: %[[SAV:.*]] = moec.tile.load %[[SA]][%[[M0]]] bounds[%[[M]]] : memref<?xf32> -> tensor<64xf32>
 // CHECK: %[[SAT:.*]] = moec.tile.broadcast %[[SAV]] along 0 : tensor<64xf32> -> tensor<64x64xf32>
 // CHECK: %[[V1:.*]] = arith.mulf %[[ACC]], %[[SAT]] : tensor<64x64xf32>
-// CHECK: %[[SBS:.*]] = memref.load %[[SB]][] : memref<f32>
 // CHECK: %[[SBT:.*]] = moec.tile.splat %[[SBS]] : f32 -> tensor<64x64xf32>
 // CHECK: %[[V2:.*]] = arith.mulf %[[V1]], %[[SBT]] : tensor<64x64xf32>
 // CHECK: %[[BV:.*]] = moec.tile.load %[[BIAS]][%[[N0]]] bounds[%[[N]]] : memref<1024xbf16> -> tensor<64xbf16>
@@ -143,8 +144,8 @@ module attributes {moec.target = #moec.target<"gfx942">} {
 
 // CHECK-LABEL: func.func private @ocp_gemm
 // CHECK-SAME: %[[SA:[^:]*]]: memref<1xf32>, %[[SB:[^:]*]]: memref<1024xf32>)
-// CHECK: moec.tile.dot %{{.*}}, %{{.*}}, %{{.*}} : tensor<64x64xf8E4M3FN>, tensor<64x64xf8E4M3FN> -> tensor<64x64xf32>
 // CHECK: %[[SAS:.*]] = memref.load %[[SA]][%{{.*}}] : memref<1xf32>
+// CHECK: moec.tile.dot %{{.*}}, %{{.*}}, %{{.*}} : tensor<64x64xf8E4M3FN>, tensor<64x64xf8E4M3FN> -> tensor<64x64xf32>
 // CHECK: moec.tile.splat %[[SAS]] : f32 -> tensor<64x64xf32>
 // CHECK: %[[SBV:.*]] = moec.tile.load %[[SB]][%{{.*}}] bounds[%{{.*}}] : memref<1024xf32> -> tensor<64xf32>
 // CHECK: moec.tile.broadcast %[[SBV]] along 1 : tensor<64xf32> -> tensor<64x64xf32>
