@@ -217,24 +217,19 @@ LogicalResult lowerGemm(GemmOp op, const TargetInfo &target, ModuleOp module) {
   func->setAttr(MoecDialect::kKernelConfigAttrName, op.getConfig());
   GemmTileBuilder(b, loc, op, plan).build(func);
 
-  // The launch: ceil(M / block_m) * ceil(N / block_n) programs, a constant
-  // from the plan when M and N are static.
+  // The launch: ceil(M / block_m) * ceil(N / block_n) programs, from the
+  // sizes (canonicalize folds it to the plan's gridSize when M and N are
+  // static).
   b.setInsertionPoint(op);
-  Value grid;
-  int64_t m = op.getM(), n = op.getN();
-  if (!ShapedType::isDynamic(m) && !ShapedType::isDynamic(n)) {
-    grid = arith::ConstantIndexOp::create(b, loc, plan.gridSize(m, n));
-  } else {
-    auto cdiv = [&](Value x, int64_t d) {
-      return arith::CeilDivUIOp::create(
-          b, loc, x, arith::ConstantIndexOp::create(b, loc, d));
-    };
-    Value mv = memref::DimOp::create(b, loc, op.getA(), op.getTransposeA() ? 1 : 0);
-    Value nv = memref::DimOp::create(b, loc, op.getB(), op.getTransposeB() ? 0 : 1);
-    Value numPidM = cdiv(mv, plan.config.block_m);
-    Value numPidN = cdiv(nv, plan.config.block_n);
-    grid = arith::MulIOp::create(b, loc, numPidM, numPidN);
-  }
+  auto cdiv = [&](Value x, int64_t d) {
+    return arith::CeilDivUIOp::create(
+        b, loc, x, arith::ConstantIndexOp::create(b, loc, d));
+  };
+  Value mv = memref::DimOp::create(b, loc, op.getA(), op.getTransposeA() ? 1 : 0);
+  Value nv = memref::DimOp::create(b, loc, op.getB(), op.getTransposeB() ? 0 : 1);
+  Value numPidM = cdiv(mv, plan.config.block_m);
+  Value numPidN = cdiv(nv, plan.config.block_n);
+  Value grid = arith::MulIOp::create(b, loc, numPidM, numPidN);
   TileLaunchOp::create(b, loc, name, grid, op->getOperands());
   op.erase();
   return success();

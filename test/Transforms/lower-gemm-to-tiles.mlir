@@ -1,5 +1,6 @@
 // RUN: moec-opt %s -split-input-file --moec-lower-gemm-to-tiles | FileCheck %s
 // RUN: moec-opt %s -split-input-file --moec-lower-gemm-to-tiles | moec-opt -split-input-file | FileCheck %s
+// RUN: moec-opt %s -split-input-file --moec-lower-gemm-to-tiles --canonicalize | FileCheck %s --check-prefix=CANON
 // RUN: sed -e 's/attributes {moec.target = #moec.target<"gfx942">}//' %s \
 // RUN:   | not moec-opt -split-input-file --moec-lower-gemm-to-tiles 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=NOTARGET
@@ -68,12 +69,22 @@ module attributes {moec.target = #moec.target<"gfx942">} {
 
 // -----
 
-// Static sizes: the grid is the plan's, a constant (ceil(300/64) * ceil(200/64)
-// = 5 * 4). A transposed (K x M): its tile is read at (k0, m0) and transposed.
-// f32 output: no conversion. Two gemms in a function get two programs.
+// Static sizes: the grid is computed from the sizes all the same (M is A's
+// dimension 1 with transpose_a); canonicalize folds it to the plan's
+// constant, ceil(300/64) * ceil(200/64) = 5 * 4 (CANON). A transposed
+// (K x M): its tile is read at (k0, m0) and transposed. f32 output: no
+// conversion. Two gemms in a function get two programs.
+
+// CANON-LABEL: func.func @static_ta
+// CANON: %[[G:.*]] = arith.constant 20 : index
+// CANON: moec.tile.launch @static_ta_gemm grid(%[[G]])
 
 // CHECK-LABEL: func.func @static_ta
-// CHECK: %[[G:.*]] = arith.constant 20 : index
+// CHECK: %[[SM:.*]] = memref.dim %arg0, %c1{{.*}} : memref<96x300xf16>
+// CHECK: %[[SN:.*]] = memref.dim %arg1, %c1{{.*}} : memref<96x200xf16>
+// CHECK: %[[TM:.*]] = arith.ceildivui %[[SM]]
+// CHECK: %[[TN:.*]] = arith.ceildivui %[[SN]]
+// CHECK: %[[G:.*]] = arith.muli %[[TM]], %[[TN]] : index
 // CHECK: moec.tile.launch @static_ta_gemm grid(%[[G]])
 // CHECK: moec.tile.launch @static_ta_gemm_1 grid(%{{.*}})
 // CHECK: func.func private @static_ta_gemm(%[[A:.*]]: memref<96x300xf16>, %[[B:.*]]: memref<96x200xf16>, %[[C:.*]]: memref<300x200xf32>)
