@@ -266,14 +266,19 @@ MatmulProblem skeletonProblem(ConfigAttr cfg, Value a, Value b, Value c,
 }
 } // namespace
 
-MatmulProblem moec::getGemmProblem(GemmOp op) {
-  MatmulProblem p = skeletonProblem(op.getConfig(), op.getA(), op.getB(),
-                                    op.getC(), eltOf(op.getB()));
+MatmulProblem moec::getGemmProblem(ConfigAttr config, Value a, Value b,
+                                   Value c, bool transposeA, bool transposeB) {
+  MatmulProblem p = skeletonProblem(config, a, b, c, eltOf(b));
   // Global tiles are read along their contiguous dimension: K for A unless
   // transposed (then M), N for B unless transposed (then K).
-  p.aContiguous = op.getTransposeA() ? p.m : p.k;
-  p.bContiguous = op.getTransposeB() ? p.k : p.n;
+  p.aContiguous = transposeA ? p.m : p.k;
+  p.bContiguous = transposeB ? p.k : p.n;
   return p;
+}
+
+MatmulProblem moec::getGemmProblem(GemmOp op) {
+  return getGemmProblem(op.getConfig(), op.getA(), op.getB(), op.getC(),
+                        op.getTransposeA(), op.getTransposeB());
 }
 
 KernelPlan moec::getGemmPlan(GemmOp op, const TargetInfo &target) {

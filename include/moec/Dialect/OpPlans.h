@@ -15,6 +15,10 @@ namespace moec {
 
 /// The matrix problem of one workgroup of `op`.
 MatmulProblem getGemmProblem(GemmOp op);
+/// The same from the GEMM's operands (memrefs A, B, C) and layout: what a
+/// tile program of a gemm (moec-lower-gemm-to-tiles) still says of it.
+MatmulProblem getGemmProblem(ConfigAttr config, mlir::Value a, mlir::Value b,
+                             mlir::Value c, bool transposeA, bool transposeB);
 /// The plan of `op`'s kernel on `target`.
 KernelPlan getGemmPlan(GemmOp op, const TargetInfo &target);
 
