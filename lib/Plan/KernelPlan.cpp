@@ -44,16 +44,7 @@ KernelPlan KernelPlan::get(const ConfigValues &config, const TargetInfo &target,
   p.ldsBBytes = llvm::alignTo(p.numLdsBuffers * problem.bStageBytes, 16);
   p.epilogueLdsBytes =
       p.epilogue == EpilogueKind::lds ? problem.epilogueTileBytes : 0;
-  p.extraLdsOffset = problem.extraLdsBytes
-                         ? llvm::alignTo(std::max(p.ldsABytes + p.ldsBBytes,
-                                                  p.epilogueLdsBytes),
-                                         16)
-                         : std::max(p.ldsABytes + p.ldsBBytes,
-                                    p.epilogueLdsBytes);
-  p.ldsBytes = p.extraLdsOffset + problem.extraLdsBytes;
-  // CUDA takes static shared memory up to 48 KiB only; past that it must be
-  // dynamic and sized at launch.
-  p.dynamicLds = target.isNVPTX() && p.ldsBytes > kMaxStaticSharedBytes;
+  p.layoutLds();
 
   // Matrix core: AMD picks the MFMA family with matrix_instr_nonkdim and
   // packs kpack K elements per read; NVIDIA has one mma.sync shape per type.
@@ -84,6 +75,17 @@ KernelPlan KernelPlan::get(const ConfigValues &config, const TargetInfo &target,
   for (int i = 0; i < 3; ++i)
     p.ldAligned[i] = config.assume_aligned || problem.staticLdAligned[i];
   return p;
+}
+
+void KernelPlan::layoutLds() {
+  extraLdsOffset =
+      problem.extraLdsBytes
+          ? llvm::alignTo(std::max(ldsABytes + ldsBBytes, epilogueLdsBytes), 16)
+          : std::max(ldsABytes + ldsBBytes, epilogueLdsBytes);
+  ldsBytes = extraLdsOffset + problem.extraLdsBytes;
+  // CUDA takes static shared memory up to 48 KiB only; past that it must be
+  // dynamic and sized at launch.
+  dynamicLds = target->isNVPTX() && ldsBytes > kMaxStaticSharedBytes;
 }
 
 int64_t KernelPlan::gridSize(int64_t m, int64_t n) const {

@@ -117,6 +117,12 @@ struct KernelPlan {
   static KernelPlan get(const ConfigValues &config, const TargetInfo &target,
                         const MatmulProblem &problem);
 
+  /// Places the LDS once the ring and epilogue-tile bytes are set: the
+  /// extra LDS offset, the total and whether it is dynamic. `get` calls it;
+  /// so does moec-tile-to-lanes after taking the ring and epilogue bytes
+  /// from the tile program's decision attributes.
+  void layoutLds();
+
   /// Checks the plan against the target's limits, naming the parameter and
   /// the limit in a diagnostic from `emitError`.
   mlir::LogicalResult

@@ -113,6 +113,14 @@ protected:
 
 public:
 
+  /// OCP e4m3fn codes (`codes`, a vector of an even number of i8) as a
+  /// vector of f32, exactly, by the target's conversion instruction; null
+  /// where the core has none (the caller then decodes the bits itself).
+  virtual mlir::Value decodeE4M3(mlir::OpBuilder &b, mlir::Location loc,
+                                 mlir::Value codes) {
+    return {};
+  }
+
   /// Global memory as the skeleton addresses it: a *window* of a 2-D global
   /// memref (inner stride 1) starting at element (row, col), and element
   /// offsets from that start. Every access carries a validity bit: an
