@@ -65,11 +65,12 @@ llvm::Error makeError(std::string message) {
 /// instructions for a num_warps = 2 GEMM (backend CPU time -17% at the
 /// median of the 24 compile-latency variants). moec's kernels order their
 /// LDS traffic with barriers, so the answers rarely matter: of the 117
-/// kernels of benchmarks/asm_corpus.sh (the 24 variants, the 8 ISA configs,
-/// the lit tests' kernels on gfx90a/gfx942/gfx950) 109 are byte-identical,
-/// 6 reorder instructions with the same registers and K loop, moe-align
-/// needs 14 VGPRs instead of 48, and one lit fp8 kernel's K loop has a
-/// redundant s_waitcnt more (73 -> 74). Measured in benchmarks/NOTES.md
+/// assembly files of benchmarks/asm_corpus.sh (the 24 variants, the 8 ISA
+/// configs, the lit tests' kernels on gfx90a/gfx942/gfx950) 109 are
+/// byte-identical, 6 reorder instructions with the same registers and K
+/// loop, moe-align needs 14 VGPRs instead of 48, and one lit fp8 kernel's
+/// K loop has a redundant s_waitcnt more (73 -> 74). Measured in
+/// benchmarks/NOTES.md
 /// ("Compile latency", 2026-11-27 evening).
 void setCodegenDefaults() {
   auto &options = llvm::cl::getRegisteredOptions();
