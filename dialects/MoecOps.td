@@ -396,15 +396,41 @@ def Moec_SparseAttentionOp : Moec_Op<"sparse_attention", [AttrSizedOperandSegmen
       : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32>
         -> memref<?x128x512xbf16>
     ```
+
+    FP8 KV cache (`kv_format = #moec.kv_format<fp8_ds_mla>`): DeepSeek-V3.2's
+    layout as FlashMLA's sparse decode and vLLM (`kv_cache_dtype =
+    "fp8_ds_mla"`) store it, so a serving stack hands its cache over as is.
+    `kv_cache` is then bytes, `memref<num_blocks x page_size x 656 x i8>`
+    (a torch uint8 tensor), row r at byte r * 656 (rows contiguous, pages
+    too), each row:
+    - bytes [0, 512): 512 latent values as OCP float8_e4m3fn codes (bias 7,
+      S.1111.111 NaN, no infinities; not gfx942's fnuz);
+    - bytes [512, 528): 4 little-endian f32 scales, scale g for latent
+      elements [128 g, 128 g + 128);
+    - bytes [528, 656): the 64 rope values as bf16.
+    Row r's K is `[e4m3(code_c) * scale_{c / 128} for c < 512] ++ rope`
+    (d_qk = 576), V its first 512 (d_v = 512). q is bf16 `[tokens, h_q,
+    576]`, out bf16 or f32; the kernel dequantizes each gathered row to
+    bf16 (the latent product rounded to bf16) on its way into LDS and
+    computes as for a bf16 cache. The default, `plain`, is a cache of d_qk
+    elements of q's type per row.
+    ```mlir
+    moec.sparse_attention %q, %kv, %idx -> %out
+      {scale = 0.0417 : f32, kv_format = #moec.kv_format<fp8_ds_mla>,
+       config = #moec.config<>}
+      : memref<?x128x576xbf16>, memref<?x64x656xi8>, memref<?x2048xi32>
+        -> memref<?x128x512xbf16>
+    ```
   }];
   let arguments = (ins
     Arg<MemRefRankOf<[F16, BF16], [3]>, "q [tokens, h_q, d_qk]", [MemRead]>:$q,
-    Arg<MemRefRankOf<[F16, BF16], [3]>, "kv_cache [num_blocks, page_size, d_qk]", [MemRead]>:$kv_cache,
+    Arg<MemRefRankOf<[F16, BF16, I8], [3]>, "kv_cache [num_blocks, page_size, d_qk] (plain) or [num_blocks, page_size, 656] bytes (fp8_ds_mla)", [MemRead]>:$kv_cache,
     Arg<Moec_IndexMatrix, "indices [tokens, topk]", [MemRead]>:$indices,
     Arg<MemRefRankOf<[F16, BF16, F32], [3]>, "out [tokens, h_q, d_v]", [MemWrite]>:$out,
     Arg<Optional<MemRefRankOf<[F32], [2]>>, "lse [tokens, h_q]", [MemWrite]>:$lse,
     Arg<Optional<MemRefRankOf<[F32], [3]>>, "workspace [splits, tokens * h_q, d_v + 1]", [MemRead, MemWrite]>:$workspace,
     F32Attr:$scale,
+    DefaultValuedAttr<Moec_KvCacheFormatAttr, "::moec::KvCacheFormat::plain">:$kv_format,
     Moec_ConfigAttr:$config
   );
   let assemblyFormat = [{

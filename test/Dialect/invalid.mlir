@@ -1557,9 +1557,10 @@ func.func @attn_scale_missing(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xb
 
 // -----
 
-// ODS: q and kv_cache are f16 or bf16 (fp8 KV caches are not supported yet).
+// ODS: kv_cache is f16 / bf16, or i8 bytes of kv_format fp8_ds_mla; an fp8
+// memref is neither (DeepSeek's row mixes e4m3 codes, f32 scales and bf16).
 func.func @attn_fp8_kv(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xf8E4M3FN>, %idx: memref<?x2048xi32>, %out: memref<?x128x512xbf16>) {
-  // expected-error @below {{'moec.sparse_attention' op operand #1 must be 3D memref of 16-bit float or bfloat16 type values}}
+  // expected-error @below {{'moec.sparse_attention' op operand #1 must be 3D memref of 16-bit float or bfloat16 type or 8-bit signless integer values}}
   moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, config = #moec.config<>} : memref<?x128x576xbf16>, memref<?x64x576xf8E4M3FN>, memref<?x2048xi32> -> memref<?x128x512xbf16>
   return
 }
@@ -1797,5 +1798,64 @@ func.func @moe_gemm_e8m0_scale_without_mxfp4(%a: memref<?x64xbf16>, %w: memref<8
     %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %bs: memref<8x32xf8E8M0FNU>) {
   // expected-error @below {{'moec.moe_gemm' op b_scale must be f32, not 'f8E8M0FNU' (f8E8M0FNU scales are for mxfp4 weights)}}
   moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%bs : memref<8x32xf8E8M0FNU>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x64xbf16>, memref<8x32x64xi8> -> memref<?x2x32xbf16>
+  return
+}
+
+// fp8_ds_mla KV cache (DeepSeek-V3.2's 656-byte rows).
+
+// -----
+
+func.func @attn_fp8_row_bytes(%q: memref<?x16x576xbf16>, %kv: memref<?x64x576xi8>, %idx: memref<?x2048xi32>, %out: memref<?x16x512xbf16>) {
+  // A 576-byte row would be fp8 codes without scales: not the DeepSeek layout.
+  // expected-error @below {{'moec.sparse_attention' op kv_format fp8_ds_mla rows are 656 bytes (512 e4m3 + 4 f32 scales + 64 bf16), kv_cache's last dimension is 576}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, kv_format = #moec.kv_format<fp8_ds_mla>, config = #moec.config<>} : memref<?x16x576xbf16>, memref<?x64x576xi8>, memref<?x2048xi32> -> memref<?x16x512xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_fp8_kv_type(%q: memref<?x16x576xbf16>, %kv: memref<?x64x656xbf16>, %idx: memref<?x2048xi32>, %out: memref<?x16x512xbf16>) {
+  // expected-error @below {{'moec.sparse_attention' op kv_format fp8_ds_mla takes kv_cache as i8 bytes [num_blocks, page_size, 656], not 'bf16'}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, kv_format = #moec.kv_format<fp8_ds_mla>, config = #moec.config<>} : memref<?x16x576xbf16>, memref<?x64x656xbf16>, memref<?x2048xi32> -> memref<?x16x512xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_fp8_q_f16(%q: memref<?x16x576xf16>, %kv: memref<?x64x656xi8>, %idx: memref<?x2048xi32>, %out: memref<?x16x512xf16>) {
+  // expected-error @below {{'moec.sparse_attention' op kv_format fp8_ds_mla takes a bf16 q, not 'f16'}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, kv_format = #moec.kv_format<fp8_ds_mla>, config = #moec.config<>} : memref<?x16x576xf16>, memref<?x64x656xi8>, memref<?x2048xi32> -> memref<?x16x512xf16>
+  return
+}
+
+// -----
+
+func.func @attn_fp8_d_qk(%q: memref<?x16x512xbf16>, %kv: memref<?x64x656xi8>, %idx: memref<?x2048xi32>, %out: memref<?x16x512xbf16>) {
+  // expected-error @below {{'moec.sparse_attention' op kv_format fp8_ds_mla has d_qk = 576 (q's last dimension) and d_v = 512 (out's), not d_qk = 512, d_v = 512}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, kv_format = #moec.kv_format<fp8_ds_mla>, config = #moec.config<>} : memref<?x16x512xbf16>, memref<?x64x656xi8>, memref<?x2048xi32> -> memref<?x16x512xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_fp8_d_v(%q: memref<?x16x576xbf16>, %kv: memref<?x64x656xi8>, %idx: memref<?x2048xi32>, %out: memref<?x16x448xbf16>) {
+  // expected-error @below {{'moec.sparse_attention' op kv_format fp8_ds_mla has d_qk = 576 (q's last dimension) and d_v = 512 (out's), not d_qk = 576, d_v = 448}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, kv_format = #moec.kv_format<fp8_ds_mla>, config = #moec.config<>} : memref<?x16x576xbf16>, memref<?x64x656xi8>, memref<?x2048xi32> -> memref<?x16x448xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_fp8_out_f16(%q: memref<?x16x576xbf16>, %kv: memref<?x64x656xi8>, %idx: memref<?x2048xi32>, %out: memref<?x16x512xf16>) {
+  // expected-error @below {{'moec.sparse_attention' op kv_format fp8_ds_mla writes a bf16 or f32 out, not 'f16'}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, kv_format = #moec.kv_format<fp8_ds_mla>, config = #moec.config<>} : memref<?x16x576xbf16>, memref<?x64x656xi8>, memref<?x2048xi32> -> memref<?x16x512xf16>
+  return
+}
+
+// -----
+
+func.func @attn_i8_without_format(%q: memref<?x16x576xbf16>, %kv: memref<?x64x656xi8>, %idx: memref<?x2048xi32>, %out: memref<?x16x512xbf16>) {
+  // expected-error @below {{'moec.sparse_attention' op an i8 kv_cache holds the bytes of a quantized layout: name it with kv_format (fp8_ds_mla)}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, config = #moec.config<>} : memref<?x16x576xbf16>, memref<?x64x656xi8>, memref<?x2048xi32> -> memref<?x16x512xbf16>
   return
 }
