@@ -53,7 +53,7 @@ using rt::Status;
 //===----------------------------------------------------------------------===//
 
 size_t moec::jit::dtypeBytes(DType d) {
-  return d == DType::F32 || d == DType::I32 ? 4 : 2;
+  return d == DType::F32 || d == DType::I32 ? 4 : d == DType::U8 ? 1 : 2;
 }
 
 const char *moec::jit::toString(DType d) {
@@ -66,6 +66,8 @@ const char *moec::jit::toString(DType d) {
     return "f32";
   case DType::I32:
     return "i32";
+  case DType::U8:
+    return "u8";
   }
   return "?";
 }
@@ -791,9 +793,10 @@ rt::Status Jit::gemm(const Tensor &a, const Tensor &b, const Tensor &c,
         va.rows, va.cols, transA ? " (transposed)" : "", vb.rows, vb.cols,
         transB ? " (transposed)" : "", vc.rows, vc.cols, m, k));
   for (auto [what, t] : {std::pair{"A", &a}, {"B", &b}, {"C", &c}})
-    if (t->dtype == DType::I32)
-      return Status::error(
-          fmt::format("gemm: {} is i32; gemm takes f16, bf16 or f32", what));
+    if (t->dtype == DType::I32 || t->dtype == DType::U8)
+      return Status::error(fmt::format(
+          "gemm: {} is {}; gemm takes f16, bf16 or f32", what,
+          toString(t->dtype)));
   if (a.dtype != b.dtype)
     return Status::error(fmt::format("gemm: A is {} but B is {}",
                                      toString(a.dtype), toString(b.dtype)));

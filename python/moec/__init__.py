@@ -23,7 +23,7 @@ __all__ = ["Jit", "Error", "gemm", "fused_moe", "last_variant", "jit_for", "vers
 
 _MAX_RANK = 4
 _DTYPES = {"float16": 0, "half": 0, "bfloat16": 1, "float32": 2, "float": 2,
-           "int32": 3, "int": 3}
+           "int32": 3, "int": 3, "uint8": 4}
 _ACTIVATIONS = {"none": 0, None: 0, "relu": 1, "silu": 2, "gelu": 3, "gelu_tanh": 4}
 _CONFIG_SOURCES = ["override", "tuning database", "heuristic", "file"]
 _CACHE_SOURCES = ["memory", "disk", "compiled"]
@@ -148,7 +148,7 @@ def _dtype_code(dtype):
     name = str(dtype).replace("torch.", "")
     code = _DTYPES.get(name)
     if code is None:
-        raise Error(f"moec: unsupported dtype {dtype} (float16, bfloat16, float32, int32)")
+        raise Error(f"moec: unsupported dtype {dtype} (float16, bfloat16, float32, int32, uint8)")
     _dtype_codes[dtype] = code
     return code
 
@@ -421,8 +421,10 @@ class Jit:
         q[t, h] . kv[i]) @ kv[i, :d_v] over the rows i = indices[t, :] (flat
         rows block * page_size + offset of kv_cache; -1 skipped).
 
-        q [T, h_q, d_qk] f16/bf16; kv_cache [blocks, page_size, d_qk];
-        indices [T, topk] int32; out [T, h_q, d_v] (allocated like q when
+        q [T, h_q, d_qk] f16/bf16; kv_cache [blocks, page_size, d_qk], or
+        DeepSeek-V3.2's fp8 cache as uint8 [blocks, page_size, 656] (vLLM's
+        "fp8_ds_mla": 512 e4m3fn codes, 4 float32 scales, 64 bf16 rope a
+        row; q bf16 with d_qk 576, d_v 512); indices [T, topk] int32; out [T, h_q, d_v] (allocated like q when
         None); lse [T, h_q] float32 or None. scale: 1 / sqrt(d_qk) when None;
         config: #moec.config fields, else the tuning database, else the
         per-shape table (last_variant() says which). Torch tensors get the

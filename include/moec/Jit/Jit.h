@@ -86,9 +86,10 @@ namespace moec::jit {
 namespace rt = ::moec::rt;
 
 /// I32: routing indices (fused_moe's topk_ids, expert_map); no GEMM takes it.
-enum class DType : int { F16 = 0, BF16 = 1, F32 = 2, I32 = 3 };
+/// U8: bytes of a packed layout (sparseMlaDecode's fp8_ds_mla KV cache).
+enum class DType : int { F16 = 0, BF16 = 1, F32 = 2, I32 = 3, U8 = 4 };
 size_t dtypeBytes(DType dtype);
-/// "f16", "bf16", "f32", "i32" (MLIR spelling).
+/// "f16", "bf16", "f32", "i32", "u8".
 const char *toString(DType dtype);
 
 /// A tensor the caller owns: device address (host address on the host
@@ -250,7 +251,10 @@ public:
   /// head h, softmax(scale * q[t, h] . kv[i]) over the rows i named by
   /// indices[t, :] (flat rows block * page_size + offset of kv_cache; -1
   /// skipped), times kv[i, :d_v]. q [T, h_q, d_qk] f16/bf16; kv_cache
-  /// [blocks, page_size, d_qk] of q's dtype; indices [T, topk] i32; out [T,
+  /// [blocks, page_size, d_qk] of q's dtype, or DeepSeek-V3.2's fp8 cache
+  /// as U8 [blocks, page_size, 656] (kv_format fp8_ds_mla: 512 e4m3fn codes,
+  /// 4 f32 scales, 64 bf16 rope a row; then q bf16 with d_qk 576, d_v 512,
+  /// out bf16/f32); indices [T, topk] i32; out [T,
   /// h_q, d_v] f16/bf16/f32; lse [T, h_q] f32 or null. All row-major, 16-byte
   /// aligned. Compiled once per (dtypes, h_q, d_qk, d_v, page_size, topk,
   /// config): T and the block count stay dynamic. The KV range is split
