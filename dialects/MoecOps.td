@@ -267,6 +267,61 @@ def Moec_ActAndMulOp : Moec_Op<"act_and_mul"> {
 }
 
 //===----------------------------------------------------------------------===//
+// moec.quant_fp8
+//===----------------------------------------------------------------------===//
+
+def Moec_QuantFp8Op : Moec_Op<"quant_fp8"> {
+  let summary = "fp8 quantization of activations (dynamic per token / group / tensor, or static)";
+  let description = [{
+    Quantizes `input [M, K]` (f16, bf16, f32) to `output [M, K]` (an fp8
+    type) with f32 scales, as vLLM quantizes a fused-MoE layer's inputs for
+    `fp8_w8a8` (`scaled_fp8_quant`, `per_token_group_quant_fp8`). The
+    granularity follows `scale`'s shape:
+
+    - `[M, ceil(K / group_k)]` with `group_k`: one scale per row and group
+      of `group_k` columns (block-wise fp8, the `[1, group_k]` blocks);
+    - `[M]` or `[M, 1]`: one scale per row (per token);
+    - `[]` or `[1]`: one scale for the tensor; with `static_scale` it is
+      read (the caller's calibrated scale), else computed.
+
+    A computed scale is `s = max(amax, 1e-10) / fp8_max` over its group
+    (`fp8_max`: 448 for e4m3fn, 240 for e4m3fnuz, 57344 for e5m2 and
+    e5m2fnuz) and is written to `scale`; every element becomes
+    `fp8(clamp(x / s, -fp8_max, fp8_max))`, rounded to nearest even, in f32
+    arithmetic. `output * scale` is the dequantized input. One workgroup
+    takes one scale group (lanes reduce the group's amax through LDS); a
+    dynamic per-tensor scale is one group of the whole tensor (one
+    workgroup: fine for decode-sized inputs, slow for large M); a static
+    scale takes one workgroup per row.
+
+    Example:
+    ```mlir
+    moec.quant_fp8 %x -> %q, %s {group_k = 128 : i64, config = #moec.config<>}
+      : memref<?x7168xbf16> -> memref<?x7168xf8E4M3FN>, memref<?x56xf32>
+    ```
+  }];
+  let arguments = (ins
+    Arg<MemRefRankOf<[F16, BF16, F32], [2]>, "input [M, K]", [MemRead]>:$input,
+    Arg<MemRefRankOf<[Moec_AnyFp8], [2]>, "output [M, K]", [MemWrite]>:$output,
+    Arg<Moec_ScaleBuffer, "scale", [MemRead, MemWrite]>:$scale,
+    UnitAttr:$static_scale,
+    OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$group_k,
+    Moec_ConfigAttr:$config
+  );
+  let assemblyFormat = [{
+    $input `->` $output `,` $scale attr-dict `:` type($input) `->`
+      type($output) `,` type($scale)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// How many values share a scale.
+    enum class Granularity { Tensor, Token, Group };
+    Granularity getGranularity();
+    ::mlir::LogicalResult verifyScaleShape();
+  }];
+}
+
+//===----------------------------------------------------------------------===//
 // moec.sparse_window_indices
 //===----------------------------------------------------------------------===//
 

@@ -266,14 +266,19 @@ MatmulProblem skeletonProblem(ConfigAttr cfg, Value a, Value b, Value c,
 }
 } // namespace
 
-MatmulProblem moec::getGemmProblem(GemmOp op) {
-  MatmulProblem p = skeletonProblem(op.getConfig(), op.getA(), op.getB(),
-                                    op.getC(), eltOf(op.getB()));
+MatmulProblem moec::getGemmProblem(ConfigAttr config, Value a, Value b,
+                                   Value c, bool transposeA, bool transposeB) {
+  MatmulProblem p = skeletonProblem(config, a, b, c, eltOf(b));
   // Global tiles are read along their contiguous dimension: K for A unless
   // transposed (then M), N for B unless transposed (then K).
-  p.aContiguous = op.getTransposeA() ? p.m : p.k;
-  p.bContiguous = op.getTransposeB() ? p.k : p.n;
+  p.aContiguous = transposeA ? p.m : p.k;
+  p.bContiguous = transposeB ? p.k : p.n;
   return p;
+}
+
+MatmulProblem moec::getGemmProblem(GemmOp op) {
+  return getGemmProblem(op.getConfig(), op.getA(), op.getB(), op.getC(),
+                        op.getTransposeA(), op.getTransposeB());
 }
 
 KernelPlan moec::getGemmPlan(GemmOp op, const TargetInfo &target) {
@@ -694,6 +699,75 @@ LogicalResult ActAndMulOp::verify() {
   if (!target)
     return success();
   return getActAndMulPlan(*this, *target).verify([&] { return emitOpError(); });
+}
+
+//===----------------------------------------------------------------------===//
+// QuantFp8Op
+//===----------------------------------------------------------------------===//
+
+QuantFp8Op::Granularity QuantFp8Op::getGranularity() {
+  MemRefType s = memrefOf(getScale());
+  if (getGroupK())
+    return Granularity::Group;
+  if (isPerTensorScale(s))
+    return Granularity::Tensor;
+  return Granularity::Token;
+}
+
+LogicalResult QuantFp8Op::verify() {
+  if (failed(verifyCommon(*this, {"input", "output", "scale"})) ||
+      failed(verifyScaleShape()))
+    return failure();
+  const TargetInfo *target = getEnclosingTarget(getOperation());
+  if (!target)
+    return success();
+  return getQuantFp8Plan(*this, *target).verify([&] { return emitOpError(); });
+}
+
+LogicalResult QuantFp8Op::verifyScaleShape() {
+  Operation *op = getOperation();
+  MemRefType in = memrefOf(getInput()), out = memrefOf(getOutput()),
+             s = memrefOf(getScale());
+  for (int64_t d = 0; d < 2; ++d)
+    if (failed(checkSameDim(op, "shape mismatch",
+                            "dim " + std::to_string(d) + " of input",
+                            in.getDimSize(d),
+                            "dim " + std::to_string(d) + " of output",
+                            out.getDimSize(d))))
+      return failure();
+  int64_t m = in.getDimSize(0), k = in.getDimSize(1);
+  if (std::optional<int64_t> gk = getGroupK()) {
+    if (getStaticScale())
+      return emitOpError() << "static_scale is a per-tensor scale; it "
+                              "cannot be combined with group_k";
+    if (s.getRank() != 2)
+      return emitOpError() << "with group_k, scale must be [M, ceil(K / "
+                              "group_k)], not rank "
+                           << s.getRank();
+    int64_t groups =
+        isDyn(k) ? k : static_cast<int64_t>(llvm::divideCeil(k, *gk));
+    return success(
+        succeeded(checkSameDim(op, "scale shape", "dim 0 of scale",
+                               s.getDimSize(0), "M", m)) &&
+        succeeded(checkSameDim(op, "scale shape", "dim 1 of scale",
+                               s.getDimSize(1), "ceil(K / group_k)",
+                               groups)));
+  }
+  if (isPerTensorScale(s))
+    return success();
+  if (getStaticScale())
+    return emitOpError() << "static_scale needs a per-tensor scale ([] or "
+                            "[1]), not "
+                         << s;
+  bool perToken =
+      s.getRank() == 1 || (s.getRank() == 2 && s.getDimSize(1) == 1);
+  if (!perToken)
+    return emitOpError() << "scale must be per tensor ([] or [1]), per token "
+                            "([M] or [M, 1]) or, with group_k, [M, ceil(K / "
+                            "group_k)]; it is "
+                         << s;
+  return checkSameDim(op, "scale shape", "dim 0 of scale", s.getDimSize(0),
+                      "M", m);
 }
 
 //===----------------------------------------------------------------------===//

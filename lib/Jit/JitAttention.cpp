@@ -82,7 +82,7 @@ std::string shapeStr(const Tensor &t) {
 struct AttnProblem {
   int64_t tokens = 0, hQ = 0, dQK = 0, dV = 0, blocks = 0, page = 0, topk = 0;
   float scale = 0;
-  /// kv_cache is U8 [blocks, page, 656]: kv_format fp8_ds_mla.
+  /// kv_cache is I8 bytes [blocks, page, 656]: kv_format fp8_ds_mla.
   bool kvFp8 = false;
 };
 
@@ -97,8 +97,9 @@ Status checkProblem(const Tensor &q, const Tensor &kv, const Tensor &idx,
   p.tokens = q.sizes[0], p.hQ = q.sizes[1], p.dQK = q.sizes[2];
   if (p.hQ < 1 || p.dQK < 1)
     return badArg("q has an empty h_q or d_qk: " + shapeStr(q));
-  // A U8 cache is DeepSeek-V3.2's fp8 layout (moec/Dialect/OpPlans.h).
-  p.kvFp8 = kv.dtype == DType::U8;
+  // An I8 cache is DeepSeek-V3.2's fp8 layout (moec/Dialect/OpPlans.h)
+  // as bytes (a torch uint8 or int8 tensor).
+  p.kvFp8 = kv.dtype == DType::I8;
   const int64_t rowElems = p.kvFp8 ? kFp8DsMlaRowBytes : p.dQK;
   if (kv.rank != 3 || kv.sizes[2] != rowElems || kv.sizes[1] < 1)
     return badArg(fmt::format("kv_cache must be [blocks, page_size, {}], it "
@@ -107,7 +108,7 @@ Status checkProblem(const Tensor &q, const Tensor &kv, const Tensor &idx,
                                       : fmt::format("d_qk = {}", p.dQK),
                               shapeStr(kv)));
   if (p.kvFp8 && (q.dtype != DType::BF16 || p.dQK != 576))
-    return badArg(fmt::format("the fp8_ds_mla cache (u8 kv_cache) takes a bf16 "
+    return badArg(fmt::format("the fp8_ds_mla cache (i8 kv_cache) takes a bf16 "
                               "q [tokens, h_q, 576], q is {} {}",
                               toString(q.dtype), shapeStr(q)));
   if (!p.kvFp8 && kv.dtype != q.dtype)
@@ -126,7 +127,7 @@ Status checkProblem(const Tensor &q, const Tensor &kv, const Tensor &idx,
     return badArg(fmt::format("out must be [tokens = {}, h_q = {}, d_v <= "
                               "{}], it is {}",
                               p.tokens, p.hQ, p.dQK, shapeStr(out)));
-  if (out.dtype == DType::I32 || out.dtype == DType::U8)
+  if (!isFloatDType(out.dtype))
     return badArg(fmt::format("out is {}; f16, bf16 or f32 expected",
                               toString(out.dtype)));
   p.dV = out.sizes[2];

@@ -1271,6 +1271,74 @@ func.func @window_elt(%l: memref<?xi32>, %bt: memref<?x?xi32>, %idx: memref<?x64
 }
 
 //===----------------------------------------------------------------------===//
+// moec.quant_fp8
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @quant_fp8_shape(%x: memref<?x64xbf16>, %q: memref<?x32xf8E4M3FN>, %s: memref<?xf32>) {
+  // expected-error @below {{'moec.quant_fp8' op shape mismatch: dim 1 of input (64) does not match dim 1 of output (32)}}
+  moec.quant_fp8 %x -> %q, %s {config = #moec.config<>} : memref<?x64xbf16> -> memref<?x32xf8E4M3FN>, memref<?xf32>
+  return
+}
+
+// -----
+
+func.func @quant_fp8_out_type(%x: memref<?x64xbf16>, %q: memref<?x64xbf16>, %s: memref<?xf32>) {
+  // expected-error @below {{'moec.quant_fp8' op operand #1 must be 2D memref of}}
+  moec.quant_fp8 %x -> %q, %s {config = #moec.config<>} : memref<?x64xbf16> -> memref<?x64xbf16>, memref<?xf32>
+  return
+}
+
+// -----
+
+func.func @quant_fp8_group_rank(%x: memref<?x256xbf16>, %q: memref<?x256xf8E4M3FN>, %s: memref<?xf32>) {
+  // expected-error @below {{'moec.quant_fp8' op with group_k, scale must be [M, ceil(K / group_k)], not rank 1}}
+  moec.quant_fp8 %x -> %q, %s {group_k = 128 : i64, config = #moec.config<>} : memref<?x256xbf16> -> memref<?x256xf8E4M3FN>, memref<?xf32>
+  return
+}
+
+// -----
+
+func.func @quant_fp8_groups(%x: memref<?x200xbf16>, %q: memref<?x200xf8E4M3FN>, %s: memref<?x1xf32>) {
+  // expected-error @below {{'moec.quant_fp8' op scale shape: dim 1 of scale (1) does not match ceil(K / group_k) (2)}}
+  moec.quant_fp8 %x -> %q, %s {group_k = 128 : i64, config = #moec.config<>} : memref<?x200xbf16> -> memref<?x200xf8E4M3FN>, memref<?x1xf32>
+  return
+}
+
+// -----
+
+func.func @quant_fp8_static_group(%x: memref<?x256xbf16>, %q: memref<?x256xf8E4M3FN>, %s: memref<?x2xf32>) {
+  // expected-error @below {{'moec.quant_fp8' op static_scale is a per-tensor scale; it cannot be combined with group_k}}
+  moec.quant_fp8 %x -> %q, %s {static_scale, group_k = 128 : i64, config = #moec.config<>} : memref<?x256xbf16> -> memref<?x256xf8E4M3FN>, memref<?x2xf32>
+  return
+}
+
+// -----
+
+func.func @quant_fp8_static_token(%x: memref<?x64xbf16>, %q: memref<?x64xf8E4M3FN>, %s: memref<?xf32>) {
+  // expected-error @below {{'moec.quant_fp8' op static_scale needs a per-tensor scale ([] or [1]), not 'memref<?xf32>'}}
+  moec.quant_fp8 %x -> %q, %s {static_scale, config = #moec.config<>} : memref<?x64xbf16> -> memref<?x64xf8E4M3FN>, memref<?xf32>
+  return
+}
+
+// -----
+
+func.func @quant_fp8_scale_shape(%x: memref<?x64xbf16>, %q: memref<?x64xf8E4M3FN>, %s: memref<?x2xf32>) {
+  // expected-error @below {{'moec.quant_fp8' op scale must be per tensor ([] or [1]), per token ([M] or [M, 1]) or, with group_k, [M, ceil(K / group_k)]; it is 'memref<?x2xf32>'}}
+  moec.quant_fp8 %x -> %q, %s {config = #moec.config<>} : memref<?x64xbf16> -> memref<?x64xf8E4M3FN>, memref<?x2xf32>
+  return
+}
+
+// -----
+
+func.func @quant_fp8_token_rows(%x: memref<8x64xbf16>, %q: memref<8x64xf8E4M3FN>, %s: memref<4xf32>) {
+  // expected-error @below {{'moec.quant_fp8' op scale shape: dim 0 of scale (4) does not match M (8)}}
+  moec.quant_fp8 %x -> %q, %s {config = #moec.config<>} : memref<8x64xbf16> -> memref<8x64xf8E4M3FN>, memref<4xf32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
 // moec.act_and_mul
 //===----------------------------------------------------------------------===//
 

@@ -406,6 +406,28 @@ func.func @act_and_mul(%x: memref<?x2x28672xbf16>, %y: memref<?x2x14336xbf16>,
 }
 
 //===----------------------------------------------------------------------===//
+// moec.quant_fp8
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: func @quant_fp8
+// CHECK: moec.quant_fp8 %{{.*}} -> %{{.*}}, %{{.*}} {config = #moec.config<>} : memref<?x4096xbf16> -> memref<?x4096xf8E4M3FN>, memref<?xf32>
+// CHECK: moec.quant_fp8 %{{.*}} -> %{{.*}}, %{{.*}} {config = #moec.config<>, group_k = 128 : i64} : memref<?x7168xbf16> -> memref<?x7168xf8E4M3FNUZ>, memref<?x56xf32>
+// CHECK: moec.quant_fp8 %{{.*}} -> %{{.*}}, %{{.*}} {config = #moec.config<>, static_scale} : memref<?x?xf16> -> memref<?x?xf8E4M3FN>, memref<f32>
+// GENERIC-LABEL: sym_name = "quant_fp8"
+// GENERIC: "moec.quant_fp8"(%{{.*}}, %{{.*}}, %{{.*}}) <{config = #moec.config<>, group_k = 128 : i64}> : (memref<?x7168xbf16>, memref<?x7168xf8E4M3FNUZ>, memref<?x56xf32>) -> ()
+func.func @quant_fp8(%x: memref<?x4096xbf16>, %q: memref<?x4096xf8E4M3FN>, %s: memref<?xf32>,
+                     %x2: memref<?x7168xbf16>, %q2: memref<?x7168xf8E4M3FNUZ>, %s2: memref<?x56xf32>,
+                     %x3: memref<?x?xf16>, %q3: memref<?x?xf8E4M3FN>, %s3: memref<f32>) {
+  moec.quant_fp8 %x -> %q, %s {config = #moec.config<>}
+    : memref<?x4096xbf16> -> memref<?x4096xf8E4M3FN>, memref<?xf32>
+  moec.quant_fp8 %x2 -> %q2, %s2 {group_k = 128 : i64, config = #moec.config<>}
+    : memref<?x7168xbf16> -> memref<?x7168xf8E4M3FNUZ>, memref<?x56xf32>
+  moec.quant_fp8 %x3 -> %q3, %s3 {static_scale, config = #moec.config<>}
+    : memref<?x?xf16> -> memref<?x?xf8E4M3FN>, memref<f32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
 // moec.sparse_window_indices
 //===----------------------------------------------------------------------===//
 

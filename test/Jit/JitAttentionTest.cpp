@@ -329,7 +329,7 @@ double bf16(float x) {
 
 } // namespace
 
-// DeepSeek-V3.2's fp8 cache as a u8 [blocks, page, 656] tensor (kv_format
+// DeepSeek-V3.2's fp8 cache as an i8 [blocks, page, 656] tensor (kv_format
 // fp8_ds_mla): against float64 over K = bf16(code x scale) and the bf16
 // rope; a bf16 cache's shape check and the fp8 rules name the argument.
 TEST_F(JitAttention, Fp8DsMlaCache) {
@@ -339,7 +339,7 @@ TEST_F(JitAttention, Fp8DsMlaCache) {
   std::uniform_real_distribution<double> uni(-1, 1);
   Buf q(tokens * hQ * 576, DType::BF16), idx(tokens * topk, DType::I32);
   Buf out(tokens * hQ * 512, DType::BF16), lse(tokens * hQ, DType::F32);
-  Buf kv(rows * 656 / 4 + 1, DType::U8);
+  Buf kv(rows * 656 / 4 + 1, DType::I8);
   auto *bytes = static_cast<uint8_t *>(kv.data());
   std::vector<double> qv(tokens * hQ * 576), kvv(rows * 576);
   for (size_t i = 0; i < qv.size(); ++i)

@@ -15,6 +15,10 @@ namespace moec {
 
 /// The matrix problem of one workgroup of `op`.
 MatmulProblem getGemmProblem(GemmOp op);
+/// The same from the GEMM's operands (memrefs A, B, C) and layout: what a
+/// tile program of a gemm (moec-lower-gemm-to-tiles) still says of it.
+MatmulProblem getGemmProblem(ConfigAttr config, mlir::Value a, mlir::Value b,
+                             mlir::Value c, bool transposeA, bool transposeB);
 /// The plan of `op`'s kernel on `target`.
 KernelPlan getGemmPlan(GemmOp op, const TargetInfo &target);
 
@@ -145,6 +149,23 @@ ActAndMulPlan getActAndMulPlan(ActAndMulOp op, const TargetInfo &target);
 /// as act_and_mul, over the tokens x topk elements of `indices`.
 ActAndMulPlan getSparseWindowIndicesPlan(SparseWindowIndicesOp op,
                                          const TargetInfo &target);
+
+/// The launch of `moec.quant_fp8`: workgroups of `lanes` lanes; a computed
+/// scale takes one workgroup per scale group (per token: a row; group_k: a
+/// row's group of columns; per tensor: one workgroup), a static scale one
+/// workgroup per row. `ldsBytes`: the lanes' partial amax (f32 each).
+struct QuantFp8Plan {
+  const TargetInfo *target = nullptr;
+  int64_t lanes = 1;
+  int64_t groupK = 0; ///< 0: no group_k
+  bool perTensor = false, staticScale = false;
+  int64_t ldsBytes() const { return staticScale ? 0 : 4 * lanes; }
+  /// Workgroups for an [rows, cols] input (at least 1).
+  int64_t gridSize(int64_t rows, int64_t cols) const;
+  mlir::LogicalResult
+  verify(llvm::function_ref<mlir::InFlightDiagnostic()> emitError) const;
+};
+QuantFp8Plan getQuantFp8Plan(QuantFp8Op op, const TargetInfo &target);
 
 /// The matrix problem of one workgroup of a moe_gemm: a GEMM tile with B
 /// N x K (W's layout) plus the block's row map in LDS.

@@ -36,9 +36,9 @@ public:
 
   /// Lanes per workgroup (the plan's: num_warps x wave size).
   virtual int64_t lanes() const = 0;
-  /// Whether the core distributes the tile over lanes (every GPU core and
-  /// the host's multi-lane core) or one lane does it all (the host's
-  /// one-lane fallback, KernelPlan::lanes == 1, sparse attention only).
+  /// Whether the core distributes the tile over lanes, as every core does
+  /// now (the host's one-lane fallback is gone); the GEMM skeleton refuses
+  /// a core that does not.
   virtual bool unrollsLanes() const { return true; }
 
   /// Sets the target's attributes on a new kernel (AMD: flat workgroup size
