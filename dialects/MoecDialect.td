@@ -41,6 +41,13 @@ def Moec_Dialect : Dialect {
     /// Marks a `func.func` as a tile program (moec-lower-gemm-to-tiles):
     /// one workgroup's program on tiles, run by `moec.tile.launch`.
     static constexpr ::llvm::StringLiteral kTileProgramAttrName = "moec.tile_program";
+    /// The decisions of the tile passes (#moec.core on a tile.dot,
+    /// #moec.pipeline on the K loop, #moec.epilogue on the accumulator's
+    /// tile.store, #moec.access on tile loads and stores).
+    static constexpr ::llvm::StringLiteral kCoreAttrName = "moec.core";
+    static constexpr ::llvm::StringLiteral kPipelineAttrName = "moec.pipeline";
+    static constexpr ::llvm::StringLiteral kEpilogueAttrName = "moec.epilogue";
+    static constexpr ::llvm::StringLiteral kAccessAttrName = "moec.access";
   }];
 }
 

@@ -98,6 +98,29 @@ LogicalResult MoecDialect::verifyOperationAttribute(Operation *op,
                              << "'";
     return success();
   }
+  // The decisions of the tile passes, each its attribute on its op.
+  auto decision = [&](auto kind, StringRef what, StringRef onOp) -> LogicalResult {
+    using AttrT = decltype(kind);
+    if (!isa<AttrT>(attr.getValue()))
+      return op->emitError() << "'" << attr.getName().getValue()
+                             << "' must be a " << what << ", not "
+                             << attr.getValue();
+    if (op->getName().getStringRef() != onOp &&
+        !(isa<AccessAttr>(attr.getValue()) &&
+          op->getName().getStringRef() == "moec.tile.store"))
+      return op->emitError() << "'" << attr.getName().getValue()
+                             << "' belongs on '" << onOp << "', not '"
+                             << op->getName() << "'";
+    return success();
+  };
+  if (attr.getName() == kCoreAttrName)
+    return decision(CoreAttr(), "#moec.core", "moec.tile.dot");
+  if (attr.getName() == kPipelineAttrName)
+    return decision(PipelineAttr(), "#moec.pipeline", "scf.for");
+  if (attr.getName() == kEpilogueAttrName)
+    return decision(EpilogueAttr(), "#moec.epilogue", "moec.tile.store");
+  if (attr.getName() == kAccessAttrName)
+    return decision(AccessAttr(), "#moec.access", "moec.tile.load");
   if (attr.getName() != kTargetAttrName)
     return op->emitError()
            << "unknown moec attribute '" << attr.getName().getValue()
@@ -105,7 +128,10 @@ LogicalResult MoecDialect::verifyOperationAttribute(Operation *op,
            << "' (#moec.target<\"chip\">), '" << kKernelConfigAttrName
            << "', '" << kKernelLdsBytesAttrName << "' and '"
            << kKernelDynamicLdsAttrName << "' (set on kernels), '"
-           << kTileProgramAttrName << "' (set on tile programs)";
+           << kTileProgramAttrName << "' (set on tile programs), '"
+           << kCoreAttrName << "', '" << kPipelineAttrName << "', '"
+           << kEpilogueAttrName << "' and '" << kAccessAttrName
+           << "' (the tile passes' decisions)";
   if (!isa<TargetAttr>(attr.getValue()))
     return op->emitError() << "'" << kTargetAttrName
                            << "' must be a #moec.target<\"chip\">, not "

@@ -193,8 +193,22 @@ public:
       : b(b), loc(loc), spec(spec), core(core) {}
 
   LogicalResult build(gpu::GPUFuncOp func);
+  /// The kernel of a GEMM tile program (moec-tile-to-lanes): its index
+  /// arithmetic and epilogue come from `hooks`.
+  LogicalResult buildFromTiles(gpu::GPUFuncOp func, const GemmTileHooks &hooks);
 
 private:
+  /// What build and buildFromTiles share once the sizes and the tile origin
+  /// are known: LDS, the operand tiles, the K loop over `numK` tiles and the
+  /// epilogue. `afterLds` runs once LDS is allocated (moe_gemm opens its
+  /// guard, per-tensor scales are loaded), `withTiles` once the operand
+  /// tiles exist (moe_gemm's row map).
+  void buildBody(gpu::GPUFuncOp func, Value aArg, Value bArg,
+                 llvm::function_ref<Value()> numK,
+                 llvm::function_ref<void(Value raw)> afterLds,
+                 llvm::function_ref<void(Value raw, OperandTile &,
+                                         OperandTile &)> withTiles);
+
   Value cst(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
   Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
@@ -307,6 +321,8 @@ private:
   Location loc;
   const GemmKernelSpec &spec;
   MatrixCore &core;
+  /// Set for a tile program's kernel: the epilogue's elements come from it.
+  const GemmTileHooks *hooks = nullptr;
 
   Value tid, M, N, K, m0, n0;
   Value biasArg, scaleAArg, scaleBArg, cArg;
@@ -881,7 +897,10 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
   };
   // Everything but the store: f32 in, the output element out. Reads of the
   // row/column operands use indices clamped into range.
-  auto finish = [&](const RowTarget &rt, Value gCol, Value v) {
+  auto finish = [&](Value row, Value col, const RowTarget &rt, Value gCol,
+                    Value v) -> Value {
+    if (hooks)
+      return hooks->element(b, loc, row, col, rt.scaleRow, gCol, v);
     Value gRow = spec.moe ? rt.scaleRow : minS(rt.scaleRow, sub(M, cst(1)));
     gCol = minS(gCol, sub(N, cst(1)));
     // Per-row scales are [M] or [M, 1]; per-column ones [N] (gemm) or
@@ -933,7 +952,7 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
           RowTarget rt = rowTarget(row, [&] { gCol = add(n0, col); });
           Value inside =
               andI(rt.valid, cmp(arith::CmpIPredicate::slt, gCol, N));
-          Value out = finish(rt, gCol, v);
+          Value out = finish(row, col, rt, gCol, v);
           storeOut(window, out, add(mul(rt.row, ldc), col), inside);
         });
     return;
@@ -951,7 +970,7 @@ void GemmBuilder::epilogue(ValueRange acc, Value ldsRaw) {
         Value gCol;
         RowTarget rt = rowTarget(row, [&] { gCol = add(n0, col); });
         memref::StoreOp::create(
-            b, loc, finish(rt, gCol, v), tile,
+            b, loc, finish(row, col, rt, gCol, v), tile,
             ValueRange{row, swizzledLdsCol(b, loc, tile, row, col)});
       });
   gpu::BarrierOp::create(b, loc);
@@ -1322,28 +1341,54 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func) {
   m0 = mul(pidM, cst(spec.cfg().block_m));
   n0 = mul(pidN, cst(spec.cfg().block_n));
 
+  buildBody(
+      func, aArg, bArg, [&] { return ceilDiv(K, spec.cfg().block_k); },
+      [&](Value raw) {
+        // moe_gemm: everything below runs only for a block with work.
+        if (spec.moe)
+          openMoeGuard(bArg);
+        if (spec.hasScaleA && spec.scaleAPerTensor)
+          scaleAValue = memref::LoadOp::create(
+              b, loc, scaleAArg,
+              cast<MemRefType>(scaleAArg.getType()).getRank()
+                  ? ValueRange{cst(0)}
+                  : ValueRange{});
+        if (spec.scaleBInEpilogue() && spec.scaleBPerTensor)
+          scaleBValue = memref::LoadOp::create(
+              b, loc, scaleBArg,
+              ValueRange{spec.scaleBPerExpert ? expert : cst(0)});
+      },
+      [&](Value raw, OperandTile &a, OperandTile &bt) {
+        if (!spec.moe)
+          return;
+        bt.global = rowsView(bArg, expert);
+        if (spec.mxfp4) {
+          bt.packed = true;
+          bt.mxScale = rowsView(scaleBArg, expert);
+        }
+        stageRowMap(raw);
+        gatherRows(a);
+        if (isGated())
+          gatherGatedRows(bt);
+      });
+  return success();
+}
+
+void GemmBuilder::buildBody(
+    gpu::GPUFuncOp func, Value aArg, Value bArg, function_ref<Value()> numK,
+    function_ref<void(Value)> afterLds,
+    function_ref<void(Value, OperandTile &, OperandTile &)> withTiles) {
   // LDS: one raw buffer, viewed as the A and B rings and, after the loop, as
   // the epilogue tile. Tiles are unpadded and swizzled (LdsLayout.h); the
   // plan sizes and places them.
   const KernelPlan &plan = spec.plan;
   int64_t nbuf = plan.numLdsBuffers;
   Value raw = allocateLds(b, loc, func, plan);
-  // moe_gemm: everything below runs only for a block with work.
-  Block *bodyEnd = nullptr;
-  if (spec.moe) {
-    openMoeGuard(bArg);
-    bodyEnd = b.getInsertionBlock();
-  }
-
-  if (spec.hasScaleA && spec.scaleAPerTensor)
-    scaleAValue = memref::LoadOp::create(
-        b, loc, scaleAArg,
-        cast<MemRefType>(scaleAArg.getType()).getRank() ? ValueRange{cst(0)}
-                                                         : ValueRange{});
-  if (spec.scaleBInEpilogue() && spec.scaleBPerTensor)
-    scaleBValue = memref::LoadOp::create(
-        b, loc, scaleBArg,
-        ValueRange{spec.scaleBPerExpert ? expert : cst(0)});
+  Block *outer = b.getInsertionBlock();
+  afterLds(raw);
+  // A guard opened by afterLds: the kernel returns after it.
+  Block *bodyEnd = b.getInsertionBlock() != outer ? b.getInsertionBlock()
+                                                  : nullptr;
 
   auto ring = [&](int64_t rows, Type elt, int64_t offset) {
     return ldsView(b, loc, raw, {nbuf, rows, spec.cfg().block_k}, elt, offset);
@@ -1366,23 +1411,37 @@ LogicalResult GemmBuilder::build(gpu::GPUFuncOp func) {
   OperandTile bt = tile(bArg, ldsB, bMemory, spec.cfg().block_n,
                         spec.transposeB, n0, N, plan.vecB, plan.ldAligned[1]);
   bt.ldsElt = spec.bType;
-  if (spec.moe) {
-    bt.global = rowsView(bArg, expert);
-    if (spec.mxfp4) {
-      bt.packed = true;
-      bt.mxScale = rowsView(scaleBArg, expert);
-    }
-    stageRowMap(raw);
-    gatherRows(a);
-    if (isGated())
-      gatherGatedRows(bt);
-  }
+  withTiles(raw, a, bt);
 
-  SmallVector<Value> acc = kLoop(a, bt, ceilDiv(K, spec.cfg().block_k));
+  SmallVector<Value> acc = kLoop(a, bt, numK());
   epilogue(acc, raw);
   if (bodyEnd)
     b.setInsertionPointAfter(bodyEnd->getParentOp());
   gpu::ReturnOp::create(b, loc);
+}
+
+LogicalResult GemmBuilder::buildFromTiles(gpu::GPUFuncOp func,
+                                          const GemmTileHooks &h) {
+  hooks = &h;
+  Block &entry = func.getBody().front();
+  b.setInsertionPointToStart(&entry);
+  ValueRange args = func.getArguments();
+  Value aArg = args[0], bArg = args[1];
+  cArg = args[2];
+  FailureOr<GemmTileHooks::Origin> origin =
+      h.prologue(b, args, [&]() -> Value {
+        tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+        return gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+      });
+  if (failed(origin))
+    return failure();
+  if (!tid)
+    tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+  M = origin->M, N = origin->N, K = origin->K;
+  m0 = origin->m0, n0 = origin->n0;
+  buildBody(
+      func, aArg, bArg, [&] { return origin->numK(); }, [](Value) {},
+      [](Value, OperandTile &, OperandTile &) {});
   return success();
 }
 
@@ -1432,6 +1491,28 @@ FailureOr<GemmKernel> moec::buildGemmKernel(OpBuilder &b,
       createKernelFunc(b, module, name, argTypes, spec.plan, **core, loc);
   GemmBuilder builder(b, loc, spec, **core);
   if (failed(builder.build(func)))
+    return failure();
+  return GemmKernel{func};
+}
+
+FailureOr<GemmKernel> moec::buildGemmKernelFromTiles(
+    OpBuilder &b, gpu::GPUModuleOp module, StringRef name,
+    const GemmKernelSpec &spec, TypeRange argTypes, const GemmTileHooks &hooks,
+    Location loc) {
+  FailureOr<std::unique_ptr<MatrixCore>> core = createMatrixCore(spec, loc);
+  if (failed(core))
+    return failure();
+  if (!(*core)->unrollsLanes())
+    return emitError(loc) << "the GEMM skeleton runs on a lane program: the "
+                             "matrix core for " << spec.plan.target->chip
+                          << " has one lane (plan lanes = " << spec.plan.lanes
+                          << ")",
+           failure();
+  OpBuilder::InsertionGuard g(b);
+  gpu::GPUFuncOp func =
+      createKernelFunc(b, module, name, argTypes, spec.plan, **core, loc);
+  GemmBuilder builder(b, loc, spec, **core);
+  if (failed(builder.buildFromTiles(func, hooks)))
     return failure();
   return GemmKernel{func};
 }

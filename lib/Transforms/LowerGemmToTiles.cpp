@@ -9,6 +9,7 @@
 #include "moec/Dialect/MoecDialect.h"
 #include "moec/Dialect/OpPlans.h"
 #include "moec/Transforms/Activation.h"
+#include "moec/Transforms/KernelBuilding.h"
 #include "moec/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -66,9 +67,13 @@ private:
   /// (then read as `cols x rows` at (c, r)).
   Value loadTile(Value mem, bool trans, Value r, Value c, Value rLim,
                  Value cLim, int64_t rows, int64_t cols);
-  /// The f32 scale of a per-tensor or per-row/column scale operand as a tile
-  /// of the accumulator's shape; `dim` is the dimension a vector runs along.
-  Value scaleTile(Value scale, Value off, Value lim, int64_t dim);
+  /// A per-tensor scale operand's value (loaded where the builder stands:
+  /// before the K loop), or null for a per-row/column one.
+  Value perTensorScale(Value scale);
+  /// The f32 scale of a per-tensor (`value`, loaded) or per-row/column scale
+  /// operand as a tile of the accumulator's shape; `dim` is the dimension a
+  /// vector runs along.
+  Value scaleTile(Value scale, Value value, Value off, Value lim, int64_t dim);
   Value toF32(Value v);
 
   OpBuilder &b;
@@ -99,16 +104,22 @@ Value GemmTileBuilder::toF32(Value v) {
   return arith::ExtFOp::create(b, loc, t.clone(b.getF32Type()), v);
 }
 
-Value GemmTileBuilder::scaleTile(Value scale, Value off, Value lim,
-                                 int64_t dim) {
+Value GemmTileBuilder::perTensorScale(Value scale) {
+  if (!scale)
+    return {};
   auto type = cast<MemRefType>(scale.getType());
   bool perTensor = type.getRank() == 0 ||
                    (type.getRank() == 1 && type.getDimSize(0) == 1);
-  if (perTensor) {
-    Value s = memref::LoadOp::create(
-        b, loc, scale, type.getRank() ? ValueRange{cst(0)} : ValueRange{});
-    return TileSplatOp::create(b, loc, accType, s);
-  }
+  if (!perTensor)
+    return {};
+  return memref::LoadOp::create(
+      b, loc, scale, type.getRank() ? ValueRange{cst(0)} : ValueRange{});
+}
+
+Value GemmTileBuilder::scaleTile(Value scale, Value value, Value off,
+                                 Value lim, int64_t dim) {
+  if (value)
+    return TileSplatOp::create(b, loc, accType, value);
   Value v = TileLoadOp::create(b, loc, tile({accType.getDimSize(dim)},
                                             b.getF32Type()),
                                scale, ValueRange{off}, ValueRange{lim},
@@ -148,6 +159,9 @@ void GemmTileBuilder::build(func::FuncOp func) {
   Value pidM = add(firstPidM, arith::RemUIOp::create(b, loc, local, groupSize));
   Value pidN = arith::DivUIOp::create(b, loc, local, groupSize);
   Value m0 = mul(pidM, cst(bm)), n0 = mul(pidN, cst(bn));
+  // Per-tensor scales: one value per program, read once before the K loop.
+  Value scaleAValue = perTensorScale(scaleA);
+  Value scaleBValue = perTensorScale(scaleB);
 
   // The K loop: one (block_m x block_k) x (block_k x block_n) product per
   // step, accumulated in f32.
@@ -171,9 +185,11 @@ void GemmTileBuilder::build(func::FuncOp func) {
   // Epilogue: C = act(acc * scale_a * scale_b + bias), in f32, then C's type.
   Value v = loop.getResult(0);
   if (scaleA)
-    v = arith::MulFOp::create(b, loc, v, scaleTile(scaleA, m0, M, 0));
+    v = arith::MulFOp::create(b, loc, v,
+                              scaleTile(scaleA, scaleAValue, m0, M, 0));
   if (scaleB)
-    v = arith::MulFOp::create(b, loc, v, scaleTile(scaleB, n0, N, 1));
+    v = arith::MulFOp::create(b, loc, v,
+                              scaleTile(scaleB, scaleBValue, n0, N, 1));
   if (bias) {
     Value row = TileLoadOp::create(b, loc, tile({bn}, eltOf(bias)), bias,
                                    ValueRange{n0}, ValueRange{N}, Value());
@@ -201,24 +217,19 @@ LogicalResult lowerGemm(GemmOp op, const TargetInfo &target, ModuleOp module) {
   func->setAttr(MoecDialect::kKernelConfigAttrName, op.getConfig());
   GemmTileBuilder(b, loc, op, plan).build(func);
 
-  // The launch: ceil(M / block_m) * ceil(N / block_n) programs, a constant
-  // from the plan when M and N are static.
+  // The launch: ceil(M / block_m) * ceil(N / block_n) programs, from the
+  // sizes (canonicalize folds it to the plan's gridSize when M and N are
+  // static).
   b.setInsertionPoint(op);
-  Value grid;
-  int64_t m = op.getM(), n = op.getN();
-  if (!ShapedType::isDynamic(m) && !ShapedType::isDynamic(n)) {
-    grid = arith::ConstantIndexOp::create(b, loc, plan.gridSize(m, n));
-  } else {
-    auto cdiv = [&](Value x, int64_t d) {
-      return arith::CeilDivUIOp::create(
-          b, loc, x, arith::ConstantIndexOp::create(b, loc, d));
-    };
-    Value mv = memref::DimOp::create(b, loc, op.getA(), op.getTransposeA() ? 1 : 0);
-    Value nv = memref::DimOp::create(b, loc, op.getB(), op.getTransposeB() ? 0 : 1);
-    Value numPidM = cdiv(mv, plan.config.block_m);
-    Value numPidN = cdiv(nv, plan.config.block_n);
-    grid = arith::MulIOp::create(b, loc, numPidM, numPidN);
-  }
+  auto cdiv = [&](Value x, int64_t d) {
+    return arith::CeilDivUIOp::create(
+        b, loc, x, arith::ConstantIndexOp::create(b, loc, d));
+  };
+  Value mv = memref::DimOp::create(b, loc, op.getA(), op.getTransposeA() ? 1 : 0);
+  Value nv = memref::DimOp::create(b, loc, op.getB(), op.getTransposeB() ? 0 : 1);
+  Value numPidM = cdiv(mv, plan.config.block_m);
+  Value numPidN = cdiv(nv, plan.config.block_n);
+  Value grid = arith::MulIOp::create(b, loc, numPidM, numPidN);
   TileLaunchOp::create(b, loc, name, grid, op->getOperands());
   op.erase();
   return success();
@@ -242,6 +253,14 @@ struct LowerGemmToTilesPass
       return signalPassFailure();
     }
     const TargetInfo *target = lookupTarget(targetAttr.getChip());
+    // Where a gemm may stand and what it takes, as moec-lower-to-kernels
+    // says it for every moec op.
+    bool refused = false;
+    for (GemmOp op : ops)
+      refused |= failed(checkPlacement(op, module)) ||
+                 failed(checkIdentityLayouts(op));
+    if (refused)
+      return signalPassFailure();
     for (GemmOp op : ops)
       if (failed(lowerGemm(op, *target, module)))
         return signalPassFailure();

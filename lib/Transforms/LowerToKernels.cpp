@@ -2,6 +2,7 @@
 
 #include "moec/Dialect/MoecDialect.h"
 #include "moec/Transforms/GemmKernel.h"
+#include "moec/Transforms/KernelBuilding.h"
 #include "moec/Transforms/MatrixCore.h"
 #include "moec/Transforms/MoeKernels.h"
 #include "moec/Transforms/SparseAttentionKernel.h"
@@ -24,133 +25,6 @@ using namespace mlir;
 using namespace moec;
 
 namespace {
-
-/// Casts a buffer operand to the fully dynamic type the kernel takes:
-/// static sizes are forgotten, a rank-0 scale becomes [1].
-Value castToKernelArg(OpBuilder &b, Location loc, Value v, Type kernelType) {
-  auto src = cast<MemRefType>(v.getType());
-  auto dst = cast<MemRefType>(kernelType);
-  if (src.getRank() == 0 && dst.getRank() == 1) {
-    auto one = MemRefType::get({1}, src.getElementType());
-    v = memref::ExpandShapeOp::create(b, loc, one, v,
-                                      ArrayRef<ReassociationIndices>{},
-                                      ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
-  }
-  // Forget static sizes, then move into the kernel's (global) memory space.
-  auto dynamic = MemRefType::get(dst.getShape(), dst.getElementType(),
-                                 dst.getLayout(),
-                                 cast<MemRefType>(v.getType()).getMemorySpace());
-  if (v.getType() != dynamic)
-    v = memref::CastOp::create(b, loc, dynamic, v);
-  if (v.getType() != kernelType)
-    v = memref::MemorySpaceCastOp::create(b, loc, kernelType, v);
-  return v;
-}
-
-gpu::GPUModuleOp getOrCreateKernelModule(ModuleOp module,
-                                         const TargetInfo &target) {
-  if (auto existing = module.lookupSymbol<gpu::GPUModuleOp>(kKernelModuleName))
-    return existing;
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
-                  b.getUnitAttr());
-  auto kernels = gpu::GPUModuleOp::create(b, module.getLoc(), kKernelModuleName);
-  // The target goes on the gpu.module as upstream puts it (#rocdl.target,
-  // #nvvm.target); the conversion to LLVM reads it from there.
-  if (Attribute t = getGpuModuleTarget(module.getContext(), target))
-    kernels.setTargetsAttr(b.getArrayAttr({t}));
-  return kernels;
-}
-
-/// A kernel name no symbol in the kernel module or the host module uses
-/// yet: `<function>_<op>`, then `_1`, `_2`, ... The host lowering moves the
-/// kernels into the host module, so a user function named like a kernel
-/// (`@g_gemm` beside `@g`) must not be taken either. Looked up each time
-/// rather than cached: every kernel built since is a new symbol.
-std::string uniqueKernelName(Operation *op, ModuleOp module,
-                             gpu::GPUModuleOp kernels) {
-  auto parent = op->getParentOfType<FunctionOpInterface>();
-  std::string base =
-      (parent ? parent.getName().str() + "_" : std::string()) +
-      op->getName().stripDialect().str();
-  auto taken = [&](StringRef name) {
-    return SymbolTable::lookupSymbolIn(kernels, name) ||
-           SymbolTable::lookupSymbolIn(module, name);
-  };
-  std::string name = base;
-  for (int i = 1; taken(name); ++i)
-    name = base + "_" + std::to_string(i);
-  return name;
-}
-
-/// Where a moec op may stand: in a host function of the top-level module.
-/// Anything else is reported at the op, in terms of the input file.
-LogicalResult checkPlacement(Operation *op, ModuleOp module) {
-  if (op->getParentOfType<gpu::GPUModuleOp>() ||
-      op->getParentOfType<gpu::GPUFuncOp>() ||
-      op->getParentOfType<gpu::LaunchOp>())
-    return op->emitOpError()
-           << "inside GPU device code (a gpu.module, gpu.func or gpu.launch) "
-              "is not supported: moec ops launch their own kernels, so call "
-              "them from a host function (func.func)";
-  if (op->getParentOfType<ModuleOp>() != module)
-    return op->emitOpError()
-           << "inside a nested module is not supported: moec compiles the "
-              "ops of the file's top-level module only (a file with several "
-              "top-level `module`s counts as nested; keep one module)";
-  if (!op->getParentOfType<FunctionOpInterface>())
-    return op->emitOpError() << "must be inside a function (func.func)";
-  return success();
-}
-
-/// The kernels take row-major buffers only.
-LogicalResult checkIdentityLayouts(Operation *op) {
-  for (Value v : op->getOperands())
-    if (!cast<MemRefType>(v.getType()).getLayout().isIdentity())
-      return op->emitOpError()
-             << "operands with a non-identity layout are not supported by the "
-                "kernel lowering yet: " << v.getType();
-  return success();
-}
-
-/// The launch of a built kernel before `op`: its LDS attributes, the op's
-/// operands cast to the kernel's argument types, then `makeGrid()`
-/// workgroups of `lanesPerGroup` lanes; the op is erased. The numbers come
-/// from the op's plan (a KernelPlan, or the plan struct of a kernel outside
-/// the matrix skeleton: moe_align, act_and_mul), never recomputed here.
-void emitLaunch(OpBuilder &b, Operation *op, gpu::GPUFuncOp func,
-                int64_t ldsBytes, bool dynamicLds, int64_t lanesPerGroup,
-                Attribute config, llvm::function_ref<Value()> makeGrid,
-                bool eraseOp = true) {
-  func->setAttr(MoecDialect::kKernelLdsBytesAttrName,
-                b.getI64IntegerAttr(ldsBytes));
-  func->setAttr(MoecDialect::kKernelConfigAttrName, config);
-  if (dynamicLds)
-    func->setAttr(MoecDialect::kKernelDynamicLdsAttrName, b.getUnitAttr());
-  Location loc = op->getLoc();
-  SmallVector<Value> args;
-  for (auto [v, t] :
-       llvm::zip(op->getOperands(), func.getFunctionType().getInputs()))
-    args.push_back(castToKernelArg(b, loc, v, t));
-  Value grid = makeGrid();
-  Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  Value lanes = arith::ConstantIndexOp::create(b, loc, lanesPerGroup);
-  Value dynamicSize;
-  if (dynamicLds)
-    dynamicSize = arith::ConstantOp::create(
-        b, loc, b.getI32IntegerAttr(static_cast<int32_t>(ldsBytes)));
-  gpu::LaunchFuncOp::create(b, loc, func, gpu::KernelDim3{grid, one, one},
-                            gpu::KernelDim3{lanes, one, one}, dynamicSize, args);
-  if (eraseOp)
-    op->erase();
-}
-
-void emitLaunch(OpBuilder &b, Operation *op, gpu::GPUFuncOp func,
-                const KernelPlan &plan, Attribute config,
-                llvm::function_ref<Value()> makeGrid, bool eraseOp = true) {
-  emitLaunch(b, op, func, plan.ldsBytes, plan.dynamicLds, plan.lanes, config,
-             makeGrid, eraseOp);
-}
 
 /// A kernel of the GEMM skeleton (gemm, moe_gemm) and its launch: a grid of
 /// ceil(rows / block_m) x ceil(cols / block_n) workgroups, the extents the
@@ -324,6 +198,41 @@ LogicalResult lowerActAndMul(ActAndMulOp op, const TargetInfo &target,
   return success();
 }
 
+LogicalResult lowerQuantFp8(QuantFp8Op op, const TargetInfo &target,
+                            gpu::GPUModuleOp kernels, StringRef name) {
+  if (failed(checkIdentityLayouts(op)))
+    return failure();
+  QuantFp8Plan plan = getQuantFp8Plan(op, target);
+  OpBuilder b(op);
+  gpu::GPUFuncOp func = buildQuantFp8Kernel(b, kernels, name, op, plan);
+  b.setInsertionPoint(op);
+  Location loc = op.getLoc();
+  emitLaunch(b, op, func, plan.ldsBytes(), /*dynamicLds=*/false, plan.lanes,
+             op.getConfig(), [&]() -> Value {
+               // plan.gridSize(rows, cols).
+               Value rows = memref::DimOp::create(b, loc, op.getInput(), 0);
+               Value cols = memref::DimOp::create(b, loc, op.getInput(), 1);
+               Value one = arith::ConstantIndexOp::create(b, loc, 1);
+               auto cst = [&](int64_t v) {
+                 return arith::ConstantIndexOp::create(b, loc, v);
+               };
+               Value n;
+               if (plan.staticScale)
+                 n = rows;
+               else if (plan.perTensor)
+                 n = one;
+               else if (plan.groupK)
+                 n = arith::MulIOp::create(
+                     b, loc, rows,
+                     arith::CeilDivUIOp::create(b, loc, cols,
+                                                cst(plan.groupK)));
+               else
+                 n = rows;
+               return arith::MaxUIOp::create(b, loc, n, one);
+             });
+  return success();
+}
+
 LogicalResult lowerSparseWindowIndices(SparseWindowIndicesOp op,
                                        const TargetInfo &target,
                                        gpu::GPUModuleOp kernels,
@@ -404,6 +313,7 @@ struct LowerToKernelsPass
               .Case<MoeAlignOp>(lower(lowerMoeAlign))
               .Case<SparseWindowIndicesOp>(lower(lowerSparseWindowIndices))
               .Case<ActAndMulOp>(lower(lowerActAndMul))
+              .Case<QuantFp8Op>(lower(lowerQuantFp8))
               .Default([](Operation *other) {
                 return other->emitOpError() << "has no kernel lowering yet";
               });

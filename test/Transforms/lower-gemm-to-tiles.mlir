@@ -1,5 +1,6 @@
 // RUN: moec-opt %s -split-input-file --moec-lower-gemm-to-tiles | FileCheck %s
 // RUN: moec-opt %s -split-input-file --moec-lower-gemm-to-tiles | moec-opt -split-input-file | FileCheck %s
+// RUN: moec-opt %s -split-input-file --moec-lower-gemm-to-tiles --canonicalize | FileCheck %s --check-prefix=CANON
 // RUN: sed -e 's/attributes {moec.target = #moec.target<"gfx942">}//' %s \
 // RUN:   | not moec-opt -split-input-file --moec-lower-gemm-to-tiles 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=NOTARGET
@@ -68,12 +69,22 @@ module attributes {moec.target = #moec.target<"gfx942">} {
 
 // -----
 
-// Static sizes: the grid is the plan's, a constant (ceil(300/64) * ceil(200/64)
-// = 5 * 4). A transposed (K x M): its tile is read at (k0, m0) and transposed.
-// f32 output: no conversion. Two gemms in a function get two programs.
+// Static sizes: the grid is computed from the sizes all the same (M is A's
+// dimension 1 with transpose_a); canonicalize folds it to the plan's
+// constant, ceil(300/64) * ceil(200/64) = 5 * 4 (CANON). A transposed
+// (K x M): its tile is read at (k0, m0) and transposed. f32 output: no
+// conversion. Two gemms in a function get two programs.
+
+// CANON-LABEL: func.func @static_ta
+// CANON: %[[G:.*]] = arith.constant 20 : index
+// CANON: moec.tile.launch @static_ta_gemm grid(%[[G]])
 
 // CHECK-LABEL: func.func @static_ta
-// CHECK: %[[G:.*]] = arith.constant 20 : index
+// CHECK: %[[SM:.*]] = memref.dim %arg0, %c1{{.*}} : memref<96x300xf16>
+// CHECK: %[[SN:.*]] = memref.dim %arg1, %c1{{.*}} : memref<96x200xf16>
+// CHECK: %[[TM:.*]] = arith.ceildivui %[[SM]]
+// CHECK: %[[TN:.*]] = arith.ceildivui %[[SN]]
+// CHECK: %[[G:.*]] = arith.muli %[[TM]], %[[TN]] : index
 // CHECK: moec.tile.launch @static_ta_gemm grid(%[[G]])
 // CHECK: moec.tile.launch @static_ta_gemm_1 grid(%{{.*}})
 // CHECK: func.func private @static_ta_gemm(%[[A:.*]]: memref<96x300xf16>, %[[B:.*]]: memref<96x200xf16>, %[[C:.*]]: memref<300x200xf32>)
@@ -108,6 +119,8 @@ module attributes {moec.target = #moec.target<"gfx942">} {
 // CHECK-SAME: (%[[A:.*]]: memref<?x4096xf8E4M3FNUZ>, %[[B:.*]]: memref<4096x1024xf8E4M3FNUZ>, %[[C:.*]]: memref<?x1024xbf16>, %[[BIAS:.*]]: memref<1024xbf16>, %[[SA:.*]]: memref<?xf32>, %[[SB:.*]]: memref<f32>)
 // CHECK: %[[M:.*]] = memref.dim %[[A]]
 // CHECK: %[[N:.*]] = memref.dim %[[B]]
+// A per-tensor scale is read once, before the K loop.
+// CHECK: %[[SBS:.*]] = memref.load %[[SB]][] : memref<f32>
 // CHECK: %[[ACC:.*]] = scf.for
 // CHECK:   moec.tile.load %[[A]][%[[M0:[0-9a-z_]+]], %{{.*}}]
 // CHECK:   moec.tile.load %[[B]][%{{.*}}, %[[N0:[0-9a-z_]+]]] bounds
@@ -115,7 +128,6 @@ module attributes {moec.target = #moec.target<"gfx942">} {
 // CHECK: %[[SAV:.*]] = moec.tile.load %[[SA]][%[[M0]]] bounds[%[[M]]] : memref<?xf32> -> tensor<64xf32>
 // CHECK: %[[SAT:.*]] = moec.tile.broadcast %[[SAV]] along 0 : tensor<64xf32> -> tensor<64x64xf32>
 // CHECK: %[[V1:.*]] = arith.mulf %[[ACC]], %[[SAT]] : tensor<64x64xf32>
-// CHECK: %[[SBS:.*]] = memref.load %[[SB]][] : memref<f32>
 // CHECK: %[[SBT:.*]] = moec.tile.splat %[[SBS]] : f32 -> tensor<64x64xf32>
 // CHECK: %[[V2:.*]] = arith.mulf %[[V1]], %[[SBT]] : tensor<64x64xf32>
 // CHECK: %[[BV:.*]] = moec.tile.load %[[BIAS]][%[[N0]]] bounds[%[[N]]] : memref<1024xbf16> -> tensor<64xbf16>
@@ -143,8 +155,8 @@ module attributes {moec.target = #moec.target<"gfx942">} {
 
 // CHECK-LABEL: func.func private @ocp_gemm
 // CHECK-SAME: %[[SA:[^:]*]]: memref<1xf32>, %[[SB:[^:]*]]: memref<1024xf32>)
-// CHECK: moec.tile.dot %{{.*}}, %{{.*}}, %{{.*}} : tensor<64x64xf8E4M3FN>, tensor<64x64xf8E4M3FN> -> tensor<64x64xf32>
 // CHECK: %[[SAS:.*]] = memref.load %[[SA]][%{{.*}}] : memref<1xf32>
+// CHECK: moec.tile.dot %{{.*}}, %{{.*}}, %{{.*}} : tensor<64x64xf8E4M3FN>, tensor<64x64xf8E4M3FN> -> tensor<64x64xf32>
 // CHECK: moec.tile.splat %[[SAS]] : f32 -> tensor<64x64xf32>
 // CHECK: %[[SBV:.*]] = moec.tile.load %[[SB]][%{{.*}}] bounds[%{{.*}}] : memref<1024xf32> -> tensor<64xf32>
 // CHECK: moec.tile.broadcast %[[SBV]] along 1 : tensor<64xf32> -> tensor<64x64xf32>

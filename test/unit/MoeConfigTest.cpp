@@ -9,14 +9,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "moec/Dialect/MoecDialect.h"
-#include "moec/Target/TargetInfo.h"
-#include "moec/Tools/Registration.h"
-#include "moec/Tuning/MoeConfig.h"
+#include "TextModule.h"
 
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/IR/Verifier.h"
-#include "mlir/Parser/Parser.h"
+#include "moec/Target/TargetInfo.h"
+#include "moec/Tuning/MoeConfig.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -32,15 +28,6 @@ namespace {
 std::string verifyLayer(llvm::StringRef chip, const std::string &fields,
                         int64_t e, int64_t h, int64_t inter, int64_t topK,
                         llvm::StringRef t) {
-  DialectRegistry registry;
-  registerMoecDialects(registry);
-  MLIRContext ctx(registry);
-  ctx.loadAllAvailableDialects();
-  std::string diags;
-  ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &d) {
-    diags += d.str() + "\n";
-    return success();
-  });
   std::string text = fmt::format(
       R"(module attributes {{moec.target = #moec.target<"{0}">}} {{
   func.func @layer(%hidden: memref<?x{2}x{6}>, %w13: memref<{1}x{5}x{2}x{6}>,
@@ -63,12 +50,9 @@ std::string verifyLayer(llvm::StringRef chip, const std::string &fields,
   }}
 }})",
       chip.str(), e, h, inter, topK, 2 * inter, t.str(), fields);
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(
-      text, ParserConfig(&ctx, /*verifyAfterParse=*/false));
-  if (!module)
-    return "parse: " + diags;
-  if (failed(verify(*module)))
-    return diags.empty() ? std::string("failed") : diags;
+  test::TextModule m(text);
+  if (!m.module)
+    return m.diagnostics.empty() ? std::string("failed") : m.diagnostics;
   return {};
 }
 

@@ -44,10 +44,6 @@ struct MatmulProblem {
   /// gathers, softmax and transposes use every wave, each product as many as
   /// its tile has instruction tiles).
   bool wavesMayIdle = false;
-  /// Host only: run the workgroup as one lane (no fibers, one LDS buffer,
-  /// the direct epilogue): the documented per-op fallback of a kernel that
-  /// has not moved to the host's multi-lane program (sparse attention).
-  bool hostOneLane = false;
   /// The tile product may be the warpgroup wgmma (config.wgmma): the GEMM
   /// skeleton (gemm, moe_gemm), whose operand tiles are K-major in LDS.
   bool allowsWgmma = false;
@@ -73,7 +69,7 @@ struct KernelPlan {
 
   // -- Workgroup --------------------------------------------------------
   /// Lanes per workgroup: num_warps x wave size (the host's wave is 64
-  /// lanes, each a fiber; 1 for a problem with hostOneLane).
+  /// lanes, each a fiber).
   int64_t lanes = 1;
 
   // -- Pipeline ---------------------------------------------------------
@@ -84,7 +80,7 @@ struct KernelPlan {
   bool asyncCopy = false;
   /// LDS buffers the K loop cycles through: num_stages with async copies,
   /// else 1 up to two stages (the prefetch waits in registers) and
-  /// num_stages - 1 beyond (the host as AMD; one for hostOneLane).
+  /// num_stages - 1 beyond (the host as AMD).
   int64_t numLdsBuffers = 1;
 
   /// The tile product is sm_90's warpgroup wgmma.mma_async reading both
@@ -97,7 +93,7 @@ struct KernelPlan {
   static constexpr int64_t kWgmmaM = 64;
 
   // -- Epilogue ---------------------------------------------------------
-  /// The epilogue as built (direct for hostOneLane).
+  /// The epilogue as built (lds where the problem forces it).
   EpilogueKind epilogue = EpilogueKind::direct;
 
   // -- LDS --------------------------------------------------------------
@@ -132,6 +128,12 @@ struct KernelPlan {
   /// Computes the plan. Never fails: `verify` says whether it can be built.
   static KernelPlan get(const ConfigValues &config, const TargetInfo &target,
                         const MatmulProblem &problem);
+
+  /// Places the LDS once the ring and epilogue-tile bytes are set: the
+  /// extra LDS offset, the total and whether it is dynamic. `get` calls it;
+  /// so does moec-tile-to-lanes after taking the ring and epilogue bytes
+  /// from the tile program's decision attributes.
+  void layoutLds();
 
   /// Checks the plan against the target's limits, naming the parameter and
   /// the limit in a diagnostic from `emitError`.

@@ -15,6 +15,7 @@
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 
+#include <functional>
 #include <optional>
 
 namespace moec {
@@ -97,6 +98,45 @@ struct GemmKernelSpec {
 struct GemmKernel {
   mlir::gpu::GPUFuncOp func;
 };
+
+/// What moec-tile-to-lanes takes from a GEMM tile program instead of the
+/// skeleton's own index arithmetic and epilogue (the decisions come in the
+/// spec's plan, set from the program's attributes).
+struct GemmTileHooks {
+  /// The workgroup's extents and tile origin as the program computes them,
+  /// and the K loop's trip count.
+  struct Origin {
+    mlir::Value M, N, K, m0, n0;
+    /// Makes the K loop's trip count where the skeleton builds the loop.
+    std::function<mlir::Value()> numK;
+  };
+  /// Emits the program's scalar part before its K loop (sizes, the
+  /// workgroup swizzle, per-tensor loads) at the builder's insertion point,
+  /// on the kernel's arguments; `programId` makes the program id (the
+  /// block id, after the lane id). Fails after an error.
+  std::function<mlir::FailureOr<Origin>(
+      mlir::OpBuilder &, mlir::ValueRange kernelArgs,
+      llvm::function_ref<mlir::Value()> programId)>
+      prologue;
+  /// The output element of tile position (row, col), at (gRow, gCol) =
+  /// (m0 + row, n0 + col) of the output, from its f32 accumulator value:
+  /// the program's epilogue, one element.
+  std::function<mlir::Value(mlir::OpBuilder &, mlir::Location, mlir::Value row,
+                            mlir::Value col, mlir::Value gRow,
+                            mlir::Value gCol, mlir::Value acc)>
+      element;
+};
+
+/// Builds the kernel of a GEMM tile program: the skeleton's K loop (the
+/// plan's pipeline), tile loads (its vector widths and alignment), matrix
+/// core and epilogue kind, around the program's own index arithmetic and
+/// element-wise epilogue (`hooks`). `argTypes` are the kernel's arguments,
+/// A, B and C first.
+mlir::FailureOr<GemmKernel>
+buildGemmKernelFromTiles(mlir::OpBuilder &b, mlir::gpu::GPUModuleOp module,
+                         llvm::StringRef name, const GemmKernelSpec &spec,
+                         mlir::TypeRange argTypes, const GemmTileHooks &hooks,
+                         mlir::Location loc);
 
 /// Builds the kernel for `spec` as a `gpu.func` at the end of `module`.
 /// Arguments: the op's operands in ODS order (optional ones when present),

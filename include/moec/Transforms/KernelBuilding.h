@@ -15,10 +15,14 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include <string>
 
 namespace moec {
 
 class MatrixCore;
+struct TargetInfo;
 
 /// A memref of `rank` dynamic sizes of `elt` in the global address space:
 /// the type of every kernel argument (AMD then uses global_load instead of
@@ -97,6 +101,48 @@ struct IndexMath {
 /// nothing but registers and compile time, e.g. the attention's score
 /// product over d_qk, whose fully unrolled form spilled on sm_90.
 void keepRolled(mlir::scf::ForOp loop);
+
+//===----------------------------------------------------------------------===//
+// Outlining: kernels and their launches (moec-lower-to-kernels,
+// moec-tile-to-lanes)
+//===----------------------------------------------------------------------===//
+
+/// Casts a buffer operand to the fully dynamic type the kernel takes:
+/// static sizes are forgotten, a rank-0 scale becomes [1].
+mlir::Value castToKernelArg(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::Value v, mlir::Type kernelType);
+
+/// The `gpu.module @moec_kernels` of `module`, created (with the target's
+/// upstream target attribute) when there is none yet.
+mlir::gpu::GPUModuleOp getOrCreateKernelModule(mlir::ModuleOp module,
+                                               const TargetInfo &target);
+
+/// A kernel name no symbol in the kernel module or the host module uses
+/// yet: `<function>_<op>`, then `_1`, `_2`, ...
+std::string uniqueKernelName(mlir::Operation *op, mlir::ModuleOp module,
+                             mlir::gpu::GPUModuleOp kernels);
+
+/// Where a moec op may stand: in a host function of the top-level module;
+/// anything else is an error at the op.
+mlir::LogicalResult checkPlacement(mlir::Operation *op, mlir::ModuleOp module);
+
+/// The kernels take row-major buffers only.
+mlir::LogicalResult checkIdentityLayouts(mlir::Operation *op);
+
+/// The launch of a built kernel before `op`: its LDS attributes, the op's
+/// operands cast to the kernel's argument types, then `makeGrid()`
+/// workgroups of `lanesPerGroup` lanes; the op is erased unless told not
+/// to. The numbers come from the op's plan, never recomputed here.
+void emitLaunch(mlir::OpBuilder &b, mlir::Operation *op,
+                mlir::gpu::GPUFuncOp func, int64_t ldsBytes, bool dynamicLds,
+                int64_t lanesPerGroup, mlir::Attribute config,
+                llvm::function_ref<mlir::Value()> makeGrid,
+                bool eraseOp = true);
+void emitLaunch(mlir::OpBuilder &b, mlir::Operation *op,
+                mlir::gpu::GPUFuncOp func, const KernelPlan &plan,
+                mlir::Attribute config,
+                llvm::function_ref<mlir::Value()> makeGrid,
+                bool eraseOp = true);
 
 } // namespace moec
 

@@ -396,6 +396,30 @@ private:
         b, loc, VectorType::get({2, 2}, f32), out);
   }
 
+  /// sm_89+: cvt.rn.f16x2.e4m3x2 per pair of codes (exact: every e4m3
+  /// value is an f16), then f16 -> f32.
+  Value decodeE4M3(OpBuilder &b, Location loc, Value codes) override {
+    if (spec.plan.target->fp8 != Fp8Flavor::OCP)
+      return {};
+    int64_t n = cast<VectorType>(codes.getType()).getNumElements();
+    auto f16x2 = VectorType::get({2}, b.getF16Type());
+    Value halves = arith::ConstantOp::create(
+        b, loc, b.getZeroAttr(VectorType::get({n}, b.getF16Type())));
+    for (int64_t i = 0; i < n; i += 2) {
+      Value pair = vector::ExtractStridedSliceOp::create(
+          b, loc, codes, ArrayRef<int64_t>{i}, ArrayRef<int64_t>{2},
+          ArrayRef<int64_t>{1});
+      Value h = NVVM::ConvertF8x2ToF16x2Op::create(
+          b, loc, f16x2, pair, b.getBoolAttr(false),
+          TypeAttr::get(Float8E4M3FNType::get(b.getContext())));
+      halves = vector::InsertStridedSliceOp::create(b, loc, h, halves,
+                                                    ArrayRef<int64_t>{i},
+                                                    ArrayRef<int64_t>{1});
+    }
+    return arith::ExtFOp::create(
+        b, loc, VectorType::get({n}, b.getF32Type()), halves);
+  }
+
   const GemmKernelSpec &spec;
   bool fp8 = false;
   int64_t kInstrK = 16;

@@ -228,6 +228,9 @@ public:
   void waitAsyncCopies(OpBuilder &b, Location loc, int64_t pending) override {
     inner->waitAsyncCopies(b, loc, pending);
   }
+  Value decodeE4M3(OpBuilder &b, Location loc, Value codes) override {
+    return inner->decodeE4M3(b, loc, codes);
+  }
 
   std::unique_ptr<MatrixCore> inner;
 
