@@ -99,6 +99,7 @@ def Moec_ConfigAttr : Moec_Attr<"Config", "config"> {
     | `async_copy` | false | NVIDIA: stage K tiles with cp.async into num_stages LDS buffers |
     | `assume_aligned` | false | leading dimensions are multiples of 16 bytes (no element-wise edge path) |
     | `kv_splits` | 1 | attention: most KV splits per (token, head group), merged by a second kernel (needs a workspace) |
+    | `wgmma` | false | sm_90: warpgroup `wgmma.mma_async` tile product from LDS (16-bit inputs, block_k x 2 bytes = 128) |
 
     Every knob is listed once in include/moec/Dialect/ConfigKnobs.def, from
     which the defaults, the CLI flags, the mangled name and the hash derive.
@@ -126,7 +127,8 @@ def Moec_ConfigAttr : Moec_Attr<"Config", "config"> {
     Moec_ConfigInt<"block_kv">:$block_kv,
     Moec_ConfigBool<"async_copy">:$async_copy,
     Moec_ConfigBool<"assume_aligned">:$assume_aligned,
-    Moec_ConfigInt<"kv_splits">:$kv_splits
+    Moec_ConfigInt<"kv_splits">:$kv_splits,
+    Moec_ConfigBool<"wgmma">:$wgmma
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

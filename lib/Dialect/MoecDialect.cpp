@@ -169,7 +169,8 @@ LogicalResult ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                  int64_t nonKDim, int64_t kpack,
                                  EpilogueKind epilogue, int64_t blockH,
                                  int64_t blockKV, bool asyncCopy,
-                                 bool assumeAligned, int64_t kvSplits) {
+                                 bool assumeAligned, int64_t kvSplits,
+                                 bool /*wgmma: KernelPlan::verifyWgmma*/) {
   if (failed(checkPow2InRange(emitError, "block_m", blockM, 16, 256)) ||
       failed(checkPow2InRange(emitError, "block_n", blockN, 16, 256)) ||
       failed(checkPow2InRange(emitError, "block_k", blockK, 16, 256)) ||

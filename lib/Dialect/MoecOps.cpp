@@ -248,6 +248,7 @@ MatmulProblem skeletonProblem(ConfigAttr cfg, Value a, Value b, Value c,
   p.n = cfg.getBlockN();
   p.k = cfg.getBlockK();
   p.inputType = aElt;
+  p.allowsWgmma = true;
   p.aStageBytes = ldsTileBytes(p.m, p.k, aElt);
   p.bStageBytes = ldsTileBytes(p.n, p.k, bLds);
   p.epilogueTileBytes = ldsTileBytes(p.m, p.n, cElt);

@@ -187,6 +187,19 @@ static bool usesFp8MmaSync(const llvm::Module &m) {
   return false;
 }
 
+/// Whether the module holds WgmmaCore's wgmma (inline PTX).
+static bool usesWgmma(const llvm::Module &m) {
+  for (const llvm::Function &f : m)
+    for (const llvm::BasicBlock &bb : f)
+      for (const llvm::Instruction &i : bb)
+        if (auto *call = llvm::dyn_cast<llvm::CallInst>(&i))
+          if (auto *ia = llvm::dyn_cast<llvm::InlineAsm>(
+                  call->getCalledOperand()))
+            if (llvm::StringRef(ia->getAsmString()).contains("wgmma.mma_async"))
+              return true;
+  return false;
+}
+
 EmitOptions moec::emitOptionsFor(const TargetInfo &target) {
   EmitOptions opts;
   if (target.isNVPTX())
@@ -210,6 +223,15 @@ FailureOr<std::string> moec::emitDeviceImage(ModuleOp module,
   EmitOptions opts = emitOptionsFor(target);
   if (target.isNVPTX() && usesFp8MmaSync(**llvmModule))
     opts.features = "+ptx84"; // mma.sync with .e4m3/.e5m2 needs PTX ISA 8.4
+  if (target.isNVPTX() && usesWgmma(**llvmModule)) {
+    // wgmma is an sm_90a instruction (PTX ISA 8.0, which +ptx80 gives). Its
+    // 128-byte-swizzled descriptors need tiles on 1024-byte boundaries: the
+    // plan places them so within the shared buffer, which starts on one.
+    opts.cpu = "sm_90a";
+    for (llvm::GlobalVariable &g : (*llvmModule)->globals())
+      if (g.getAddressSpace() == 3 && g.getAlign().valueOrOne().value() < 1024)
+        g.setAlignment(llvm::Align(1024));
+  }
   if (target.isNVPTX()) {
     auto ptx = emitPTX(**llvmModule, target.chip, opts);
     if (!ptx)

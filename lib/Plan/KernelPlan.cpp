@@ -40,7 +40,11 @@ KernelPlan KernelPlan::get(const ConfigValues &config, const TargetInfo &target,
 
   // LDS: one raw allocation holding the A ring then the B ring; the lds
   // epilogue's tile reuses it once the K loop is done.
-  p.ldsABytes = llvm::alignTo(p.numLdsBuffers * problem.aStageBytes, 16);
+  p.wgmma = target.isNVPTX() && config.wgmma;
+  // wgmma: the B ring must start on a 1024-byte boundary too (each A and B
+  // buffer is a multiple of 1024 bytes when the verifier accepts the tile).
+  p.ldsABytes = llvm::alignTo(p.numLdsBuffers * problem.aStageBytes,
+                              p.wgmma ? kWgmmaAlign : 16);
   p.ldsBBytes = llvm::alignTo(p.numLdsBuffers * problem.bStageBytes, 16);
   p.epilogueLdsBytes =
       p.epilogue == EpilogueKind::lds ? problem.epilogueTileBytes : 0;
@@ -104,10 +108,51 @@ std::string KernelPlan::mangle() const {
 
 uint64_t KernelPlan::hash() const { return llvm::xxh3_64bits(mangle()); }
 
+LogicalResult KernelPlan::verifyWgmma(
+    function_ref<InFlightDiagnostic()> emitError) const {
+  const TargetInfo &t = *target;
+  const MatmulProblem &tile = problem;
+  if (t.chip != "sm_90")
+    return emitError() << "wgmma = true needs sm_90 (warpgroup "
+                          "wgmma.mma_async), not "
+                       << t.chip;
+  if (!tile.allowsWgmma)
+    return emitError() << "wgmma = true applies to moec.gemm and "
+                          "moec.moe_gemm only";
+  if (!tile.inputType ||
+      !(tile.inputType.isBF16() || tile.inputType.isF16()))
+    return emitError() << "wgmma = true takes bf16 or f16 inputs, not "
+                       << tile.inputType;
+  if (config.num_warps % 4 != 0)
+    return emitError() << "wgmma = true needs num_warps a multiple of 4 (a "
+                          "warpgroup is 4 warps), not "
+                       << config.num_warps;
+  int64_t groups = config.num_warps / 4;
+  if (tile.m % (kWgmmaM * groups) != 0)
+    return emitError() << "wgmma = true: " << tile.mName << " = " << tile.m
+                       << " is not a multiple of " << kWgmmaM << " rows x "
+                       << groups << " warpgroups (num_warps = "
+                       << config.num_warps << ") = " << kWgmmaM * groups;
+  if (tile.n % 8 != 0 || tile.n > 256)
+    return emitError() << "wgmma = true: " << tile.nName << " = " << tile.n
+                       << " is not a multiple of 8 up to 256 (the N of "
+                          "wgmma.mma_async.m64nNk16)";
+  int64_t rowBytes = tile.k * elementBytes(tile.inputType);
+  if (rowBytes != 128)
+    return emitError() << "wgmma = true: " << tile.kName << " = " << tile.k
+                       << " gives LDS rows of " << rowBytes
+                       << " bytes; the 128-byte swizzle needs 128 ("
+                       << tile.kName << " = "
+                       << 128 / elementBytes(tile.inputType) << ")";
+  return success();
+}
+
 LogicalResult
 KernelPlan::verify(function_ref<InFlightDiagnostic()> emitError) const {
   const TargetInfo &t = *target;
   const MatmulProblem &tile = problem;
+  if (config.wgmma && failed(verifyWgmma(emitError)))
+    return failure();
   if (t.isHost()) {
     // CPU tiles have no hardware shape or LDS limit; the runtime runs at
     // most maxWorkgroupSize lanes a workgroup.

@@ -168,17 +168,19 @@ createTargetMachine(const TargetInfo &target, const EmitOptions &opts) {
     return makeError(
         fmt::format("no LLVM backend for {}: {}", target.triple.str(), error));
   llvm::TargetOptions options;
+  llvm::StringRef cpu = opts.cpu.empty() ? llvm::StringRef(target.chip)
+                                         : llvm::StringRef(opts.cpu);
   std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
-      triple, target.chip, opts.features, options, llvm::Reloc::PIC_,
-      std::nullopt, *level));
+      triple, cpu, opts.features, options, llvm::Reloc::PIC_, std::nullopt,
+      *level));
   if (!machine)
     return makeError(fmt::format("LLVM could not create a target machine for "
                                  "{} ({})",
                                  target.chip.str(), target.triple.str()));
-  if (!machine->getMCSubtargetInfo()->isCPUStringValid(target.chip))
+  if (!machine->getMCSubtargetInfo()->isCPUStringValid(cpu))
     return makeError(fmt::format("LLVM's {} backend does not know the "
                                  "processor {}",
-                                 llvmTarget->getName(), target.chip.str()));
+                                 llvmTarget->getName(), cpu.str()));
   return machine;
 }
 
@@ -190,7 +192,8 @@ Expected<llvm::TargetMachine *> getTargetMachine(const TargetInfo &target,
                                                  const EmitOptions &opts) {
   thread_local llvm::StringMap<std::unique_ptr<llvm::TargetMachine>> cache;
   std::string key =
-      fmt::format("{}|{}|{}", target.chip.str(), opts.features, opts.optLevel);
+      fmt::format("{}|{}|{}|{}", target.chip.str(), opts.cpu, opts.features,
+                  opts.optLevel);
   auto it = cache.find(key);
   if (it != cache.end())
     return it->second.get();
@@ -232,7 +235,8 @@ llvm::Error prepareModule(llvm::Module &module, llvm::TargetMachine &machine,
           module.getModuleIdentifier(), family.str(), fn.getName().str(),
           target.chip.str(), target.isAMDGPU() ? "AMDGPU" : "NVPTX"));
     llvm::Attribute cpu = fn.getFnAttribute("target-cpu");
-    if (cpu.isValid() && cpu.getValueAsString() != target.chip)
+    if (cpu.isValid() && cpu.getValueAsString() != target.chip &&
+        cpu.getValueAsString() != opts.cpu)
       return makeError(fmt::format(
           "function @{} asks for target-cpu {} but the target is {}",
           fn.getName().str(), cpu.getValueAsString().str(), target.chip.str()));

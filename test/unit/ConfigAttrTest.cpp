@@ -141,7 +141,7 @@ TEST_F(ConfigAttrTest, EveryKnobRoundTrips) {
   v.num_warps = 8, v.num_stages = 3, v.waves_per_eu = 2,
   v.matrix_instr_nonkdim = 32, v.kpack = 2, v.epilogue = EpilogueKind::lds,
   v.block_h = 32, v.block_kv = 64, v.async_copy = true,
-  v.assume_aligned = true, v.kv_splits = 4;
+  v.assume_aligned = true, v.kv_splits = 4, v.wgmma = true;
   ConfigValues defaults;
 #define MOEC_INT_KNOB(param, Field, flag, dflt, help)                          \
   EXPECT_NE(v.param, defaults.param) << #param " must differ in this test";

@@ -44,6 +44,9 @@ struct MatmulProblem {
   /// gathers, softmax and transposes use every wave, each product as many as
   /// its tile has instruction tiles).
   bool wavesMayIdle = false;
+  /// The tile product may be the warpgroup wgmma (config.wgmma): the GEMM
+  /// skeleton (gemm, moe_gemm), whose operand tiles are K-major in LDS.
+  bool allowsWgmma = false;
 
   /// Global accesses (GEMM): element bytes of A, B, C and the extent of the
   /// tile along each operand's contiguous dimension; 0 where not a GEMM.
@@ -79,6 +82,15 @@ struct KernelPlan {
   /// else 1 up to two stages (the prefetch waits in registers) and
   /// num_stages - 1 beyond (the host as AMD).
   int64_t numLdsBuffers = 1;
+
+  /// The tile product is sm_90's warpgroup wgmma.mma_async reading both
+  /// operands from LDS by matrix descriptors (config.wgmma on NVIDIA). The
+  /// A and B rings then start on 1024-byte boundaries (kWgmmaAlign), where
+  /// the 128-byte swizzle of the descriptors and LdsSwizzle agree.
+  bool wgmma = false;
+  static constexpr int64_t kWgmmaAlign = 1024;
+  /// Rows of the tile one wgmma covers (m64nNk16) per warpgroup of 4 warps.
+  static constexpr int64_t kWgmmaM = 64;
 
   // -- Epilogue ---------------------------------------------------------
   /// The epilogue as built (lds where the problem forces it).
@@ -127,6 +139,10 @@ struct KernelPlan {
   /// the limit in a diagnostic from `emitError`.
   mlir::LogicalResult
   verify(llvm::function_ref<mlir::InFlightDiagnostic()> emitError) const;
+
+  /// The part of verify that config.wgmma adds.
+  mlir::LogicalResult
+  verifyWgmma(llvm::function_ref<mlir::InFlightDiagnostic()> emitError) const;
 
   /// Workgroups for an M x N problem (row tiles x column tiles).
   int64_t gridSize(int64_t m, int64_t n) const;

@@ -50,6 +50,10 @@ struct EmitOptions {
   /// Subtarget features beyond the chip's defaults, LLVM spelling:
   /// "+xnack,-sramecc" on AMDGPU, "+ptx80" on NVPTX. Empty: the defaults.
   std::string features;
+  /// The processor LLVM compiles for where it is not the chip's own name:
+  /// "sm_90a" (sm_90 with its architecture-specific instructions, which
+  /// wgmma needs; the PTX says `.target sm_90a`). Empty: the chip.
+  std::string cpu;
 };
 
 /// The first half of the emit functions below: points `module` at `chip`,

@@ -44,6 +44,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "WgmmaCore.h"
 #include "moec/Conversion/MatrixCores.h"
 #include "moec/Transforms/MatrixCore.h"
 #include "moec/Dialect/TargetChecks.h"
@@ -441,6 +442,9 @@ void moec::registerNVVMMatrixCore() {
     auto core = std::make_unique<MmaSyncCore>(spec);
     if (!core->valid())
       return std::unique_ptr<MatrixCore>();
+    // config.wgmma (sm_90): the warpgroup core, staging through this one.
+    if (spec.plan.wgmma)
+      return createWgmmaCore(spec, loc, std::move(core));
     return std::unique_ptr<MatrixCore>(std::move(core));
   };
   f.dependentDialects = [](DialectRegistry &registry) {
