@@ -16,6 +16,11 @@
 //   codegen   LLVM's IR pipeline + the AMDGPU backend -> relocatable object
 //   link      object -> code object (hsaco), by comgr or in-process lld
 //
+// --arch host times what `moec run --arch host` compiles: outline and lower
+// as above, then codegen = the host JIT (translation, LLVM's IR pipeline
+// and x86 code generation in MLIR's ExecutionEngine, moec's
+// jitLoweredHostModule); translate and link are 0 there.
+//
 // --split-codegen times codegen as two phases, llvm-opt (the IR pipeline,
 // moec::optimizeModule) and llvm-backend (emitRelocatableObject with
 // optimizeIR off), and checks on the first variant that the object is
@@ -32,6 +37,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "moec/Dialect/Config.h"
+#include "moec/Driver/Compiler.h"
 #include "moec/Dialect/MoecDialect.h"
 #include "moec/Target/Backend.h"
 #include "moec/Target/LLVMIR.h"
@@ -233,18 +239,35 @@ bool compileVariant(llvm::StringRef source, const moec::TargetInfo &target,
   r.record(Parse, t);
 
   t = now();
+  // As moec::compileModule: no verifier between passes, one at the end.
   PassManager outline(&context);
+  outline.enableVerifier(false);
   moec::buildKernelOutliningPipeline(outline);
   if (failed(outline.run(*module)))
     die("outlining");
+  // The host JIT looks the kernels up by the names outlining gave them.
+  std::vector<moec::OutlinedKernel> kernels = moec::outlinedKernels(*module);
   r.record(Outline, t);
 
   t = now();
   PassManager lower(&context);
+  lower.enableVerifier(false);
   moec::buildKernelToLLVMPipeline(lower, target);
-  if (failed(lower.run(*module)))
+  if (failed(lower.run(*module)) || failed(verify(*module)))
     die("lowering");
   r.record(Lower, t);
+
+  if (target.isHost()) {
+    t = now();
+    moec::CompiledModule compiled;
+    compiled.target = &target;
+    compiled.kernels = std::move(kernels);
+    if (failed(moec::jitLoweredHostModule(*module, compiled)))
+      die("the host JIT");
+    r.record(Codegen, t);
+    r.linkedBy = "host JIT";
+    return true;
+  }
 
   t = now();
   llvm::LLVMContext llvmContext;
@@ -321,10 +344,16 @@ int main(int argc, char **argv) {
                               "moec-compile-bench: compile latency of one "
                               "file over many tuning variants\n");
   const moec::TargetInfo *target = moec::lookupTarget(arch);
-  if (!target || target->isHost() || target->isNVPTX()) {
+  if (!target || target->isNVPTX()) {
     llvm::errs() << fmt::format("moec-compile-bench: --arch must be an AMD "
-                                "chip (gfx90a, gfx942, gfx950), not '{}'\n",
+                                "chip (gfx90a, gfx942, gfx950) or host, not "
+                                "'{}'\n",
                                 arch.getValue());
+    return 1;
+  }
+  if (target->isHost() && splitCodegen) {
+    llvm::errs() << "moec-compile-bench: --split-codegen is for AMD chips; "
+                    "the host JIT is one phase\n";
     return 1;
   }
   std::optional<moec::LinkVia> via = moec::parseLinkVia(linkVia);

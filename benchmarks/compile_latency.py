@@ -78,7 +78,7 @@ def main():
         jpath = os.path.join(tmp, "bench.json")
         cmd = [bench, args.input, "--arch", args.arch, "--variants",
                str(args.variants), "--json", jpath]
-        if not args.no_split:
+        if not args.no_split and args.arch != "host":
             cmd.append("--split-codegen")
         print("$ " + " ".join(map(shlex.quote, cmd)), flush=True)
         subprocess.run(cmd, check=True)
@@ -89,8 +89,9 @@ def main():
         cli = []
         out = os.path.join(tmp, "k.hsaco")
         for v in inproc["variants"]:
+            emit = "obj" if args.arch == "host" else "hsaco"
             c = [moec, "compile", args.input, "--arch", args.arch, "--emit",
-                 "hsaco", "-o", out] + v["flags"].split()
+                 emit, "-o", out] + v["flags"].split()
             t = time.perf_counter()
             subprocess.run(c, check=True)
             cli.append((time.perf_counter() - t) * 1e3)

@@ -31,6 +31,14 @@ layer     the full layer, Mixtral-8x7B TP1 (E 8, H 4096, I 14336, top-2) and
           counts where it is not hidden behind the GPU), TFLOP/s and weight
           GB/s (each active expert's w13 and w2 read once).
 
+quant     (= quant_numerics + quant_layer) quantized weights (--quant fp8_block,fp8_token,fp8_tensor,fp8_static,
+          int8,mxfp4; benchmarks/moe_jit_quant.py says what each is): CUDA
+          numerics against a torch reference of the dequantized weights (and,
+          for fp8, of the activations quantized as moec's quant_fp8 kernel
+          does), then the Mixtral/DeepSeek TP1 layers at --quant-ms: bf16 and
+          each mode (heuristic configs), fp8_block against the Triton layer of
+          triton_fused_moe.py with block-wise fp8 scales.
+
 Writes DIR/moe_jit.json, DIR/moe_jit.md (printed last) and DIR/moe_jit_log.txt
 (DIR: --out, else $OUT, else ./moe_jit_out). Exit status 1 if a numerics case
 failed.
@@ -352,6 +360,8 @@ def step_layer(res, models, ms, ncand, deadline):
                     v = moec.last_variant()
                     t = events_ms(lambda: moec.fused_moe(hidden, w13, w2, tw, ids, out, **kw))
                     log("  {} M={} moec fused {} {:.4f} ms".format(model, m, v["config"], t))
+                    if cfg is None:
+                        row["moec_heuristic_ms"] = t
                     if best is None or t < best[0]:
                         best = (t, v["config"], v["config_source"], err, kw)
                 except Exception as ex:
@@ -414,14 +424,17 @@ def summarize(res):
     if res.get("layer"):
         bw = res.get("copy_gbs") or 0
         lines += ["## Full layer, bf16 (copy bandwidth {:.0f} GB/s)".format(bw), "",
-                  "| model | M | moec fused ms | moec unfused ms | Triton layer ms | fused / Triton "
-                  "| moec TFLOP/s | moec weight GB/s (% copy) | moec config | Triton config |",
-                  "|---|---|---|---|---|---|---|---|---|---|"]
+                  "| model | M | moec fused ms | heuristic ms (% copy) | moec unfused ms | Triton layer ms "
+                  "| fused / Triton | moec TFLOP/s | moec weight GB/s (% copy) | moec config | Triton config |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in res["layer"]:
             mm = r.get("moec_ms")
             tm = r.get("triton_ms")
-            lines.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
+            hm = r.get("moec_heuristic_ms")
+            lines.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
                 r["model"], r["m"], "{:.4f}".format(mm) if mm else "-",
+                "{:.4f} ({:.0f}%)".format(hm, 100 * r["weight_bytes"] / hm / 1e6 / bw)
+                if hm and bw else "-",
                 "{:.4f}".format(r["moec_unfused_ms"]) if r.get("moec_unfused_ms") else "-",
                 "{:.4f}".format(tm) if tm else "-",
                 "{:.2f}x".format(tm / mm) if mm and tm else "-",
@@ -432,6 +445,10 @@ def summarize(res):
                 r.get("moec_config", "-")[:90], r.get("triton_config", "-")))
         lines += ["", "fused / Triton > 1: moec faster. Time: mean of 20 back-to-back calls "
                   "between CUDA events (median of 5)."]
+    import moe_jit_quant as mq
+    q = mq.summarize(res, res.get("copy_gbs") or 0)
+    if q:
+        lines += ["", q]
     return "\n".join(lines)
 
 
@@ -444,13 +461,25 @@ def main():
     ap.add_argument("--ms", default="1,16,64,256,1024,4096")
     ap.add_argument("--candidates", type=int, default=2)
     ap.add_argument("--budget-s", type=float, default=420)
+    ap.add_argument("--quant", default="fp8_block,fp8_token,int8,mxfp4",
+                    help="modes of the quant step")
+    ap.add_argument("--quant-ms", default="1,16,64,256")
     ap.add_argument("--dry-run", action="store_true")
     args = ap.parse_args()
     steps = args.steps.split(",")
     models = args.models.split(",")
     ms = [int(x) for x in args.ms.split(",")]
+    import moe_jit_quant as mq
+    quant = [q for q in args.quant.split(",") if q]
+    bad = [q for q in quant if q not in mq.MODES]
+    if bad:
+        print("unknown --quant mode(s) {}: {}".format(bad, ",".join(mq.MODES)))
+        return 2
+    quant_ms = [int(x) for x in args.quant_ms.split(",")]
     if args.dry_run:
-        print("steps:", steps, "models:", models, "ms:", ms, "candidates:", args.candidates)
+        print("steps:", steps, "models:", models, "ms:", ms, "candidates:", args.candidates,
+              "quant:", quant if any(x.startswith("quant") for x in steps) else "-",
+              "quant ms:", quant_ms)
         return 0
     os.makedirs(args.out, exist_ok=True)
     LOG = open(os.path.join(args.out, "moe_jit_log.txt"), "w")
@@ -476,11 +505,21 @@ def main():
         except Exception as ex:
             log("overhead failed: {}".format(ex))
         save()
+    # quant = quant_numerics + quant_layer (each may be named alone)
+    if ("quant" in steps or "quant_numerics" in steps) and quant:
+        failed += mq.step_numerics(res, quant, log, make_problem)
+        save()
     if "layer" in steps:
         try:
             step_layer(res, models, ms, args.candidates, deadline)
         except Exception as ex:
             log("layer failed: {}".format(ex))
+        save()
+    if ("quant" in steps or "quant_layer" in steps) and quant:
+        try:
+            mq.step_layer(res, quant, models, quant_ms, log, deadline, MODELS, save)
+        except Exception as ex:
+            log("quant layer failed: {}".format(ex))
         save()
     print(save())
     return 1 if failed else 0

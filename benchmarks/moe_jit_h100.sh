@@ -19,9 +19,17 @@
 # MOE_JIT_MODELS (mixtral,deepseek), MOE_JIT_MS (1,16,64,256,1024,4096),
 # MOE_JIT_CANDIDATES (2), MOE_JIT_TOTAL (the whole script's seconds, 580),
 # MOE_JIT_BUDGET (seconds after which the layer step starts no new shape;
-# default: what is left minus 60). To fit one device call each:
+# default: what is left minus 60), MOE_JIT_QUANT (the modes of the `quant`
+# step: quantized fused_moe numerics and the quantized layers against bf16
+# and, for fp8_block, Triton; default fp8_block,fp8_token,int8,mxfp4; the
+# step runs when MOE_JIT_STEPS names `quant`, or its halves `quant_numerics`
+# and `quant_layer`), MOE_JIT_QUANT_MS (1,16,64,256).
+# To fit one device call each:
 #   MOE_JIT_STEPS=numerics,overhead bash benchmarks/moe_jit_h100.sh
 #   MOE_JIT_FP8=0 MOE_JIT_STEPS=layer bash benchmarks/moe_jit_h100.sh
+#   MOE_JIT_FP8=0 MOE_JIT_STEPS=quant_numerics,quant_layer MOE_JIT_MODELS=mixtral \
+#     bash benchmarks/moe_jit_h100.sh
+#   MOE_JIT_FP8=0 MOE_JIT_STEPS=quant_layer MOE_JIT_MODELS=deepseek bash benchmarks/moe_jit_h100.sh
 # Exit status: 1 if a numerics case failed, 2 if the bundle is missing.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
@@ -87,5 +95,7 @@ echo "moe_jit_h100: fp8 step took ${SECONDS} s; ${left} s left for moe_jit_h100.
 timeout $left python3 benchmarks/moe_jit_h100.py --out "$OUT" \
   --steps "${MOE_JIT_STEPS:-numerics,overhead,layer}" \
   --models "${MOE_JIT_MODELS:-mixtral,deepseek}" --ms "${MOE_JIT_MS:-1,16,64,256,1024,4096}" \
-  --candidates "${MOE_JIT_CANDIDATES:-2}" --budget-s "$budget" || status=1
+  --candidates "${MOE_JIT_CANDIDATES:-2}" --budget-s "$budget" \
+  --quant "${MOE_JIT_QUANT:-fp8_block,fp8_token,int8,mxfp4}" \
+  --quant-ms "${MOE_JIT_QUANT_MS:-1,16,64,256}" || status=1
 exit $status

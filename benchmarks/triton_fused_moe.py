@@ -181,6 +181,125 @@ def build_kernel():
     return fused_moe
 
 
+def build_fp8_block_kernel():
+    """The same kernel for block-wise fp8_w8a8 (vLLM's use_fp8_w8a8 with
+    block_shape [GROUP_N, GROUP_K]): fp8 A and W, each K tile's product
+    scaled by a_scale[row, k group] x w_scale[e, n group, k group] (BLOCK_K
+    divides GROUP_K), bf16 out."""
+    import triton
+    import triton.language as tl
+
+    @triton.jit
+    def fused_moe_fp8(a_ptr, w_ptr, c_ptr, tw_ptr, sorted_ptr, expert_ptr, npad_ptr,
+                      as_ptr, ws_ptr,
+                      N, K, num_valid, top_k,
+                      stride_am, stride_we, stride_wn, stride_cm,
+                      stride_asm, stride_wse, stride_wsn,
+                      GROUP_N: tl.constexpr, GROUP_K: tl.constexpr,
+                      BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,
+                      BLOCK_K: tl.constexpr, GROUP_M: tl.constexpr,
+                      A_PER_COPY: tl.constexpr, MUL_WEIGHT: tl.constexpr):
+        pid = tl.program_id(0)
+        npad = tl.load(npad_ptr)
+        num_m = tl.cdiv(npad, BLOCK_M)
+        num_n = tl.cdiv(N, BLOCK_N)
+        group = GROUP_M * num_n
+        first_m = (pid // group) * GROUP_M
+        size_m = tl.minimum(num_m - first_m, GROUP_M)
+        if size_m <= 0:
+            return
+        pid_m = first_m + (pid % group) % size_m
+        pid_n = (pid % group) // size_m
+        if pid_m * BLOCK_M >= npad:
+            return
+        expert = tl.load(expert_ptr + pid_m).to(tl.int64)
+        offs_s = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
+        ids = tl.load(sorted_ptr + offs_s)
+        row_ok = ids < num_valid
+        offs_n = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)
+        if expert < 0:
+            return
+        if A_PER_COPY:
+            rows = ids
+        else:
+            rows = ids // top_k
+        offs_k = tl.arange(0, BLOCK_K)
+        a_ptrs = a_ptr + rows[:, None].to(tl.int64) * stride_am + offs_k[None, :]
+        w_ptrs = (w_ptr + expert * stride_we + offs_n[None, :].to(tl.int64) * stride_wn
+                  + offs_k[:, None])
+        as_ptrs = as_ptr + rows.to(tl.int64) * stride_asm
+        ws_ptrs = ws_ptr + expert * stride_wse + (offs_n // GROUP_N) * stride_wsn
+        acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)
+        for k in range(0, tl.cdiv(K, BLOCK_K)):
+            k_left = K - k * BLOCK_K
+            a = tl.load(a_ptrs, mask=row_ok[:, None] & (offs_k[None, :] < k_left), other=0.0)
+            w = tl.load(w_ptrs, mask=(offs_k[:, None] < k_left) & (offs_n[None, :] < N),
+                        other=0.0)
+            kg = (k * BLOCK_K) // GROUP_K
+            a_s = tl.load(as_ptrs + kg, mask=row_ok, other=0.0)
+            w_s = tl.load(ws_ptrs + kg, mask=offs_n < N, other=0.0)
+            acc += tl.dot(a, w) * a_s[:, None] * w_s[None, :]
+            a_ptrs += BLOCK_K
+            w_ptrs += BLOCK_K
+        if MUL_WEIGHT:
+            tw = tl.load(tw_ptr + ids, mask=row_ok, other=0.0)
+            acc = acc * tw[:, None]
+        c_ptrs = c_ptr + ids[:, None].to(tl.int64) * stride_cm + offs_n[None, :]
+        tl.store(c_ptrs, acc.to(tl.bfloat16), mask=row_ok[:, None] & (offs_n[None, :] < N))
+
+    return fused_moe_fp8
+
+
+def torch_group_quant(x, group_k):
+    """vLLM's per_token_group_quant_fp8 in torch: x [R, K] (K a multiple of
+    group_k) -> e4m3fn [R, K] and f32 scales [R, K / group_k]."""
+    import torch
+    r, k = x.shape
+    g = x.float().view(r, k // group_k, group_k)
+    s = g.abs().amax(-1).clamp_min(1e-10) / 448.0
+    q = (g / s[..., None]).clamp(-448.0, 448.0).to(torch.float8_e4m3fn)
+    return q.view(r, k), s.contiguous()
+
+
+def triton_layer_fp8_block(kernel, hidden, w13, w13_s, w2, w2_s, topk_ids, topk_w, experts,
+                           top_k, cfg, group_n, group_k):
+    """The block-wise fp8 layer: torch group quant of hidden, Triton fp8 w13,
+    torch silu_and_mul, torch group quant, Triton fp8 w2 with the weights,
+    torch sum over top_k. Returns the run function (timed by the caller)."""
+    import torch
+    import triton
+    m, h = hidden.shape
+    inter = w2.shape[2]
+    gate_up = torch.empty((m * top_k, 2 * inter), dtype=torch.bfloat16, device="cuda")
+    down = torch.empty((m * top_k, h), dtype=torch.bfloat16, device="cuda")
+    tw = topk_w.flatten().contiguous()
+
+    def gemm(a, a_s, w, w_s, c, r, a_per_copy, weights):
+        sorted_ids, expert_ids, npad = r
+        n, k = w.shape[1], w.shape[2]
+        grid = (triton.cdiv(sorted_ids.numel(), cfg["block_m"]) *
+                triton.cdiv(n, cfg["block_n"]),)
+        num_valid = a.shape[0] if a_per_copy else a.shape[0] * top_k
+        kernel[grid](a, w, c, weights if weights is not None else c, sorted_ids, expert_ids,
+                     npad, a_s, w_s, n, k, num_valid, top_k, a.stride(0), w.stride(0),
+                     w.stride(1), c.stride(0), a_s.stride(0), w_s.stride(0), w_s.stride(1),
+                     GROUP_N=group_n, GROUP_K=group_k,
+                     BLOCK_M=cfg["block_m"], BLOCK_N=cfg["block_n"],
+                     BLOCK_K=min(cfg["block_k"], group_k), GROUP_M=cfg["group_m"],
+                     A_PER_COPY=a_per_copy, MUL_WEIGHT=weights is not None,
+                     num_warps=cfg["num_warps"], num_stages=cfg["num_stages"])
+
+    def run():
+        r = torch_align(topk_ids, experts, cfg["block_m"])
+        xq, xs = torch_group_quant(hidden, group_k)
+        gemm(xq, xs, w13, w13_s, gate_up, r, False, None)
+        act = torch.nn.functional.silu(gate_up[:, :inter]) * gate_up[:, inter:]
+        aq, as_ = torch_group_quant(act, group_k)
+        gemm(aq, as_, w2, w2_s, down, r, True, tw)
+        return down.view(m, top_k, h).sum(1)
+    return run
+
+
 def torch_align(topk_ids, experts, block_m):
     """moe_align_block_size: stable within an expert, padded per expert."""
     import torch

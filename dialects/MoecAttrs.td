@@ -37,6 +37,23 @@ def Moec_ActivationAttr : EnumAttr<Moec_Dialect, Moec_Activation, "activation"> 
   let assemblyFormat = "`<` $value `>`";
 }
 
+// How `moec.sparse_attention`'s kv_cache stores a latent row.
+def Moec_KvCacheFormat : I32EnumAttr<"KvCacheFormat", "layout of a latent KV cache row", [
+    // d_qk elements of q's type (f16 / bf16) per row.
+    I32EnumAttrCase<"plain", 0>,
+    // DeepSeek-V3.2's FP8 sparse-MLA cache (FlashMLA's "FP8 with scale",
+    // vLLM's kv_cache_dtype "fp8_ds_mla"): 656 bytes per row, 512 OCP
+    // e4m3fn latent codes, 4 f32 scales (one per 128 codes), 64 bf16 rope.
+    I32EnumAttrCase<"fp8_ds_mla", 1>
+  ]> {
+  let cppNamespace = "::moec";
+  let genSpecializedAttr = 0;
+}
+
+def Moec_KvCacheFormatAttr : EnumAttr<Moec_Dialect, Moec_KvCacheFormat, "kv_format"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
 class Moec_Attr<string name, string attrMnemonic, list<Trait> traits = []>
     : AttrDef<Moec_Dialect, name, traits> {
   let mnemonic = attrMnemonic;

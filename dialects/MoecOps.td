@@ -267,6 +267,61 @@ def Moec_ActAndMulOp : Moec_Op<"act_and_mul"> {
 }
 
 //===----------------------------------------------------------------------===//
+// moec.quant_fp8
+//===----------------------------------------------------------------------===//
+
+def Moec_QuantFp8Op : Moec_Op<"quant_fp8"> {
+  let summary = "fp8 quantization of activations (dynamic per token / group / tensor, or static)";
+  let description = [{
+    Quantizes `input [M, K]` (f16, bf16, f32) to `output [M, K]` (an fp8
+    type) with f32 scales, as vLLM quantizes a fused-MoE layer's inputs for
+    `fp8_w8a8` (`scaled_fp8_quant`, `per_token_group_quant_fp8`). The
+    granularity follows `scale`'s shape:
+
+    - `[M, ceil(K / group_k)]` with `group_k`: one scale per row and group
+      of `group_k` columns (block-wise fp8, the `[1, group_k]` blocks);
+    - `[M]` or `[M, 1]`: one scale per row (per token);
+    - `[]` or `[1]`: one scale for the tensor; with `static_scale` it is
+      read (the caller's calibrated scale), else computed.
+
+    A computed scale is `s = max(amax, 1e-10) / fp8_max` over its group
+    (`fp8_max`: 448 for e4m3fn, 240 for e4m3fnuz, 57344 for e5m2 and
+    e5m2fnuz) and is written to `scale`; every element becomes
+    `fp8(clamp(x / s, -fp8_max, fp8_max))`, rounded to nearest even, in f32
+    arithmetic. `output * scale` is the dequantized input. One workgroup
+    takes one scale group (lanes reduce the group's amax through LDS); a
+    dynamic per-tensor scale is one group of the whole tensor (one
+    workgroup: fine for decode-sized inputs, slow for large M); a static
+    scale takes one workgroup per row.
+
+    Example:
+    ```mlir
+    moec.quant_fp8 %x -> %q, %s {group_k = 128 : i64, config = #moec.config<>}
+      : memref<?x7168xbf16> -> memref<?x7168xf8E4M3FN>, memref<?x56xf32>
+    ```
+  }];
+  let arguments = (ins
+    Arg<MemRefRankOf<[F16, BF16, F32], [2]>, "input [M, K]", [MemRead]>:$input,
+    Arg<MemRefRankOf<[Moec_AnyFp8], [2]>, "output [M, K]", [MemWrite]>:$output,
+    Arg<Moec_ScaleBuffer, "scale", [MemRead, MemWrite]>:$scale,
+    UnitAttr:$static_scale,
+    OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$group_k,
+    Moec_ConfigAttr:$config
+  );
+  let assemblyFormat = [{
+    $input `->` $output `,` $scale attr-dict `:` type($input) `->`
+      type($output) `,` type($scale)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// How many values share a scale.
+    enum class Granularity { Tensor, Token, Group };
+    Granularity getGranularity();
+    ::mlir::LogicalResult verifyScaleShape();
+  }];
+}
+
+//===----------------------------------------------------------------------===//
 // moec.sparse_window_indices
 //===----------------------------------------------------------------------===//
 
@@ -341,15 +396,41 @@ def Moec_SparseAttentionOp : Moec_Op<"sparse_attention", [AttrSizedOperandSegmen
       : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32>
         -> memref<?x128x512xbf16>
     ```
+
+    FP8 KV cache (`kv_format = #moec.kv_format<fp8_ds_mla>`): DeepSeek-V3.2's
+    layout as FlashMLA's sparse decode and vLLM (`kv_cache_dtype =
+    "fp8_ds_mla"`) store it, so a serving stack hands its cache over as is.
+    `kv_cache` is then bytes, `memref<num_blocks x page_size x 656 x i8>`
+    (a torch uint8 tensor), row r at byte r * 656 (rows contiguous, pages
+    too), each row:
+    - bytes [0, 512): 512 latent values as OCP float8_e4m3fn codes (bias 7,
+      S.1111.111 NaN, no infinities; not gfx942's fnuz);
+    - bytes [512, 528): 4 little-endian f32 scales, scale g for latent
+      elements [128 g, 128 g + 128);
+    - bytes [528, 656): the 64 rope values as bf16.
+    Row r's K is `[e4m3(code_c) * scale_{c / 128} for c < 512] ++ rope`
+    (d_qk = 576), V its first 512 (d_v = 512). q is bf16 `[tokens, h_q,
+    576]`, out bf16 or f32; the kernel dequantizes each gathered row to
+    bf16 (the latent product rounded to bf16) on its way into LDS and
+    computes as for a bf16 cache. The default, `plain`, is a cache of d_qk
+    elements of q's type per row.
+    ```mlir
+    moec.sparse_attention %q, %kv, %idx -> %out
+      {scale = 0.0417 : f32, kv_format = #moec.kv_format<fp8_ds_mla>,
+       config = #moec.config<>}
+      : memref<?x128x576xbf16>, memref<?x64x656xi8>, memref<?x2048xi32>
+        -> memref<?x128x512xbf16>
+    ```
   }];
   let arguments = (ins
     Arg<MemRefRankOf<[F16, BF16], [3]>, "q [tokens, h_q, d_qk]", [MemRead]>:$q,
-    Arg<MemRefRankOf<[F16, BF16], [3]>, "kv_cache [num_blocks, page_size, d_qk]", [MemRead]>:$kv_cache,
+    Arg<MemRefRankOf<[F16, BF16, I8], [3]>, "kv_cache [num_blocks, page_size, d_qk] (plain) or [num_blocks, page_size, 656] bytes (fp8_ds_mla)", [MemRead]>:$kv_cache,
     Arg<Moec_IndexMatrix, "indices [tokens, topk]", [MemRead]>:$indices,
     Arg<MemRefRankOf<[F16, BF16, F32], [3]>, "out [tokens, h_q, d_v]", [MemWrite]>:$out,
     Arg<Optional<MemRefRankOf<[F32], [2]>>, "lse [tokens, h_q]", [MemWrite]>:$lse,
     Arg<Optional<MemRefRankOf<[F32], [3]>>, "workspace [splits, tokens * h_q, d_v + 1]", [MemRead, MemWrite]>:$workspace,
     F32Attr:$scale,
+    DefaultValuedAttr<Moec_KvCacheFormatAttr, "::moec::KvCacheFormat::plain">:$kv_format,
     Moec_ConfigAttr:$config
   );
   let assemblyFormat = [{

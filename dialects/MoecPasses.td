@@ -18,8 +18,8 @@ def MoecLowerToKernels : Pass<"moec-lower-to-kernels", "::mlir::ModuleOp"> {
     masked edge tiles, epilogue), a launch over
     `ceil(M / block_m) * ceil(N / block_n)` workgroups. The tile product comes from the target's matrix core: MFMA
     on gfx90a/gfx942/gfx950, mma.sync with ldmatrix fragments on sm_80/sm_90,
-    scalar loops on the host (one lane per workgroup). The target is the
-    module's `moec.target`. On NVIDIA, a config with `async_copy = true`
+    a sub-tile per lane on the host (its lanes run as fibers). The target is
+    the module's `moec.target`. On NVIDIA, a config with `async_copy = true`
     stages K tiles with cp.async into a ring of num_stages LDS buffers.
     Every size (lanes, LDS, vector widths) comes from the op's KernelPlan.
   }];
@@ -145,9 +145,9 @@ def MoecKernelsToHost : Pass<"moec-kernels-to-host", "::mlir::ModuleOp"> {
     lane, `gpu.thread_id x` becomes a call of `moec_host_thread_id`, each
     `gpu.barrier` a call of `moec_host_barrier` with its number, and the
     workgroup memory views of the one buffer `moec_host_lds` returns;
-    `gpu.block_dim x` is the known lane count. A one-lane kernel (the
-    documented per-op fallbacks) has thread id 0, no barriers, and its
-    workgroup memory on its stack. The `gpu.module` and the host-side
+    `gpu.block_dim x` is the known lane count. A one-lane kernel (a
+    `gpu.func` of known block size 1; moec's own kernels have more) has
+    thread id 0, no barriers, and its workgroup memory on its stack. The `gpu.module` and the host-side
     launches are removed: the runtime launches host workgroups itself.
   }];
   let dependentDialects = ["::mlir::func::FuncDialect",

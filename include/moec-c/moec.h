@@ -55,6 +55,11 @@ typedef enum moec_dtype {
   MOEC_BF16 = 1,
   MOEC_F32 = 2,
   MOEC_I32 = 3, /* routing ids (moec_fused_moe's topk_ids, expert_map) */
+  /* quantized fused-MoE weights and scales (moec_fused_moe_quant) only: */
+  MOEC_F8E4M3FN = 4,   /* fp8_w8a8 weights (OCP e4m3: sm_90, gfx950) */
+  MOEC_F8E4M3FNUZ = 5, /* fp8_w8a8 weights on gfx942 */
+  MOEC_I8 = 6,         /* int8_w8a16 weights; mxfp4's packed e2m1 pairs */
+  MOEC_F8E8M0FNU = 7,  /* mxfp4's per-32 scales (e8m0 exponents) */
 } moec_dtype;
 
 typedef enum moec_activation {
@@ -203,6 +208,53 @@ MOEC_C_EXPORT moec_status moec_fused_moe_workspace_size(
     moec_jit *jit, const moec_tensor *hidden, const moec_tensor *w13,
     const moec_tensor *topk_ids, const moec_fused_moe_options *options,
     size_t *out);
+
+/* Quantized weights (vLLM's use_fp8_w8a8 / use_int8_w8a16, gpt-oss's
+ * MXFP4). N is 2I for w13, H for w2; K is H for w13, I for w2.
+ *  - MOEC_MOE_FP8_W8A8: w13/w2 MOEC_F8E4M3FN (MOEC_F8E4M3FNUZ on gfx942);
+ *    w13_scale/w2_scale MOEC_F32 per expert [E], per channel [E, N] (or
+ *    [E, N, 1]) or, with group_n/group_k (vLLM's block_shape), [E,
+ *    ceil(N / group_n), ceil(K / group_k)]. hidden and the intermediate are
+ *    quantized to fp8 by a kernel before each GEMM: per [1, group_k] block
+ *    when block-wise, else per token (per_token_activations) or per tensor,
+ *    computed each call unless a13_scale / a2_scale ([] or [1] MOEC_F32)
+ *    give static per-tensor scales.
+ *  - MOEC_MOE_INT8_W8A16: w13/w2 MOEC_I8, scales [E, N] MOEC_F32.
+ *  - MOEC_MOE_MXFP4: w13 [E, 2I, H/2], w2 [E, H, I/2] MOEC_I8 (two e2m1 a
+ *    byte, the even element in the low nibble), scales [E, N, K/32]
+ *    MOEC_F8E8M0FNU; hidden bf16; H, I multiples of 32.
+ * An inconsistent combination (missing scale, wrong shape or dtype, odd K
+ * for mxfp4, group sizes that do not divide) is MOEC_ERROR_FAILED with a
+ * message naming the tensor and the shape expected. */
+typedef enum moec_moe_quant_kind {
+  MOEC_MOE_QUANT_NONE = 0,
+  MOEC_MOE_FP8_W8A8 = 1,
+  MOEC_MOE_INT8_W8A16 = 2,
+  MOEC_MOE_MXFP4 = 3,
+} moec_moe_quant_kind;
+
+typedef struct moec_fused_moe_quant_options {
+  int32_t kind;                  /* moec_moe_quant_kind */
+  int32_t per_token_activations; /* fp8, not block-wise, computed scales */
+  const moec_tensor *w13_scale;
+  const moec_tensor *w2_scale;
+  const moec_tensor *a13_scale;  /* fp8 static per-tensor, or NULL */
+  const moec_tensor *a2_scale;
+  int64_t group_n, group_k;      /* fp8 block_shape, or 0, 0 */
+} moec_fused_moe_quant_options;
+
+/* moec_fused_moe with quantized weights; quant NULL: as moec_fused_moe. */
+MOEC_C_EXPORT moec_status moec_fused_moe_quant(
+    moec_jit *jit, const moec_tensor *hidden, const moec_tensor *w13,
+    const moec_tensor *w2, const moec_tensor *topk_weights,
+    const moec_tensor *topk_ids, const moec_tensor *out,
+    const moec_fused_moe_options *options,
+    const moec_fused_moe_quant_options *quant, void *stream);
+/* The workspace moec_fused_moe_quant needs (scale tensors are not read). */
+MOEC_C_EXPORT moec_status moec_fused_moe_quant_workspace_size(
+    moec_jit *jit, const moec_tensor *hidden, const moec_tensor *w13,
+    const moec_tensor *topk_ids, const moec_fused_moe_options *options,
+    const moec_fused_moe_quant_options *quant, size_t *out);
 
 /* Sparse MLA decode (DeepSeek-V3.2, moec.sparse_attention) into out: per
  * token t and head h, softmax(scale * q[t, h] . kv[i]) over the rows i that

@@ -126,3 +126,38 @@ LogicalResult ActAndMulPlan::verify(
                        << target->maxWorkgroupSize << " of " << target->chip;
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// QuantFp8Plan
+//===----------------------------------------------------------------------===//
+
+QuantFp8Plan moec::getQuantFp8Plan(QuantFp8Op op, const TargetInfo &target) {
+  QuantFp8Plan p;
+  ActAndMulPlan elementwise =
+      ActAndMulPlan::get(ConfigValues(op.getConfig()), target);
+  p.target = &target;
+  p.lanes = elementwise.lanes;
+  p.groupK = op.getGroupK().value_or(0);
+  p.perTensor = op.getGranularity() == QuantFp8Op::Granularity::Tensor;
+  p.staticScale = op.getStaticScale();
+  return p;
+}
+
+int64_t QuantFp8Plan::gridSize(int64_t rows, int64_t cols) const {
+  if (staticScale)
+    return std::max<int64_t>(1, rows);
+  if (perTensor)
+    return 1;
+  if (groupK)
+    return std::max<int64_t>(1, rows * llvm::divideCeil(cols, groupK));
+  return std::max<int64_t>(1, rows);
+}
+
+LogicalResult QuantFp8Plan::verify(
+    llvm::function_ref<InFlightDiagnostic()> emitError) const {
+  if (target->maxWorkgroupSize && lanes > target->maxWorkgroupSize)
+    return emitError() << "num_warps gives " << lanes
+                       << " lanes per workgroup, more than the "
+                       << target->maxWorkgroupSize << " of " << target->chip;
+  return success();
+}

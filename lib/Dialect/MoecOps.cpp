@@ -702,6 +702,75 @@ LogicalResult ActAndMulOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// QuantFp8Op
+//===----------------------------------------------------------------------===//
+
+QuantFp8Op::Granularity QuantFp8Op::getGranularity() {
+  MemRefType s = memrefOf(getScale());
+  if (getGroupK())
+    return Granularity::Group;
+  if (isPerTensorScale(s))
+    return Granularity::Tensor;
+  return Granularity::Token;
+}
+
+LogicalResult QuantFp8Op::verify() {
+  if (failed(verifyCommon(*this, {"input", "output", "scale"})) ||
+      failed(verifyScaleShape()))
+    return failure();
+  const TargetInfo *target = getEnclosingTarget(getOperation());
+  if (!target)
+    return success();
+  return getQuantFp8Plan(*this, *target).verify([&] { return emitOpError(); });
+}
+
+LogicalResult QuantFp8Op::verifyScaleShape() {
+  Operation *op = getOperation();
+  MemRefType in = memrefOf(getInput()), out = memrefOf(getOutput()),
+             s = memrefOf(getScale());
+  for (int64_t d = 0; d < 2; ++d)
+    if (failed(checkSameDim(op, "shape mismatch",
+                            "dim " + std::to_string(d) + " of input",
+                            in.getDimSize(d),
+                            "dim " + std::to_string(d) + " of output",
+                            out.getDimSize(d))))
+      return failure();
+  int64_t m = in.getDimSize(0), k = in.getDimSize(1);
+  if (std::optional<int64_t> gk = getGroupK()) {
+    if (getStaticScale())
+      return emitOpError() << "static_scale is a per-tensor scale; it "
+                              "cannot be combined with group_k";
+    if (s.getRank() != 2)
+      return emitOpError() << "with group_k, scale must be [M, ceil(K / "
+                              "group_k)], not rank "
+                           << s.getRank();
+    int64_t groups =
+        isDyn(k) ? k : static_cast<int64_t>(llvm::divideCeil(k, *gk));
+    return success(
+        succeeded(checkSameDim(op, "scale shape", "dim 0 of scale",
+                               s.getDimSize(0), "M", m)) &&
+        succeeded(checkSameDim(op, "scale shape", "dim 1 of scale",
+                               s.getDimSize(1), "ceil(K / group_k)",
+                               groups)));
+  }
+  if (isPerTensorScale(s))
+    return success();
+  if (getStaticScale())
+    return emitOpError() << "static_scale needs a per-tensor scale ([] or "
+                            "[1]), not "
+                         << s;
+  bool perToken =
+      s.getRank() == 1 || (s.getRank() == 2 && s.getDimSize(1) == 1);
+  if (!perToken)
+    return emitOpError() << "scale must be per tensor ([] or [1]), per token "
+                            "([M] or [M, 1]) or, with group_k, [M, ceil(K / "
+                            "group_k)]; it is "
+                         << s;
+  return checkSameDim(op, "scale shape", "dim 0 of scale", s.getDimSize(0),
+                      "M", m);
+}
+
+//===----------------------------------------------------------------------===//
 // SparseWindowIndicesOp
 //===----------------------------------------------------------------------===//
 
@@ -740,8 +809,37 @@ LogicalResult SparseAttentionOp::verify() {
   if (isDyn(dQK) || isDyn(kvT.getDimSize(2)) || isDyn(dV))
     return emitOpError() << "head dimensions d_qk (q, kv_cache) and d_v (out) "
                             "must be static";
-  if (failed(checkSameDim(op, "d_qk mismatch", "d_qk of q", dQK,
-                          "d_qk of kv_cache", kvT.getDimSize(2))) ||
+  const bool fp8 = getKvFormat() == KvCacheFormat::fp8_ds_mla;
+  if (fp8) {
+    // DeepSeek-V3.2's FP8 cache (the op's description): 656-byte rows of
+    // 512 e4m3fn latent codes, 4 f32 scales and 64 bf16 rope values.
+    if (!eltOf(getKvCache()).isInteger(8))
+      return emitOpError() << "kv_format fp8_ds_mla takes kv_cache as i8 bytes "
+                              "[num_blocks, page_size, 656], not "
+                           << eltOf(getKvCache());
+    if (kvT.getDimSize(2) != kFp8DsMlaRowBytes)
+      return emitOpError() << "kv_format fp8_ds_mla rows are "
+                           << kFp8DsMlaRowBytes
+                           << " bytes (512 e4m3 + 4 f32 scales + 64 bf16), "
+                              "kv_cache's last dimension is "
+                           << kvT.getDimSize(2);
+    if (!eltOf(getQ()).isBF16())
+      return emitOpError() << "kv_format fp8_ds_mla takes a bf16 q, not "
+                           << eltOf(getQ());
+    if (dQK != 576 || dV != 512)
+      return emitOpError() << "kv_format fp8_ds_mla has d_qk = 576 (q's last "
+                              "dimension) and d_v = 512 (out's), not d_qk = "
+                           << dQK << ", d_v = " << dV;
+    if (!eltOf(getOut()).isBF16() && !eltOf(getOut()).isF32())
+      return emitOpError() << "kv_format fp8_ds_mla writes a bf16 or f32 out, "
+                              "not "
+                           << eltOf(getOut());
+  } else if (eltOf(getKvCache()).isInteger(8)) {
+    return emitOpError() << "an i8 kv_cache holds the bytes of a quantized "
+                            "layout: name it with kv_format (fp8_ds_mla)";
+  }
+  if ((!fp8 && failed(checkSameDim(op, "d_qk mismatch", "d_qk of q", dQK,
+                                   "d_qk of kv_cache", kvT.getDimSize(2)))) ||
       failed(checkSameDim(op, "tokens mismatch", "tokens of q",
                           qT.getDimSize(0), "tokens of indices",
                           idxT.getDimSize(0))) ||
@@ -753,7 +851,7 @@ LogicalResult SparseAttentionOp::verify() {
   if (dV > dQK)
     return emitOpError() << "d_v (" << dV << ") must not exceed d_qk (" << dQK
                          << "): V is the first d_v columns of the latent cache";
-  if (eltOf(getQ()) != eltOf(getKvCache()))
+  if (!fp8 && eltOf(getQ()) != eltOf(getKvCache()))
     return emitOpError() << "q (" << eltOf(getQ()) << ") and kv_cache ("
                          << eltOf(getKvCache())
                          << ") must have the same element type";

@@ -49,7 +49,7 @@ moec_status toTensor(const char *fn, const char *what, const moec_tensor *in,
                      Tensor &out) {
   if (!in)
     return nullArg(fn, what);
-  if (in->dtype < MOEC_F16 || in->dtype > MOEC_I32)
+  if (in->dtype < MOEC_F16 || in->dtype > MOEC_F8E8M0FNU)
     return fail(MOEC_ERROR_INVALID_ARGUMENT,
                 fmt::format("{}: {} has dtype {}, not a moec_dtype", fn, what,
                             in->dtype));

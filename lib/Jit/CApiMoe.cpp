@@ -41,20 +41,68 @@ moec_status toOptions(const char *fn, const moec_fused_moe_options *in,
   return MOEC_OK;
 }
 
-} // namespace
+/// The quantization options from C; `scales` backs the four tensors
+/// (placeholder: shapes only, data not read).
+moec_status toQuant(const char *fn, const moec_fused_moe_quant_options *in,
+                    FusedMoeOptions &out, Tensor (&scales)[4],
+                    bool placeholder) {
+  if (!in)
+    return MOEC_OK;
+  switch (in->kind) {
+  case MOEC_MOE_QUANT_NONE:
+    out.quant = MoeQuant::None;
+    break;
+  case MOEC_MOE_FP8_W8A8:
+    out.quant = MoeQuant::Fp8W8A8;
+    break;
+  case MOEC_MOE_INT8_W8A16:
+    out.quant = MoeQuant::Int8W8A16;
+    break;
+  case MOEC_MOE_MXFP4:
+    out.quant = MoeQuant::Mxfp4;
+    break;
+  default:
+    return fail(MOEC_ERROR_INVALID_ARGUMENT,
+                fmt::format("{}: quant->kind {}: a moec_moe_quant_kind "
+                            "expected",
+                            fn, in->kind));
+  }
+  out.perTokenActivations = in->per_token_activations != 0;
+  out.groupN = in->group_n;
+  out.groupK = in->group_k;
+  struct Field {
+    const char *what;
+    const moec_tensor *c;
+    const Tensor **slot;
+  };
+  Field fields[4] = {{"quant->w13_scale", in->w13_scale, &out.w13Scale},
+                     {"quant->w2_scale", in->w2_scale, &out.w2Scale},
+                     {"quant->a13_scale", in->a13_scale, &out.a13Scale},
+                     {"quant->a2_scale", in->a2_scale, &out.a2Scale}};
+  alignas(16) static char dummy[16];
+  for (int i = 0; i < 4; ++i) {
+    if (!fields[i].c)
+      continue;
+    moec_tensor copy = *fields[i].c;
+    if (placeholder)
+      copy.data = dummy;
+    if (moec_status s = toTensor(fn, fields[i].what, &copy, scales[i]);
+        s != MOEC_OK)
+      return s;
+    *fields[i].slot = &scales[i];
+  }
+  return MOEC_OK;
+}
 
-extern "C" {
-
-moec_status moec_fused_moe(moec_jit *jit, const moec_tensor *hidden,
-                           const moec_tensor *w13, const moec_tensor *w2,
-                           const moec_tensor *topk_weights,
-                           const moec_tensor *topk_ids, const moec_tensor *out,
-                           const moec_fused_moe_options *options,
-                           void *stream) {
-  const char *fn = "moec_fused_moe";
+moec_status fusedMoe(const char *fn, moec_jit *jit, const moec_tensor *hidden,
+                     const moec_tensor *w13, const moec_tensor *w2,
+                     const moec_tensor *topk_weights,
+                     const moec_tensor *topk_ids, const moec_tensor *out,
+                     const moec_fused_moe_options *options,
+                     const moec_fused_moe_quant_options *quant, void *stream) {
   if (!jit)
     return nullArg(fn, "jit");
-  Tensor th, t13, t2, tw, ti, to, map;
+  Tensor th, t13, t2, tw, ti, to, map, scales[4];
   struct In {
     const char *what;
     const moec_tensor *c;
@@ -69,23 +117,23 @@ moec_status moec_fused_moe(moec_jit *jit, const moec_tensor *hidden,
   FusedMoeOptions opt;
   if (moec_status s = toOptions(fn, options, opt, map, false); s != MOEC_OK)
     return s;
+  if (moec_status s = toQuant(fn, quant, opt, scales, false); s != MOEC_OK)
+    return s;
   return fromStatus(jit->jit->fusedMoe(th, t13, t2, tw, ti, to, opt, stream));
   MOEC_C_GUARD_END(fn)
 }
 
-moec_status moec_fused_moe_workspace_size(moec_jit *jit,
-                                          const moec_tensor *hidden,
-                                          const moec_tensor *w13,
-                                          const moec_tensor *topk_ids,
-                                          const moec_fused_moe_options *options,
-                                          size_t *out) {
-  const char *fn = "moec_fused_moe_workspace_size";
+moec_status workspaceSize(const char *fn, moec_jit *jit,
+                          const moec_tensor *hidden, const moec_tensor *w13,
+                          const moec_tensor *topk_ids,
+                          const moec_fused_moe_options *options,
+                          const moec_fused_moe_quant_options *quant, size_t *out) {
   if (!out)
     return nullArg(fn, "out");
   *out = 0;
   if (!jit)
     return nullArg(fn, "jit");
-  Tensor th, t13, ti, map;
+  Tensor th, t13, ti, map, scales[4];
   struct In {
     const char *what;
     const moec_tensor *c;
@@ -105,12 +153,58 @@ moec_status moec_fused_moe_workspace_size(moec_jit *jit,
   FusedMoeOptions opt;
   if (moec_status s = toOptions(fn, options, opt, map, true); s != MOEC_OK)
     return s;
+  if (moec_status s = toQuant(fn, quant, opt, scales, true); s != MOEC_OK)
+    return s;
   auto bytes = jit->jit->fusedMoeWorkspaceBytes(th, t13, ti, opt);
   if (!bytes.ok())
     return fail(MOEC_ERROR_INVALID_ARGUMENT, bytes.message());
   *out = *bytes;
   return MOEC_OK;
   MOEC_C_GUARD_END(fn)
+}
+
+} // namespace
+
+extern "C" {
+
+moec_status moec_fused_moe_quant(moec_jit *jit, const moec_tensor *hidden,
+                                 const moec_tensor *w13, const moec_tensor *w2,
+                                 const moec_tensor *topk_weights,
+                                 const moec_tensor *topk_ids,
+                                 const moec_tensor *out,
+                                 const moec_fused_moe_options *options,
+                                 const moec_fused_moe_quant_options *quant,
+                                 void *stream) {
+  return fusedMoe("moec_fused_moe_quant", jit, hidden, w13, w2, topk_weights,
+                  topk_ids, out, options, quant, stream);
+}
+
+moec_status moec_fused_moe_quant_workspace_size(
+    moec_jit *jit, const moec_tensor *hidden, const moec_tensor *w13,
+    const moec_tensor *topk_ids, const moec_fused_moe_options *options,
+    const moec_fused_moe_quant_options *quant, size_t *out) {
+  return workspaceSize("moec_fused_moe_quant_workspace_size", jit, hidden, w13,
+                       topk_ids, options, quant, out);
+}
+
+moec_status moec_fused_moe(moec_jit *jit, const moec_tensor *hidden,
+                           const moec_tensor *w13, const moec_tensor *w2,
+                           const moec_tensor *topk_weights,
+                           const moec_tensor *topk_ids, const moec_tensor *out,
+                           const moec_fused_moe_options *options,
+                           void *stream) {
+  return fusedMoe("moec_fused_moe", jit, hidden, w13, w2, topk_weights,
+                  topk_ids, out, options, nullptr, stream);
+}
+
+moec_status moec_fused_moe_workspace_size(moec_jit *jit,
+                                          const moec_tensor *hidden,
+                                          const moec_tensor *w13,
+                                          const moec_tensor *topk_ids,
+                                          const moec_fused_moe_options *options,
+                                          size_t *out) {
+  return workspaceSize("moec_fused_moe_workspace_size", jit, hidden, w13,
+                       topk_ids, options, nullptr, out);
 }
 
 } // extern "C"

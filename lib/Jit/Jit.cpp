@@ -53,7 +53,20 @@ using rt::Status;
 //===----------------------------------------------------------------------===//
 
 size_t moec::jit::dtypeBytes(DType d) {
-  return d == DType::F32 || d == DType::I32 ? 4 : 2;
+  switch (d) {
+  case DType::F32:
+  case DType::I32:
+    return 4;
+  case DType::F16:
+  case DType::BF16:
+    return 2;
+  default:
+    return 1;
+  }
+}
+
+bool moec::jit::isFloatDType(DType d) {
+  return d == DType::F16 || d == DType::BF16 || d == DType::F32;
 }
 
 const char *moec::jit::toString(DType d) {
@@ -66,6 +79,14 @@ const char *moec::jit::toString(DType d) {
     return "f32";
   case DType::I32:
     return "i32";
+  case DType::F8E4M3FN:
+    return "f8E4M3FN";
+  case DType::F8E4M3FNUZ:
+    return "f8E4M3FNUZ";
+  case DType::I8:
+    return "i8";
+  case DType::F8E8M0FNU:
+    return "f8E8M0FNU";
   }
   return "?";
 }
@@ -791,13 +812,17 @@ rt::Status Jit::gemm(const Tensor &a, const Tensor &b, const Tensor &c,
         va.rows, va.cols, transA ? " (transposed)" : "", vb.rows, vb.cols,
         transB ? " (transposed)" : "", vc.rows, vc.cols, m, k));
   for (auto [what, t] : {std::pair{"A", &a}, {"B", &b}, {"C", &c}})
-    if (t->dtype == DType::I32)
-      return Status::error(
-          fmt::format("gemm: {} is i32; gemm takes f16, bf16 or f32", what));
+    if (!isFloatDType(t->dtype))
+      return Status::error(fmt::format(
+          "gemm: {} is {}; gemm takes f16, bf16 or f32", what,
+          toString(t->dtype)));
   if (a.dtype != b.dtype)
     return Status::error(fmt::format("gemm: A is {} but B is {}",
                                      toString(a.dtype), toString(b.dtype)));
   const Tensor *bias = options.bias;
+  if (bias && !isFloatDType(bias->dtype))
+    return Status::error(fmt::format(
+        "gemm: bias is {}; f16, bf16 or f32 expected", toString(bias->dtype)));
   if (bias && (bias->rank != 1 || bias->sizes[0] != n))
     return Status::error(fmt::format(
         "gemm: bias must be a vector of N = {} elements", n));

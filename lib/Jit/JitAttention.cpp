@@ -115,8 +115,9 @@ Status checkProblem(const Tensor &q, const Tensor &kv, const Tensor &idx,
     return badArg(fmt::format("out must be [tokens = {}, h_q = {}, d_v <= "
                               "{}], it is {}",
                               p.tokens, p.hQ, p.dQK, shapeStr(out)));
-  if (out.dtype == DType::I32)
-    return badArg("out is i32; f16, bf16 or f32 expected");
+  if (!isFloatDType(out.dtype))
+    return badArg(fmt::format("out is {}; f16, bf16 or f32 expected",
+                              toString(out.dtype)));
   p.dV = out.sizes[2];
   if (lse) {
     if (lse->rank != 2 || lse->sizes[0] != p.tokens || lse->sizes[1] != p.hQ)

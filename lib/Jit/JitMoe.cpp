@@ -18,6 +18,7 @@
 #include "moec/Dialect/OpPlans.h"
 #include "moec/Target/TargetInfo.h"
 #include "moec/Tuning/SearchSpace.h"
+#include "moec/Tuning/MoeConfig.h"
 #include "moec/Tuning/TuningDB.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -38,11 +39,22 @@ using rt::Status;
 
 namespace {
 
-/// The POD key of a fused_moe request: looked up on every call.
+/// How a weight's scales are laid out (fp8_w8a8, int8_w8a16, mxfp4).
+enum class ScaleKind : uint8_t { None, PerExpert, PerChannel, Block, Mx };
+/// How an fp8_w8a8 GEMM's activation is quantized: computed per tensor,
+/// per token or per [1, group_k] block, or the caller's static scale.
+enum class ActQuant : uint8_t { None, Tensor, Token, Group, Static };
+
+/// The POD key of a fused_moe request: looked up on every call. Every field
+/// that changes the IR is here; two requests that differ only in the
+/// quantization (mode, weight dtype, scale layouts, block shape, activation
+/// scales) never share an entry (JitMoeTest QuantizationIsPartOfTheKey).
 struct MoeKey {
   uint8_t hidden, weights, out, act; // DType, DType, DType, Activation
-  uint8_t unfused, hasMap, sizeClass, pad0;
-  int32_t topK, pad1;
+  uint8_t unfused, hasMap, sizeClass, quant; // quant: MoeQuant
+  uint8_t wDType, w13Scale, w2Scale, a13;    // DType, ScaleKind x 2, ActQuant
+  uint8_t a2, pad0[3];                       // ActQuant
+  int32_t topK, groupN, groupK, pad1;
   int64_t expertsLocal, expertsGlobal, h, i;
   uint64_t w13Hash, w2Hash; // xxh3 of the override fields (0: none)
   int64_t tokens;           // with a tuning database: the live token count
@@ -55,27 +67,45 @@ using MoeKeyHash = KeyBytesHash<MoeKey>;
 /// What a request resolves to: the kernels, their plans, what it says.
 struct MoeEntry {
   const Variant *align = nullptr, *w13 = nullptr, *act = nullptr,
-                *w2 = nullptr;
+                *w2 = nullptr, *quant13 = nullptr, *quant2 = nullptr;
   MoeAlignPlan alignPlan;
+  QuantFp8Plan quant13Plan, quant2Plan;
   int64_t w13TileM = 1, w13TileN = 1, w2TileM = 1, w2TileN = 1;
   ActAndMulPlan actPlan;
   VariantInfo info;
 };
 
-/// Rows per expert on average: the heuristic's size class.
-uint8_t moeSizeClass(int64_t tokens, int64_t topK, int64_t experts) {
-  int64_t perExpert = (tokens * topK + experts - 1) / std::max<int64_t>(experts, 1);
-  return perExpert <= 16 ? 0 : perExpert <= 64 ? 1 : perExpert <= 256 ? 2 : 3;
+size_t roundUp(size_t v, size_t to) { return (v + to - 1) / to * to; }
+
+/// Bytes of the f32 scales an fp8 activation [rows, k] gets (0: none or the
+/// caller's static scale).
+size_t actScaleBytes(ActQuant q, int64_t rows, int64_t k, int64_t groupK) {
+  switch (q) {
+  case ActQuant::Tensor:
+    return 4;
+  case ActQuant::Token:
+    return 4 * rows;
+  case ActQuant::Group:
+    return 4 * rows * ((k + groupK - 1) / groupK);
+  default:
+    return 0;
+  }
 }
 
-size_t roundUp(size_t v, size_t to) { return (v + to - 1) / to * to; }
+/// fp8_w8a8's workspace: hidden [tokens, h] and the intermediate [copies,
+/// i] in fp8, with their computed scales.
+struct MoeFp8Buffers {
+  ActQuant a13 = ActQuant::None, a2 = ActQuant::None;
+  int64_t tokens = 0, h = 0, groupK = 0;
+};
 
 /// The workspace regions (byte offsets) for `copies` routed copies.
 struct MoeWorkspace {
-  size_t sorted = 0, experts = 0, npad = 0, act = 0, gateUp = 0, total = 0;
+  size_t sorted = 0, experts = 0, npad = 0, act = 0, gateUp = 0, q13 = 0,
+         s13 = 0, q2 = 0, s2 = 0, total = 0;
   static MoeWorkspace layout(int64_t copies, int64_t expertsGlobal,
                              int64_t blockM, int64_t i, size_t eltBytes,
-                             bool unfused) {
+                             bool unfused, const MoeFp8Buffers &fp8) {
     MoeWorkspace w;
     int64_t sortedIds = copies + expertsGlobal * (blockM - 1);
     int64_t blocks = (sortedIds + blockM - 1) / blockM;
@@ -92,10 +122,36 @@ struct MoeWorkspace {
       w.gateUp = at;
       at = roundUp(at + copies * 2 * i * eltBytes, 256);
     }
+    if (fp8.a13 != ActQuant::None) {
+      w.q13 = at;
+      at = roundUp(at + fp8.tokens * fp8.h, 256);
+      w.s13 = at;
+      at = roundUp(at + actScaleBytes(fp8.a13, fp8.tokens, fp8.h, fp8.groupK),
+                   256);
+      w.q2 = at;
+      at = roundUp(at + copies * i, 256);
+      w.s2 = at;
+      at = roundUp(at + actScaleBytes(fp8.a2, copies, i, fp8.groupK), 256);
+    }
     w.total = at;
     return w;
   }
 };
+
+const char *toString(ActQuant a) {
+  switch (a) {
+  case ActQuant::Tensor:
+    return "dynamic per tensor";
+  case ActQuant::Token:
+    return "dynamic per token";
+  case ActQuant::Group:
+    return "dynamic per [1, group_k]";
+  case ActQuant::Static:
+    return "static per tensor";
+  default:
+    return "none";
+  }
+}
 
 Status badArg(const std::string &msg) {
   return Status::error("fused_moe: " + msg);
@@ -111,17 +167,233 @@ std::string shapeStr(const Tensor &t) {
 /// The checked problem of a fused_moe call.
 struct MoeProblem {
   int64_t tokens = 0, h = 0, i = 0, topK = 0, eLocal = 0, eGlobal = 0;
+  MoeQuant quant = MoeQuant::None;
+  DType wDType = DType::BF16;
+  ScaleKind w13Scale = ScaleKind::None, w2Scale = ScaleKind::None;
+  ActQuant a13 = ActQuant::None, a2 = ActQuant::None;
+  int64_t groupN = 0, groupK = 0;
+  bool fp8() const { return quant == MoeQuant::Fp8W8A8; }
+  bool mxfp4() const { return quant == MoeQuant::Mxfp4; }
+  /// K of w13 / w2 as stored (MXFP4 packs two values a byte).
+  int64_t w13K() const { return mxfp4() ? h / 2 : h; }
+  int64_t w2K() const { return mxfp4() ? i / 2 : i; }
+  MoeFp8Buffers workspaceFp8() const {
+    MoeFp8Buffers f;
+    if (fp8()) {
+      f.a13 = a13;
+      f.a2 = a2;
+      f.tokens = tokens;
+      f.h = h;
+      f.groupK = groupK;
+    }
+    return f;
+  }
 };
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// The elements of t (sizes checked non-negative before).
+int64_t numel(const Tensor &t) {
+  int64_t n = 1;
+  for (int d = 0; d < t.rank; ++d)
+    n *= t.sizes[d];
+  return n;
+}
+
+/// Classifies `scale` of the weight `what` ([E, n, k] logically) for the
+/// quantization of `p`; an error names the shapes it may have.
+Status checkWeightScale(const char *what, const Tensor *scale,
+                        const MoeProblem &p, int64_t n, int64_t k,
+                        ScaleKind &kind) {
+  std::string name = fmt::format("{}_scale", what);
+  int64_t E = p.eLocal;
+  if (!scale)
+    return badArg(fmt::format("quant {} needs {} (the {} weight scales)",
+                              toString(p.quant), name, what));
+  DType want = p.mxfp4() ? DType::F8E8M0FNU : DType::F32;
+  if (scale->dtype != want)
+    return badArg(fmt::format("{} is {}; quant {} needs {} scales", name,
+                              toString(scale->dtype), toString(p.quant),
+                              toString(want)));
+  auto dims = [&](std::initializer_list<int64_t> d) {
+    if (scale->rank != static_cast<int>(d.size()))
+      return false;
+    int i = 0;
+    for (int64_t v : d)
+      if (scale->sizes[i++] != v)
+        return false;
+    return true;
+  };
+  if (p.mxfp4()) {
+    kind = ScaleKind::Mx;
+    if (!dims({E, n, k / 32}))
+      return badArg(fmt::format("{} must be [E = {}, N = {}, K/32 = {}] "
+                                "(one e8m0 scale per 32 K elements), it is {}",
+                                name, E, n, k / 32, shapeStr(*scale)));
+    return Status::success();
+  }
+  if (p.groupN) {
+    kind = ScaleKind::Block;
+    int64_t gn = ceilDiv(n, p.groupN), gk = ceilDiv(k, p.groupK);
+    if (!dims({E, gn, gk}))
+      return badArg(fmt::format(
+          "{} must be block-wise [E = {}, ceil(N / group_n) = {}, ceil(K / "
+          "group_k) = {}] for block_shape [{}, {}] (N = {}, K = {}), it is {}",
+          name, E, gn, gk, p.groupN, p.groupK, n, k, shapeStr(*scale)));
+    return Status::success();
+  }
+  if (dims({E, n}) || dims({E, n, 1})) {
+    kind = ScaleKind::PerChannel;
+    return Status::success();
+  }
+  if (p.quant == MoeQuant::Fp8W8A8 &&
+      (dims({E}) || dims({E, 1}) || dims({E, 1, 1}))) {
+    kind = ScaleKind::PerExpert;
+    return Status::success();
+  }
+  if (p.quant == MoeQuant::Int8W8A16)
+    return badArg(fmt::format("{} must be per channel [E = {}, N = {}] (or "
+                              "[E, N, 1]) for int8_w8a16, it is {}",
+                              name, E, n, shapeStr(*scale)));
+  return badArg(fmt::format("{} must be per expert [E = {}], per channel [E "
+                            "= {}, N = {}] (or [E, N, 1]), or block-wise "
+                            "with block_shape (group_n, group_k); it is {}",
+                            name, E, E, n, shapeStr(*scale)));
+}
+
+/// The quantization options of a call: the weight dtypes, block shape and
+/// activation scales (and, when `scales`, the weight scales) against the
+/// problem's shapes. Fills p.quant... from `o`.
+Status checkQuant(const Tensor &hidden, const Tensor &w13, const Tensor *w2,
+                  const FusedMoeOptions &o, bool scales, MoeProblem &p) {
+  p.quant = o.quant;
+  p.wDType = w13.dtype;
+  const char *q = toString(o.quant);
+  bool fp8 = o.quant == MoeQuant::Fp8W8A8;
+  if (o.quant != MoeQuant::None && o.quant != MoeQuant::Fp8W8A8 &&
+      o.quant != MoeQuant::Int8W8A16 && o.quant != MoeQuant::Mxfp4)
+    return badArg(fmt::format("quant {} is not a MoeQuant",
+                              static_cast<int>(o.quant)));
+  if (o.quant == MoeQuant::None && (o.w13Scale || o.w2Scale))
+    return badArg("w13_scale / w2_scale given but quant is none (set "
+                  "fp8_w8a8, int8_w8a16 or mxfp4)");
+  if (!fp8 && (o.a13Scale || o.a2Scale || o.perTokenActivations ||
+               o.groupN || o.groupK))
+    return badArg(fmt::format("a13_scale, a2_scale, per-token activations "
+                              "and block_shape are for fp8_w8a8, not quant "
+                              "{}",
+                              q));
+  // Weight dtypes.
+  auto wantW = [&](DType d) {
+    switch (o.quant) {
+    case MoeQuant::None:
+      return d == hidden.dtype;
+    case MoeQuant::Fp8W8A8:
+      return d == DType::F8E4M3FN || d == DType::F8E4M3FNUZ;
+    default:
+      return d == DType::I8;
+    }
+  };
+  const char *wantText = o.quant == MoeQuant::None
+                             ? toString(hidden.dtype)
+                         : fp8 ? "f8E4M3FN or f8E4M3FNUZ"
+                               : "i8";
+  for (auto [what, t] : {std::pair{"w13", &w13}, {"w2", w2}}) {
+    if (!t)
+      continue;
+    if (!wantW(t->dtype))
+      return badArg(fmt::format("{} is {}; {} expected ({}{})", what,
+                                toString(t->dtype), wantText,
+                                o.quant == MoeQuant::None ? "hidden is "
+                                                          : "quant ",
+                                o.quant == MoeQuant::None
+                                    ? toString(hidden.dtype)
+                                    : q));
+  }
+  if (w2 && w2->dtype != w13.dtype)
+    return badArg(fmt::format("w13 is {} but w2 is {}", toString(w13.dtype),
+                              toString(w2->dtype)));
+  if (o.quant == MoeQuant::Mxfp4) {
+    if (hidden.dtype != DType::BF16)
+      return badArg(fmt::format("mxfp4 weights need bf16 hidden states, not "
+                                "{}",
+                                toString(hidden.dtype)));
+    if (p.h % 32 || p.i % 32)
+      return badArg(fmt::format("mxfp4 needs H ({}) and I ({}) to be "
+                                "multiples of 32 (one e8m0 scale per 32 K "
+                                "elements)",
+                                p.h, p.i));
+  }
+  // Block shape.
+  if (fp8 && (o.groupN || o.groupK)) {
+    if (o.groupN <= 0 || o.groupK <= 0)
+      return badArg(fmt::format("block_shape [{}, {}]: group_n and group_k "
+                                "must both be positive (or both 0: not "
+                                "block-wise)",
+                                o.groupN, o.groupK));
+    if (o.groupK % 16 || o.groupK > (int64_t(1) << 20))
+      return badArg(fmt::format("block_shape group_k = {} must be a multiple "
+                                "of 16 (the GEMM's block_k divides it)",
+                                o.groupK));
+    if (p.i % o.groupN)
+      return badArg(fmt::format("block_shape group_n = {} must divide I = {} "
+                                "(no scale group may span the gate and up "
+                                "halves of w13)",
+                                o.groupN, p.i));
+    if (o.groupN > (int64_t(1) << 20))
+      return badArg(fmt::format("block_shape group_n = {} is too large",
+                                o.groupN));
+    p.groupN = o.groupN;
+    p.groupK = o.groupK;
+  }
+  // Activation scales.
+  if (fp8) {
+    auto actQuant = [&](const char *what, const Tensor *a,
+                        ActQuant &out) -> Status {
+      if (a) {
+        if (p.groupN)
+          return badArg(fmt::format("{} is a static per-tensor scale; "
+                                    "block-wise fp8 quantizes activations "
+                                    "per [1, group_k] block each call",
+                                    what));
+        if (o.perTokenActivations)
+          return badArg(fmt::format("{} is a static per-tensor scale; "
+                                    "per-token activations are computed per "
+                                    "call: give one or the other",
+                                    what));
+        if (a->dtype != DType::F32 || a->rank > 2 || numel(*a) != 1)
+          return badArg(fmt::format("{} must be one f32 ([] or [1]), it is "
+                                    "{} {}",
+                                    what, toString(a->dtype), shapeStr(*a)));
+        out = ActQuant::Static;
+      } else {
+        out = p.groupN               ? ActQuant::Group
+              : o.perTokenActivations ? ActQuant::Token
+                                      : ActQuant::Tensor;
+      }
+      return Status::success();
+    };
+    if (Status s = actQuant("a13_scale", o.a13Scale, p.a13); !s.ok())
+      return s;
+    if (Status s = actQuant("a2_scale", o.a2Scale, p.a2); !s.ok())
+      return s;
+  }
+  if (!scales || o.quant == MoeQuant::None)
+    return Status::success();
+  if (Status s = checkWeightScale("w13", o.w13Scale, p, 2 * p.i, p.h,
+                                  p.w13Scale);
+      !s.ok())
+    return s;
+  return checkWeightScale("w2", o.w2Scale, p, p.h, p.i, p.w2Scale);
+}
 
 Status checkProblem(const Tensor &hidden, const Tensor &w13, const Tensor *w2,
                     const Tensor *topkWeights, const Tensor &topkIds,
                     const Tensor *out, const FusedMoeOptions &o,
                     MoeProblem &p) {
-  auto isFloat = [](DType d) {
-    return d == DType::F16 || d == DType::BF16 || d == DType::F32;
-  };
   for (const Tensor *t : {&hidden, &w13, w2, topkWeights, &topkIds, out,
-                         o.expertMap})
+                         o.expertMap, o.w13Scale, o.w2Scale, o.a13Scale,
+                         o.a2Scale})
     if (t && (t->rank < 0 || t->rank > Tensor::kMaxRank ||
               std::any_of(t->sizes, t->sizes + t->rank,
                           [](int64_t d) { return d < 0; })))
@@ -135,25 +407,29 @@ Status checkProblem(const Tensor &hidden, const Tensor &w13, const Tensor *w2,
                               toString(hidden.dtype)));
   p.tokens = hidden.sizes[0];
   p.h = hidden.sizes[1];
-  if (w13.rank != 3 || w13.sizes[2] != p.h || w13.sizes[1] % 2 ||
-      w13.sizes[1] == 0 || w13.sizes[0] == 0)
-    return badArg(fmt::format("w13 must be [E, 2I, H = {}] with E, I > 0, "
+  bool mx = o.quant == MoeQuant::Mxfp4;
+  int64_t k13 = mx ? p.h / 2 : p.h;
+  if (w13.rank != 3 || w13.sizes[2] != k13 || (mx && p.h % 2) ||
+      w13.sizes[1] % 2 || w13.sizes[1] == 0 || w13.sizes[0] == 0)
+    return badArg(fmt::format("w13 must be [E, 2I, {} = {}] with E, I > 0, "
                               "it is {}",
-                              p.h, shapeStr(w13)));
+                              mx ? "H/2 (mxfp4: packed pairs)" : "H", k13,
+                              shapeStr(w13)));
   p.eLocal = w13.sizes[0];
   p.i = w13.sizes[1] / 2;
-  if (w13.dtype != hidden.dtype)
-    return badArg(fmt::format("w13 is {} but hidden is {}",
-                              toString(w13.dtype), toString(hidden.dtype)));
   if (w2) {
+    int64_t k2 = mx ? p.i / 2 : p.i;
     if (w2->rank != 3 || w2->sizes[0] != p.eLocal || w2->sizes[1] != p.h ||
-        w2->sizes[2] != p.i)
-      return badArg(fmt::format("w2 must be [E = {}, H = {}, I = {}], it is {}",
-                                p.eLocal, p.h, p.i, shapeStr(*w2)));
-    if (w2->dtype != hidden.dtype)
-      return badArg(fmt::format("w2 is {} but hidden is {}",
-                                toString(w2->dtype), toString(hidden.dtype)));
+        w2->sizes[2] != k2)
+      return badArg(fmt::format("w2 must be [E = {}, H = {}, {} = {}], it is "
+                                "{}",
+                                p.eLocal, p.h,
+                                mx ? "I/2 (mxfp4: packed pairs)" : "I", k2,
+                                shapeStr(*w2)));
   }
+  if (Status s = checkQuant(hidden, w13, w2, o, /*scales=*/w2 != nullptr, p);
+      !s.ok())
+    return s;
   if (topkIds.rank != 2 || topkIds.sizes[0] != p.tokens ||
       topkIds.sizes[1] < 1)
     return badArg(fmt::format("topk_ids must be [tokens = {}, top_k], it is {}",
@@ -168,7 +444,7 @@ Status checkProblem(const Tensor &hidden, const Tensor &w13, const Tensor *w2,
       return badArg(fmt::format("topk_weights must be [tokens = {}, top_k = "
                                 "{}], it is {}",
                                 p.tokens, p.topK, shapeStr(*topkWeights)));
-    if (!isFloat(topkWeights->dtype))
+    if (!isFloatDType(topkWeights->dtype))
       return badArg(fmt::format("topk_weights is {}; f32, f16 or bf16 "
                                 "expected",
                                 toString(topkWeights->dtype)));
@@ -177,7 +453,7 @@ Status checkProblem(const Tensor &hidden, const Tensor &w13, const Tensor *w2,
     if (out->rank != 2 || out->sizes[0] != p.tokens || out->sizes[1] != p.h)
       return badArg(fmt::format("out must be [tokens = {}, H = {}], it is {}",
                                 p.tokens, p.h, shapeStr(*out)));
-    if (!isFloat(out->dtype))
+    if (!isFloatDType(out->dtype))
       return badArg(fmt::format("out is {}; f16, bf16 or f32 expected",
                                 toString(out->dtype)));
   }
@@ -212,7 +488,11 @@ Status checkProblem(const Tensor &hidden, const Tensor &w13, const Tensor *w2,
   for (Named n : {Named{"hidden", &hidden}, Named{"w13", &w13},
                   Named{"w2", w2}, Named{"topk_weights", topkWeights},
                   Named{"topk_ids", &topkIds}, Named{"out", out},
-                  Named{"expert_map", o.expertMap}}) {
+                  Named{"expert_map", o.expertMap},
+                  Named{"w13_scale", w2 ? o.w13Scale : nullptr},
+                  Named{"w2_scale", w2 ? o.w2Scale : nullptr},
+                  Named{"a13_scale", w2 ? o.a13Scale : nullptr},
+                  Named{"a2_scale", w2 ? o.a2Scale : nullptr}}) {
     if (!n.t)
       continue;
     if (!n.t->isRowMajor())
@@ -249,6 +529,20 @@ struct moec::jit::internal::MoeState {
   bool perShape = false;
 };
 
+const char *moec::jit::toString(MoeQuant quant) {
+  switch (quant) {
+  case MoeQuant::None:
+    return "none";
+  case MoeQuant::Fp8W8A8:
+    return "fp8_w8a8";
+  case MoeQuant::Int8W8A16:
+    return "int8_w8a16";
+  case MoeQuant::Mxfp4:
+    return "mxfp4";
+  }
+  return "?";
+}
+
 void moec::jit::internal::MoeStateDeleter::operator()(MoeState *s) const {
   delete s;
 }
@@ -264,37 +558,12 @@ Jit::fusedMoeWorkspaceBytes(const Tensor &hidden, const Tensor &w13,
     return s;
   // block_m is at most 256 whatever the config says.
   return MoeWorkspace::layout(p.tokens * p.topK, p.eGlobal, 256, p.i,
-                              dtypeBytes(hidden.dtype), options.unfused)
+                              dtypeBytes(hidden.dtype), options.unfused,
+                              p.workspaceFp8())
       .total;
 }
 
 namespace {
-
-/// The heuristic: per class of rows per expert and target; fields left out
-/// take the #moec.config defaults.
-std::string heuristicMoeConfig(const TargetInfo &target, uint8_t sizeClass) {
-  if (target.isHost())
-    return "block_m = 16, block_n = 32, block_k = 32";
-  int64_t bk = 64;
-  switch (sizeClass) {
-  case 0:
-    return fmt::format("block_m = 16, block_n = 64, block_k = {}, group_m = "
-                       "1, num_warps = 4, num_stages = 2",
-                       bk);
-  case 1:
-    return fmt::format("block_m = 32, block_n = 64, block_k = {}, group_m = "
-                       "8, num_warps = 4, num_stages = 2",
-                       bk);
-  case 2:
-    return fmt::format("block_m = 64, block_n = 128, block_k = {}, group_m "
-                       "= 8, num_warps = 4, num_stages = 2",
-                       bk);
-  default:
-    return fmt::format("block_m = 128, block_n = 64, block_k = {}, group_m "
-                       "= 8, num_warps = 4, num_stages = 2",
-                       bk);
-  }
-}
 
 std::string printedConfig(mlir::Attribute cfg) {
   std::string s;
@@ -335,6 +604,14 @@ rt::Status Jit::fusedMoe(const Tensor &hidden, const Tensor &w13,
   key.unfused = options.unfused;
   key.hasMap = options.expertMap != nullptr;
   key.topK = static_cast<int32_t>(p.topK);
+  key.quant = static_cast<uint8_t>(p.quant);
+  key.wDType = static_cast<uint8_t>(p.wDType);
+  key.w13Scale = static_cast<uint8_t>(p.w13Scale);
+  key.w2Scale = static_cast<uint8_t>(p.w2Scale);
+  key.a13 = static_cast<uint8_t>(p.a13);
+  key.a2 = static_cast<uint8_t>(p.a2);
+  key.groupN = static_cast<int32_t>(p.groupN);
+  key.groupK = static_cast<int32_t>(p.groupK);
   key.expertsLocal = p.eLocal;
   key.expertsGlobal = p.eGlobal;
   key.h = p.h;
@@ -345,7 +622,8 @@ rt::Status Jit::fusedMoe(const Tensor &hidden, const Tensor &w13,
     key.w2Hash = llvm::xxh3_64bits(options.w2Config) | 1;
   bool bothOverridden = key.w13Hash && key.w2Hash;
   if (!bothOverridden && !target(I).isHost())
-    key.sizeClass = moeSizeClass(p.tokens, p.topK, p.eLocal);
+    key.sizeClass = static_cast<uint8_t>(
+        tuning::moeGemmRowClass(p.tokens, p.topK, p.eGlobal));
   if (!bothOverridden && S.perShape)
     key.tokens = p.tokens;
 
@@ -377,14 +655,21 @@ rt::Status Jit::fusedMoe(const Tensor &hidden, const Tensor &w13,
       // Configs: override, else the tuning database (vLLM's file for E and
       // N = I, nearest token count; one entry for both GEMMs), else the
       // heuristic.
-      std::string heuristic =
-          heuristicMoeConfig(tgt, moeSizeClass(p.tokens, K, E));
+      std::string heuristic = tuning::heuristicMoeGemmFields(
+          tgt.chip, tgt.isHost() ? 0 : key.sizeClass);
       std::optional<std::string> fromDb;
       std::string dbWhere;
       if ((!key.w13Hash || !key.w2Hash) &&
           !tuning::TuningDB::global().dirs().empty()) {
-        // f16/bf16 files carry no dtype in their name (vLLM's rule).
-        tuning::ConfigFileKey fk = tuning::moeFileKey(E, In, dev.name(), "");
+        // f16/bf16 files carry no dtype in their name (vLLM's rule); the
+        // quantized ones say fp8_w8a8 / int8_w8a16 / mxfp4 and the block
+        // shape.
+        std::optional<std::pair<int64_t, int64_t>> blockShape;
+        if (p.groupN)
+          blockShape = std::make_pair(p.groupN, p.groupK);
+        tuning::ConfigFileKey fk = tuning::moeFileKey(
+            E, In, dev.name(),
+            p.quant == MoeQuant::None ? "" : toString(p.quant), blockShape);
         auto r = tuning::TuningDB::global().lookupOrReport(
             fk, p.tokens,
             fmt::format("the heuristic config \"{}\"", heuristic));
@@ -419,22 +704,86 @@ rt::Status Jit::fusedMoe(const Tensor &hidden, const Tensor &w13,
       };
       Pick p13 = pick(options.w13Config), p2 = pick(options.w2Config);
 
+      // Quantization: A's element type, the scale operands and attributes
+      // of each GEMM (ODS operand order: ..., topk_weights, a_scale,
+      // b_scale).
+      std::string wt = toString(p.wDType);
+      std::string at = p.fp8() ? wt : t; // A of both GEMMs
+      auto aScaleType = [&](ActQuant a, int64_t k) -> std::string {
+        switch (a) {
+        case ActQuant::Tensor:
+        case ActQuant::Static:
+          return "memref<1xf32>";
+        case ActQuant::Token:
+          return "memref<?xf32>";
+        case ActQuant::Group:
+          return fmt::format("memref<?x{}xf32>", ceilDiv(k, p.groupK));
+        default:
+          return "";
+        }
+      };
+      auto bScaleType = [&](ScaleKind kind, int64_t n,
+                            int64_t k) -> std::string {
+        switch (kind) {
+        case ScaleKind::PerExpert:
+          return fmt::format("memref<{}xf32>", E);
+        case ScaleKind::PerChannel:
+          return fmt::format("memref<{}x{}xf32>", E, n);
+        case ScaleKind::Block:
+          return fmt::format("memref<{}x{}x{}xf32>", E, ceilDiv(n, p.groupN),
+                             ceilDiv(k, p.groupK));
+        case ScaleKind::Mx:
+          return fmt::format("memref<{}x{}x{}xf8E8M0FNU>", E, n, k / 32);
+        default:
+          return "";
+        }
+      };
+      std::string as13 = aScaleType(p.a13, H), as2 = aScaleType(p.a2, In),
+                  bs13 = bScaleType(p.w13Scale, N, H),
+                  bs2 = bScaleType(p.w2Scale, H, In);
+      // (func arguments, op operands, attributes) of the scales.
+      struct ScaleIR {
+        std::string args, operands, attrs;
+      };
+      auto scaleIR = [&](const std::string &as,
+                         const std::string &bs) -> ScaleIR {
+        ScaleIR r;
+        if (!as.empty()) {
+          r.args += fmt::format(", %as: {}", as);
+          r.operands += fmt::format(" a_scale(%as : {})", as);
+        }
+        if (!bs.empty()) {
+          r.args += fmt::format(", %bs: {}", bs);
+          r.operands += fmt::format(" b_scale(%bs : {})", bs);
+        }
+        if (p.groupN)
+          r.attrs += fmt::format("group_n = {} : i64, group_k = {} : i64, ",
+                                 p.groupN, p.groupK);
+        if (p.mxfp4())
+          r.attrs += "mxfp4, ";
+        return r;
+      };
+      ScaleIR sc13 = scaleIR(as13, bs13), sc2 = scaleIR(as2, bs2);
+      int64_t k13 = p.w13K(), k2 = p.w2K();
+
       auto w13Text = [&](const std::string &cfg) {
         std::string c = options.unfused
                             ? fmt::format("memref<?x{}x{}x{}>", K, N, t)
                             : fmt::format("memref<?x{}x{}x{}>", K, In, t);
         return fmt::format(
             "module {{\n"
-            "  func.func @moec_fused_moe_w13(%a: memref<?x{H}x{t}>, %w: "
-            "memref<{E}x{N}x{H}x{t}>, %c: {c}, %s: memref<?xi32>, %e: "
-            "memref<?xi32>, %n: memref<1xi32>) {{\n"
+            "  func.func @moec_fused_moe_w13(%a: memref<?x{H}x{at}>, %w: "
+            "memref<{E}x{N}x{kw}x{wt}>, %c: {c}, %s: memref<?xi32>, %e: "
+            "memref<?xi32>, %n: memref<1xi32>{sargs}) {{\n"
             "    moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : "
-            "memref<?xi32>, memref<?xi32>, memref<1xi32>) {{top_k = {K} : "
-            "i64, {act}config = #moec.config<{cfg}>}} : memref<?x{H}x{t}>, "
-            "memref<{E}x{N}x{H}x{t}> -> {c}\n"
+            "memref<?xi32>, memref<?xi32>, memref<1xi32>){sops} {{top_k = "
+            "{K} : i64, {act}{sattrs}config = #moec.config<{cfg}>}} : "
+            "memref<?x{H}x{at}>, memref<{E}x{N}x{kw}x{wt}> -> {c}\n"
             "    return\n  }}\n}}\n",
-            fmt::arg("H", H), fmt::arg("t", t), fmt::arg("E", E),
-            fmt::arg("N", N), fmt::arg("c", c), fmt::arg("K", K),
+            fmt::arg("H", H), fmt::arg("at", at), fmt::arg("wt", wt),
+            fmt::arg("kw", k13), fmt::arg("E", E), fmt::arg("N", N),
+            fmt::arg("c", c), fmt::arg("K", K), fmt::arg("sargs", sc13.args),
+            fmt::arg("sops", sc13.operands), fmt::arg("sattrs", sc13.attrs),
             fmt::arg("act", options.unfused
                                 ? std::string()
                                 : fmt::format("activation = "
@@ -445,19 +794,43 @@ rt::Status Jit::fusedMoe(const Tensor &hidden, const Tensor &w13,
       auto w2Text = [&](const std::string &cfg) {
         return fmt::format(
             "module {{\n"
-            "  func.func @moec_fused_moe_w2(%a: memref<?x{I}x{t}>, %w: "
-            "memref<{E}x{H}x{I}x{t}>, %c: memref<?x{H}x{to}>, %s: "
+            "  func.func @moec_fused_moe_w2(%a: memref<?x{I}x{at}>, %w: "
+            "memref<{E}x{H}x{kw}x{wt}>, %c: memref<?x{H}x{to}>, %s: "
             "memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %tw: "
-            "memref<?x{K}x{tw}>) {{\n"
+            "memref<?x{K}x{tw}>{sargs}) {{\n"
             "    moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : "
             "memref<?xi32>, memref<?xi32>, memref<1xi32>) topk_weights(%tw "
-            ": memref<?x{K}x{tw}>) {{top_k = {K} : i64, a_per_copy, reduce, "
-            "config = #moec.config<{cfg}>}} : memref<?x{I}x{t}>, "
-            "memref<{E}x{H}x{I}x{t}> -> memref<?x{H}x{to}>\n"
+            ": memref<?x{K}x{tw}>){sops} {{top_k = {K} : i64, a_per_copy, "
+            "reduce, {sattrs}config = #moec.config<{cfg}>}} : "
+            "memref<?x{I}x{at}>, memref<{E}x{H}x{kw}x{wt}> -> "
+            "memref<?x{H}x{to}>\n"
             "    return\n  }}\n}}\n",
-            fmt::arg("I", In), fmt::arg("t", t), fmt::arg("E", E),
-            fmt::arg("H", H), fmt::arg("to", to), fmt::arg("K", K),
-            fmt::arg("tw", tw), fmt::arg("cfg", cfg));
+            fmt::arg("I", In), fmt::arg("at", at), fmt::arg("wt", wt),
+            fmt::arg("kw", k2), fmt::arg("E", E), fmt::arg("H", H),
+            fmt::arg("to", to), fmt::arg("K", K), fmt::arg("tw", tw),
+            fmt::arg("sargs", sc2.args), fmt::arg("sops", sc2.operands),
+            fmt::arg("sattrs", sc2.attrs), fmt::arg("cfg", cfg));
+      };
+      // fp8_w8a8: the quant_fp8 kernels of hidden [T, H] and of the
+      // intermediate [copies, I].
+      auto quantText = [&](const char *fn, int64_t k, ActQuant a,
+                           const std::string &scaleType) {
+        std::string attrs;
+        if (a == ActQuant::Static)
+          attrs += "static_scale, ";
+        if (a == ActQuant::Group)
+          attrs += fmt::format("group_k = {} : i64, ", p.groupK);
+        return fmt::format(
+            "module {{\n"
+            "  func.func @{fn}(%x: memref<?x{k}x{t}>, %q: memref<?x{k}x{wt}>, "
+            "%s: {st}) {{\n"
+            "    moec.quant_fp8 %x -> %q, %s {{{attrs}config = "
+            "#moec.config<>}} : memref<?x{k}x{t}> -> memref<?x{k}x{wt}>, "
+            "{st}\n"
+            "    return\n  }}\n}}\n",
+            fmt::arg("fn", fn), fmt::arg("k", k), fmt::arg("t", t),
+            fmt::arg("wt", wt), fmt::arg("st", scaleType),
+            fmt::arg("attrs", attrs));
       };
 
       // Parse each GEMM; a heuristic config that does not fit the target
@@ -616,9 +989,14 @@ rt::Status Jit::fusedMoe(const Tensor &hidden, const Tensor &w13,
       e->w13TileN = plan13.problem.n;
       e->w2TileM = plan2.problem.m;
       e->w2TileN = plan2.problem.n;
-      std::string desc = fmt::format("fused_moe {} E={}{} H={} I={} top_k={} "
-                                     "on {}",
-                                     t, E,
+      std::string desc = fmt::format("fused_moe {}{} E={}{} H={} I={} "
+                                     "top_k={} on {}",
+                                     t,
+                                     p.quant == MoeQuant::None
+                                         ? std::string()
+                                         : fmt::format(" {} {}",
+                                                       toString(p.quant), wt),
+                                     E,
                                      options.expertMap
                                          ? fmt::format(" (of {})", Eg)
                                          : std::string(),
@@ -673,14 +1051,44 @@ rt::Status Jit::fusedMoe(const Tensor &hidden, const Tensor &w13,
       if (!v2.ok())
         return v2.status();
       e->w2 = *v2;
+      if (p.fp8()) {
+        auto quantVariant = [&](const char *fn, int64_t k, ActQuant a,
+                                const std::string &st, const char *what,
+                                QuantFp8Plan &plan) -> rt::Expected<const Variant *> {
+          std::string text = quantText(fn, k, a, st);
+          std::string error;
+          auto qm = parse(I, text, "<moec fused_moe>", error);
+          if (!qm)
+            return badArg(fmt::format("quant_fp8 of {}: {}", what, error));
+          QuantFp8Op op;
+          qm->walk([&](QuantFp8Op q) { op = q; });
+          plan = getQuantFp8Plan(op, tgt);
+          return variantFor(text, std::move(qm),
+                            desc + fmt::format(": quant_fp8 {} ({})", what,
+                                               toString(a)),
+                            1, 1);
+        };
+        auto q13 = quantVariant("moec_fused_moe_quant13", H, p.a13, as13,
+                                "hidden", e->quant13Plan);
+        if (!q13.ok())
+          return q13.status();
+        e->quant13 = *q13;
+        auto q2 = quantVariant("moec_fused_moe_quant2", In, p.a2, as2,
+                               "the intermediate", e->quant2Plan);
+        if (!q2.ok())
+          return q2.status();
+        e->quant2 = *q2;
+      }
 
       // What lastVariant() says for this request.
       VariantInfo &info = e->info;
-      info.kernel = fmt::format("fused_moe: {}, {}{}, {}", e->align->info.kernel,
-                                e->w13->info.kernel,
-                                e->act ? ", " + e->act->info.kernel
-                                       : std::string(),
-                                e->w2->info.kernel);
+      info.kernel = fmt::format(
+          "fused_moe: {}, {}{}{}, {}{}, {}", e->align->info.kernel,
+          e->quant13 ? e->quant13->info.kernel + ", " : std::string(),
+          e->w13->info.kernel,
+          e->act ? ", " + e->act->info.kernel : std::string(),
+          e->quant2 ? e->quant2->info.kernel + ", " : std::string(),
+          e->w2->info.kernel, toString(p.quant));
       info.config = fmt::format("w13 {} ({}); w2 {} ({})", cfg13,
                                 toString(p13.source), cfg2,
                                 toString(p2.source));
@@ -718,9 +1126,9 @@ rt::Status Jit::fusedMoe(const Tensor &hidden, const Tensor &w13,
   }
   const MoeAlignPlan &ap = entry->alignPlan;
   int64_t blockM = ap.blockM;
-  MoeWorkspace ws =
-      MoeWorkspace::layout(copies, p.eGlobal, blockM, p.i,
-                           dtypeBytes(hidden.dtype), options.unfused);
+  MoeWorkspace ws = MoeWorkspace::layout(copies, p.eGlobal, blockM, p.i,
+                                         dtypeBytes(hidden.dtype),
+                                         options.unfused, p.workspaceFp8());
   char *base = static_cast<char *>(options.workspace);
   std::unique_lock<std::mutex> wsLock;
   if (base) {
@@ -762,6 +1170,51 @@ rt::Status Jit::fusedMoe(const Tensor &hidden, const Tensor &w13,
           mapSize = p.eGlobal;
 
   static thread_local rt::KernelArgs args;
+  // Quantization operands: fp8 activations and their scales (the
+  // workspace's, or the caller's static ones), the weight scales.
+  void *q13 = base + ws.q13, *q2 = base + ws.q2;
+  void *s13 = p.a13 == ActQuant::Static ? options.a13Scale->data
+                                        : static_cast<void *>(base + ws.s13);
+  void *s2 = p.a2 == ActQuant::Static ? options.a2Scale->data
+                                      : static_cast<void *>(base + ws.s2);
+  struct Sizes {
+    int64_t d[3] = {1, 1, 1};
+    size_t rank = 1;
+  };
+  auto aScaleSizes = [&](ActQuant a, int64_t rows, int64_t k) {
+    Sizes z;
+    if (a == ActQuant::Token)
+      z.d[0] = rows;
+    else if (a == ActQuant::Group)
+      z = Sizes{{rows, ceilDiv(k, p.groupK), 1}, 2};
+    return z;
+  };
+  auto bScaleSizes = [&](ScaleKind kind, int64_t n, int64_t k) {
+    switch (kind) {
+    case ScaleKind::PerChannel:
+      return Sizes{{p.eLocal, n, 1}, 2};
+    case ScaleKind::Block:
+      return Sizes{{p.eLocal, ceilDiv(n, p.groupN), ceilDiv(k, p.groupK)}, 3};
+    case ScaleKind::Mx:
+      return Sizes{{p.eLocal, n, k / 32}, 3};
+    default:
+      return Sizes{{p.eLocal, 1, 1}, 1};
+    }
+  };
+  Sizes as13 = aScaleSizes(p.a13, T, p.h), as2 = aScaleSizes(p.a2, copies, p.i),
+        bs13 = bScaleSizes(p.w13Scale, n2, p.h),
+        bs2 = bScaleSizes(p.w2Scale, p.h, p.i);
+  int64_t w13K = p.w13K(), w2K = p.w2K();
+  w13Sizes[2] = w13K;
+  w2Sizes[2] = w2K;
+  auto addScales = [&](void *aScale, const Sizes &as, const Tensor *bScale,
+                       const Sizes &bs) {
+    if (p.fp8())
+      args.addMemRef(aScale, as.d, nullptr, as.rank);
+    if (p.quant != MoeQuant::None)
+      args.addMemRef(bScale->data, bs.d, nullptr, bs.rank);
+  };
+
   auto launch = [&](const Variant &v, int64_t grid) {
     return v.kernel.launchOn(stream, rt::Dim3(grid), rt::Dim3(v.workgroupSize),
                              v.sharedBytes, args);
@@ -779,15 +1232,39 @@ rt::Status Jit::fusedMoe(const Tensor &hidden, const Tensor &w13,
   auto rowsGrid = [&](int64_t tileM, int64_t tileN, int64_t n) {
     return ((sortedLen + tileM - 1) / tileM) * ((n + tileN - 1) / tileN);
   };
+  // A per-tensor scale of the intermediate is computed over all its rows:
+  // those of dropped copies (-1 ids, experts of other ranks) are never
+  // written by the w13 GEMM, so they are zeroed first (vLLM's kernel writes
+  // zeros for them) instead of lending the scale stale workspace bytes.
+  if (p.a2 == ActQuant::Tensor)
+    if (Status s = dev.memsetAsync(options.unfused ? gateUp : actBuf, 0,
+                                   static_cast<size_t>(copies * p.i) *
+                                       dtypeBytes(hidden.dtype) *
+                                       (options.unfused ? 2 : 1),
+                                   stream);
+        !s.ok())
+      return s;
+  // fp8_w8a8: hidden -> fp8 [T, H] and its scales.
+  if (entry->quant13) {
+    args.clear();
+    args.addMemRef(hidden.data, hiddenSizes, nullptr, 2);
+    args.addMemRef(q13, hiddenSizes, nullptr, 2);
+    args.addMemRef(s13, as13.d, nullptr, as13.rank);
+    if (Status s = launch(*entry->quant13,
+                          entry->quant13Plan.gridSize(T, p.h));
+        !s.ok())
+      return s;
+  }
   // w13 (+ the activation unless unfused)
   args.clear();
-  args.addMemRef(hidden.data, hiddenSizes, nullptr, 2);
+  args.addMemRef(entry->quant13 ? q13 : hidden.data, hiddenSizes, nullptr, 2);
   args.addMemRef(w13.data, w13Sizes, nullptr, 3);
   args.addMemRef(options.unfused ? gateUp : actBuf,
                  options.unfused ? gateUpSizes : actSizes, nullptr, 3);
   args.addMemRef(sorted, &sortedLen, nullptr, 1);
   args.addMemRef(experts, &blocks, nullptr, 1);
   args.addMemRef(npad, &one, nullptr, 1);
+  addScales(s13, as13, options.w13Scale, bs13);
   if (Status s = launch(*entry->w13,
                         rowsGrid(entry->w13TileM, entry->w13TileN, n2));
       !s.ok())
@@ -800,15 +1277,27 @@ rt::Status Jit::fusedMoe(const Tensor &hidden, const Tensor &w13,
         !s.ok())
       return s;
   }
+  // fp8_w8a8: the intermediate -> fp8 [copies, I] and its scales.
+  if (entry->quant2) {
+    args.clear();
+    args.addMemRef(actBuf, actRows, nullptr, 2);
+    args.addMemRef(q2, actRows, nullptr, 2);
+    args.addMemRef(s2, as2.d, nullptr, as2.rank);
+    if (Status s = launch(*entry->quant2,
+                          entry->quant2Plan.gridSize(copies, p.i));
+        !s.ok())
+      return s;
+  }
   // w2, weighted, the top_k copies summed into out
   args.clear();
-  args.addMemRef(actBuf, actRows, nullptr, 2);
+  args.addMemRef(entry->quant2 ? q2 : actBuf, actRows, nullptr, 2);
   args.addMemRef(w2.data, w2Sizes, nullptr, 3);
   args.addMemRef(out.data, outSizes, nullptr, 2);
   args.addMemRef(sorted, &sortedLen, nullptr, 1);
   args.addMemRef(experts, &blocks, nullptr, 1);
   args.addMemRef(npad, &one, nullptr, 1);
   args.addMemRef(topkWeights.data, idsSizes, nullptr, 2);
+  addScales(s2, as2, options.w2Scale, bs2);
   rememberLast(entry->info, source);
   if (trace::enabled())
     trace::instant("launch", "fused_moe",

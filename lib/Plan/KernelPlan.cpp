@@ -19,12 +19,9 @@ KernelPlan KernelPlan::get(const ConfigValues &config, const TargetInfo &target,
   p.config = config;
   p.target = &target;
   p.problem = problem;
-  // The host runs the GPU lane program (lanes as fibers, host waves of 64
-  // lanes, AMD's pipeline rules) unless the problem keeps its one-lane
-  // fallback.
-  const bool oneLane = target.isHost() && problem.hostOneLane;
-
-  p.lanes = oneLane ? 1 : config.num_warps * target.waveSize;
+  // The host runs the GPU lane program too (lanes as fibers, host waves of
+  // 64 lanes, AMD's pipeline rules).
+  p.lanes = config.num_warps * target.waveSize;
 
   // Pipeline. AMD (Triton-on-ROCm semantics): up to two stages share one LDS
   // buffer, the prefetch lives in registers; deeper pipelines keep stages - 1
@@ -33,14 +30,13 @@ KernelPlan KernelPlan::get(const ConfigValues &config, const TargetInfo &target,
   p.asyncCopy = target.isNVPTX() && config.async_copy && p.numStages >= 2;
   if (p.asyncCopy)
     p.numLdsBuffers = p.numStages;
-  else if (oneLane || p.numStages <= 2)
+  else if (p.numStages <= 2)
     p.numLdsBuffers = 1;
   else
     p.numLdsBuffers = p.numStages - 1;
 
-  p.epilogue = problem.forceLdsEpilogue ? EpilogueKind::lds
-              : oneLane                 ? EpilogueKind::direct
-                                        : config.epilogue;
+  p.epilogue =
+      problem.forceLdsEpilogue ? EpilogueKind::lds : config.epilogue;
 
   // LDS: one raw allocation holding the A ring then the B ring; the lds
   // epilogue's tile reuses it once the K loop is done.

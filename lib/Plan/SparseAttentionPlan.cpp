@@ -23,6 +23,11 @@ SparseAttentionPlan moec::getSparseAttentionPlan(SparseAttentionOp op,
                                                  const TargetInfo &target) {
   SparseAttentionPlan sp;
   ConfigValues cfg(op.getConfig());
+  sp.kvFp8 = op.getKvFormat() == KvCacheFormat::fp8_ds_mla;
+  // The fp8 rows are converted in registers on their way to LDS; cp.async
+  // copies bytes as they are.
+  if (sp.kvFp8)
+    cfg.async_copy = false;
   auto qT = cast<MemRefType>(op.getQ().getType());
   auto oT = cast<MemRefType>(op.getOut().getType());
   Type elt = qT.getElementType();
@@ -31,6 +36,7 @@ SparseAttentionPlan moec::getSparseAttentionPlan(SparseAttentionOp op,
   sp.dQK = qT.getDimSize(2);
   sp.dV = oT.getDimSize(2);
   sp.hQ = qT.getDimSize(1);
+  sp.kvRowStride = cast<MemRefType>(op.getKvCache().getType()).getDimSize(2);
   sp.vec = KernelPlan::kVectorBytes / eb;
   // P x V goes dvChunk columns of d_v at a time (one product per chunk, V
   // read in place from the KV buffer): the largest power of two dividing

@@ -30,6 +30,7 @@
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/CodeGen.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
@@ -53,6 +54,35 @@ llvm::Error makeError(std::string message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
+/// Code-generation defaults moec changes, for every AMDGPU compile in this
+/// process; each only where the command line (moec-translate,
+/// moec-compile-bench take LLVM's options) left it alone.
+///
+/// amdgpu-use-aa-in-codegen=false: the machine schedulers' dependence
+/// graphs ask alias analysis about every pair of memory operations in a
+/// block; with the LDS tiles addressed off one workgroup global through
+/// long GEP chains, BasicAA's GEP decomposition was ~28% of the backend's
+/// instructions for a num_warps = 2 GEMM (backend CPU time -17% at the
+/// median of the 24 compile-latency variants). moec's kernels order their
+/// LDS traffic with barriers, so the answers rarely matter: of the 117
+/// kernels of benchmarks/asm_corpus.sh (the 24 variants, the 8 ISA configs,
+/// the lit tests' kernels on gfx90a/gfx942/gfx950) 109 are byte-identical,
+/// 6 reorder instructions with the same registers and K loop, moe-align
+/// needs 14 VGPRs instead of 48, and one lit fp8 kernel's K loop has a
+/// redundant s_waitcnt more (73 -> 74). Measured in benchmarks/NOTES.md
+/// ("Compile latency", 2026-11-27 evening).
+void setCodegenDefaults() {
+  auto &options = llvm::cl::getRegisteredOptions();
+  auto setBool = [&](llvm::StringRef name, bool value) {
+    llvm::cl::Option *option = options.lookup(name);
+    if (!option || option->getNumOccurrences() > 0)
+      return;
+    // Registered by the AMDGPU backend as cl::opt<bool>.
+    static_cast<llvm::cl::opt<bool> *>(option)->setValue(value);
+  };
+  setBool("amdgpu-use-aa-in-codegen", false);
+}
+
 /// Registers the AMDGPU and NVPTX backends, once per process.
 void initializeBackends() {
   static std::once_flag once;
@@ -67,6 +97,7 @@ void initializeBackends() {
     LLVMInitializeNVPTXTarget();
     LLVMInitializeNVPTXTargetMC();
     LLVMInitializeNVPTXAsmPrinter();
+    setCodegenDefaults();
   });
 }
 

@@ -185,6 +185,41 @@ LogicalResult lowerActAndMul(ActAndMulOp op, const TargetInfo &target,
   return success();
 }
 
+LogicalResult lowerQuantFp8(QuantFp8Op op, const TargetInfo &target,
+                            gpu::GPUModuleOp kernels, StringRef name) {
+  if (failed(checkIdentityLayouts(op)))
+    return failure();
+  QuantFp8Plan plan = getQuantFp8Plan(op, target);
+  OpBuilder b(op);
+  gpu::GPUFuncOp func = buildQuantFp8Kernel(b, kernels, name, op, plan);
+  b.setInsertionPoint(op);
+  Location loc = op.getLoc();
+  emitLaunch(b, op, func, plan.ldsBytes(), /*dynamicLds=*/false, plan.lanes,
+             op.getConfig(), [&]() -> Value {
+               // plan.gridSize(rows, cols).
+               Value rows = memref::DimOp::create(b, loc, op.getInput(), 0);
+               Value cols = memref::DimOp::create(b, loc, op.getInput(), 1);
+               Value one = arith::ConstantIndexOp::create(b, loc, 1);
+               auto cst = [&](int64_t v) {
+                 return arith::ConstantIndexOp::create(b, loc, v);
+               };
+               Value n;
+               if (plan.staticScale)
+                 n = rows;
+               else if (plan.perTensor)
+                 n = one;
+               else if (plan.groupK)
+                 n = arith::MulIOp::create(
+                     b, loc, rows,
+                     arith::CeilDivUIOp::create(b, loc, cols,
+                                                cst(plan.groupK)));
+               else
+                 n = rows;
+               return arith::MaxUIOp::create(b, loc, n, one);
+             });
+  return success();
+}
+
 LogicalResult lowerSparseWindowIndices(SparseWindowIndicesOp op,
                                        const TargetInfo &target,
                                        gpu::GPUModuleOp kernels,
@@ -285,6 +320,7 @@ struct LowerToKernelsPass
               .Case<MoeAlignOp>(lower(lowerMoeAlign))
               .Case<SparseWindowIndicesOp>(lower(lowerSparseWindowIndices))
               .Case<ActAndMulOp>(lower(lowerActAndMul))
+              .Case<QuantFp8Op>(lower(lowerQuantFp8))
               .Default([](Operation *other) {
                 return other->emitOpError() << "has no kernel lowering yet";
               });

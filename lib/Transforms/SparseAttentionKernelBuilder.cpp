@@ -54,6 +54,7 @@ SparseAttentionKernelSpec::get(SparseAttentionOp op, const TargetInfo &target) {
   SparseAttentionKernelSpec s;
   s.plan = getSparseAttentionPlan(op, target);
   s.elt = cast<MemRefType>(op.getQ().getType()).getElementType();
+  s.kvType = cast<MemRefType>(op.getKvCache().getType()).getElementType();
   s.outType = cast<MemRefType>(op.getOut().getType()).getElementType();
   s.hasLse = static_cast<bool>(op.getLse());
   s.hasWorkspace = static_cast<bool>(op.getWorkspace());
@@ -79,7 +80,7 @@ SmallVector<Type> kernelArgTypes(OpBuilder &b,
                                  const SparseAttentionKernelSpec &spec) {
   MLIRContext *ctx = b.getContext();
   SmallVector<Type> types = {globalKernelArgType(ctx, spec.elt, 3),
-                             globalKernelArgType(ctx, spec.elt, 3),
+                             globalKernelArgType(ctx, spec.kvType, 3),
                              globalKernelArgType(ctx, b.getI32Type(), 2),
                              globalKernelArgType(ctx, spec.outType, 3)};
   if (spec.hasLse)
@@ -127,18 +128,38 @@ private:
     scf::YieldOp::create(b, loc, values);
   }
 
-  /// (row, column) in the KV tile of this lane's gather vector `i`.
-  std::pair<Value, Value> gatherCoords(int64_t i);
-  int64_t gatherSlots() const { return bkv() * plan.dQK / plan.vec; }
-  int64_t gatherPerLane() const {
-    return llvm::divideCeil(gatherSlots(), lanes());
+  /// A gather of `perRow` slots per KV row (bkv() rows), slot s of a row
+  /// covering `width` columns of the KV tile from col0 + s * width. A bf16
+  /// cache has one (the row in vectors); the fp8_ds_mla cache two, the
+  /// latent codes (16 a slot, with their scale) and the bf16 rope.
+  struct Segment {
+    int64_t perRow, width, col0;
+  };
+  Segment plainRows() const { return {plan.dQK / plan.vec, plan.vec, 0}; }
+  static constexpr int64_t kFp8Slot = 16; ///< e4m3 codes per latent slot
+  Segment fp8Latent() const {
+    return {kFp8DsMlaLatent / kFp8Slot, kFp8Slot, 0};
   }
-  /// This lane's gather vectors of the block at kv0, then their (masked)
-  /// indices.
+  Segment fp8Rope() const {
+    return {kFp8DsMlaRope / plan.vec, plan.vec, kFp8DsMlaLatent};
+  }
+  /// (row, column) in the KV tile of this lane's slot of round `i`.
+  std::pair<Value, Value> gatherCoords(const Segment &seg, int64_t i);
+  int64_t gatherSlots(const Segment &seg) const { return bkv() * seg.perRow; }
+  int64_t gatherPerLane(const Segment &seg) const {
+    return llvm::divideCeil(gatherSlots(seg), lanes());
+  }
+  /// This lane's gather registers of the block at kv0: a bf16 cache's
+  /// vectors, then their (masked) indices; an fp8_ds_mla cache's latent
+  /// codes and scale bytes per round (see loadKVFp8), then the rope.
   SmallVector<Value> loadKV(Value kv0);
-  /// `body(i, row, col)` for this lane's gather vector i, under a guard in
-  /// the last round when the lanes outnumber its slots.
-  void forGatherSlots(llvm::function_ref<void(int64_t, Value, Value)> body);
+  SmallVector<Value> loadKVFp8(Value kv0);
+  /// `body(i, row, col)` for this lane's slot of round i, under a guard in
+  /// the last round when the lanes outnumber the segment's slots.
+  void forGatherSlots(const Segment &seg,
+                      llvm::function_ref<void(int64_t, Value, Value)> body);
+  /// 16 e4m3fn codes times their f32 scale, rounded to the KV tile's type.
+  Value dequantFp8(Value codes, Value scaleBytes);
   /// Row j's index into the index row of buffer `buf`, by the lane holding
   /// the row's first vector (column c = 0).
   void storeIndex(Value idx, Value buf, Value j, Value c);
@@ -232,20 +253,23 @@ std::pair<Value, Value> AttentionBuilder::loadIndex(Value pos) {
   return {masked, valid};
 }
 
-std::pair<Value, Value> AttentionBuilder::gatherCoords(int64_t i) {
-  int64_t perRow = plan.dQK / plan.vec;
+std::pair<Value, Value> AttentionBuilder::gatherCoords(const Segment &seg,
+                                                      int64_t i) {
   Value slot = im.add(cst(i * lanes()), tid);
-  if ((i + 1) * lanes() > gatherSlots()) // the last round may be partial
-    slot = im.minS(slot, cst(gatherSlots() - 1));
-  return {im.divU(slot, cst(perRow)),
-          im.mul(im.remU(slot, cst(perRow)), cst(plan.vec))};
+  if ((i + 1) * lanes() > gatherSlots(seg)) // the last round may be partial
+    slot = im.minS(slot, cst(gatherSlots(seg) - 1));
+  Value c = im.mul(im.remU(slot, cst(seg.perRow)), cst(seg.width));
+  return {im.divU(slot, cst(seg.perRow)),
+          seg.col0 ? im.add(c, cst(seg.col0)) : c};
 }
 
 SmallVector<Value> AttentionBuilder::loadKV(Value kv0) {
+  if (plan.kvFp8)
+    return loadKVFp8(kv0);
   auto vecType = VectorType::get({plan.vec}, spec.elt);
   SmallVector<Value> vecs, idxs;
-  for (int64_t i = 0; i < gatherPerLane(); ++i) {
-    auto [j, c] = gatherCoords(i);
+  for (int64_t i = 0; i < gatherPerLane(plainRows()); ++i) {
+    auto [j, c] = gatherCoords(plainRows(), i);
     auto [idx, valid] = loadIndex(im.add(kv0, j));
     Value row = arith::IndexCastOp::create(b, loc, b.getIndexType(), idx);
     vecs.push_back(qkCore.loadGlobal(
@@ -256,20 +280,115 @@ SmallVector<Value> AttentionBuilder::loadKV(Value kv0) {
   return vecs;
 }
 
+SmallVector<Value> AttentionBuilder::loadKVFp8(Value kv0) {
+  // Row r of the cache starts at byte r * 656 (a multiple of 16: every
+  // 16-byte slot below is aligned): per latent round the slot's 16 codes at
+  // byte c and its group's scale at 512 + 4 (c / 128), then per rope round
+  // 8 bf16 at 528 + 2 (c - 512). Converted when stored (storeKV): the
+  // registers carry 20 bytes per 16 latent values while the block waits.
+  auto bytes = [&](int64_t n) { return VectorType::get({n}, b.getI8Type()); };
+  auto rowBase = [&](Value idx) {
+    return im.mul(arith::IndexCastOp::create(b, loc, b.getIndexType(), idx),
+                  cst(kFp8DsMlaRowBytes));
+  };
+  SmallVector<Value> regs;
+  Segment lat = fp8Latent(), rope = fp8Rope();
+  for (int64_t i = 0; i < gatherPerLane(lat); ++i) {
+    auto [j, c] = gatherCoords(lat, i);
+    auto [idx, valid] = loadIndex(im.add(kv0, j));
+    Value base = rowBase(idx);
+    regs.push_back(qkCore.loadGlobal(b, loc, kvWin, bytes(kFp8Slot),
+                                     im.add(base, c), valid));
+    Value group = im.divU(c, cst(kFp8DsMlaScaleGroup));
+    regs.push_back(qkCore.loadGlobal(
+        b, loc, kvWin, bytes(4),
+        im.add(base, im.add(cst(kFp8DsMlaScaleOffset), im.mul(group, cst(4)))),
+        valid));
+    regs.push_back(idx);
+  }
+  for (int64_t i = 0; i < gatherPerLane(rope); ++i) {
+    auto [j, c] = gatherCoords(rope, i);
+    auto [idx, valid] = loadIndex(im.add(kv0, j));
+    Value off = im.add(cst(kFp8DsMlaRopeOffset - 2 * kFp8DsMlaLatent),
+                       im.mul(c, cst(2)));
+    regs.push_back(qkCore.loadGlobal(b, loc, kvWin, bytes(2 * plan.vec),
+                                     im.add(rowBase(idx), off), valid));
+  }
+  return regs;
+}
+
+Value AttentionBuilder::dequantFp8(Value codes, Value scaleBytes) {
+  // OCP e4m3fn from the bits, exactly, on targets without an OCP conversion
+  // (host, AMD: gfx942's fp8 instructions decode fnuz, a different bias and
+  // NaN; the emulator models none of them): magnitude code
+  // m = S.EEEE.MMM & 0x7f; E > 0 is 2^(E-7) (1 + M/8), an f32 with exponent
+  // field E + 120 and mantissa M << 20, i.e. the bits (m << 20) + (120 << 23);
+  // E = 0 is M 2^-9; m = 0x7f is NaN; the sign is bit 7 -> bit 31. Masked
+  // rows read zero codes and a zero scale: zeros.
+  auto i32v = VectorType::get({kFp8Slot}, b.getI32Type());
+  auto f32v = VectorType::get({kFp8Slot}, b.getF32Type());
+  auto splatI = [&](int64_t v) {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(i32v, b.getI32IntegerAttr(v)));
+  };
+  auto splatF = [&](float v) {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(f32v, b.getF32FloatAttr(v)));
+  };
+  Value scale = vector::ExtractOp::create(
+      b, loc,
+      vector::BitCastOp::create(
+          b, loc, VectorType::get({1}, b.getF32Type()), scaleBytes),
+      ArrayRef<int64_t>{0});
+  auto scaled = [&](Value v) {
+    v = arith::MulFOp::create(
+        b, loc, v, vector::BroadcastOp::create(b, loc, f32v, scale));
+    return arith::TruncFOp::create(
+        b, loc, VectorType::get({kFp8Slot}, spec.elt), v);
+  };
+  // A conversion instruction where the core has one for OCP e4m3 (sm_89+).
+  if (Value v = qkCore.decodeE4M3(b, loc, codes))
+    return scaled(v);
+  Value x = arith::ExtUIOp::create(b, loc, i32v, codes);
+  Value mag = arith::AndIOp::create(b, loc, x, splatI(0x7f));
+  Value sign = arith::ShLIOp::create(
+      b, loc, arith::AndIOp::create(b, loc, x, splatI(0x80)), splatI(24));
+  Value normal = arith::BitcastOp::create(
+      b, loc, f32v,
+      arith::AddIOp::create(
+          b, loc, arith::ShLIOp::create(b, loc, mag, splatI(20)),
+          splatI(120 << 23)));
+  Value sub = arith::MulFOp::create(
+      b, loc, arith::UIToFPOp::create(b, loc, f32v, mag),
+      splatF(std::ldexp(1.0f, -9)));
+  Value v = arith::SelectOp::create(
+      b, loc, arith::CmpIOp::create(b, loc, Pred::ult, mag, splatI(8)), sub,
+      normal);
+  v = arith::SelectOp::create(
+      b, loc, arith::CmpIOp::create(b, loc, Pred::eq, mag, splatI(0x7f)),
+      splatF(std::numeric_limits<float>::quiet_NaN()), v);
+  v = arith::BitcastOp::create(
+      b, loc, f32v,
+      arith::OrIOp::create(b, loc, arith::BitcastOp::create(b, loc, i32v, v),
+                           sign));
+  return scaled(v);
+}
+
 void AttentionBuilder::forGatherSlots(
-    llvm::function_ref<void(int64_t, Value, Value)> body) {
-  for (int64_t i = 0; i < gatherPerLane(); ++i) {
+    const Segment &seg, llvm::function_ref<void(int64_t, Value, Value)> body) {
+  for (int64_t i = 0; i < gatherPerLane(seg); ++i) {
     auto emit = [&] {
-      auto [j, c] = gatherCoords(i);
+      auto [j, c] = gatherCoords(seg, i);
       body(i, j, c);
     };
-    if ((i + 1) * lanes() <= gatherSlots()) {
+    if ((i + 1) * lanes() <= gatherSlots(seg)) {
       emit();
       continue;
     }
     auto guard = scf::IfOp::create(
         b, loc,
-        im.cmp(Pred::slt, im.add(cst(i * lanes()), tid), cst(gatherSlots())),
+        im.cmp(Pred::slt, im.add(cst(i * lanes()), tid),
+               cst(gatherSlots(seg))),
         /*withElse=*/false);
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(guard.thenBlock());
@@ -286,8 +405,37 @@ void AttentionBuilder::storeIndex(Value idx, Value buf, Value j, Value c) {
 }
 
 void AttentionBuilder::storeKV(ValueRange regs, Value buf) {
-  int64_t n = gatherPerLane();
-  forGatherSlots([&](int64_t i, Value j, Value c) {
+  auto storeVec = [&](Value v, Value j, Value c) {
+    // c is a multiple of the vector: the vector is one swizzle chunk.
+    vector::StoreOp::create(
+        b, loc, v, kvRing,
+        ValueRange{buf, j, swizzledLdsCol(b, loc, kvRing, j, c)},
+        /*nontemporal=*/false, llvm::MaybeAlign(KernelPlan::kVectorBytes));
+  };
+  if (plan.kvFp8) {
+    // Latent rounds: [codes, scale bytes, index] each, then the rope
+    // rounds' bytes (loadKVFp8). 16 bf16 = two vectors of the tile.
+    Segment lat = fp8Latent(), rope = fp8Rope();
+    forGatherSlots(lat, [&](int64_t i, Value j, Value c) {
+      Value v = dequantFp8(regs[3 * i], regs[3 * i + 1]);
+      for (int64_t h = 0; h < kFp8Slot / plan.vec; ++h)
+        storeVec(vector::ExtractStridedSliceOp::create(
+                     b, loc, v, ArrayRef<int64_t>{h * plan.vec},
+                     ArrayRef<int64_t>{plan.vec}, ArrayRef<int64_t>{1}),
+                 j, h ? im.add(c, cst(h * plan.vec)) : c);
+      storeIndex(regs[3 * i + 2], buf, j, c);
+    });
+    size_t at = 3 * gatherPerLane(lat);
+    forGatherSlots(rope, [&](int64_t i, Value j, Value c) {
+      storeVec(vector::BitCastOp::create(
+                   b, loc, VectorType::get({plan.vec}, spec.elt),
+                   regs[at + i]),
+               j, c);
+    });
+    return;
+  }
+  int64_t n = gatherPerLane(plainRows());
+  forGatherSlots(plainRows(), [&](int64_t i, Value j, Value c) {
     // c is a multiple of the vector: the vector is one swizzle chunk.
     vector::StoreOp::create(
         b, loc, regs[i], kvRing,
@@ -298,7 +446,7 @@ void AttentionBuilder::storeKV(ValueRange regs, Value buf) {
 }
 
 void AttentionBuilder::copyKVAsync(Value kv0, Value buf) {
-  forGatherSlots([&](int64_t, Value j, Value c) {
+  forGatherSlots(plainRows(), [&](int64_t, Value j, Value c) {
     auto [idx, valid] = loadIndex(im.add(kv0, j));
     // A masked row reads nothing (zero-fill) from a clamped, in-bounds row.
     Value row = arith::IndexCastOp::create(

@@ -23,7 +23,11 @@ __all__ = ["Jit", "Error", "gemm", "fused_moe", "last_variant", "jit_for", "vers
 
 _MAX_RANK = 4
 _DTYPES = {"float16": 0, "half": 0, "bfloat16": 1, "float32": 2, "float": 2,
-           "int32": 3, "int": 3}
+           "int32": 3, "int": 3,
+           # quantized fused_moe weights and scales
+           "float8_e4m3fn": 4, "float8_e4m3fnuz": 5, "int8": 6, "uint8": 6,
+           "float8_e8m0fnu": 7}
+_MOE_QUANTS = {None: 0, "none": 0, "fp8_w8a8": 1, "int8_w8a16": 2, "mxfp4": 3}
 _ACTIVATIONS = {"none": 0, None: 0, "relu": 1, "silu": 2, "gelu": 3, "gelu_tanh": 4}
 _CONFIG_SOURCES = ["override", "tuning database", "heuristic", "file"]
 _CACHE_SOURCES = ["memory", "disk", "compiled"]
@@ -50,6 +54,13 @@ class _FusedMoeOptions(ctypes.Structure):
                 ("expert_map", ctypes.POINTER(_Tensor)), ("w13_config", ctypes.c_char_p),
                 ("w2_config", ctypes.c_char_p), ("workspace", ctypes.c_void_p),
                 ("workspace_bytes", ctypes.c_size_t)]
+
+
+class _FusedMoeQuant(ctypes.Structure):
+    _fields_ = [("kind", ctypes.c_int32), ("per_token_activations", ctypes.c_int32),
+                ("w13_scale", ctypes.POINTER(_Tensor)), ("w2_scale", ctypes.POINTER(_Tensor)),
+                ("a13_scale", ctypes.POINTER(_Tensor)), ("a2_scale", ctypes.POINTER(_Tensor)),
+                ("group_n", ctypes.c_int64), ("group_k", ctypes.c_int64)]
 
 
 class _SparseMlaOptions(ctypes.Structure):
@@ -114,6 +125,11 @@ def _library():
             lib.moec_fused_moe_workspace_size.argtypes = [vp, P(_Tensor), P(_Tensor), P(_Tensor),
                                                           P(_FusedMoeOptions),
                                                           P(ctypes.c_size_t)]
+            lib.moec_fused_moe_quant.argtypes = [vp] + [P(_Tensor)] * 6 + \
+                [P(_FusedMoeOptions), P(_FusedMoeQuant), vp]
+            lib.moec_fused_moe_quant_workspace_size.argtypes = [
+                vp, P(_Tensor), P(_Tensor), P(_Tensor), P(_FusedMoeOptions),
+                P(_FusedMoeQuant), P(ctypes.c_size_t)]
             lib.moec_sparse_mla_decode.argtypes = [vp] + [P(_Tensor)] * 5 + \
                 [P(_SparseMlaOptions), vp]
             lib.moec_sparse_mla_workspace_size.argtypes = [vp, P(_Tensor), P(_Tensor),
@@ -122,7 +138,8 @@ def _library():
             for fn in ("moec_jit_create", "moec_jit_arch", "moec_jit_variant_count",
                        "moec_gemm", "moec_last_variant", "moec_gemm_plan_create",
                        "moec_gemm_plan_run", "moec_fused_moe",
-                       "moec_fused_moe_workspace_size", "moec_sparse_mla_decode",
+                       "moec_fused_moe_workspace_size", "moec_fused_moe_quant",
+                       "moec_fused_moe_quant_workspace_size", "moec_sparse_mla_decode",
                        "moec_sparse_mla_workspace_size"):
                 getattr(lib, fn).restype = ctypes.c_int
             _lib = lib
@@ -148,7 +165,9 @@ def _dtype_code(dtype):
     name = str(dtype).replace("torch.", "")
     code = _DTYPES.get(name)
     if code is None:
-        raise Error(f"moec: unsupported dtype {dtype} (float16, bfloat16, float32, int32)")
+        raise Error(f"moec: unsupported dtype {dtype} (float16, bfloat16, float32, int32; "
+                    "fused_moe weights and scales: float8_e4m3fn(uz), int8, uint8, "
+                    "float8_e8m0fnu)")
     _dtype_codes[dtype] = code
     return code
 
@@ -319,7 +338,9 @@ class Jit:
 
     def fused_moe(self, hidden, w13, w2, topk_weights, topk_ids, out=None, *,
                   activation="silu", expert_map=None, unfused=False, w13_config=None,
-                  w2_config=None, workspace=None, stream=None):
+                  w2_config=None, workspace=None, stream=None, quant=None,
+                  w13_scale=None, w2_scale=None, a13_scale=None, a2_scale=None,
+                  block_shape=None, per_act_token_quant=False):
         """vLLM's fused_experts: out[t] = sum_j topk_weights[t, j] *
         w2[e] @ act_and_mul(w13[e] @ hidden[t]), e = topk_ids[t, j].
 
@@ -329,6 +350,16 @@ class Jit:
         experts] int32, the local expert or -1. activation "silu" | "gelu".
         Torch tensors get a workspace from torch's allocator (graph-safe);
         numpy arrays use the JIT's own. Returns out.
+
+        Quantized weights (quant=): "fp8_w8a8" (w13/w2 float8_e4m3fn, or
+        e4m3fnuz on gfx942; w13_scale/w2_scale f32 [E], [E, N] or, with
+        block_shape=[group_n, group_k], [E, ceil(N/gn), ceil(K/gk)]; hidden
+        and the intermediate quantized to fp8 per call: per [1, group_k]
+        block, per token with per_act_token_quant, else per tensor, or with
+        the static per-tensor a13_scale/a2_scale), "int8_w8a16" (int8
+        weights, [E, N] f32 scales), "mxfp4" (w13 [E, 2I, H/2], w2 [E, H,
+        I/2] uint8/int8 packed e2m1 pairs, scales [E, N, K/32] e8m0 as
+        float8_e8m0fnu or uint8; hidden bf16).
 
         The hot path: a call whose shapes, dtypes and options were seen before
         on this thread reuses the described tensors and only swaps the data
@@ -343,26 +374,38 @@ class Jit:
             sg, p = _sig_ptr(x)
             sigs.append(sg)
             ptrs.append(p)
-        if expert_map is not None:
-            sm, pm = _sig_ptr(expert_map)
-        else:
-            sm = pm = None
-        key = (tuple(sigs), sm, activation, bool(unfused), w13_config, w2_config,
-               workspace is None)
+        # expert_map, then the quantization's tensors: described once, their
+        # pointers swapped per call.
+        extras = (expert_map, w13_scale, w2_scale, a13_scale, a2_scale)
+        extra_sigs = []
+        extra_ptrs = []
+        for x in extras:
+            if x is None:
+                extra_sigs.append(None)
+                extra_ptrs.append(None)
+            else:
+                sg, p = _sig_ptr(x)
+                extra_sigs.append(sg)
+                extra_ptrs.append(p)
+        qkey = (quant, tuple(block_shape) if block_shape is not None else None,
+                bool(per_act_token_quant))
+        key = (tuple(sigs), tuple(extra_sigs), qkey, activation, bool(unfused),
+               w13_config, w2_config, workspace is None)
         cache = getattr(self._tls, "moe", None)
         if cache is None:
             cache = self._tls.moe = {}
         prep = cache.get(key)
         if prep is None:
-            prep = self._prepare_moe(args, expert_map, activation, unfused, w13_config,
-                                     w2_config)
+            prep = self._prepare_moe(args, extras, activation, unfused, w13_config,
+                                     w2_config, qkey)
             if len(cache) < _MAX_PLANS:
                 cache[key] = prep
-        tensors, r, opt, map_t, bytes_, stream_of, torch_ws = prep
+        tensors, r, opt, extra_t, bytes_, stream_of, torch_ws, q = prep
         for t, p in zip(tensors, ptrs):
             t.data = p
-        if map_t is not None:
-            map_t.data = pm
+        for t, p in zip(extra_t, extra_ptrs):
+            if t is not None:
+                t.data = p
         if workspace is not None:
             w_sg, w_p = _sig_ptr(workspace)
             opt.workspace = w_p
@@ -374,17 +417,31 @@ class Jit:
             opt.workspace_bytes = bytes_
         if stream is None and stream_of is not None:
             stream = stream_of()
-        if self._lib.moec_fused_moe(self._handle, r[0], r[1], r[2], r[3], r[4], r[5],
-                                    ctypes.byref(opt), stream):
+        if q is None:
+            status = self._lib.moec_fused_moe(self._handle, r[0], r[1], r[2], r[3], r[4],
+                                              r[5], ctypes.byref(opt), stream)
+        else:
+            status = self._lib.moec_fused_moe_quant(self._handle, r[0], r[1], r[2], r[3],
+                                                    r[4], r[5], ctypes.byref(opt),
+                                                    ctypes.byref(q), stream)
+        if status:
             raise Error(self._lib.moec_last_error().decode(errors="replace"))
         if workspace is None and torch_ws is not None:
             opt.workspace = None  # drop the pointer of the freed tensor
         return out
 
-    def _prepare_moe(self, args, expert_map, activation, unfused, w13_config, w2_config):
+    def _prepare_moe(self, args, extras, activation, unfused, w13_config, w2_config,
+                     qkey):
         act = {"silu": 2, "gelu": 3}.get(activation)
         if act is None:
             raise Error(f"moec: fused_moe activation {activation!r}: 'silu' or 'gelu'")
+        quant, block_shape, per_token = qkey
+        kind = _MOE_QUANTS.get(quant)
+        if kind is None:
+            raise Error(f"moec: fused_moe quant {quant!r}: 'fp8_w8a8', 'int8_w8a16', "
+                        "'mxfp4' or None")
+        if block_shape is not None and len(block_shape) != 2:
+            raise Error(f"moec: fused_moe block_shape {block_shape!r}: [group_n, group_k]")
         tensors = [_Tensor() for _ in args]
         device = "host"
         for t, x in zip(tensors, args):
@@ -392,17 +449,42 @@ class Jit:
         opt = _FusedMoeOptions()
         opt.activation = act
         opt.unfused = 1 if unfused else 0
-        map_t = None
-        if expert_map is not None:
-            map_t = _Tensor()
-            _fill(map_t, expert_map)
-            opt.expert_map = ctypes.pointer(map_t)
+        extra_t = []
+        for i, x in enumerate(extras):
+            if x is None:
+                extra_t.append(None)
+                continue
+            t = _Tensor()
+            _fill(t, x)
+            # mxfp4 scales often come as uint8 e8m0 exponents.
+            if i in (1, 2) and kind == 3 and t.dtype == 6:
+                t.dtype = 7
+            extra_t.append(t)
+        if extra_t[0] is not None:
+            opt.expert_map = ctypes.pointer(extra_t[0])
         opt.w13_config = w13_config.encode() if w13_config else None
         opt.w2_config = w2_config.encode() if w2_config else None
+        q = None
+        if kind or any(t is not None for t in extra_t[1:]) or block_shape or per_token:
+            q = _FusedMoeQuant()
+            q.kind = kind
+            q.per_token_activations = 1 if per_token else 0
+            for name, t in zip(("w13_scale", "w2_scale", "a13_scale", "a2_scale"),
+                               extra_t[1:]):
+                if t is not None:
+                    setattr(q, name, ctypes.pointer(t))
+            if block_shape is not None:
+                q.group_n, q.group_k = int(block_shape[0]), int(block_shape[1])
         n = ctypes.c_size_t()
-        _check(self._lib.moec_fused_moe_workspace_size(
-            self._handle, ctypes.byref(tensors[0]), ctypes.byref(tensors[1]),
-            ctypes.byref(tensors[4]), ctypes.byref(opt), ctypes.byref(n)))
+        if q is None:
+            _check(self._lib.moec_fused_moe_workspace_size(
+                self._handle, ctypes.byref(tensors[0]), ctypes.byref(tensors[1]),
+                ctypes.byref(tensors[4]), ctypes.byref(opt), ctypes.byref(n)))
+        else:
+            _check(self._lib.moec_fused_moe_quant_workspace_size(
+                self._handle, ctypes.byref(tensors[0]), ctypes.byref(tensors[1]),
+                ctypes.byref(tensors[4]), ctypes.byref(opt), ctypes.byref(q),
+                ctypes.byref(n)))
         stream_of = torch_ws = None
         if device.startswith("cuda"):
             import torch
@@ -412,7 +494,7 @@ class Jit:
             dev = torch.device("cuda", idx)
             torch_ws = lambda b: torch.empty(b, dtype=torch.uint8, device=dev)  # noqa: E731
         refs = [ctypes.byref(t) for t in tensors]
-        return (tensors, refs, opt, map_t, n.value, stream_of, torch_ws)
+        return (tensors, refs, opt, extra_t, n.value, stream_of, torch_ws, q)
 
     def sparse_mla_decode(self, q, kv_cache, indices, out=None, lse=None, *,
                           d_v=512, scale=None, config=None, workspace=None,
@@ -537,7 +619,9 @@ _jit_by_device = {}
 def fused_moe(hidden, w13, w2, topk_weights, topk_ids, out=None, **kwargs):
     """moec.fused_moe(hidden, w13, w2, topk_weights, topk_ids, out=None,
     activation="silu", expert_map=None, unfused=False, w13_config=None,
-    w2_config=None, workspace=None, stream=None) on hidden's device."""
+    w2_config=None, workspace=None, stream=None, quant=None, w13_scale=None,
+    w2_scale=None, a13_scale=None, a2_scale=None, block_shape=None,
+    per_act_token_quant=False) on hidden's device (Jit.fused_moe)."""
     dev = getattr(hidden, "device", None)
     j = _jit_by_device.get(dev)
     if j is None:

@@ -259,6 +259,36 @@ class HostFusedMoe(unittest.TestCase):
         with self.assertRaisesRegex(moec.Error, "w2 must be"):
             self.jit.fused_moe(x, w13, np.ascontiguousarray(w2[:, :16]), tw, ids)
 
+    def test_int8_w8a16_and_quant_errors(self):
+        # int8 weights, per-channel f32 scales: the reference multiplies the
+        # dequantized weights; the scales' pointers follow each call.
+        x, w13f, w2f, tw, ids = self.problem(21, 11)
+        r = np.random.default_rng(4)
+        w13 = r.integers(-127, 128, w13f.shape).astype(np.int8)
+        w2 = r.integers(-127, 128, w2f.shape).astype(np.int8)
+        s13 = r.uniform(0.5, 2.0, w13.shape[:2]).astype(np.float32) / 512
+        s2 = r.uniform(0.5, 2.0, w2.shape[:2]).astype(np.float32) / 512
+        want = ref_fused_moe(x, w13 * s13[:, :, None].astype(np.float64),
+                             w2 * s2[:, :, None].astype(np.float64), tw, ids)
+        out = self.jit.fused_moe(x, w13, w2, tw, ids, quant="int8_w8a16",
+                                 w13_scale=s13, w2_scale=s2)
+        self.check(out, want)
+        self.assertIn("int8_w8a16", moec.last_variant()["kernel"])
+        s13b = s13 * 2  # new scale pointers, the same shapes: the hot path
+        out = self.jit.fused_moe(x, w13, w2, tw, ids, quant="int8_w8a16",
+                                 w13_scale=s13b, w2_scale=s2)
+        self.check(out, ref_fused_moe(x, w13 * s13b[:, :, None].astype(np.float64),
+                                      w2 * s2[:, :, None].astype(np.float64), tw, ids))
+        with self.assertRaisesRegex(moec.Error, "quant int8_w8a16 needs w2_scale"):
+            self.jit.fused_moe(x, w13, w2, tw, ids, quant="int8_w8a16", w13_scale=s13)
+        with self.assertRaisesRegex(moec.Error, "'fp8_w8a8', 'int8_w8a16', 'mxfp4'"):
+            self.jit.fused_moe(x, w13, w2, tw, ids, quant="int4")
+        with self.assertRaisesRegex(moec.Error, "mxfp4 weights need bf16 hidden states"):
+            self.jit.fused_moe(x, w13[:, :, :16].copy(), w2[:, :, :8].copy(), tw, ids,
+                               quant="mxfp4",
+                               w13_scale=np.zeros((8, 32, 1), np.uint8),
+                               w2_scale=np.zeros((8, 32, 0), np.uint8))
+
 
 def ref_sparse_mla(q, kv, idx, scale, d_v):
     """float64 sparse MLA decode: out [T, H, d_v], lse [T, H]."""

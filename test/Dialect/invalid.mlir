@@ -1271,6 +1271,74 @@ func.func @window_elt(%l: memref<?xi32>, %bt: memref<?x?xi32>, %idx: memref<?x64
 }
 
 //===----------------------------------------------------------------------===//
+// moec.quant_fp8
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @quant_fp8_shape(%x: memref<?x64xbf16>, %q: memref<?x32xf8E4M3FN>, %s: memref<?xf32>) {
+  // expected-error @below {{'moec.quant_fp8' op shape mismatch: dim 1 of input (64) does not match dim 1 of output (32)}}
+  moec.quant_fp8 %x -> %q, %s {config = #moec.config<>} : memref<?x64xbf16> -> memref<?x32xf8E4M3FN>, memref<?xf32>
+  return
+}
+
+// -----
+
+func.func @quant_fp8_out_type(%x: memref<?x64xbf16>, %q: memref<?x64xbf16>, %s: memref<?xf32>) {
+  // expected-error @below {{'moec.quant_fp8' op operand #1 must be 2D memref of}}
+  moec.quant_fp8 %x -> %q, %s {config = #moec.config<>} : memref<?x64xbf16> -> memref<?x64xbf16>, memref<?xf32>
+  return
+}
+
+// -----
+
+func.func @quant_fp8_group_rank(%x: memref<?x256xbf16>, %q: memref<?x256xf8E4M3FN>, %s: memref<?xf32>) {
+  // expected-error @below {{'moec.quant_fp8' op with group_k, scale must be [M, ceil(K / group_k)], not rank 1}}
+  moec.quant_fp8 %x -> %q, %s {group_k = 128 : i64, config = #moec.config<>} : memref<?x256xbf16> -> memref<?x256xf8E4M3FN>, memref<?xf32>
+  return
+}
+
+// -----
+
+func.func @quant_fp8_groups(%x: memref<?x200xbf16>, %q: memref<?x200xf8E4M3FN>, %s: memref<?x1xf32>) {
+  // expected-error @below {{'moec.quant_fp8' op scale shape: dim 1 of scale (1) does not match ceil(K / group_k) (2)}}
+  moec.quant_fp8 %x -> %q, %s {group_k = 128 : i64, config = #moec.config<>} : memref<?x200xbf16> -> memref<?x200xf8E4M3FN>, memref<?x1xf32>
+  return
+}
+
+// -----
+
+func.func @quant_fp8_static_group(%x: memref<?x256xbf16>, %q: memref<?x256xf8E4M3FN>, %s: memref<?x2xf32>) {
+  // expected-error @below {{'moec.quant_fp8' op static_scale is a per-tensor scale; it cannot be combined with group_k}}
+  moec.quant_fp8 %x -> %q, %s {static_scale, group_k = 128 : i64, config = #moec.config<>} : memref<?x256xbf16> -> memref<?x256xf8E4M3FN>, memref<?x2xf32>
+  return
+}
+
+// -----
+
+func.func @quant_fp8_static_token(%x: memref<?x64xbf16>, %q: memref<?x64xf8E4M3FN>, %s: memref<?xf32>) {
+  // expected-error @below {{'moec.quant_fp8' op static_scale needs a per-tensor scale ([] or [1]), not 'memref<?xf32>'}}
+  moec.quant_fp8 %x -> %q, %s {static_scale, config = #moec.config<>} : memref<?x64xbf16> -> memref<?x64xf8E4M3FN>, memref<?xf32>
+  return
+}
+
+// -----
+
+func.func @quant_fp8_scale_shape(%x: memref<?x64xbf16>, %q: memref<?x64xf8E4M3FN>, %s: memref<?x2xf32>) {
+  // expected-error @below {{'moec.quant_fp8' op scale must be per tensor ([] or [1]), per token ([M] or [M, 1]) or, with group_k, [M, ceil(K / group_k)]; it is 'memref<?x2xf32>'}}
+  moec.quant_fp8 %x -> %q, %s {config = #moec.config<>} : memref<?x64xbf16> -> memref<?x64xf8E4M3FN>, memref<?x2xf32>
+  return
+}
+
+// -----
+
+func.func @quant_fp8_token_rows(%x: memref<8x64xbf16>, %q: memref<8x64xf8E4M3FN>, %s: memref<4xf32>) {
+  // expected-error @below {{'moec.quant_fp8' op scale shape: dim 0 of scale (4) does not match M (8)}}
+  moec.quant_fp8 %x -> %q, %s {config = #moec.config<>} : memref<8x64xbf16> -> memref<8x64xf8E4M3FN>, memref<4xf32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
 // moec.act_and_mul
 //===----------------------------------------------------------------------===//
 
@@ -1489,9 +1557,10 @@ func.func @attn_scale_missing(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xb
 
 // -----
 
-// ODS: q and kv_cache are f16 or bf16 (fp8 KV caches are not supported yet).
+// ODS: kv_cache is f16 / bf16, or i8 bytes of kv_format fp8_ds_mla; an fp8
+// memref is neither (DeepSeek's row mixes e4m3 codes, f32 scales and bf16).
 func.func @attn_fp8_kv(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xf8E4M3FN>, %idx: memref<?x2048xi32>, %out: memref<?x128x512xbf16>) {
-  // expected-error @below {{'moec.sparse_attention' op operand #1 must be 3D memref of 16-bit float or bfloat16 type values}}
+  // expected-error @below {{'moec.sparse_attention' op operand #1 must be 3D memref of 16-bit float or bfloat16 type or 8-bit signless integer values}}
   moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, config = #moec.config<>} : memref<?x128x576xbf16>, memref<?x64x576xf8E4M3FN>, memref<?x2048xi32> -> memref<?x128x512xbf16>
   return
 }
@@ -1729,5 +1798,64 @@ func.func @moe_gemm_e8m0_scale_without_mxfp4(%a: memref<?x64xbf16>, %w: memref<8
     %s: memref<?xi32>, %e: memref<?xi32>, %n: memref<1xi32>, %bs: memref<8x32xf8E8M0FNU>) {
   // expected-error @below {{'moec.moe_gemm' op b_scale must be f32, not 'f8E8M0FNU' (f8E8M0FNU scales are for mxfp4 weights)}}
   moec.moe_gemm %a, %w -> %c routing(%s, %e, %n : memref<?xi32>, memref<?xi32>, memref<1xi32>) b_scale(%bs : memref<8x32xf8E8M0FNU>) {top_k = 2 : i64, config = #moec.config<>} : memref<?x64xbf16>, memref<8x32x64xi8> -> memref<?x2x32xbf16>
+  return
+}
+
+// fp8_ds_mla KV cache (DeepSeek-V3.2's 656-byte rows).
+
+// -----
+
+func.func @attn_fp8_row_bytes(%q: memref<?x16x576xbf16>, %kv: memref<?x64x576xi8>, %idx: memref<?x2048xi32>, %out: memref<?x16x512xbf16>) {
+  // A 576-byte row would be fp8 codes without scales: not the DeepSeek layout.
+  // expected-error @below {{'moec.sparse_attention' op kv_format fp8_ds_mla rows are 656 bytes (512 e4m3 + 4 f32 scales + 64 bf16), kv_cache's last dimension is 576}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, kv_format = #moec.kv_format<fp8_ds_mla>, config = #moec.config<>} : memref<?x16x576xbf16>, memref<?x64x576xi8>, memref<?x2048xi32> -> memref<?x16x512xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_fp8_kv_type(%q: memref<?x16x576xbf16>, %kv: memref<?x64x656xbf16>, %idx: memref<?x2048xi32>, %out: memref<?x16x512xbf16>) {
+  // expected-error @below {{'moec.sparse_attention' op kv_format fp8_ds_mla takes kv_cache as i8 bytes [num_blocks, page_size, 656], not 'bf16'}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, kv_format = #moec.kv_format<fp8_ds_mla>, config = #moec.config<>} : memref<?x16x576xbf16>, memref<?x64x656xbf16>, memref<?x2048xi32> -> memref<?x16x512xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_fp8_q_f16(%q: memref<?x16x576xf16>, %kv: memref<?x64x656xi8>, %idx: memref<?x2048xi32>, %out: memref<?x16x512xf16>) {
+  // expected-error @below {{'moec.sparse_attention' op kv_format fp8_ds_mla takes a bf16 q, not 'f16'}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, kv_format = #moec.kv_format<fp8_ds_mla>, config = #moec.config<>} : memref<?x16x576xf16>, memref<?x64x656xi8>, memref<?x2048xi32> -> memref<?x16x512xf16>
+  return
+}
+
+// -----
+
+func.func @attn_fp8_d_qk(%q: memref<?x16x512xbf16>, %kv: memref<?x64x656xi8>, %idx: memref<?x2048xi32>, %out: memref<?x16x512xbf16>) {
+  // expected-error @below {{'moec.sparse_attention' op kv_format fp8_ds_mla has d_qk = 576 (q's last dimension) and d_v = 512 (out's), not d_qk = 512, d_v = 512}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, kv_format = #moec.kv_format<fp8_ds_mla>, config = #moec.config<>} : memref<?x16x512xbf16>, memref<?x64x656xi8>, memref<?x2048xi32> -> memref<?x16x512xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_fp8_d_v(%q: memref<?x16x576xbf16>, %kv: memref<?x64x656xi8>, %idx: memref<?x2048xi32>, %out: memref<?x16x448xbf16>) {
+  // expected-error @below {{'moec.sparse_attention' op kv_format fp8_ds_mla has d_qk = 576 (q's last dimension) and d_v = 512 (out's), not d_qk = 576, d_v = 448}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, kv_format = #moec.kv_format<fp8_ds_mla>, config = #moec.config<>} : memref<?x16x576xbf16>, memref<?x64x656xi8>, memref<?x2048xi32> -> memref<?x16x448xbf16>
+  return
+}
+
+// -----
+
+func.func @attn_fp8_out_f16(%q: memref<?x16x576xbf16>, %kv: memref<?x64x656xi8>, %idx: memref<?x2048xi32>, %out: memref<?x16x512xf16>) {
+  // expected-error @below {{'moec.sparse_attention' op kv_format fp8_ds_mla writes a bf16 or f32 out, not 'f16'}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, kv_format = #moec.kv_format<fp8_ds_mla>, config = #moec.config<>} : memref<?x16x576xbf16>, memref<?x64x656xi8>, memref<?x2048xi32> -> memref<?x16x512xf16>
+  return
+}
+
+// -----
+
+func.func @attn_i8_without_format(%q: memref<?x16x576xbf16>, %kv: memref<?x64x656xi8>, %idx: memref<?x2048xi32>, %out: memref<?x16x512xbf16>) {
+  // expected-error @below {{'moec.sparse_attention' op an i8 kv_cache holds the bytes of a quantized layout: name it with kv_format (fp8_ds_mla)}}
+  moec.sparse_attention %q, %kv, %idx -> %out {scale = 0.04 : f32, config = #moec.config<>} : memref<?x16x576xbf16>, memref<?x64x656xi8>, memref<?x2048xi32> -> memref<?x16x512xbf16>
   return
 }

@@ -406,6 +406,28 @@ func.func @act_and_mul(%x: memref<?x2x28672xbf16>, %y: memref<?x2x14336xbf16>,
 }
 
 //===----------------------------------------------------------------------===//
+// moec.quant_fp8
+//===----------------------------------------------------------------------===//
+
+// CHECK-LABEL: func @quant_fp8
+// CHECK: moec.quant_fp8 %{{.*}} -> %{{.*}}, %{{.*}} {config = #moec.config<>} : memref<?x4096xbf16> -> memref<?x4096xf8E4M3FN>, memref<?xf32>
+// CHECK: moec.quant_fp8 %{{.*}} -> %{{.*}}, %{{.*}} {config = #moec.config<>, group_k = 128 : i64} : memref<?x7168xbf16> -> memref<?x7168xf8E4M3FNUZ>, memref<?x56xf32>
+// CHECK: moec.quant_fp8 %{{.*}} -> %{{.*}}, %{{.*}} {config = #moec.config<>, static_scale} : memref<?x?xf16> -> memref<?x?xf8E4M3FN>, memref<f32>
+// GENERIC-LABEL: sym_name = "quant_fp8"
+// GENERIC: "moec.quant_fp8"(%{{.*}}, %{{.*}}, %{{.*}}) <{config = #moec.config<>, group_k = 128 : i64}> : (memref<?x7168xbf16>, memref<?x7168xf8E4M3FNUZ>, memref<?x56xf32>) -> ()
+func.func @quant_fp8(%x: memref<?x4096xbf16>, %q: memref<?x4096xf8E4M3FN>, %s: memref<?xf32>,
+                     %x2: memref<?x7168xbf16>, %q2: memref<?x7168xf8E4M3FNUZ>, %s2: memref<?x56xf32>,
+                     %x3: memref<?x?xf16>, %q3: memref<?x?xf8E4M3FN>, %s3: memref<f32>) {
+  moec.quant_fp8 %x -> %q, %s {config = #moec.config<>}
+    : memref<?x4096xbf16> -> memref<?x4096xf8E4M3FN>, memref<?xf32>
+  moec.quant_fp8 %x2 -> %q2, %s2 {group_k = 128 : i64, config = #moec.config<>}
+    : memref<?x7168xbf16> -> memref<?x7168xf8E4M3FNUZ>, memref<?x56xf32>
+  moec.quant_fp8 %x3 -> %q3, %s3 {static_scale, config = #moec.config<>}
+    : memref<?x?xf16> -> memref<?x?xf8E4M3FN>, memref<f32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
 // moec.sparse_window_indices
 //===----------------------------------------------------------------------===//
 
@@ -429,7 +451,7 @@ func.func @sparse_window_indices(%lens: memref<?xi32>, %bt: memref<?x?xi32>,
 // CHECK: moec.sparse_attention %{{.*}}, %{{.*}}, %{{.*}} -> %{{.*}} lse(%{{.*}} : memref<?x128xf32>) {config = #moec.config<epilogue = lds, block_h = 32, block_kv = 64>, scale = 0.0721687824 : f32} : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32> -> memref<?x128x512xf32>
 // CHECK: moec.sparse_attention {{.*}} : memref<4x16x64xf16>, memref<10x16x64xf16>, memref<4x128xi32> -> memref<4x16x64xf16>
 // GENERIC-LABEL: sym_name = "sparse_attention"
-// GENERIC: "moec.sparse_attention"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{config = #moec.config<>, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0, 0>, scale = 4.170000e-02 : f32}>
+// GENERIC: "moec.sparse_attention"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{config = #moec.config<>, kv_format = #moec.kv_format<plain>, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0, 0>, scale = 4.170000e-02 : f32}>
 // GENERIC: "moec.sparse_attention"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{config
 func.func @sparse_attention(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xbf16>,
                             %idx: memref<?x2048xi32>, %out: memref<?x128x512xbf16>,
@@ -443,6 +465,20 @@ func.func @sparse_attention(%q: memref<?x128x576xbf16>, %kv: memref<?x64x576xbf1
     : memref<?x128x576xbf16>, memref<?x64x576xbf16>, memref<?x2048xi32> -> memref<?x128x512xf32>
   moec.sparse_attention %qs, %kvs, %idxs -> %outs {scale = 1.250000e-01 : f32, config = #moec.config<>}
     : memref<4x16x64xf16>, memref<10x16x64xf16>, memref<4x128xi32> -> memref<4x16x64xf16>
+  return
+}
+
+// The fp8_ds_mla KV cache: 656-byte rows as i8; the attribute round-trips
+// (the default, plain, is not printed).
+// CHECK-LABEL: func @sparse_attention_fp8
+// CHECK: moec.sparse_attention %{{.*}}, %{{.*}}, %{{.*}} -> %{{.*}} {config = #moec.config<>, kv_format = #moec.kv_format<fp8_ds_mla>, scale = 4.170000e-02 : f32} : memref<?x128x576xbf16>, memref<?x64x656xi8>, memref<?x2048xi32> -> memref<?x128x512xbf16>
+// GENERIC-LABEL: sym_name = "sparse_attention_fp8"
+// GENERIC: "moec.sparse_attention"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{config = #moec.config<>, kv_format = #moec.kv_format<fp8_ds_mla>, operandSegmentSizes
+func.func @sparse_attention_fp8(%q: memref<?x128x576xbf16>, %kv: memref<?x64x656xi8>,
+                                %idx: memref<?x2048xi32>, %out: memref<?x128x512xbf16>) {
+  moec.sparse_attention %q, %kv, %idx -> %out
+    {scale = 0.0417 : f32, kv_format = #moec.kv_format<fp8_ds_mla>, config = #moec.config<>}
+    : memref<?x128x576xbf16>, memref<?x64x656xi8>, memref<?x2048xi32> -> memref<?x128x512xbf16>
   return
 }
 

@@ -361,7 +361,9 @@ TEST_F(CApiTest, FusedMoeRunsAndChecksItsArguments) {
         ref += tw[t * K + j] * d;
       }
       maxRef = std::max(maxRef, std::abs(ref));
-      maxErr = std::max(maxErr, std::abs(ref - out[t * H + h]));
+      // NaN-aware: std::max(x, NaN) is x, which would hide a NaN output.
+      if (double d = std::abs(ref - out[t * H + h]); !(d <= maxErr))
+        maxErr = d;
     }
   EXPECT_LT(maxErr, 1e-3 * std::max(maxRef, 1.0)) << "max |ref| " << maxRef;
   moec_variant_info info;
@@ -407,6 +409,147 @@ TEST_F(CApiTest, FusedMoeRunsAndChecksItsArguments) {
   EXPECT_EQ(moec_fused_moe(jit, &th, &t13, &t2, &tw_, &ti, &to, &opt, nullptr),
             MOEC_ERROR_INVALID_ARGUMENT);
   EXPECT_NE(lastError().find("MOEC_ACT_SILU or MOEC_ACT_GELU"), std::string::npos)
+      << lastError();
+}
+
+TEST_F(CApiTest, FusedMoeQuantInt8AndItsErrors) {
+  // int8_w8a16 through moec_fused_moe_quant against float64 from the
+  // dequantized weights; the fp8 workspace is larger than bf16's; a bad
+  // kind, a missing scale and fp8 options on int8 are named errors.
+  const int64_t T = 5, H = 32, I = 16, E = 4, K = 2;
+  auto aligned = [](std::vector<uint8_t> &v) {
+    return reinterpret_cast<void *>(
+        (reinterpret_cast<uintptr_t>(v.data()) + 15) / 16 * 16);
+  };
+  std::vector<uint8_t> xs(T * H * 2 + 16), w13s(E * 2 * I * H + 16),
+      w2s(E * H * I + 16), s13s(E * 2 * I * 4 + 16), s2s(E * H * 4 + 16),
+      tws(T * K * 4 + 16), idss(T * K * 4 + 16), outs(T * H * 4 + 16);
+  auto *x = static_cast<uint16_t *>(aligned(xs));
+  auto *w13 = static_cast<int8_t *>(aligned(w13s));
+  auto *w2 = static_cast<int8_t *>(aligned(w2s));
+  auto *s13 = static_cast<float *>(aligned(s13s));
+  auto *s2 = static_cast<float *>(aligned(s2s));
+  auto *tw = static_cast<float *>(aligned(tws));
+  auto *ids = static_cast<int32_t *>(aligned(idss));
+  auto *out = static_cast<float *>(aligned(outs));
+  unsigned seed = 11;
+  auto rnd = [&] {
+    seed = seed * 1103515245u + 12345u;
+    return ((seed >> 8) % 2001) / 1000.0f - 1.0f;
+  };
+  for (int64_t i = 0; i < T * H; ++i)
+    x[i] = toBf16(rnd());
+  for (int64_t i = 0; i < E * 2 * I * H; ++i)
+    w13[i] = static_cast<int8_t>(rnd() * 127);
+  for (int64_t i = 0; i < E * H * I; ++i)
+    w2[i] = static_cast<int8_t>(rnd() * 127);
+  for (int64_t i = 0; i < E * 2 * I; ++i)
+    s13[i] = (1.5f + rnd()) / 512;
+  for (int64_t i = 0; i < E * H; ++i)
+    s2[i] = (1.5f + rnd()) / 512;
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t j = 0; j < K; ++j) {
+      ids[t * K + j] = static_cast<int32_t>((t + 3 * j) % E);
+      tw[t * K + j] = 0.5f + 0.25f * j;
+    }
+  moec_tensor th = matrix(x, MOEC_BF16, T, H), tw_ = matrix(tw, MOEC_F32, T, K),
+              ti = matrix(ids, MOEC_I32, T, K), to = matrix(out, MOEC_F32, T, H);
+  moec_tensor t13 = matrix(w13, MOEC_I8, E, 2 * I), t2 = matrix(w2, MOEC_I8, E, H);
+  t13.rank = t2.rank = 3;
+  t13.sizes[2] = H;
+  t2.sizes[2] = I;
+  moec_tensor ts13 = matrix(s13, MOEC_F32, E, 2 * I), ts2 = matrix(s2, MOEC_F32, E, H);
+  moec_fused_moe_quant_options q;
+  std::memset(&q, 0, sizeof q);
+  q.kind = MOEC_MOE_INT8_W8A16;
+  q.w13_scale = &ts13;
+  q.w2_scale = &ts2;
+  ASSERT_EQ(moec_fused_moe_quant(jit, &th, &t13, &t2, &tw_, &ti, &to, nullptr,
+                                 &q, nullptr),
+            MOEC_OK)
+      << lastError();
+  double maxErr = 0, maxRef = 0;
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t h = 0; h < H; ++h) {
+      double ref = 0;
+      for (int64_t j = 0; j < K; ++j) {
+        int32_t e = ids[t * K + j];
+        double d = 0;
+        for (int64_t n = 0; n < I; ++n) {
+          double g = 0, u = 0;
+          for (int64_t k = 0; k < H; ++k) {
+            double xv = fromBf16(x[t * H + k]);
+            g += w13[(e * 2 * I + n) * H + k] * double(s13[e * 2 * I + n]) * xv;
+            u += w13[(e * 2 * I + I + n) * H + k] *
+                 double(s13[e * 2 * I + I + n]) * xv;
+          }
+          double a = fromBf16(toBf16(static_cast<float>(g / (1 + std::exp(-g)) * u)));
+          d += w2[(e * H + h) * I + n] * double(s2[e * H + h]) * a;
+        }
+        ref += tw[t * K + j] * d;
+      }
+      maxRef = std::max(maxRef, std::abs(ref));
+      // NaN-aware: std::max(x, NaN) is x, which would hide a NaN output.
+      if (double d = std::abs(ref - out[t * H + h]); !(d <= maxErr))
+        maxErr = d;
+    }
+  // f32 output: the bf16 intermediate's rounding (both sides) and f32 sums.
+  EXPECT_LT(maxErr, 2e-3 * std::max(maxRef, 1.0)) << "max |ref| " << maxRef;
+  moec_variant_info info;
+  ASSERT_EQ(moec_last_variant(&info, sizeof info), MOEC_OK);
+  EXPECT_NE(std::string(info.kernel).find("int8_w8a16"), std::string::npos)
+      << info.kernel;
+
+  // The fp8 workspace holds the quantized activations too.
+  size_t plain = 0, fp8 = 0;
+  moec_tensor b13 = t13; // shapes only: bf16 weights, no quantization
+  b13.dtype = MOEC_BF16;
+  ASSERT_EQ(moec_fused_moe_quant_workspace_size(jit, &th, &b13, &ti, nullptr,
+                                                nullptr, &plain),
+            MOEC_OK)
+      << lastError();
+  moec_fused_moe_quant_options f = q;
+  f.kind = MOEC_MOE_FP8_W8A8;
+  f.per_token_activations = 1;
+  moec_tensor f13 = t13;
+  f13.dtype = MOEC_F8E4M3FN;
+  ASSERT_EQ(moec_fused_moe_quant_workspace_size(jit, &th, &f13, &ti, nullptr,
+                                                &f, &fp8),
+            MOEC_OK)
+      << lastError();
+  EXPECT_GE(fp8, plain + T * H + T * K * I) << plain;
+
+  // Misuse: named, never a crash.
+  moec_fused_moe_quant_options bad = q;
+  bad.kind = 9;
+  EXPECT_EQ(moec_fused_moe_quant(jit, &th, &t13, &t2, &tw_, &ti, &to, nullptr,
+                                 &bad, nullptr),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(lastError().find("quant->kind 9"), std::string::npos) << lastError();
+  bad = q;
+  bad.w2_scale = nullptr;
+  EXPECT_EQ(moec_fused_moe_quant(jit, &th, &t13, &t2, &tw_, &ti, &to, nullptr,
+                                 &bad, nullptr),
+            MOEC_ERROR_FAILED);
+  EXPECT_NE(lastError().find("quant int8_w8a16 needs w2_scale"),
+            std::string::npos)
+      << lastError();
+  bad = q;
+  bad.group_n = bad.group_k = 16;
+  EXPECT_EQ(moec_fused_moe_quant(jit, &th, &t13, &t2, &tw_, &ti, &to, nullptr,
+                                 &bad, nullptr),
+            MOEC_ERROR_FAILED);
+  EXPECT_NE(lastError().find("are for fp8_w8a8, not quant int8_w8a16"),
+            std::string::npos)
+      << lastError();
+  moec_tensor badScale = ts13;
+  badScale.dtype = 42;
+  bad = q;
+  bad.w13_scale = &badScale;
+  EXPECT_EQ(moec_fused_moe_quant(jit, &th, &t13, &t2, &tw_, &ti, &to, nullptr,
+                                 &bad, nullptr),
+            MOEC_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(lastError().find("quant->w13_scale has dtype 42"), std::string::npos)
       << lastError();
 }
 

@@ -34,11 +34,11 @@ import sys
 RESULT_RE = re.compile(r"-> (PASS|FAIL)")
 
 TEMPLATE = """module {{
-  func.func @mla(%q: memref<?x{h}x{dqk}x{qt}>, %kv: memref<?x{page}x{dqk}x{qt}>,
+  func.func @mla(%q: memref<?x{h}x{dqk}x{qt}>, %kv: memref<?x{page}x{kvrow}x{kvt}>,
                  %idx: memref<?x{topk}xi32>, %out: memref<?x{h}x{dv}x{ot}>{lse_arg}{ws_arg}) {{
     moec.sparse_attention %q, %kv, %idx -> %out{lse_use}{ws_use} {{
-      scale = {scale} : f32, config = #moec.config<{config}>
-    }} : memref<?x{h}x{dqk}x{qt}>, memref<?x{page}x{dqk}x{qt}>, memref<?x{topk}xi32>
+      scale = {scale} : f32,{kv_format} config = #moec.config<{config}>
+    }} : memref<?x{h}x{dqk}x{qt}>, memref<?x{page}x{kvrow}x{kvt}>, memref<?x{topk}xi32>
         -> memref<?x{h}x{dv}x{ot}>
     return
   }}
@@ -48,8 +48,12 @@ TEMPLATE = """module {{
 
 class Case:
     def __init__(self, arch, pattern, tokens, h, dqk, dv, topk, page,
-                 qt="bf16", ot="bf16", lse=True, config=None, splits=0):
+                 qt="bf16", ot="bf16", lse=True, config=None, splits=0,
+                 kv=None):
         self.arch, self.pattern, self.tokens = arch, pattern, tokens
+        # kv "fp8": DeepSeek-V3.2's fp8_ds_mla cache (656-byte rows of e4m3
+        # codes, 4 f32 scales, bf16 rope; d 576/512); None: q's type.
+        self.kv = kv
         self.h, self.dqk, self.dv, self.topk, self.page = h, dqk, dv, topk, page
         self.qt, self.ot, self.lse = qt, ot, lse
         self.config = dict(config or {})
@@ -62,12 +66,17 @@ class Case:
         cfg = "".join(" {}={}".format(k, v) for k, v in self.config.items())
         return "{} {} tokens={} h_q={} d={}/{} topk={} page={} {}->{}{}{}".format(
             self.arch, self.pattern, self.tokens, self.h, self.dqk, self.dv,
-            self.topk, self.page, self.qt, self.ot, "" if self.lse else " no-lse",
+            self.topk, self.page,
+            self.qt + ("/fp8_ds_mla" if self.kv == "fp8" else ""), self.ot,
+            "" if self.lse else " no-lse",
             cfg) + (" splits={}".format(self.splits) if self.splits else "")
 
     def mlir(self):
         cfg = ", ".join("{} = {}".format(k, v) for k, v in self.config.items())
+        fp8 = self.kv == "fp8"
         return TEMPLATE.format(
+            kvrow=656 if fp8 else self.dqk, kvt="i8" if fp8 else self.qt,
+            kv_format=" kv_format = #moec.kv_format<fp8_ds_mla>," if fp8 else "",
             h=self.h, dqk=self.dqk, dv=self.dv, qt=self.qt, ot=self.ot,
             page=self.page, topk=self.topk, scale=1.0 / (self.dqk ** 0.5) * 2,
             config=cfg,
@@ -132,8 +141,56 @@ def cases():
     out.append(Case("gfx942", "invalid", 2, 16, 64, 32, 200, 16, splits=2,
                     config={"num_stages": 3}))
     out.append(Case("gfx90a", "random", 2, 16, 64, 32, 70, 16))
+    out += fp8_cases()
     out.append(Case("gfx950", "invalid", 2, 32, 64, 32, 70, 64,
                     config={"block_h": 32}))
+    return out
+
+
+def fp8_cases():
+    """The fp8_ds_mla KV cache (d_qk 576 = 512 e4m3 latent + 64 bf16 rope,
+    d_v 512): the same matrix as bf16 at the DeepSeek shape."""
+    out = []
+    fp8 = dict(dqk=576, dv=512, kv="fp8")
+    # Host: every pattern x page x h_q at topk 100 (not a multiple of
+    # block_kv 32), and topk 64 (a multiple).
+    for pattern in ["random", "duplicates", "invalid", "window"]:
+        for page in [1, 64]:
+            for h in [16, 128]:
+                out.append(Case("host", pattern, 1 if h == 128 else 2, h,
+                                topk=100, page=page, **fp8))
+    out += [
+        Case("host", "random", 2, 16, topk=64, page=64, **fp8),
+        Case("host", "random", 2, 16, topk=100, page=16, ot="f32", lse=False,
+             **fp8),
+        # The register pipeline of every depth and other tiles.
+        Case("host", "random", 2, 16, topk=200, page=64,
+             config={"num_stages": 1}, **fp8),
+        Case("host", "duplicates", 2, 16, topk=200, page=64,
+             config={"num_stages": 3}, **fp8),
+        Case("host", "random", 1, 32, topk=150, page=64,
+             config={"block_h": 32, "block_kv": 64}, **fp8),
+        # async_copy is ignored with fp8 (the gather converts in registers).
+        Case("host", "random", 2, 16, topk=100, page=64,
+             config={"async_copy": "true", "num_stages": 3}, **fp8),
+        # Split-KV: batch 1 split 4 ways, uneven and empty splits.
+        Case("host", "random", 1, 16, topk=300, page=64, splits=4, **fp8),
+        Case("host", "window", 3, 128, topk=200, page=64, splits=3, **fp8),
+        Case("host", "invalid", 2, 16, topk=100, page=1, splits=2, **fp8),
+    ]
+    # AMD on the emulator: gfx942 (fnuz hardware: the OCP codes are decoded
+    # in software), gfx90a, gfx950.
+    out += [
+        Case("gfx942", "random", 2, 16, topk=100, page=64, **fp8),
+        Case("gfx942", "duplicates", 1, 16, topk=100, page=1, **fp8),
+        Case("gfx942", "invalid", 2, 16, topk=70, page=16, **fp8),
+        Case("gfx942", "window", 1, 128, topk=90, page=64, **fp8),
+        Case("gfx942", "random", 2, 16, topk=100, page=64,
+             config={"num_stages": 1, "kpack": 2}, **fp8),
+        Case("gfx942", "random", 1, 16, topk=200, page=64, splits=3, **fp8),
+        Case("gfx90a", "random", 2, 16, topk=100, page=64, **fp8),
+        Case("gfx950", "window", 2, 16, topk=100, page=64, **fp8),
+    ]
     return out
 
 

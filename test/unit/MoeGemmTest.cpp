@@ -27,6 +27,7 @@
 #include "moec/Tools/Registration.h"
 
 #include "KernelRunner.h"
+#include "TextModule.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/MLIRContext.h"
@@ -232,17 +233,9 @@ using moec::test::Arg;
 /// "host", the AMD emulator otherwise. Returns an error text, "" if none.
 std::string compileAndRun(const MoeCase &c, llvm::StringRef chip,
                           const std::vector<Arg> &args) {
-  DialectRegistry registry;
-  registerMoecDialects(registry);
-  MLIRContext ctx(registry);
-  ctx.loadAllAvailableDialects();
-  std::string diagnostics;
-  ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &d) {
-    diagnostics += d.str() + "\n";
-    return success();
-  });
-  OwningOpRef<ModuleOp> module =
-      parseSourceString<ModuleOp>(moduleText(c, chip), &ctx);
+  moec::test::TextModule parsed(moduleText(c, chip));
+  OwningOpRef<ModuleOp> &module = parsed.module;
+  const std::string &diagnostics = parsed.diagnostics;
   if (!module)
     return "parse/verify error: " + diagnostics;
   MoeGemmOp op;

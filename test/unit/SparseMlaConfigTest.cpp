@@ -9,6 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "TextModule.h"
+
 #include "moec/Dialect/MoecDialect.h"
 #include "moec/Target/TargetInfo.h"
 #include "moec/Tools/Registration.h"
@@ -35,15 +37,6 @@ namespace {
 /// Verifies `c` on a sparse_attention of `hQ` heads for `chip`; the
 /// diagnostics, empty when it verifies.
 std::string verifyOn(llvm::StringRef chip, int64_t hQ, const Candidate &c) {
-  DialectRegistry registry;
-  registerMoecDialects(registry);
-  MLIRContext ctx(registry);
-  ctx.loadAllAvailableDialects();
-  std::string diags;
-  ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &d) {
-    diags += d.str() + "\n";
-    return success();
-  });
   std::string text = fmt::format(
       R"(module attributes {{moec.target = #moec.target<"{1}">}} {{
   func.func @mla(%q: memref<?x{0}x576xbf16>, %kv: memref<?x64x576xbf16>,
@@ -58,12 +51,11 @@ std::string verifyOn(llvm::StringRef chip, int64_t hQ, const Candidate &c) {
   }}
 }})",
       hQ, chip.str());
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(
-      text, ParserConfig(&ctx, /*verifyAfterParse=*/false));
-  if (!module)
-    return "parse: " + diags;
-  if (failed(applyCandidate(*module, c)) || failed(verify(*module)))
-    return diags.empty() ? std::string("failed") : diags;
+  test::TextModule m(text, /*verify=*/false);
+  if (!m.module)
+    return "parse: " + m.diagnostics;
+  if (failed(applyCandidate(*m.module, c)) || failed(verify(*m.module)))
+    return m.diagnostics.empty() ? std::string("failed") : m.diagnostics;
   return {};
 }
 

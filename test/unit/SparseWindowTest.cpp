@@ -20,6 +20,7 @@
 #include "moec/Tools/Registration.h"
 
 #include "KernelRunner.h"
+#include "TextModule.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/MLIRContext.h"
@@ -64,17 +65,9 @@ std::string moduleText(const WindowCase &c, llvm::StringRef chip) {
 /// if none.
 std::string compileAndRun(const WindowCase &c, llvm::StringRef chip,
                           const std::vector<Arg> &args, int64_t tokens) {
-  DialectRegistry registry;
-  registerMoecDialects(registry);
-  MLIRContext ctx(registry);
-  ctx.loadAllAvailableDialects();
-  std::string diagnostics;
-  ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &d) {
-    diagnostics += d.str() + "\n";
-    return success();
-  });
-  OwningOpRef<ModuleOp> module =
-      parseSourceString<ModuleOp>(moduleText(c, chip), &ctx);
+  moec::test::TextModule parsed(moduleText(c, chip));
+  OwningOpRef<ModuleOp> &module = parsed.module;
+  const std::string &diagnostics = parsed.diagnostics;
   if (!module)
     return "parse/verify error: " + diagnostics;
   SparseWindowIndicesOp op;

@@ -90,6 +90,12 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
   if (!qKind || !oKind)
     return fail("the run harness takes f16/bf16 q and kv_cache and "
                 "f16/bf16/f32 out");
+  // kv_format fp8_ds_mla: 656-byte rows (OpPlans.h), generated as a
+  // serving stack would hand them over.
+  const bool kvFp8 = op.getKvFormat() == KvCacheFormat::fp8_ds_mla;
+  const char *kvName = kvFp8 ? "fp8_ds_mla"
+                       : qT.getElementType().isBF16() ? "bf16"
+                                                      : "f16";
   auto tokens = resolveDim(qT.getDimSize(0), "tokens", opts);
   auto topk = resolveDim(idxT.getDimSize(1), "topk", opts);
   auto page = resolveDim(kvT.getDimSize(1), "page_size", opts);
@@ -121,7 +127,8 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
   s.kvRows = blocks * *page;
   if (s.tokens < 0 || s.topk < 1 || s.hQ < 1 || s.kvRows < 1)
     return fail("tokens must be >= 0 and topk, h_q, blocks >= 1");
-  if (s.kvRows * s.dQK * 2 > (int64_t(1) << 31) &&
+  const int64_t kvRowBytes = kvFp8 ? kFp8DsMlaRowBytes : s.dQK * 2;
+  if (s.kvRows * kvRowBytes > (int64_t(1) << 31) &&
       lookupTarget(module->getAttrOfType<TargetAttr>(
                              MoecDialect::kTargetAttrName)
                        .getChip())
@@ -249,9 +256,59 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
     salt = rng();
   };
   Encoded q(*qKind, size_t(s.tokens * s.hQ * s.dQK));
-  Encoded kv(*qKind, size_t(s.kvRows * s.dQK));
+  Encoded kv(*qKind, kvFp8 ? 0 : size_t(s.kvRows * s.dQK));
   fill(q);
   fill(kv);
+  // fp8_ds_mla rows: every e4m3fn code but the NaNs (S.1111.111) drawn
+  // uniformly (all exponents), each group's f32 scale
+  // 2^u / 448 with u uniform in [-1, 1) (so that neighbouring groups differ),
+  // the rope bf16 from the pool; hashed like `fill` for big caches.
+  std::vector<uint8_t> kvBytes;
+  std::vector<double> scalePool(256);
+  if (kvFp8) {
+    for (double &v : scalePool)
+      v = static_cast<float>(std::exp2(uni(rng)) / 448.0);
+    Encoded rope(emu::EK::BF16, 1);
+    kvBytes.resize(size_t(s.kvRows * kFp8DsMlaRowBytes));
+    auto hash = [](uint64_t z) {
+      z *= 0x9E3779B97F4A7C15ull;
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+      return z ^ (z >> 31);
+    };
+    for (int64_t r = 0; r < s.kvRows; ++r) {
+      uint8_t *row = &kvBytes[size_t(r * kFp8DsMlaRowBytes)];
+      // One row in 4 holds only subnormal codes (S.0000.MMM) under scales
+      // 2^9 larger, so that its values weigh as much as the others' and a
+      // wrong subnormal decode shows in the result.
+      bool tiny = hash(uint64_t(r) + salt + 3) % 4 == 0;
+      for (int64_t c = 0; c < kFp8DsMlaLatent; c += 8) {
+        uint64_t z = hash(uint64_t(r * kFp8DsMlaLatent + c) + salt);
+        for (int k = 0; k < 8; ++k) {
+          uint8_t code = uint8_t(z >> (8 * k));
+          if (tiny)
+            code &= 0x87;
+          row[c + k] = (code & 0x7f) == 0x7f ? code ^ 1 : code;
+        }
+      }
+      for (int64_t g = 0; g < kFp8DsMlaLatent / kFp8DsMlaScaleGroup; ++g) {
+        float sc = static_cast<float>(
+            scalePool[hash(uint64_t(r * 4 + g) + salt + 1) & 0xff] *
+            (tiny ? 512.0 : 1.0));
+        std::memcpy(row + kFp8DsMlaScaleOffset + 4 * g, &sc, 4);
+      }
+      for (int64_t c = 0; c < kFp8DsMlaRope; ++c)
+        std::memcpy(row + kFp8DsMlaRopeOffset + 2 * c,
+                    &pool.bytes[(hash(uint64_t(r * kFp8DsMlaRope + c) + salt +
+                                      2) &
+                                 0xffff) *
+                                pool.eltBytes],
+                    2);
+    }
+    if (*qKind != emu::EK::BF16)
+      return fail("kv_format fp8_ds_mla takes a bf16 q");
+    salt = rng();
+  }
   std::vector<int32_t> indices =
       attn::makeIndices(*pattern, s.tokens, s.topk, s.kvRows, *page, rng);
   // The window short-circuit: the window kernel fills the rows of short
@@ -279,7 +336,8 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
     return uploadBytes(*dev, data, bytes);
   };
   auto qBuf = upload(q.bytes.data(), q.bytes.size());
-  auto kvBuf = upload(kv.bytes.data(), kv.bytes.size());
+  auto kvBuf = kvFp8 ? upload(kvBytes.data(), kvBytes.size())
+                     : upload(kv.bytes.data(), kv.bytes.size());
   auto idxBuf = window ? upload(indicesBefore.data(), indicesBefore.size() * 4)
                       : upload(indices.data(), indices.size() * 4);
   auto lensBuf = upload(win.seqLens.data(), win.seqLens.size() * 4);
@@ -303,7 +361,7 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
 
   rt::KernelArgs args;
   args.addMemRef(qBuf->data(), {s.tokens, s.hQ, s.dQK});
-  args.addMemRef(kvBuf->data(), {blocks, *page, s.dQK});
+  args.addMemRef(kvBuf->data(), {blocks, *page, kvFp8 ? kFp8DsMlaRowBytes : s.dQK});
   args.addMemRef(idxBuf->data(), {s.tokens, s.topk});
   args.addMemRef(outBuf->data(), {s.tokens, s.hQ, s.dV});
   if (hasLse)
@@ -398,7 +456,27 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
   auto qAt = [&](int64_t t, int64_t h, int64_t c) {
     return q.get(size_t((t * s.hQ + h) * s.dQK + c));
   };
-  auto kvAt = [&](int64_t r, int64_t c) { return kv.get(size_t(r * s.dQK + c)); };
+  // The fp8 reference reads the cache as the op defines it: K = bf16(code x
+  // scale) for the latent part (the product in f32, then rounded to bf16,
+  // as the kernel does on its way into LDS), the rope as is; from there on
+  // float64.
+  auto kvAt = [&](int64_t r, int64_t c) -> double {
+    if (!kvFp8)
+      return kv.get(size_t(r * s.dQK + c));
+    const uint8_t *row = &kvBytes[size_t(r * kFp8DsMlaRowBytes)];
+    if (c >= kFp8DsMlaLatent) {
+      uint16_t bits;
+      std::memcpy(&bits, row + kFp8DsMlaRopeOffset + 2 * (c - kFp8DsMlaLatent),
+                  2);
+      return emu::decode(emu::EK::BF16, bits);
+    }
+    float sc;
+    std::memcpy(&sc, row + kFp8DsMlaScaleOffset + 4 * (c / kFp8DsMlaScaleGroup),
+                4);
+    float exact = static_cast<float>(emu::decode(emu::EK::F8E4M3FN, row[c]) *
+                                     double(sc));
+    return emu::decode(emu::EK::BF16, emu::encode(emu::EK::BF16, exact));
+  };
   double maxAbsErr = 0, maxRef = 0, maxLseErr = 0;
   int64_t nonFinite = 0, emptyRowsWrong = 0, emptyRows = 0;
   std::vector<double> ref(size_t(s.dV));
@@ -441,13 +519,14 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
   bool pass = nonFinite == 0 && emptyRowsWrong == 0 && relErr <= outTol &&
               maxLseErr <= lseTol && indexMismatches == 0;
   llvm::outs() << fmt::format(
-      "{} on {} ({}): tokens={} h_q={} d_qk={} d_v={} topk={} page={} "
-      "kv_rows={} splits={} indices={} seed={} checked_tokens={} max_abs_err={:.3e} "
+      "{} on {} ({}): tokens={} h_q={} d_qk={} d_v={} topk={} page={} kv={} "
+      "kv_rows={} splits={} indices={} seed={} checked_tokens={} "
+      "max_abs_err={:.3e} "
       "max_rel_err={:.3e} (tolerance {:.1e}) max_lse_err={:.3e} (tolerance "
       "{:.0e}) masked_rows={} wrong_masked={} unwritten_or_nan={} -> {}\n",
       kinfo.name, opts.emulate ? std::string("the AMD emulator") : dev->label(),
-      compiled->target->chip.str(), s.tokens, s.hQ, s.dQK, s.dV, s.topk, *page,
-      s.kvRows, splits,
+      compiled->target->chip.str(), s.tokens, s.hQ, s.dQK, s.dV, s.topk,
+      *page, kvName, s.kvRows, splits,
       window ? fmt::format("window-kernel ({} wrong)", indexMismatches)
              : std::string(attn::indexPatternName(*pattern)),
       seed, toks.size(), maxAbsErr,
@@ -466,7 +545,7 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
   int64_t valid = 0;
   for (int32_t i : indices)
     valid += i >= 0 && i < s.kvRows;
-  double bytes = double(valid) * s.dQK * kv.eltBytes + q.bytes.size() +
+  double bytes = double(valid) * kvRowBytes + q.bytes.size() +
                  out.bytes.size() + (hasLse ? lse.size() * 4.0 : 0.0);
   llvm::outs() << fmt::format(
       "bench {}: median {:.4f} ms over {} runs ({} warm-up) {:.1f} GB/s "
@@ -478,10 +557,12 @@ int moec::tool::runSparseAttention(ModuleOp module, SparseAttentionOp op,
             fmt::format(
                 "{{\"kernel\": \"{}\", \"target\": \"{}\", \"op\": "
                 "\"sparse_attention\", \"tokens\": {}, \"h_q\": {}, \"d_qk\": {}, "
-                "\"d_v\": {}, \"topk\": {}, \"page\": {}, \"splits\": {}, \"ms\": "
+                "\"d_v\": {}, \"kv\": \"{}\", \"topk\": {}, \"page\": {}, "
+                "\"splits\": {}, \"ms\": "
                 "{:.6f}, \"gbps\": {:.2f}, \"config\": \"{}\"}}",
                 kinfo.name, compiled->target->chip.str(), s.tokens, s.hQ, s.dQK,
-                s.dV, s.topk, *page, splits, median, bytes / median / 1e6,
+                s.dV, kvName, s.topk, *page, splits,
+                median, bytes / median / 1e6,
                 configLabel));
         !err.empty())
       return fail(err);

@@ -22,6 +22,17 @@ MatmulProblem getGemmProblem(ConfigAttr config, mlir::Value a, mlir::Value b,
 /// The plan of `op`'s kernel on `target`.
 KernelPlan getGemmPlan(GemmOp op, const TargetInfo &target);
 
+/// One row of DeepSeek-V3.2's FP8 sparse-MLA KV cache (`kv_format =
+/// fp8_ds_mla`; FlashMLA's "FP8 with scale", vLLM's "fp8_ds_mla"): 512 OCP
+/// e4m3fn latent codes at byte 0, 4 f32 scales (one per 128 codes) at byte
+/// 512, 64 bf16 rope values at byte 528; 656 bytes, rows contiguous.
+inline constexpr int64_t kFp8DsMlaRowBytes = 656;
+inline constexpr int64_t kFp8DsMlaLatent = 512;
+inline constexpr int64_t kFp8DsMlaScaleGroup = 128;
+inline constexpr int64_t kFp8DsMlaScaleOffset = 512;
+inline constexpr int64_t kFp8DsMlaRopeOffset = 528;
+inline constexpr int64_t kFp8DsMlaRope = 64;
+
 /// The plan of a `moec.sparse_attention` kernel (sparse MLA decode): one
 /// workgroup per (query token, group of block_h heads), looping over the
 /// token's topk indices block_kv at a time. Two products run on the matrix
@@ -55,6 +66,13 @@ struct SparseAttentionPlan {
   int64_t hQ = 0; ///< query heads; dynamic (ShapedType::kDynamic) possible
   /// Elements per global vector access (16 bytes on GPUs, 1 on the host).
   int64_t vec = 1;
+  /// kv_cache is the fp8_ds_mla byte layout (above): the gather reads
+  /// kvRowBytes-byte rows and dequantizes them to bf16 into the same KV
+  /// ring a bf16 cache fills, through registers (async_copy is off: a
+  /// cp.async cannot convert).
+  bool kvFp8 = false;
+  /// Elements (plain) or bytes (fp8_ds_mla) of one kv_cache row.
+  int64_t kvRowStride = 0;
   /// Byte offsets into LDS.
   int64_t ldsQ = 0, ldsP = 0, ldsX = 0, ldsIdx = 0, ldsStats = 0;
 
@@ -131,6 +149,23 @@ ActAndMulPlan getActAndMulPlan(ActAndMulOp op, const TargetInfo &target);
 /// as act_and_mul, over the tokens x topk elements of `indices`.
 ActAndMulPlan getSparseWindowIndicesPlan(SparseWindowIndicesOp op,
                                          const TargetInfo &target);
+
+/// The launch of `moec.quant_fp8`: workgroups of `lanes` lanes; a computed
+/// scale takes one workgroup per scale group (per token: a row; group_k: a
+/// row's group of columns; per tensor: one workgroup), a static scale one
+/// workgroup per row. `ldsBytes`: the lanes' partial amax (f32 each).
+struct QuantFp8Plan {
+  const TargetInfo *target = nullptr;
+  int64_t lanes = 1;
+  int64_t groupK = 0; ///< 0: no group_k
+  bool perTensor = false, staticScale = false;
+  int64_t ldsBytes() const { return staticScale ? 0 : 4 * lanes; }
+  /// Workgroups for an [rows, cols] input (at least 1).
+  int64_t gridSize(int64_t rows, int64_t cols) const;
+  mlir::LogicalResult
+  verify(llvm::function_ref<mlir::InFlightDiagnostic()> emitError) const;
+};
+QuantFp8Plan getQuantFp8Plan(QuantFp8Op op, const TargetInfo &target);
 
 /// The matrix problem of one workgroup of a moe_gemm: a GEMM tile with B
 /// N x K (W's layout) plus the block's row map in LDS.

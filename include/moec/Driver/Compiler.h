@@ -77,6 +77,18 @@ mlir::FailureOr<std::string>
 emitDeviceImage(mlir::ModuleOp module, const TargetInfo &target,
                 DeviceImageKind kind = DeviceImageKind::Loadable);
 
+/// What the outlining step recorded on each kernel of `module`
+/// (compileModule's CompiledModule::kernels).
+std::vector<OutlinedKernel> outlinedKernels(mlir::ModuleOp module);
+
+/// Host target: JIT-compiles the kernels of a module lowered by
+/// buildKernelToLLVMPipeline into out.hostKernels, for out.kernels
+/// (outlinedKernels); compileModule's code-generation step, callable alone
+/// so that moec-compile-bench can time it.
+mlir::LogicalResult jitLoweredHostModule(mlir::ModuleOp module,
+                                         CompiledModule &out,
+                                         bool keepObject = false);
+
 /// Compiles `module` (verified, carrying a `moec.target`) for that target.
 /// `module` is lowered in place. Diagnostics go to the module's context.
 mlir::FailureOr<CompiledModule>

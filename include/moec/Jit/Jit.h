@@ -86,10 +86,26 @@ namespace moec::jit {
 namespace rt = ::moec::rt;
 
 /// I32: routing indices (fused_moe's topk_ids, expert_map); no GEMM takes it.
-enum class DType : int { F16 = 0, BF16 = 1, F32 = 2, I32 = 3 };
+/// The 8-bit types are fused_moe's quantized weights and their scales only:
+/// F8E4M3FN (OCP fp8: sm_90, gfx950) / F8E4M3FNUZ (gfx942) for fp8_w8a8,
+/// I8 for int8_w8a16 and for MXFP4's packed e2m1 pairs, F8E8M0FNU for
+/// MXFP4's scales.
+enum class DType : int {
+  F16 = 0,
+  BF16 = 1,
+  F32 = 2,
+  I32 = 3,
+  F8E4M3FN = 4,
+  F8E4M3FNUZ = 5,
+  I8 = 6,
+  F8E8M0FNU = 7,
+};
 size_t dtypeBytes(DType dtype);
-/// "f16", "bf16", "f32", "i32" (MLIR spelling).
+/// "f16", "bf16", "f32", "i32", "f8E4M3FN", "f8E4M3FNUZ", "i8",
+/// "f8E8M0FNU" (MLIR spelling).
 const char *toString(DType dtype);
+/// f16, bf16 or f32: what gemm and the float operands of the other ops take.
+bool isFloatDType(DType dtype);
 
 /// A tensor the caller owns: device address (host address on the host
 /// device), element type, sizes and strides in elements.
@@ -155,8 +171,47 @@ struct JitOptions {
   CacheOptions cache;
 };
 
+/// fused_moe's weight quantization (vLLM's use_fp8_w8a8, use_int8_w8a16,
+/// and the MXFP4 weights of gpt-oss).
+enum class MoeQuant : int {
+  None = 0,  ///< w13, w2 of hidden's dtype (f16/bf16)
+  Fp8W8A8,   ///< fp8 weights and fp8 activations, f32 scales
+  Int8W8A16, ///< i8 weights, per-channel f32 scales, f16/bf16 activations
+  Mxfp4,     ///< packed e2m1 weights [E, N, K/2] i8, e8m0 scales per 32 K
+};
+/// "none", "fp8_w8a8", "int8_w8a16", "mxfp4".
+const char *toString(MoeQuant quant);
+
 /// Options of Jit::fusedMoe (the vLLM fused-MoE layer).
 struct FusedMoeOptions {
+  /// Weight quantization; the scales below must match it (an error names
+  /// what is missing or has the wrong shape). N is 2I for w13, H for w2; K
+  /// is H for w13, I for w2.
+  ///  - Fp8W8A8: w13/w2 F8E4M3FN (or F8E4M3FNUZ on gfx942); w13Scale/w2Scale
+  ///    f32 per expert [E] (also [E, 1], [E, 1, 1]), per channel [E, N]
+  ///    (also [E, N, 1]) or, with groupN/groupK, block-wise [E, ceil(N /
+  ///    groupN), ceil(K / groupK)]. hidden and the intermediate are
+  ///    quantized to the weights' fp8 type by a quant_fp8 kernel before
+  ///    each GEMM: per [1, groupK] block when block-wise, else per token
+  ///    (perTokenActivations) or per tensor, computed per call unless
+  ///    a13Scale/a2Scale give static per-tensor scales.
+  ///  - Int8W8A16: w13/w2 I8, scales per channel [E, N] (or [E, N, 1]) f32.
+  ///  - Mxfp4: w13 [E, 2I, H/2] and w2 [E, H, I/2] I8 (two e2m1 values a
+  ///    byte, the even K element in the low nibble), scales [E, N, K/32]
+  ///    F8E8M0FNU; hidden bf16; H and I multiples of 32.
+  MoeQuant quant = MoeQuant::None;
+  const Tensor *w13Scale = nullptr, *w2Scale = nullptr;
+  /// fp8_w8a8 block-wise: vLLM's block_shape [groupN, groupK]; 0, 0: not
+  /// block-wise. groupK a multiple of 16, groupN a divisor of I.
+  int64_t groupN = 0, groupK = 0;
+  /// fp8_w8a8, not block-wise: static per-tensor scales ([] or [1] f32) of
+  /// hidden (vLLM's a1_scale) and of the intermediate (a2_scale); null:
+  /// computed per call.
+  const Tensor *a13Scale = nullptr, *a2Scale = nullptr;
+  /// fp8_w8a8, not block-wise, computed scales: one per token (vLLM's
+  /// per_act_token_quant) instead of one per tensor. A per-tensor scale is
+  /// computed by one workgroup (fine for decode batches, slow for large T).
+  bool perTokenActivations = false;
   /// The gated activation between the projections: Silu (silu_and_mul) or
   /// Gelu (gelu_and_mul).
   Activation activation = Activation::Silu;
@@ -175,8 +230,9 @@ struct FusedMoeOptions {
   /// pads for both).
   std::string w13Config, w2Config;
   /// Scratch of at least fusedMoeWorkspaceBytes() bytes, 16-byte aligned,
-  /// on the device (the sorted routing and the [tokens x top_k, I]
-  /// intermediate). Null: the Jit's own, grown when a call needs more
+  /// on the device (the sorted routing, the [tokens x top_k, I]
+  /// intermediate and, for fp8_w8a8, the quantized activations and their
+  /// scales). Null: the Jit's own, grown when a call needs more
   /// (growing synchronizes the device and is refused during graph capture;
   /// one stream at a time uses it).
   void *workspace = nullptr;
@@ -229,7 +285,7 @@ public:
   /// topk_weights [T, top_k] (f32, f16 or bf16); topk_ids [T, top_k] i32
   /// (ids outside [0, E) contribute nothing); out [T, H] (f16, bf16, f32;
   /// overwritten). All row-major; hidden, w13 and w2 of one dtype (f16 or
-  /// bf16). Built as moe_align -> w13 moe_gemm with the activation
+  /// bf16), or quantized weights (FusedMoeOptions::quant). Built as moe_align -> w13 moe_gemm with the activation
   /// fused -> w2 moe_gemm {a_per_copy, reduce} with the routing weights,
   /// compiled once per (dtypes, E, H, I, top_k, options, config): T stays
   /// dynamic, so a new token count compiles nothing. Launches go to

@@ -44,10 +44,6 @@ struct MatmulProblem {
   /// gathers, softmax and transposes use every wave, each product as many as
   /// its tile has instruction tiles).
   bool wavesMayIdle = false;
-  /// Host only: run the workgroup as one lane (no fibers, one LDS buffer,
-  /// the direct epilogue): the documented per-op fallback of a kernel that
-  /// has not moved to the host's multi-lane program (sparse attention).
-  bool hostOneLane = false;
 
   /// Global accesses (GEMM): element bytes of A, B, C and the extent of the
   /// tile along each operand's contiguous dimension; 0 where not a GEMM.
@@ -70,7 +66,7 @@ struct KernelPlan {
 
   // -- Workgroup --------------------------------------------------------
   /// Lanes per workgroup: num_warps x wave size (the host's wave is 64
-  /// lanes, each a fiber; 1 for a problem with hostOneLane).
+  /// lanes, each a fiber).
   int64_t lanes = 1;
 
   // -- Pipeline ---------------------------------------------------------
@@ -81,11 +77,11 @@ struct KernelPlan {
   bool asyncCopy = false;
   /// LDS buffers the K loop cycles through: num_stages with async copies,
   /// else 1 up to two stages (the prefetch waits in registers) and
-  /// num_stages - 1 beyond (the host as AMD; one for hostOneLane).
+  /// num_stages - 1 beyond (the host as AMD).
   int64_t numLdsBuffers = 1;
 
   // -- Epilogue ---------------------------------------------------------
-  /// The epilogue as built (direct for hostOneLane).
+  /// The epilogue as built (lds where the problem forces it).
   EpilogueKind epilogue = EpilogueKind::direct;
 
   // -- LDS --------------------------------------------------------------

@@ -36,9 +36,9 @@ public:
 
   /// Lanes per workgroup (the plan's: num_warps x wave size).
   virtual int64_t lanes() const = 0;
-  /// Whether the core distributes the tile over lanes (every GPU core and
-  /// the host's multi-lane core) or one lane does it all (the host's
-  /// one-lane fallback, KernelPlan::lanes == 1, sparse attention only).
+  /// Whether the core distributes the tile over lanes, as every core does
+  /// now (the host's one-lane fallback is gone); the GEMM skeleton refuses
+  /// a core that does not.
   virtual bool unrollsLanes() const { return true; }
 
   /// Sets the target's attributes on a new kernel (AMD: flat workgroup size
@@ -112,6 +112,14 @@ protected:
                 mlir::ValueRange acc, VisitFn fn);
 
 public:
+
+  /// OCP e4m3fn codes (`codes`, a vector of an even number of i8) as a
+  /// vector of f32, exactly, by the target's conversion instruction; null
+  /// where the core has none (the caller then decodes the bits itself).
+  virtual mlir::Value decodeE4M3(mlir::OpBuilder &b, mlir::Location loc,
+                                 mlir::Value codes) {
+    return {};
+  }
 
   /// Global memory as the skeleton addresses it: a *window* of a 2-D global
   /// memref (inner stride 1) starting at element (row, col), and element

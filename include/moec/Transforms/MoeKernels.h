@@ -1,6 +1,6 @@
 //===- MoeKernels.h - the moe_align and act_and_mul kernels -----*- C++ -*-===//
 //
-// The MoE kernels that are not GEMMs: target-independent gpu.funcs
+// The MoE kernels that are not GEMMs (and quant_fp8): target-independent gpu.funcs
 // (gpu/scf/arith/memref/math only) that every target compiles as is.
 //
 //===----------------------------------------------------------------------===//
@@ -38,6 +38,18 @@ mlir::gpu::GPUFuncOp buildActAndMulKernel(mlir::OpBuilder &b,
 mlir::gpu::GPUFuncOp buildSparseWindowIndicesKernel(
     mlir::OpBuilder &b, mlir::gpu::GPUModuleOp module, llvm::StringRef name,
     SparseWindowIndicesOp op, const ActAndMulPlan &plan);
+
+/// Builds the kernel of `op` (QuantFp8Kernel.cpp says how): arguments
+/// input, output and scale with the op's ranks and dynamic sizes; launch
+/// `plan.gridSize(rows, cols)` workgroups of `plan.lanes` lanes with
+/// `plan.ldsBytes()` bytes of LDS.
+mlir::gpu::GPUFuncOp buildQuantFp8Kernel(mlir::OpBuilder &b,
+                                         mlir::gpu::GPUModuleOp module,
+                                         llvm::StringRef name, QuantFp8Op op,
+                                         const QuantFp8Plan &plan);
+/// The largest finite value of an fp8 type (e4m3fn 448, e4m3fnuz 240,
+/// e5m2/e5m2fnuz 57344): what quant_fp8 scales an amax to.
+double fp8MaxOf(mlir::Type fp8);
 
 } // namespace moec
 

@@ -22,7 +22,8 @@ struct SparseAttentionKernelSpec {
   /// What the two products' cores are built from (plan.qk / plan.pv and the
   /// KV element type for both operands).
   GemmKernelSpec qk, pv;
-  mlir::Type elt;     ///< q and kv_cache
+  mlir::Type elt;     ///< q and the KV tile in LDS (a plain kv_cache's too)
+  mlir::Type kvType;  ///< kv_cache's element type (i8 for fp8_ds_mla)
   mlir::Type outType; ///< out
   bool hasLse = false;
   bool hasWorkspace = false; ///< split-KV: the op has a workspace

@@ -10,10 +10,8 @@
 // kpack x 8 bytes (the MFMA core's LDS read width), so the copies into LDS,
 // the swizzle, the barriers and the ring slots all decide the result.
 //
-// One-lane mode (plan.lanes == 1, a plan with MatmulProblem::hostOneLane;
-// no kernel uses it now) keeps the whole block_m x block_n tile in one lane
-// and multiplies with scalar loops. B may sit in LDS as K x N (attention's
-// P x V, GemmKernelSpec::ldsBIsKxN): lanes then read it one element a step.
+// B may sit in LDS as K x N (attention's P x V, GemmKernelSpec::ldsBIsKxN):
+// lanes then read it one element a step.
 //
 //===----------------------------------------------------------------------===//
 
@@ -46,22 +44,18 @@ public:
     // attention's, may run on its first waves only).
     int64_t distLanes = std::min<int64_t>(
         numLanes, spec.cfg().num_warps * spec.plan.target->waveSize);
-    if (numLanes == 1) {
-      tm = bm, tn = bn;
-    } else {
-      // The smallest sub-tile whose grid fits the lanes, the squarest of
-      // those: (bm / tm) x (bn / tn) lanes busy.
-      int64_t best = -1;
-      for (int64_t m = 1; m <= bm; ++m) {
-        if (bm % m)
+    // The smallest sub-tile whose grid fits the lanes, the squarest of
+    // those: (bm / tm) x (bn / tn) lanes busy.
+    int64_t best = -1;
+    for (int64_t m = 1; m <= bm; ++m) {
+      if (bm % m)
+        continue;
+      for (int64_t n = 1; n <= bn; ++n) {
+        if (bn % n || (bm / m) * (bn / n) > distLanes)
           continue;
-        for (int64_t n = 1; n <= bn; ++n) {
-          if (bn % n || (bm / m) * (bn / n) > distLanes)
-            continue;
-          int64_t cost = m * n * 4096 + std::abs(m - n);
-          if (best < 0 || cost < best)
-            best = cost, tm = m, tn = n;
-        }
+        int64_t cost = m * n * 4096 + std::abs(m - n);
+        if (best < 0 || cost < best)
+          best = cost, tm = m, tn = n;
       }
     }
     lanesN = bn / tn;
@@ -69,7 +63,6 @@ public:
   }
 
   int64_t lanes() const override { return numLanes; }
-  bool unrollsLanes() const override { return numLanes > 1; }
 
   SmallVector<Value> initAccumulators(OpBuilder &b, Location loc) override {
     auto alloca = memref::AllocaOp::create(
@@ -110,8 +103,6 @@ public:
   SmallVector<Value> multiply(OpBuilder &b, Location loc, Value ldsA,
                               Value ldsB, Value buf, Value tid,
                               ValueRange) override {
-    if (numLanes == 1)
-      return multiplyOneLane(b, loc, ldsA, ldsB, buf), SmallVector<Value>{};
     Type elt = cast<MemRefType>(ldsA.getType()).getElementType();
     int64_t bk = spec.cfg().block_k;
     // K elements per LDS read: kpack x 8 bytes, inside one 16-byte swizzle
@@ -280,8 +271,6 @@ private:
   /// `tid`'s sub-tile, inside a guard when some lanes own none.
   void withLaneOrigin(OpBuilder &b, Location loc, Value tid,
                       llvm::function_ref<void(Value, Value)> body) {
-    if (numLanes == 1)
-      return body(idx(b, loc, 0), idx(b, loc, 0));
     OpBuilder::InsertionGuard g(b);
     if (busyLanes < numLanes) {
       auto guard = scf::IfOp::create(
@@ -298,39 +287,6 @@ private:
         b, loc, arith::RemUIOp::create(b, loc, tid, idx(b, loc, lanesN)),
         idx(b, loc, tn));
     body(row0, col0);
-  }
-  /// One lane: the whole tile, scalar loops.
-  void multiplyOneLane(OpBuilder &b, Location loc, Value ldsA, Value ldsB,
-                       Value buf) {
-    forSubTile(b, loc, [&](Value i, Value j) {
-      Value init = memref::LoadOp::create(b, loc, accBuf, ValueRange{i, j});
-      auto kLoop = scf::ForOp::create(b, loc, idx(b, loc, 0),
-                                      idx(b, loc, spec.cfg().block_k),
-                                      idx(b, loc, 1), ValueRange{init});
-      {
-        OpBuilder::InsertionGuard g(b);
-        b.setInsertionPointToStart(kLoop.getBody());
-        Value k = kLoop.getInductionVar();
-        // The GPU's swizzled layout, so host runs check it.
-        Value a = toF32(
-            b, loc,
-            memref::LoadOp::create(
-                b, loc, ldsA,
-                ValueRange{buf, i, swizzledLdsCol(b, loc, ldsA, i, k)}));
-        auto [bRow, bCol] = spec.ldsBIsKxN ? std::pair{k, j} : std::pair{j, k};
-        Value w = toF32(
-            b, loc,
-            memref::LoadOp::create(
-                b, loc, ldsB,
-                ValueRange{buf, bRow, swizzledLdsCol(b, loc, ldsB, bRow, bCol)}));
-        Value sum = arith::AddFOp::create(
-            b, loc, kLoop.getRegionIterArgs()[0],
-            arith::MulFOp::create(b, loc, a, w));
-        scf::YieldOp::create(b, loc, ValueRange{sum});
-      }
-      memref::StoreOp::create(b, loc, kLoop.getResult(0), accBuf,
-                              ValueRange{i, j});
-    });
   }
 
   void zero(OpBuilder &b, Location loc, Value buf) {

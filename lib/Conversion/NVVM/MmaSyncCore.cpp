@@ -52,6 +52,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
@@ -177,8 +178,18 @@ public:
           .getResult();
     };
 
-    if (fp8)
-      return multiplyFp8(b, loc, ldsA, ldsB, buf, lane, rowA0, rowB0, acc);
+    // fp8: ldmatrix reads i8 views of the same LDS bytes (nvgpu.ldmatrix
+    // cannot return fp8 vectors in MLIR 22); where no such view can be
+    // made, or B is K x N (ldmatrix.trans moves 16-bit elements only), one
+    // 32-bit LDS load per register.
+    if (fp8) {
+      Value a8 = kxn ? Value() : bytesView(b, loc, ldsA);
+      Value b8 = a8 ? bytesView(b, loc, ldsB) : Value();
+      if (!b8)
+        return multiplyFp8(b, loc, ldsA, ldsB, buf, lane, rowA0, rowB0, acc);
+      ldsA = a8;
+      ldsB = b8;
+    }
     for (int64_t ks = 0; ks < spec.cfg().block_k / kInstrK; ++ks) {
       Value kA = add(laneKA, c(ks * kInstrK));
       Value kB = add(laneKB, c(ks * kInstrK));
@@ -204,7 +215,8 @@ public:
       for (int64_t i = 0; i < repM; ++i)
         for (int64_t j = 0; j < repN; ++j) {
           Value &d = acc[i * repN + j];
-          d = fp8 ? mmaFp8(b, loc, a[i], bf[j], d)
+          d = fp8 ? mmaFp8(b, loc, words(b, loc, a[i]), words(b, loc, bf[j]),
+                           d)
                   : nvgpu::MmaSyncOp::create(
                         b, loc, a[i], bf[j], d,
                         ArrayRef<int64_t>{kInstrM, kInstrN, kInstrK});
@@ -277,9 +289,38 @@ public:
   }
 
 private:
-  /// The fp8 K loop body: fragments read with one 32-bit LDS load per
-  /// register (4 consecutive fp8 of a row, inside one swizzle chunk), since
-  /// nvgpu.ldmatrix's lowering cannot produce fp8 vectors in MLIR 22; the
+  /// `lds` (a memref.view of the workgroup buffer) as an i8 view of the same
+  /// bytes, shape and swizzle (1-byte elements either way); null when `lds`
+  /// is not such a view.
+  static Value bytesView(OpBuilder &b, Location loc, Value lds) {
+    auto view = lds.getDefiningOp<memref::ViewOp>();
+    if (!view)
+      return {};
+    auto t = cast<MemRefType>(lds.getType());
+    auto bytes = MemRefType::get(t.getShape(), b.getI8Type(), t.getLayout(),
+                                 t.getMemorySpace());
+    return memref::ViewOp::create(b, loc, bytes, view.getSource(),
+                                  view.getByteShift(), view.getSizes());
+  }
+
+  /// The rows of an ldmatrix result of i8 (vector<n x 4 x i8>) as n i32
+  /// registers, the operands of the fp8 mma's asm.
+  static SmallVector<Value> words(OpBuilder &b, Location loc, Value frag) {
+    auto t = cast<VectorType>(frag.getType());
+    SmallVector<Value> regs;
+    for (int64_t r = 0; r < t.getDimSize(0); ++r) {
+      Value row = vector::ExtractOp::create(b, loc, frag, ArrayRef<int64_t>{r});
+      Value word = vector::BitCastOp::create(
+          b, loc, VectorType::get({1}, b.getI32Type()), row);
+      regs.push_back(
+          vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0}));
+    }
+    return regs;
+  }
+
+  /// The fp8 K loop body where ldmatrix cannot be used (no i8 view of the
+  /// operands, or B as K x N): fragments read with one 32-bit LDS load per
+  /// register (4 consecutive fp8 of a row, inside one swizzle chunk); the
   /// product through mmaFp8.
   SmallVector<Value> multiplyFp8(OpBuilder &b, Location loc, Value ldsA,
                                  Value ldsB, Value buf, Value lane,
@@ -352,6 +393,30 @@ private:
           LLVM::ExtractValueOp::create(b, loc, asmOp.getRes(), k));
     return vector::FromElementsOp::create(
         b, loc, VectorType::get({2, 2}, f32), out);
+  }
+
+  /// sm_89+: cvt.rn.f16x2.e4m3x2 per pair of codes (exact: every e4m3
+  /// value is an f16), then f16 -> f32.
+  Value decodeE4M3(OpBuilder &b, Location loc, Value codes) override {
+    if (spec.plan.target->fp8 != Fp8Flavor::OCP)
+      return {};
+    int64_t n = cast<VectorType>(codes.getType()).getNumElements();
+    auto f16x2 = VectorType::get({2}, b.getF16Type());
+    Value halves = arith::ConstantOp::create(
+        b, loc, b.getZeroAttr(VectorType::get({n}, b.getF16Type())));
+    for (int64_t i = 0; i < n; i += 2) {
+      Value pair = vector::ExtractStridedSliceOp::create(
+          b, loc, codes, ArrayRef<int64_t>{i}, ArrayRef<int64_t>{2},
+          ArrayRef<int64_t>{1});
+      Value h = NVVM::ConvertF8x2ToF16x2Op::create(
+          b, loc, f16x2, pair, b.getBoolAttr(false),
+          TypeAttr::get(Float8E4M3FNType::get(b.getContext())));
+      halves = vector::InsertStridedSliceOp::create(b, loc, h, halves,
+                                                    ArrayRef<int64_t>{i},
+                                                    ArrayRef<int64_t>{1});
+    }
+    return arith::ExtFOp::create(
+        b, loc, VectorType::get({n}, b.getF32Type()), halves);
   }
 
   const GemmKernelSpec &spec;
