@@ -260,7 +260,9 @@ MOEC_C_EXPORT moec_status moec_fused_moe_quant_workspace_size(
  * token t and head h, softmax(scale * q[t, h] . kv[i]) over the rows i that
  * indices[t, :] names (flat rows block * page_size + offset; -1 skipped)
  * times kv[i, :d_v]. q [T, h_q, d_qk] MOEC_F16/MOEC_BF16; kv_cache [blocks,
- * page_size, d_qk] of q's dtype; indices [T, topk] MOEC_I32; out [T, h_q,
+ * page_size, d_qk] of q's dtype, or DeepSeek-V3.2's fp8 cache MOEC_I8
+ * [blocks, page_size, 656] (512 e4m3fn codes, 4 f32 scales, 64 bf16 rope a
+ * row; q bf16 with d_qk 576, d_v 512); indices [T, topk] MOEC_I32; out [T, h_q,
  * d_v] f16/bf16/f32; lse [T, h_q] MOEC_F32 or NULL. Row-major, 16-byte
  * aligned bases. options may be NULL (scale 1 / sqrt(d_qk); the config from
  * the tuning database, else the per-shape table; the JIT's own split-KV

@@ -140,6 +140,12 @@ QuantFp8Plan moec::getQuantFp8Plan(QuantFp8Op op, const TargetInfo &target) {
   p.groupK = op.getGroupK().value_or(0);
   p.perTensor = op.getGranularity() == QuantFp8Op::Granularity::Tensor;
   p.staticScale = op.getStaticScale();
+  // group_k: 32 lanes a group (a 128-column group: 4 elements a lane), so
+  // a workgroup takes several and the grid is not rows x groups of tiny
+  // workgroups. lanes is num_warps x the wave size: a multiple of 32.
+  p.teamLanes = p.groupK && !p.staticScale && p.lanes % 32 == 0
+                    ? std::min<int64_t>(p.lanes, 32)
+                    : p.lanes;
   return p;
 }
 
@@ -149,7 +155,9 @@ int64_t QuantFp8Plan::gridSize(int64_t rows, int64_t cols) const {
   if (perTensor)
     return 1;
   if (groupK)
-    return std::max<int64_t>(1, rows * llvm::divideCeil(cols, groupK));
+    return std::max<int64_t>(
+        1, llvm::divideCeil(rows * llvm::divideCeil(cols, groupK),
+                            groupsPerWorkgroup()));
   return std::max<int64_t>(1, rows);
 }
 

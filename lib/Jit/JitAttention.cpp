@@ -42,7 +42,7 @@ namespace {
 
 /// The POD key of a request: looked up on every call.
 struct AttnKey {
-  uint8_t q, out, hasLse, pad0;
+  uint8_t q, out, hasLse, kvFp8;
   int32_t pad1;
   int64_t hQ, dQK, dV, page, topk;
   uint64_t scaleBits;    ///< the float's bits
@@ -82,6 +82,8 @@ std::string shapeStr(const Tensor &t) {
 struct AttnProblem {
   int64_t tokens = 0, hQ = 0, dQK = 0, dV = 0, blocks = 0, page = 0, topk = 0;
   float scale = 0;
+  /// kv_cache is I8 bytes [blocks, page, 656]: kv_format fp8_ds_mla.
+  bool kvFp8 = false;
 };
 
 Status checkProblem(const Tensor &q, const Tensor &kv, const Tensor &idx,
@@ -95,11 +97,21 @@ Status checkProblem(const Tensor &q, const Tensor &kv, const Tensor &idx,
   p.tokens = q.sizes[0], p.hQ = q.sizes[1], p.dQK = q.sizes[2];
   if (p.hQ < 1 || p.dQK < 1)
     return badArg("q has an empty h_q or d_qk: " + shapeStr(q));
-  if (kv.rank != 3 || kv.sizes[2] != p.dQK || kv.sizes[1] < 1)
-    return badArg(fmt::format("kv_cache must be [blocks, page_size, d_qk = "
-                              "{}], it is {}",
-                              p.dQK, shapeStr(kv)));
-  if (kv.dtype != q.dtype)
+  // An I8 cache is DeepSeek-V3.2's fp8 layout (moec/Dialect/OpPlans.h)
+  // as bytes (a torch uint8 or int8 tensor).
+  p.kvFp8 = kv.dtype == DType::I8;
+  const int64_t rowElems = p.kvFp8 ? kFp8DsMlaRowBytes : p.dQK;
+  if (kv.rank != 3 || kv.sizes[2] != rowElems || kv.sizes[1] < 1)
+    return badArg(fmt::format("kv_cache must be [blocks, page_size, {}], it "
+                              "is {}",
+                              p.kvFp8 ? std::string("656 bytes (fp8_ds_mla)")
+                                      : fmt::format("d_qk = {}", p.dQK),
+                              shapeStr(kv)));
+  if (p.kvFp8 && (q.dtype != DType::BF16 || p.dQK != 576))
+    return badArg(fmt::format("the fp8_ds_mla cache (i8 kv_cache) takes a bf16 "
+                              "q [tokens, h_q, 576], q is {} {}",
+                              toString(q.dtype), shapeStr(q)));
+  if (!p.kvFp8 && kv.dtype != q.dtype)
     return badArg(fmt::format("kv_cache is {} but q is {}", toString(kv.dtype),
                               toString(q.dtype)));
   p.blocks = kv.sizes[0], p.page = kv.sizes[1];
@@ -119,6 +131,10 @@ Status checkProblem(const Tensor &q, const Tensor &kv, const Tensor &idx,
     return badArg(fmt::format("out is {}; f16, bf16 or f32 expected",
                               toString(out.dtype)));
   p.dV = out.sizes[2];
+  if (p.kvFp8 && (p.dV != 512 || out.dtype == DType::F16))
+    return badArg(fmt::format("the fp8_ds_mla cache writes a bf16 or f32 out "
+                              "[tokens, h_q, 512], out is {} {}",
+                              toString(out.dtype), shapeStr(out)));
   if (lse) {
     if (lse->rank != 2 || lse->sizes[0] != p.tokens || lse->sizes[1] != p.hQ)
       return badArg(fmt::format("lse must be [tokens = {}, h_q = {}], it is "
@@ -155,7 +171,9 @@ std::string moduleText(const AttnProblem &p, DType qd, DType od, bool lse,
                        const std::string &config) {
   std::string t = toString(qd);
   std::string q = fmt::format("memref<?x{}x{}x{}>", p.hQ, p.dQK, t);
-  std::string kv = fmt::format("memref<?x{}x{}x{}>", p.page, p.dQK, t);
+  std::string kv = p.kvFp8 ? fmt::format("memref<?x{}x{}xi8>", p.page,
+                                         kFp8DsMlaRowBytes)
+                           : fmt::format("memref<?x{}x{}x{}>", p.page, p.dQK, t);
   std::string idx = fmt::format("memref<?x{}xi32>", p.topk);
   std::string out = fmt::format("memref<?x{}x{}x{}>", p.hQ, p.dV, toString(od));
   std::string lseT = fmt::format("memref<?x{}xf32>", p.hQ);
@@ -165,14 +183,15 @@ std::string moduleText(const AttnProblem &p, DType qd, DType od, bool lse,
       "  func.func @moec_sparse_mla(%q: {0}, %kv: {1}, %idx: {2}, %out: {3}{4}, "
       "%ws: {5}) {{\n"
       "    moec.sparse_attention %q, %kv, %idx -> %out{6} workspace(%ws : {5}) "
-      "{{scale = {7:.9e} : f32, config = #moec.config<{8}>}}\n"
+      "{{scale = {7:.9e} : f32,{9} config = #moec.config<{8}>}}\n"
       "      : {0}, {1}, {2} -> {3}\n"
       "    return\n"
       "  }}\n"
       "}}\n",
       q, kv, idx, out, lse ? ", %lse: " + lseT : std::string(), ws,
       lse ? fmt::format(" lse(%lse : {})", lseT) : std::string(), p.scale,
-      config);
+      config,
+      p.kvFp8 ? " kv_format = #moec.kv_format<fp8_ds_mla>," : "");
 }
 
 std::string printedConfig(mlir::Attribute cfg) {
@@ -264,6 +283,7 @@ rt::Status Jit::sparseMlaDecode(const Tensor &q, const Tensor &kvCache,
   key.q = static_cast<uint8_t>(q.dtype);
   key.out = static_cast<uint8_t>(out.dtype);
   key.hasLse = lse != nullptr;
+  key.kvFp8 = p.kvFp8;
   key.hQ = p.hQ, key.dQK = p.dQK, key.dV = p.dV, key.page = p.page;
   key.topk = p.topk;
   uint32_t bits;
@@ -343,9 +363,10 @@ rt::Status Jit::sparseMlaDecode(const Tensor &q, const Tensor &kvCache,
         auto av = std::make_unique<AttnVariant>();
         av->plan = getSparseAttentionPlan(op, internal::target(I));
         std::string description = fmt::format(
-            "sparse_mla_decode {} h_q={} d_qk={} d_v={} page={} topk={} -> {}"
+            "sparse_mla_decode {}{} h_q={} d_qk={} d_v={} page={} topk={} -> {}"
             "{} on {}, config {}",
-            toString(q.dtype), p.hQ, p.dQK, p.dV, p.page, p.topk,
+            toString(q.dtype), p.kvFp8 ? " (fp8_ds_mla kv)" : "", p.hQ, p.dQK,
+            p.dV, p.page, p.topk,
             toString(out.dtype), lse ? " +lse" : "", internal::arch(I),
             fields.empty() ? std::string("<defaults>") : fields);
         std::string printed = printedConfig(op.getConfig());

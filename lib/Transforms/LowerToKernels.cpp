@@ -209,10 +209,13 @@ LogicalResult lowerQuantFp8(QuantFp8Op op, const TargetInfo &target,
                else if (plan.perTensor)
                  n = one;
                else if (plan.groupK)
-                 n = arith::MulIOp::create(
-                     b, loc, rows,
-                     arith::CeilDivUIOp::create(b, loc, cols,
-                                                cst(plan.groupK)));
+                 n = arith::CeilDivUIOp::create(
+                     b, loc,
+                     arith::MulIOp::create(
+                         b, loc, rows,
+                         arith::CeilDivUIOp::create(b, loc, cols,
+                                                    cst(plan.groupK))),
+                     cst(plan.groupsPerWorkgroup()));
                else
                  n = rows;
                return arith::MaxUIOp::create(b, loc, n, one);

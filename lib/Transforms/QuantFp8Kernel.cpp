@@ -4,12 +4,13 @@
 // it computes). Target-independent (gpu/scf/arith/memref): the same lane
 // program runs on AMD, NVIDIA and the host (lanes as fibers).
 //
-// A computed scale: workgroup g takes scale group g (a row; a row's
-// group_k columns; the whole tensor when per tensor). Each lane walks the
-// group's elements strided by the lane count and keeps its amax; the lanes'
-// partials meet in LDS, lane 0 folds them into the scale, writes it to
-// `scale` and to LDS slot 0; after a barrier every lane quantizes its
-// elements with it. A static scale: workgroup g quantizes row g. Lanes
+// A computed scale: a team of lanes takes one scale group (a row per token
+// or the whole tensor: the workgroup's lanes; a row's group_k columns: 32
+// lanes, several groups a workgroup). Each lane walks the group's elements
+// strided by the team's lane count and keeps its amax; the partials meet in
+// LDS, the team's first lane folds them into the scale, writes it to
+// `scale` and to the team's first LDS slot; after a barrier every lane
+// quantizes its elements with it. A static scale: workgroup g quantizes row g. Lanes
 // stride over the columns of each row of their group (neighbouring lanes,
 // neighbouring elements; no index division in the loops).
 //
@@ -186,7 +187,7 @@ gpu::GPUFuncOp moec::buildQuantFp8Kernel(OpBuilder &b, gpu::GPUModuleOp module,
         scale = func.getArgument(2);
   Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
   Value wg = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
-  Value c0 = q.idx(0), c1 = q.idx(1), lanes = q.idx(plan.lanes);
+  Value c0 = q.idx(0), c1 = q.idx(1);
   Value rows = memref::DimOp::create(b, loc, in, c0);
   Value cols = memref::DimOp::create(b, loc, in, c1);
   int64_t sRank = sT.getRank();
@@ -203,15 +204,26 @@ gpu::GPUFuncOp moec::buildQuantFp8Kernel(OpBuilder &b, gpu::GPUModuleOp module,
     memref::StoreOp::create(b, loc, q.encode(y, ft), out, ValueRange{r, c});
   };
 
-  // The workgroup's rows [r0, r0 + nRows) x columns [col0, col0 + width):
-  // a row (per token, and a static scale), a row's group_k columns, or the
-  // whole tensor (a computed per-tensor scale).
+  // Lanes form teams of plan.teamLanes, one scale group each: the
+  // workgroup's one group (per token, per tensor, a static scale's row), or
+  // plan.groupsPerWorkgroup() groups of group_k columns side by side.
+  Value teamLanes = q.idx(plan.teamLanes);
+  Value team = arith::DivUIOp::create(b, loc, tid, teamLanes);
+  Value lane = arith::RemUIOp::create(b, loc, tid, teamLanes);
+  Value teamBase = arith::MulIOp::create(b, loc, team, teamLanes);
+  // The team's rows [r0, r0 + nRows) x columns [col0, col0 + width): a row
+  // (per token, and a static scale), a row's group_k columns, or the whole
+  // tensor (a computed per-tensor scale).
   Value r0 = wg, nRows = c1, col0 = c0, width = cols, g = c0;
   if (plan.groupK && !plan.staticScale) {
     Value gk = q.idx(plan.groupK);
     Value groups = arith::CeilDivUIOp::create(b, loc, cols, gk);
-    r0 = arith::DivUIOp::create(b, loc, wg, groups);
-    g = arith::RemUIOp::create(b, loc, wg, groups);
+    Value gi = arith::AddIOp::create(
+        b, loc,
+        arith::MulIOp::create(b, loc, wg, q.idx(plan.groupsPerWorkgroup())),
+        team);
+    r0 = arith::DivUIOp::create(b, loc, gi, groups);
+    g = arith::RemUIOp::create(b, loc, gi, groups);
     col0 = arith::MulIOp::create(b, loc, g, gk);
     width = arith::MinUIOp::create(b, loc, gk,
                                    arith::SubIOp::create(b, loc, cols, col0));
@@ -219,18 +231,19 @@ gpu::GPUFuncOp moec::buildQuantFp8Kernel(OpBuilder &b, gpu::GPUModuleOp module,
     r0 = c0;
     nRows = rows;
   }
-  // A launch with more workgroups than groups (never from the plan): the
-  // extra ones have nothing to do; the condition is uniform per workgroup.
+  // Teams past the last group (the last workgroup's, or a launch with more
+  // workgroups than the plan's) have nothing to do; they still meet the
+  // others at the barriers.
   Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, r0,
                                         rows);
   Value rEnd = arith::SelectOp::create(
       b, loc, inRange, arith::AddIOp::create(b, loc, r0, nRows), r0);
-  Value cBegin = arith::AddIOp::create(b, loc, col0, tid);
+  Value cBegin = arith::AddIOp::create(b, loc, col0, lane);
   Value cEnd = arith::AddIOp::create(b, loc, col0, width);
-  // for r in rows, for c = col0 + lane; c < col0 + width; c += lanes
+  // for r in rows, for c = col0 + lane; c < col0 + width; c += team lanes
   auto forEach = [&](function_ref<void(Value, Value)> body) {
     q.loop(r0, rEnd, c1, [&](Value r) {
-      q.loop(cBegin, cEnd, lanes, [&](Value c) { body(r, c); });
+      q.loop(cBegin, cEnd, teamLanes, [&](Value c) { body(r, c); });
     });
   };
 
@@ -247,7 +260,7 @@ gpu::GPUFuncOp moec::buildQuantFp8Kernel(OpBuilder &b, gpu::GPUModuleOp module,
   {
     OpBuilder::InsertionGuard ig(b);
     b.setInsertionPointToStart(rowLoop.getBody());
-    auto colLoop = scf::ForOp::create(b, loc, cBegin, cEnd, lanes,
+    auto colLoop = scf::ForOp::create(b, loc, cBegin, cEnd, teamLanes,
                                       rowLoop.getRegionIterArgs());
     {
       OpBuilder::InsertionGuard cg(b);
@@ -262,12 +275,15 @@ gpu::GPUFuncOp moec::buildQuantFp8Kernel(OpBuilder &b, gpu::GPUModuleOp module,
   }
   memref::StoreOp::create(b, loc, rowLoop.getResult(0), lds, ValueRange{tid});
   gpu::BarrierOp::create(b, loc);
-  Value lane0 = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, c0);
+  Value lane0 =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, c0);
   {
     auto ifOp = scf::IfOp::create(b, loc, lane0, /*withElseRegion=*/false);
     OpBuilder::InsertionGuard ig(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
-    auto fold = scf::ForOp::create(b, loc, c0, lanes, c1, ValueRange{q.cf(0.0)});
+    auto fold = scf::ForOp::create(
+        b, loc, teamBase, arith::AddIOp::create(b, loc, teamBase, teamLanes),
+        c1, ValueRange{q.cf(0.0)});
     {
       OpBuilder::InsertionGuard fg(b);
       b.setInsertionPointToStart(fold.getBody());
@@ -278,14 +294,14 @@ gpu::GPUFuncOp moec::buildQuantFp8Kernel(OpBuilder &b, gpu::GPUModuleOp module,
     }
     Value amax = q.fmax(fold.getResult(0), q.cf(1e-10));
     Value s = arith::DivFOp::create(b, loc, amax, q.cf(fp8MaxOf(ft)));
-    memref::StoreOp::create(b, loc, s, lds, ValueRange{c0});
+    memref::StoreOp::create(b, loc, s, lds, ValueRange{teamBase});
     auto write = scf::IfOp::create(b, loc, inRange, false);
     b.setInsertionPointToStart(write.thenBlock());
     memref::StoreOp::create(b, loc, s, scale, scaleIndex(r0, g));
   }
   gpu::BarrierOp::create(b, loc);
   // 2. Quantize with the group's scale.
-  Value s = memref::LoadOp::create(b, loc, lds, ValueRange{c0});
+  Value s = memref::LoadOp::create(b, loc, lds, ValueRange{teamBase});
   forEach([&](Value r, Value c) { quantize(r, c, s); });
   gpu::ReturnOp::create(b, loc);
   return func;

@@ -503,8 +503,10 @@ class Jit:
         q[t, h] . kv[i]) @ kv[i, :d_v] over the rows i = indices[t, :] (flat
         rows block * page_size + offset of kv_cache; -1 skipped).
 
-        q [T, h_q, d_qk] f16/bf16; kv_cache [blocks, page_size, d_qk];
-        indices [T, topk] int32; out [T, h_q, d_v] (allocated like q when
+        q [T, h_q, d_qk] f16/bf16; kv_cache [blocks, page_size, d_qk], or
+        DeepSeek-V3.2's fp8 cache as uint8 [blocks, page_size, 656] (vLLM's
+        "fp8_ds_mla": 512 e4m3fn codes, 4 float32 scales, 64 bf16 rope a
+        row; q bf16 with d_qk 576, d_v 512); indices [T, topk] int32; out [T, h_q, d_v] (allocated like q when
         None); lse [T, h_q] float32 or None. scale: 1 / sqrt(d_qk) when None;
         config: #moec.config fields, else the tuning database, else the
         per-shape table (last_variant() says which). Torch tensors get the

@@ -306,3 +306,139 @@ TEST_F(JitAttention, TheCallersWorkspace) {
   std::string err = runAndCheck(*jit, p, 22, o);
   EXPECT_NE(err.find("the workspace has 16 bytes"), std::string::npos) << err;
 }
+
+namespace {
+
+/// OCP e4m3fn code -> value (bias 7, subnormals M 2^-9, S.1111.111 NaN).
+double e4m3(uint8_t code) {
+  int e = (code >> 3) & 15, m = code & 7;
+  if (e == 15 && m == 7)
+    return std::numeric_limits<double>::quiet_NaN();
+  double v = e ? std::ldexp(1.0 + m / 8.0, e - 7) : std::ldexp(m, -9);
+  return code & 0x80 ? -v : v;
+}
+
+/// x rounded to bf16 (nearest even), as a double.
+double bf16(float x) {
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
+  u = (u + 0x7FFF + ((u >> 16) & 1)) & 0xFFFF0000u;
+  std::memcpy(&x, &u, 4);
+  return x;
+}
+
+} // namespace
+
+// DeepSeek-V3.2's fp8 cache as an i8 [blocks, page, 656] tensor (kv_format
+// fp8_ds_mla): against float64 over K = bf16(code x scale) and the bf16
+// rope; a bf16 cache's shape check and the fp8 rules name the argument.
+TEST_F(JitAttention, Fp8DsMlaCache) {
+  const int64_t tokens = 3, hQ = 16, page = 16, blocks = 4, topk = 40,
+                rows = blocks * page;
+  std::mt19937_64 rng(21);
+  std::uniform_real_distribution<double> uni(-1, 1);
+  Buf q(tokens * hQ * 576, DType::BF16), idx(tokens * topk, DType::I32);
+  Buf out(tokens * hQ * 512, DType::BF16), lse(tokens * hQ, DType::F32);
+  Buf kv(rows * 656 / 4 + 1, DType::I8);
+  auto *bytes = static_cast<uint8_t *>(kv.data());
+  std::vector<double> qv(tokens * hQ * 576), kvv(rows * 576);
+  for (size_t i = 0; i < qv.size(); ++i)
+    qv[i] = q.set(i, uni(rng));
+  for (int64_t r = 0; r < rows; ++r) {
+    uint8_t *row = bytes + r * 656;
+    float scales[4];
+    for (float &s : scales)
+      s = static_cast<float>(std::exp2(uni(rng)) / 448.0);
+    std::memcpy(row + 512, scales, 16);
+    for (int64_t c = 0; c < 512; ++c) {
+      uint8_t code = static_cast<uint8_t>(rng());
+      if ((code & 0x7f) == 0x7f)
+        code ^= 1;
+      row[c] = code;
+      kvv[r * 576 + c] =
+          bf16(static_cast<float>(e4m3(code) * double(scales[c / 128])));
+    }
+    for (int64_t c = 0; c < 64; ++c) {
+      float f = static_cast<float>(bf16(static_cast<float>(uni(rng))));
+      uint32_t u;
+      std::memcpy(&u, &f, 4);
+      uint16_t h = static_cast<uint16_t>(u >> 16);
+      std::memcpy(row + 528 + 2 * c, &h, 2);
+      kvv[r * 576 + 512 + c] = f;
+    }
+  }
+  std::vector<int32_t> iv(tokens * topk);
+  for (int64_t t = 0; t < tokens; ++t)
+    for (int64_t j = 0; j < topk; ++j) {
+      int32_t r = t == 1 || rng() % 8 == 0 ? -1
+                                           : static_cast<int32_t>(rng() % rows);
+      iv[t * topk + j] = r;
+      idx.set(t * topk + j, r);
+    }
+  std::memset(out.data(), 0xFF, tokens * hQ * 512 * 2);
+  Tensor tq = tensor(q, {tokens, hQ, 576}), tkv = tensor(kv, {blocks, page, 656});
+  Tensor ti = tensor(idx, {tokens, topk}), to = tensor(out, {tokens, hQ, 512});
+  Tensor tl = tensor(lse, {tokens, hQ});
+  rt::Status s = jit->sparseMlaDecode(tq, tkv, ti, to, &tl);
+  ASSERT_TRUE(s.ok()) << s.message();
+  const double scale = float(1.0 / std::sqrt(576.0));
+  double maxErr = 0, maxRef = 0;
+  for (int64_t t = 0; t < tokens; ++t)
+    for (int64_t h = 0; h < hQ; ++h) {
+      std::vector<double> sc, o(512, 0.0);
+      std::vector<int64_t> rs;
+      for (int64_t j = 0; j < topk; ++j) {
+        int32_t r = iv[t * topk + j];
+        if (r < 0)
+          continue;
+        double d = 0;
+        for (int64_t c = 0; c < 576; ++c)
+          d += qv[(t * hQ + h) * 576 + c] * kvv[r * 576 + c];
+        sc.push_back(scale * d);
+        rs.push_back(r);
+      }
+      double refLse = -std::numeric_limits<double>::infinity();
+      if (!sc.empty()) {
+        double m = *std::max_element(sc.begin(), sc.end()), l = 0;
+        for (size_t i = 0; i < sc.size(); ++i) {
+          double w = std::exp(sc[i] - m);
+          l += w;
+          for (int64_t c = 0; c < 512; ++c)
+            o[c] += w * kvv[rs[i] * 576 + c];
+        }
+        for (double &x : o)
+          x /= l;
+        refLse = m + std::log(l);
+      }
+      for (int64_t c = 0; c < 512; ++c) {
+        double got = out.get((t * hQ + h) * 512 + c);
+        ASSERT_TRUE(std::isfinite(got)) << "out[" << t << ", " << h << "]";
+        maxErr = std::max(maxErr, std::abs(got - o[c]));
+        maxRef = std::max(maxRef, std::abs(o[c]));
+      }
+      double gotLse = lse.get(t * hQ + h);
+      if (std::isinf(refLse))
+        EXPECT_TRUE(std::isinf(gotLse) && gotLse < 0) << gotLse;
+      else
+        EXPECT_NEAR(gotLse, refLse, 1e-4) << "lse[" << t << ", " << h << "]";
+    }
+  EXPECT_GT(maxRef, 0.0);
+  EXPECT_LE(maxErr, maxRef / 64) << maxErr << " of " << maxRef;
+  EXPECT_NE(Jit::lastVariant().kernel.find("sparse_attention"),
+            std::string::npos);
+
+  // The rules name what is wrong.
+  Tensor shortRows = tensor(kv, {blocks, page, 576});
+  s = jit->sparseMlaDecode(tq, shortRows, ti, to);
+  EXPECT_NE(s.message().find("656 bytes (fp8_ds_mla)"), std::string::npos)
+      << s.message();
+  Buf q64(tokens * hQ * 64, DType::BF16);
+  s = jit->sparseMlaDecode(tensor(q64, {tokens, hQ, 64}), tkv, ti, to);
+  EXPECT_NE(s.message().find("takes a bf16 q [tokens, h_q, 576]"),
+            std::string::npos)
+      << s.message();
+  Buf out32(tokens * hQ * 32, DType::BF16);
+  s = jit->sparseMlaDecode(tq, tkv, ti, tensor(out32, {tokens, hQ, 32}));
+  EXPECT_NE(s.message().find("out [tokens, h_q, 512]"), std::string::npos)
+      << s.message();
+}

@@ -17,11 +17,13 @@
 // CHECK:         %[[G:.*]] = arith.maxui %[[M]], %c1 : index
 // CHECK:         gpu.launch_func @moec_kernels::@per_token_quant_fp8 blocks in (%[[G]], %c1, %c1) threads in (%c128, %c1, %c1)
 
-// Block-wise: rows x ceil(K / group_k) workgroups.
+// Block-wise: rows x ceil(K / group_k) groups, teams of 32 lanes, 4 groups
+// a workgroup.
 // CHECK-LABEL: func.func @per_group
 // CHECK:         %[[M:.*]] = memref.dim %arg0, %c0 : memref<?x200xf16>
 // CHECK:         %[[W:.*]] = arith.muli %[[M]], %c2 : index
-// CHECK:         %[[G:.*]] = arith.maxui %[[W]], %c1 : index
+// CHECK:         %[[Q:.*]] = arith.ceildivui %[[W]], %c4 : index
+// CHECK:         %[[G:.*]] = arith.maxui %[[Q]], %c1 : index
 // CHECK:         gpu.launch_func @moec_kernels::@per_group_quant_fp8 blocks in (%[[G]], %c1, %c1)
 
 // Computed per tensor: one workgroup.
@@ -44,8 +46,17 @@
 // CHECK:         arith.trunci %{{.*}} : i32 to i8
 // CHECK:         arith.bitcast %{{.*}} : i8 to f8E4M3FN
 // CHECK:         memref.store %{{.*}}, %arg1[%{{.*}}, %{{.*}}] : memref<?x?xf8E4M3FN, #gpu.address_space<global>>
+// The team's first lane folds the team's 32 partials into its first slot.
 // CHECK-LABEL: gpu.func @per_group_quant_fp8
+// CHECK:         %[[TEAM:.*]] = arith.divui %thread_id_x, %c32 : index
+// CHECK:         %[[LANE:.*]] = arith.remui %thread_id_x, %c32 : index
+// CHECK:         %[[BASE:.*]] = arith.muli %[[TEAM]], %c32 : index
+// CHECK:         gpu.barrier
+// CHECK:         arith.cmpi eq, %[[LANE]], %c0 : index
+// CHECK:         memref.store %{{.*}}, %arg3[%[[BASE]]] : memref<128xf32, #gpu.address_space<workgroup>>
 // CHECK:         memref.store %{{.*}}, %arg2[%{{.*}}, %{{.*}}] : memref<?x?xf32, #gpu.address_space<global>>
+// CHECK:         gpu.barrier
+// CHECK:         memref.load %arg3[%[[BASE]]]
 // No workgroup attribution: the kernel attributes follow the arguments.
 // CHECK-LABEL: gpu.func @static_quant_fp8(%arg0: memref<?x?xbf16, #gpu.address_space<global>>, %arg1: memref<?x?xf8E4M3FN, #gpu.address_space<global>>, %arg2: memref<f32, #gpu.address_space<global>>) kernel attributes
 // CHECK-SAME:    moec.lds_bytes = 0

@@ -150,13 +150,17 @@ ActAndMulPlan getActAndMulPlan(ActAndMulOp op, const TargetInfo &target);
 ActAndMulPlan getSparseWindowIndicesPlan(SparseWindowIndicesOp op,
                                          const TargetInfo &target);
 
-/// The launch of `moec.quant_fp8`: workgroups of `lanes` lanes; a computed
-/// scale takes one workgroup per scale group (per token: a row; group_k: a
-/// row's group of columns; per tensor: one workgroup), a static scale one
-/// workgroup per row. `ldsBytes`: the lanes' partial amax (f32 each).
+/// The launch of `moec.quant_fp8`: workgroups of `lanes` lanes in teams of
+/// `teamLanes`, a team per scale group: per token a row (one team, the
+/// workgroup), per tensor the tensor (one workgroup), group_k a row's group
+/// of columns (teams of 32 lanes, lanes / 32 groups a workgroup); a static
+/// scale one workgroup per row. `ldsBytes`: the lanes' partial amax (f32
+/// each).
 struct QuantFp8Plan {
   const TargetInfo *target = nullptr;
   int64_t lanes = 1;
+  int64_t teamLanes = 1;
+  int64_t groupsPerWorkgroup() const { return lanes / teamLanes; }
   int64_t groupK = 0; ///< 0: no group_k
   bool perTensor = false, staticScale = false;
   int64_t ldsBytes() const { return staticScale ? 0 : 4 * lanes; }

@@ -306,7 +306,10 @@ public:
   /// head h, softmax(scale * q[t, h] . kv[i]) over the rows i named by
   /// indices[t, :] (flat rows block * page_size + offset of kv_cache; -1
   /// skipped), times kv[i, :d_v]. q [T, h_q, d_qk] f16/bf16; kv_cache
-  /// [blocks, page_size, d_qk] of q's dtype; indices [T, topk] i32; out [T,
+  /// [blocks, page_size, d_qk] of q's dtype, or DeepSeek-V3.2's fp8 cache
+  /// as I8 bytes [blocks, page_size, 656] (kv_format fp8_ds_mla: 512 e4m3fn codes,
+  /// 4 f32 scales, 64 bf16 rope a row; then q bf16 with d_qk 576, d_v 512,
+  /// out bf16/f32); indices [T, topk] i32; out [T,
   /// h_q, d_v] f16/bf16/f32; lse [T, h_q] f32 or null. All row-major, 16-byte
   /// aligned. Compiled once per (dtypes, h_q, d_qk, d_v, page_size, topk,
   /// config): T and the block count stay dynamic. The KV range is split
