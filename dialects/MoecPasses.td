@@ -8,11 +8,15 @@ include "mlir/Pass/PassBase.td"
 def MoecLowerToKernels : Pass<"moec-lower-to-kernels", "::mlir::ModuleOp"> {
   let summary = "Outline each moec op into a gpu.func kernel for the module's target";
   let description = [{
-    Builds, for every `moec.gemm`, one workgroup's program as a `gpu.func` in
-    the `gpu.module @moec_kernels` (workgroup swizzle, software-pipelined K
-    loop through LDS, masked edge tiles, epilogue) and replaces the op with a
-    `gpu.launch_func` over `ceil(M / block_m) * ceil(N / block_n)`
-    workgroups. The tile product comes from the target's matrix core: MFMA
+    Builds, for every moec op, one workgroup's program as a `gpu.func` in
+    the `gpu.module @moec_kernels` and replaces the op with a
+    `gpu.launch_func` of it. `moec.gemm` has one lowering, through the tile
+    level (moec-lower-gemm-to-tiles, the decision passes, moec-tile-to-lanes):
+    the compile pipeline runs those passes first; run alone, this pass runs
+    them on the module's gemms. `moec.moe_gemm` is built here with the same
+    GEMM skeleton (workgroup swizzle, software-pipelined K loop through LDS,
+    masked edge tiles, epilogue), a launch over
+    `ceil(M / block_m) * ceil(N / block_n)` workgroups. The tile product comes from the target's matrix core: MFMA
     on gfx90a/gfx942/gfx950, mma.sync with ldmatrix fragments on sm_80/sm_90,
     a sub-tile per lane on the host (its lanes run as fibers). The target is
     the module's `moec.target`. On NVIDIA, a config with `async_copy = true`
@@ -22,7 +26,8 @@ def MoecLowerToKernels : Pass<"moec-lower-to-kernels", "::mlir::ModuleOp"> {
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::arith::ArithDialect",
     "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
-    "::mlir::vector::VectorDialect", "::mlir::math::MathDialect"
+    "::mlir::vector::VectorDialect", "::mlir::math::MathDialect",
+    "::mlir::func::FuncDialect"
   ];
   // The target dialects of the matrix cores are added by the registered
   // cores (LowerToKernels.cpp: getDependentDialects), so this

@@ -31,12 +31,7 @@ void moec::buildLoweringPipeline(OpPassManager &pm, const TargetInfo &target) {
 void moec::buildKernelOutliningPipeline(OpPassManager &pm) {
   // moec.gemm goes through the tile level: a tile program, the decision
   // passes, then its distribution over lanes (docs/architecture.md).
-  pm.addPass(createMoecLowerGemmToTiles());
-  pm.addPass(createMoecTileSelectCore());
-  pm.addPass(createMoecTilePipeline());
-  pm.addPass(createMoecTileEpilogue());
-  pm.addPass(createMoecTileGlobalAccess());
-  pm.addPass(createMoecTileToLanes());
+  buildGemmTilePipeline(pm);
   // The other ops (moe_gemm, sparse_attention, moe_align, ...) are still
   // built straight from the op.
   pm.addPass(createMoecLowerToKernels());

@@ -74,23 +74,6 @@ static int64_t kernelScaleRank(Value scale) {
   return std::max<int64_t>(1, cast<MemRefType>(scale.getType()).getRank());
 }
 
-GemmKernelSpec GemmKernelSpec::get(GemmOp op, const TargetInfo &target) {
-  GemmKernelSpec s;
-  s.plan = getGemmPlan(op, target);
-  s.transposeA = op.getTransposeA();
-  s.transposeB = op.getTransposeB();
-  s.aType = elementTypeOf(op.getA());
-  s.bType = elementTypeOf(op.getB());
-  s.cType = elementTypeOf(op.getC());
-  s.biasType = op.getBias() ? elementTypeOf(op.getBias()) : Type();
-  s.hasScaleA = static_cast<bool>(op.getScaleA());
-  s.hasScaleB = static_cast<bool>(op.getScaleB());
-  s.scaleAPerTensor = !s.hasScaleA || isPerTensor(op.getScaleA());
-  s.scaleBPerTensor = !s.hasScaleB || isPerTensor(op.getScaleB());
-  s.activation = op.getActivation();
-  return s;
-}
-
 GemmKernelSpec GemmKernelSpec::get(MoeGemmOp op, const TargetInfo &target) {
   GemmKernelSpec s;
   s.plan = getMoeGemmPlan(op, target);

@@ -59,19 +59,6 @@ LogicalResult lowerGemmLike(
   return success();
 }
 
-LogicalResult lowerGemm(GemmOp op, const TargetInfo &target,
-                        gpu::GPUModuleOp kernels, StringRef name) {
-  return lowerGemmLike(
-      op, GemmKernelSpec::get(op, target), kernels, name,
-      [&](OpBuilder &b, Location loc) -> std::pair<Value, Value> {
-        Value m = memref::DimOp::create(b, loc, op.getA(),
-                                        op.getTransposeA() ? 1 : 0);
-        Value n = memref::DimOp::create(b, loc, op.getB(),
-                                        op.getTransposeB() ? 0 : 1);
-        return {m, n};
-      });
-}
-
 /// moe_gemm: one workgroup per (block_m rows of sorted_token_ids, block_n
 /// columns of W), getMoeGemmPlan's grid.
 LogicalResult lowerMoeGemm(MoeGemmOp op, const TargetInfo &target,
@@ -300,6 +287,27 @@ struct LowerToKernelsPass
       misplaced |= failed(checkPlacement(op, module));
     if (misplaced)
       return signalPassFailure();
+    // moec.gemm has one lowering, through the tile level (the compile
+    // pipeline runs its passes before this one); run alone, this pass runs
+    // them first.
+    bool hasGemm = false;
+    module.walk([&](GemmOp) {
+      hasGemm = true;
+      return WalkResult::interrupt();
+    });
+    if (hasGemm) {
+      OpPassManager tiles(ModuleOp::getOperationName());
+      buildGemmTilePipeline(tiles);
+      if (failed(runPipeline(tiles, module)))
+        return signalPassFailure();
+      ops.clear();
+      module.walk([&](Operation *op) {
+        if (isa<MoecDialect>(op->getDialect()))
+          ops.push_back(op);
+      });
+      if (ops.empty())
+        return;
+    }
     gpu::GPUModuleOp kernels = getOrCreateKernelModule(module, *target);
     for (Operation *op : ops) {
       std::string name = uniqueKernelName(op, module, kernels);
@@ -310,7 +318,6 @@ struct LowerToKernelsPass
       };
       LogicalResult lowered =
           llvm::TypeSwitch<Operation *, LogicalResult>(op)
-              .Case<GemmOp>(lower(lowerGemm))
               .Case<MoeGemmOp>(lower(lowerMoeGemm))
               .Case<SparseAttentionOp>(lower(lowerSparseAttention))
               .Case<MoeAlignOp>(lower(lowerMoeAlign))

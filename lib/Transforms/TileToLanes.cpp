@@ -526,3 +526,12 @@ struct TileToLanesPass
 };
 
 } // namespace
+
+void moec::buildGemmTilePipeline(OpPassManager &pm) {
+  pm.addPass(createMoecLowerGemmToTiles());
+  pm.addPass(createMoecTileSelectCore());
+  pm.addPass(createMoecTilePipeline());
+  pm.addPass(createMoecTileEpilogue());
+  pm.addPass(createMoecTileGlobalAccess());
+  pm.addPass(createMoecTileToLanes());
+}

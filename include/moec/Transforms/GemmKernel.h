@@ -88,7 +88,6 @@ struct GemmKernelSpec {
   /// Set for moe_gemm: the routing that maps tile rows to A and C rows.
   std::optional<MoeRouting> moe;
 
-  static GemmKernelSpec get(GemmOp op, const TargetInfo &target);
   static GemmKernelSpec get(MoeGemmOp op, const TargetInfo &target);
   const ConfigValues &cfg() const { return plan.config; }
 };

@@ -32,6 +32,10 @@ inline constexpr llvm::StringLiteral kKernelModuleName = "moec_kernels";
 /// ROCDL/NVVM dialects; for the host the top-level module holds llvm.func
 /// workgroup functions.
 void buildLoweringPipeline(mlir::OpPassManager &pm, const TargetInfo &target);
+/// moec.gemm through the tile level: moec-lower-gemm-to-tiles, the decision
+/// passes (select-core, pipeline, epilogue, global-access), then
+/// moec-tile-to-lanes.
+void buildGemmTilePipeline(mlir::OpPassManager &pm);
 /// The first half: moec ops -> gpu.func kernels and launches.
 void buildKernelOutliningPipeline(mlir::OpPassManager &pm);
 /// The second half: kernels -> the target's LLVM dialect.
