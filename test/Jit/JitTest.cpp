@@ -109,7 +109,10 @@ protected:
           ref += a.values[i * K + k] * w.values[j * K + k];
         if (o.activation == Activation::Relu)
           ref = std::max(ref, 0.0);
-        maxErr = std::max(maxErr, std::abs(ref - c.get(i * N + j)));
+        // NaN-aware: std::max(maxErr, NaN) would keep maxErr and pass.
+        double err = std::abs(ref - c.get(i * N + j));
+        if (!(err <= maxErr))
+          maxErr = err;
       }
     EXPECT_LT(maxErr, 1e-3) << "M=" << M << " N=" << N << " K=" << K;
   }
