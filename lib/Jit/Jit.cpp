@@ -778,12 +778,14 @@ Status viewMatrix(const char *what, const Tensor &t, MatrixView &v,
       allowColumnMajor ? "" : " (C must be row-major)"));
 }
 
-Status checkBase(const char *what, const void *p) {
+/// `op`'s tensor `what` must start on 16 bytes: moec kernels assume aligned
+/// base pointers (gemm and internal::checkLayouts).
+Status checkBase(const char *op, const char *what, const void *p) {
   if (reinterpret_cast<uintptr_t>(p) % 16)
     return Status::error(fmt::format(
-        "gemm: {} at {} is not 16-byte aligned (moec kernels need aligned "
+        "{}: {} at {} is not 16-byte aligned (moec kernels need aligned "
         "base pointers)",
-        what, p));
+        op, what, p));
   return Status::success();
 }
 
@@ -829,7 +831,7 @@ rt::Status Jit::gemm(const Tensor &a, const Tensor &b, const Tensor &c,
   for (auto [what, t] : {std::pair{"A", &a}, {"B", &b}, {"C", &c}, {"bias", bias}}) {
     if (!t)
       continue;
-    if (Status s = checkBase(what, t->data); !s.ok())
+    if (Status s = checkBase("gemm", what, t->data); !s.ok())
       return s;
   }
   if (m == 0 || n == 0)
@@ -1219,7 +1221,7 @@ rt::Status Jit::launch(JitModule &jm, const std::string &entry,
       return Status::error(fmt::format(
           "{}: @{} argument {} is not row-major contiguous", jm.name, entry,
           i));
-    if (Status s = checkBase("an argument", t.data); !s.ok())
+    if (Status s = checkBase("gemm", "an argument", t.data); !s.ok())
       return s;
   }
   int ibias = e->ibias;
@@ -1322,6 +1324,27 @@ const std::string &internal::arch(Jit::Impl &impl) { return impl.arch; }
 std::mutex &internal::compileMutex(Jit::Impl &impl) {
   return impl.compileMutex;
 }
+std::string internal::shapeString(const Tensor &t) {
+  std::string s = "[";
+  for (int d = 0; d < std::clamp(t.rank, 0, Tensor::kMaxRank); ++d)
+    s += (d ? ", " : "") + std::to_string(t.sizes[d]);
+  return s + "]";
+}
+
+rt::Status internal::checkLayouts(const char *op,
+                                  std::initializer_list<NamedTensor> tensors) {
+  for (NamedTensor n : tensors) {
+    if (!n.t)
+      continue;
+    if (!n.t->isRowMajor())
+      return Status::error(fmt::format("{}: {} {} is not row-major contiguous",
+                                       op, n.what, shapeString(*n.t)));
+    if (Status s = checkBase(op, n.what, n.t->data); !s.ok())
+      return s;
+  }
+  return Status::success();
+}
+
 mlir::MLIRContext *internal::context(Jit::Impl &impl) {
   return impl.context.get();
 }

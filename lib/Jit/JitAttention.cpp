@@ -72,13 +72,6 @@ Status badArg(const std::string &msg) {
   return Status::error("sparse_mla_decode: " + msg);
 }
 
-std::string shapeStr(const Tensor &t) {
-  std::string s = "[";
-  for (int d = 0; d < t.rank; ++d)
-    s += (d ? ", " : "") + std::to_string(t.sizes[d]);
-  return s + "]";
-}
-
 struct AttnProblem {
   int64_t tokens = 0, hQ = 0, dQK = 0, dV = 0, blocks = 0, page = 0, topk = 0;
   float scale = 0;
@@ -90,13 +83,13 @@ Status checkProblem(const Tensor &q, const Tensor &kv, const Tensor &idx,
                     const Tensor &out, const Tensor *lse,
                     const SparseMlaOptions &o, AttnProblem &p) {
   if (q.rank != 3)
-    return badArg("q must be [tokens, h_q, d_qk], it is " + shapeStr(q));
+    return badArg("q must be [tokens, h_q, d_qk], it is " + shapeString(q));
   if (q.dtype != DType::F16 && q.dtype != DType::BF16)
     return badArg(fmt::format("q is {}; f16 or bf16 expected",
                               toString(q.dtype)));
   p.tokens = q.sizes[0], p.hQ = q.sizes[1], p.dQK = q.sizes[2];
   if (p.hQ < 1 || p.dQK < 1)
-    return badArg("q has an empty h_q or d_qk: " + shapeStr(q));
+    return badArg("q has an empty h_q or d_qk: " + shapeString(q));
   // An I8 cache is DeepSeek-V3.2's fp8 layout (moec/Dialect/OpPlans.h)
   // as bytes (a torch uint8 or int8 tensor).
   p.kvFp8 = kv.dtype == DType::I8;
@@ -106,18 +99,18 @@ Status checkProblem(const Tensor &q, const Tensor &kv, const Tensor &idx,
                               "is {}",
                               p.kvFp8 ? std::string("656 bytes (fp8_ds_mla)")
                                       : fmt::format("d_qk = {}", p.dQK),
-                              shapeStr(kv)));
+                              shapeString(kv)));
   if (p.kvFp8 && (q.dtype != DType::BF16 || p.dQK != 576))
     return badArg(fmt::format("the fp8_ds_mla cache (i8 kv_cache) takes a bf16 "
                               "q [tokens, h_q, 576], q is {} {}",
-                              toString(q.dtype), shapeStr(q)));
+                              toString(q.dtype), shapeString(q)));
   if (!p.kvFp8 && kv.dtype != q.dtype)
     return badArg(fmt::format("kv_cache is {} but q is {}", toString(kv.dtype),
                               toString(q.dtype)));
   p.blocks = kv.sizes[0], p.page = kv.sizes[1];
   if (idx.rank != 2 || idx.sizes[0] != p.tokens || idx.sizes[1] < 1)
     return badArg(fmt::format("indices must be [tokens = {}, topk], it is {}",
-                              p.tokens, shapeStr(idx)));
+                              p.tokens, shapeString(idx)));
   if (idx.dtype != DType::I32)
     return badArg(fmt::format("indices is {}; i32 expected",
                               toString(idx.dtype)));
@@ -126,7 +119,7 @@ Status checkProblem(const Tensor &q, const Tensor &kv, const Tensor &idx,
       out.sizes[2] < 1 || out.sizes[2] > p.dQK)
     return badArg(fmt::format("out must be [tokens = {}, h_q = {}, d_v <= "
                               "{}], it is {}",
-                              p.tokens, p.hQ, p.dQK, shapeStr(out)));
+                              p.tokens, p.hQ, p.dQK, shapeString(out)));
   if (!isFloatDType(out.dtype))
     return badArg(fmt::format("out is {}; f16, bf16 or f32 expected",
                               toString(out.dtype)));
@@ -134,12 +127,12 @@ Status checkProblem(const Tensor &q, const Tensor &kv, const Tensor &idx,
   if (p.kvFp8 && (p.dV != 512 || out.dtype == DType::F16))
     return badArg(fmt::format("the fp8_ds_mla cache writes a bf16 or f32 out "
                               "[tokens, h_q, 512], out is {} {}",
-                              toString(out.dtype), shapeStr(out)));
+                              toString(out.dtype), shapeString(out)));
   if (lse) {
     if (lse->rank != 2 || lse->sizes[0] != p.tokens || lse->sizes[1] != p.hQ)
       return badArg(fmt::format("lse must be [tokens = {}, h_q = {}], it is "
                                 "{}",
-                                p.tokens, p.hQ, shapeStr(*lse)));
+                                p.tokens, p.hQ, shapeString(*lse)));
     if (lse->dtype != DType::F32)
       return badArg(fmt::format("lse is {}; f32 expected",
                                 toString(lse->dtype)));
@@ -147,24 +140,11 @@ Status checkProblem(const Tensor &q, const Tensor &kv, const Tensor &idx,
   p.scale = o.scale ? *o.scale : float(1.0 / std::sqrt(double(p.dQK)));
   if (!std::isfinite(p.scale))
     return badArg("scale is not finite");
-  struct Named {
-    const char *what;
-    const Tensor *t;
-  };
-  for (Named n : {Named{"q", &q}, Named{"kv_cache", &kv},
-                  Named{"indices", &idx}, Named{"out", &out},
-                  Named{"lse", lse}}) {
-    if (!n.t)
-      continue;
-    if (!n.t->isRowMajor())
-      return badArg(fmt::format("{} {} is not row-major contiguous", n.what,
-                                shapeStr(*n.t)));
-    if (reinterpret_cast<uintptr_t>(n.t->data) % 16)
-      return badArg(fmt::format("{} at {} is not 16-byte aligned (moec "
-                                "kernels need aligned base pointers)",
-                                n.what, n.t->data));
-  }
-  return Status::success();
+  return checkLayouts("sparse_mla_decode", {{"q", &q},
+                                            {"kv_cache", &kv},
+                                            {"indices", &idx},
+                                            {"out", &out},
+                                            {"lse", lse}});
 }
 
 std::string moduleText(const AttnProblem &p, DType qd, DType od, bool lse,

@@ -16,6 +16,7 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/xxhash.h"
 
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -104,6 +105,22 @@ std::optional<std::string> candidateFields(mlir::MLIRContext *ctx,
                                            const tuning::Candidate &cand,
                                            std::string &error);
 mlir::MLIRContext *context(Jit::Impl &impl);
+
+/// "[2, 3]": a tensor's sizes for error messages (the rank clamped to the
+/// sizes' storage, so a malformed rank cannot read past it).
+std::string shapeString(const Tensor &t);
+
+/// A tensor argument of an op entry point, named for its errors; a null
+/// `t` is an absent optional argument.
+struct NamedTensor {
+  const char *what;
+  const Tensor *t;
+};
+/// The layout every entry point needs of its tensors: row-major contiguous
+/// and a 16-byte aligned base (moec kernels assume aligned base pointers).
+/// The error starts with "`op`: " and names the tensor.
+rt::Status checkLayouts(const char *op,
+                        std::initializer_list<NamedTensor> tensors);
 
 } // namespace moec::jit::internal
 

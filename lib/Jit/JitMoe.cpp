@@ -157,13 +157,6 @@ Status badArg(const std::string &msg) {
   return Status::error("fused_moe: " + msg);
 }
 
-std::string shapeStr(const Tensor &t) {
-  std::string s = "[";
-  for (int d = 0; d < std::clamp(t.rank, 0, Tensor::kMaxRank); ++d)
-    s += (d ? ", " : "") + std::to_string(t.sizes[d]);
-  return s + "]";
-}
-
 /// The checked problem of a fused_moe call.
 struct MoeProblem {
   int64_t tokens = 0, h = 0, i = 0, topK = 0, eLocal = 0, eGlobal = 0;
@@ -229,7 +222,7 @@ Status checkWeightScale(const char *what, const Tensor *scale,
     if (!dims({E, n, k / 32}))
       return badArg(fmt::format("{} must be [E = {}, N = {}, K/32 = {}] "
                                 "(one e8m0 scale per 32 K elements), it is {}",
-                                name, E, n, k / 32, shapeStr(*scale)));
+                                name, E, n, k / 32, shapeString(*scale)));
     return Status::success();
   }
   if (p.groupN) {
@@ -239,7 +232,7 @@ Status checkWeightScale(const char *what, const Tensor *scale,
       return badArg(fmt::format(
           "{} must be block-wise [E = {}, ceil(N / group_n) = {}, ceil(K / "
           "group_k) = {}] for block_shape [{}, {}] (N = {}, K = {}), it is {}",
-          name, E, gn, gk, p.groupN, p.groupK, n, k, shapeStr(*scale)));
+          name, E, gn, gk, p.groupN, p.groupK, n, k, shapeString(*scale)));
     return Status::success();
   }
   if (dims({E, n}) || dims({E, n, 1})) {
@@ -254,11 +247,11 @@ Status checkWeightScale(const char *what, const Tensor *scale,
   if (p.quant == MoeQuant::Int8W8A16)
     return badArg(fmt::format("{} must be per channel [E = {}, N = {}] (or "
                               "[E, N, 1]) for int8_w8a16, it is {}",
-                              name, E, n, shapeStr(*scale)));
+                              name, E, n, shapeString(*scale)));
   return badArg(fmt::format("{} must be per expert [E = {}], per channel [E "
                             "= {}, N = {}] (or [E, N, 1]), or block-wise "
                             "with block_shape (group_n, group_k); it is {}",
-                            name, E, E, n, shapeStr(*scale)));
+                            name, E, E, n, shapeString(*scale)));
 }
 
 /// The quantization options of a call: the weight dtypes, block shape and
@@ -364,7 +357,7 @@ Status checkQuant(const Tensor &hidden, const Tensor &w13, const Tensor *w2,
         if (a->dtype != DType::F32 || a->rank > 2 || numel(*a) != 1)
           return badArg(fmt::format("{} must be one f32 ([] or [1]), it is "
                                     "{} {}",
-                                    what, toString(a->dtype), shapeStr(*a)));
+                                    what, toString(a->dtype), shapeString(*a)));
         out = ActQuant::Static;
       } else {
         out = p.groupN               ? ActQuant::Group
@@ -398,9 +391,9 @@ Status checkProblem(const Tensor &hidden, const Tensor &w13, const Tensor *w2,
               std::any_of(t->sizes, t->sizes + t->rank,
                           [](int64_t d) { return d < 0; })))
       return badArg("a tensor has a negative size or a bad rank: " +
-                    shapeStr(*t));
+                    shapeString(*t));
   if (hidden.rank != 2)
-    return badArg("hidden must be [tokens, H], it is " + shapeStr(hidden));
+    return badArg("hidden must be [tokens, H], it is " + shapeString(hidden));
   if (hidden.dtype != DType::F16 && hidden.dtype != DType::BF16)
     return badArg(fmt::format("hidden is {}; f16 or bf16 expected (the "
                               "moe_gemm dtypes)",
@@ -414,7 +407,7 @@ Status checkProblem(const Tensor &hidden, const Tensor &w13, const Tensor *w2,
     return badArg(fmt::format("w13 must be [E, 2I, {} = {}] with E, I > 0, "
                               "it is {}",
                               mx ? "H/2 (mxfp4: packed pairs)" : "H", k13,
-                              shapeStr(w13)));
+                              shapeString(w13)));
   p.eLocal = w13.sizes[0];
   p.i = w13.sizes[1] / 2;
   if (w2) {
@@ -425,7 +418,7 @@ Status checkProblem(const Tensor &hidden, const Tensor &w13, const Tensor *w2,
                                 "{}",
                                 p.eLocal, p.h,
                                 mx ? "I/2 (mxfp4: packed pairs)" : "I", k2,
-                                shapeStr(*w2)));
+                                shapeString(*w2)));
   }
   if (Status s = checkQuant(hidden, w13, w2, o, /*scales=*/w2 != nullptr, p);
       !s.ok())
@@ -433,7 +426,7 @@ Status checkProblem(const Tensor &hidden, const Tensor &w13, const Tensor *w2,
   if (topkIds.rank != 2 || topkIds.sizes[0] != p.tokens ||
       topkIds.sizes[1] < 1)
     return badArg(fmt::format("topk_ids must be [tokens = {}, top_k], it is {}",
-                              p.tokens, shapeStr(topkIds)));
+                              p.tokens, shapeString(topkIds)));
   if (topkIds.dtype != DType::I32)
     return badArg(fmt::format("topk_ids is {}; i32 expected",
                               toString(topkIds.dtype)));
@@ -443,7 +436,7 @@ Status checkProblem(const Tensor &hidden, const Tensor &w13, const Tensor *w2,
         topkWeights->sizes[1] != p.topK)
       return badArg(fmt::format("topk_weights must be [tokens = {}, top_k = "
                                 "{}], it is {}",
-                                p.tokens, p.topK, shapeStr(*topkWeights)));
+                                p.tokens, p.topK, shapeString(*topkWeights)));
     if (!isFloatDType(topkWeights->dtype))
       return badArg(fmt::format("topk_weights is {}; f32, f16 or bf16 "
                                 "expected",
@@ -452,7 +445,7 @@ Status checkProblem(const Tensor &hidden, const Tensor &w13, const Tensor *w2,
   if (out) {
     if (out->rank != 2 || out->sizes[0] != p.tokens || out->sizes[1] != p.h)
       return badArg(fmt::format("out must be [tokens = {}, H = {}], it is {}",
-                                p.tokens, p.h, shapeStr(*out)));
+                                p.tokens, p.h, shapeString(*out)));
     if (!isFloatDType(out->dtype))
       return badArg(fmt::format("out is {}; f16, bf16 or f32 expected",
                                 toString(out->dtype)));
@@ -464,7 +457,7 @@ Status checkProblem(const Tensor &hidden, const Tensor &w13, const Tensor *w2,
       return badArg(fmt::format("expert_map must be an i32 vector [global "
                                 "experts], it is {} {}",
                                 toString(o.expertMap->dtype),
-                                shapeStr(*o.expertMap)));
+                                shapeString(*o.expertMap)));
     p.eGlobal = o.expertMap->sizes[0];
   }
   if (o.activation != jit::Activation::Silu &&
@@ -481,29 +474,18 @@ Status checkProblem(const Tensor &hidden, const Tensor &w13, const Tensor *w2,
                               "{} is too large (i32 routing ids, a [tokens x "
                               "top_k, 2I] intermediate under 2^40 elements)",
                               p.tokens, p.topK, p.eGlobal, p.i));
-  struct Named {
-    const char *what;
-    const Tensor *t;
-  };
-  for (Named n : {Named{"hidden", &hidden}, Named{"w13", &w13},
-                  Named{"w2", w2}, Named{"topk_weights", topkWeights},
-                  Named{"topk_ids", &topkIds}, Named{"out", out},
-                  Named{"expert_map", o.expertMap},
-                  Named{"w13_scale", w2 ? o.w13Scale : nullptr},
-                  Named{"w2_scale", w2 ? o.w2Scale : nullptr},
-                  Named{"a13_scale", w2 ? o.a13Scale : nullptr},
-                  Named{"a2_scale", w2 ? o.a2Scale : nullptr}}) {
-    if (!n.t)
-      continue;
-    if (!n.t->isRowMajor())
-      return badArg(fmt::format("{} {} is not row-major contiguous", n.what,
-                                shapeStr(*n.t)));
-    if (reinterpret_cast<uintptr_t>(n.t->data) % 16)
-      return badArg(fmt::format("{} at {} is not 16-byte aligned (moec "
-                                "kernels need aligned base pointers)",
-                                n.what, n.t->data));
-  }
-  return Status::success();
+  return checkLayouts("fused_moe",
+                      {{"hidden", &hidden},
+                       {"w13", &w13},
+                       {"w2", w2},
+                       {"topk_weights", topkWeights},
+                       {"topk_ids", &topkIds},
+                       {"out", out},
+                       {"expert_map", o.expertMap},
+                       {"w13_scale", w2 ? o.w13Scale : nullptr},
+                       {"w2_scale", w2 ? o.w2Scale : nullptr},
+                       {"a13_scale", w2 ? o.a13Scale : nullptr},
+                       {"a2_scale", w2 ? o.a2Scale : nullptr}});
 }
 
 /// Replaces (or adds) block_m in #moec.config fields.

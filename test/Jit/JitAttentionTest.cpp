@@ -276,6 +276,23 @@ TEST_F(JitAttention, ErrorsNameTheArgument) {
   EXPECT_NE(s.message().find("out must be [tokens = 2, h_q = 16"),
             std::string::npos)
       << s.message();
+  // The layout rules every entry point shares (checkLayouts).
+  Tensor stridedQ = tq; // tokens and heads swapped, inside the same buffer
+  stridedQ.strides[0] = 64;
+  stridedQ.strides[1] = 2 * 64;
+  stridedQ.strides[2] = 1;
+  s = jit->sparseMlaDecode(stridedQ, tkv, ti, to);
+  EXPECT_NE(s.message().find("sparse_mla_decode: q [2, 16, 64] is not "
+                             "row-major contiguous"),
+            std::string::npos)
+      << s.message();
+  Tensor shiftedOut = to;
+  shiftedOut.data = static_cast<char *>(shiftedOut.data) + 4;
+  s = jit->sparseMlaDecode(tq, tkv, ti, shiftedOut);
+  EXPECT_NE(s.message().find("sparse_mla_decode: out at"), std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("is not 16-byte aligned"), std::string::npos)
+      << s.message();
   SparseMlaOptions o;
   o.config = "block_h = 48";
   s = jit->sparseMlaDecode(tq, tkv, ti, to, nullptr, o);

@@ -381,6 +381,18 @@ TEST_F(JitMoeTest, ZeroTokensAndErrors) {
                  tensor(out, {3, 32}))
                 .find("out must be [tokens = 4, H = 32]"),
             std::string::npos);
+  // The layout rules every entry point shares (checkLayouts).
+  Tensor strided = tensor(out, {4, 32});
+  strided.strides[0] = 1; // column-major, inside the same buffer
+  strided.strides[1] = 4;
+  EXPECT_NE(call(tensor(ids, {4, 2}), tensor(w2, {8, 32, 16}), strided)
+                .find("fused_moe: out [4, 32] is not row-major contiguous"),
+            std::string::npos);
+  Tensor shifted = tensor(out, {4, 32});
+  shifted.data = static_cast<char *>(shifted.data) + 2;
+  std::string m = call(tensor(ids, {4, 2}), tensor(w2, {8, 32, 16}), shifted);
+  EXPECT_NE(m.find("fused_moe: out at"), std::string::npos) << m;
+  EXPECT_NE(m.find("is not 16-byte aligned"), std::string::npos) << m;
   FusedMoeOptions o;
   o.activation = Activation::Relu;
   EXPECT_NE(call(tensor(ids, {4, 2}), tensor(w2, {8, 32, 16}),
