@@ -13,17 +13,17 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "HostJitSuite.h"
+
 #include "moec/Jit/Jit.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
-#include <filesystem>
 #include <random>
 
 using namespace moec::jit;
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -227,26 +227,11 @@ std::vector<double> fp8RoundTrip(const std::vector<float> &x, int64_t rows,
   return out;
 }
 
-class JitMoeQuantTest : public ::testing::Test {
+class JitMoeQuantTest : public moec::test::HostJitSuite<JitMoeQuantTest> {
+public:
+  static constexpr const char *kCachePrefix = "moec-jit-moe-quant";
+
 protected:
-  static void SetUpTestSuite() {
-    std::string tmpl =
-        (fs::temp_directory_path() / "moec-jit-moe-quant-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir = new std::string(tmpl);
-  }
-  static void TearDownTestSuite() {
-    std::error_code ec;
-    fs::remove_all(*dir, ec);
-    delete dir;
-  }
-  void SetUp() override {
-    JitOptions o;
-    o.cache.directory = *dir;
-    auto j = Jit::create("host", o);
-    ASSERT_TRUE(j.ok()) << j.message();
-    jit = std::move(*j);
-  }
 
   /// Runs fused_moe (bf16 hidden and output) on random data; returns the
   /// max error relative to the largest reference value.
@@ -429,10 +414,7 @@ protected:
     return q == MoeQuant::Fp8W8A8 ? 3.0 / 64 : 2.0 / 64;
   }
 
-  static std::string *dir;
-  std::unique_ptr<Jit> jit;
 };
-std::string *JitMoeQuantTest::dir = nullptr;
 
 TEST_F(JitMoeQuantTest, Fp8PerTokenPerChannelTopK128AndOneToken) {
   for (int64_t k : {1, 2, 8}) {

@@ -8,18 +8,18 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "HostJitSuite.h"
+
 #include "moec/Jit/Jit.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
-#include <filesystem>
 #include <random>
 #include <thread>
 
 using namespace moec::jit;
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -113,26 +113,11 @@ struct Problem {
   unsigned seed = 1;
 };
 
-class JitMoeTest : public ::testing::Test {
+class JitMoeTest : public moec::test::HostJitSuite<JitMoeTest> {
+public:
+  static constexpr const char *kCachePrefix = "moec-jit-moe-test";
+
 protected:
-  static void SetUpTestSuite() {
-    std::string tmpl =
-        (fs::temp_directory_path() / "moec-jit-moe-test-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir = new std::string(tmpl);
-  }
-  static void TearDownTestSuite() {
-    std::error_code ec;
-    fs::remove_all(*dir, ec);
-    delete dir;
-  }
-  void SetUp() override {
-    JitOptions o;
-    o.cache.directory = *dir; // shared: later tests load from disk
-    auto j = Jit::create("host", o);
-    ASSERT_TRUE(j.ok()) << j.message();
-    jit = std::move(*j);
-  }
 
   /// Runs fused_moe on random data and checks it against float64; returns
   /// the max error relative to the largest reference value.
@@ -238,10 +223,7 @@ protected:
   /// tens of percent.
   static double tol(DType d) { return d == DType::BF16 ? 2.0 / 64 : 2.0 / 512; }
 
-  static std::string *dir;
-  std::unique_ptr<Jit> jit;
 };
-std::string *JitMoeTest::dir = nullptr;
 
 TEST_F(JitMoeTest, RandomRoutingThenCacheHitsForAnyTokenCount) {
   Problem p{37, 64, 32, 8, 2};
