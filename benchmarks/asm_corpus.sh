@@ -37,21 +37,8 @@ while read -r flags; do
   i=$((i + 1))
 done < "$TMP/flags"
 
-while read -r name bm bn bk w s nk kp wpe; do
-  "$MOEC" compile "$HERE/gemm_bf16_kn.mlir" --arch gfx942 --emit asm \
-    -o "$OUT/isa/$name.s" --block-m "$bm" --block-n "$bn" --block-k "$bk" \
-    --num-warps "$w" --num-stages "$s" --matrix-instr-nonkdim "$nk" \
-    --kpack "$kp" --waves-per-eu "$wpe" --assume-aligned 2>/dev/null
-done <<'CFG'
-m128n128k64_w4_s2_nk16_kp1 128 128 64 4 2 16 1 0
-m256n128k64_w8_s2_nk16_kp1 256 128 64 8 2 16 1 0
-m128n128k64_w4_s2_nk32_kp1 128 128 64 4 2 32 1 0
-m64n64k32_w4_s2_nk16_kp1 64 64 32 4 2 16 1 0
-m128n256k64_w8_s2_wpe2_nk16_kp1 128 256 64 8 2 16 1 2
-m128n128k64_w4_s3_nk16_kp1 128 128 64 4 3 16 1 0
-m128n128k64_w4_s2_nk16_kp2 128 128 64 4 2 16 2 0
-m16n128k128_w4_s2_nk16_kp1 16 128 128 4 2 16 1 0
-CFG
+MOEC_ISA_DIR="$OUT/isa" MOEC_ISA_FLAGS=--assume-aligned \
+  bash "$HERE/moec_gfx942_isa.sh" "$MOEC" >/dev/null 2>&1
 
 for f in $(grep -rlE "RUN:.*(gfx9[0-9a]+|sm_[0-9]+|host)" "$ROOT/test" --include='*.mlir' | sort); do
   base=$(basename "$f" .mlir)

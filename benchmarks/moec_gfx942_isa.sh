@@ -5,12 +5,14 @@
 # Triton specializes its kernel on arguments divisible by 16 (the compared
 # kernels were), so moec compiles with --assume-aligned by default; set
 # MOEC_ISA_FLAGS= (empty) for the generic kernel, which also carries the
-# element-by-element path for unaligned leading dimensions.
+# element-by-element path for unaligned leading dimensions. MOEC_ISA_DIR=DIR
+# keeps the .s files there (benchmarks/asm_corpus.sh's isa/ part).
 set -euo pipefail
 FLAGS=${MOEC_ISA_FLAGS---assume-aligned}
 HERE=$(cd "$(dirname "$0")" && pwd)
 MOEC=${1:-$HERE/../build/bin/moec}
-W=$(mktemp -d)
+W=${MOEC_ISA_DIR:-$(mktemp -d)}
+mkdir -p "$W"
 # name: block_m block_n block_k num_warps num_stages nonkdim kpack waves_per_eu
 while read -r name bm bn bk w s nk kp wpe; do
   "$MOEC" compile "$HERE/gemm_bf16_kn.mlir" --arch gfx942 --emit asm -o "$W/$name.s" \
@@ -28,4 +30,4 @@ m128n128k64_w4_s2_nk16_kp2 128 128 64 4 2 16 2 0
 m16n128k128_w4_s2_nk16_kp1 16 128 128 4 2 16 1 0
 CFG
 python3 "$HERE/isa_report.py" "$W"/*.s --md /dev/stdout
-rm -rf "$W"
+[ -n "${MOEC_ISA_DIR:-}" ] || rm -rf "$W"
