@@ -55,6 +55,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "python"))
+from moe_jit_quant import events_ms  # noqa: E402 (one CUDA-event timer for both steps)
 
 MODELS = {
     "mixtral": ("Mixtral-8x7B TP1", 8, 2, 4096, 14336),
@@ -284,22 +285,6 @@ def step_overhead(res):
 
 
 # ------------------------------------------------------------------- layer --
-
-def events_ms(fn, calls=20, reps=5):
-    import torch
-    fn()
-    torch.cuda.synchronize()
-    out = []
-    for _ in range(reps):
-        s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        s.record()
-        for _ in range(calls):
-            fn()
-        e.record()
-        e.synchronize()
-        out.append(s.elapsed_time(e) / calls)
-    return statistics.median(out)
-
 
 def moec_cfg(c):
     return ("block_m = {block_m}, block_n = {block_n}, block_k = {block_k}, group_m = {group_m}, "
