@@ -1,9 +1,10 @@
 # Sourced by the H100 benchmark scripts (mla_h100.sh, moe_h100.sh,
-# tune_mla_h100.sh) after `set -uo pipefail`, with the calling script's name
-# in $1: goes to the repository root and sets ROOT, OUT (created; default
-# ./device-out), BIN and MOEC (MOEC_BIN_DIR, default /tmp/moec/bin, the
-# bundle of scripts/make-bundle.sh unpacked there when missing) and
-# LD_LIBRARY_PATH; exits 2 when there is no moec.
+# tune_mla_h100.sh, tune_h100.sh, wgmma_h100.sh) after `set -uo pipefail`,
+# with the calling script's name in $1: goes to the repository root and
+# sets ROOT, OUT (created; default ./device-out), BIN and MOEC
+# (MOEC_BIN_DIR, default /tmp/moec/bin, the bundle of
+# scripts/make-bundle.sh unpacked there when missing) and LD_LIBRARY_PATH;
+# exits 2 when there is no moec.
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$(pwd)
 OUT=${OUT:-$ROOT/device-out}

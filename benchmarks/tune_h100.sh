@@ -53,18 +53,7 @@
 #   TUNE_MOE_COMPILE_ONLY 1: first compile the MoE space at the largest batch
 #                     with --compile-only (candidates/s, rejected)
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit 2
-ROOT=$(pwd)
-OUT=${OUT:-$ROOT/device-out}
-mkdir -p "$OUT"
-BIN=${MOEC_BIN_DIR:-/tmp/moec/bin}
-if [ ! -x "$BIN/moec" ] && [ -f "$ROOT/bundle/moec-bundle.tar.xz" ]; then
-  mkdir -p /tmp/moec && tar -C /tmp/moec -xJf "$ROOT/bundle/moec-bundle.tar.xz"
-  BIN=/tmp/moec/bin
-fi
-MOEC=$BIN/moec
-[ -x "$MOEC" ] || { echo "tune_h100: no moec at $MOEC" >&2; exit 2; }
-[ -d "$BIN/../lib" ] && export LD_LIBRARY_PATH="$BIN/../lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+. "$(dirname "$0")/device-env.sh" tune_h100
 ARCH=${MOEC_ARCH:-sm_90}
 SHAPES=${TUNE_SHAPES:-"4096,4096,4096 8192,8192,8192 256,14336,4096 16,4096,4096"}
 if [ "${TUNE_MOE_ONLY:-0}" = 1 ]; then
