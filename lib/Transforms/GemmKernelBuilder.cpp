@@ -1428,21 +1428,29 @@ LogicalResult GemmBuilder::buildFromTiles(gpu::GPUFuncOp func,
   return success();
 }
 
+/// The kernel function of `spec` with `argTypes`, its body built by `body`
+/// on the registered matrix core.
+static FailureOr<GemmKernel>
+buildKernel(OpBuilder &b, gpu::GPUModuleOp module, StringRef name,
+            const GemmKernelSpec &spec, TypeRange argTypes, Location loc,
+            function_ref<LogicalResult(GemmBuilder &, gpu::GPUFuncOp)> body) {
+  FailureOr<std::unique_ptr<MatrixCore>> core = createMatrixCore(spec, loc);
+  if (failed(core))
+    return failure();
+  OpBuilder::InsertionGuard g(b);
+  gpu::GPUFuncOp func =
+      createKernelFunc(b, module, name, argTypes, spec.plan, **core, loc);
+  GemmBuilder builder(b, loc, spec, **core);
+  if (failed(body(builder, func)))
+    return failure();
+  return GemmKernel{func};
+}
+
 FailureOr<GemmKernel> moec::buildGemmKernel(OpBuilder &b,
                                             gpu::GPUModuleOp module,
                                             StringRef name,
                                             const GemmKernelSpec &spec,
                                             Location loc) {
-  FailureOr<std::unique_ptr<MatrixCore>> core = createMatrixCore(spec, loc);
-  if (failed(core))
-    return failure();
-  if (!(*core)->unrollsLanes())
-    return emitError(loc) << "the GEMM skeleton runs on a lane program: the "
-                             "matrix core for " << spec.plan.target->chip
-                          << " has one lane (plan lanes = " << spec.plan.lanes
-                          << ")",
-           failure();
-
   MLIRContext *ctx = b.getContext();
   auto arg = [&](Type elt, int64_t rank) {
     return globalKernelArgType(ctx, elt, rank);
@@ -1468,34 +1476,18 @@ FailureOr<GemmKernel> moec::buildGemmKernel(OpBuilder &b,
   if (spec.hasScaleB)
     argTypes.push_back(arg(spec.scaleBType ? spec.scaleBType : b.getF32Type(),
                            spec.scaleBRank));
-
-  OpBuilder::InsertionGuard g(b);
-  gpu::GPUFuncOp func =
-      createKernelFunc(b, module, name, argTypes, spec.plan, **core, loc);
-  GemmBuilder builder(b, loc, spec, **core);
-  if (failed(builder.build(func)))
-    return failure();
-  return GemmKernel{func};
+  return buildKernel(b, module, name, spec, argTypes, loc,
+                     [](GemmBuilder &builder, gpu::GPUFuncOp func) {
+                       return builder.build(func);
+                     });
 }
 
 FailureOr<GemmKernel> moec::buildGemmKernelFromTiles(
     OpBuilder &b, gpu::GPUModuleOp module, StringRef name,
     const GemmKernelSpec &spec, TypeRange argTypes, const GemmTileHooks &hooks,
     Location loc) {
-  FailureOr<std::unique_ptr<MatrixCore>> core = createMatrixCore(spec, loc);
-  if (failed(core))
-    return failure();
-  if (!(*core)->unrollsLanes())
-    return emitError(loc) << "the GEMM skeleton runs on a lane program: the "
-                             "matrix core for " << spec.plan.target->chip
-                          << " has one lane (plan lanes = " << spec.plan.lanes
-                          << ")",
-           failure();
-  OpBuilder::InsertionGuard g(b);
-  gpu::GPUFuncOp func =
-      createKernelFunc(b, module, name, argTypes, spec.plan, **core, loc);
-  GemmBuilder builder(b, loc, spec, **core);
-  if (failed(builder.buildFromTiles(func, hooks)))
-    return failure();
-  return GemmKernel{func};
+  return buildKernel(b, module, name, spec, argTypes, loc,
+                     [&](GemmBuilder &builder, gpu::GPUFuncOp func) {
+                       return builder.buildFromTiles(func, hooks);
+                     });
 }

@@ -36,11 +36,6 @@ public:
 
   /// Lanes per workgroup (the plan's: num_warps x wave size).
   virtual int64_t lanes() const = 0;
-  /// Whether the core distributes the tile over lanes, as every core does
-  /// now (the host's one-lane fallback is gone); the GEMM skeleton refuses
-  /// a core that does not.
-  virtual bool unrollsLanes() const { return true; }
-
   /// Sets the target's attributes on a new kernel (AMD: flat workgroup size
   /// and waves per EU); the skeleton names no target attribute itself.
   virtual void decorateKernel(mlir::OpBuilder &b, mlir::gpu::GPUFuncOp func) {}
